@@ -1,0 +1,55 @@
+"""MFA enrolment page for staff whose role requires it (reached from the admin)."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import services
+from .forms import MfaEnrolForm
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@login_required(login_url="admin:login")
+def mfa_setup(request):
+    if not request.user.is_staff:
+        raise PermissionDenied
+    if request.user.mfa_enabled:
+        return redirect("admin:index")
+    form = MfaEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mfa_confirm(user=request.user, code=form.cleaned_data["code"], request=request)
+        except Exception as exc:  # ValidationError / ApiError: show the message inline
+            form.add_error("code", getattr(exc, "messages", None) or str(exc))
+        else:
+            device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+            otp_login(request, device)
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect("admin:index")
+    setup = request.session.get("mfa_setup")
+    if setup is None or not TOTPDevice.objects.filter(user=request.user, confirmed=False).exists():
+        setup = services.mfa_setup(user=request.user)
+        request.session["mfa_setup"] = setup
+    context = {
+        **admin.site.each_context(request),
+        "title": "Set up two-factor authentication",
+        "form": form,
+        "secret": setup["secret"],
+        # The SVG is generated here from our own otpauth URI; no user input reaches it.
+        "qr_svg": mark_safe(_qr_svg(setup["otpauth_uri"])),  # noqa: S308
+    }
+    return render(request, "accounts/mfa_setup.html", context)

@@ -1,0 +1,34 @@
+"""Admin sign-in with an authenticator code for accounts that enrolled MFA."""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class AdminOtpAuthenticationForm(AdminAuthenticationForm):
+    otp_token = forms.CharField(
+        label="Authentication code", required=False, max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="Only if you enrolled an authenticator app.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()  # password check (django-axes counts failures)
+        user = self.get_user()
+        if user is None or not user.mfa_enabled:
+            return cleaned
+        code = (cleaned.get("otp_token") or "").strip()
+        if not code:
+            raise ValidationError("Enter the code from your authenticator app.", code="token_required")
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(code):
+                user.otp_device = device  # django-otp stores it in the session at login
+                return cleaned
+        raise ValidationError("The authentication code is not valid.", code="invalid_token")
+
+
+class MfaEnrolForm(forms.Form):
+    code = forms.RegexField(regex=r"^\s*\d{6}\s*$", label="Code from your authenticator app", max_length=8,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+                            error_messages={"invalid": "Enter the 6-digit code."})

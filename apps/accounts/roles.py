@@ -1,0 +1,74 @@
+"""Roles and the role → permission matrix (seed 003, extended with assessor and customer).
+
+Declared once here and used by the JWT claims, the API permission classes and the admin.
+A permission is a module name (as in seed 003's token: ["dashboard", "upload", "cases"]);
+`<module>` grants read and write, `<module>:read` grants read only.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager"
+    AGENT = "agent", "Agent"
+    ASSESSOR = "assessor", "Assessor"
+    VIEWER = "viewer", "Viewer"
+    CUSTOMER = "customer", "Customer"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.ASSESSOR, Role.VIEWER})
+ALL_ROLES = frozenset(Role)
+
+READ = "read"
+WRITE = "write"
+
+A, M, AG, AS, V, C = Role.ADMIN, Role.MANAGER, Role.AGENT, Role.ASSESSOR, Role.VIEWER, Role.CUSTOMER
+
+# module -> {access level -> roles}. WRITE implies READ.
+PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
+    # seed 003
+    "dashboard": {WRITE: frozenset({A, M}), READ: frozenset({AG, AS, V})},
+    "upload": {WRITE: frozenset({A, M})},
+    "cases": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
+    "emails": {WRITE: frozenset({A, M, AG})},
+    "campaigns": {WRITE: frozenset({A, M})},
+    "settings": {WRITE: frozenset({A})},
+    "users": {WRITE: frozenset({A}), READ: frozenset({M})},
+    "analytics": {WRITE: frozenset({A, M}), READ: frozenset({V})},
+    # extensions for the other bounded contexts
+    "customers": {WRITE: frozenset({A, M, AG}), READ: frozenset({AS, V})},
+    "policies": {WRITE: frozenset({A, M, AG}), READ: frozenset({AS, V})},
+    "claims": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
+    "assessments": {WRITE: frozenset({A, M, AS}), READ: frozenset({AG, V})},
+    "documents": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
+    "billing": {WRITE: frozenset({A, M}), READ: frozenset({AG, V})},
+    "crm": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
+    "support": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
+    "audit": {READ: frozenset({A})},
+    "teams": {WRITE: frozenset({A}), READ: frozenset({M, AG, AS, V})},
+    # every signed-in person, customers included (their own data, scoped by selectors)
+    "profile": {WRITE: ALL_ROLES},
+    "notifications": {WRITE: ALL_ROLES},
+    "self_service": {WRITE: frozenset({C})},
+}
+
+
+def role_can(role: str, module: str, access: str = READ) -> bool:
+    grants = PERMISSION_MATRIX.get(module)
+    if grants is None:
+        raise KeyError(f"Unknown permission module {module!r}")
+    if role in grants.get(WRITE, ()):
+        return True
+    return access == READ and role in grants.get(READ, ())
+
+
+def permissions_for_role(role: str) -> list[str]:
+    """Token/`me` form: `module` for read-write, `module:read` for read-only, in matrix order."""
+    result = []
+    for module, grants in PERMISSION_MATRIX.items():
+        if role in grants.get(WRITE, ()):
+            result.append(module)
+        elif role in grants.get(READ, ()):
+            result.append(f"{module}:read")
+    return result

@@ -1,0 +1,41 @@
+"""Reads of users, teams and branches, scoped to what the asking user may see."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.core.events import DASHBOARD_GROUP, role_group, user_group
+
+from .models import Branch, Team, User
+from .roles import READ, STAFF_ROLES, Role
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """Admins see everyone; managers see staff; nobody else lists users."""
+    qs = User.objects.select_related("team", "branch")
+    if user.role == Role.ADMIN:
+        return qs
+    if user.can("users", READ):
+        return qs.filter(role__in=STAFF_ROLES)
+    return qs.none()
+
+
+def user_get_for_user(*, user: User, pk) -> User:
+    return get_object_or_404(users_visible_to(user), pk=pk)
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    return Team.objects.select_related("branch", "manager") if user.can("teams", READ) else Team.objects.none()
+
+
+def branches_visible_to(user: User) -> QuerySet[Branch]:
+    return Branch.objects.all() if user.can("teams", READ) else Branch.objects.none()
+
+
+def user_event_groups(user: User) -> list[str]:
+    """Websocket groups a user listens to: their own, their role's, the dashboard feed for staff."""
+    groups = [user_group(user), role_group(user.role)]
+    if user.role in STAFF_ROLES:
+        groups.append(DASHBOARD_GROUP)
+        if user.team_id:
+            groups.append(f"team.{user.team_id}")
+    return groups

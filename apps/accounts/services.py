@@ -1,0 +1,361 @@
+"""Account use-cases: registration, login (with MFA and lockout), tokens, passwords, staff management."""
+
+from base64 import b32encode
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.audit.models import SecurityEvent
+from apps.audit.services import security_event_record
+from apps.core.api.exceptions import ApiError
+from apps.core.events import publish, role_group
+
+from .authentication import refresh_token_for
+from .models import Branch, Team, User
+from .roles import Role
+
+MFA_CHALLENGE_SALT = "insureops.accounts.mfa-challenge"
+MFA_CHALLENGE_MAX_AGE = 300  # seconds
+
+
+class AuthError(ApiError):
+    status_code = 401
+    default_code = "invalid_credentials"
+    default_detail = "Invalid email or password."
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    tokens: dict | None = None
+    mfa_token: str | None = None
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.mfa_token is not None
+
+
+def _normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _validate_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
+def tokens_issue(*, user: User, otp_verified: bool) -> dict:
+    """Seed 003 token block: access_token, refresh_token, expires_in (seconds)."""
+    refresh = refresh_token_for(user, otp_verified=otp_verified)
+    access = refresh.access_token
+    return {
+        "access_token": str(access),
+        "refresh_token": str(refresh),
+        "token_type": "Bearer",
+        "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+    }
+
+
+def _user_tokens_revoke(user: User) -> int:
+    """Blacklist every outstanding refresh token of `user` (after a password reset/change or deactivation)."""
+    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
+    return len(outstanding)
+
+
+# --- registration and staff management ------------------------------------------------------------
+
+@transaction.atomic
+def customer_register(*, email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User:
+    """Self-registration of a portal customer (agents and other staff are created by admins)."""
+    email = _normalise_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["An account with this email already exists."]})
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), phone=phone.strip(),
+                role=Role.CUSTOMER)
+    _validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    publish("account.registered", {"user_id": user.pk, "email": user.email, "role": user.role},
+            audience=[role_group(Role.ADMIN)])
+    return user
+
+
+@transaction.atomic
+def user_create(*, email: str, first_name: str, last_name: str, role: str, password: str | None = None,
+                created_by: User | None = None, **profile) -> User:
+    """An admin creates a user of any role. Without a password the account must set one by reset."""
+    email = _normalise_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["An account with this email already exists."]})
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Must be one of: {', '.join(Role.values)}."]})
+    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), role=role, **profile)
+    if password:
+        _validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+        user.status = User.Status.INVITED
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+_USER_EDITABLE = {"first_name", "last_name", "phone", "department", "job_title", "certification_level", "team",
+                  "branch", "role", "status", "is_active"}
+_SELF_EDITABLE = {"first_name", "last_name", "phone"}
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User, request=None, **changes) -> User:
+    """Change a user's profile. Only admins change role/status; people edit their own contact fields."""
+    allowed = _USER_EDITABLE if actor.role == Role.ADMIN else _SELF_EDITABLE
+    if actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise ApiError("Only administrators can edit other users.", code="permission_denied", status_code=403)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_role = user.role
+    if user.pk == actor.pk and ("role" in changes or changes.get("is_active") is False):
+        raise ValidationError({"role": ["You cannot change your own role or deactivate yourself."]})
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if user.role != old_role:
+        security_event_record(kind=SecurityEvent.Kind.ROLE_CHANGED, request=request, user=actor,
+                              details={"target_user_id": user.pk, "from": old_role, "to": user.role})
+        _user_tokens_revoke(user)  # claims in outstanding tokens name the old role
+    if not user.is_active:
+        _user_tokens_revoke(user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User, request=None) -> User:
+    """Deactivate (never delete: the audit trail and records point at users)."""
+    return user_update(user=user, actor=actor, request=request, is_active=False, status=User.Status.SUSPENDED)
+
+
+@transaction.atomic
+def team_create(*, name: str, branch: Branch | None = None, manager: User | None = None) -> Team:
+    team = Team(name=name.strip(), branch=branch, manager=manager)
+    team.full_clean()
+    team.save()
+    return team
+
+
+# --- login, tokens, logout ------------------------------------------------------------------------
+
+def user_login(*, request, email: str, password: str) -> LoginResult:
+    """Check credentials (django-axes counts failures and locks out), then issue tokens or an MFA challenge."""
+    email = _normalise_email(email)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        # Failed attempts are recorded by the user_login_failed receiver (audit) and counted by axes.
+        raise AuthError()
+    if not user.is_active or user.status == User.Status.SUSPENDED:
+        raise AuthError("This account is disabled.", code="account_disabled")
+    if user.mfa_enabled:
+        mfa_token = signing.dumps({"uid": user.pk, "pwd": user.password[-12:]}, salt=MFA_CHALLENGE_SALT)
+        return LoginResult(user=user, mfa_token=mfa_token)
+    return _login_complete(request=request, user=user, otp_verified=False)
+
+
+def _login_complete(*, request, user: User, otp_verified: bool) -> LoginResult:
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    security_event_record(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user,
+                          details={"channel": "api", "mfa": otp_verified})
+    return LoginResult(user=user, tokens=tokens_issue(user=user, otp_verified=otp_verified))
+
+
+def mfa_login_verify(*, request, mfa_token: str, code: str) -> LoginResult:
+    """Second step of an MFA login: the challenge token from step one plus a valid TOTP code."""
+    try:
+        data = signing.loads(mfa_token, salt=MFA_CHALLENGE_SALT, max_age=MFA_CHALLENGE_MAX_AGE)
+        user = User.objects.get(pk=data["uid"], is_active=True)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
+        raise AuthError("The MFA challenge is invalid or has expired; sign in again.", code="mfa_token_invalid"
+                        ) from None
+    if data.get("pwd") != user.password[-12:]:
+        raise AuthError("The MFA challenge is no longer valid; sign in again.", code="mfa_token_invalid")
+    if not _totp_verify(user=user, code=code, confirmed=True):
+        security_event_record(kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user)
+        raise AuthError("The authentication code is not valid.", code="invalid_mfa_code")
+    return _login_complete(request=request, user=user, otp_verified=True)
+
+
+def token_refresh(*, refresh_token: str, request=None) -> dict:
+    """Rotate a refresh token: the old one is blacklisted, a new pair is returned."""
+    try:
+        old = RefreshToken(refresh_token)
+        user = User.objects.get(pk=old["sub"])
+    except (TokenError, User.DoesNotExist, KeyError) as exc:
+        security_event_record(kind=SecurityEvent.Kind.TOKEN_REFRESH_REJECTED, request=request,
+                              details={"reason": str(exc)[:200]})
+        raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid") from None
+    if not user.is_active:
+        raise AuthError("This account is disabled.", code="account_disabled")
+    changed = user.password_changed_at
+    if changed is not None and old.get("iat", 0) < int(changed.timestamp()):
+        raise AuthError("The refresh token was issued before a password change.", code="token_not_valid")
+    with transaction.atomic():
+        # Lock the token row so two concurrent refreshes of one token cannot both succeed.
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
+        BlacklistedToken.objects.create(token=outstanding)
+        return tokens_issue(user=user, otp_verified="otp" in (old.get("amr") or []))
+
+
+def user_logout(*, user: User, refresh_token: str, request=None) -> None:
+    """Blacklist the session's refresh token (the access token expires on its own within the hour)."""
+    try:
+        token = RefreshToken(refresh_token)
+    except TokenError:
+        raise ValidationError({"refresh_token": ["The refresh token is invalid or already revoked."]}) from None
+    if str(token.get("sub")) != str(user.pk):
+        raise ValidationError({"refresh_token": ["This refresh token belongs to another session."]})
+    token.blacklist()
+    security_event_record(kind=SecurityEvent.Kind.LOGOUT, request=request, user=user, details={"channel": "api"})
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+def password_reset_request(*, email: str, request=None) -> None:
+    """Email a reset link when the account exists. The caller always answers the same (no enumeration)."""
+    email = _normalise_email(email)
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    security_event_record(kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, email=email,
+                          details={"known_account": user is not None})
+    if user is None:
+        return
+    token = f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
+    context = {"user": user, "token": token, "reset_url": f"{settings.PORTAL_BASE_URL}/reset-password?token={token}",
+               "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    message = EmailMultiAlternatives(
+        subject="Reset your InsureOps password",
+        body=render_to_string("emails/password_reset.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("emails/password_reset.html", context), "text/html")
+    transaction.on_commit(message.send)
+
+
+def _user_from_reset_token(token: str) -> User | None:
+    try:
+        uidb64, raw = token.split(".", 1)
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    return user if default_token_generator.check_token(user, raw) else None
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, password: str, request=None) -> User:
+    """Set a new password from an emailed token. The token dies with the change (it hashes the password)."""
+    user = _user_from_reset_token(token)
+    if user is None:
+        raise ValidationError({"token": ["This reset link is invalid or has already been used."]})
+    _validate_password(password, user)
+    _password_set(user=user, password=password)
+    if user.status == User.Status.INVITED:
+        user.status = User.Status.ACTIVE
+        user.save(update_fields=["status", "updated_at"])
+    security_event_record(kind=SecurityEvent.Kind.PASSWORD_RESET, request=request, user=user)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str, request=None) -> dict:
+    """Change one's own password; all other sessions end. Returns fresh tokens for this one."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["The current password is not correct."]})
+    _validate_password(new_password, user)
+    _password_set(user=user, password=new_password)
+    security_event_record(kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
+    return tokens_issue(user=user, otp_verified=user.mfa_enabled)
+
+
+def _password_set(*, user: User, password: str) -> None:
+    user.set_password(password)
+    # Whole seconds: JWT `iat` has second resolution, so tokens minted after this moment stay valid.
+    user.password_changed_at = timezone.now().replace(microsecond=0)
+    user.save(update_fields=["password", "password_changed_at", "updated_at"])
+    _user_tokens_revoke(user)
+
+
+# --- MFA (TOTP via django-otp) ---------------------------------------------------------------------
+
+def _totp_verify(*, user: User, code: str, confirmed: bool) -> bool:
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit():
+        return False
+    for device in TOTPDevice.objects.filter(user=user, confirmed=confirmed):
+        # verify_token rejects a code already used (replay) and enforces django-otp's throttling.
+        if device.verify_token(code):
+            return True
+    return False
+
+
+@transaction.atomic
+def mfa_setup(*, user: User) -> dict:
+    """Start TOTP enrolment: a new unconfirmed device; returns the otpauth URI for an authenticator app."""
+    if user.mfa_enabled:
+        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return {"otpauth_uri": device.config_url, "secret": b32encode(device.bin_key).decode(),
+            "digits": device.digits, "period": device.step}
+
+
+@transaction.atomic
+def mfa_confirm(*, user: User, code: str, request=None) -> dict:
+    """Finish enrolment with a code from the app; returns tokens that count as MFA-verified."""
+    if user.mfa_enabled:
+        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+    if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
+        raise ApiError("Start with /auth/mfa/setup first.", code="mfa_setup_missing", status_code=409)
+    if not _totp_verify(user=user, code=code, confirmed=False):
+        security_event_record(kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user,
+                              details={"stage": "enrolment"})
+        raise ValidationError({"code": ["The authentication code is not valid."]})
+    TOTPDevice.objects.filter(user=user, confirmed=False).update(confirmed=True)
+    user.mfa_enabled = True
+    user.save(update_fields=["mfa_enabled", "updated_at"])
+    security_event_record(kind=SecurityEvent.Kind.MFA_ENROLLED, request=request, user=user)
+    return tokens_issue(user=user, otp_verified=True)
+
+
+@transaction.atomic
+def mfa_reset(*, user: User, actor: User, request=None) -> None:
+    """An admin removes a user's authenticator (lost phone); the user must enrol again."""
+    TOTPDevice.objects.filter(user=user).delete()
+    user.mfa_enabled = False
+    user.save(update_fields=["mfa_enabled", "updated_at"])
+    _user_tokens_revoke(user)
+    security_event_record(kind=SecurityEvent.Kind.MFA_RESET, request=request, user=actor,
+                          details={"target_user_id": user.pk})
+

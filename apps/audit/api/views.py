@@ -1,0 +1,64 @@
+"""Read-only audit endpoints for administrators and compliance tooling."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+
+from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.core.api.views import BaseListApi
+
+from .. import selectors
+from ..models import SecurityEvent
+from .serializers import ChangeEventSerializer, SecurityEventSerializer
+
+
+class SecurityEventFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SecurityEvent.Kind.choices)
+    user = django_filters.NumberFilter(field_name="user_id")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+    occurred_from = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_to = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "user", "email", "occurred_from", "occurred_to"]
+
+
+class SecurityEventListApi(BaseListApi):
+    permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("audit")]
+    serializer_class = SecurityEventSerializer
+    filterset_class = SecurityEventFilterSet
+    list_key = "events"
+    sort_fields = {"occurred_at": "occurred_at", "kind": "kind"}
+    default_sort = ("-occurred_at", "-id")
+    search_fields = ("email", "path")
+
+    def get_queryset(self):
+        return selectors.security_events_visible_to(self.request.user)
+
+    @extend_schema(tags=["audit"])
+    def get(self, request):
+        return self.list_response(request)
+
+
+class ChangeEventFilterSet(django_filters.FilterSet):
+    model = django_filters.CharFilter(field_name="pgh_model", help_text="app_label.Model, e.g. accounts.User")
+    object_id = django_filters.CharFilter(field_name="pgh_obj_id")
+    label = django_filters.ChoiceFilter(field_name="pgh_label",
+                                        choices=[("insert", "insert"), ("update", "update"), ("delete", "delete")])
+
+
+class ChangeEventListApi(BaseListApi):
+    permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("audit")]
+    serializer_class = ChangeEventSerializer
+    filterset_class = ChangeEventFilterSet
+    list_key = "changes"
+    sort_fields = {"created_at": "pgh_created_at"}
+    default_sort = ("-pgh_created_at",)
+
+    def get_queryset(self):
+        return selectors.change_events_visible_to(self.request.user)
+
+    @extend_schema(tags=["audit"])
+    def get(self, request):
+        return self.list_response(request)

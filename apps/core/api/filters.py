@@ -1,0 +1,63 @@
+"""Shared list conventions: `search`, `sort_by`, `sort_order` (DESIGN.md "API conventions")."""
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+
+
+class SearchBackend(BaseFilterBackend):
+    """`?search=` over the view's `search_fields` (icontains) or `search_vector` (PostgreSQL FTS)."""
+
+    def filter_queryset(self, request, queryset, view):
+        term = (request.query_params.get("search") or "").strip()
+        if not term:
+            return queryset
+        if len(term) > 200:
+            raise ValidationError({"search": ["At most 200 characters."]})
+        vector_field = getattr(view, "search_vector_field", None)
+        if vector_field:
+            return queryset.filter(**{vector_field: SearchQuery(term, search_type="websearch", config="simple")})
+        fields = getattr(view, "search_fields", ())
+        if not fields:
+            return queryset
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": term})
+        return queryset.filter(condition)
+
+    def get_schema_operation_parameters(self, view):
+        if not (getattr(view, "search_fields", None) or getattr(view, "search_vector_field", None)):
+            return []
+        return [{"name": "search", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
+                 "description": "Free-text search."}]
+
+
+class SortBackend(BaseFilterBackend):
+    """`?sort_by=<name>&sort_order=asc|desc` over the view's `sort_fields` {public name: ORM path}."""
+
+    def filter_queryset(self, request, queryset, view):
+        sort_fields: dict[str, str] = getattr(view, "sort_fields", {})
+        sort_by = request.query_params.get("sort_by")
+        sort_order = (request.query_params.get("sort_order") or "asc").lower()
+        if sort_order not in ("asc", "desc"):
+            raise ValidationError({"sort_order": ["Must be 'asc' or 'desc'."]})
+        if not sort_by:
+            default = getattr(view, "default_sort", None)
+            return queryset.order_by(*default) if default else queryset
+        if sort_by not in sort_fields:
+            raise ValidationError({"sort_by": [f"Must be one of: {', '.join(sorted(sort_fields))}."]})
+        prefix = "-" if sort_order == "desc" else ""
+        return queryset.order_by(f"{prefix}{sort_fields[sort_by]}", f"{prefix}pk")
+
+    def get_schema_operation_parameters(self, view):
+        sort_fields = getattr(view, "sort_fields", {})
+        if not sort_fields:
+            return []
+        return [
+            {"name": "sort_by", "in": "query", "required": False, "schema": {"type": "string", "enum": sorted(sort_fields)}},
+            {"name": "sort_order", "in": "query", "required": False, "schema": {"type": "string", "enum": ["asc", "desc"]}},
+        ]
+
+
+__all__ = ["SearchBackend", "SearchVector", "SortBackend"]

@@ -1,0 +1,63 @@
+"""Base API views: one pattern for every endpoint (parse → call service/selector → render)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
+from rest_framework.views import APIView
+
+from .filters import SearchBackend, SortBackend
+
+
+class BaseApi(APIView):
+    """All project API views derive from this. Subclasses set `permission_classes` explicitly."""
+
+    def parse(self, serializer_class, data=None, *, partial: bool = False) -> dict:
+        serializer = serializer_class(data=self.request.data if data is None else data, partial=partial,
+                                      context={"request": self.request, "view": self})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @staticmethod
+    def call(func, /, **kwargs):
+        """Call a service, turning Django ValidationErrors into the API's validation_error answer."""
+        try:
+            return func(**kwargs)
+        except DjangoValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            raise ValidationError(detail) from exc
+
+    def ok(self, data, *, status_code: int = status.HTTP_200_OK, headers=None) -> Response:
+        return Response(data, status=status_code, headers=headers)
+
+    def created(self, data) -> Response:
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class BaseListApi(BaseApi, GenericAPIView):
+    """GET list with the shared conventions: django-filter `filterset_class`, `search`, `sort_by`, pagination.
+
+    Subclasses set `list_key`, `serializer_class` (output), `filterset_class` (optional), `search_fields` or
+    `search_vector_field`, `sort_fields`, `default_sort`, and implement `get_queryset()` through a selector.
+    """
+
+    list_key = "results"
+    filter_backends = [DjangoFilterBackend, SearchBackend, SortBackend]
+    search_fields: tuple[str, ...] = ()
+    sort_fields: dict[str, str] = {}
+    default_sort: tuple[str, ...] = ("-pk",)
+
+    @property
+    def paginator(self):
+        paginator = super().paginator
+        if paginator is not None:
+            paginator.list_key = self.list_key
+        return paginator
+
+    def list_response(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "apps.core"
+    label = "core"
+    verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,21 @@
+"""Project system checks."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security)
+def csp_configured(app_configs, **kwargs):
+    """Fail when the Content-Security-Policy is missing or allows inline script outside the admin."""
+    errors = []
+    policy = getattr(settings, "SECURE_CSP", None) or {}
+    middleware = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    if not policy or not policy.get("default-src"):
+        errors.append(
+            Error("SECURE_CSP is not configured (default-src missing).", id="insureops.E001", hint="See base.py.")
+        )
+    elif "'unsafe-inline'" in policy.get("script-src", []):
+        errors.append(Error("SECURE_CSP allows inline script.", id="insureops.E002"))
+    if middleware not in settings.MIDDLEWARE:
+        errors.append(Error(f"{middleware} is not in MIDDLEWARE.", id="insureops.E003"))
+    return errors

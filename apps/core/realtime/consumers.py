@@ -1,0 +1,47 @@
+"""`/ws/events/`: relays domain events to the authenticated user's groups. No logic here."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.core.events import DASHBOARD_GROUP, role_group, user_group
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+@database_sync_to_async
+def _groups_for(user) -> list[str]:
+    from apps.accounts.selectors import user_event_groups
+
+    return user_event_groups(user)
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: list[str]
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.groups_joined = []
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.groups_joined = await _groups_for(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        subprotocol = "bearer" if "bearer" in [p.lower() for p in self.scope.get("subprotocols") or []] else None
+        await self.accept(subprotocol=subprotocol)
+        await self.send_json({"event": "connection.ready", "data": {"groups": self.groups_joined}})
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        # Clients only listen; a ping keeps proxies from closing idle sockets.
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"event": "pong", "data": {}})
+
+    async def event_message(self, message):
+        await self.send_json(message["event"])
+
+
+__all__ = ["DASHBOARD_GROUP", "EventsConsumer", "role_group", "user_group"]

@@ -1,0 +1,42 @@
+"""Server-rendered customer pages. The full portal arrives with its own issue; this is the entry point."""
+
+from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+
+from .forms import PortalLoginForm
+
+
+def home(request):
+    return render(request, "portal/home.html")
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = PortalLoginForm
+    redirect_authenticated_user = True
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    next_page = "portal:home"
+
+
+def reset_password(request):
+    """Target of the emailed reset link: choose a new password (the service validates the token)."""
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from apps.accounts.services import password_reset_confirm
+
+    from .forms import ResetPasswordForm
+
+    form = ResetPasswordForm(request.POST or None, initial={"token": request.GET.get("token", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_reset_confirm(token=form.cleaned_data["token"], password=form.cleaned_data["password"],
+                                   request=request)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("password" if field == "password" else None, errors)
+        else:
+            return redirect(f"{request.build_absolute_uri('/login/')}?reset=1")
+    return render(request, "portal/reset_password.html", {"form": form})

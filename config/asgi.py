@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP and the `/ws/events/` websocket (daphne in production serves `/ws/`)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+# Django must be set up before importing anything that touches models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from apps.core.realtime.middleware import JwtOrSessionAuthMiddleware  # noqa: E402
+from apps.core.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(JwtOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,27 @@
+"""pytest settings: fast hashing, locmem email, per-xdist-worker Redis database and prefixes."""
+
+import os
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+LOGGING["root"]["level"] = "WARNING"
+
+# Each pytest-xdist worker gets its own Redis database so that clearing the cache between
+# tests never touches another worker's throttle counters or channel groups.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_worker_index = int(_worker[2:]) if _worker[2:].isdigit() else 0
+if REDIS_URL:
+    _redis_db_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + _worker_index % 15}"
+    CACHES["default"]["LOCATION"] = _redis_db_url
+    CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
+    CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [_redis_db_url], "prefix": f"test-{_worker}"}

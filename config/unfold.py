@@ -1,0 +1,67 @@
+"""django-unfold configuration: branding and a sidebar grouped by bounded context, filtered by role."""
+
+from django.urls import reverse_lazy
+
+
+def _can(module: str, access: str = "read"):
+    def check(request) -> bool:
+        user = request.user
+        return user.is_authenticated and user.can(module, access)
+
+    return check
+
+
+UNFOLD = {
+    "SITE_TITLE": "InsureOps back office",
+    "SITE_HEADER": "InsureOps",
+    "SITE_SUBHEADER": "Insurance operations",
+    "SITE_SYMBOL": "shield",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "BORDER_RADIUS": "6px",
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97% .02 250)", "100": "oklch(93% .04 250)", "200": "oklch(87% .07 250)",
+            "300": "oklch(78% .11 250)", "400": "oklch(68% .15 250)", "500": "oklch(58% .18 250)",
+            "600": "oklch(50% .18 250)", "700": "oklch(43% .16 250)", "800": "oklch(37% .13 250)",
+            "900": "oklch(32% .10 250)", "950": "oklch(24% .08 250)",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": "Users & access",
+                "separator": True,
+                "items": [
+                    {"title": "Users", "icon": "person", "link": reverse_lazy("admin:accounts_user_changelist"),
+                     "permission": _can("users")},
+                    {"title": "Teams", "icon": "groups", "link": reverse_lazy("admin:accounts_team_changelist"),
+                     "permission": _can("teams")},
+                    {"title": "Branches", "icon": "store", "link": reverse_lazy("admin:accounts_branch_changelist"),
+                     "permission": _can("teams")},
+                ],
+            },
+            {
+                "title": "Audit",
+                "separator": True,
+                "items": [
+                    {"title": "Security events", "icon": "policy",
+                     "link": reverse_lazy("admin:audit_securityevent_changelist"), "permission": _can("audit")},
+                    {"title": "Data changes", "icon": "history",
+                     "link": reverse_lazy("admin:pghistory_events_changelist"), "permission": _can("audit")},
+                    {"title": "Sign-in attempts", "icon": "lock_clock",
+                     "link": reverse_lazy("admin:axes_accessattempt_changelist"), "permission": _can("audit")},
+                ],
+            },
+            {
+                "title": "Developers",
+                "separator": True,
+                "items": [
+                    {"title": "API documentation", "icon": "api", "link": "/api/docs/"},
+                ],
+            },
+        ],
+    },
+}

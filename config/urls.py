@@ -1,0 +1,39 @@
+"""Top-level URLs: portal at /, admin at /admin/, API at /api/v1/, docs at /api/docs/, health at /health."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from apps.core.api.urls import api_path
+from apps.core.api.root import ApiRootView
+from apps.core.views import api_not_found, health
+
+api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.audit.api.urls")),
+    # Last: anything else under /api/v1/ is a 404 in the envelope (even with DEBUG on).
+    re_path(r"^.*$", api_not_found),
+]
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("health/", health),
+    path("admin/", include("apps.accounts.admin_urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.portal.urls")),
+]
+
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
