@@ -223,7 +223,7 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         raise AuthError("The refresh token was issued before a password change.", code="token_not_valid")
     with transaction.atomic():
         # Lock the token row so two concurrent refreshes of one token cannot both succeed.
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
+        outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=old["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
         BlacklistedToken.objects.create(token=outstanding)

@@ -13,7 +13,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^health$"]
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
@@ -28,9 +28,15 @@ AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 AWS_QUERYSTRING_AUTH = True
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env.str("SMTP_HOST", default="localhost")
-EMAIL_PORT = env.int("SMTP_PORT", default=587)
-EMAIL_HOST_USER = env.str("SMTP_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("SMTP_PASS", default="")
-EMAIL_USE_TLS = env.bool("SMTP_TLS", default=True)
+MAILERS = {
+    "default": {
+        "BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env.str("SMTP_HOST", default="localhost"),
+            "port": env.int("SMTP_PORT", default=587),
+            "username": env.str("SMTP_USER", default=""),
+            "password": env.str("SMTP_PASS", default=""),
+            "use_tls": env.bool("SMTP_TLS", default=True),
+        },
+    }
+}

@@ -9,6 +9,7 @@ from apps.core.api.throttles import AuthRateThrottle, GeneralRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 
 from .. import selectors, services
+from ..models import Branch, Team, User
 from ..permissions import MfaSatisfied, module_permission
 from . import serializers as s
 
@@ -162,8 +163,10 @@ class UserListCreateApi(BaseListApi):
     default_sort = ("last_name", "first_name", "pk")
     filterset_fields = ["role", "is_active", "team", "branch", "status"]
 
-    def get_queryset(self):
-        return selectors.users_visible_to(self.request.user)
+    model = User
+
+    def visible_queryset(self, user):
+        return selectors.users_visible_to(user)
 
     @extend_schema(tags=["users"])
     def get(self, request):
@@ -206,8 +209,10 @@ class TeamListCreateApi(BaseListApi):
     default_sort = ("name",)
     filterset_fields = ["branch", "manager"]
 
-    def get_queryset(self):
-        return selectors.teams_visible_to(self.request.user)
+    model = Team
+
+    def visible_queryset(self, user):
+        return selectors.teams_visible_to(user)
 
     @extend_schema(tags=["teams"])
     def get(self, request):
@@ -229,8 +234,10 @@ class BranchListApi(BaseListApi):
     default_sort = ("name",)
     filterset_fields = ["is_active", "city"]
 
-    def get_queryset(self):
-        return selectors.branches_visible_to(self.request.user)
+    model = Branch
+
+    def visible_queryset(self, user):
+        return selectors.branches_visible_to(user)
 
     @extend_schema(tags=["teams"])
     def get(self, request):

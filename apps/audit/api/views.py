@@ -1,6 +1,7 @@
 """Read-only audit endpoints for administrators and compliance tooling."""
 
 import django_filters
+import pghistory.models
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 
@@ -33,8 +34,10 @@ class SecurityEventListApi(BaseListApi):
     default_sort = ("-occurred_at", "-id")
     search_fields = ("email", "path")
 
-    def get_queryset(self):
-        return selectors.security_events_visible_to(self.request.user)
+    model = SecurityEvent
+
+    def visible_queryset(self, user):
+        return selectors.security_events_visible_to(user)
 
     @extend_schema(tags=["audit"])
     def get(self, request):
@@ -56,8 +59,10 @@ class ChangeEventListApi(BaseListApi):
     sort_fields = {"created_at": "pgh_created_at"}
     default_sort = ("-pgh_created_at",)
 
-    def get_queryset(self):
-        return selectors.change_events_visible_to(self.request.user)
+    model = pghistory.models.Events
+
+    def visible_queryset(self, user):
+        return selectors.change_events_visible_to(user)
 
     @extend_schema(tags=["audit"])
     def get(self, request):

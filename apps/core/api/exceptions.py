@@ -113,9 +113,10 @@ def envelope_exception_handler(exc, context):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else _CODES.get(exc.status_code, "error")
         if isinstance(exc, exceptions.ParseError):
             code = "malformed_request"
-        elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            code = code if code not in ("not_authenticated", "authentication_failed") else code
-        body = error_body(code=code, message=_first_message(exc.detail))
+        message = _first_message(exc.detail)
+        if isinstance(exc.detail, dict) and "code" in exc.detail:  # simplejwt's InvalidToken
+            code, message = str(exc.detail["code"]), str(exc.detail.get("detail", message))
+        body = error_body(code=code, message=message)
     if isinstance(exc, exceptions.Throttled):
         body["error"]["details"] = {"retry_after": int(headers.get("Retry-After", 1))}
 

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.generics import GenericAPIView
+from rest_framework.mixins import ListModelMixin
 from rest_framework.views import APIView
 
 from .filters import SearchBackend, SortBackend
@@ -36,11 +37,11 @@ class BaseApi(APIView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class BaseListApi(BaseApi, GenericAPIView):
+class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
     """GET list with the shared conventions: django-filter `filterset_class`, `search`, `sort_by`, pagination.
 
     Subclasses set `list_key`, `serializer_class` (output), `filterset_class` (optional), `search_fields` or
-    `search_vector_field`, `sort_fields`, `default_sort`, and implement `get_queryset()` through a selector.
+    `search_vector_field`, `sort_fields`, `default_sort`, `model`, and implement `visible_queryset(user)` through a selector.
     """
 
     list_key = "results"
@@ -55,6 +56,17 @@ class BaseListApi(BaseApi, GenericAPIView):
         if paginator is not None:
             paginator.list_key = self.list_key
         return paginator
+
+    model = None  # the listed model (for the schema generator, which has no user)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._default_manager.none()
+        return self.visible_queryset(self.request.user)
+
+    def visible_queryset(self, user):
+        """The selector call: rows `user` may see."""
+        raise NotImplementedError
 
     def list_response(self, request):
         queryset = self.filter_queryset(self.get_queryset())

@@ -1,0 +1,78 @@
+# InsureOps — the two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+export UV_COMPILE_BYTECODE := 1
+export PYTHONDONTWRITEBYTECODE :=
+
+# uv: use the one on PATH if it works, otherwise install it with pip into var/tools.
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv)
+ifeq ($(UV),)
+UV := var/tools/bin/uv
+endif
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv run test stop lint format migrations check-deploy clean-db
+
+help:
+	@echo "make run     set up everything and serve http://$(HOST):$(PORT) (admin /admin/, API /api/v1/, docs /api/docs/)"
+	@echo "make test    run the whole test suite against PostgreSQL (embedded unless DATABASE_URL is set)"
+	@echo "make stop    stop the embedded PostgreSQL"
+	@echo "make lint    ruff check + format check"
+
+var/tools/bin/uv:
+	@echo "uv not found: installing it with pip into var/tools"
+	@mkdir -p var
+	python3 -m venv var/tools
+	var/tools/bin/pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(if $(filter var/tools/bin/uv,$(UV)),var/tools/bin/uv)
+	$(UV) sync --frozen
+	@touch $@
+
+venv: .venv/.synced
+
+run: venv
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py seed_demo; \
+	pids=""; \
+	if [ -n "$${REDIS_URL:-}" ]; then \
+	  echo "REDIS_URL set: starting a Celery worker and beat (logs in var/log/)"; mkdir -p var/log; \
+	  .venv/bin/celery -A config worker --loglevel=INFO --concurrency=2 > var/log/worker.log 2>&1 & pids="$$pids $$!"; \
+	  .venv/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/log/beat.log 2>&1 & pids="$$pids $$!"; \
+	else echo "No REDIS_URL: Celery tasks run eagerly, websockets use the in-memory channel layer."; fi; \
+	trap 'kill $$pids 2>/dev/null || true' EXIT INT TERM; \
+	echo; echo "InsureOps is starting on http://$(HOST):$(PORT)"; \
+	echo "  portal  http://$(HOST):$(PORT)/           admin  http://$(HOST):$(PORT)/admin/"; \
+	echo "  API     http://$(HOST):$(PORT)/api/v1/    docs   http://$(HOST):$(PORT)/api/docs/"; \
+	echo "  events  ws://$(HOST):$(PORT)/ws/events/    health http://$(HOST):$(PORT)/health"; \
+	echo "Demo logins (password demo-pass-2026): admin@ manager@ agent@ assessor@ viewer@ customer@ example.com"; \
+	echo; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	$(PY) -m pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) scripts/embedded_pg.py stop; else echo "nothing to stop"; fi
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: venv
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+migrations: venv
+	@set -euo pipefail; source scripts/dbenv.sh; $(PY) manage.py makemigrations --check --dry-run
+
+# What production settings say about themselves (no secrets needed beyond throwaway values).
+check-deploy: venv
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=insureops.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING

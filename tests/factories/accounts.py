@@ -1,0 +1,41 @@
+import factory
+
+from apps.accounts.models import Branch, Team, User
+from apps.accounts.roles import Role
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"br{n}")
+    name = factory.Sequence(lambda n: f"Branch {n}")
+    city = "Porto"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    branch = factory.SubFactory(BranchFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = Role.AGENT
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()

@@ -1,0 +1,40 @@
+"""The expected access of every API endpoint, per role. Later capabilities add their endpoints here.
+
+Independent of the views' own permission classes on purpose: the test compares what the API does
+with what this table (derived from seed 003's permission matrix) says it must do.
+"""
+
+from apps.accounts.roles import Role
+
+PUBLIC = "public"  # anyone, anonymous included
+SIGNED_IN = frozenset(Role.values)  # any role
+
+A, M, AG, AS, V, C = (Role.ADMIN, Role.MANAGER, Role.AGENT, Role.ASSESSOR, Role.VIEWER, Role.CUSTOMER)
+STAFF = frozenset({A, M, AG, AS, V})
+
+# url name -> {HTTP method -> PUBLIC | roles allowed}
+ENDPOINTS: dict[str, dict[str, object]] = {
+    "v1:api-root": {"GET": PUBLIC},
+    "api-schema": {"GET": PUBLIC},
+    "api-docs": {"GET": PUBLIC},
+    "v1:auth-login": {"POST": PUBLIC},
+    "v1:auth-refresh": {"POST": PUBLIC},
+    "v1:auth-register": {"POST": PUBLIC},
+    "v1:auth-forgot-password": {"POST": PUBLIC},
+    "v1:auth-reset-password": {"POST": PUBLIC},
+    "v1:auth-config": {"GET": PUBLIC},
+    "v1:auth-mfa-verify": {"POST": PUBLIC},
+    "v1:auth-logout": {"POST": SIGNED_IN},
+    "v1:auth-me": {"GET": SIGNED_IN, "PATCH": SIGNED_IN},
+    "v1:auth-change-password": {"POST": SIGNED_IN},
+    "v1:auth-mfa-setup": {"POST": SIGNED_IN},
+    "v1:users-list": {"GET": {A, M}, "POST": {A}},
+    "v1:users-detail": {"GET": {A, M}, "PATCH": {A}, "DELETE": {A}},
+    "v1:teams-list": {"GET": STAFF, "POST": {A}},
+    "v1:branches-list": {"GET": STAFF},
+    "v1:audit-security-events": {"GET": {A}},
+    "v1:audit-changes": {"GET": {A}},
+}
+
+# URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
+NOT_ENDPOINTS = {"v1:api-not-found"}

@@ -1,0 +1,93 @@
+"""Walks every URL pattern under /api/ × every role and checks it against tests/permission_matrix.py.
+
+Anonymous → 401 (unless public), a role without access → 403, an allowed role → neither; a refused
+request writes nothing (no new row in the audit trail, which records every data change).
+"""
+
+import pghistory.models
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.accounts.roles import Role
+from tests.conftest import client_for
+from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name}" if entry.name else None, entry.callback
+
+
+def api_endpoints():
+    """(url name, methods) for every pattern whose route starts with api/."""
+    found = []
+    for route, name, callback in _walk(get_resolver().url_patterns):
+        if not route.lstrip("^").startswith("api/"):
+            continue
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        methods = sorted(m.upper() for m in HTTP_METHODS if view_class is not None and hasattr(view_class, m))
+        found.append((name, route, methods))
+    return found
+
+
+def test_every_api_endpoint_is_classified():
+    unclassified = []
+    for name, route, methods in api_endpoints():
+        if name in NOT_ENDPOINTS:
+            continue
+        if name is None:
+            unclassified.append(f"{route} (unnamed)")
+            continue
+        for method in methods:
+            if method not in ENDPOINTS.get(name, {}):
+                unclassified.append(f"{method} {name} ({route})")
+    assert unclassified == [], "Endpoints missing from tests/permission_matrix.py:\n" + "\n".join(unclassified)
+
+
+def test_matrix_names_only_existing_endpoints():
+    existing = {(name, m) for name, _, methods in api_endpoints() for m in methods}
+    stale = [f"{m} {name}" for name, methods in ENDPOINTS.items() for m in methods if (name, m) not in existing]
+    assert stale == []
+
+
+CASES = [(name, method, allowed) for name, methods in ENDPOINTS.items() for method, allowed in methods.items()]
+
+
+def _url(name: str, target) -> str:
+    kwargs = {"pk": target.pk} if name.endswith("-detail") else {}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "allowed"), CASES, ids=[f"{m} {n}" for n, m, _ in CASES])
+def test_endpoint_access_by_role(name, method, allowed, make_user):
+    target = make_user(Role.AGENT, email="target@example.org")
+    url = _url(name, target)
+    for role in [None, *Role.values]:
+        user = make_user(role) if role else None
+        client = client_for(user)
+        before = pghistory.models.Events.objects.count()
+        response = getattr(client, method.lower())(url, {}, format="json")
+        who = role or "anonymous"
+        if allowed == PUBLIC:
+            assert response.status_code not in (401, 403), f"{who} refused on public {method} {name}"
+            continue
+        if role is None:
+            expected = 401
+        elif role in allowed:
+            assert response.status_code not in (401, 403), (
+                f"{who} should reach {method} {name}, got {response.status_code}: {response.content[:200]}")
+            continue
+        else:
+            expected = 403
+        assert response.status_code == expected, f"{who} {method} {name}: {response.status_code} != {expected}"
+        body = response.json()
+        assert body["success"] is False
+        assert body["error"]["code"] in ("not_authenticated", "permission_denied")
+        assert pghistory.models.Events.objects.count() == before, f"refused {method} {name} changed data"
