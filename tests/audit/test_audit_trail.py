@@ -1,0 +1,117 @@
+"""Every data change is recorded by database triggers (bulk and raw SQL too), with actor and request id;
+audit tables refuse UPDATE and DELETE."""
+
+import pghistory.models
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from apps.accounts.models import Branch, Team, User
+from apps.accounts.roles import Role
+from apps.audit.models import SecurityEvent
+from apps.audit.services import security_event_record
+
+pytestmark = pytest.mark.django_db
+
+
+def events_for(model, **filters):
+    return pghistory.models.Events.objects.filter(pgh_model=f"accounts.{model.__name__}Event", **filters)
+
+
+def test_create_update_delete_are_recorded():
+    branch = Branch.objects.create(code="lis", name="Lisbon")
+    branch.name = "Lisboa"
+    branch.save()
+    branch_id = branch.pk
+    branch.delete()
+
+    labels = list(events_for(Branch, pgh_obj_id=str(branch_id)).order_by("pgh_created_at", "pgh_id")
+                  .values_list("pgh_label", flat=True))
+    assert labels == ["insert", "update", "delete"]
+    update = events_for(Branch, pgh_obj_id=str(branch_id), pgh_label="update").get()
+    assert update.pgh_diff["name"] == ["Lisbon", "Lisboa"]
+
+
+def test_bulk_create_queryset_update_and_raw_sql_are_recorded():
+    Branch.objects.bulk_create([Branch(code=f"b{i}", name=f"B{i}") for i in range(3)])
+    Branch.objects.filter(code__in=["b0", "b1"]).update(city="Faro")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_branch SET city = 'Braga' WHERE code = 'b2'")
+        cursor.execute("DELETE FROM accounts_branch WHERE code = 'b2'")
+
+    assert events_for(Branch, pgh_label="insert").count() == 3
+    assert events_for(Branch, pgh_label="update").count() == 3
+    assert events_for(Branch, pgh_label="delete").count() == 1
+
+
+def test_passwords_are_not_copied_into_the_audit_trail(make_user):
+    user = make_user(Role.AGENT)
+    user.set_password("another-secret-1")
+    user.save()
+
+    for event in events_for(User, pgh_obj_id=str(user.pk)):
+        assert "password" not in event.pgh_data
+
+
+def test_api_changes_carry_actor_url_and_request_id(auth_client, make_user):
+    client, admin = auth_client(Role.ADMIN)
+    target = make_user(Role.AGENT)
+
+    response = client.patch(f"/api/v1/users/{target.pk}", {"job_title": "Senior agent"}, format="json",
+                            HTTP_X_REQUEST_ID="req-0123456789")
+
+    assert response.status_code == 200
+    event = events_for(User, pgh_obj_id=str(target.pk), pgh_label="update").get()
+    assert event.pgh_diff["job_title"] == ["", "Senior agent"]
+    assert event.pgh_context["user"] == admin.pk
+    assert event.pgh_context["url"] == f"/api/v1/users/{target.pk}"
+    assert event.pgh_context["request_id"] == "req-0123456789"
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET pgh_label = 'forged'", "DELETE FROM {table}"])
+def test_change_events_are_append_only(statement):
+    Team.objects.create(name="Claims")
+    table = "accounts_teamevent"
+
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement.format(table=table))
+
+    assert events_for(Team, pgh_label="insert").count() == 1
+
+
+def test_security_events_are_append_only():
+    event = security_event_record(kind=SecurityEvent.Kind.EXPORT, email="a@example.org", details={"rows": 3})
+
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+        SecurityEvent.objects.filter(pk=event.pk).update(email="forged@example.org")
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+        SecurityEvent.objects.filter(pk=event.pk).delete()
+
+    assert SecurityEvent.objects.get(pk=event.pk).email == "a@example.org"
+
+
+def test_denied_access_is_a_security_event(auth_client):
+    client, user = auth_client(Role.VIEWER)
+
+    client.post("/api/v1/users", {"email": "x@example.org"}, format="json")
+
+    event = SecurityEvent.objects.get(kind="permission_denied")
+    assert event.user == user
+    assert event.path == "/api/v1/users"
+    assert event.details["method"] == "POST"
+
+
+def test_audit_api_lists_changes_and_security_events_for_admins(auth_client, make_user):
+    client, admin = auth_client(Role.ADMIN)
+    target = make_user(Role.AGENT)
+    client.patch(f"/api/v1/users/{target.pk}", {"department": "Motor"}, format="json")
+
+    changes = client.get("/api/v1/audit/changes", {"model": "accounts.UserEvent", "object_id": target.pk,
+                                                   "label": "update"}).json()["data"]
+    assert changes["pagination"]["total_records"] == 1
+    assert changes["changes"][0]["diff"]["department"] == ["", "Motor"]
+    assert changes["changes"][0]["context"]["user"] == admin.pk
+
+    security_event_record(kind=SecurityEvent.Kind.DOWNLOAD, user=admin, details={"file": 1})
+    events = client.get("/api/v1/audit/security-events", {"kind": "download"}).json()["data"]
+    assert [e["kind"] for e in events["events"]] == ["download"]

@@ -1,0 +1,159 @@
+"""Domain events: queued until commit, fanned out to websocket groups, `/ws/events/` authentication."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+
+from apps.accounts.roles import Role
+from apps.accounts.services import tokens_issue
+from apps.core import events
+from config.asgi import application
+from tests.factories.accounts import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+ORIGIN = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+
+
+@pytest.fixture
+def received():
+    got: list[dict] = []
+
+    def handler(event):
+        got.append(event)
+
+    events.subscribe("test.happened", handler)
+    yield got
+    events._subscribers["test.happened"].remove(handler)
+
+
+@pytest.mark.django_db
+def test_event_is_delivered_only_after_commit(received, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            events.publish("test.happened", {"n": 1}, audience=["dashboard"])
+            assert received == []
+    assert [e["data"] for e in received] == [{"n": 1}]
+    assert received[0]["event"] == "test.happened"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_event_is_never_delivered(received):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events.publish("test.happened", {"n": 2}, audience=["dashboard"])
+        raise RuntimeError("rollback")
+    assert received == []
+
+
+def test_invalid_audience_is_rejected():
+    with pytest.raises(ValueError, match="Invalid audience"):
+        events.publish("x", {}, audience=["has space"])
+
+
+async def _connect(path: str, headers=None, subprotocols=None):
+    communicator = WebsocketCommunicator(application, path, headers=[*ORIGIN, *(headers or [])],
+                                         subprotocols=subprotocols)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_unauthenticated_socket_is_closed():
+    communicator, connected, code = await _connect("/ws/events/")
+    assert connected is False
+    assert code == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_garbage_token_socket_is_closed():
+    communicator, connected, code = await _connect("/ws/events/?token=garbage")
+    assert connected is False
+    assert code == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_jwt_socket_joins_user_role_and_dashboard_groups_and_receives_events():
+    user = await sync_to_async(UserFactory)(role=Role.AGENT)
+    token = (await sync_to_async(tokens_issue)(user=user, otp_verified=False))["access_token"]
+
+    communicator, connected, _ = await _connect(f"/ws/events/?token={token}")
+    ready = await communicator.receive_json_from(timeout=5)
+
+    assert connected is True
+    assert ready["event"] == "connection.ready"
+    assert set(ready["data"]["groups"]) == {f"user.{user.pk}", "role.agent", "dashboard"}
+
+    def publish_committed():
+        with transaction.atomic():
+            events.publish("claim.status_changed", {"claim_id": 7, "to": "approved"}, audience=[f"user.{user.pk}"])
+            events.publish("lead.updated", {"lead_id": 1}, audience=["role.manager"])  # not for this user
+
+    await sync_to_async(publish_committed)()
+    message = await communicator.receive_json_from(timeout=5)
+    assert message["event"] == "claim.status_changed"
+    assert message["data"] == {"claim_id": 7, "to": "approved"}
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_bearer_subprotocol_authenticates():
+    user = await sync_to_async(UserFactory)(role=Role.CUSTOMER)
+    token = (await sync_to_async(tokens_issue)(user=user, otp_verified=False))["access_token"]
+
+    communicator, connected, subprotocol = await _connect("/ws/events/", subprotocols=["bearer", token])
+
+    assert connected is True
+    assert subprotocol == "bearer"
+    ready = await communicator.receive_json_from(timeout=5)
+    assert "dashboard" not in ready["data"]["groups"]  # customers get their own events only
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_session_cookie_authenticates():
+    user = await sync_to_async(UserFactory)(role=Role.MANAGER)
+    browser = Client()
+    await sync_to_async(browser.force_login)(user)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+    communicator, connected, _ = await _connect("/ws/events/", headers=[(b"cookie", cookie)])
+
+    assert connected is True
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_from_foreign_origin_is_refused():
+    communicator = WebsocketCommunicator(application, "/ws/events/", headers=[(b"origin", b"http://evil.example")])
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected is False
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+async def test_event_committed_in_another_process_reaches_the_socket_through_redis():
+    user = await sync_to_async(UserFactory)(role=Role.AGENT)
+    token = (await sync_to_async(tokens_issue)(user=user, otp_verified=False))["access_token"]
+    communicator, connected, _ = await _connect(f"/ws/events/?token={token}")
+    await communicator.receive_json_from(timeout=5)  # connection.ready
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0")}
+    result = await sync_to_async(subprocess.run)(
+        [sys.executable, "manage.py", "broadcast", "Maintenance at 18:00", "--audience", f"user.{user.pk}",
+         "--level", "warning"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+    message = await communicator.receive_json_from(timeout=10)
+    assert message["event"] == "system.announcement"
+    assert message["data"] == {"message": "Maintenance at 18:00", "level": "warning"}
+    assert json.dumps(message)  # plain JSON over the wire
+    await communicator.disconnect()

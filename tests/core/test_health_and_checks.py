@@ -1,0 +1,90 @@
+"""Seed 003 health check, the CSP system check, production `check --deploy`, and the OpenAPI schema."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.test import override_settings
+
+from apps.core.checks import csp_configured
+from tests.permission_matrix import ENDPOINTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_health_reports_services_and_version(client, settings):
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "OK"
+    assert body["services"]["database"] == "connected"
+    assert body["services"]["redis"] == ("connected" if settings.REDIS_URL else "not_configured")
+    assert body["version"] == settings.APP_VERSION
+    assert body["timestamp"]
+
+
+def test_health_is_503_when_the_database_is_down():
+    script = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/health'); print(r.status_code, r.json()['services']['database'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere", "REDIS_URL": ""}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+
+    assert result.stdout.strip().splitlines()[-1] == "503 unavailable", result.stderr[-2000:]
+
+
+def test_csp_check_fails_without_policy():
+    with override_settings(SECURE_CSP={}):
+        assert [e.id for e in csp_configured(None)] == ["insureops.E001"]
+    with override_settings(SECURE_CSP={"default-src": ["'self'"], "script-src": ["'self'", "'unsafe-inline'"]}):
+        assert [e.id for e in csp_configured(None)] == ["insureops.E002"]
+    assert csp_configured(None) == []
+
+
+def test_production_settings_pass_check_deploy():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "x" * 64 + "-prod-check",
+           "ALLOWED_HOSTS": "insureops.example.com"}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_refuse_demo_accounts():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "x" * 64 + "-prod-check",
+           "ALLOWED_HOSTS": "insureops.example.com"}
+    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+
+    assert result.returncode != 0
+    assert "Demo data is disabled" in result.stderr
+
+
+def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+
+    from django.urls import reverse
+
+    documented = {(path, method.upper()) for path, item in schema["paths"].items() for method in item}
+    missing = []
+    for name, methods in ENDPOINTS.items():
+        if not name.startswith("v1:") or name == "v1:api-root":
+            continue
+        path = reverse(name, kwargs={"pk": 1} if name.endswith("-detail") else {}).rstrip("/")
+        path = path.replace("/1", "/{id}") if name.endswith("-detail") else path
+        missing += [f"{m} {path}" for m in methods if (path, m) not in documented]
+    assert missing == []
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert set(login["schema"]["properties"]) == {"success", "data"}
