@@ -21,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "unfold",
+    "unfold.apps.BasicAppConfig",  # not the default config, which would replace our admin site
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "apps.accounts.admin_config.InsureOpsAdminConfig",
