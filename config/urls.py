@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.core.api.urls import api_path
 from apps.core.api.root import ApiRootView
 from apps.core.views import api_not_found, health
 

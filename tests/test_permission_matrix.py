@@ -82,7 +82,8 @@ def test_endpoint_access_by_role(name, method, allowed, make_user):
             expected = 401
         elif role in allowed:
             assert response.status_code not in (401, 403), (
-                f"{who} should reach {method} {name}, got {response.status_code}: {response.content[:200]}")
+                f"{who} should reach {method} {name}, got {response.status_code}: {response.content[:200]}"
+            )
             continue
         else:
             expected = 403

@@ -12,20 +12,40 @@ from .models import Branch, Team, User
 
 class UserAddForm(forms.ModelForm):
     password = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Leave empty to invite: the user sets a password through the reset link.",
     )
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "role", "phone", "department", "job_title",
-                  "certification_level", "team", "branch"]
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "phone",
+            "department",
+            "job_title",
+            "certification_level",
+            "team",
+            "branch",
+        ]
 
 
 @admin.register(User)
 class UserAdmin(ModelAdmin):
-    list_display = ["email", "first_name", "last_name", "role", "status", "team", "mfa_enabled", "is_active",
-                    "last_login"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "status",
+        "team",
+        "mfa_enabled",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "status", "is_active", "mfa_enabled", "team", "branch"]
     search_fields = ["email", "first_name", "last_name", "phone"]
     list_select_related = ["team", "branch"]
@@ -46,7 +66,7 @@ class UserAdmin(ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": UserAddForm.Meta.fields + ["password"]})]
+            return [(None, {"fields": [*UserAddForm.Meta.fields, "password"]})]
         return super().get_fieldsets(request, obj)
 
     def save_model(self, request, obj, form, change):
@@ -56,9 +76,13 @@ class UserAdmin(ModelAdmin):
                 saved = services.user_update(user=obj, actor=request.user, request=request, **data)
             else:
                 saved = services.user_create(
-                    created_by=request.user, password=form.cleaned_data.get("password") or None,
-                    **{name: form.cleaned_data.get(name) for name in UserAddForm.Meta.fields
-                       if form.cleaned_data.get(name) not in (None, "")},
+                    created_by=request.user,
+                    password=form.cleaned_data.get("password") or None,
+                    **{
+                        name: form.cleaned_data.get(name)
+                        for name in UserAddForm.Meta.fields
+                        if form.cleaned_data.get(name) not in (None, "")
+                    },
                 )
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc

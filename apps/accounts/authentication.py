@@ -13,8 +13,9 @@ class JwtAuthentication(JWTAuthentication):
         user = super().get_user(validated_token)
         changed = user.password_changed_at
         if changed is not None and validated_token.get("iat", 0) < int(changed.timestamp()):
-            raise InvalidToken({"detail": "Token was issued before the password was changed.",
-                                "code": "token_not_valid"})
+            raise InvalidToken(
+                {"detail": "Token was issued before the password was changed.", "code": "token_not_valid"}
+            )
         return user
 
 

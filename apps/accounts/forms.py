@@ -8,7 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 class AdminOtpAuthenticationForm(AdminAuthenticationForm):
     otp_token = forms.CharField(
-        label="Authentication code", required=False, max_length=8,
+        label="Authentication code",
+        required=False,
+        max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         help_text="Only if you enrolled an authenticator app.",
     )
@@ -29,6 +31,10 @@ class AdminOtpAuthenticationForm(AdminAuthenticationForm):
 
 
 class MfaEnrolForm(forms.Form):
-    code = forms.RegexField(regex=r"^\s*\d{6}\s*$", label="Code from your authenticator app", max_length=8,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-                            error_messages={"invalid": "Enter the 6-digit code."})
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label="Code from your authenticator app",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"invalid": "Enter the 6-digit code."},
+    )

@@ -1,8 +1,8 @@
 """People and organisation: one User model for staff and customers, teams and branches."""
 
 import pghistory
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone

@@ -8,5 +8,9 @@ class JwtAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "Access token from POST /api/v1/auth/login (1 hour; refresh with /auth/refresh)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access token from POST /api/v1/auth/login (1 hour; refresh with /auth/refresh).",
+        }

@@ -84,26 +84,39 @@ def _user_tokens_revoke(user: User) -> int:
 
 # --- registration and staff management ------------------------------------------------------------
 
+
 @transaction.atomic
 def customer_register(*, email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User:
     """Self-registration of a portal customer (agents and other staff are created by admins)."""
     email = _normalise_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": ["An account with this email already exists."]})
-    user = User(email=email, first_name=first_name.strip(), last_name=last_name.strip(), phone=phone.strip(),
-                role=Role.CUSTOMER)
+    user = User(
+        email=email, first_name=first_name.strip(), last_name=last_name.strip(), phone=phone.strip(), role=Role.CUSTOMER
+    )
     _validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    publish("account.registered", {"user_id": user.pk, "email": user.email, "role": user.role},
-            audience=[role_group(Role.ADMIN)])
+    publish(
+        "account.registered",
+        {"user_id": user.pk, "email": user.email, "role": user.role},
+        audience=[role_group(Role.ADMIN)],
+    )
     return user
 
 
 @transaction.atomic
-def user_create(*, email: str, first_name: str, last_name: str, role: str, password: str | None = None,
-                created_by: User | None = None, **profile) -> User:
+def user_create(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str | None = None,
+    created_by: User | None = None,
+    **profile,
+) -> User:
     """An admin creates a user of any role. Without a password the account must set one by reset."""
     email = _normalise_email(email)
     if User.objects.filter(email__iexact=email).exists():
@@ -122,8 +135,19 @@ def user_create(*, email: str, first_name: str, last_name: str, role: str, passw
     return user
 
 
-_USER_EDITABLE = {"first_name", "last_name", "phone", "department", "job_title", "certification_level", "team",
-                  "branch", "role", "status", "is_active"}
+_USER_EDITABLE = {
+    "first_name",
+    "last_name",
+    "phone",
+    "department",
+    "job_title",
+    "certification_level",
+    "team",
+    "branch",
+    "role",
+    "status",
+    "is_active",
+}
 _SELF_EDITABLE = {"first_name", "last_name", "phone"}
 
 
@@ -145,8 +169,12 @@ def user_update(*, user: User, actor: User, request=None, **changes) -> User:
     user.full_clean(exclude=["password"])
     user.save()
     if user.role != old_role:
-        security_event_record(kind=SecurityEvent.Kind.ROLE_CHANGED, request=request, user=actor,
-                              details={"target_user_id": user.pk, "from": old_role, "to": user.role})
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLE_CHANGED,
+            request=request,
+            user=actor,
+            details={"target_user_id": user.pk, "from": old_role, "to": user.role},
+        )
         _user_tokens_revoke(user)  # claims in outstanding tokens name the old role
     if not user.is_active:
         _user_tokens_revoke(user)
@@ -169,6 +197,7 @@ def team_create(*, name: str, branch: Branch | None = None, manager: User | None
 
 # --- login, tokens, logout ------------------------------------------------------------------------
 
+
 def user_login(*, request, email: str, password: str) -> LoginResult:
     """Check credentials (django-axes counts failures and locks out), then issue tokens or an MFA challenge."""
     email = _normalise_email(email)
@@ -186,8 +215,12 @@ def user_login(*, request, email: str, password: str) -> LoginResult:
 
 def _login_complete(*, request, user: User, otp_verified: bool) -> LoginResult:
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    security_event_record(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user,
-                          details={"channel": "api", "mfa": otp_verified})
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGIN_SUCCEEDED,
+        request=request,
+        user=user,
+        details={"channel": "api", "mfa": otp_verified},
+    )
     return LoginResult(user=user, tokens=tokens_issue(user=user, otp_verified=otp_verified))
 
 
@@ -197,8 +230,9 @@ def mfa_login_verify(*, request, mfa_token: str, code: str) -> LoginResult:
         data = signing.loads(mfa_token, salt=MFA_CHALLENGE_SALT, max_age=MFA_CHALLENGE_MAX_AGE)
         user = User.objects.get(pk=data["uid"], is_active=True)
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
-        raise AuthError("The MFA challenge is invalid or has expired; sign in again.", code="mfa_token_invalid"
-                        ) from None
+        raise AuthError(
+            "The MFA challenge is invalid or has expired; sign in again.", code="mfa_token_invalid"
+        ) from None
     if data.get("pwd") != user.password[-12:]:
         raise AuthError("The MFA challenge is no longer valid; sign in again.", code="mfa_token_invalid")
     if not _totp_verify(user=user, code=code, confirmed=True):
@@ -213,8 +247,9 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         old = RefreshToken(refresh_token)
         user = User.objects.get(pk=old["sub"])
     except (TokenError, User.DoesNotExist, KeyError) as exc:
-        security_event_record(kind=SecurityEvent.Kind.TOKEN_REFRESH_REJECTED, request=request,
-                              details={"reason": str(exc)[:200]})
+        security_event_record(
+            kind=SecurityEvent.Kind.TOKEN_REFRESH_REJECTED, request=request, details={"reason": str(exc)[:200]}
+        )
         raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid") from None
     if not user.is_active:
         raise AuthError("This account is disabled.", code="account_disabled")
@@ -244,17 +279,27 @@ def user_logout(*, user: User, refresh_token: str, request=None) -> None:
 
 # --- passwords -----------------------------------------------------------------------------------
 
+
 def password_reset_request(*, email: str, request=None) -> None:
     """Email a reset link when the account exists. The caller always answers the same (no enumeration)."""
     email = _normalise_email(email)
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    security_event_record(kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, email=email,
-                          details={"known_account": user is not None})
+    security_event_record(
+        kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED,
+        request=request,
+        user=user,
+        email=email,
+        details={"known_account": user is not None},
+    )
     if user is None:
         return
     token = f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
-    context = {"user": user, "token": token, "reset_url": f"{settings.PORTAL_BASE_URL}/reset-password?token={token}",
-               "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    context = {
+        "user": user,
+        "token": token,
+        "reset_url": f"{settings.PORTAL_BASE_URL}/reset-password?token={token}",
+        "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+    }
     message = EmailMultiAlternatives(
         subject="Reset your InsureOps password",
         body=render_to_string("emails/password_reset.txt", context),
@@ -309,6 +354,7 @@ def _password_set(*, user: User, password: str) -> None:
 
 # --- MFA (TOTP via django-otp) ---------------------------------------------------------------------
 
+
 def _totp_verify(*, user: User, code: str, confirmed: bool) -> bool:
     code = (code or "").strip().replace(" ", "")
     if not code.isdigit():
@@ -327,8 +373,12 @@ def mfa_setup(*, user: User) -> dict:
         raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return {"otpauth_uri": device.config_url, "secret": b32encode(device.bin_key).decode(),
-            "digits": device.digits, "period": device.step}
+    return {
+        "otpauth_uri": device.config_url,
+        "secret": b32encode(device.bin_key).decode(),
+        "digits": device.digits,
+        "period": device.step,
+    }
 
 
 @transaction.atomic
@@ -339,8 +389,9 @@ def mfa_confirm(*, user: User, code: str, request=None) -> dict:
     if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
         raise ApiError("Start with /auth/mfa/setup first.", code="mfa_setup_missing", status_code=409)
     if not _totp_verify(user=user, code=code, confirmed=False):
-        security_event_record(kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user,
-                              details={"stage": "enrolment"})
+        security_event_record(
+            kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user, details={"stage": "enrolment"}
+        )
         raise ValidationError({"code": ["The authentication code is not valid."]})
     TOTPDevice.objects.filter(user=user, confirmed=False).update(confirmed=True)
     user.mfa_enabled = True
@@ -356,6 +407,6 @@ def mfa_reset(*, user: User, actor: User, request=None) -> None:
     user.mfa_enabled = False
     user.save(update_fields=["mfa_enabled", "updated_at"])
     _user_tokens_revoke(user)
-    security_event_record(kind=SecurityEvent.Kind.MFA_RESET, request=request, user=actor,
-                          details={"target_user_id": user.pk})
-
+    security_event_record(
+        kind=SecurityEvent.Kind.MFA_RESET, request=request, user=actor, details={"target_user_id": user.pk}
+    )

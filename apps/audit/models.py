@@ -34,7 +34,11 @@ class SecurityEvent(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     email = models.CharField(max_length=255, blank=True, db_index=True)

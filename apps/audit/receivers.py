@@ -21,25 +21,32 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    security_event_record(kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user,
-                          details={"channel": "session"})
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user, details={"channel": "session"}
+    )
 
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        security_event_record(kind=SecurityEvent.Kind.LOGOUT, request=request, user=user,
-                              details={"channel": "session"})
+        security_event_record(
+            kind=SecurityEvent.Kind.LOGOUT, request=request, user=user, details={"channel": "session"}
+        )
 
 
 @receiver(user_locked_out)
 def _locked_out(sender, request, username, ip_address, **kwargs):
-    security_event_record(kind=SecurityEvent.Kind.LOCKOUT, request=request, email=username or "",
-                          details={"ip_address": ip_address})
+    security_event_record(
+        kind=SecurityEvent.Kind.LOCKOUT, request=request, email=username or "", details={"ip_address": ip_address}
+    )
 
 
 @receiver(access_denied)
 def _access_denied(sender, request, reason, **kwargs):
     user = getattr(request, "user", None)
-    security_event_record(kind=SecurityEvent.Kind.PERMISSION_DENIED, request=request, user=user,
-                          details={"reason": str(reason)[:300], "method": request.method})
+    security_event_record(
+        kind=SecurityEvent.Kind.PERMISSION_DENIED,
+        request=request,
+        user=user,
+        details={"reason": str(reason)[:300], "method": request.method},
+    )

@@ -15,8 +15,9 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def security_event_record(*, kind: str, request=None, user=None, email: str = "", details: dict | None = None
-                          ) -> SecurityEvent:
+def security_event_record(
+    *, kind: str, request=None, user=None, email: str = "", details: dict | None = None
+) -> SecurityEvent:
     """Append one security event; takes IP, user agent, path and request id from the request when given."""
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None

@@ -94,8 +94,9 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     if _is_api(request):
         return _json(error_body(code="csrf_failed", message="CSRF verification failed. Use a bearer token."), 403)
-    return render(request, "errors/403.html", {"reason": "Your form expired. Go back, reload and try again."},
-                  status=403)
+    return render(
+        request, "errors/403.html", {"reason": "Your form expired. Go back, reload and try again."}, status=403
+    )
 
 
 def api_not_found(request, *args, **kwargs):

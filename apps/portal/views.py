@@ -32,8 +32,9 @@ def reset_password(request):
     form = ResetPasswordForm(request.POST or None, initial={"token": request.GET.get("token", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            password_reset_confirm(token=form.cleaned_data["token"], password=form.cleaned_data["password"],
-                                   request=request)
+            password_reset_confirm(
+                token=form.cleaned_data["token"], password=form.cleaned_data["password"], request=request
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error("password" if field == "password" else None, errors)

@@ -224,9 +224,7 @@ SPECTACULAR_SETTINGS = {
         "apps.core.api.schema.postprocess_envelope",
     ],
     "SECURITY": [{"jwtAuth": []}],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-    },
+    "APPEND_COMPONENTS": {"securitySchemes": {"jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
 }
 
 # --- Audit (django-pghistory) -------------------------------------------------------------------

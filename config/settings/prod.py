@@ -1,6 +1,6 @@
 """Production: every secret from the environment, HTTPS only, MFA for admins and managers."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def admin_login(client, email, password, otp_token=""):
-    return client.post("/admin/login/?next=/admin/", {"username": email, "password": password,
-                                                       "otp_token": otp_token})
+    return client.post("/admin/login/?next=/admin/", {"username": email, "password": password, "otp_token": otp_token})
 
 
 def code_for(user) -> str:
@@ -114,10 +113,22 @@ def test_admin_creates_user_through_the_service(make_user, password):
     client = Client()
     admin_login(client, "boss@example.org", password)
 
-    response = client.post("/admin/accounts/user/add/", {
-        "email": "Fresh@Example.org", "first_name": "Fresh", "last_name": "Hire", "role": "assessor",
-        "phone": "", "department": "Claims", "job_title": "", "certification_level": "", "team": "", "branch": "",
-        "password": ""})
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "Fresh@Example.org",
+            "first_name": "Fresh",
+            "last_name": "Hire",
+            "role": "assessor",
+            "phone": "",
+            "department": "Claims",
+            "job_title": "",
+            "certification_level": "",
+            "team": "",
+            "branch": "",
+            "password": "",
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:3000]
     created = User.objects.get(email="fresh@example.org")

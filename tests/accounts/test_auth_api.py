@@ -31,6 +31,7 @@ def current_code(user) -> str:
 
 # --- login -------------------------------------------------------------------------------------------
 
+
 def test_login_returns_seed_003_shape(api_client, make_user, password):
     user = make_user(Role.MANAGER, email="mgr@example.org", first_name="John", last_name="Doe")
 
@@ -63,8 +64,11 @@ def test_login_wrong_password_or_unknown_email_same_401(api_client, make_user, e
     response = login(api_client, email, pw)
 
     assert response.status_code == 401
-    assert response.json()["error"] == {"code": "invalid_credentials", "message": "Invalid email or password.",
-                                        "details": {}}
+    assert response.json()["error"] == {
+        "code": "invalid_credentials",
+        "message": "Invalid email or password.",
+        "details": {},
+    }
     assert SecurityEvent.objects.filter(kind="login_failed", email=email).count() == 1
 
 
@@ -104,6 +108,7 @@ def test_lockout_after_five_failures_per_email_and_ip(api_client, make_user, pas
 
 
 # --- refresh and logout ------------------------------------------------------------------------------
+
 
 def test_refresh_rotates_and_old_refresh_token_dies(api_client, make_user, password):
     make_user(Role.AGENT, email="a@example.org")
@@ -191,8 +196,11 @@ def test_token_signed_with_another_key_is_401(api_client, make_user):
     import jwt
 
     user = make_user(Role.ADMIN)
-    forged = jwt.encode({"sub": str(user.pk), "token_type": "access", "exp": int(time.time()) + 600,
-                         "jti": "x", "role": "admin"}, "not-our-key", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": str(user.pk), "token_type": "access", "exp": int(time.time()) + 600, "jti": "x", "role": "admin"},
+        "not-our-key",
+        algorithm="HS256",
+    )
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
 
     assert api_client.get("/api/v1/auth/me").status_code == 401
@@ -209,10 +217,19 @@ def test_deactivated_user_token_stops_working(api_client, make_user, password):
 
 # --- register ---------------------------------------------------------------------------------------
 
+
 def test_register_creates_customer_and_signs_in(api_client):
-    response = api_client.post("/api/v1/auth/register", {
-        "email": "New.Person@Example.org", "password": "a-long-unusual-pass-42", "first_name": "New",
-        "last_name": "Person", "phone": "+351912345678"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/register",
+        {
+            "email": "New.Person@Example.org",
+            "password": "a-long-unusual-pass-42",
+            "first_name": "New",
+            "last_name": "Person",
+            "phone": "+351912345678",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     data = response.json()["data"]
@@ -223,21 +240,43 @@ def test_register_creates_customer_and_signs_in(api_client):
 
 
 def test_register_cannot_choose_a_staff_role(api_client):
-    response = api_client.post("/api/v1/auth/register", {
-        "email": "sneaky@example.org", "password": "a-long-unusual-pass-42", "first_name": "S", "last_name": "N",
-        "role": "admin"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/register",
+        {
+            "email": "sneaky@example.org",
+            "password": "a-long-unusual-pass-42",
+            "first_name": "S",
+            "last_name": "N",
+            "role": "admin",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     assert User.objects.get(email="sneaky@example.org").role == "customer"
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"email": "dup@example.org", "password": "a-long-unusual-pass-42", "first_name": "A", "last_name": "B"}, "email"),
-    ({"email": "weak@example.org", "password": "password", "first_name": "A", "last_name": "B"}, "password"),
-    ({"email": "x@example.org", "password": "a-long-unusual-pass-42", "first_name": "A", "last_name": "B",
-      "phone": "12345"}, "phone"),
-    ({"email": "x@example.org", "password": "a-long-unusual-pass-42"}, "first_name"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (
+            {"email": "dup@example.org", "password": "a-long-unusual-pass-42", "first_name": "A", "last_name": "B"},
+            "email",
+        ),
+        ({"email": "weak@example.org", "password": "password", "first_name": "A", "last_name": "B"}, "password"),
+        (
+            {
+                "email": "x@example.org",
+                "password": "a-long-unusual-pass-42",
+                "first_name": "A",
+                "last_name": "B",
+                "phone": "12345",
+            },
+            "phone",
+        ),
+        ({"email": "x@example.org", "password": "a-long-unusual-pass-42"}, "first_name"),
+    ],
+)
 def test_register_rejects_bad_input_and_creates_nothing(api_client, make_user, payload, field):
     make_user(Role.CUSTOMER, email="dup@example.org")
     before = User.objects.count()
@@ -251,13 +290,13 @@ def test_register_rejects_bad_input_and_creates_nothing(api_client, make_user, p
 
 # --- forgot / reset password --------------------------------------------------------------------------
 
+
 def _reset_token_from_mail() -> str:
     body = mail.outbox[-1].body
     return body.split("reset code, if your app asks for it: ")[1].split()[0]
 
 
-def test_forgot_password_gives_same_answer_for_unknown_email(api_client, make_user,
-                                                            django_capture_on_commit_callbacks):
+def test_forgot_password_gives_same_answer_for_unknown_email(api_client, make_user, django_capture_on_commit_callbacks):
     make_user(Role.CUSTOMER, email="known@example.org")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -278,10 +317,12 @@ def test_reset_password_works_once(api_client, make_user, password, django_captu
         api_client.post("/api/v1/auth/forgot-password", {"email": "known@example.org"}, format="json")
     token = _reset_token_from_mail()
 
-    first = api_client.post("/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"},
-                            format="json")
-    reuse = api_client.post("/api/v1/auth/reset-password", {"token": token, "password": "another-secret-88"},
-                            format="json")
+    first = api_client.post(
+        "/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"}, format="json"
+    )
+    reuse = api_client.post(
+        "/api/v1/auth/reset-password", {"token": token, "password": "another-secret-88"}, format="json"
+    )
 
     assert first.status_code == 200
     assert reuse.status_code == 400
@@ -296,23 +337,26 @@ def test_reset_password_works_once(api_client, make_user, password, django_captu
 
 @pytest.mark.parametrize("token", ["nonsense", "MQ.abc-def", "", "x" * 299])
 def test_reset_password_with_invalid_token(api_client, token):
-    response = api_client.post("/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
 
 
-def test_reset_password_rejects_weak_password_and_keeps_token_usable(api_client, make_user,
-                                                                     django_capture_on_commit_callbacks):
+def test_reset_password_rejects_weak_password_and_keeps_token_usable(
+    api_client, make_user, django_capture_on_commit_callbacks
+):
     make_user(Role.CUSTOMER, email="known@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         api_client.post("/api/v1/auth/forgot-password", {"email": "known@example.org"}, format="json")
     token = _reset_token_from_mail()
 
     weak = api_client.post("/api/v1/auth/reset-password", {"token": token, "password": "123"}, format="json")
-    strong = api_client.post("/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"},
-                             format="json")
+    strong = api_client.post(
+        "/api/v1/auth/reset-password", {"token": token, "password": "brand-new-secret-77"}, format="json"
+    )
 
     assert weak.status_code == 400
     assert "password" in weak.json()["error"]["details"]
@@ -320,6 +364,7 @@ def test_reset_password_rejects_weak_password_and_keeps_token_usable(api_client,
 
 
 # --- me and change-password ----------------------------------------------------------------------------
+
 
 def test_me_and_update_own_contact_fields(auth_client):
     client, user = auth_client(Role.CUSTOMER)
@@ -347,10 +392,16 @@ def test_change_password(api_client, make_user, password):
     tokens = login(api_client, "a@example.org", password).json()["data"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
 
-    wrong = api_client.post("/api/v1/auth/change-password",
-                            {"current_password": "nope", "new_password": "brand-new-secret-77"}, format="json")
-    ok = api_client.post("/api/v1/auth/change-password",
-                         {"current_password": password, "new_password": "brand-new-secret-77"}, format="json")
+    wrong = api_client.post(
+        "/api/v1/auth/change-password",
+        {"current_password": "nope", "new_password": "brand-new-secret-77"},
+        format="json",
+    )
+    ok = api_client.post(
+        "/api/v1/auth/change-password",
+        {"current_password": password, "new_password": "brand-new-secret-77"},
+        format="json",
+    )
 
     assert wrong.status_code == 400
     assert "current_password" in wrong.json()["error"]["details"]
@@ -364,6 +415,7 @@ def test_change_password(api_client, make_user, password):
 
 
 # --- MFA ------------------------------------------------------------------------------------------
+
 
 def _enrol(client, user) -> dict:
     setup = client.post("/api/v1/auth/mfa/setup", format="json").json()["data"]
@@ -405,16 +457,20 @@ def test_login_with_mfa_requires_totp(api_client, auth_client, password):
 
     first = login(api_client, user.email, password)
     challenge = first.json()["data"]
-    wrong = api_client.post("/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": "123456"},
-                            format="json")
+    wrong = api_client.post(
+        "/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": "123456"}, format="json"
+    )
     # The enrolment used this period's code, and django-otp backs off after the wrong one: reset both,
     # as if the user waited for the next code.
-    TOTPDevice.objects.filter(user=user).update(last_t=-1, throttling_failure_count=0,
-                                                throttling_failure_timestamp=None)
-    right = api_client.post("/api/v1/auth/mfa/verify",
-                            {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json")
-    replay = api_client.post("/api/v1/auth/mfa/verify",
-                             {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json")
+    TOTPDevice.objects.filter(user=user).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    right = api_client.post(
+        "/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json"
+    )
+    replay = api_client.post(
+        "/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json"
+    )
 
     assert first.status_code == 202
     assert challenge["mfa_required"] is True
@@ -467,10 +523,10 @@ def test_refresh_keeps_mfa_claim(api_client, auth_client, password):
     _enrol(client, user)
     TOTPDevice.objects.filter(user=user).update(last_t=-1)
     challenge = login(api_client, user.email, password).json()["data"]
-    tokens = api_client.post("/api/v1/auth/mfa/verify",
-                             {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json").json()
+    tokens = api_client.post(
+        "/api/v1/auth/mfa/verify", {"mfa_token": challenge["mfa_token"], "code": current_code(user)}, format="json"
+    ).json()
 
-    rotated = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["data"]["refresh_token"]},
-                              format="json")
+    rotated = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["data"]["refresh_token"]}, format="json")
 
     assert RefreshToken(rotated.json()["data"]["refresh_token"])["amr"] == ["pwd", "otp"]

@@ -12,9 +12,17 @@ pytestmark = pytest.mark.django_db
 def test_admin_creates_an_agent_who_can_then_reset_a_password(auth_client):
     client, _ = auth_client(Role.ADMIN)
 
-    response = client.post("/api/v1/users", {"email": "New.Agent@example.org", "first_name": "New",
-                                             "last_name": "Agent", "role": "agent", "department": "Motor"},
-                           format="json")
+    response = client.post(
+        "/api/v1/users",
+        {
+            "email": "New.Agent@example.org",
+            "first_name": "New",
+            "last_name": "Agent",
+            "role": "agent",
+            "department": "Motor",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     data = response.json()["data"]
@@ -22,13 +30,18 @@ def test_admin_creates_an_agent_who_can_then_reset_a_password(auth_client):
     assert User.objects.get(pk=data["id"]).has_usable_password() is False
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"email": "x@example.org", "first_name": "A", "last_name": "B", "role": "emperor"}, "role"),
-    ({"email": "taken@example.org", "first_name": "A", "last_name": "B", "role": "agent"}, "email"),
-    ({"email": "y@example.org", "first_name": "A", "last_name": "B", "role": "agent", "password": "short"},
-     "password"),
-    ({"email": "z@example.org", "first_name": "A", "last_name": "B", "role": "agent", "team": 999999}, "team"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "x@example.org", "first_name": "A", "last_name": "B", "role": "emperor"}, "role"),
+        ({"email": "taken@example.org", "first_name": "A", "last_name": "B", "role": "agent"}, "email"),
+        (
+            {"email": "y@example.org", "first_name": "A", "last_name": "B", "role": "agent", "password": "short"},
+            "password",
+        ),
+        ({"email": "z@example.org", "first_name": "A", "last_name": "B", "role": "agent", "team": 999999}, "team"),
+    ],
+)
 def test_create_user_bad_input_creates_nothing(auth_client, make_user, payload, field):
     client, _ = auth_client(Role.ADMIN)
     make_user(Role.AGENT, email="taken@example.org")
@@ -44,8 +57,9 @@ def test_create_user_bad_input_creates_nothing(auth_client, make_user, payload, 
 def test_role_change_is_a_security_event_and_revokes_sessions(auth_client, api_client, make_user, password):
     client, admin = auth_client(Role.ADMIN)
     target = make_user(Role.AGENT, email="promote@example.org")
-    tokens = api_client.post("/api/v1/auth/login", {"email": "promote@example.org", "password": password},
-                             format="json").json()["data"]
+    tokens = api_client.post(
+        "/api/v1/auth/login", {"email": "promote@example.org", "password": password}, format="json"
+    ).json()["data"]
 
     response = client.patch(f"/api/v1/users/{target.pk}", {"role": "manager"}, format="json")
 

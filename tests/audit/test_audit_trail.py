@@ -25,8 +25,11 @@ def test_create_update_delete_are_recorded():
     branch_id = branch.pk
     branch.delete()
 
-    labels = list(events_for(Branch, pgh_obj_id=str(branch_id)).order_by("pgh_created_at", "pgh_id")
-                  .values_list("pgh_label", flat=True))
+    labels = list(
+        events_for(Branch, pgh_obj_id=str(branch_id))
+        .order_by("pgh_created_at", "pgh_id")
+        .values_list("pgh_label", flat=True)
+    )
     assert labels == ["insert", "update", "delete"]
     update = events_for(Branch, pgh_obj_id=str(branch_id), pgh_label="update").get()
     assert update.pgh_diff["name"] == ["Lisbon", "Lisboa"]
@@ -57,8 +60,9 @@ def test_api_changes_carry_actor_url_and_request_id(auth_client, make_user):
     client, admin = auth_client(Role.ADMIN)
     target = make_user(Role.AGENT)
 
-    response = client.patch(f"/api/v1/users/{target.pk}", {"job_title": "Senior agent"}, format="json",
-                            HTTP_X_REQUEST_ID="req-0123456789")
+    response = client.patch(
+        f"/api/v1/users/{target.pk}", {"job_title": "Senior agent"}, format="json", HTTP_X_REQUEST_ID="req-0123456789"
+    )
 
     assert response.status_code == 200
     event = events_for(User, pgh_obj_id=str(target.pk), pgh_label="update").get()
@@ -73,7 +77,11 @@ def test_change_events_are_append_only(statement):
     Team.objects.create(name="Claims")
     table = "accounts_teamevent"
 
-    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement.format(table=table))
 
     assert events_for(Team, pgh_label="insert").count() == 1
@@ -106,8 +114,9 @@ def test_audit_api_lists_changes_and_security_events_for_admins(auth_client, mak
     target = make_user(Role.AGENT)
     client.patch(f"/api/v1/users/{target.pk}", {"department": "Motor"}, format="json")
 
-    changes = client.get("/api/v1/audit/changes", {"model": "accounts.UserEvent", "object_id": target.pk,
-                                                   "label": "update"}).json()["data"]
+    changes = client.get(
+        "/api/v1/audit/changes", {"model": "accounts.UserEvent", "object_id": target.pk, "label": "update"}
+    ).json()["data"]
     assert changes["pagination"]["total_records"] == 1
     assert changes["changes"][0]["diff"]["department"] == ["", "Motor"]
     assert changes["changes"][0]["context"]["user"] == admin.pk

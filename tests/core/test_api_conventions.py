@@ -39,9 +39,16 @@ def test_success_is_enveloped(api_client):
     response = api_client.get("/api/v1/")
 
     assert response.status_code == 200
-    assert response.json() == {"success": True, "data": {
-        "name": "InsureOps API", "version": "0.1.0", "docs": "/api/docs/", "schema": "/api/schema/",
-        "health": "/health"}}
+    assert response.json() == {
+        "success": True,
+        "data": {
+            "name": "InsureOps API",
+            "version": "0.1.0",
+            "docs": "/api/docs/",
+            "schema": "/api/schema/",
+            "health": "/health",
+        },
+    }
 
 
 def test_401_enveloped(api_client):

@@ -36,10 +36,9 @@ def received():
 
 @pytest.mark.django_db
 def test_event_is_delivered_only_after_commit(received, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            events.publish("test.happened", {"n": 1}, audience=["dashboard"])
-            assert received == []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish("test.happened", {"n": 1}, audience=["dashboard"])
+        assert received == []
     assert [e["data"] for e in received] == [{"n": 1}]
     assert received[0]["event"] == "test.happened"
 
@@ -58,8 +57,9 @@ def test_invalid_audience_is_rejected():
 
 
 async def _connect(path: str, headers=None, subprotocols=None):
-    communicator = WebsocketCommunicator(application, path, headers=[*ORIGIN, *(headers or [])],
-                                         subprotocols=subprotocols)
+    communicator = WebsocketCommunicator(
+        application, path, headers=[*ORIGIN, *(headers or [])], subprotocols=subprotocols
+    )
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 
@@ -145,11 +145,28 @@ async def test_event_committed_in_another_process_reaches_the_socket_through_red
     communicator, connected, _ = await _connect(f"/ws/events/?token={token}")
     await communicator.receive_json_from(timeout=5)  # connection.ready
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "gw0"),
+    }
     result = await sync_to_async(subprocess.run)(
-        [sys.executable, "manage.py", "broadcast", "Maintenance at 18:00", "--audience", f"user.{user.pk}",
-         "--level", "warning"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "manage.py",
+            "broadcast",
+            "Maintenance at 18:00",
+            "--audience",
+            f"user.{user.pk}",
+            "--level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
 
     message = await communicator.receive_json_from(timeout=10)

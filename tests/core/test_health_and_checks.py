@@ -35,10 +35,15 @@ def test_health_is_503_when_the_database_is_down():
         "from django.test import Client;"
         "r = Client().get('/health'); print(r.status_code, r.json()['services']['database'])"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere", "REDIS_URL": ""}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
     assert result.stdout.strip().splitlines()[-1] == "503 unavailable", result.stderr[-2000:]
 
@@ -52,19 +57,34 @@ def test_csp_check_fails_without_policy():
 
 
 def test_production_settings_pass_check_deploy():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "x" * 64 + "-prod-check",
-           "ALLOWED_HOSTS": "insureops.example.com"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "x" * 64 + "-prod-check",
+        "ALLOWED_HOSTS": "insureops.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_settings_refuse_demo_accounts():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "x" * 64 + "-prod-check",
-           "ALLOWED_HOSTS": "insureops.example.com"}
-    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "x" * 64 + "-prod-check",
+        "ALLOWED_HOSTS": "insureops.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
     assert result.returncode != 0
     assert "Demo data is disabled" in result.stderr

@@ -29,11 +29,17 @@ def test_limit_is_capped(admin_client):
     assert data["pagination"]["per_page"] == 100
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"page": "zero"}, "page"), ({"page": 0}, "page"), ({"limit": -1}, "limit"),
-    ({"sort_by": "password"}, "sort_by"), ({"sort_order": "sideways"}, "sort_order"),
-    ({"role": "emperor"}, "role"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "zero"}, "page"),
+        ({"page": 0}, "page"),
+        ({"limit": -1}, "limit"),
+        ({"sort_by": "password"}, "sort_by"),
+        ({"sort_order": "sideways"}, "sort_order"),
+        ({"role": "emperor"}, "role"),
+    ],
+)
 def test_bad_list_params_are_400_with_field(admin_client, params, field):
     response = admin_client.get("/api/v1/users", params)
 

@@ -46,8 +46,10 @@ def test_limits_are_per_user(auth_client):
 @pytest.mark.django_db
 def test_auth_endpoints_have_their_own_per_ip_limit(api_client):
     with override_settings(REST_FRAMEWORK=_rf(auth="2/hour")):
-        statuses = [api_client.post("/api/v1/auth/forgot-password", {"email": "x@example.org"},
-                                    format="json").status_code for _ in range(3)]
+        statuses = [
+            api_client.post("/api/v1/auth/forgot-password", {"email": "x@example.org"}, format="json").status_code
+            for _ in range(3)
+        ]
     assert statuses == [200, 200, 429]
 
 

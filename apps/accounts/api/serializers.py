@@ -16,9 +16,27 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "full_name", "phone", "role", "permissions", "status",
-                  "department", "job_title", "certification_level", "team", "branch", "mfa_enabled", "is_active",
-                  "last_login", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "phone",
+            "role",
+            "permissions",
+            "status",
+            "department",
+            "job_title",
+            "certification_level",
+            "team",
+            "branch",
+            "mfa_enabled",
+            "is_active",
+            "last_login",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -54,8 +72,13 @@ class RegisterInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=256, trim_whitespace=False)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
-    phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True, max_length=20,
-                                   error_messages={"invalid": "Use international format, e.g. +14155550100."})
+    phone = serializers.RegexField(
+        r"^\+[1-9]\d{6,14}$",
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        error_messages={"invalid": "Use international format, e.g. +14155550100."},
+    )
 
 
 class ForgotPasswordInputSerializer(serializers.Serializer):
@@ -75,8 +98,13 @@ class ChangePasswordInputSerializer(serializers.Serializer):
 class MeUpdateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False)
     last_name = serializers.CharField(max_length=100, required=False)
-    phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True, max_length=20,
-                                   error_messages={"invalid": "Use international format, e.g. +14155550100."})
+    phone = serializers.RegexField(
+        r"^\+[1-9]\d{6,14}$",
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        error_messages={"invalid": "Use international format, e.g. +14155550100."},
+    )
 
 
 class MfaSetupOutputSerializer(serializers.Serializer):

@@ -37,9 +37,16 @@ class LoginApi(BaseApi):
     permission_classes = [AllowAny]
     throttle_classes = [GeneralRateThrottle]  # failures are limited per (email, IP) by django-axes
 
-    @extend_schema(request=s.LoginInputSerializer, responses={200: s.LoginOutputSerializer,
-                   202: s.MfaChallengeOutputSerializer, 401: OpenApiResponse(description="Invalid credentials"),
-                   429: OpenApiResponse(description="Locked out")}, tags=["auth"])
+    @extend_schema(
+        request=s.LoginInputSerializer,
+        responses={
+            200: s.LoginOutputSerializer,
+            202: s.MfaChallengeOutputSerializer,
+            401: OpenApiResponse(description="Invalid credentials"),
+            429: OpenApiResponse(description="Locked out"),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = self.parse(s.LoginInputSerializer)
         # Django's HttpRequest (not DRF's wrapper) so django-axes can flag a lockout on it.
@@ -61,8 +68,9 @@ class LogoutApi(BaseApi):
     @extend_schema(request=s.LogoutInputSerializer, responses={200: _MESSAGE}, tags=["auth"])
     def post(self, request):
         data = self.parse(s.LogoutInputSerializer)
-        self.call(services.user_logout, user=request.user, refresh_token=data["refresh_token"],
-                  request=request._request)
+        self.call(
+            services.user_logout, user=request.user, refresh_token=data["refresh_token"], request=request._request
+        )
         return self.ok({"message": "Signed out."})
 
 
@@ -89,8 +97,9 @@ class ResetPasswordApi(PublicAuthApi):
     @extend_schema(request=s.ResetPasswordInputSerializer, responses={200: _MESSAGE}, tags=["auth"])
     def post(self, request):
         data = self.parse(s.ResetPasswordInputSerializer)
-        self.call(services.password_reset_confirm, token=data["token"], password=data["password"],
-                  request=request._request)
+        self.call(
+            services.password_reset_confirm, token=data["token"], password=data["password"], request=request._request
+        )
         return self.ok({"message": "Your password has been changed. Sign in with the new password."})
 
 
@@ -105,20 +114,23 @@ class MeApi(BaseApi):
     @extend_schema(request=s.MeUpdateInputSerializer, responses={200: s.UserOutputSerializer}, tags=["auth"])
     def patch(self, request):
         data = self.parse(s.MeUpdateInputSerializer, partial=True)
-        user = self.call(services.user_update, user=request.user, actor=request.user, request=request._request,
-                         **data)
+        user = self.call(services.user_update, user=request.user, actor=request.user, request=request._request, **data)
         return self.ok(s.UserOutputSerializer(user).data)
 
 
 class ChangePasswordApi(BaseApi):
     permission_classes = [IsAuthenticated, MfaSatisfied]
 
-    @extend_schema(request=s.ChangePasswordInputSerializer, responses={200: s.TokenPairOutputSerializer},
-                   tags=["auth"])
+    @extend_schema(request=s.ChangePasswordInputSerializer, responses={200: s.TokenPairOutputSerializer}, tags=["auth"])
     def post(self, request):
         data = self.parse(s.ChangePasswordInputSerializer)
-        tokens = self.call(services.password_change, user=request.user, current_password=data["current_password"],
-                           new_password=data["new_password"], request=request._request)
+        tokens = self.call(
+            services.password_change,
+            user=request.user,
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+            request=request._request,
+        )
         return self.ok(tokens)
 
 
@@ -142,8 +154,7 @@ class MfaVerifyApi(BaseApi):
     def post(self, request):
         data = self.parse(s.MfaVerifyInputSerializer)
         if data.get("mfa_token"):
-            result = services.mfa_login_verify(request=request._request, mfa_token=data["mfa_token"],
-                                               code=data["code"])
+            result = services.mfa_login_verify(request=request._request, mfa_token=data["mfa_token"], code=data["code"])
             return self.ok(_login_payload(result))
         if not request.user.is_authenticated:
             raise s.serializers.ValidationError({"mfa_token": ["Required when not signed in."]})
@@ -153,6 +164,7 @@ class MfaVerifyApi(BaseApi):
 
 
 # --- users, teams, branches ----------------------------------------------------------------------
+
 
 class UserListCreateApi(BaseListApi):
     permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("users")]
@@ -250,16 +262,25 @@ class SessionConfigApi(BaseApi):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: inline_serializer("AuthConfig", {
-        "mfa_required_roles": serializers.ListField(child=serializers.CharField()),
-        "access_token_lifetime": serializers.IntegerField(),
-        "refresh_token_lifetime": serializers.IntegerField(),
-    })}, tags=["auth"])
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AuthConfig",
+                {
+                    "mfa_required_roles": serializers.ListField(child=serializers.CharField()),
+                    "access_token_lifetime": serializers.IntegerField(),
+                    "refresh_token_lifetime": serializers.IntegerField(),
+                },
+            )
+        },
+        tags=["auth"],
+    )
     def get(self, request):
         jwt = settings.SIMPLE_JWT
-        return self.ok({
-            "mfa_required_roles": list(settings.MFA_REQUIRED_ROLES),
-            "access_token_lifetime": int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()),
-            "refresh_token_lifetime": int(jwt["REFRESH_TOKEN_LIFETIME"].total_seconds()),
-        })
-
+        return self.ok(
+            {
+                "mfa_required_roles": list(settings.MFA_REQUIRED_ROLES),
+                "access_token_lifetime": int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+                "refresh_token_lifetime": int(jwt["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+            }
+        )

@@ -6,8 +6,18 @@ from ..models import SecurityEvent
 class SecurityEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = SecurityEvent
-        fields = ["id", "kind", "occurred_at", "user", "email", "ip_address", "user_agent", "path", "request_id",
-                  "details"]
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "user",
+            "email",
+            "ip_address",
+            "user_agent",
+            "path",
+            "request_id",
+            "details",
+        ]
         read_only_fields = fields
 
 

@@ -47,8 +47,9 @@ class SecurityEventListApi(BaseListApi):
 class ChangeEventFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(field_name="pgh_model", help_text="app_label.Model, e.g. accounts.User")
     object_id = django_filters.CharFilter(field_name="pgh_obj_id")
-    label = django_filters.ChoiceFilter(field_name="pgh_label",
-                                        choices=[("insert", "insert"), ("update", "update"), ("delete", "delete")])
+    label = django_filters.ChoiceFilter(
+        field_name="pgh_label", choices=[("insert", "insert"), ("update", "update"), ("delete", "delete")]
+    )
 
 
 class ChangeEventListApi(BaseListApi):

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,26 +17,69 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('login_succeeded', 'Login succeeded'), ('login_failed', 'Login failed'), ('logout', 'Logout'), ('lockout', 'Locked out'), ('mfa_enrolled', 'MFA enrolled'), ('mfa_failed', 'MFA code rejected'), ('mfa_reset', 'MFA reset'), ('permission_denied', 'Permission denied'), ('password_reset_requested', 'Password reset requested'), ('password_reset', 'Password reset'), ('password_changed', 'Password changed'), ('token_refresh_rejected', 'Token refresh rejected'), ('role_changed', 'Role changed'), ('export', 'Data export'), ('download', 'File download')], db_index=True, max_length=40)),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('email', models.CharField(blank=True, db_index=True, max_length=255)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('path', models.CharField(blank=True, max_length=300)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login_succeeded", "Login succeeded"),
+                            ("login_failed", "Login failed"),
+                            ("logout", "Logout"),
+                            ("lockout", "Locked out"),
+                            ("mfa_enrolled", "MFA enrolled"),
+                            ("mfa_failed", "MFA code rejected"),
+                            ("mfa_reset", "MFA reset"),
+                            ("permission_denied", "Permission denied"),
+                            ("password_reset_requested", "Password reset requested"),
+                            ("password_reset", "Password reset"),
+                            ("password_changed", "Password changed"),
+                            ("token_refresh_rejected", "Token refresh rejected"),
+                            ("role_changed", "Role changed"),
+                            ("export", "Data export"),
+                            ("download", "File download"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("email", models.CharField(blank=True, db_index=True, max_length=255)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("path", models.CharField(blank=True, max_length=300)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-occurred_at'], name='audit_secev_user_time')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [models.Index(fields=["user", "-occurred_at"], name="audit_secev_user_time")],
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='securityevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='3561f1cd723efa88850634dd59da2d395af7be52', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_d9313', table='audit_securityevent', when='BEFORE')),
+            model_name="securityevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="3561f1cd723efa88850634dd59da2d395af7be52",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_d9313",
+                    table="audit_securityevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -22,8 +22,14 @@ class ApiError(exceptions.APIException):
     default_code = "bad_request"
     default_detail = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, status_code: int | None = None,
-                 details: dict | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(detail=message or self.default_detail, code=code or self.default_code)
         if status_code is not None:
             self.status_code = status_code
@@ -107,8 +113,11 @@ def envelope_exception_handler(exc, context):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = error_body(code="validation_error", message=_first_message(exc.detail), details=details)
     elif isinstance(exc, ApiError):
-        body = error_body(code=exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,
-                          message=str(exc.detail), details=exc.details)
+        body = error_body(
+            code=exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,
+            message=str(exc.detail),
+            details=exc.details,
+        )
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else _CODES.get(exc.status_code, "error")
         if isinstance(exc, exceptions.ParseError):

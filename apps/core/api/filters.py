@@ -29,8 +29,15 @@ class SearchBackend(BaseFilterBackend):
     def get_schema_operation_parameters(self, view):
         if not (getattr(view, "search_fields", None) or getattr(view, "search_vector_field", None)):
             return []
-        return [{"name": "search", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
-                 "description": "Free-text search."}]
+        return [
+            {
+                "name": "search",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "Free-text search.",
+            }
+        ]
 
 
 class SortBackend(BaseFilterBackend):
@@ -55,8 +62,18 @@ class SortBackend(BaseFilterBackend):
         if not sort_fields:
             return []
         return [
-            {"name": "sort_by", "in": "query", "required": False, "schema": {"type": "string", "enum": sorted(sort_fields)}},
-            {"name": "sort_order", "in": "query", "required": False, "schema": {"type": "string", "enum": ["asc", "desc"]}},
+            {
+                "name": "sort_by",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": sorted(sort_fields)},
+            },
+            {
+                "name": "sort_order",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["asc", "desc"]},
+            },
         ]
 
 

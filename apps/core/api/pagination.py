@@ -30,8 +30,9 @@ class PageLimitPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.list_key = getattr(view, "list_key", "results")
-        self.per_page = min(self._int_param(request, self.limit_query_param, settings.API_PAGE_SIZE_DEFAULT),
-                            settings.API_PAGE_SIZE_MAX)
+        self.per_page = min(
+            self._int_param(request, self.limit_query_param, settings.API_PAGE_SIZE_DEFAULT), settings.API_PAGE_SIZE_MAX
+        )
         page_number = self._int_param(request, self.page_query_param, 1)
         paginator = Paginator(queryset, self.per_page)
         self.total_records = paginator.count
@@ -76,6 +77,10 @@ class PageLimitPagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
-            {"name": "limit", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": settings.API_PAGE_SIZE_MAX}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": settings.API_PAGE_SIZE_MAX},
+            },
         ]

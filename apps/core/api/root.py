@@ -23,5 +23,12 @@ class ApiRootView(BaseApi):
     def get(self, request):
         from django.conf import settings
 
-        return self.ok({"name": "InsureOps API", "version": settings.APP_VERSION, "docs": "/api/docs/",
-                        "schema": "/api/schema/", "health": "/health"})
+        return self.ok(
+            {
+                "name": "InsureOps API",
+                "version": settings.APP_VERSION,
+                "docs": "/api/docs/",
+                "schema": "/api/schema/",
+                "health": "/health",
+            }
+        )

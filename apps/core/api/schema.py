@@ -39,10 +39,18 @@ def postprocess_envelope(result, generator, request, public):
                         "properties": {"success": {"type": "boolean", "enum": [True]}, "data": content["schema"]},
                         "required": ["success", "data"],
                     }
-            for code, text in (("400", "Validation error"), ("401", "Not authenticated"),
-                               ("403", "Permission denied"), ("429", "Rate limited")):
+            for code, text in (
+                ("400", "Validation error"),
+                ("401", "Not authenticated"),
+                ("403", "Permission denied"),
+                ("429", "Rate limited"),
+            ):
                 operation["responses"].setdefault(
-                    code, {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
+                    code,
+                    {
+                        "description": text,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+                    },
                 )
     result["paths"] = paths
     result.setdefault("components", {}).setdefault("schemas", {})["ErrorEnvelope"] = _ERROR

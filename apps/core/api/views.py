@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .filters import SearchBackend, SortBackend
@@ -16,8 +16,11 @@ class BaseApi(APIView):
     """All project API views derive from this. Subclasses set `permission_classes` explicitly."""
 
     def parse(self, serializer_class, data=None, *, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data if data is None else data, partial=partial,
-                                      context={"request": self.request, "view": self})
+        serializer = serializer_class(
+            data=self.request.data if data is None else data,
+            partial=partial,
+            context={"request": self.request, "view": self},
+        )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -40,8 +43,9 @@ class BaseApi(APIView):
 class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
     """GET list with the shared conventions: django-filter `filterset_class`, `search`, `sort_by`, pagination.
 
-    Subclasses set `list_key`, `serializer_class` (output), `filterset_class` (optional), `search_fields` or
-    `search_vector_field`, `sort_fields`, `default_sort`, `model`, and implement `visible_queryset(user)` through a selector.
+    Subclasses set `list_key`, `serializer_class` (output), `filterset_class` (optional), `search_fields`
+    or `search_vector_field`, `sort_fields`, `default_sort`, `model`, and implement
+    `visible_queryset(user)` through a selector.
     """
 
     list_key = "results"

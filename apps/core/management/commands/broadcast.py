@@ -11,8 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("message")
-        parser.add_argument("--audience", action="append", default=None,
-                            help="Group, e.g. role.agent, user.42, dashboard. Repeatable. Default: all roles.")
+        parser.add_argument(
+            "--audience",
+            action="append",
+            default=None,
+            help="Group, e.g. role.agent, user.42, dashboard. Repeatable. Default: all roles.",
+        )
         parser.add_argument("--level", choices=["info", "warning", "critical"], default="info")
 
     def handle(self, *args, message: str, audience, level: str, **options):
