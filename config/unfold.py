@@ -1,5 +1,6 @@
 """django-unfold configuration: branding and a sidebar grouped by bounded context, filtered by role."""
 
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 
 
@@ -16,6 +17,9 @@ UNFOLD = {
     "SITE_HEADER": "InsureOps",
     "SITE_SUBHEADER": "Insurance operations",
     "SITE_SYMBOL": "shield",
+    "SITE_FAVICONS": [
+        {"rel": "icon", "sizes": "any", "type": "image/svg+xml", "href": lambda request: static("img/favicon.svg")},
+    ],
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "BORDER_RADIUS": "6px",

@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core.api.root import ApiRootView
-from apps.core.views import api_not_found, health
+from apps.core.views import api_not_found, favicon, health
 
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
@@ -17,6 +17,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("health", health, name="health"),
     path("health/", health),
     path("admin/", include("apps.accounts.admin_urls")),

@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
@@ -127,3 +129,10 @@ class BranchAdmin(ModelAdmin):
     list_display = ["code", "name", "city", "is_active"]
     list_filter = ["is_active", "city"]
     search_fields = ["code", "name", "city"]
+
+
+# Access comes from roles (roles.py), not Django groups; authenticator devices are managed through the
+# "Remove authenticator" action so the user's MFA flag and sessions stay consistent.
+for _model in (Group, TOTPDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -1,4 +1,4 @@
-"""Admin sign-in with an authenticator code for accounts that enrolled MFA."""
+"""Sign-in forms that ask enrolled users for an authenticator code; MFA enrolment."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
-class AdminOtpAuthenticationForm(AdminAuthenticationForm):
+class OtpAuthenticationFormMixin(forms.Form):
+    """Password sign-in that also demands a TOTP code from users who enrolled MFA (admin and portal)."""
+
     otp_token = forms.CharField(
         label="Authentication code",
         required=False,
@@ -28,6 +30,10 @@ class AdminOtpAuthenticationForm(AdminAuthenticationForm):
                 user.otp_device = device  # django-otp stores it in the session at login
                 return cleaned
         raise ValidationError("The authentication code is not valid.", code="invalid_token")
+
+
+class AdminOtpAuthenticationForm(OtpAuthenticationFormMixin, AdminAuthenticationForm):
+    pass
 
 
 class MfaEnrolForm(forms.Form):

@@ -56,14 +56,17 @@ class SecurityHeadersMiddleware:
 
 
 class AdminCSPMiddleware:
-    """Applies the looser ADMIN_CSP to /admin/ responses (the admin theme needs Alpine.js)."""
+    """Per-area CSP overrides from settings.CSP_PATH_OVERRIDES (the admin theme needs Alpine.js;
+    Swagger UI sets inline styles). Everything else keeps the strict SECURE_CSP."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.prefix = "/admin/"
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(self.prefix) and not hasattr(response, "_csp_config"):
-            response._csp_config = settings.ADMIN_CSP
+        if not hasattr(response, "_csp_config"):
+            for prefix, policy in settings.CSP_PATH_OVERRIDES.items():
+                if request.path.startswith(prefix):
+                    response._csp_config = policy
+                    break
         return response

@@ -102,3 +102,11 @@ def csrf_failure(request, reason=""):
 def api_not_found(request, *args, **kwargs):
     """Catch-all for unknown /api/ paths (also with DEBUG on, where Django would show its HTML page)."""
     return _json(error_body(code="not_found", message=f"No endpoint at {request.path}."), 404)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico; the icon is an SVG in static/ (resolved per request: manifest storage)."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from apps.accounts.forms import OtpAuthenticationFormMixin
 
-class PortalLoginForm(AuthenticationForm):
+
+class PortalLoginForm(OtpAuthenticationFormMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )

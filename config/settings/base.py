@@ -288,6 +288,10 @@ ADMIN_CSP = {
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE, CSP.UNSAFE_EVAL],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
 }
+CSP_PATH_OVERRIDES = {
+    "/admin/": ADMIN_CSP,
+    "/api/docs/": {**SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]},
+}
 
 # --- Admin (django-unfold) -------------------------------------------------------------------
 from config.unfold import UNFOLD  # noqa: E402,F401

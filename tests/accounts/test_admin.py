@@ -144,3 +144,26 @@ def test_security_events_are_read_only_in_admin(make_user, password):
     assert client.get("/admin/audit/securityevent/").status_code == 200
     assert client.get(f"/admin/audit/securityevent/{event.pk}/delete/").status_code == 403
     assert client.get("/admin/pghistory/events/").status_code == 200
+
+
+def test_portal_sign_in_also_requires_totp_when_enrolled(make_user, password):
+    user = make_user(Role.CUSTOMER, email="cust@example.org")
+    services.mfa_setup(user=user)
+    services.mfa_confirm(user=user, code=code_for(user))
+    client = Client()
+
+    response = client.post("/login/", {"username": "cust@example.org", "password": password})
+
+    assert response.status_code == 200
+    assert "Enter the code from your authenticator app" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_portal_sign_in_with_password(make_user, password):
+    make_user(Role.CUSTOMER, email="cust@example.org", first_name="Chris")
+    client = Client()
+
+    response = client.post("/login/", {"username": "cust@example.org", "password": password}, follow=True)
+
+    assert response.status_code == 200
+    assert "Welcome, Chris" in response.content.decode()
