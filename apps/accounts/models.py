@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import e164_validator
 
 from .roles import READ, STAFF_ROLES, WRITE, Role, permissions_for_role, role_can
 
@@ -88,7 +89,7 @@ class User(AbstractBaseUser, TimeStampedModel):
     email = models.EmailField(max_length=255, unique=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[e164_validator])
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     department = models.CharField(max_length=100, blank=True)

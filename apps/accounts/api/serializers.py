@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from apps.core.api.fields import PhoneNumberField
+
 from ..models import Branch, Team, User
 from ..roles import Role
 
@@ -72,13 +74,7 @@ class RegisterInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=256, trim_whitespace=False)
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
-    phone = serializers.RegexField(
-        r"^\+[1-9]\d{6,14}$",
-        required=False,
-        allow_blank=True,
-        max_length=20,
-        error_messages={"invalid": "Use international format, e.g. +14155550100."},
-    )
+    phone = PhoneNumberField()
 
 
 class ForgotPasswordInputSerializer(serializers.Serializer):
@@ -98,13 +94,7 @@ class ChangePasswordInputSerializer(serializers.Serializer):
 class MeUpdateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100, required=False)
     last_name = serializers.CharField(max_length=100, required=False)
-    phone = serializers.RegexField(
-        r"^\+[1-9]\d{6,14}$",
-        required=False,
-        allow_blank=True,
-        max_length=20,
-        error_messages={"invalid": "Use international format, e.g. +14155550100."},
-    )
+    phone = PhoneNumberField()
 
 
 class MfaSetupOutputSerializer(serializers.Serializer):
@@ -129,7 +119,7 @@ class UserCreateInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=Role.choices)
     password = serializers.CharField(max_length=256, required=False, trim_whitespace=False)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = PhoneNumberField()
     department = serializers.CharField(max_length=100, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     certification_level = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
@@ -143,7 +133,7 @@ class UserUpdateInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     status = serializers.ChoiceField(choices=User.Status.choices, required=False)
     is_active = serializers.BooleanField(required=False)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone = PhoneNumberField()
     department = serializers.CharField(max_length=100, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
     certification_level = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)

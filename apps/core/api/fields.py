@@ -1,0 +1,16 @@
+"""Serializer fields shared by every API."""
+
+from rest_framework import serializers
+
+from apps.core.validators import E164_MESSAGE, E164_PATTERN
+
+
+class PhoneNumberField(serializers.RegexField):
+    """An E.164 phone number (`+` and 7-15 digits); blank allowed unless `allow_blank=False`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("error_messages", {"invalid": E164_MESSAGE})
+        super().__init__(E164_PATTERN, **kwargs)
