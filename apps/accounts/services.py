@@ -8,7 +8,6 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +23,7 @@ from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
 from apps.core.api.exceptions import ApiError
 from apps.core.events import publish, role_group
+from apps.core.tasks import send_email
 
 from .authentication import refresh_token_for
 from .models import Branch, Team, User
@@ -300,13 +300,13 @@ def password_reset_request(*, email: str, request=None) -> None:
         "reset_url": f"{settings.PORTAL_BASE_URL}/reset-password?token={token}",
         "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    message = EmailMultiAlternatives(
-        subject="Reset your InsureOps password",
-        body=render_to_string("emails/password_reset.txt", context),
-        to=[user.email],
-    )
-    message.attach_alternative(render_to_string("emails/password_reset.html", context), "text/html")
-    transaction.on_commit(message.send)
+    email = {
+        "subject": "Reset your InsureOps password",
+        "body": render_to_string("emails/password_reset.txt", context),
+        "html": render_to_string("emails/password_reset.html", context),
+        "to": [user.email],
+    }
+    transaction.on_commit(lambda: send_email.delay(**email))
 
 
 def _user_from_reset_token(token: str) -> User | None:
