@@ -30,22 +30,43 @@ def test_worker_consumes_a_task_from_redis(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path),
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
+    (tmp_path / "mail").mkdir()
+    log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-Q", queue, "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        app.send_task("core.send_email", kwargs={"subject": "Via worker", "body": "Hello", "to": ["w@example.org"]},
-                      queue=queue)
+        app.send_task(
+            "core.send_email", kwargs={"subject": "Via worker", "body": "Hello", "to": ["w@example.org"]}, queue=queue
+        )
         deadline = time.monotonic() + 45
-        while time.monotonic() < deadline and not list(tmp_path.iterdir()):
+        while time.monotonic() < deadline and not list((tmp_path / "mail").iterdir()):
             time.sleep(0.2)
-        files = list(tmp_path.iterdir())
-        assert files, "the worker did not send the email in 45 s"
+        files = list((tmp_path / "mail").iterdir())
+        assert files, "the worker did not send the email in 45 s:\n" + (tmp_path / "worker.log").read_text()
         assert "Subject: Via worker" in files[0].read_text()
     finally:
         worker.terminate()
         worker.wait(20)
+        log.close()
