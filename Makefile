@@ -75,4 +75,5 @@ migrations: venv
 check-deploy: venv
 	@set -euo pipefail; source scripts/dbenv.sh; \
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=insureops.example.com \
+	FIELD_ENCRYPTION_SALTS=check BLIND_INDEX_KEY=check \
 	$(PY) manage.py check --deploy --fail-level WARNING

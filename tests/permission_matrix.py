@@ -34,6 +34,18 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:branches-list": {"GET": STAFF},
     "v1:audit-security-events": {"GET": {A}},
     "v1:audit-changes": {"GET": {A}},
+    # customers (seed 000) and contacts (seed 004)
+    "v1:customers-list": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:customers-me": {"GET": {C}, "PATCH": {C}},
+    "v1:customers-me-export": {"GET": {C}},
+    "v1:customers-detail": {"GET": {A, M, AG, C}, "PUT": {A, M, AG, C}, "PATCH": {A, M, AG, C}, "DELETE": {A, M, AG}},
+    "v1:customers-export": {"GET": {A, M}},
+    "v1:customers-erase": {"POST": {A}},
+    "v1:customers-restore": {"POST": {A}},
+    "v1:customers-interactions": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:customers-interaction-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}, "DELETE": {A}},
+    "v1:contacts-list": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:contacts-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

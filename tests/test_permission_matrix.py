@@ -7,8 +7,10 @@ request writes nothing (no new row in the audit trail, which records every data 
 import pghistory.models
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.customers.models import Customer, Interaction
 from tests.conftest import client_for
 from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
 
@@ -31,7 +33,10 @@ def api_endpoints():
         if not route.lstrip("^").startswith("api/"):
             continue
         view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-        methods = sorted(m.upper() for m in HTTP_METHODS if view_class is not None and hasattr(view_class, m))
+        allowed = getattr(view_class, "http_method_names", HTTP_METHODS)
+        methods = sorted(
+            m.upper() for m in HTTP_METHODS if view_class is not None and hasattr(view_class, m) and m in allowed
+        )
         found.append((name, route, methods))
     return found
 
@@ -59,8 +64,16 @@ def test_matrix_names_only_existing_endpoints():
 CASES = [(name, method, allowed) for name, methods in ENDPOINTS.items() for method, allowed in methods.items()]
 
 
-def _url(name: str, target) -> str:
-    kwargs = {"pk": target.pk} if name.endswith("-detail") else {}
+def _url(name: str, objects: dict) -> str:
+    """Fill path parameters with real objects, so a wrongly admitted write would show in the audit trail."""
+    pattern = next(route for n, route, _ in api_endpoints() if n == name)
+    kwargs = {}
+    if "(?P<pk>" in pattern:
+        kwargs["pk"] = (
+            objects["customer"].pk if name.split(":")[1].startswith(("customers", "contacts")) else (objects["user"].pk)
+        )
+    if "(?P<interaction_id>" in pattern:
+        kwargs["interaction_id"] = objects["interaction"].pk
     return reverse(name, kwargs=kwargs)
 
 
@@ -68,7 +81,11 @@ def _url(name: str, target) -> str:
 @pytest.mark.parametrize(("name", "method", "allowed"), CASES, ids=[f"{m} {n}" for n, m, _ in CASES])
 def test_endpoint_access_by_role(name, method, allowed, make_user):
     target = make_user(Role.AGENT, email="target@example.org")
-    url = _url(name, target)
+    customer = Customer.objects.create(customer_code="CUS-MATRIX", first_name="Mat", last_name="Rix", agent=target)
+    interaction = Interaction.objects.create(
+        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
+    )
+    url = _url(name, {"user": target, "customer": customer, "interaction": interaction})
     for role in [None, *Role.values]:
         user = make_user(role) if role else None
         client = client_for(user)

@@ -37,7 +37,7 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "users": {WRITE: frozenset({A}), READ: frozenset({M})},
     "analytics": {WRITE: frozenset({A, M}), READ: frozenset({V})},
     # extensions for the other bounded contexts
-    "customers": {WRITE: frozenset({A, M, AG}), READ: frozenset({AS, V})},
+    "customers": {WRITE: frozenset({A, M, AG})},
     "policies": {WRITE: frozenset({A, M, AG}), READ: frozenset({AS, V})},
     "claims": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
     "assessments": {WRITE: frozenset({A, M, AS}), READ: frozenset({AG, V})},

@@ -29,6 +29,7 @@ class SecurityEvent(models.Model):
         TOKEN_REFRESH_REJECTED = "token_refresh_rejected", "Token refresh rejected"
         ROLE_CHANGED = "role_changed", "Role changed"
         EXPORT = "export", "Data export"
+        ERASURE = "erasure", "Personal data erased"
         DOWNLOAD = "download", "File download"
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.audit",
+    "apps.customers",
     "apps.portal",
 ]
 
@@ -86,6 +88,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Column encryption (django-fernet-encrypted-fields derives keys from SECRET_KEY + these salts;
+# list several to rotate) and the key of the blind indexes that make encrypted columns searchable.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["insureops-dev-field-salt"])
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="insureops-dev-blind-index-key")
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL is set by the Makefile (embedded PostgreSQL under var/) or by the operator.

@@ -6,6 +6,8 @@ DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DEMO_ACCOUNTS_ALLOWED = False
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["admin", "manager"])
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

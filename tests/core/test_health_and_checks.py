@@ -14,6 +14,14 @@ from apps.core.checks import csp_configured
 from tests.permission_matrix import ENDPOINTS
 
 ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "SECRET_KEY": "x" * 64 + "-prod-check",
+    "ALLOWED_HOSTS": "insureops.example.com",
+    "FIELD_ENCRYPTION_SALTS": "prod-check-salt",
+    "BLIND_INDEX_KEY": "prod-check-blind-index-key",
+}
 
 
 @pytest.mark.django_db
@@ -57,12 +65,7 @@ def test_csp_check_fails_without_policy():
 
 
 def test_production_settings_pass_check_deploy():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": "x" * 64 + "-prod-check",
-        "ALLOWED_HOSTS": "insureops.example.com",
-    }
+    env = PROD_ENV
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -76,18 +79,23 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_settings_refuse_demo_accounts():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": "x" * 64 + "-prod-check",
-        "ALLOWED_HOSTS": "insureops.example.com",
-    }
+    env = PROD_ENV
     result = subprocess.run(
         [sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
     assert result.returncode != 0
     assert "Demo data is disabled" in result.stderr
+
+
+def _placeholder_kwargs(name: str) -> dict:
+    from tests.test_permission_matrix import api_endpoints
+
+    pattern = next(route for n, route, _ in api_endpoints() if n == name)
+    kwargs = {"pk": 1001} if "(?P<pk>" in pattern else {}
+    if "(?P<interaction_id>" in pattern:
+        kwargs["interaction_id"] = 1002
+    return kwargs
 
 
 def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
@@ -102,8 +110,8 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
     for name, methods in ENDPOINTS.items():
         if not name.startswith("v1:") or name == "v1:api-root":
             continue
-        path = reverse(name, kwargs={"pk": 1} if name.endswith("-detail") else {}).rstrip("/")
-        path = path.replace("/1", "/{id}") if name.endswith("-detail") else path
+        path = reverse(name, kwargs=_placeholder_kwargs(name)).rstrip("/")
+        path = path.replace("/1001", "/{id}").replace("/1002", "/{interaction_id}")
         missing += [f"{m} {path}" for m in methods if (path, m) not in documented]
     assert missing == []
     login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]

@@ -1,9 +1,25 @@
 """Shared list conventions: `search`, `sort_by`, `sort_order` (DESIGN.md "API conventions")."""
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+import re
+
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
+
+_PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
+
+
+def prefix_tsquery(term: str) -> SearchQuery | None:
+    """Every word of `term` as a prefix, AND-ed: "jo smi" finds "John Smith". Phone-like terms
+    ("+351 912 345") become one run of digits. Tokens are word characters only, so the raw
+    tsquery cannot carry operators from user input."""
+    phone_like = _PHONE_LIKE.match(term)
+    tokens = ["".join(re.findall(r"\d", term))] if phone_like else re.findall(r"\w+", term.lower())
+    tokens = [t for t in tokens if t][:8]
+    if not tokens:
+        return None
+    return SearchQuery(" & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple")
 
 
 class SearchBackend(BaseFilterBackend):
@@ -17,7 +33,8 @@ class SearchBackend(BaseFilterBackend):
             raise ValidationError({"search": ["At most 200 characters."]})
         vector_field = getattr(view, "search_vector_field", None)
         if vector_field:
-            return queryset.filter(**{vector_field: SearchQuery(term, search_type="websearch", config="simple")})
+            query = prefix_tsquery(term)
+            return queryset.filter(**{vector_field: query}) if query is not None else queryset.none()
         fields = getattr(view, "search_fields", ())
         if not fields:
             return queryset
@@ -75,6 +92,3 @@ class SortBackend(BaseFilterBackend):
                 "schema": {"type": "string", "enum": ["asc", "desc"]},
             },
         ]
-
-
-__all__ = ["SearchBackend", "SearchVector", "SortBackend"]

@@ -1,0 +1,139 @@
+"""Customers (seed 004's "Contact") and their interaction log."""
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
+from encrypted_fields.fields import EncryptedCharField
+
+from apps.core.models import SoftDeleteModel, TimeStampedModel
+from apps.core.validators import e164_validator
+
+CUSTOMER_CODE_SEQUENCE = "customers_customer_code_seq"
+
+
+class KycStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_REVIEW = "in_review", "In review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+@pghistory.track(exclude=["national_id", "search_vector"])
+class Customer(SoftDeleteModel, TimeStampedModel):
+    """A person the brokerage insures (or may insure): identity, contact, KYC and communication consent.
+
+    `national_id` is Fernet-encrypted at rest; `national_id_hash` (HMAC blind index) allows exact
+    lookup. The audit trail tracks the hash, never the ciphertext (which changes on every save).
+    """
+
+    permission_module = "customers"
+
+    customer_code = models.CharField(max_length=20, unique=True, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=255, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[e164_validator])
+    date_of_birth = models.DateField(null=True, blank=True)
+    address = models.JSONField(default=dict, blank=True)
+    national_id = EncryptedCharField(max_length=64, blank=True, null=True)
+    national_id_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    kyc_status = models.CharField(max_length=20, choices=KycStatus.choices, default=KycStatus.PENDING)
+    kyc_documents = models.JSONField(default=list, blank=True)
+    communication_preferences = models.JSONField(default=dict, blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        limit_choices_to={"role__in": ["agent", "manager", "admin"]},
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer_profile"
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Full-text search over code, names, email (also split at @ and dots) and phone digits; 'simple' config:
+    # names are not stemmed. Kept by PostgreSQL itself, so bulk inserts are indexed too.
+    search_vector = models.GeneratedField(
+        expression=SearchVector(
+            "customer_code",
+            "first_name",
+            "last_name",
+            "email",
+            Func(F("email"), Value("@.-_+"), Value("     "), function="translate"),
+            Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+            Func(F("customer_code"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+            config="simple",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="customers_search_gin"),
+            models.Index(fields=["kyc_status"], name="customers_kyc_status"),
+            models.Index(fields=["agent", "last_name"], name="customers_agent_name"),
+            models.Index(Lower(KT("address__city")), name="customers_city_ci"),
+            models.Index(Lower("email"), name="customers_email_ci"),
+            models.Index(fields=["created_at"], name="customers_created", condition=Q(deleted_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id_hash"],
+                condition=~Q(national_id_hash="") & Q(deleted_at__isnull=True),
+                name="customers_unique_national_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_code} {self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def city(self) -> str:
+        return (self.address or {}).get("city", "")
+
+
+@pghistory.track()
+class Interaction(TimeStampedModel):
+    """One contact with a customer (call, email, meeting, SMS, note), written by staff."""
+
+    permission_module = "customers"
+
+    class Type(models.TextChoices):
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        MEETING = "meeting", "Meeting"
+        SMS = "sms", "SMS"
+        NOTE = "note", "Note"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+        INTERNAL = "internal", "Internal"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    direction = models.CharField(max_length=20, choices=Direction.choices, default=Direction.OUTBOUND)
+    channel = models.CharField(max_length=50, blank=True)
+    summary = models.TextField(max_length=5000)
+    occurred_at = models.DateTimeField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interactions_customer_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} with {self.customer_id} at {self.occurred_at:%Y-%m-%d %H:%M}"

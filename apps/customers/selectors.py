@@ -1,0 +1,44 @@
+"""Reads of customers and interactions, scoped to what the asking user may see."""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+
+from .models import Customer, Interaction
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Admins and managers: everyone; agents: their customers and their team's; a customer: themself."""
+    qs = Customer.objects.select_related("agent")
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return qs
+    if user.role == Role.AGENT:
+        condition = Q(agent=user)
+        if user.team_id:
+            condition |= Q(agent__team_id=user.team_id)
+        return qs.filter(condition)
+    if user.role == Role.CUSTOMER:
+        return qs.filter(user=user)
+    return qs.none()
+
+
+def customer_get_for_user(*, user: User, pk) -> Customer:
+    return get_object_or_404(customers_visible_to(user), pk=pk)
+
+
+def customer_of_user(user: User) -> Customer:
+    """The signed-in customer's own record (404 when the account has none)."""
+    return get_object_or_404(Customer.objects.select_related("agent"), user=user)
+
+
+def interactions_visible_to(user: User, *, customer: Customer) -> QuerySet[Interaction]:
+    """Interaction logs are internal notes: staff who can see the customer see them; customers never do."""
+    if user.role == Role.CUSTOMER:
+        return Interaction.objects.none()
+    return Interaction.objects.filter(customer=customer).select_related("author")
+
+
+def interaction_get_for_user(*, user: User, customer: Customer, pk) -> Interaction:
+    return get_object_or_404(interactions_visible_to(user, customer=customer), pk=pk)

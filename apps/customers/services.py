@@ -1,0 +1,366 @@
+"""Customer and interaction use-cases, GDPR export and erasure."""
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pghistory
+import pgtrigger
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.audit.models import SecurityEvent
+from apps.audit.services import security_event_record
+from apps.core.api.exceptions import ApiError
+from apps.core.crypto import blind_index
+from apps.core.events import publish, role_group, user_group
+from apps.core.sequences import sequence_next_values
+
+from .models import CUSTOMER_CODE_SEQUENCE, Customer, Interaction
+
+NATIONAL_ID_PURPOSE = "customer.national_id"
+INTERACTION_EDIT_WINDOW = timedelta(hours=24)
+
+# What each kind of actor may change on a customer record.
+STAFF_FIELDS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address",
+    "national_id",
+    "kyc_status",
+    "kyc_documents",
+    "communication_preferences",
+    "agent",
+}
+SELF_SERVICE_FIELDS = {"email", "phone", "address", "communication_preferences"}
+REQUIRED_ON_PUT = {"first_name", "last_name"}
+
+
+def customer_codes_reserve(count: int) -> list[str]:
+    return [f"CUS-{n:07d}" for n in sequence_next_values(CUSTOMER_CODE_SEQUENCE, count)]
+
+
+def national_id_hash(value: str | None) -> str:
+    return blind_index(value or "", purpose=NATIONAL_ID_PURPOSE)
+
+
+def _check_national_id_unique(customer: Customer) -> None:
+    if (
+        customer.national_id_hash
+        and Customer.objects.filter(national_id_hash=customer.national_id_hash).exclude(pk=customer.pk).exists()
+    ):
+        raise ValidationError({"national_id": ["Another customer has this national ID."]})
+
+
+def _check_agent(agent: User | None) -> None:
+    if agent is not None and (agent.role not in (Role.AGENT, Role.MANAGER, Role.ADMIN) or not agent.is_active):
+        raise ValidationError({"agent": ["Must be an active agent, manager or admin."]})
+
+
+def _audience(customer: Customer) -> list[str]:
+    audience = [role_group(Role.MANAGER)]
+    if customer.agent_id:
+        audience.append(user_group(customer.agent_id))
+    return audience
+
+
+@transaction.atomic
+def customer_create(*, actor: User, first_name: str, last_name: str, **fields) -> Customer:
+    """Create a customer; agents creating one become its agent unless they name another."""
+    unknown = set(fields) - STAFF_FIELDS
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    if "agent" not in fields and actor.role == Role.AGENT:
+        fields["agent"] = actor
+    _check_agent(fields.get("agent"))
+    customer = Customer(first_name=first_name.strip(), last_name=last_name.strip(), **fields)
+    customer.email = (customer.email or "").strip().lower()
+    customer.national_id_hash = national_id_hash(customer.national_id)
+    customer.customer_code = customer_codes_reserve(1)[0]
+    customer.full_clean(exclude=["search_vector"])
+    _check_national_id_unique(customer)
+    customer.save()
+    publish(
+        "customer.created",
+        {"customer_id": customer.pk, "customer_code": customer.customer_code},
+        audience=_audience(customer),
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor: User, replace: bool = False, **changes) -> Customer:
+    """PATCH (or PUT with `replace=True`): staff edit any field; a customer edits contact fields and preferences."""
+    allowed = SELF_SERVICE_FIELDS if actor.role == Role.CUSTOMER else STAFF_FIELDS
+    forbidden = set(changes) - allowed
+    if forbidden:
+        raise ValidationError({name: ["You cannot change this field."] for name in sorted(forbidden)})
+    if replace:
+        missing = REQUIRED_ON_PUT - set(changes)
+        if missing:
+            raise ValidationError({name: ["This field is required."] for name in sorted(missing)})
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if replace:  # PUT: fields not given go back to their defaults
+        for name in allowed - set(changes) - REQUIRED_ON_PUT:
+            field = Customer._meta.get_field(name)
+            setattr(customer, field.attname if name == "agent" else name, field.get_default())
+    if "agent" in changes:
+        _check_agent(changes["agent"])
+    for name, value in changes.items():
+        setattr(customer, name, value.strip().lower() if name == "email" and value else value)
+    customer.national_id_hash = national_id_hash(customer.national_id)
+    customer.full_clean(exclude=["search_vector"])
+    _check_national_id_unique(customer)
+    customer.save()
+    publish("customer.updated", {"customer_id": customer.pk, "fields": sorted(changes)}, audience=_audience(customer))
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor: User) -> None:
+    """Soft delete: hidden from every list and lookup, kept for the audit trail, restorable by an admin."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.mark_deleted(by=actor)
+
+
+@transaction.atomic
+def customer_restore(*, customer_id: int, actor: User) -> Customer:
+    if actor.role != Role.ADMIN:
+        raise ApiError("Only administrators restore customers.", code="permission_denied", status_code=403)
+    customer = Customer.all_objects.select_for_update().get(pk=customer_id)
+    if customer.deleted_at is None:
+        return customer
+    customer.mark_restored()
+    _check_national_id_unique(customer)
+    return customer
+
+
+def on_account_registered(event: dict) -> None:
+    """A portal self-registration: link the existing customer with that email, or create one."""
+    if event["data"].get("role") != Role.CUSTOMER:
+        return
+    customer_link_or_create_for_user(user=User.objects.get(pk=event["data"]["user_id"]))
+
+
+@transaction.atomic
+def customer_link_or_create_for_user(*, user: User) -> Customer:
+    existing = getattr(user, "customer_profile", None)
+    if existing is not None:
+        return existing
+    match = (
+        Customer.objects.select_for_update()
+        .filter(email__iexact=user.email, user__isnull=True)
+        .order_by("created_at")
+        .first()
+    )
+    if match is not None:
+        match.user = user
+        match.save(update_fields=["user", "updated_at"])
+        return match
+    customer = Customer(
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        phone=user.phone,
+        user=user,
+        customer_code=customer_codes_reserve(1)[0],
+    )
+    customer.full_clean(exclude=["search_vector"])
+    customer.save()
+    return customer
+
+
+# --- interactions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def interaction_create(
+    *,
+    customer: Customer,
+    author: User,
+    type: str,  # noqa: A002  (the API field name)
+    summary: str,
+    occurred_at=None,
+    direction: str = Interaction.Direction.OUTBOUND,
+    channel: str = "",
+) -> Interaction:
+    """Log a contact with a customer."""
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"occurred_at": ["Cannot be in the future."]})
+    interaction = Interaction(
+        customer=customer,
+        author=author,
+        type=type,
+        summary=summary.strip(),
+        occurred_at=occurred_at,
+        direction=direction,
+        channel=channel,
+    )
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, interaction: Interaction, actor: User, **changes) -> Interaction:
+    """Edit a log entry: its author within 24 hours of writing it, or a manager/admin at any time."""
+    interaction = Interaction.objects.select_for_update().get(pk=interaction.pk)
+    is_author = interaction.author_id == actor.pk
+    within_window = timezone.now() - interaction.created_at <= INTERACTION_EDIT_WINDOW
+    if actor.role not in (Role.ADMIN, Role.MANAGER) and not (is_author and within_window):
+        raise ApiError(
+            "Only the author within 24 hours, or a manager, may change an interaction.",
+            code="permission_denied",
+            status_code=403,
+        )
+    if changes.get("occurred_at") and changes["occurred_at"] > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"occurred_at": ["Cannot be in the future."]})
+    for name, value in changes.items():
+        setattr(interaction, name, value)
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction, actor: User, reason: str, request=None) -> None:
+    """Remove a log entry (admins only). The reason is stored with the delete event in the audit trail."""
+    if actor.role != Role.ADMIN:
+        raise ApiError("Only administrators delete interactions.", code="permission_denied", status_code=403)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})
+    with pghistory.context(deletion_reason=reason, deleted_by=actor.pk):
+        Interaction.objects.filter(pk=interaction.pk).delete()
+
+
+def _scrub_history(customer: Customer) -> None:
+    """Anonymise the personal fields in this person's audit snapshots too, else erasure erases nothing.
+
+    The audit tables refuse UPDATE; this is the one sanctioned exception, done inside the erasure
+    transaction (whose own context records who erased and why).
+    """
+    customer_events, interaction_events, user_events = (
+        Customer.pgh_event_model,
+        Interaction.pgh_event_model,
+        User.pgh_event_model,
+    )
+    triggers = [f"{m._meta.label}:append_only" for m in (customer_events, interaction_events, user_events)]
+    with pgtrigger.ignore(*triggers):
+        customer_events.objects.filter(pgh_obj_id=customer.pk).update(
+            first_name="Erased",
+            last_name=customer.customer_code,
+            email="",
+            phone="",
+            date_of_birth=None,
+            address={},
+            national_id_hash="",
+            kyc_documents=[],
+            communication_preferences={},
+        )
+        interaction_events.objects.filter(customer_id=customer.pk).update(summary="[erased]")
+        if customer.user_id:
+            user_events.objects.filter(pgh_obj_id=customer.user_id).update(
+                first_name="Erased",
+                last_name=customer.customer_code,
+                phone="",
+                email=f"erased-{customer.user_id}@invalid.insureops",
+            )
+
+
+# --- GDPR -----------------------------------------------------------------------------------------
+
+
+def customer_export_data(customer: Customer) -> dict:
+    """Everything we hold about the person, as JSON-ready data (documents are added by the zip builder)."""
+    interactions = list(
+        customer.interactions.order_by("occurred_at").values("type", "direction", "channel", "summary", "occurred_at")
+    )
+    return {
+        "exported_at": timezone.now(),
+        "customer": {
+            "customer_code": customer.customer_code,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "date_of_birth": customer.date_of_birth,
+            "address": customer.address,
+            "national_id": customer.national_id,
+            "kyc_status": customer.kyc_status,
+            "communication_preferences": customer.communication_preferences,
+            "created_at": customer.created_at,
+        },
+        "interactions": interactions,
+    }
+
+
+def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
+    """A zip with `data.json` (and, as other apps add records and documents, those too). Logged as an export."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(customer_export_data(customer), cls=DjangoJSONEncoder, indent=2))
+        archive.writestr(
+            "README.txt",
+            "Personal data held by InsureOps about you (GDPR art. 15 and 20).\n"
+            "data.json is machine-readable; contact your broker with any question.\n",
+        )
+    security_event_record(
+        kind=SecurityEvent.Kind.EXPORT,
+        request=request,
+        user=actor,
+        details={"customer_id": customer.pk, "kind": "gdpr_export"},
+    )
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def customer_erase(*, customer: Customer, actor: User, reason: str, request=None) -> Customer:
+    """Right to erasure: anonymise personal fields, keep the record (and financial/claim history) for retention."""
+    if actor.role != Role.ADMIN:
+        raise ApiError("Only administrators erase personal data.", code="permission_denied", status_code=403)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})
+    customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at is not None:
+        raise ApiError("This customer's personal data has already been erased.", code="already_erased", status_code=409)
+    with pghistory.context(erasure_reason=reason, erased_by=actor.pk):
+        customer.first_name = "Erased"
+        customer.last_name = customer.customer_code
+        customer.email = ""
+        customer.phone = ""
+        customer.date_of_birth = None
+        customer.address = {}
+        customer.national_id = None
+        customer.national_id_hash = ""
+        customer.kyc_documents = []
+        customer.communication_preferences = {}
+        customer.erased_at = timezone.now()
+        customer.save()
+        customer.interactions.update(summary="[erased]")
+        if customer.user_id:
+            User.objects.filter(pk=customer.user_id).update(
+                is_active=False,
+                first_name="Erased",
+                last_name=customer.customer_code,
+                phone="",
+                email=f"erased-{customer.user_id}@invalid.insureops",
+            )
+        _scrub_history(customer)
+    security_event_record(
+        kind=SecurityEvent.Kind.ERASURE,
+        request=request,
+        user=actor,
+        details={"customer_id": customer.pk, "reason": reason},
+    )
+    return customer
