@@ -42,6 +42,8 @@ STAFF_FIELDS = {
 }
 SELF_SERVICE_FIELDS = {"email", "phone", "address", "communication_preferences"}
 REQUIRED_ON_PUT = {"first_name", "last_name"}
+# PUT replaces the person's details; assignment and KYC state are managed separately and never reset by it.
+RESET_ON_PUT = {"email", "phone", "date_of_birth", "address", "national_id", "communication_preferences"}
 
 
 def customer_codes_reserve(count: int) -> list[str]:
@@ -85,8 +87,8 @@ def customer_create(*, actor: User, first_name: str, last_name: str, **fields) -
     customer.email = (customer.email or "").strip().lower()
     customer.national_id_hash = national_id_hash(customer.national_id)
     customer.customer_code = customer_codes_reserve(1)[0]
-    customer.full_clean(exclude=["search_vector"])
     _check_national_id_unique(customer)
+    customer.full_clean(exclude=["search_vector"])
     customer.save()
     publish(
         "customer.created",
@@ -109,16 +111,15 @@ def customer_update(*, customer: Customer, actor: User, replace: bool = False, *
             raise ValidationError({name: ["This field is required."] for name in sorted(missing)})
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if replace:  # PUT: fields not given go back to their defaults
-        for name in allowed - set(changes) - REQUIRED_ON_PUT:
-            field = Customer._meta.get_field(name)
-            setattr(customer, field.attname if name == "agent" else name, field.get_default())
+        for name in (RESET_ON_PUT & allowed) - set(changes):
+            setattr(customer, name, Customer._meta.get_field(name).get_default())
     if "agent" in changes:
         _check_agent(changes["agent"])
     for name, value in changes.items():
         setattr(customer, name, value.strip().lower() if name == "email" and value else value)
     customer.national_id_hash = national_id_hash(customer.national_id)
-    customer.full_clean(exclude=["search_vector"])
     _check_national_id_unique(customer)
+    customer.full_clean(exclude=["search_vector"])
     customer.save()
     publish("customer.updated", {"customer_id": customer.pk, "fields": sorted(changes)}, audience=_audience(customer))
     return customer

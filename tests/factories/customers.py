@@ -1,0 +1,29 @@
+import factory
+from django.utils import timezone
+
+from apps.customers.models import Customer, Interaction
+from apps.customers.services import customer_codes_reserve, national_id_hash
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    customer_code = factory.LazyFunction(lambda: customer_codes_reserve(1)[0])
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.net")
+    phone = factory.Sequence(lambda n: f"+35191{n:07d}")
+    address = factory.LazyFunction(lambda: {"line1": "Rua Augusta 1", "city": "Lisboa", "country": "PT"})
+    national_id_hash = factory.LazyAttribute(lambda o: national_id_hash(o.national_id))
+    national_id = None
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    customer = factory.SubFactory(CustomerFactory)
+    type = "call"
+    summary = "Discussed renewal options."
+    occurred_at = factory.LazyFunction(timezone.now)
