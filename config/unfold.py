@@ -43,6 +43,24 @@ UNFOLD = {
         "show_all_applications": False,
         "navigation": [
             {
+                "title": "Customers",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "Customers",
+                        "icon": "groups_3",
+                        "link": reverse_lazy("admin:customers_customer_changelist"),
+                        "permission": _can("customers"),
+                    },
+                    {
+                        "title": "Interactions",
+                        "icon": "forum",
+                        "link": reverse_lazy("admin:customers_interaction_changelist"),
+                        "permission": _can("customers"),
+                    },
+                ],
+            },
+            {
                 "title": "Users & access",
                 "separator": True,
                 "items": [

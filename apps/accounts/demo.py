@@ -15,7 +15,7 @@ DEMO_USERS = [
 ]
 
 
-def seed(*, stdout) -> None:
+def seed(*, stdout, options=None) -> None:
     branch, _ = Branch.objects.get_or_create(code="hq", defaults={"name": "Head office", "city": "Lisbon"})
     team, _ = Team.objects.get_or_create(name="Motor & Home", defaults={"branch": branch})
     created = 0

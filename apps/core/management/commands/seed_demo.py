@@ -16,6 +16,9 @@ from django.db import transaction
 class Command(BaseCommand):
     help = "Create demo accounts and sample data (idempotent). Refused in production settings."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=0, help="Generate customers until there are N.")
+
     def handle(self, *args, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
             raise CommandError("Demo data is disabled in these settings (DEMO_ACCOUNTS_ALLOWED is False).")
@@ -26,5 +29,5 @@ class Command(BaseCommand):
             if find_spec(module_name) is None:
                 continue
             with transaction.atomic():
-                import_module(module_name).seed(stdout=self.stdout)
+                import_module(module_name).seed(stdout=self.stdout, options=options)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
