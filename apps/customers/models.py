@@ -85,8 +85,11 @@ class Customer(SoftDeleteModel, TimeStampedModel):
             models.Index(Lower("email"), name="customers_email_ci"),
             models.Index(fields=["created_at"], name="customers_created", condition=Q(deleted_at__isnull=True)),
             # The default list order (live rows by name), so a page is an index range scan, not a sort.
-            models.Index(fields=["last_name", "first_name", "id"], name="customers_name_order",
-                         condition=Q(deleted_at__isnull=True)),
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                name="customers_name_order",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
