@@ -46,6 +46,18 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:customers-interaction-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}, "DELETE": {A}},
     "v1:contacts-list": {"GET": {A, M, AG}, "POST": {A, M, AG}},
     "v1:contacts-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}},
+    # documents (seed 000 customer documents, seed 001 documents, seed 003 files)
+    "v1:customers-documents": {"GET": {A, M, AG, AS, V, C}, "POST": {A, M, AG, AS, C}},
+    "v1:customers-document-detail": {"GET": {A, M, AG, AS, V, C}, "DELETE": {A, M, AG, AS, C}},
+    "v1:customers-document-download": {"GET": {A, M, AG, AS, V, C}},
+    "v1:documents-upload": {"POST": {A, M, AG, AS}},
+    "v1:documents-process": {"POST": {A, M, AG, AS}},
+    "v1:documents-validate": {"POST": {A, M, AG, AS}},
+    "v1:documents-detail": {"GET": {A, M, AG, AS, V}, "DELETE": {A, M, AG, AS}},
+    "v1:documents-download": {"GET": {A, M, AG, AS, V, C}},
+    "v1:files-upload": {"POST": {A, M, AG, AS}},
+    "v1:files-detail": {"DELETE": {A, M, AG, AS}},
+    "v1:files-download": {"GET": {A, M, AG, AS, V, C}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

@@ -6,11 +6,13 @@ request writes nothing (no new row in the audit trail, which records every data 
 
 import pghistory.models
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.customers.models import Customer, Interaction
+from apps.documents.models import Document
 from tests.conftest import client_for
 from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
 
@@ -68,12 +70,18 @@ def _url(name: str, objects: dict) -> str:
     """Fill path parameters with real objects, so a wrongly admitted write would show in the audit trail."""
     pattern = next(route for n, route, _ in api_endpoints() if n == name)
     kwargs = {}
+    short = name.split(":")[-1]
     if "(?P<pk>" in pattern:
-        kwargs["pk"] = (
-            objects["customer"].pk if name.split(":")[1].startswith(("customers", "contacts")) else (objects["user"].pk)
-        )
+        if short.startswith(("customers", "contacts")):
+            kwargs["pk"] = objects["customer"].pk
+        elif short.startswith(("documents", "files")):
+            kwargs["pk"] = objects["document"].pk
+        else:
+            kwargs["pk"] = objects["user"].pk
     if "(?P<interaction_id>" in pattern:
         kwargs["interaction_id"] = objects["interaction"].pk
+    if "(?P<document_id>" in pattern:
+        kwargs["document_id"] = objects["document"].pk
     return reverse(name, kwargs=kwargs)
 
 
@@ -85,7 +93,20 @@ def test_endpoint_access_by_role(name, method, allowed, make_user):
     interaction = Interaction.objects.create(
         customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
     )
-    url = _url(name, {"user": target, "customer": customer, "interaction": interaction})
+    document = Document(
+        customer=customer,
+        entity_id=customer.pk,
+        original_name="a.txt",
+        mime_type="text/plain",
+        extension=".txt",
+        size=5,
+        sha256="0" * 64,
+        scan_status="clean",
+        visibility="customer",
+    )
+    document.file.save("a.txt", ContentFile(b"hello"), save=False)
+    document.save()
+    url = _url(name, {"user": target, "customer": customer, "interaction": interaction, "document": document})
     for role in [None, *Role.values]:
         user = make_user(role) if role else None
         client = client_for(user)

@@ -31,6 +31,7 @@ class SecurityEvent(models.Model):
         EXPORT = "export", "Data export"
         ERASURE = "erasure", "Personal data erased"
         DOWNLOAD = "download", "File download"
+        MALWARE_REJECTED = "malware", "Malware detected"
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -305,11 +305,24 @@ def customer_export_data(customer: Customer) -> dict:
     }
 
 
+# Other apps add their records and files to the export (documents, policies, claims, ...) without this app
+# importing them: `register_export_contributor(fn)` from their AppConfig.ready(); fn(customer, archive) -> dict.
+_EXPORT_CONTRIBUTORS: list = []
+
+
+def register_export_contributor(contributor) -> None:
+    if contributor not in _EXPORT_CONTRIBUTORS:
+        _EXPORT_CONTRIBUTORS.append(contributor)
+
+
 def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
-    """A zip with `data.json` (and, as other apps add records and documents, those too). Logged as an export."""
+    """A zip with `data.json` plus what other apps contribute (e.g. the documents). Logged as an export."""
     buffer = io.BytesIO()
+    data = customer_export_data(customer)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(customer_export_data(customer), cls=DjangoJSONEncoder, indent=2))
+        for contributor in _EXPORT_CONTRIBUTORS:
+            data.update(contributor(customer, archive))
+        archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
         archive.writestr(
             "README.txt",
             "Personal data held by InsureOps about you (GDPR art. 15 and 20).\n"

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.customers",
+    "apps.documents",
     "apps.portal",
 ]
 
@@ -194,6 +195,7 @@ REST_FRAMEWORK = {
         "upload": env.str("THROTTLE_UPLOAD", default="10/hour"),
         "ai": env.str("THROTTLE_AI", default="100/hour"),
         "auth": env.str("THROTTLE_AUTH", default="30/hour"),
+        "documents": env.str("THROTTLE_DOCUMENTS", default="300/hour"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -261,6 +263,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# --- Documents: private storage (never a public URL), limits, scanning ---------------------------------
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
+STORAGES["documents"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": str(PRIVATE_MEDIA_ROOT),
+        "base_url": None,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOCUMENT_ZIP_MAX_ENTRIES = env.int("DOCUMENT_ZIP_MAX_ENTRIES", default=2000)
+DOCUMENT_ZIP_MAX_UNCOMPRESSED = env.int("DOCUMENT_ZIP_MAX_UNCOMPRESSED", default=200 * 1024 * 1024)
+DOCUMENT_ZIP_MAX_RATIO = env.int("DOCUMENT_ZIP_MAX_RATIO", default=100)
+DOCUMENT_THUMBNAIL_SIZE = (320, 320)
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+TESSERACT_CMD = env.str("TESSERACT_CMD", default="tesseract")
+OCR_LANGUAGES = env.str("OCR_LANGUAGES", default="eng")
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

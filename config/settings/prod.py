@@ -23,6 +23,21 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 STORAGES = {
     "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="storages.backends.s3.S3Storage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Private documents: S3-compatible bucket without public ACLs by default; filesystem when
+    # DOCUMENTS_STORAGE=django.core.files.storage.FileSystemStorage (PRIVATE_MEDIA_ROOT).
+    "documents": {
+        "BACKEND": env.str("DOCUMENTS_STORAGE", default="storages.backends.s3.S3Storage"),
+        "OPTIONS": (
+            {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None}
+            if env.str("DOCUMENTS_STORAGE", default="").endswith("FileSystemStorage")
+            else {
+                "bucket_name": env.str("AWS_DOCUMENTS_BUCKET", default="insureops-documents"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            }
+        ),
+    },
 }
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="insureops-files")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)

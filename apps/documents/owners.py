@@ -1,0 +1,35 @@
+"""Which records documents may be attached to (`entity_type`), and how to find one the user may see.
+
+Higher apps register their types in AppConfig.ready():
+    register_owner("claim", lambda user, pk: (claim.policy.customer, claim.pk))
+so this app never imports them. A resolver returns (customer or None, entity_id) or raises Http404.
+"""
+
+from collections.abc import Callable
+
+from apps.customers.selectors import customer_get_for_user
+
+Resolver = Callable[..., tuple]
+_OWNERS: dict[str, Resolver] = {}
+
+
+def register_owner(entity_type: str, resolver: Resolver) -> None:
+    _OWNERS[entity_type] = resolver
+
+
+def owner_types() -> list[str]:
+    return sorted(_OWNERS)
+
+
+def resolve_owner(*, user, entity_type: str, entity_id):
+    if entity_type not in _OWNERS:
+        raise KeyError(entity_type)
+    return _OWNERS[entity_type](user, entity_id)
+
+
+def _customer_owner(user, pk):
+    customer = customer_get_for_user(user=user, pk=pk)
+    return customer, customer.pk
+
+
+register_owner("customer", _customer_owner)
