@@ -115,6 +115,7 @@ def test_endpoint_access_by_role(name, method, allowed, make_user):
         who = role or "anonymous"
         if allowed == PUBLIC:
             assert response.status_code not in (401, 403), f"{who} refused on public {method} {name}"
+            assert response.status_code < 500, f"{method} {name} failed for {who}: {response.content[:200]}"
             continue
         if role is None:
             expected = 401
@@ -130,3 +131,39 @@ def test_endpoint_access_by_role(name, method, allowed, make_user):
         assert body["success"] is False
         assert body["error"]["code"] in ("not_authenticated", "permission_denied")
         assert pghistory.models.Events.objects.count() == before, f"refused {method} {name} changed data"
+
+
+MFA_EXEMPT = {"v1:auth-me", "v1:auth-mfa-setup", "v1:auth-mfa-verify", "v1:auth-logout"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [(n, m) for n, ms in ENDPOINTS.items() for m, allowed in ms.items() if allowed != PUBLIC and n not in MFA_EXEMPT],
+)
+def test_every_endpoint_refuses_users_who_must_enrol_mfa_first(name, method, make_user, settings):
+    settings.MFA_REQUIRED_ROLES = list(Role.values)
+    target = make_user(Role.AGENT)
+    customer = Customer.objects.create(customer_code="CUS-MFA", first_name="M", last_name="F", agent=target)
+    interaction = Interaction.objects.create(
+        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
+    )
+    document = Document(
+        customer=customer,
+        entity_id=customer.pk,
+        original_name="a.txt",
+        mime_type="text/plain",
+        extension=".txt",
+        size=5,
+        sha256="1" * 64,
+        scan_status="clean",
+    )
+    document.file.save("a.txt", ContentFile(b"hello"), save=False)
+    document.save()
+    url = _url(name, {"user": target, "customer": customer, "interaction": interaction, "document": document})
+    allowed_role = sorted(ENDPOINTS[name][method])[0]
+
+    response = getattr(client_for(make_user(allowed_role)), method.lower())(url, {}, format="json")
+
+    assert response.status_code == 403, f"{method} {name} let an un-enrolled {allowed_role} through"
+    assert response.json()["error"]["code"] == "mfa_enrollment_required"

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
@@ -61,10 +61,32 @@ class UserAdmin(ModelAdmin):
     ]
     actions = ["send_password_reset", "reset_mfa", "deactivate"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The email is the login: changing it is an account operation, not a form edit.
+        return [*self.readonly_fields, "email"] if obj is not None else self.readonly_fields
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = UserAddForm
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+
+        class CheckedUserForm(form):
+            """Runs the service's rules in clean(), so a refusal shows on the form instead of a 500."""
+
+            def clean(self):
+                cleaned = super().clean()
+                changes = {name: cleaned.get(name) for name in self.changed_data}
+                try:
+                    services.user_update_check(user=obj, actor=request.user, changes=changes)
+                except ValidationError as exc:
+                    raise forms.ValidationError(exc.messages) from exc
+                except PermissionDenied as exc:
+                    raise forms.ValidationError(str(exc)) from exc
+                return cleaned
+
+        return CheckedUserForm
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -94,19 +116,19 @@ class UserAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # users are deactivated, never deleted: records and the audit trail point at them
 
-    @action(description="Email a password reset link")
+    @action(description="Email a password reset link", permissions=["change"])
     def send_password_reset(self, request, queryset):
         for user in queryset:
             services.password_reset_request(email=user.email, request=request)
         messages.success(request, f"Reset links sent to {queryset.count()} user(s).")
 
-    @action(description="Remove authenticator (user must enrol MFA again)")
+    @action(description="Remove authenticator (user must enrol MFA again)", permissions=["change"])
     def reset_mfa(self, request, queryset):
         for user in queryset:
             services.mfa_reset(user=user, actor=request.user, request=request)
         messages.success(request, f"MFA reset for {queryset.count()} user(s).")
 
-    @action(description="Deactivate")
+    @action(description="Deactivate", permissions=["change"])
     def deactivate(self, request, queryset):
         done = 0
         for user in queryset.exclude(pk=request.user.pk):
@@ -123,12 +145,32 @@ class TeamAdmin(ModelAdmin):
     list_select_related = ["branch", "manager"]
     autocomplete_fields = ["manager"]
 
+    def save_model(self, request, obj, form, change):
+        saved = services.team_save(
+            team=obj if change else None,
+            name=form.cleaned_data["name"],
+            branch=form.cleaned_data.get("branch"),
+            manager=form.cleaned_data.get("manager"),
+        )
+        obj.pk = saved.pk
+
 
 @admin.register(Branch)
 class BranchAdmin(ModelAdmin):
     list_display = ["code", "name", "city", "is_active"]
     list_filter = ["is_active", "city"]
     search_fields = ["code", "name", "city"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.branch_save(
+            branch=obj if change else None,
+            code=data["code"],
+            name=data["name"],
+            city=data.get("city") or "",
+            is_active=data.get("is_active", True),
+        )
+        obj.pk = saved.pk
 
 
 # Access comes from roles (roles.py), not Django groups; authenticator devices are managed through the

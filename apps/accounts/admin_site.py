@@ -1,21 +1,15 @@
 """The back office: django-unfold admin site with MFA enforcement and role-based access."""
 
-from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from unfold.sites import UnfoldAdminSite
 
-from .forms import AdminOtpAuthenticationForm
+from . import permissions
+from .forms import AdminOtpAuthenticationForm, ServicePasswordChangeForm
 
 
 def mfa_state(request) -> str:
-    """'ok', 'verify' (enrolled, session not verified) or 'enrol' (role requires MFA, none enrolled)."""
-    user = request.user
-    if user.mfa_enabled:
-        return "ok" if user.is_verified() else "verify"
-    if user.role in settings.MFA_REQUIRED_ROLES:
-        return "enrol"
-    return "ok"
+    return permissions.mfa_state(request.user, session_verified=request.user.is_verified())
 
 
 class InsureOpsAdminSite(UnfoldAdminSite):
@@ -23,10 +17,25 @@ class InsureOpsAdminSite(UnfoldAdminSite):
     site_title = "InsureOps back office"
     index_title = "Back office"
     login_form = AdminOtpAuthenticationForm
+    password_change_form = ServicePasswordChangeForm  # through the service: sessions end, event logged
 
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(user.is_active and user.is_staff and mfa_state(request) != "verify")
+
+    def password_change(self, request, extra_context=None):
+        from django.contrib.auth.views import PasswordChangeView
+
+        class ServicePasswordChangeView(PasswordChangeView):
+            def get_form_kwargs(self):
+                return {**super().get_form_kwargs(), "request": self.request}
+
+        request.current_app = self.name
+        return ServicePasswordChangeView.as_view(
+            form_class=self.password_change_form,
+            success_url=reverse(f"{self.name}:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

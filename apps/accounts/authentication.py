@@ -29,13 +29,11 @@ def refresh_token_for(user, *, otp_verified: bool) -> RefreshToken:
     return token
 
 
-def user_from_access_token(raw: str):
-    """The active user an access token names, or None (used by the websocket handshake)."""
+def user_and_claims_from_access_token(raw: str):
+    """(active user, claims) for a valid access token, else (None, None). Used by the websocket handshake."""
     try:
         token = AccessToken(raw)
         user = JwtAuthentication().get_user(token)
     except (TokenError, InvalidToken, get_user_model().DoesNotExist):
-        return None
-    except Exception:
-        return None
-    return user if user.is_active else None
+        return None, None
+    return (user, dict(token.payload)) if user.is_active else (None, None)

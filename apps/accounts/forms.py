@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.forms import AdminOwnPasswordChangeForm
 
 
 class OtpAuthenticationFormMixin(forms.Form):
@@ -44,3 +45,23 @@ class MfaEnrolForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         error_messages={"invalid": "Enter the 6-digit code."},
     )
+
+
+class ServicePasswordChangeForm(AdminOwnPasswordChangeForm):
+    """The admin's "change password" page, done by `password_change` (ends other sessions, logs the event)."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def save(self, commit=True):
+        from . import services
+
+        services.password_change(
+            user=self.user,
+            current_password=self.cleaned_data["old_password"],
+            new_password=self.cleaned_data["new_password1"],
+            request=self.request,
+        )
+        self.user.refresh_from_db()
+        return self.user

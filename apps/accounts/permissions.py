@@ -6,6 +6,17 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from .roles import READ, WRITE
 
 
+def mfa_state(user, *, token_claims=None, session_verified: bool = False) -> str:
+    """'ok', 'verify' (enrolled, this session/token did not pass MFA) or 'enrol' (role requires MFA, none yet).
+
+    The one rule for the API, websockets and the admin."""
+    if user.mfa_enabled:
+        if token_claims is not None:
+            return "ok" if "otp" in (token_claims.get("amr") or []) else "verify"
+        return "ok" if session_verified else "verify"
+    return "enrol" if user.role in settings.MFA_REQUIRED_ROLES else "ok"
+
+
 class MfaSatisfied(BasePermission):
     """Default permission: MFA must be completed (when enrolled) or enrolled (when the role requires it).
 
@@ -19,16 +30,13 @@ class MfaSatisfied(BasePermission):
         user = request.user
         if not (user and user.is_authenticated) or getattr(view, "mfa_exempt", False):
             return True
-        if user.mfa_enabled:
-            token = request.auth
-            if token is not None and hasattr(token, "get"):
-                return "otp" in (token.get("amr") or [])
-            return bool(getattr(user, "is_verified", lambda: False)())
-        if user.role in settings.MFA_REQUIRED_ROLES:
+        token = request.auth if request.auth is not None and hasattr(request.auth, "get") else None
+        verified = bool(getattr(user, "is_verified", lambda: False)())
+        state = mfa_state(user, token_claims=token, session_verified=verified)
+        if state == "enrol":
             self.message = "Your role requires multi-factor authentication: enrol at /api/v1/auth/mfa/setup."
             self.code = "mfa_enrollment_required"
-            return False
-        return True
+        return state == "ok"
 
 
 def module_permission(module: str, *, write_methods_need: str = WRITE, read_access: str = READ):

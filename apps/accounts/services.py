@@ -3,14 +3,16 @@
 from base64 import b32encode
 from dataclasses import dataclass
 
+from axes.utils import reset_request as axes_reset_request
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +30,7 @@ from apps.core.tasks import send_email
 from .authentication import refresh_token_for
 from .models import Branch, Team, User
 from .roles import Role
+from .tasks import send_password_reset
 
 MFA_CHALLENGE_SALT = "insureops.accounts.mfa-challenge"
 MFA_CHALLENGE_MAX_AGE = 300  # seconds
@@ -131,8 +134,16 @@ def user_create(
         user.set_unusable_password()
         user.status = User.Status.INVITED
     user.full_clean(exclude=["password"])
-    user.save()
+    _save_new_user(user)
     return user
+
+
+def _save_new_user(user: User) -> None:
+    try:
+        with transaction.atomic():  # savepoint: a concurrent sign-up with the same email loses cleanly
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"email": ["An account with this email already exists."]}) from None
 
 
 _USER_EDITABLE = {
@@ -151,21 +162,39 @@ _USER_EDITABLE = {
 _SELF_EDITABLE = {"first_name", "last_name", "phone"}
 
 
-@transaction.atomic
-def user_update(*, user: User, actor: User, request=None, **changes) -> User:
-    """Change a user's profile. Only admins change role/status; people edit their own contact fields."""
-    allowed = _USER_EDITABLE if actor.role == Role.ADMIN else _SELF_EDITABLE
+def user_update_check(*, user: User, actor: User, changes: dict) -> None:
+    """The rules of `user_update`, without writing (the admin form runs them to show errors inline)."""
     if actor.pk != user.pk and actor.role != Role.ADMIN:
-        raise ApiError("Only administrators can edit other users.", code="permission_denied", status_code=403)
+        raise PermissionDenied("Only administrators can edit other users.")
+    allowed = _USER_EDITABLE if actor.role == Role.ADMIN else _SELF_EDITABLE
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
-    user = User.objects.select_for_update().get(pk=user.pk)
-    old_role = user.role
-    if user.pk == actor.pk and ("role" in changes or changes.get("is_active") is False):
+    if user.pk == actor.pk and (
+        ("role" in changes and changes["role"] != user.role)
+        or changes.get("is_active") is False
+        or changes.get("status") == User.Status.SUSPENDED
+    ):
         raise ValidationError({"role": ["You cannot change your own role or deactivate yourself."]})
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User, request=None, **changes) -> User:
+    """Change a user's profile. Only admins change role/status; people edit their own contact fields.
+
+    `status` and `is_active` are one fact: suspended ⇔ inactive. Any change of role or access ends the
+    user's sessions (their tokens carry the old role).
+    """
+    user_update_check(user=user, actor=actor, changes=changes)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_role, old_active = user.role, user.is_active
     for field, value in changes.items():
         setattr(user, field, value)
+    if changes.get("status") == User.Status.SUSPENDED or changes.get("is_active") is False:
+        user.is_active, user.status = False, User.Status.SUSPENDED
+    elif changes.get("status") == User.Status.ACTIVE or changes.get("is_active") is True:
+        user.is_active = True
+        user.status = User.Status.ACTIVE if user.status == User.Status.SUSPENDED else user.status
     user.full_clean(exclude=["password"])
     user.save()
     if user.role != old_role:
@@ -175,24 +204,47 @@ def user_update(*, user: User, actor: User, request=None, **changes) -> User:
             user=actor,
             details={"target_user_id": user.pk, "from": old_role, "to": user.role},
         )
-        _user_tokens_revoke(user)  # claims in outstanding tokens name the old role
-    if not user.is_active:
+    if user.role != old_role or (old_active and not user.is_active):
         _user_tokens_revoke(user)
     return user
 
 
 @transaction.atomic
 def user_deactivate(*, user: User, actor: User, request=None) -> User:
-    """Deactivate (never delete: the audit trail and records point at users)."""
-    return user_update(user=user, actor=actor, request=request, is_active=False, status=User.Status.SUSPENDED)
+    """Deactivate (never delete: the audit trail and records point at users). Administrators only."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied("Only administrators deactivate users.")
+    return user_update(user=user, actor=actor, request=request, status=User.Status.SUSPENDED)
 
 
 @transaction.atomic
-def team_create(*, name: str, branch: Branch | None = None, manager: User | None = None) -> Team:
-    team = Team(name=name.strip(), branch=branch, manager=manager)
+def team_save(
+    *, team: Team | None = None, name: str, branch: Branch | None = None, manager: User | None = None
+) -> Team:
+    """Create or change a team; its manager must be a manager or admin."""
+    if manager is not None and manager.role not in (Role.MANAGER, Role.ADMIN):
+        raise ValidationError({"manager": ["Must be a manager or an administrator."]})
+    team = team or Team()
+    team.name, team.branch, team.manager = name.strip(), branch, manager
     team.full_clean()
     team.save()
     return team
+
+
+@transaction.atomic
+def branch_save(
+    *, branch: Branch | None = None, code: str, name: str, city: str = "", is_active: bool = True
+) -> Branch:
+    branch = branch or Branch()
+    branch.code, branch.name, branch.city, branch.is_active = (
+        code.strip().lower(),
+        name.strip(),
+        city.strip(),
+        is_active,
+    )
+    branch.full_clean()
+    branch.save()
+    return branch
 
 
 # --- login, tokens, logout ------------------------------------------------------------------------
@@ -206,15 +258,22 @@ def user_login(*, request, email: str, password: str) -> LoginResult:
         # Failed attempts are recorded by the user_login_failed receiver (audit) and counted by axes.
         raise AuthError()
     if not user.is_active or user.status == User.Status.SUSPENDED:
-        raise AuthError("This account is disabled.", code="account_disabled")
+        raise AuthError()  # same answer as a wrong password: says nothing about the account
     if user.mfa_enabled:
-        mfa_token = signing.dumps({"uid": user.pk, "pwd": user.password[-12:]}, salt=MFA_CHALLENGE_SALT)
+        mfa_token = signing.dumps({"uid": user.pk, "pw": _password_fingerprint(user)}, salt=MFA_CHALLENGE_SALT)
         return LoginResult(user=user, mfa_token=mfa_token)
     return _login_complete(request=request, user=user, otp_verified=False)
 
 
+def _password_fingerprint(user: User) -> str:
+    """Ties an MFA challenge to the current password without revealing anything about its hash."""
+    return salted_hmac("insureops.mfa-challenge", user.password).hexdigest()[:24]
+
+
 def _login_complete(*, request, user: User, otp_verified: bool) -> LoginResult:
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    if request is not None:
+        axes_reset_request(request)  # a successful sign-in clears earlier failures, as session logins do
     security_event_record(
         kind=SecurityEvent.Kind.LOGIN_SUCCEEDED,
         request=request,
@@ -233,7 +292,7 @@ def mfa_login_verify(*, request, mfa_token: str, code: str) -> LoginResult:
         raise AuthError(
             "The MFA challenge is invalid or has expired; sign in again.", code="mfa_token_invalid"
         ) from None
-    if data.get("pwd") != user.password[-12:]:
+    if data.get("pw") != _password_fingerprint(user):
         raise AuthError("The MFA challenge is no longer valid; sign in again.", code="mfa_token_invalid")
     if not _totp_verify(user=user, code=code, confirmed=True):
         security_event_record(kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user)
@@ -244,7 +303,13 @@ def mfa_login_verify(*, request, mfa_token: str, code: str) -> LoginResult:
 def token_refresh(*, refresh_token: str, request=None) -> dict:
     """Rotate a refresh token: the old one is blacklisted, a new pair is returned."""
     try:
-        old = RefreshToken(refresh_token)
+        # Signature and expiry are checked here; the blacklist is checked below (to detect reuse).
+        old = RefreshToken(refresh_token, verify=False)
+        old.verify_token_type()
+        old.check_exp()
+        from rest_framework_simplejwt.tokens import UntypedToken
+
+        UntypedToken(refresh_token)  # signature
         user = User.objects.get(pk=old["sub"])
     except (TokenError, User.DoesNotExist, KeyError) as exc:
         security_event_record(
@@ -252,17 +317,23 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         )
         raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid") from None
     if not user.is_active:
-        raise AuthError("This account is disabled.", code="account_disabled")
+        raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
     changed = user.password_changed_at
     if changed is not None and old.get("iat", 0) < int(changed.timestamp()):
         raise AuthError("The refresh token was issued before a password change.", code="token_not_valid")
     with transaction.atomic():
         # Lock the token row so two concurrent refreshes of one token cannot both succeed.
         outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=old["jti"]).first()
-        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        if outstanding is None:
             raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
-        BlacklistedToken.objects.create(token=outstanding)
-        return tokens_issue(user=user, otp_verified="otp" in (old.get("amr") or []))
+        reused = BlacklistedToken.objects.filter(token=outstanding).exists()
+        if not reused:
+            BlacklistedToken.objects.create(token=outstanding)
+            return tokens_issue(user=user, otp_verified="otp" in (old.get("amr") or []))
+        # A rotated-away token presented again means it leaked: end every session of the user.
+        _user_tokens_revoke(user)
+    security_event_record(kind=SecurityEvent.Kind.TOKEN_REUSE, request=request, user=user, details={"jti": old["jti"]})
+    raise AuthError("The refresh token was already used; all sessions have been ended.", code="token_reused")
 
 
 def user_logout(*, user: User, refresh_token: str, request=None) -> None:
@@ -281,18 +352,18 @@ def user_logout(*, user: User, refresh_token: str, request=None) -> None:
 
 
 def password_reset_request(*, email: str, request=None) -> None:
-    """Email a reset link when the account exists. The caller always answers the same (no enumeration)."""
+    """Queue a reset email. The lookup happens in the task, so known and unknown addresses take the same
+    time and get the same answer (no enumeration)."""
     email = _normalise_email(email)
+    security_event_record(kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, email=email)
+    transaction.on_commit(lambda: send_password_reset.delay(email=email), robust=True)
+
+
+def password_reset_email(*, email: str) -> bool:
+    """Send the reset link if an active account has this email (called by the task). True if sent."""
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    security_event_record(
-        kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED,
-        request=request,
-        user=user,
-        email=email,
-        details={"known_account": user is not None},
-    )
     if user is None:
-        return
+        return False
     token = f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
     context = {
         "user": user,
@@ -300,13 +371,13 @@ def password_reset_request(*, email: str, request=None) -> None:
         "reset_url": f"{settings.PORTAL_BASE_URL}/reset-password?token={token}",
         "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
     }
-    email = {
-        "subject": "Reset your InsureOps password",
-        "body": render_to_string("emails/password_reset.txt", context),
-        "html": render_to_string("emails/password_reset.html", context),
-        "to": [user.email],
-    }
-    transaction.on_commit(lambda: send_email.delay(**email))
+    send_email(
+        subject="Reset your InsureOps password",
+        body=render_to_string("emails/password_reset.txt", context),
+        html=render_to_string("emails/password_reset.html", context),
+        to=[user.email],
+    )
+    return True
 
 
 def _user_from_reset_token(token: str) -> User | None:
@@ -333,15 +404,16 @@ def password_reset_confirm(*, token: str, password: str, request=None) -> User:
     return user
 
 
-@transaction.atomic
 def password_change(*, user: User, current_password: str, new_password: str, request=None) -> dict:
     """Change one's own password; all other sessions end. Returns fresh tokens for this one."""
     if not user.check_password(current_password):
+        security_event_record(kind=SecurityEvent.Kind.PASSWORD_CHANGE_FAILED, request=request, user=user)
         raise ValidationError({"current_password": ["The current password is not correct."]})
     _validate_password(new_password, user)
-    _password_set(user=user, password=new_password)
-    security_event_record(kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
-    return tokens_issue(user=user, otp_verified=user.mfa_enabled)
+    with transaction.atomic():
+        _password_set(user=user, password=new_password)
+        security_event_record(kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
+        return tokens_issue(user=user, otp_verified=user.mfa_enabled)
 
 
 def _password_set(*, user: User, password: str) -> None:
@@ -381,28 +453,33 @@ def mfa_setup(*, user: User) -> dict:
     }
 
 
-@transaction.atomic
 def mfa_confirm(*, user: User, code: str, request=None) -> dict:
-    """Finish enrolment with a code from the app; returns tokens that count as MFA-verified."""
+    """Finish enrolment with a code from the app; earlier (password-only) sessions end; returns tokens that
+    count as MFA-verified."""
     if user.mfa_enabled:
         raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
     if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
         raise ApiError("Start with /auth/mfa/setup first.", code="mfa_setup_missing", status_code=409)
     if not _totp_verify(user=user, code=code, confirmed=False):
+        # Recorded outside any transaction, so the failure is kept although the request fails.
         security_event_record(
             kind=SecurityEvent.Kind.MFA_CHALLENGE_FAILED, request=request, user=user, details={"stage": "enrolment"}
         )
         raise ValidationError({"code": ["The authentication code is not valid."]})
-    TOTPDevice.objects.filter(user=user, confirmed=False).update(confirmed=True)
-    user.mfa_enabled = True
-    user.save(update_fields=["mfa_enabled", "updated_at"])
-    security_event_record(kind=SecurityEvent.Kind.MFA_ENROLLED, request=request, user=user)
-    return tokens_issue(user=user, otp_verified=True)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).update(confirmed=True)
+        user.mfa_enabled = True
+        user.save(update_fields=["mfa_enabled", "updated_at"])
+        _user_tokens_revoke(user)
+        security_event_record(kind=SecurityEvent.Kind.MFA_ENROLLED, request=request, user=user)
+        return tokens_issue(user=user, otp_verified=True)
 
 
 @transaction.atomic
 def mfa_reset(*, user: User, actor: User, request=None) -> None:
     """An admin removes a user's authenticator (lost phone); the user must enrol again."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied("Only administrators remove authenticators.")
     TOTPDevice.objects.filter(user=user).delete()
     user.mfa_enabled = False
     user.save(update_fields=["mfa_enabled", "updated_at"])

@@ -26,6 +26,8 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
         PASSWORD_RESET = "password_reset", "Password reset"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_CHANGE_FAILED = "password_change_failed", "Password change refused (wrong current password)"
+        TOKEN_REUSE = "token_reuse", "Refresh token reused (sessions revoked)"
         TOKEN_REFRESH_REJECTED = "token_refresh_rejected", "Token refresh rejected"
         ROLE_CHANGED = "role_changed", "Role changed"
         EXPORT = "export", "Data export"

@@ -3,16 +3,11 @@
 import logging
 
 from apps.core.middleware import current_request_id
+from apps.core.net import client_ip
 
 from .models import SecurityEvent
 
 logger = logging.getLogger("insureops.security")
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def security_event_record(

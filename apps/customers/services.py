@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pghistory
 import pgtrigger
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -135,7 +135,7 @@ def customer_delete(*, customer: Customer, actor: User) -> None:
 @transaction.atomic
 def customer_restore(*, customer_id: int, actor: User) -> Customer:
     if actor.role != Role.ADMIN:
-        raise ApiError("Only administrators restore customers.", code="permission_denied", status_code=403)
+        raise PermissionDenied("Only administrators restore customers.")
     customer = Customer.all_objects.select_for_update().get(pk=customer_id)
     if customer.deleted_at is None:
         return customer
@@ -218,11 +218,7 @@ def interaction_update(*, interaction: Interaction, actor: User, **changes) -> I
     is_author = interaction.author_id == actor.pk
     within_window = timezone.now() - interaction.created_at <= INTERACTION_EDIT_WINDOW
     if actor.role not in (Role.ADMIN, Role.MANAGER) and not (is_author and within_window):
-        raise ApiError(
-            "Only the author within 24 hours, or a manager, may change an interaction.",
-            code="permission_denied",
-            status_code=403,
-        )
+        raise PermissionDenied("Only the author within 24 hours, or a manager, may change an interaction.")
     if changes.get("occurred_at") and changes["occurred_at"] > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": ["Cannot be in the future."]})
     for name, value in changes.items():
@@ -236,7 +232,7 @@ def interaction_update(*, interaction: Interaction, actor: User, **changes) -> I
 def interaction_delete(*, interaction: Interaction, actor: User, reason: str, request=None) -> None:
     """Remove a log entry (admins only). The reason is stored with the delete event in the audit trail."""
     if actor.role != Role.ADMIN:
-        raise ApiError("Only administrators delete interactions.", code="permission_denied", status_code=403)
+        raise PermissionDenied("Only administrators delete interactions.")
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})
@@ -341,7 +337,7 @@ def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
 def customer_erase(*, customer: Customer, actor: User, reason: str, request=None) -> Customer:
     """Right to erasure: anonymise personal fields, keep the record (and financial/claim history) for retention."""
     if actor.role != Role.ADMIN:
-        raise ApiError("Only administrators erase personal data.", code="permission_denied", status_code=403)
+        raise PermissionDenied("Only administrators erase personal data.")
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})

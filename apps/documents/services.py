@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -198,7 +199,7 @@ def document_open_for_download(*, document: Document, actor: User, request=None)
 def document_delete(*, document: Document, actor: User) -> None:
     """Soft delete: gone from lists and downloads, kept (with its file) for the audit trail and retention."""
     if actor.role == Role.CUSTOMER and document.uploaded_by_id != actor.pk:
-        raise ApiError("You can only delete documents you uploaded.", code="permission_denied", status_code=403)
+        raise PermissionDenied("You can only delete documents you uploaded.")
     Document.objects.select_for_update().get(pk=document.pk).mark_deleted(by=actor)
 
 

@@ -153,6 +153,7 @@ LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 # Roles that must enrol a TOTP device before using the API or the admin (enforced in prod.py).
 MFA_REQUIRED_ROLES: list[str] = env.list("MFA_REQUIRED_ROLES", default=[])
+MFA_ENFORCEMENT_PERMISSION = "apps.accounts.permissions.MfaSatisfied"
 OTP_TOTP_ISSUER = "InsureOps"
 # Whether seed_demo may create the well-known demo accounts (refused in production).
 DEMO_ACCOUNTS_ALLOWED = True
@@ -166,7 +167,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Behind N trusted reverse proxies (NUM_PROXIES), the client is the N-th address from the right of
+# X-Forwarded-For; with none, REMOTE_ADDR. Axes, DRF throttles and the audit log all use that rule.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if NUM_PROXIES else ["REMOTE_ADDR"]
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_VERBOSE = False
 
 # --- API ------------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ REST_FRAMEWORK = {
         "auth": env.str("THROTTLE_AUTH", default="30/hour"),
         "documents": env.str("THROTTLE_DOCUMENTS", default="300/hour"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -167,3 +167,81 @@ def test_portal_sign_in_with_password(make_user, password):
 
     assert response.status_code == 200
     assert "Welcome, Chris" in response.content.decode()
+
+
+def test_manager_cannot_remove_an_admins_authenticator(make_user, password):
+    admin_user = make_user(Role.ADMIN, email="boss@example.org")
+    services.mfa_setup(user=admin_user)
+    services.mfa_confirm(user=admin_user, code=code_for(admin_user))
+    manager = Client()
+    manager.force_login(make_user(Role.MANAGER))
+
+    response = manager.post("/admin/accounts/user/", {"action": "reset_mfa", "_selected_action": [admin_user.pk]})
+
+    admin_user.refresh_from_db()
+    assert admin_user.mfa_enabled is True
+    assert response.status_code in (200, 302, 403)
+    assert TOTPDevice.objects.filter(user=admin_user).exists()
+
+
+def test_admin_removes_an_authenticator(make_user):
+    user = make_user(Role.AGENT)
+    services.mfa_setup(user=user)
+    services.mfa_confirm(user=user, code=code_for(user))
+    client = Client()
+    client.force_login(make_user(Role.ADMIN))
+
+    client.post("/admin/accounts/user/", {"action": "reset_mfa", "_selected_action": [user.pk]})
+
+    user.refresh_from_db()
+    assert user.mfa_enabled is False
+    assert SecurityEvent.objects.filter(kind="mfa_reset").exists()
+
+
+def test_admin_password_change_goes_through_the_service(api_client, make_user, password):
+    user = make_user(Role.AGENT, email="agent@example.org")
+    tokens = api_client.post(
+        "/api/v1/auth/login", {"email": "agent@example.org", "password": password}, format="json"
+    ).json()["data"]
+    client = Client()
+    admin_login(client, "agent@example.org", password)
+
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": password, "new_password1": "brand-new-secret-77", "new_password2": "brand-new-secret-77"},
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password_changed_at is not None
+    assert SecurityEvent.objects.filter(kind="password_changed", user=user).exists()
+    refresh = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json")
+    assert refresh.status_code == 401
+
+
+def test_admin_form_shows_service_refusals_instead_of_crashing(make_user, password):
+    admin_user = make_user(Role.ADMIN, email="boss@example.org", first_name="Boss", last_name="Person")
+    client = Client()
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/accounts/user/{admin_user.pk}/change/",
+        {
+            "first_name": "Boss",
+            "last_name": "Person",
+            "phone": "",
+            "role": "viewer",
+            "status": "active",
+            "is_active": "on",
+            "team": "",
+            "branch": "",
+            "department": "",
+            "job_title": "",
+            "certification_level": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "cannot change your own role" in response.content.decode()
+    admin_user.refresh_from_db()
+    assert admin_user.role == "admin"

@@ -122,7 +122,11 @@ def test_refresh_rotates_and_old_refresh_token_dies(api_client, make_user, passw
     assert new["refresh_token"] != first["refresh_token"]
     assert AccessToken(new["access_token"])["role"] == "agent"
     assert reused.status_code == 401
-    assert reused.json()["error"]["code"] == "token_not_valid"
+    assert reused.json()["error"]["code"] == "token_reused"
+    # A reused refresh token means it leaked: the rotated one is revoked too, and the event is logged.
+    after = api_client.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}, format="json")
+    assert after.status_code == 401
+    assert SecurityEvent.objects.filter(kind="token_reuse").exists()
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", ""])
@@ -530,3 +534,50 @@ def test_refresh_keeps_mfa_claim(api_client, auth_client, password):
     rotated = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["data"]["refresh_token"]}, format="json")
 
     assert RefreshToken(rotated.json()["data"]["refresh_token"])["amr"] == ["pwd", "otp"]
+
+
+def test_successful_api_login_clears_earlier_failures(api_client, make_user, password):
+    make_user(Role.AGENT, email="a@example.org")
+    for i in range(4):
+        login(api_client, "a@example.org", f"wrong-{i}")
+    assert login(api_client, "a@example.org", password).status_code == 200
+
+    after = login(api_client, "a@example.org", "wrong-again")
+
+    assert after.status_code == 401  # not locked: the success reset the count
+
+
+def test_failed_mfa_enrolment_is_recorded_although_the_request_fails(auth_client):
+    client, user = auth_client(Role.MANAGER)
+    client.post("/api/v1/auth/mfa/setup", format="json")
+
+    client.post("/api/v1/auth/mfa/verify", {"code": "000000"}, format="json")
+
+    assert SecurityEvent.objects.filter(kind="mfa_failed", user=user).exists()
+
+
+def test_enrolment_ends_password_only_sessions(api_client, make_user, password):
+    user = make_user(Role.AGENT, email="a@example.org")
+    tokens = login(api_client, "a@example.org", password).json()["data"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    _enrol(api_client, user)
+
+    refresh = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json")
+
+    assert refresh.status_code == 401
+
+
+def test_suspending_a_user_ends_their_sessions_and_sign_in(api_client, auth_client, make_user, password):
+    admin_client, _ = auth_client(Role.ADMIN)
+    target = make_user(Role.AGENT, email="susp@example.org")
+    tokens = login(api_client, "susp@example.org", password).json()["data"]
+
+    admin_client.patch(f"/api/v1/users/{target.pk}", {"status": "suspended"}, format="json")
+
+    target.refresh_from_db()
+    assert (target.is_active, target.status) == (False, "suspended")
+    refresh = api_client.post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json")
+    assert refresh.status_code == 401
+    again = login(api_client, "susp@example.org", password)
+    assert again.status_code == 401
+    assert again.json()["error"]["code"] == "invalid_credentials"  # no hint that the password was right

@@ -164,3 +164,13 @@ def test_csrf_enforced_for_session_authenticated_api_writes(make_user, password)
     assert_error(response, 403)
     user.refresh_from_db()
     assert user.first_name != "X"
+
+
+def test_client_ip_honours_trusted_proxies(rf, settings):
+    from apps.core.net import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.NUM_PROXIES = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.NUM_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"  # the spoofable left part is ignored

@@ -174,3 +174,30 @@ async def test_event_committed_in_another_process_reaches_the_socket_through_red
     assert message["data"] == {"message": "Maintenance at 18:00", "level": "warning"}
     assert json.dumps(message)  # plain JSON over the wire
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_refused_when_mfa_was_not_passed(settings):
+    user = await sync_to_async(UserFactory)(role=Role.ADMIN)
+    await sync_to_async(type(user).objects.filter(pk=user.pk).update)(mfa_enabled=True)
+    await sync_to_async(user.refresh_from_db)()
+    password_only = (await sync_to_async(tokens_issue)(user=user, otp_verified=False))["access_token"]
+    with_otp = (await sync_to_async(tokens_issue)(user=user, otp_verified=True))["access_token"]
+
+    _, refused, code = await _connect(f"/ws/events/?token={password_only}")
+    communicator, accepted, _ = await _connect(f"/ws/events/?token={with_otp}")
+
+    assert (refused, code) == (False, 4403)
+    assert accepted is True
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_refused_when_role_must_enrol_first(settings):
+    settings.MFA_REQUIRED_ROLES = ["manager"]
+    user = await sync_to_async(UserFactory)(role=Role.MANAGER)
+    token = (await sync_to_async(tokens_issue)(user=user, otp_verified=False))["access_token"]
+
+    _, connected, code = await _connect(f"/ws/events/?token={token}")
+
+    assert (connected, code) == (False, 4403)

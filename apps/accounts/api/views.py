@@ -55,6 +55,9 @@ class LoginApi(BaseApi):
 
 
 class RefreshApi(PublicAuthApi):
+    # A refresh token is unguessable: no per-IP auth bucket (an office behind one NAT refreshes a lot).
+    throttle_classes = [GeneralRateThrottle]
+
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairOutputSerializer}, tags=["auth"])
     def post(self, request):
         data = self.parse(s.RefreshInputSerializer)
@@ -120,6 +123,7 @@ class MeApi(BaseApi):
 
 class ChangePasswordApi(BaseApi):
     permission_classes = [IsAuthenticated, MfaSatisfied]
+    throttle_classes = [GeneralRateThrottle, AuthRateThrottle]  # limits guessing of the current password
 
     @extend_schema(request=s.ChangePasswordInputSerializer, responses={200: s.TokenPairOutputSerializer}, tags=["auth"])
     def post(self, request):
@@ -233,7 +237,7 @@ class TeamListCreateApi(BaseListApi):
     @extend_schema(request=s.TeamSerializer, responses={201: s.TeamSerializer}, tags=["teams"])
     def post(self, request):
         data = self.parse(s.TeamSerializer)
-        team = self.call(services.team_create, **data)
+        team = self.call(services.team_save, **data)
         return self.created(s.TeamSerializer(team).data)
 
 

@@ -13,7 +13,21 @@ from .filters import SearchBackend, SortBackend
 
 
 class BaseApi(APIView):
-    """All project API views derive from this. Subclasses set `permission_classes` explicitly."""
+    """All project API views derive from this. Subclasses set `permission_classes` explicitly.
+
+    MFA is enforced here for every view (settings' MFA_ENFORCEMENT_PERMISSION), so a view cannot forget it;
+    the only way out is `mfa_exempt = True` (login, MFA enrolment, me, logout).
+    """
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        from django.conf import settings
+        from django.utils.module_loading import import_string
+
+        enforcement = import_string(settings.MFA_ENFORCEMENT_PERMISSION)
+        if not any(isinstance(p, enforcement) for p in permissions):
+            permissions.append(enforcement())
+        return permissions
 
     def parse(self, serializer_class, data=None, *, partial: bool = False) -> dict:
         serializer = serializer_class(

@@ -6,12 +6,22 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from apps.core.events import DASHBOARD_GROUP, role_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_MFA_REQUIRED = 4403
 
 
 @database_sync_to_async
-def _groups_for(user) -> list[str]:
+def _groups_for(scope) -> list[str] | None:
+    """The user's groups, or None when MFA is required and this connection did not pass it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from apps.accounts.permissions import mfa_state
     from apps.accounts.selectors import user_event_groups
 
+    user = scope["user"]
+    session = scope.get("session")
+    verified = bool(session is not None and session.get(DEVICE_ID_SESSION_KEY))
+    if mfa_state(user, token_claims=scope.get("token_claims"), session_verified=verified) != "ok":
+        return None
     return user_event_groups(user)
 
 
@@ -24,7 +34,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.groups_joined = await _groups_for(user)
+        groups = await _groups_for(self.scope)
+        if groups is None:
+            await self.close(code=CLOSE_MFA_REQUIRED)
+            return
+        self.groups_joined = groups
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         subprotocol = "bearer" if "bearer" in [p.lower() for p in self.scope.get("subprotocols") or []] else None

@@ -14,9 +14,10 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_from_token(raw: str):
-    from apps.accounts.authentication import user_from_access_token
+    from apps.accounts.authentication import user_and_claims_from_access_token
 
-    return user_from_access_token(raw) or AnonymousUser()
+    user, claims = user_and_claims_from_access_token(raw)
+    return (user or AnonymousUser()), claims
 
 
 def _token_from_scope(scope) -> str | None:
@@ -33,7 +34,7 @@ class JwtAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         token = _token_from_scope(scope)
         if token:
-            scope["user"] = await _user_from_token(token)
+            scope["user"], scope["token_claims"] = await _user_from_token(token)
             scope["auth_method"] = "jwt"
         return await super().__call__(scope, receive, send)
 
