@@ -88,6 +88,12 @@ def _user_tokens_revoke(user: User) -> int:
 # --- registration and staff management ------------------------------------------------------------
 
 
+def customer_sign_up(**fields) -> tuple[User, dict]:
+    """Self-registration followed by sign-in: the new customer and their first tokens."""
+    user = customer_register(**fields)
+    return user, tokens_issue(user=user, otp_verified=False)
+
+
 @transaction.atomic
 def customer_register(*, email: str, password: str, first_name: str, last_name: str, phone: str = "") -> User:
     """Self-registration of a portal customer (agents and other staff are created by admins)."""

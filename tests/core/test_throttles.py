@@ -14,6 +14,15 @@ from apps.accounts.roles import Role
 RATES = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
 
 
+@pytest.fixture(autouse=True)
+def _mid_window(monkeypatch):
+    """Fixed windows reset on the hour: pin the clock mid-window so a run at hh:59:59 cannot flake."""
+    import time as real_time
+
+    fixed = (real_time.time() // 3600) * 3600 + 1800
+    monkeypatch.setattr("apps.core.api.throttles._now", lambda: fixed)
+
+
 def _rf(**rates):
     return {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**RATES, **rates}}
 

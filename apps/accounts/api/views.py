@@ -83,8 +83,7 @@ class RegisterApi(PublicAuthApi):
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.LoginOutputSerializer}, tags=["auth"])
     def post(self, request):
         data = self.parse(s.RegisterInputSerializer)
-        user = self.call(services.customer_register, **data)
-        tokens = services.tokens_issue(user=user, otp_verified=False)
+        user, tokens = self.call(services.customer_sign_up, **data)
         return self.created({**tokens, "user": s.UserOutputSerializer(user).data})
 
 

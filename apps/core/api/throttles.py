@@ -15,6 +15,10 @@ from rest_framework.throttling import BaseThrottle
 _DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def _now() -> float:
+    return time.time()
+
+
 def parse_rate(rate: str) -> tuple[int, int]:
     """'1000/hour' -> (1000, 3600)."""
     num, period = rate.split("/")
@@ -41,7 +45,7 @@ class AtomicRateThrottle(BaseThrottle):
         if not rate:
             return True
         self.num_requests, self.duration = parse_rate(rate)
-        now = time.time()
+        now = _now()
         window = int(now // self.duration)
         key = f"throttle:{self.scope}:{self.get_ident_key(request, view)}:{window}"
         # add() is SET NX; incr() is INCRBY: both atomic on Redis, lock-protected on locmem.
