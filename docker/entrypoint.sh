@@ -80,6 +80,7 @@ case "$role" in
       --max-requests-jitter 100 \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
       --worker-tmp-dir "${GUNICORN_WORKER_TMP_DIR:-/dev/shm}" \
+      --control-socket "${GUNICORN_CONTROL_SOCKET:-${TMPDIR:-/tmp}/gunicorn-${PORT:-8000}.ctl}" \
       --access-logfile - \
       --error-logfile - \
       "$@"
