@@ -79,7 +79,8 @@ class CustomerAdmin(ModelAdmin):
     search_fields = ["customer_code", "first_name", "last_name", "email", "phone"]
     list_select_related = ["agent"]
     readonly_fields = ["customer_code", "created_at", "updated_at", "deleted_at", "deleted_by", "erased_at"]
-    inlines = [InteractionInline]
+    inlines = [InteractionInline]  # apps.documents adds its inline here (it depends on us, not the reverse)
+
     actions = ["restore_selected"]
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) over a large table on every page view is wasted work
