@@ -30,7 +30,12 @@ STORAGES = {
     "documents": {
         "BACKEND": env.str("DOCUMENTS_STORAGE", default="storages.backends.s3.S3Storage"),
         "OPTIONS": (
-            {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None}
+            {
+                "location": str(PRIVATE_MEDIA_ROOT),
+                "base_url": None,
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            }
             if env.str("DOCUMENTS_STORAGE", default="").endswith("FileSystemStorage")
             else {
                 "bucket_name": env.str("AWS_DOCUMENTS_BUCKET", default="insureops-documents"),
@@ -47,15 +52,13 @@ AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = False
 AWS_QUERYSTRING_AUTH = True
 
-MAILERS = {
-    "default": {
-        "BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {
-            "host": env.str("SMTP_HOST", default="localhost"),
-            "port": env.int("SMTP_PORT", default=587),
-            "username": env.str("SMTP_USER", default=""),
-            "password": env.str("SMTP_PASS", default=""),
-            "use_tls": env.bool("SMTP_TLS", default=True),
-        },
+_mail_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {"default": {"BACKEND": _mail_backend}}
+if _mail_backend.endswith("smtp.EmailBackend"):  # other backends take no SMTP options
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env.str("SMTP_HOST", default="localhost"),
+        "port": env.int("SMTP_PORT", default=587),
+        "username": env.str("SMTP_USER", default=""),
+        "password": env.str("SMTP_PASS", default=""),
+        "use_tls": env.bool("SMTP_TLS", default=True),
     }
-}
