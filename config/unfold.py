@@ -58,6 +58,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:customers_interaction_changelist"),
                         "permission": _can("customers"),
                     },
+                    {
+                        "title": "Documents",
+                        "icon": "description",
+                        "link": reverse_lazy("admin:documents_document_changelist"),
+                        "permission": _can("documents"),
+                    },
                 ],
             },
             {

@@ -7,6 +7,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from apps.accounts.roles import Role
+from apps.core.api.filters import prefix_tsquery
 
 from . import selectors, services
 from .models import Customer, Interaction
@@ -28,23 +29,102 @@ class InteractionInline(TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+CHANNEL_CHOICES = [("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("phone", "Phone"), ("post", "Post")]
+
+
 class CustomerAdminForm(forms.ModelForm):
-    national_id = forms.CharField(required=False, max_length=64, help_text="Stored encrypted.")
+    """Agents edit the structured address and preferences as fields, not JSON; the national ID is write-only."""
+
+    address_line1 = forms.CharField(label="Address", max_length=200, required=False)
+    address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False)
+    address_city = forms.CharField(label="City", max_length=100, required=False)
+    address_region = forms.CharField(label="Region", max_length=100, required=False)
+    address_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    address_country = forms.RegexField(
+        label="Country", regex=r"^[A-Za-z]{2}$", required=False, help_text="ISO code, e.g. PT", max_length=2
+    )
+    channels = forms.MultipleChoiceField(
+        label="May contact by", choices=CHANNEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    quiet_start = forms.TimeField(label="Quiet hours from", required=False, widget=forms.TimeInput(format="%H:%M"))
+    quiet_end = forms.TimeField(label="Quiet hours until", required=False, widget=forms.TimeInput(format="%H:%M"))
+    quiet_timezone = forms.CharField(label="Time zone", max_length=64, required=False, initial="Europe/Lisbon")
+    language = forms.RegexField(label="Language", regex=r"^[a-z]{2}(-[A-Z]{2})?$", required=False, initial="en")
+    national_id = forms.CharField(
+        required=False,
+        max_length=64,
+        label="National ID / tax number",
+        help_text="Stored encrypted. Leave empty to keep the current value.",
+    )
+
+    # The model fields edited as themselves (the admin rebuilds Meta.fields from the fieldsets).
+    MODEL_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "kyc_status", "agent")
 
     class Meta:
         model = Customer
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "date_of_birth",
-            "address",
-            "national_id",
-            "kyc_status",
-            "communication_preferences",
-            "agent",
-        ]
+        fields = ["first_name", "last_name", "email", "phone", "date_of_birth", "kyc_status", "agent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        address = instance.address or {}
+        for key in ("line1", "line2", "city", "region", "postal_code", "country"):
+            self.initial.setdefault(f"address_{key}", address.get(key, ""))
+        prefs = instance.communication_preferences or {}
+        self.initial.setdefault("channels", [c for c, on in (prefs.get("channels") or {}).items() if on])
+        quiet = prefs.get("quiet_hours") or {}
+        self.initial.setdefault("quiet_start", quiet.get("start"))
+        self.initial.setdefault("quiet_end", quiet.get("end"))
+        self.initial.setdefault("quiet_timezone", quiet.get("timezone", "Europe/Lisbon"))
+        self.initial.setdefault("language", prefs.get("language", "en"))
+        if instance.pk and instance.national_id:
+            masked = f"{'•' * max(0, len(instance.national_id) - 3)}{instance.national_id[-3:]}"
+            self.fields["national_id"].help_text = f"On file: {masked}. Leave empty to keep it."
+
+    def clean(self):
+        cleaned = super().clean()
+        address = {
+            key: (cleaned.get(f"address_{key}") or "").strip()
+            for key in ("line1", "line2", "city", "region", "postal_code", "country")
+        }
+        address["country"] = address["country"].upper()
+        if any(address.values()) and not (address["line1"] and address["city"] and address["country"]):
+            raise forms.ValidationError("An address needs at least a first line, a city and a country.")
+        cleaned["address"] = {k: v for k, v in address.items() if v}
+        prefs = {
+            "channels": {c: c in (cleaned.get("channels") or []) for c, _ in CHANNEL_CHOICES},
+            "language": cleaned.get("language") or "en",
+        }
+        if bool(cleaned.get("quiet_start")) != bool(cleaned.get("quiet_end")):
+            raise forms.ValidationError("Quiet hours need both a start and an end.")
+        if cleaned.get("quiet_start"):
+            prefs["quiet_hours"] = {
+                "start": cleaned["quiet_start"].strftime("%H:%M"),
+                "end": cleaned["quiet_end"].strftime("%H:%M"),
+                "timezone": cleaned.get("quiet_timezone") or "UTC",
+            }
+        cleaned["communication_preferences"] = prefs
+        if not self.errors:
+            try:
+                services.customer_changes_check(
+                    customer=self.instance if self.instance.pk else None, changes=self.service_changes()
+                )
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from exc
+        return cleaned
+
+    def service_changes(self) -> dict:
+        """The fields to hand to the customer services."""
+        changes = {name: self.cleaned_data.get(name) for name in self.MODEL_FIELDS if name in self.changed_data}
+        if any(name.startswith("address_") for name in self.changed_data):
+            changes["address"] = self.cleaned_data["address"]
+        if any(
+            name in self.changed_data for name in ("channels", "quiet_start", "quiet_end", "quiet_timezone", "language")
+        ):
+            changes["communication_preferences"] = self.cleaned_data["communication_preferences"]
+        if self.cleaned_data.get("national_id"):
+            changes["national_id"] = self.cleaned_data["national_id"]
+        return changes
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -79,6 +159,38 @@ class CustomerAdmin(ModelAdmin):
     search_fields = ["customer_code", "first_name", "last_name", "email", "phone"]
     list_select_related = ["agent"]
     readonly_fields = ["customer_code", "created_at", "updated_at", "deleted_at", "deleted_by", "erased_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "customer_code",
+                    ("first_name", "last_name"),
+                    "email",
+                    "phone",
+                    "date_of_birth",
+                    "national_id",
+                ]
+            },
+        ),
+        (
+            "Address",
+            {
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    ("address_city", "address_postal_code"),
+                    ("address_region", "address_country"),
+                ]
+            },
+        ),
+        ("Communication", {"fields": ["channels", ("quiet_start", "quiet_end", "quiet_timezone"), "language"]}),
+        ("Servicing", {"fields": ["kyc_status", "agent"]}),
+        (
+            "Record",
+            {"fields": ["created_at", "updated_at", "deleted_at", "deleted_by", "erased_at"], "classes": ["collapse"]},
+        ),
+    ]
     inlines = [InteractionInline]  # apps.documents adds its inline here (it depends on us, not the reverse)
 
     actions = ["restore_selected"]
@@ -105,17 +217,23 @@ class CustomerAdmin(ModelAdmin):
     def state_display(self, obj):
         return "deleted" if obj.deleted_at else "live"
 
+    def get_search_results(self, request, queryset, search_term):
+        # The same PostgreSQL full-text search as the API (GIN index), not icontains over 100k rows.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = prefix_tsquery(term)
+        return (queryset.filter(search_vector=query) if query is not None else queryset.none()), False
+
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data.get(name) for name in form.changed_data}
-        try:
-            if change:
-                saved = services.customer_update(customer=obj, actor=request.user, **data)
-            else:
-                fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", {}, [])}
-                saved = services.customer_create(actor=request.user, **fields)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-            raise
+        changes = form.service_changes()
+        if change:
+            saved = services.customer_update(customer=obj, actor=request.user, **changes)
+        else:
+            fields = {k: v for k, v in changes.items() if v not in (None, "", {}, [])}
+            saved = services.customer_create(
+                actor=request.user, first_name=fields.pop("first_name"), last_name=fields.pop("last_name"), **fields
+            )
         obj.pk = saved.pk
         obj.refresh_from_db()
 

@@ -74,6 +74,17 @@ def _audience(customer: Customer) -> list[str]:
     return audience
 
 
+def customer_changes_check(*, customer: Customer | None, changes: dict) -> None:
+    """The cross-record rules (agent role, unique national ID) without writing; admin forms show them inline."""
+    if "agent" in changes:
+        _check_agent(changes["agent"])
+    if changes.get("national_id"):
+        probe = Customer(
+            pk=customer.pk if customer else None, national_id_hash=national_id_hash(changes["national_id"])
+        )
+        _check_national_id_unique(probe)
+
+
 @transaction.atomic
 def customer_create(*, actor: User, first_name: str, last_name: str, **fields) -> Customer:
     """Create a customer; agents creating one become its agent unless they name another."""

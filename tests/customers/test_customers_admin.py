@@ -67,3 +67,69 @@ def test_change_page_shows_interactions_and_saves_through_the_service(make_user)
 
     assert page.status_code == 200
     assert "Inline summary text" in page.content.decode()
+
+
+def _form_data(**overrides):
+    data = {
+        "first_name": "Ana",
+        "last_name": "Lopes",
+        "email": "",
+        "phone": "",
+        "date_of_birth": "",
+        "national_id": "",
+        "address_line1": "Rua A 1",
+        "address_line2": "",
+        "address_city": "Braga",
+        "address_region": "",
+        "address_postal_code": "4700-000",
+        "address_country": "pt",
+        "channels": ["email"],
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+        "quiet_timezone": "Europe/Lisbon",
+        "language": "pt",
+        "kyc_status": "pending",
+        "agent": "",
+        "interactions-TOTAL_FORMS": "0",
+        "interactions-INITIAL_FORMS": "0",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_admin_creates_customer_with_structured_address_and_preferences(make_user):
+    client = signed_in(make_user(Role.MANAGER))
+
+    response = client.post("/admin/customers/customer/add/", _form_data(national_id="PT-555"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = Customer.objects.get(last_name="Lopes")
+    assert customer.address == {"line1": "Rua A 1", "city": "Braga", "postal_code": "4700-000", "country": "PT"}
+    assert customer.communication_preferences["channels"]["email"] is True
+    assert customer.communication_preferences["quiet_hours"] == {
+        "start": "22:00",
+        "end": "07:00",
+        "timezone": "Europe/Lisbon",
+    }
+    assert customer.national_id == "PT-555"
+    assert customer.customer_code.startswith("CUS-")
+
+
+def test_admin_form_reports_duplicate_national_id_inline(make_user):
+    CustomerFactory(national_id="PT-777")
+    client = signed_in(make_user(Role.MANAGER))
+
+    response = client.post("/admin/customers/customer/add/", _form_data(national_id="pt 777"))
+
+    assert response.status_code == 200
+    assert "Another customer has this national ID." in response.content.decode()
+
+
+def test_admin_search_uses_full_text(make_user):
+    CustomerFactory(first_name="Filipa", last_name="Quaresma")
+    client = signed_in(make_user(Role.ADMIN))
+
+    page = client.get("/admin/customers/customer/", {"q": "filip quar"}).content.decode()
+
+    assert "Quaresma" in page
