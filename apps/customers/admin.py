@@ -5,6 +5,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminSingleTimeWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from apps.accounts.roles import Role
 from apps.core.api.filters import prefix_tsquery
@@ -29,31 +34,42 @@ class InteractionInline(TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+TEXT = UnfoldAdminTextInputWidget
 CHANNEL_CHOICES = [("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("phone", "Phone"), ("post", "Post")]
 
 
 class CustomerAdminForm(forms.ModelForm):
     """Agents edit the structured address and preferences as fields, not JSON; the national ID is write-only."""
 
-    address_line1 = forms.CharField(label="Address", max_length=200, required=False)
-    address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False)
-    address_city = forms.CharField(label="City", max_length=100, required=False)
-    address_region = forms.CharField(label="Region", max_length=100, required=False)
-    address_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    address_line1 = forms.CharField(label="Address", max_length=200, required=False, widget=TEXT)
+    address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False, widget=TEXT)
+    address_city = forms.CharField(label="City", max_length=100, required=False, widget=TEXT)
+    address_region = forms.CharField(label="Region", max_length=100, required=False, widget=TEXT)
+    address_postal_code = forms.CharField(label="Postal code", max_length=20, required=False, widget=TEXT)
     address_country = forms.RegexField(
-        label="Country", regex=r"^[A-Za-z]{2}$", required=False, help_text="ISO code, e.g. PT", max_length=2
+        label="Country",
+        regex=r"^[A-Za-z]{2}$",
+        required=False,
+        max_length=2,
+        help_text="ISO code, e.g. PT",
+        widget=TEXT,
     )
     channels = forms.MultipleChoiceField(
-        label="May contact by", choices=CHANNEL_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+        label="May contact by", choices=CHANNEL_CHOICES, required=False, widget=UnfoldAdminCheckboxSelectMultipleWidget
     )
-    quiet_start = forms.TimeField(label="Quiet hours from", required=False, widget=forms.TimeInput(format="%H:%M"))
-    quiet_end = forms.TimeField(label="Quiet hours until", required=False, widget=forms.TimeInput(format="%H:%M"))
-    quiet_timezone = forms.CharField(label="Time zone", max_length=64, required=False, initial="Europe/Lisbon")
-    language = forms.RegexField(label="Language", regex=r"^[a-z]{2}(-[A-Z]{2})?$", required=False, initial="en")
+    quiet_start = forms.TimeField(label="Quiet hours from", required=False, widget=UnfoldAdminSingleTimeWidget)
+    quiet_end = forms.TimeField(label="Quiet hours until", required=False, widget=UnfoldAdminSingleTimeWidget)
+    quiet_timezone = forms.CharField(
+        label="Time zone", max_length=64, required=False, initial="Europe/Lisbon", widget=TEXT
+    )
+    language = forms.RegexField(
+        label="Language", regex=r"^[a-z]{2}(-[A-Z]{2})?$", required=False, initial="en", widget=TEXT
+    )
     national_id = forms.CharField(
         required=False,
         max_length=64,
         label="National ID / tax number",
+        widget=TEXT,
         help_text="Stored encrypted. Leave empty to keep the current value.",
     )
 
