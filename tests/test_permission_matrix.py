@@ -63,6 +63,30 @@ def test_matrix_names_only_existing_endpoints():
     assert stale == []
 
 
+@pytest.fixture
+def path_objects(make_user) -> dict:
+    """Real objects for path parameters, so a wrongly admitted write would show in the audit trail."""
+    target = make_user(Role.AGENT, email="target@example.org")
+    customer = Customer.objects.create(customer_code="CUS-MATRIX", first_name="Mat", last_name="Rix", agent=target)
+    interaction = Interaction.objects.create(
+        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
+    )
+    document = Document(
+        customer=customer,
+        entity_id=customer.pk,
+        original_name="a.txt",
+        mime_type="text/plain",
+        extension=".txt",
+        size=5,
+        sha256="0" * 64,
+        scan_status="clean",
+        visibility="customer",
+    )
+    document.file.save("a.txt", ContentFile(b"hello"), save=False)
+    document.save()
+    return {"user": target, "customer": customer, "interaction": interaction, "document": document}
+
+
 CASES = [(name, method, allowed) for name, methods in ENDPOINTS.items() for method, allowed in methods.items()]
 
 
@@ -87,26 +111,8 @@ def _url(name: str, objects: dict) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "method", "allowed"), CASES, ids=[f"{m} {n}" for n, m, _ in CASES])
-def test_endpoint_access_by_role(name, method, allowed, make_user):
-    target = make_user(Role.AGENT, email="target@example.org")
-    customer = Customer.objects.create(customer_code="CUS-MATRIX", first_name="Mat", last_name="Rix", agent=target)
-    interaction = Interaction.objects.create(
-        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
-    )
-    document = Document(
-        customer=customer,
-        entity_id=customer.pk,
-        original_name="a.txt",
-        mime_type="text/plain",
-        extension=".txt",
-        size=5,
-        sha256="0" * 64,
-        scan_status="clean",
-        visibility="customer",
-    )
-    document.file.save("a.txt", ContentFile(b"hello"), save=False)
-    document.save()
-    url = _url(name, {"user": target, "customer": customer, "interaction": interaction, "document": document})
+def test_endpoint_access_by_role(name, method, allowed, make_user, path_objects):
+    url = _url(name, path_objects)
     for role in [None, *Role.values]:
         user = make_user(role) if role else None
         client = client_for(user)
@@ -141,26 +147,9 @@ MFA_EXEMPT = {"v1:auth-me", "v1:auth-mfa-setup", "v1:auth-mfa-verify", "v1:auth-
     ("name", "method"),
     [(n, m) for n, ms in ENDPOINTS.items() for m, allowed in ms.items() if allowed != PUBLIC and n not in MFA_EXEMPT],
 )
-def test_every_endpoint_refuses_users_who_must_enrol_mfa_first(name, method, make_user, settings):
+def test_every_endpoint_refuses_users_who_must_enrol_mfa_first(name, method, make_user, settings, path_objects):
     settings.MFA_REQUIRED_ROLES = list(Role.values)
-    target = make_user(Role.AGENT)
-    customer = Customer.objects.create(customer_code="CUS-MFA", first_name="M", last_name="F", agent=target)
-    interaction = Interaction.objects.create(
-        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
-    )
-    document = Document(
-        customer=customer,
-        entity_id=customer.pk,
-        original_name="a.txt",
-        mime_type="text/plain",
-        extension=".txt",
-        size=5,
-        sha256="1" * 64,
-        scan_status="clean",
-    )
-    document.file.save("a.txt", ContentFile(b"hello"), save=False)
-    document.save()
-    url = _url(name, {"user": target, "customer": customer, "interaction": interaction, "document": document})
+    url = _url(name, path_objects)
     allowed_role = sorted(ENDPOINTS[name][method])[0]
 
     response = getattr(client_for(make_user(allowed_role)), method.lower())(url, {}, format="json")

@@ -46,6 +46,18 @@ class UploadMixin:
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [GeneralRateThrottle, DocumentUploadThrottle]
 
+    def upload_for_customer(self, request, customer, data: dict):
+        document = self.call(
+            services.document_upload,
+            file=data["file"],
+            uploaded_by=request.user,
+            customer=customer,
+            doc_type=data["doc_type"],
+            visibility=data["visibility"],
+            request=request._request,
+        )
+        return self.created(s.DocumentOutputSerializer(document).data)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Refuse an oversized body before reading it (multipart overhead allowed for).
@@ -106,16 +118,7 @@ class CustomerDocumentListCreateApi(UploadMixin, BaseListApi):
     def post(self, request, pk):
         customer = customer_get_for_user(user=request.user, pk=pk)
         data = self.parse(s.DocumentUploadSerializer)
-        document = self.call(
-            services.document_upload,
-            file=data["file"],
-            uploaded_by=request.user,
-            customer=customer,
-            doc_type=data["doc_type"],
-            visibility=data["visibility"],
-            request=request._request,
-        )
-        return self.created(s.DocumentOutputSerializer(document).data)
+        return self.upload_for_customer(request, customer, data)
 
 
 class CustomerDocumentDetailApi(BaseApi):
@@ -160,16 +163,7 @@ class DocumentUploadApi(UploadMixin, BaseApi):
     def post(self, request):
         data = self.parse(s.GenericDocumentUploadSerializer)
         customer = customer_get_for_user(user=request.user, pk=data["customer_id"])
-        document = self.call(
-            services.document_upload,
-            file=data["file"],
-            uploaded_by=request.user,
-            customer=customer,
-            doc_type=data["doc_type"],
-            visibility=data["visibility"],
-            request=request._request,
-        )
-        return self.created(s.DocumentOutputSerializer(document).data)
+        return self.upload_for_customer(request, customer, data)
 
 
 class DocumentDetailApi(BaseApi):
