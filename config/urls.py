@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.customers.api.urls")),
     path("", include("apps.documents.api.urls")),
+    path("", include("apps.catalog.api.urls")),
+    path("", include("apps.policies.api.urls")),
     # Last: anything else under /api/v1/ is a 404 in the envelope (even with DEBUG on).
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

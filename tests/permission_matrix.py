@@ -58,6 +58,17 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:files-upload": {"POST": {A, M, AG, AS}},
     "v1:files-detail": {"DELETE": {A, M, AG, AS}},
     "v1:files-download": {"GET": {A, M, AG, AS, V, C}},
+    # catalog (public) and policies
+    "v1:products-list": {"GET": PUBLIC},
+    "v1:products-detail": {"GET": PUBLIC},
+    "v1:quotes": {"POST": PUBLIC},
+    "v1:policies-list": {"GET": {A, M, AG, C}, "POST": {A, M, AG}},
+    "v1:policies-detail": {"GET": {A, M, AG, C}, "PATCH": {A, M, AG}},
+    "v1:policies-transitions": {"POST": {A, M, AG}},
+    "v1:policies-timeline": {"GET": {A, M, AG, C}},
+    "v1:policies-endorsements": {"GET": {A, M, AG, C}, "POST": {A, M, AG}},
+    "v1:contacts-policies": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:contacts-policy-detail": {"PUT": {A, M, AG}, "DELETE": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

@@ -14,6 +14,7 @@ from apps.accounts.roles import Role
 from apps.customers.models import Customer, Interaction
 from apps.documents.models import Document
 from tests.conftest import client_for
+from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -84,7 +85,16 @@ def path_objects(make_user) -> dict:
     )
     document.file.save("a.txt", ContentFile(b"hello"), save=False)
     document.save()
-    return {"user": target, "customer": customer, "interaction": interaction, "document": document}
+    product = ProductFactory()
+    policy = PolicyFactory(customer=customer, product=product, agent=target)
+    return {
+        "user": target,
+        "customer": customer,
+        "interaction": interaction,
+        "document": document,
+        "product": product,
+        "policy": policy,
+    }
 
 
 CASES = [(name, method, allowed) for name, methods in ENDPOINTS.items() for method, allowed in methods.items()]
@@ -100,12 +110,18 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["customer"].pk
         elif short.startswith(("documents", "files")):
             kwargs["pk"] = objects["document"].pk
+        elif short.startswith("policies"):
+            kwargs["pk"] = objects["policy"].pk
         else:
             kwargs["pk"] = objects["user"].pk
     if "(?P<interaction_id>" in pattern:
         kwargs["interaction_id"] = objects["interaction"].pk
     if "(?P<document_id>" in pattern:
         kwargs["document_id"] = objects["document"].pk
+    if "(?P<policy_id>" in pattern:
+        kwargs["policy_id"] = objects["policy"].pk
+    if "(?P<code>" in pattern:
+        kwargs["code"] = objects["product"].code
     return reverse(name, kwargs=kwargs)
 
 

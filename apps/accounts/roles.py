@@ -38,7 +38,7 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "analytics": {WRITE: frozenset({A, M}), READ: frozenset({V})},
     # extensions for the other bounded contexts
     "customers": {WRITE: frozenset({A, M, AG})},
-    "policies": {WRITE: frozenset({A, M, AG}), READ: frozenset({AS, V})},
+    "policies": {WRITE: frozenset({A, M, AG})},
     "claims": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
     "assessments": {WRITE: frozenset({A, M, AS}), READ: frozenset({AG, V})},
     "documents": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.customers",
     "apps.documents",
+    "apps.catalog",
+    "apps.policies",
     "apps.portal",
 ]
 
@@ -202,6 +204,7 @@ REST_FRAMEWORK = {
         "ai": env.str("THROTTLE_AI", default="100/hour"),
         "auth": env.str("THROTTLE_AUTH", default="30/hour"),
         "documents": env.str("THROTTLE_DOCUMENTS", default="300/hour"),
+        "quotes": env.str("THROTTLE_QUOTES", default="300/hour"),
     },
     "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -234,6 +237,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name across resources get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "PolicyStatusEnum": "apps.policies.models.PolicyStatus",
+        "UserStatusEnum": "apps.accounts.models.User.Status",
+        "EndorsementKindEnum": "apps.policies.models.EndorsementKind",
+        "SecurityEventKindEnum": "apps.audit.models.SecurityEvent.Kind",
+        "DocumentScanStatusEnum": "apps.documents.models.Document.ScanStatus",
+        "InteractionTypeEnum": "apps.customers.models.Interaction.Type",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.postprocess_envelope",

@@ -97,6 +97,10 @@ def _placeholder_kwargs(name: str) -> dict:
         kwargs["interaction_id"] = 1002
     if "(?P<document_id>" in pattern:
         kwargs["document_id"] = 1003
+    if "(?P<policy_id>" in pattern:
+        kwargs["policy_id"] = 1004
+    if "(?P<code>" in pattern:
+        kwargs["code"] = "prod-code"
     return kwargs
 
 
@@ -113,7 +117,13 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
         if not name.startswith("v1:") or name == "v1:api-root":
             continue
         path = reverse(name, kwargs=_placeholder_kwargs(name)).rstrip("/")
-        path = path.replace("/1001", "/{id}").replace("/1002", "/{interaction_id}").replace("/1003", "/{document_id}")
+        path = (
+            path.replace("/1001", "/{id}")
+            .replace("/1002", "/{interaction_id}")
+            .replace("/1003", "/{document_id}")
+            .replace("/1004", "/{policy_id}")
+            .replace("/prod-code", "/{code}")
+        )
         missing += [f"{m} {path}" for m in methods if (path, m) not in documented]
     assert missing == []
     login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]

@@ -1,0 +1,9 @@
+from apps.core.api.urls import api_path
+
+from . import views
+
+urlpatterns = [
+    api_path("products", views.ProductListApi.as_view(), "products-list"),
+    api_path("products/<slug:code>", views.ProductDetailApi.as_view(), "products-detail"),
+    api_path("quotes", views.QuoteApi.as_view(), "quotes"),
+]

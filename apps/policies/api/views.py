@@ -1,0 +1,250 @@
+"""Policies (seed 002 #2/#3/#5, seed 003 policies) and seed 004 `/contacts/{id}/policies`."""
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import BasePermission, IsAuthenticated
+
+from apps.accounts.permissions import module_permission
+from apps.accounts.roles import Role
+from apps.core.api.views import BaseApi, BaseListApi
+from apps.customers.selectors import customer_get_for_user
+from apps.documents.api.serializers import DocumentOutputSerializer
+from apps.documents.selectors import documents_visible_to
+from apps.policies import selectors, services
+from apps.policies.models import Policy, PolicyStatus
+
+from . import serializers as s
+
+PoliciesPermission = module_permission("policies")
+
+
+class StaffOrCustomerReads(BasePermission):
+    """Staff with the policies module; customers may read (their own, through the selector)."""
+
+    message = "Your role does not grant access to policies."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if user.role == Role.CUSTOMER:
+            return request.method in ("GET", "HEAD", "OPTIONS")
+        return PoliciesPermission().has_permission(request, view)
+
+
+STAFF = [IsAuthenticated, PoliciesPermission]
+READERS = [IsAuthenticated, StaffOrCustomerReads]
+
+
+class PolicyFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=PolicyStatus.choices)
+    type = django_filters.CharFilter(field_name="policy_type")
+    agent = django_filters.NumberFilter(field_name="agent_id")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    product = django_filters.CharFilter(field_name="product__code")
+    renewal_from = django_filters.DateFilter(field_name="renewal_date", lookup_expr="gte")
+    renewal_to = django_filters.DateFilter(field_name="renewal_date", lookup_expr="lte")
+
+    class Meta:
+        model = Policy
+        fields = ["status", "type", "agent", "customer", "product", "renewal_from", "renewal_to"]
+
+
+class PolicyListCreateApi(BaseListApi):
+    permission_classes = READERS
+    serializer_class = s.PolicyListSerializer
+    filterset_class = PolicyFilterSet
+    model = Policy
+    list_key = "policies"
+    sort_fields = {
+        "start_date": "start_date",
+        "renewal_date": "renewal_date",
+        "premium": "premium_amount",
+        "policy_number": "policy_number",
+        "status": "status",
+    }
+    default_sort = ("-start_date", "-id")
+
+    def visible_queryset(self, user):
+        return selectors.policies_visible_to(user)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        term = (self.request.query_params.get("search") or "").strip()
+        if term:
+            from apps.core.api.filters import prefix_tsquery
+
+            query = prefix_tsquery(term)
+            by_name = Q(customer__search_vector=query) if query is not None else Q(pk__in=[])
+            queryset = queryset.filter(Q(policy_number__iexact=term) | by_name)
+        return queryset
+
+    @extend_schema(tags=["policies"], summary="List policies (search by number or customer name)")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["policies"],
+        request=s.PolicyCreateSerializer,
+        responses={201: s.PolicyDetailSerializer},
+        summary="Issue a policy",
+    )
+    def post(self, request):
+        if request.user.role == Role.CUSTOMER:
+            self.permission_denied(request, "Customers buy through their agent.")
+        data = dict(self.parse(s.PolicyCreateSerializer))
+        if "customer_id" not in data:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"customer_id": ["This field is required."]})
+        customer = customer_get_for_user(user=request.user, pk=data.pop("customer_id"))
+        return self._create(request, customer, data)
+
+    def _create(self, request, customer, data):
+        if data.get("vehicle"):
+            data["vehicle"] = dict(data["vehicle"])
+        policy = self.call(services.policy_create, actor=request.user, customer=customer, **data)
+        policy = selectors.policy_get_for_user(user=request.user, pk=policy.pk)
+        return self.created(s.PolicyDetailSerializer(policy).data)
+
+
+class PolicyDetailApi(BaseApi):
+    permission_classes = READERS
+
+    @extend_schema(tags=["policies"], responses={200: s.PolicyDetailSerializer}, summary="A policy")
+    def get(self, request, pk):
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        data = s.PolicyDetailSerializer(policy).data
+        documents = documents_visible_to(request.user).filter(entity_type="policy", entity_id=policy.pk)
+        data["documents"] = DocumentOutputSerializer(documents, many=True).data
+        return self.ok(data)
+
+    @extend_schema(
+        tags=["policies"],
+        request=s.PolicyUpdateSerializer,
+        responses={200: s.PolicyDetailSerializer},
+        summary="Change servicing fields (terms change by endorsement)",
+    )
+    def patch(self, request, pk):
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.PolicyUpdateSerializer, partial=True)
+        extra = set(request.data) - set(s.PolicyUpdateSerializer().fields) if hasattr(request.data, "keys") else set()
+        policy = self.call(
+            services.policy_update,
+            policy=policy,
+            actor=request.user,
+            **data,
+            **{name: request.data[name] for name in extra},
+        )
+        return self.ok(s.PolicyDetailSerializer(selectors.policy_get_for_user(user=request.user, pk=policy.pk)).data)
+
+
+class PolicyTransitionApi(BaseApi):
+    permission_classes = STAFF
+
+    @extend_schema(
+        tags=["policies"],
+        request=s.TransitionInputSerializer,
+        responses={200: s.PolicyDetailSerializer},
+        summary="Lifecycle action: activate, cancel, expire, lapse, reinstate, renew",
+    )
+    def post(self, request, pk):
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.TransitionInputSerializer)
+        policy = self.call(services.policy_transition, policy=policy, actor=request.user, **data)
+        return self.ok(s.PolicyDetailSerializer(selectors.policy_get_for_user(user=request.user, pk=policy.pk)).data)
+
+
+class PolicyTimelineApi(BaseApi):
+    permission_classes = READERS
+
+    @extend_schema(tags=["policies"], responses={200: s.TransitionSerializer(many=True)}, summary="Lifecycle timeline")
+    def get(self, request, pk):
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        return self.ok({"timeline": s.TransitionSerializer(selectors.policy_timeline(policy), many=True).data})
+
+
+class EndorsementListCreateApi(BaseApi):
+    permission_classes = READERS
+
+    @extend_schema(tags=["policies"], responses={200: s.EndorsementSerializer(many=True)}, summary="Endorsements")
+    def get(self, request, pk):
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        return self.ok({"endorsements": s.EndorsementSerializer(policy.endorsements.all(), many=True).data})
+
+    @extend_schema(
+        tags=["policies"],
+        request=s.EndorsementInputSerializer,
+        responses={201: s.EndorsementSerializer},
+        summary="Endorse a mid-term change",
+    )
+    def post(self, request, pk):
+        if request.user.role == Role.CUSTOMER:
+            self.permission_denied(request, "Ask your agent to change your policy.")
+        policy = selectors.policy_get_for_user(user=request.user, pk=pk)
+        data = dict(self.parse(s.EndorsementInputSerializer))
+        if data.get("vehicle"):
+            data["vehicle"] = dict(data["vehicle"])
+        if data.get("insured_address"):
+            data["insured_address"] = dict(data["insured_address"])
+        endorsement = self.call(services.endorsement_create, policy=policy, actor=request.user, **data)
+        return self.created(s.EndorsementSerializer(endorsement).data)
+
+
+# --- seed 004: /contacts/{id}/policies -----------------------------------------------------------------------
+
+
+class ContactPolicyListCreateApi(PolicyListCreateApi):
+    permission_classes = STAFF
+
+    def visible_queryset(self, user):
+        customer = customer_get_for_user(user=user, pk=self.kwargs["pk"])
+        return selectors.policies_visible_to(user).filter(customer=customer)
+
+    @extend_schema(tags=["contacts"], summary="A contact's policies")
+    def get(self, request, pk):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["contacts"],
+        request=s.PolicyCreateSerializer,
+        responses={201: s.PolicyDetailSerializer},
+        summary="Add a policy to a contact",
+    )
+    def post(self, request, pk):
+        customer = customer_get_for_user(user=request.user, pk=pk)
+        data = dict(self.parse(s.PolicyCreateSerializer))
+        data.pop("customer_id", None)
+        return self._create(request, customer, data)
+
+
+class ContactPolicyDetailApi(BaseApi):
+    permission_classes = STAFF
+
+    def _policy(self, request, pk, policy_id):
+        customer = customer_get_for_user(user=request.user, pk=pk)
+        return selectors.policy_get_for_user(user=request.user, pk=policy_id, customer_id=customer.pk)
+
+    @extend_schema(
+        tags=["contacts"],
+        request=s.PolicyUpdateSerializer,
+        responses={200: s.PolicyDetailSerializer},
+        summary="Update a contact's policy (servicing fields)",
+    )
+    def put(self, request, pk, policy_id):
+        policy = self._policy(request, pk, policy_id)
+        data = self.parse(s.PolicyUpdateSerializer, partial=True)
+        policy = self.call(services.policy_update, policy=policy, actor=request.user, **data)
+        return self.ok(s.PolicyDetailSerializer(selectors.policy_get_for_user(user=request.user, pk=policy.pk)).data)
+
+    @extend_schema(
+        tags=["contacts"],
+        responses={200: s.PolicyDetailSerializer},
+        summary="Delete a contact's policy (cancels it; the record is kept)",
+    )
+    def delete(self, request, pk, policy_id):
+        policy = self._policy(request, pk, policy_id)
+        note = request.query_params.get("reason") or "Deleted through /contacts"
+        policy = self.call(services.policy_transition, policy=policy, actor=request.user, action="cancel", note=note)
+        return self.ok(s.PolicyDetailSerializer(selectors.policy_get_for_user(user=request.user, pk=policy.pk)).data)

@@ -1,0 +1,42 @@
+"""Reads of policies scoped to the asking user."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.customers.selectors import customers_visible_to
+
+from .models import Endorsement, Policy, PolicyTransition, Vehicle
+
+
+def policies_visible_to(user: User) -> QuerySet[Policy]:
+    """Admins/managers: all; agents: theirs and their (team's) customers'; customers: their own."""
+    qs = Policy.objects.select_related("customer", "product", "product__line", "agent", "branch")
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return qs
+    if user.role == Role.AGENT:
+        return qs.filter(Q(agent=user) | Q(customer__in=customers_visible_to(user).values("pk")))
+    if user.role == Role.CUSTOMER:
+        return qs.filter(customer__user=user, customer__deleted_at__isnull=True).exclude(status="quoted")
+    return qs.none()
+
+
+def policy_get_for_user(*, user: User, pk, customer_id=None) -> Policy:
+    qs = policies_visible_to(user).prefetch_related(
+        Prefetch("vehicles", queryset=Vehicle.objects.order_by("-added_on")),
+        Prefetch("endorsements", queryset=Endorsement.objects.order_by("sequence")),
+    )
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return get_object_or_404(qs, pk=pk)
+
+
+def policy_timeline(policy: Policy) -> QuerySet[PolicyTransition]:
+    return policy.transitions.select_related("actor").order_by("occurred_at", "id")
+
+
+def policy_document_owner(user: User, pk):
+    """documents.owners resolver for entity_type "policy": (customer, policy id)."""
+    policy = policy_get_for_user(user=user, pk=pk)
+    return policy.customer, policy.pk
