@@ -67,6 +67,24 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "Products & policies",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "Policies",
+                        "icon": "contract",
+                        "link": reverse_lazy("admin:policies_policy_changelist"),
+                        "permission": _can("policies"),
+                    },
+                    {
+                        "title": "Products",
+                        "icon": "inventory_2",
+                        "link": reverse_lazy("admin:catalog_product_changelist"),
+                        "permission": _can("policies"),
+                    },
+                ],
+            },
+            {
                 "title": "Users & access",
                 "separator": True,
                 "items": [

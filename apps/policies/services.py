@@ -132,6 +132,8 @@ def policy_create(
 ) -> Policy:
     """Issue a policy (quoted, or active straight away) priced by the product's rating rules."""
     end_date = end_date or (start_date.replace(year=start_date.year + 1) - timedelta(days=1))
+    sum_insured = money(Decimal(sum_insured)) if sum_insured is not None else None
+    deductible = money(Decimal(deductible)) if deductible is not None else None
     if end_date <= start_date:
         raise ValidationError({"end_date": ["Must be after the start date."]})
     if not product.is_active:
@@ -311,6 +313,7 @@ def endorsement_create(
     if kind == EndorsementKind.SUM_INSURED:
         if sum_insured is None:
             raise ValidationError({"sum_insured": ["Required for this endorsement."]})
+        sum_insured = money(Decimal(sum_insured))
         changes["sum_insured"] = {"from": policy.terms()["sum_insured"], "to": str(sum_insured)}
         inputs["sum_insured"] = str(sum_insured)
     elif kind == EndorsementKind.COVERAGE:

@@ -1,0 +1,147 @@
+"""Back-office policy screens; lifecycle actions go through the services."""
+
+from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action, display
+
+from . import selectors, services
+from .models import Endorsement, Policy, PolicyTransition, Vehicle
+
+
+class VehicleInline(TabularInline):
+    model = Vehicle
+    fields = ["registration", "vin", "make", "model", "year", "value", "added_on", "removed_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EndorsementInline(TabularInline):
+    model = Endorsement
+    fields = [
+        "sequence",
+        "kind",
+        "effective_date",
+        "annual_premium_before",
+        "annual_premium_after",
+        "premium_delta",
+        "reason",
+        "created_by",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class TransitionInline(TabularInline):
+    model = PolicyTransition
+    fields = ["occurred_at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(Policy)
+class PolicyAdmin(ModelAdmin):
+    list_display = [
+        "policy_number",
+        "customer",
+        "product",
+        "status_display",
+        "premium_amount",
+        "start_date",
+        "end_date",
+        "agent",
+    ]
+    list_filter = ["status", "policy_type", "payment_frequency", "product", "agent"]
+    search_fields = ["policy_number", "customer__customer_code", "customer__last_name"]
+    list_select_related = ["customer", "product", "agent"]
+    date_hierarchy = "start_date"
+    inlines = [VehicleInline, EndorsementInline, TransitionInline]
+    fields = [
+        "policy_number",
+        "customer",
+        "product",
+        "status",
+        "premium_amount",
+        "currency",
+        "payment_frequency",
+        "start_date",
+        "end_date",
+        "renewal_date",
+        "grace_period_days",
+        "sum_insured",
+        "coverage_selections",
+        "insured_address",
+        "agent",
+        "branch",
+        "version",
+        "cancelled_at",
+        "cancellation_reason",
+    ]
+    readonly_fields = [f for f in fields if f not in ("agent", "branch", "grace_period_days", "payment_frequency")]
+    actions = ["cancel", "reinstate"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return selectors.policies_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # policies are issued through the API/services (rating, numbering, timeline)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(
+        description="Status",
+        label={
+            "active": "success",
+            "quoted": "info",
+            "cancelled": "danger",
+            "lapsed": "warning",
+            "expired": "warning",
+            "renewed": "info",
+        },
+    )
+    def status_display(self, obj):
+        return obj.status
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.policy_update(policy=obj, actor=request.user, **changes)
+
+    def _transition(self, request, queryset, action_name: str, note: str):
+        done, refused = 0, []
+        for policy in queryset:
+            try:
+                services.policy_transition(policy=policy, actor=request.user, action=action_name, note=note)
+                done += 1
+            except Exception as exc:  # Conflict / PermissionDenied: report per policy
+                refused.append(f"{policy.policy_number}: {exc}")
+        if done:
+            messages.success(request, f"{action_name.title()}: {done} policy(ies).")
+        for line in refused:
+            messages.error(request, line)
+
+    @action(description="Cancel (reason: cancelled in the back office)", permissions=["change"])
+    def cancel(self, request, queryset):
+        self._transition(request, queryset, "cancel", f"Cancelled in the back office by {request.user.email}")
+
+    @action(description="Reinstate", permissions=["change"])
+    def reinstate(self, request, queryset):
+        self._transition(request, queryset, "reinstate", f"Reinstated by {request.user.email}")
