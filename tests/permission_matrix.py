@@ -69,6 +69,15 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:policies-endorsements": {"GET": {A, M, AG, C}, "POST": {A, M, AG}},
     "v1:contacts-policies": {"GET": {A, M, AG}, "POST": {A, M, AG}},
     "v1:contacts-policy-detail": {"PUT": {A, M, AG}, "DELETE": {A, M, AG}},
+    # billing
+    "v1:payments-list": {"GET": {A, M, AG, V, C}, "POST": {A, M, AG}},
+    "v1:billing-webhook": {"POST": PUBLIC},
+    "v1:transactions-list": {"GET": {A, M, AG, V, C}},
+    "v1:transactions-export": {"GET": {A, M, AG, V, C}},
+    "v1:commissions-list": {"GET": {A, M, AG, V}},
+    "v1:loyalty-balance": {"GET": {A, M, AG, V, C}},
+    "v1:loyalty-redeem": {"POST": {A, M, AG, C}},
+    "v1:policies-instalments": {"GET": {A, M, AG, V, C}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

@@ -122,6 +122,8 @@ def _url(name: str, objects: dict) -> str:
         kwargs["policy_id"] = objects["policy"].pk
     if "(?P<code>" in pattern:
         kwargs["code"] = objects["product"].code
+    if "(?P<provider>" in pattern:
+        kwargs["provider"] = "sandbox"
     return reverse(name, kwargs=kwargs)
 
 

@@ -42,7 +42,7 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "claims": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
     "assessments": {WRITE: frozenset({A, M, AS}), READ: frozenset({AG, V})},
     "documents": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
-    "billing": {WRITE: frozenset({A, M}), READ: frozenset({AG, V})},
+    "billing": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "crm": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "support": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "audit": {READ: frozenset({A})},

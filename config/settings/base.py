@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.documents",
     "apps.catalog",
     "apps.policies",
+    "apps.billing",
     "apps.portal",
 ]
 
@@ -136,7 +137,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "loyalty-expire-nightly": {"task": "billing.loyalty_expire", "schedule": 24 * 60 * 60},
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -303,6 +306,19 @@ CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 TESSERACT_CMD = env.str("TESSERACT_CMD", default="tesseract")
 OCR_LANGUAGES = env.str("OCR_LANGUAGES", default="eng")
+
+# --- Billing -------------------------------------------------------------------------------------------
+from decimal import Decimal  # noqa: E402
+
+# HMAC secrets per payment provider for `POST /api/v1/billing/webhooks/<provider>`; "sandbox" is the
+# built-in test provider (override or remove it in production).
+PAYMENT_WEBHOOK_SECRETS = {"sandbox": env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret")}
+PAYMENT_WEBHOOK_TOLERANCE = 300  # seconds
+LOYALTY_EUROS_PER_POINT = Decimal(env.str("LOYALTY_EUROS_PER_POINT", default="10"))  # 1 point per €10 on time
+LOYALTY_POINT_VALUE = Decimal(env.str("LOYALTY_POINT_VALUE", default="0.10"))  # € per point when redeemed
+LOYALTY_REDEMPTION_STEP = 10
+LOYALTY_POINTS_VALID_DAYS = env.int("LOYALTY_POINTS_VALID_DAYS", default=730)
+LOYALTY_CLAIM_FREE_YEAR_POINTS = 100
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

@@ -8,6 +8,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DEMO_ACCOUNTS_ALLOWED = False
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+# Real providers only; the sandbox provider is enabled when SANDBOX_WEBHOOK_SECRET is set explicitly.
+PAYMENT_WEBHOOK_SECRETS = dict(env.dict("PAYMENT_WEBHOOK_SECRETS", default={}))
+if env.str("SANDBOX_WEBHOOK_SECRET", default=""):
+    PAYMENT_WEBHOOK_SECRETS["sandbox"] = env.str("SANDBOX_WEBHOOK_SECRET")
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["admin", "manager"])
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

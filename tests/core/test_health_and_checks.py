@@ -101,6 +101,8 @@ def _placeholder_kwargs(name: str) -> dict:
         kwargs["policy_id"] = 1004
     if "(?P<code>" in pattern:
         kwargs["code"] = "prod-code"
+    if "(?P<provider>" in pattern:
+        kwargs["provider"] = "prov-name"
     return kwargs
 
 
@@ -123,6 +125,7 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
             .replace("/1003", "/{document_id}")
             .replace("/1004", "/{policy_id}")
             .replace("/prod-code", "/{code}")
+            .replace("/prov-name", "/{provider}")
         )
         missing += [f"{m} {path}" for m in methods if (path, m) not in documented]
     assert missing == []
