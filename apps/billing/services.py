@@ -62,7 +62,7 @@ def _add_months(day: date, months: int) -> date:
 @transaction.atomic
 def policy_billing_start(*, policy_id: int) -> list[Instalment]:
     """On activation: the instalment schedule and the premium-due booking. Safe to run twice."""
-    policy = Policy.objects.select_for_update().select_related("customer").get(pk=policy_id)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer").get(pk=policy_id)
     existing = list(policy.instalments.all())
     if existing or policy.status != PolicyStatus.ACTIVE:
         return existing
@@ -103,7 +103,7 @@ def customer_policy_balance(policy: Policy) -> Decimal:
 def policy_billing_cancel(*, policy_id: int) -> Decimal:
     """On cancellation: release the unearned premium (pro rata), cancel open instalments and charge back the
     commission on what is refunded. Returns the unearned premium. Safe to run twice."""
-    policy = Policy.objects.select_for_update().select_related("customer", "agent").get(pk=policy_id)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=policy_id)
     if policy.transactions.filter(type=TransactionType.REFUND, reference=f"cancel:{policy.pk}").exists():
         return Decimal("0.00")
     if not policy.transactions.filter(account=Account.CUSTOMER).exists():
@@ -154,7 +154,9 @@ def payment_record(
 ) -> Payment:
     """A premium payment received: allocated to the oldest due instalments, booked, commission earned,
     loyalty points for paying on time. Overpaying the policy is refused."""
-    policy = Policy.objects.select_for_update().select_related("customer", "agent", "product").get(pk=policy.pk)
+    policy = (
+        Policy.objects.select_for_update(of=("self",)).select_related("customer", "agent", "product").get(pk=policy.pk)
+    )
     amount = money(Decimal(amount))
     if amount <= 0:
         raise ValidationError({"amount": ["Must be positive."]})

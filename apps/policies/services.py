@@ -197,7 +197,7 @@ def policy_transition(*, policy: Policy, actor: User, action: str, note: str = "
         raise ValidationError({"action": [f"Must be one of: {', '.join(sorted(TRANSITIONS))}."]})
     if action in MANAGER_ONLY_ACTIONS and actor.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied("Only managers and administrators reinstate policies.")
-    policy = Policy.objects.select_for_update().select_related("customer", "product").get(pk=policy.pk)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "product").get(pk=policy.pk)
     sources, target = TRANSITIONS[action]
     if policy.status not in sources:
         raise Conflict(
@@ -297,7 +297,7 @@ def endorsement_create(
     """A mid-term change: re-rate with the new terms, pro-rate the premium difference over the rest of the term,
     append an immutable Endorsement and bring the policy's current terms up to date. Concurrent endorsements of
     one policy serialise on the policy row."""
-    policy = Policy.objects.select_for_update().select_related("product", "customer").get(pk=policy.pk)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("product", "customer").get(pk=policy.pk)
     if policy.status != PolicyStatus.ACTIVE:
         raise Conflict(
             f"Only active policies take endorsements (this one is {policy.status}).", details={"status": policy.status}

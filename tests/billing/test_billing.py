@@ -1,0 +1,289 @@
+"""Schedules, payments, the ledger, webhooks, refunds, commissions and loyalty — money exact everywhere."""
+
+import json
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from apps.accounts.roles import Role
+from apps.billing import services
+from apps.billing.models import Commission, CommissionRate, Instalment, LoyaltyAccount, Payment, Transaction
+from apps.billing.services import split_premium, webhook_signature
+from apps.policies.services import policy_create, policy_transition
+from tests.factories.customers import CustomerFactory
+from tests.factories.policies import ProductFactory, ProductLineFactory, RatingRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def home_product():
+    product = ProductFactory(code="home", line=ProductLineFactory(code="home"), base_premium=Decimal("1000.00"))
+    RatingRuleFactory(product=product, factor="sum_insured", multiplier=Decimal("1.0"))
+    CommissionRate.objects.create(product=product, rate=Decimal("0.1000"))
+    return product
+
+
+@pytest.fixture
+def active_policy(home_product, make_user, django_capture_on_commit_callbacks):
+    def make(frequency="monthly", *, start=None, agent=None, customer=None):
+        agent = agent or make_user(Role.AGENT)
+        customer = customer or CustomerFactory(agent=agent)
+        with django_capture_on_commit_callbacks(execute=True):
+            policy = policy_create(
+                actor=agent,
+                customer=customer,
+                product=home_product,
+                start_date=start or date.today() - timedelta(days=5),
+                sum_insured=Decimal("100000"),
+                payment_frequency=frequency,
+                activate=True,
+            )
+        return policy
+
+    return make
+
+
+def assert_ledger_balanced():
+    unbalanced = Transaction.objects.values("booking").annotate(total=Sum("amount")).exclude(total=0)
+    assert list(unbalanced) == []
+
+
+def test_split_premium_is_exact():
+    parts = split_premium(Decimal("1000.00"), 12)
+    assert parts[0] == Decimal("83.37")
+    assert set(parts[1:]) == {Decimal("83.33")}
+    assert sum(parts) == Decimal("1000.00")
+
+
+def test_activation_creates_schedule_and_premium_due(active_policy):
+    policy = active_policy("quarterly")
+
+    instalments = list(policy.instalments.order_by("sequence"))
+    assert [i.amount for i in instalments] == [Decimal("250.00")] * 4
+    assert instalments[0].due_date == policy.start_date
+    assert instalments[1].due_date.month == (policy.start_date.month + 2) % 12 + 1
+    assert services.customer_policy_balance(policy) == Decimal("1000.00")
+    assert_ledger_balanced()
+
+
+def test_payment_flow_through_the_api(auth_client, active_policy):
+    client, agent = auth_client(Role.AGENT)
+    policy = active_policy("quarterly", agent=agent, start=date.today())
+    late = active_policy("quarterly", agent=agent, start=date.today() - timedelta(days=20))
+
+    paid = client.post(
+        "/api/v1/payments", {"policy_id": policy.pk, "amount": "250.00", "method": "card"}, format="json"
+    )
+    over = client.post(
+        "/api/v1/payments", {"policy_id": policy.pk, "amount": "900.00", "method": "card"}, format="json"
+    )
+    euros = client.post(
+        "/api/v1/payments",
+        {"policy_id": policy.pk, "amount": "10.00", "method": "card", "currency": "USD"},
+        format="json",
+    )
+    schedule = client.get(f"/api/v1/policies/{policy.pk}/instalments").json()["data"]
+
+    assert paid.status_code == 201, paid.content
+    assert over.status_code == 400
+    assert euros.status_code == 400
+    assert [i["status"] for i in schedule["instalments"]] == ["paid", "due", "due", "due"]
+    assert schedule["outstanding"] == "750.00"
+    commission = Commission.objects.get()
+    assert (commission.agent, commission.amount) == (agent, Decimal("25.00"))
+    assert LoyaltyAccount.objects.get(customer=policy.customer).balance == 25  # €250 on time, 1 point per €10
+    services.payment_record(policy=late, amount=Decimal("250.00"), method="card")  # instalment was due 20 days ago
+    assert not LoyaltyAccount.objects.filter(customer=late.customer, balance__gt=0).exists()
+    assert_ledger_balanced()
+
+
+def _signed(body: dict, *, secret="sandbox-webhook-secret", at=None):
+    raw = json.dumps(body).encode()
+    t = int(at if at is not None else time.time())
+    return raw, f"t={t},v1={webhook_signature(secret=secret, timestamp=t, body=raw)}"
+
+
+def test_webhook_is_verified_and_idempotent(api_client, active_policy):
+    policy = active_policy("annual")
+    event = {
+        "id": "evt_1",
+        "type": "payment.succeeded",
+        "data": {
+            "policy_number": policy.policy_number,
+            "amount": "400.00",
+            "currency": "EUR",
+            "reference": "ch_123",
+            "method": "card",
+        },
+    }
+    raw, signature = _signed(event)
+    url = "/api/v1/billing/webhooks/sandbox"
+
+    first = api_client.generic("POST", url, raw, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    replay = api_client.generic("POST", url, raw, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    forged = api_client.generic(
+        "POST", url, raw.replace(b"400.00", b"999.00"), content_type="application/json", HTTP_X_SIGNATURE=signature
+    )
+    stale_raw, stale_sig = _signed({**event, "id": "evt_2"}, at=time.time() - 3600)
+    stale = api_client.generic("POST", url, stale_raw, content_type="application/json", HTTP_X_SIGNATURE=stale_sig)
+    unknown = api_client.generic(
+        "POST", "/api/v1/billing/webhooks/paypal", raw, content_type="application/json", HTTP_X_SIGNATURE=signature
+    )
+    unsigned = api_client.generic("POST", url, raw, content_type="application/json")
+
+    assert first.json()["data"]["result"] == "processed"
+    assert replay.json()["data"] == {"result": "duplicate", "payment_id": first.json()["data"]["payment_id"]}
+    assert (forged.status_code, forged.json()["error"]["code"]) == (400, "bad_signature")
+    assert (stale.status_code, stale.json()["error"]["code"]) == (400, "stale_signature")
+    assert unknown.status_code == 404
+    assert unsigned.status_code == 400
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get().amount == Decimal("400.00")
+    assert_ledger_balanced()
+
+
+def test_cancellation_refunds_unearned_premium_and_charges_back_commission(
+    active_policy, make_user, django_capture_on_commit_callbacks
+):
+    agent = make_user(Role.AGENT)
+    start = date.today() - timedelta(days=91)
+    policy = active_policy("annual", start=start, agent=agent)
+    services.payment_record(policy=policy, amount=Decimal("1000.00"), method="card", actor=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_transition(policy=policy, actor=agent, action="cancel", note="Sold the house")
+
+    term = (policy.end_date - policy.start_date).days + 1
+    remaining = (policy.end_date - date.today()).days
+    unearned = (Decimal("1000.00") * remaining / term).quantize(Decimal("0.01"))
+    assert services.customer_policy_balance(policy) == -unearned  # owed back to the customer
+    chargeback = Commission.objects.get(status="charged_back")
+    assert chargeback.amount == -(unearned * Decimal("0.1")).quantize(Decimal("0.01"))
+    assert set(Instalment.objects.filter(policy=policy).values_list("status", flat=True)) == {"paid"}
+    assert_ledger_balanced()
+
+
+def test_transaction_history_and_csv_for_the_customer(auth_client, active_policy, make_user):
+    client, user = auth_client(Role.CUSTOMER)
+    customer = CustomerFactory(user=user)
+    policy = active_policy("annual", customer=customer)
+    services.payment_record(policy=policy, amount=Decimal("300.00"), method="card", provider_reference="=HYPERLINK")
+    other = active_policy("annual")
+
+    listed = client.get("/api/v1/transactions").json()["data"]
+    paid_only = client.get("/api/v1/transactions", {"type": "premium_paid"}).json()["data"]["transactions"]
+    future = client.get("/api/v1/transactions", {"date_from": str(date.today() + timedelta(days=1))}).json()
+    csv_response = client.get("/api/v1/transactions/export")
+
+    assert {t["type"] for t in listed["transactions"]} == {"premium_due", "premium_paid"}
+    assert all(t["policy"] == policy.pk for t in listed["transactions"])
+    assert [t["amount"] for t in paid_only] == ["-300.00"]
+    assert future["data"]["transactions"] == []
+    text = csv_response.content.decode()
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert "-300.00" in text  # amounts stay numbers
+    assert other.policy_number not in text
+    assert client.get("/api/v1/transactions", {"type": "lottery"}).status_code == 400
+
+
+def test_commission_statements_are_scoped(auth_client, active_policy, make_user):
+    from tests.factories.accounts import TeamFactory
+
+    team = TeamFactory()
+    manager_client, manager = auth_client(Role.MANAGER)
+    team.manager = manager
+    team.save()
+    mine_client, me = auth_client(Role.AGENT, team=team)
+    outsider = make_user(Role.AGENT)
+    for agent in (me, outsider):
+        policy = active_policy("annual", agent=agent)
+        services.payment_record(policy=policy, amount=Decimal("100.00"), method="cash")
+
+    mine = mine_client.get("/api/v1/commissions").json()["data"]
+    team_view = manager_client.get("/api/v1/commissions").json()["data"]
+
+    assert [c["agent"] for c in mine["commissions"]] == [me.pk]
+    assert mine["totals"] == {"EUR": "10.00"}
+    assert [c["agent"] for c in team_view["commissions"]] == [me.pk]
+
+
+def test_loyalty_redeem_and_guards(auth_client, active_policy):
+    client, user = auth_client(Role.CUSTOMER)
+    customer = CustomerFactory(user=user)
+    policy = active_policy("annual", customer=customer)
+    services.loyalty_earn(customer=customer, points=120, reason="test")
+
+    redeemed = client.post("/api/v1/loyalty/redeem", {"policy_id": policy.pk, "points": 100}, format="json")
+    too_many = client.post("/api/v1/loyalty/redeem", {"policy_id": policy.pk, "points": 30}, format="json")
+    odd = client.post("/api/v1/loyalty/redeem", {"policy_id": policy.pk, "points": 15}, format="json")
+    balance = client.get("/api/v1/loyalty/balance").json()["data"]
+
+    assert redeemed.json()["data"]["balance"] == 20
+    assert too_many.status_code == 409
+    assert odd.status_code == 400
+    assert balance["balance"] == 20
+    assert services.customer_policy_balance(policy) == Decimal("990.00")  # €10 discount
+    assert_ledger_balanced()
+
+
+def test_points_expire_fifo(active_policy):
+    policy = active_policy("annual")
+    customer = policy.customer
+    services.loyalty_earn(customer=customer, points=50, reason="old", today=date(2020, 1, 1))
+    services.loyalty_earn(customer=customer, points=30, reason="new")
+
+    expired = services.loyalty_expire()
+
+    assert expired == 50
+    assert LoyaltyAccount.objects.get(customer=customer).balance == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_redemptions_cannot_double_spend(home_product, make_user):
+    agent = make_user(Role.AGENT)
+    customer = CustomerFactory(agent=agent)
+    policy = policy_create(
+        actor=agent,
+        customer=customer,
+        product=home_product,
+        start_date=date.today(),
+        sum_insured=Decimal("1"),
+        activate=True,
+    )
+    services.policy_billing_start(policy_id=policy.pk)
+    services.loyalty_earn(customer=customer, points=100, reason="test")
+    outcomes: list[str] = []
+
+    def redeem():
+        try:
+            services.loyalty_redeem(customer=customer, policy=policy, points=100)
+            outcomes.append("ok")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=redeem) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == ["Conflict", "Conflict", "Conflict", "ok"]
+    assert LoyaltyAccount.objects.get(customer=customer).balance == 0
+    assert Transaction.objects.filter(type="loyalty_discount", account="customer").count() == 1
+
+
+def test_csv_cells_cannot_carry_formulas():
+    from apps.billing.api.views import _csv_cell
+
+    assert _csv_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert _csv_cell("+1") == "'+1"
+    assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _csv_cell("Payment card") == "Payment card"
