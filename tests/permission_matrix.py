@@ -68,6 +68,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:policies-timeline": {"GET": {A, M, AG, C}},
     "v1:policies-endorsements": {"GET": {A, M, AG, C}, "POST": {A, M, AG}},
     "v1:contacts-policies": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:recommendations": {"GET": {A, M, AG, C}},
     "v1:contacts-policy-detail": {"PUT": {A, M, AG}, "DELETE": {A, M, AG}},
     # billing
     "v1:payments-list": {"GET": {A, M, AG, V, C}, "POST": {A, M, AG}},

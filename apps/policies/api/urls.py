@@ -8,6 +8,7 @@ urlpatterns = [
     api_path("policies/<int:pk>/transitions", views.PolicyTransitionApi.as_view(), "policies-transitions"),
     api_path("policies/<int:pk>/timeline", views.PolicyTimelineApi.as_view(), "policies-timeline"),
     api_path("policies/<int:pk>/endorsements", views.EndorsementListCreateApi.as_view(), "policies-endorsements"),
+    api_path("recommendations", views.RecommendationApi.as_view(), "recommendations"),
     api_path("contacts/<int:pk>/policies", views.ContactPolicyListCreateApi.as_view(), "contacts-policies"),
     api_path(
         "contacts/<int:pk>/policies/<int:policy_id>", views.ContactPolicyDetailApi.as_view(), "contacts-policy-detail"

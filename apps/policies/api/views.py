@@ -2,7 +2,8 @@
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from apps.accounts.permissions import module_permission
@@ -248,3 +249,56 @@ class ContactPolicyDetailApi(BaseApi):
         note = request.query_params.get("reason") or "Deleted through /contacts"
         policy = self.call(services.policy_transition, policy=policy, actor=request.user, action="cancel", note=note)
         return self.ok(s.PolicyDetailSerializer(selectors.policy_get_for_user(user=request.user, pk=policy.pk)).data)
+
+
+class RecommendationApi(BaseApi):
+    """Ranked products with reasons: a customer for themself, staff for one of their customers."""
+
+    permission_classes = READERS
+
+    @extend_schema(
+        tags=["policies"],
+        summary="Recommended products",
+        parameters=[
+            OpenApiParameter("customer_id", int, required=False),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses={
+            200: inline_serializer(
+                "Recommendations", {"recommendations": serializers.ListField(child=serializers.DictField())}
+            )
+        },
+    )
+    def get(self, request):
+        from rest_framework.exceptions import ValidationError
+
+        from apps.customers.selectors import customer_of_user
+        from apps.policies.recommendations import recommend
+
+        if request.user.role == Role.CUSTOMER:
+            customer = customer_of_user(request.user)
+        else:
+            raw = request.query_params.get("customer_id", "")
+            if not raw.isdigit():
+                raise ValidationError({"customer_id": ["Required: the customer to recommend for."]})
+            customer = customer_get_for_user(user=request.user, pk=int(raw))
+        raw_limit = request.query_params.get("limit", "5")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+            raise ValidationError({"limit": ["Between 1 and 20."]})
+        items = recommend(customer, limit=int(raw_limit))
+        return self.ok(
+            {
+                "customer_id": customer.pk,
+                "recommendations": [
+                    {
+                        "product": r.product.code,
+                        "name": r.product.name,
+                        "line": r.product.line.code,
+                        "base_premium": str(r.product.base_premium),
+                        "score": str(r.score),
+                        "reasons": r.reasons,
+                    }
+                    for r in items
+                ],
+            }
+        )
