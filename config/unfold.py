@@ -82,6 +82,18 @@ UNFOLD = {
                         "link": reverse_lazy("admin:catalog_product_changelist"),
                         "permission": _can("policies"),
                     },
+                    {
+                        "title": "Payments",
+                        "icon": "payments",
+                        "link": reverse_lazy("admin:billing_payment_changelist"),
+                        "permission": _can("billing"),
+                    },
+                    {
+                        "title": "Commission statement",
+                        "icon": "percent",
+                        "link": reverse_lazy("admin:billing_commission_changelist"),
+                        "permission": _can("billing"),
+                    },
                 ],
             },
             {

@@ -287,3 +287,31 @@ def test_csv_cells_cannot_carry_formulas():
     assert _csv_cell("+1") == "'+1"
     assert _csv_cell("@SUM(A1)") == "'@SUM(A1)"
     assert _csv_cell("Payment card") == "Payment card"
+
+
+def test_admin_records_payment_through_service_and_shows_statement(active_policy, make_user):
+    from django.test import Client
+
+    agent = make_user(Role.AGENT)
+    policy = active_policy("annual", agent=agent)
+    browser = Client()
+    browser.force_login(make_user(Role.ADMIN))
+
+    too_much = browser.post(
+        "/admin/billing/payment/add/",
+        {"policy": policy.pk, "amount": "5000.00", "method": "cash", "provider_reference": ""},
+    )
+    ok = browser.post(
+        "/admin/billing/payment/add/",
+        {"policy": policy.pk, "amount": "100.00", "method": "cash", "provider_reference": "RCPT-1"},
+    )
+    statement = browser.get("/admin/billing/commission/")
+    policy_page = browser.get(f"/admin/policies/policy/{policy.pk}/change/")
+
+    assert too_much.status_code == 200
+    assert "outstanding" in too_much.content.decode()
+    assert ok.status_code == 302
+    assert Payment.objects.get().provider_reference == "RCPT-1"
+    assert "total 10.00 EUR" in statement.content.decode()
+    assert "RCPT-1" in policy_page.content.decode()
+    assert_ledger_balanced()

@@ -1,0 +1,167 @@
+"""Billing screens: payments (recorded through the service), ledger, commission statement, loyalty; and the
+schedule, payments and ledger inline on the policy page."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from unfold.admin import ModelAdmin, TabularInline
+
+from apps.policies.models import Policy
+from apps.policies.selectors import policies_visible_to
+
+from . import services
+from .models import Commission, CommissionRate, Instalment, LoyaltyAccount, Payment, Transaction
+from .selectors import commissions_visible_to, payments_visible_to
+
+
+class ReadOnlyInline(TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class InstalmentInline(ReadOnlyInline):
+    model = Instalment
+    fields = ["sequence", "due_date", "amount", "currency", "status", "paid_at"]
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["paid_at", "amount", "currency", "method", "status", "provider", "provider_reference"]
+
+
+class TransactionInline(ReadOnlyInline):
+    model = Transaction
+    fields = ["occurred_at", "type", "account", "amount", "currency", "description"]
+    ordering = ["-occurred_at", "-id"]
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["policy", "amount", "method", "provider_reference", "paid_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        policy, amount = cleaned.get("policy"), cleaned.get("amount")
+        if policy and amount:
+            outstanding = services.customer_policy_balance(policy)
+            if amount > outstanding:
+                raise ValidationError(f"Only {outstanding} {policy.currency} is outstanding on {policy}.")
+        return cleaned
+
+
+@admin.register(Payment)
+class PaymentAdmin(ModelAdmin):
+    form = PaymentForm
+    list_display = ["created_at", "policy", "amount", "currency", "method", "status", "provider"]
+    list_filter = ["status", "method", "provider"]
+    search_fields = ["policy__policy_number", "provider_reference"]
+    list_select_related = ["policy"]
+    autocomplete_fields = ["policy"]
+
+    def get_queryset(self, request):
+        return payments_visible_to(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.payment_record(
+            policy=data["policy"],
+            amount=data["amount"],
+            method=data["method"],
+            actor=request.user,
+            paid_at=data.get("paid_at"),
+            provider_reference=data.get("provider_reference") or "",
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ModelAdmin):
+    list_display = ["occurred_at", "type", "account", "amount", "currency", "policy", "customer"]
+    list_filter = ["type", "account", "currency"]
+    search_fields = ["policy__policy_number", "customer__customer_code", "reference"]
+    list_select_related = ["policy", "customer"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Commission)
+class CommissionAdmin(ModelAdmin):
+    """The commission statement: agents see theirs, managers their team's, with totals for the filter."""
+
+    list_display = ["created_at", "agent", "policy", "rate", "amount", "currency", "status"]
+    list_filter = ["status", "agent", "currency"]
+    list_select_related = ["agent", "policy"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return commissions_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            totals = changelist.queryset.values("currency").annotate(total=Sum("amount"))
+            summary = ", ".join(f"{row['total'] or Decimal('0')} {row['currency']}" for row in totals) or "0"
+            response.context_data["title"] = f"Commission statement — total {summary}"
+        return response
+
+
+@admin.register(CommissionRate)
+class CommissionRateAdmin(ModelAdmin):
+    list_display = ["product", "agent", "rate"]
+    list_filter = ["product"]
+    list_select_related = ["product", "agent"]
+
+
+@admin.register(LoyaltyAccount)
+class LoyaltyAccountAdmin(ModelAdmin):
+    list_display = ["customer", "balance"]
+    search_fields = ["customer__customer_code", "customer__last_name"]
+    list_select_related = ["customer"]
+    readonly_fields = ["customer", "balance"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+# Schedule, payments and ledger on the policy page (policies must not import billing: attached from here).
+_policy_admin = admin.site._registry.get(Policy)
+if _policy_admin is not None:
+    _policy_admin.inlines = [*_policy_admin.inlines, InstalmentInline, PaymentInline, TransactionInline]
