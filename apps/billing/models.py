@@ -143,6 +143,7 @@ class Transaction(models.Model):
             models.Index(fields=["customer", "account", "-occurred_at"], name="ledger_customer_history"),
             models.Index(fields=["policy", "-occurred_at"], name="ledger_policy"),
             models.Index(fields=["agent", "account", "-occurred_at"], name="ledger_agent"),
+            models.Index(fields=["account", "type", "-occurred_at"], name="ledger_account_type_time"),
         ]
         triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 

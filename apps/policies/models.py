@@ -81,7 +81,7 @@ class Policy(TimeStampedModel):
             models.Index(fields=["customer", "status"], name="policies_customer_status"),
             models.Index(fields=["status", "renewal_date"], name="policies_status_renewal"),
             models.Index(fields=["agent", "status"], name="policies_agent_status"),
-            models.Index(fields=["policy_type", "status"], name="policies_type_status"),
+            models.Index(fields=["policy_type", "status", "renewal_date"], name="policies_type_status_renewal"),
             models.Index(fields=["-start_date", "-id"], name="policies_default_order"),
         ]
         constraints = [

@@ -3,10 +3,12 @@ statements, loyalty balance and redemption, policy instalments."""
 
 import csv
 import io
+from datetime import datetime, time, timedelta
 
 import django_filters
 from django.db.models import Sum
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -118,15 +120,26 @@ class PaymentWebhookApi(BaseApi):
 
 
 class TransactionFilterSet(django_filters.FilterSet):
-    type = django_filters.MultipleChoiceFilter(choices=TransactionType.choices)
-    date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte")
+    type = django_filters.MultipleChoiceFilter(choices=TransactionType.choices, distinct=False)
+    date_from = django_filters.DateFilter(method="filter_from")
+    date_to = django_filters.DateFilter(method="filter_to")
     policy = django_filters.NumberFilter(field_name="policy_id")
     customer = django_filters.NumberFilter(field_name="customer_id")
 
     class Meta:
         model = Transaction
         fields = ["type", "date_from", "date_to", "policy", "customer"]
+
+    # Day bounds as datetimes (not occurred_at::date), so the (account, type, occurred_at) index applies.
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(occurred_at__lt=_day_start(value + timedelta(days=1)))
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class TransactionListApi(BaseListApi):

@@ -18,6 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=0, help="Generate customers until there are N.")
+        parser.add_argument(
+            "--policies", type=int, default=0, help="Generate active policies (with ledger entries) until there are N."
+        )
 
     def handle(self, *args, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
