@@ -315,3 +315,25 @@ def test_admin_records_payment_through_service_and_shows_statement(active_policy
     assert "total 10.00 EUR" in statement.content.decode()
     assert "RCPT-1" in policy_page.content.decode()
     assert_ledger_balanced()
+
+
+def test_sandbox_command_pays_once_per_event(active_policy):
+    from django.core.management import call_command
+
+    policy = active_policy("annual")
+
+    call_command("sandbox_payment", policy.policy_number, "50", "--event-id", "evt_demo")
+    call_command("sandbox_payment", policy.policy_number, "50", "--event-id", "evt_demo")
+
+    assert Payment.objects.filter(policy=policy).count() == 1
+    assert services.customer_policy_balance(policy) == Decimal("950.00")
+
+
+def test_renewal_awards_claim_free_points(active_policy, make_user, django_capture_on_commit_callbacks):
+    agent = make_user(Role.AGENT)
+    policy = active_policy("annual", agent=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        policy_transition(policy=policy, actor=agent, action="renew")
+
+    assert LoyaltyAccount.objects.get(customer=policy.customer).balance == 100

@@ -339,3 +339,24 @@ def test_contact_policies_crud(auth_client, products):
     assert updated.json()["data"]["grace_period_days"] == 60
     assert deleted.json()["data"]["status"] == "cancelled"
     assert wrong_contact.status_code == 404
+
+
+def test_a_premium_rated_to_zero_is_refused(auth_client):
+    client, agent = auth_client(Role.AGENT)
+    free = ProductFactory(code="free", line=ProductLineFactory(code="travel"), base_premium=Decimal("10.00"))
+    RatingRuleFactory(product=free, factor="claims_count", multiplier=Decimal("0"))
+
+    response = client.post(
+        "/api/v1/policies",
+        {
+            "customer_id": CustomerFactory(agent=agent).pk,
+            "product": "free",
+            "start_date": str(date.today()),
+            "claims_count": 0,
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "premium_amount" in response.json()["error"]["details"]
+    assert Policy.objects.count() == 0
