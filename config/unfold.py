@@ -80,7 +80,7 @@ UNFOLD = {
                         "title": "Products",
                         "icon": "inventory_2",
                         "link": reverse_lazy("admin:catalog_product_changelist"),
-                        "permission": _can("policies"),
+                        "permission": _can("pricing"),
                     },
                     {
                         "title": "Payments",

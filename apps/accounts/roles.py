@@ -43,6 +43,8 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "assessments": {WRITE: frozenset({A, M, AS}), READ: frozenset({AG, V})},
     "documents": {WRITE: frozenset({A, M, AG, AS}), READ: frozenset({V})},
     "billing": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
+    # Pricing: products, rating rules and commission rates change only by administrators.
+    "pricing": {WRITE: frozenset({A}), READ: frozenset({M, AG})},
     "crm": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "support": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "audit": {READ: frozenset({A})},

@@ -6,14 +6,15 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from unfold.admin import ModelAdmin, TabularInline
 
+from apps.customers.selectors import customers_visible_to
 from apps.policies.models import Policy
 from apps.policies.selectors import policies_visible_to
 
 from . import services
-from .models import Commission, CommissionRate, Instalment, LoyaltyAccount, Payment, Transaction
+from .models import Account, Commission, CommissionRate, Instalment, LoyaltyAccount, Payment, Transaction, WebhookEvent
 from .selectors import commissions_visible_to, payments_visible_to
 
 
@@ -38,10 +39,20 @@ class PaymentInline(ReadOnlyInline):
     fields = ["paid_at", "amount", "currency", "method", "status", "provider", "provider_reference"]
 
 
+def _hide_colleagues_commission(queryset, user):
+    """Agents see commission rows only for themselves."""
+    if user.role in ("admin", "manager"):
+        return queryset
+    return queryset.exclude(Q(account__in=[Account.COMMISSION_EXPENSE, Account.AGENT_PAYABLE]) & ~Q(agent=user))
+
+
 class TransactionInline(ReadOnlyInline):
     model = Transaction
     fields = ["occurred_at", "type", "account", "amount", "currency", "description"]
     ordering = ["-occurred_at", "-id"]
+
+    def get_queryset(self, request):
+        return _hide_colleagues_commission(super().get_queryset(request), request.user)
 
 
 class PaymentForm(forms.ModelForm):
@@ -53,6 +64,8 @@ class PaymentForm(forms.ModelForm):
         cleaned = super().clean()
         policy, amount = cleaned.get("policy"), cleaned.get("amount")
         if policy and amount:
+            if policy.status not in ("active", "lapsed", "expired"):
+                raise ValidationError(f"{policy} is {policy.status}: payments are not taken.")
             outstanding = services.customer_policy_balance(policy)
             if amount > outstanding:
                 raise ValidationError(f"Only {outstanding} {policy.currency} is outstanding on {policy}.")
@@ -70,6 +83,11 @@ class PaymentAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return payments_visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "policy":  # only policies this user may see (not just in the autocomplete)
+            kwargs["queryset"] = policies_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
@@ -100,7 +118,8 @@ class TransactionAdmin(ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+        qs = super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+        return _hide_colleagues_commission(qs, request.user)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -157,11 +176,33 @@ class LoyaltyAccountAdmin(ModelAdmin):
     list_select_related = ["customer"]
     readonly_fields = ["customer", "balance"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(customer__in=customers_visible_to(request.user).values("pk"))
+
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the balance is the ledger's; accounts are never deleted by hand
 
 
 # Schedule, payments and ledger on the policy page (policies must not import billing: attached from here).
 _policy_admin = admin.site._registry.get(Policy)
 if _policy_admin is not None:
     _policy_admin.inlines = [*_policy_admin.inlines, InstalmentInline, PaymentInline, TransactionInline]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ModelAdmin):
+    """Provider events; `unapplied` ones are money received that needs a person (unknown policy, overpaid)."""
+
+    list_display = ["received_at", "provider", "event_id", "status", "note"]
+    list_filter = ["status", "provider"]
+    search_fields = ["event_id", "note"]
+    readonly_fields = ["provider", "event_id", "payload", "status", "note", "received_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

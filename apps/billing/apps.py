@@ -13,3 +13,4 @@ class BillingConfig(AppConfig):
 
         # Premium schedules follow the policy lifecycle (policies publish; billing reacts).
         subscribe("policy.status_changed", services.on_policy_status_changed)
+        subscribe("policy.endorsed", services.on_policy_endorsed)

@@ -70,6 +70,9 @@ class Payment(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     provider = models.CharField(max_length=30, default="manual")
     provider_reference = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(
+        max_length=100, blank=True, help_text="Client-chosen key: a retried request returns the same payment."
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -109,6 +112,8 @@ class TransactionType(models.TextChoices):
     REFUND = "refund", "Refund"
     CLAIM_PAYOUT = "claim_payout", "Claim payout"
     LOYALTY_DISCOUNT = "loyalty_discount", "Loyalty discount"
+    ENDORSEMENT = "endorsement", "Mid-term adjustment"
+    REINSTATEMENT = "reinstatement", "Reinstatement (refund reversed)"
     COMMISSION = "commission", "Commission"
     COMMISSION_CHARGEBACK = "commission_chargeback", "Commission charge-back"
 
@@ -154,7 +159,7 @@ class Transaction(models.Model):
 class CommissionRate(TimeStampedModel):
     """Commission as a share of paid premium: per product, optionally overridden for one agent."""
 
-    permission_module = "billing"
+    permission_module = "pricing"
 
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="commission_rates")
     agent = models.ForeignKey(
@@ -185,6 +190,7 @@ class Commission(TimeStampedModel):
     class Status(models.TextChoices):
         EARNED = "earned", "Earned"
         CHARGED_BACK = "charged_back", "Charged back"
+        REINSTATED = "reinstated", "Reinstated (charge-back reversed)"
 
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="commissions")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissions")
@@ -193,11 +199,11 @@ class Commission(TimeStampedModel):
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Negative for a charge-back.")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices)
+    reference = models.CharField(max_length=100, unique=True, help_text="earn:<payment>, chargeback:<p>:<step>, …")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["agent", "-created_at"], name="commissions_agent_time")]
-        constraints = [models.UniqueConstraint(fields=["payment", "status"], name="commissions_once_per_payment")]
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.amount} {self.currency} ({self.status})"
@@ -251,13 +257,21 @@ class LoyaltyEntry(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """A provider event we processed: the unique (provider, event_id) makes replays harmless."""
+    """A provider event we received: the unique (provider, event_id) makes replays harmless. Money that could
+    not be applied (unknown policy, nothing owed) is kept as `unapplied` for someone to resolve."""
 
     permission_module = "billing"
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (event type)"
+        UNAPPLIED = "unapplied", "Unapplied money (needs attention)"
 
     provider = models.CharField(max_length=30)
     event_id = models.CharField(max_length=100)
     payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSED)
+    note = models.CharField(max_length=300, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,7 +20,7 @@ from apps.catalog.rating import money
 from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.events import publish, user_group
 from apps.customers.models import Customer
-from apps.policies.models import Policy, PolicyStatus
+from apps.policies.models import Endorsement, Policy, PolicyStatus, PolicyTransition
 
 from .ledger import book
 from .models import (
@@ -99,20 +99,67 @@ def customer_policy_balance(policy: Policy) -> Decimal:
     return total or Decimal("0.00")
 
 
+def _is_billed(policy: Policy) -> bool:
+    return policy.transactions.filter(type__in=[TransactionType.PREMIUM_DUE, TransactionType.RENEWAL]).exists()
+
+
+def _customer_credits(policy: Policy) -> Decimal:
+    """Everything that paid down the premium: payments, discounts and mid-term reductions."""
+    total = policy.transactions.filter(
+        account=Account.CUSTOMER,
+        amount__lt=0,
+        type__in=[TransactionType.PREMIUM_PAID, TransactionType.LOYALTY_DISCOUNT, TransactionType.ENDORSEMENT],
+    ).aggregate(total=Sum("amount"))["total"]
+    return -(total or Decimal("0"))
+
+
 @transaction.atomic
-def policy_billing_cancel(*, policy_id: int) -> Decimal:
-    """On cancellation: release the unearned premium (pro rata), cancel open instalments and charge back the
-    commission on what is refunded. Returns the unearned premium. Safe to run twice."""
-    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=policy_id)
-    if policy.transactions.filter(type=TransactionType.REFUND, reference=f"cancel:{policy.pk}").exists():
+def policy_billing_endorse(*, endorsement_id: int) -> Decimal:
+    """Bill an endorsement's pro-rated premium difference (an extra instalment, or a credit). Once."""
+    endorsement = Endorsement.objects.get(pk=endorsement_id)
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer").get(pk=endorsement.policy_id)
+    reference = f"endorsement:{endorsement.pk}"
+    delta = endorsement.premium_delta
+    if delta == 0 or not _is_billed(policy) or policy.transactions.filter(reference=reference).exists():
         return Decimal("0.00")
-    if not policy.transactions.filter(account=Account.CUSTOMER).exists():
-        return Decimal("0.00")  # never billed (cancelled while quoted)
+    book(
+        type=TransactionType.ENDORSEMENT,
+        currency=policy.currency,
+        customer=policy.customer,
+        policy=policy,
+        entries=[(Account.CUSTOMER, delta), (Account.PREMIUM_INCOME, -delta)],
+        description=f"Endorsement #{endorsement.sequence} ({endorsement.get_kind_display()}) from "
+        f"{endorsement.effective_date}",
+        reference=reference,
+    )
+    if delta > 0:
+        last = policy.instalments.order_by("-sequence").first()
+        Instalment.objects.create(
+            policy=policy,
+            sequence=(last.sequence if last else 0) + 1,
+            due_date=max(endorsement.effective_date, timezone.localdate()),
+            amount=delta,
+            currency=policy.currency,
+        )
+    return delta
+
+
+@transaction.atomic
+def policy_billing_cancel(*, policy_id: int, transition_id: int) -> Decimal:
+    """On cancellation: release the unearned premium (pro rata on the premium billed for the rest of the term),
+    cancel open instalments and charge back commission on what is refunded; a policy never billed gets its
+    loyalty discounts back instead. Acts only if the policy is still cancelled; once per cancellation."""
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "agent").get(pk=policy_id)
+    reference = f"cancel:{transition_id}"
+    if policy.status != PolicyStatus.CANCELLED or policy.transactions.filter(reference=reference).exists():
+        return Decimal("0.00")
+    if not _is_billed(policy):
+        _loyalty_discounts_restore(policy, reference=reference)
+        return Decimal("0.00")
     cancelled_on = (policy.cancelled_at or timezone.now()).date()
     term_days = (policy.end_date - policy.start_date).days + 1
     remaining = max(0, min(term_days, (policy.end_date - cancelled_on).days))
     unearned = money(policy.premium_amount * Decimal(remaining) / Decimal(term_days))
-    paid = policy.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
     book(
         type=TransactionType.REFUND,
         currency=policy.currency,
@@ -120,21 +167,110 @@ def policy_billing_cancel(*, policy_id: int) -> Decimal:
         policy=policy,
         entries=[(Account.PREMIUM_INCOME, unearned), (Account.CUSTOMER, -unearned)],
         description=f"Unearned premium on cancellation ({remaining} of {term_days} days)",
-        reference=f"cancel:{policy.pk}",
+        reference=reference,
     )
     policy.instalments.filter(status=Instalment.Status.DUE).update(status=Instalment.Status.CANCELLED)
+    paid = policy.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
     refundable = min(unearned, Decimal(paid))
     if refundable > 0:
-        _commission_chargeback(policy=policy, refundable=refundable)
+        _commission_chargeback(policy=policy, refundable=refundable, step=transition_id)
     return unearned
 
 
+@transaction.atomic
+def policy_billing_reinstate(*, policy_id: int, transition_id: int) -> int:
+    """On reinstatement: reverse the cancellation refunds not yet reversed, reopen the instalments and
+    restore charged-back commission. Returns the number of bookings reversed."""
+    policy = Policy.objects.select_for_update(of=("self",)).select_related("customer").get(pk=policy_id)
+    if policy.status != PolicyStatus.ACTIVE:
+        return 0
+    reversed_count = 0
+    refunds = policy.transactions.filter(
+        type=TransactionType.REFUND, account=Account.CUSTOMER, reference__startswith="cancel:"
+    )
+    for refund in refunds:
+        reference = f"reinstate:{refund.reference}"
+        if policy.transactions.filter(reference=reference).exists():
+            continue
+        book(
+            type=TransactionType.REINSTATEMENT,
+            currency=policy.currency,
+            customer=policy.customer,
+            policy=policy,
+            entries=[(Account.CUSTOMER, -refund.amount), (Account.PREMIUM_INCOME, refund.amount)],
+            description="Cancellation refund reversed on reinstatement",
+            reference=reference,
+        )
+        reversed_count += 1
+    policy.instalments.filter(status=Instalment.Status.CANCELLED).update(status=Instalment.Status.DUE)
+    for chargeback in Commission.objects.filter(policy=policy, status=Commission.Status.CHARGED_BACK):
+        reference = f"reinstate:{chargeback.reference}"
+        if Commission.objects.filter(reference=reference).exists():
+            continue
+        back = -chargeback.amount
+        Commission.objects.create(
+            policy=policy,
+            agent=chargeback.agent,
+            payment=chargeback.payment,
+            rate=chargeback.rate,
+            amount=back,
+            currency=chargeback.currency,
+            status=Commission.Status.REINSTATED,
+            reference=reference,
+        )
+        book(
+            type=TransactionType.COMMISSION,
+            currency=chargeback.currency,
+            policy=policy,
+            agent=chargeback.agent,
+            payment=chargeback.payment,
+            entries=[(Account.COMMISSION_EXPENSE, back), (Account.AGENT_PAYABLE, -back)],
+            description="Commission restored on reinstatement",
+            reference=reference,
+        )
+    return reversed_count
+
+
+def policy_billing_on_transition(*, transition_id: int) -> str:
+    """Route a lifecycle step to its billing consequence (called by the Celery task)."""
+    step = PolicyTransition.objects.select_related("policy").get(pk=transition_id)
+    if step.to_status == PolicyStatus.ACTIVE and step.from_status == PolicyStatus.QUOTED:
+        policy_billing_start(policy_id=step.policy_id)
+    elif step.to_status == PolicyStatus.ACTIVE and step.from_status in (PolicyStatus.CANCELLED, PolicyStatus.LAPSED):
+        policy_billing_reinstate(policy_id=step.policy_id, transition_id=step.pk)
+    elif step.to_status == PolicyStatus.CANCELLED:
+        policy_billing_cancel(policy_id=step.policy_id, transition_id=step.pk)
+    elif step.to_status == PolicyStatus.RENEWED:
+        loyalty_award_claim_free_year(policy=step.policy)
+    return step.to_status
+
+
 def on_policy_status_changed(event: dict) -> None:
-    """Event subscriber: hand the work to Celery (retried there; inline when eager)."""
+    """Event subscriber: hand the work to Celery (retried there; inline when eager). The nightly
+    `billing.sweep` catches anything lost between here and the broker."""
     from .tasks import policy_billing_on_status
 
-    data = event["data"]
-    transaction.on_commit(lambda: policy_billing_on_status.delay(data["policy_id"], data["to"]), robust=True)
+    transition_id = event["data"].get("transition_id")
+    if transition_id:
+        transaction.on_commit(lambda: policy_billing_on_status.delay(transition_id), robust=True)
+
+
+def on_policy_endorsed(event: dict) -> None:
+    from .tasks import policy_billing_endorsement
+
+    endorsement_id = event["data"].get("endorsement_id")
+    if endorsement_id:
+        transaction.on_commit(lambda: policy_billing_endorsement.delay(endorsement_id), robust=True)
+
+
+def billing_sweep() -> int:
+    """Safety net: active policies that were never billed (a lost event) get their schedule now."""
+    missing = Policy.objects.filter(status=PolicyStatus.ACTIVE, instalments__isnull=True).values_list("pk", flat=True)
+    count = 0
+    for policy_id in missing[:5000]:
+        policy_billing_start(policy_id=policy_id)
+        count += 1
+    return count
 
 
 # --- payments ------------------------------------------------------------------------------------------------
@@ -151,9 +287,17 @@ def payment_record(
     provider: str = "manual",
     provider_reference: str = "",
     currency: str | None = None,
+    idempotency_key: str = "",
 ) -> Payment:
     """A premium payment received: allocated to the oldest due instalments, booked, commission earned,
-    loyalty points for paying on time. Overpaying the policy is refused."""
+    loyalty points for paying on time. Overpaying the policy is refused. A repeated `idempotency_key`
+    returns the payment already recorded."""
+    if idempotency_key:
+        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.policy_id != policy.pk or existing.amount != money(Decimal(amount)):
+                raise Conflict("This idempotency key was used for a different payment.")
+            return existing
     policy = (
         Policy.objects.select_for_update(of=("self",)).select_related("customer", "agent", "product").get(pk=policy.pk)
     )
@@ -162,8 +306,8 @@ def payment_record(
         raise ValidationError({"amount": ["Must be positive."]})
     if currency and currency != policy.currency:
         raise ValidationError({"currency": [f"This policy is billed in {policy.currency}."]})
-    if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.LAPSED):
-        raise Conflict(f"Payments are taken for active or lapsed policies (this one is {policy.status}).")
+    if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.LAPSED, PolicyStatus.EXPIRED):
+        raise Conflict(f"Payments are taken for active, lapsed or expired policies (this one is {policy.status}).")
     outstanding = customer_policy_balance(policy)
     if amount > outstanding:
         raise ValidationError({"amount": [f"Only {outstanding} {policy.currency} is outstanding on this policy."]})
@@ -176,6 +320,7 @@ def payment_record(
         status=Payment.Status.SUCCEEDED,
         provider=provider,
         provider_reference=provider_reference,
+        idempotency_key=idempotency_key,
         paid_at=paid_at,
         recorded_by=actor,
     )
@@ -184,8 +329,7 @@ def payment_record(
         with transaction.atomic():
             payment.save()
     except IntegrityError:
-        raise Conflict("This provider reference was already recorded.") from None
-    on_time = _allocate(policy, payment)
+        raise Conflict("This payment was already recorded (provider reference or idempotency key).") from None
     book(
         type=TransactionType.PREMIUM_PAID,
         currency=policy.currency,
@@ -197,6 +341,7 @@ def payment_record(
         reference=f"payment:{payment.pk}",
         occurred_at=paid_at,
     )
+    on_time = _allocate(policy, payment)
     _commission_earn(policy=policy, payment=payment)
     if on_time:
         points = int(amount // settings.LOYALTY_EUROS_PER_POINT)
@@ -216,22 +361,25 @@ def payment_record(
     return payment
 
 
-def _allocate(policy: Policy, payment: Payment) -> bool:
-    """Mark instalments paid, oldest first, while the payment (plus earlier payments) covers them.
-    True when every instalment paid by this payment was paid by its due date."""
-    paid_total = policy.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+def _allocate(policy: Policy, payment: Payment | None) -> bool:
+    """Mark instalments paid, oldest first, while everything credited (payments, discounts, reductions) covers
+    them. True when every instalment this payment completed was completed by its due date."""
+    credited = _customer_credits(policy)
     covered = Decimal("0")
-    on_time = True
-    for instalment in policy.instalments.order_by("sequence"):
+    on_time, completed = True, False
+    for instalment in policy.instalments.exclude(status=Instalment.Status.CANCELLED).order_by("sequence"):
         covered += instalment.amount
-        if instalment.status == Instalment.Status.DUE and covered <= paid_total:
-            instalment.status, instalment.paid_at = Instalment.Status.PAID, payment.paid_at
+        if instalment.status == Instalment.Status.DUE and covered <= credited:
+            paid_at = payment.paid_at if payment else timezone.now()
+            instalment.status, instalment.paid_at = Instalment.Status.PAID, paid_at
             instalment.save(update_fields=["status", "paid_at", "updated_at"])
-            if payment.instalment_id is None:
-                Payment.objects.filter(pk=payment.pk).update(instalment=instalment)
-                payment.instalment = instalment
-            on_time = on_time and payment.paid_at.date() <= instalment.due_date
-    return on_time and payment.instalment_id is not None
+            if payment is not None:
+                completed = True
+                if payment.instalment_id is None:
+                    Payment.objects.filter(pk=payment.pk).update(instalment=instalment)
+                    payment.instalment = instalment
+                on_time = on_time and paid_at.date() <= instalment.due_date
+    return on_time and completed
 
 
 def commission_rate_for(policy: Policy) -> Decimal | None:
@@ -252,6 +400,7 @@ def _commission_earn(*, policy: Policy, payment: Payment) -> None:
         amount=amount,
         currency=policy.currency,
         status=Commission.Status.EARNED,
+        reference=f"earn:{payment.pk}",
     )
     book(
         type=TransactionType.COMMISSION,
@@ -265,7 +414,7 @@ def _commission_earn(*, policy: Policy, payment: Payment) -> None:
     )
 
 
-def _commission_chargeback(*, policy: Policy, refundable: Decimal) -> None:
+def _commission_chargeback(*, policy: Policy, refundable: Decimal, step: int) -> None:
     """Take back the commission earned on the refunded part of the premium (newest payments first)."""
     left = refundable
     for commission in (
@@ -288,6 +437,7 @@ def _commission_chargeback(*, policy: Policy, refundable: Decimal) -> None:
             amount=-back,
             currency=commission.currency,
             status=Commission.Status.CHARGED_BACK,
+            reference=f"chargeback:{commission.payment_id}:{step}",
         )
         book(
             type=TransactionType.COMMISSION_CHARGEBACK,
@@ -297,7 +447,7 @@ def _commission_chargeback(*, policy: Policy, refundable: Decimal) -> None:
             payment=commission.payment,
             entries=[(Account.AGENT_PAYABLE, back), (Account.COMMISSION_EXPENSE, -back)],
             description="Commission charged back on cancellation refund",
-            reference=f"chargeback:{commission.payment_id}",
+            reference=f"chargeback:{commission.payment_id}:{step}",
         )
 
 
@@ -320,39 +470,51 @@ def payment_webhook_receive(*, provider: str, body: bytes, signature_header: str
     except ValueError:
         raise ApiError("Missing or malformed signature.", code="bad_signature", status_code=400) from None
     expected = webhook_signature(secret=secret, timestamp=timestamp, body=body)
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
+    given = parts.get("v1", "")
+    if not given.isascii() or not hmac.compare_digest(expected, given):
         raise ApiError("The signature does not match.", code="bad_signature", status_code=400)
     if abs(time.time() - timestamp) > settings.PAYMENT_WEBHOOK_TOLERANCE:
         raise ApiError("The signature has expired.", code="stale_signature", status_code=400)
     try:
         event = json.loads(body)
-        event_id, event_type, data = str(event["id"]), event["type"], event.get("data") or {}
+        event_id, event_type, data = str(event["id"]), str(event["type"]), event.get("data") or {}
+        if not isinstance(data, dict):
+            raise TypeError("data")
     except (ValueError, KeyError, TypeError):
-        raise ApiError("The event is not valid JSON with id and type.", code="malformed_event") from None
+        raise ApiError("The event is not a JSON object with id, type and data.", code="malformed_event") from None
+    reference = str(data.get("reference") or event_id)[:100]
     with transaction.atomic():
         try:
             with transaction.atomic():
-                WebhookEvent.objects.create(provider=provider, event_id=event_id, payload=event)
+                record = WebhookEvent.objects.create(provider=provider, event_id=event_id, payload=event)
         except IntegrityError:
-            return "duplicate", Payment.objects.filter(
-                provider=provider, provider_reference=data.get("reference", "")
-            ).first()
+            return "duplicate", Payment.objects.filter(provider=provider, provider_reference=reference).first()
         if event_type != "payment.succeeded":
+            WebhookEvent.objects.filter(pk=record.pk).update(status=WebhookEvent.Status.IGNORED)
             return "ignored", None
-        policy = Policy.objects.filter(policy_number=data.get("policy_number", "")).first()
-        if policy is None:
-            raise ApiError("Unknown policy number.", code="unknown_policy", status_code=422)
+        existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
+        if existing is not None:  # the provider retried the same charge under a new event id
+            return "duplicate", existing
+        policy = Policy.objects.filter(policy_number=str(data.get("policy_number", ""))).first()
         try:
-            payment = payment_record(
-                policy=policy,
-                amount=Decimal(str(data["amount"])),
-                currency=data.get("currency"),
-                method=data.get("method", Payment.Method.CARD),
-                provider=provider,
-                provider_reference=str(data.get("reference") or event_id),
-            )
-        except (KeyError, ArithmeticError):
-            raise ApiError("The event has no valid amount.", code="malformed_event") from None
+            if policy is None:
+                raise ValidationError("Unknown policy number.")
+            amount = Decimal(str(data["amount"]))
+            with transaction.atomic():
+                payment = payment_record(
+                    policy=policy,
+                    amount=amount,
+                    currency=data.get("currency"),
+                    method=str(data.get("method") or Payment.Method.CARD),
+                    provider=provider,
+                    provider_reference=reference,
+                )
+        except (ValidationError, Conflict, KeyError, ArithmeticError) as exc:
+            # Money arrived that we cannot apply: keep it for someone to resolve; the provider must not retry.
+            note = "; ".join(getattr(exc, "messages", [])) or str(getattr(exc, "detail", exc))
+            WebhookEvent.objects.filter(pk=record.pk).update(status=WebhookEvent.Status.UNAPPLIED, note=note[:300])
+            logger.warning("Unapplied %s payment %s: %s", provider, reference, note)
+            return "unapplied", None
         return "processed", payment
 
 
@@ -407,6 +569,16 @@ def loyalty_redeem(*, customer: Customer, policy: Policy, points: int, actor: Us
     account row is locked, so two concurrent redemptions cannot spend the same points."""
     if points <= 0 or points % settings.LOYALTY_REDEMPTION_STEP:
         raise ValidationError({"points": [f"Redeem a positive multiple of {settings.LOYALTY_REDEMPTION_STEP}."]})
+    # Lock order: policy, then points account (as payment_record), so a payment and a redemption serialise.
+    policy = Policy.objects.select_for_update(of=("self",)).get(pk=policy.pk)
+    if policy.currency != settings.LOYALTY_CURRENCY:
+        raise ValidationError(
+            {
+                "policy_id": [
+                    f"Points are worth {settings.LOYALTY_CURRENCY}; this policy is billed in {policy.currency}."
+                ]
+            }
+        )
     if policy.customer_id != customer.pk:
         raise ValidationError({"policy_id": ["The policy belongs to another customer."]})
     if policy.status not in (PolicyStatus.QUOTED, PolicyStatus.ACTIVE):
@@ -415,7 +587,12 @@ def loyalty_redeem(*, customer: Customer, policy: Policy, points: int, actor: Us
     if points > account.balance:
         raise Conflict(f"Only {account.balance} points are available.", details={"balance": account.balance})
     value = money(Decimal(points) * settings.LOYALTY_POINT_VALUE)
-    outstanding = customer_policy_balance(policy) if policy.status == PolicyStatus.ACTIVE else policy.premium_amount
+    # Still to pay: the ledger balance once billed; before that, the premium less discounts already given.
+    outstanding = (
+        customer_policy_balance(policy)
+        if _is_billed(policy)
+        else (policy.premium_amount + customer_policy_balance(policy))
+    )
     if value > outstanding:
         raise ValidationError({"points": [f"The discount ({value}) exceeds what is due ({outstanding})."]})
     _consume(account, points)
@@ -437,7 +614,32 @@ def loyalty_redeem(*, customer: Customer, policy: Policy, points: int, actor: Us
         description=f"{points} loyalty points",
         reference=f"loyalty:{entry.pk}",
     )
+    if _is_billed(policy):
+        _allocate(policy, None)
     return entry
+
+
+def _loyalty_discounts_restore(policy: Policy, *, reference: str) -> None:
+    """A policy cancelled before it was ever billed: discounts taken on it go back as points."""
+    for discount in policy.transactions.filter(
+        type=TransactionType.LOYALTY_DISCOUNT, account=Account.CUSTOMER, amount__lt=0
+    ):
+        points = int((-discount.amount / settings.LOYALTY_POINT_VALUE).to_integral_value())
+        book(
+            type=TransactionType.LOYALTY_DISCOUNT,
+            currency=policy.currency,
+            customer=policy.customer,
+            policy=policy,
+            entries=[(Account.CUSTOMER, -discount.amount), (Account.DISCOUNTS, discount.amount)],
+            description="Discount returned: policy cancelled before billing",
+            reference=f"{reference}:{discount.pk}",
+        )
+        loyalty_earn(
+            customer=policy.customer,
+            points=points,
+            reason=f"Returned from {policy.policy_number}",
+            reference=f"restore:{discount.pk}",
+        )
 
 
 @transaction.atomic
@@ -471,7 +673,11 @@ def register_claims_checker(checker) -> None:
     _claims_checkers.append(checker)
 
 
-def loyalty_award_claim_free_year(*, policy: Policy) -> LoyaltyEntry | None:
+def loyalty_award_claim_free_year(*, policy: Policy, today: date | None = None) -> LoyaltyEntry | None:
+    """Points for a policy year without claims — only for a year actually (nearly) served."""
+    today = today or timezone.localdate()
+    if today < policy.end_date - timedelta(days=60):
+        return None
     if any(checker(policy) for checker in _claims_checkers):
         return None
     return loyalty_earn(

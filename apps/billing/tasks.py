@@ -1,18 +1,39 @@
+"""Billing tasks: thin, idempotent wrappers over services."""
+
 from celery import shared_task
 
 
-@shared_task(name="billing.policy_status", acks_late=True, autoretry_for=(OSError,), retry_backoff=True)
-def policy_billing_on_status(policy_id: int, to_status: str) -> str:
-    from apps.billing import services
-    from apps.policies.models import Policy
+@shared_task(
+    name="billing.policy_transition",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 8},
+)
+def policy_billing_on_status(transition_id: int) -> str:
+    from apps.billing.services import policy_billing_on_transition
 
-    if to_status == "active":
-        services.policy_billing_start(policy_id=policy_id)
-    elif to_status == "cancelled":
-        services.policy_billing_cancel(policy_id=policy_id)
-    elif to_status == "renewed":
-        services.loyalty_award_claim_free_year(policy=Policy.objects.select_related("customer").get(pk=policy_id))
-    return to_status
+    return policy_billing_on_transition(transition_id=transition_id)
+
+
+@shared_task(
+    name="billing.endorsement",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 8},
+)
+def policy_billing_endorsement(endorsement_id: int) -> str:
+    from apps.billing.services import policy_billing_endorse
+
+    return str(policy_billing_endorse(endorsement_id=endorsement_id))
+
+
+@shared_task(name="billing.sweep")
+def billing_sweep_task() -> int:
+    from apps.billing.services import billing_sweep
+
+    return billing_sweep()
 
 
 @shared_task(name="billing.loyalty_expire")

@@ -17,7 +17,7 @@ from apps.core.models import TimeStampedModel
 class ProductLine(TimeStampedModel):
     """A line of business (auto, home, health, life, travel, …). Admins add lines; no code change needed."""
 
-    permission_module = "policies"
+    permission_module = "pricing"
 
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=100)
@@ -33,7 +33,7 @@ class ProductLine(TimeStampedModel):
 class Product(TimeStampedModel):
     """Something a customer can buy: base premium, coverages, eligibility and rating rules."""
 
-    permission_module = "policies"
+    permission_module = "pricing"
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=150)
@@ -81,7 +81,7 @@ class Product(TimeStampedModel):
 class Coverage(TimeStampedModel):
     """One cover of a product: its limit and deductible; mandatory, or optional at an extra premium."""
 
-    permission_module = "policies"
+    permission_module = "pricing"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="coverages")
     code = models.SlugField(max_length=40)
@@ -125,7 +125,7 @@ class RatingRule(TimeStampedModel):
     `position`) whose band contains the input applies; bands are [min_value, max_value).
     """
 
-    permission_module = "policies"
+    permission_module = "pricing"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="rating_rules")
     factor = models.CharField(max_length=20, choices=RatingFactor.choices)

@@ -121,6 +121,30 @@ class PolicyAdmin(ModelAdmin):
     def status_display(self, obj):
         return obj.status
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CheckedPolicyForm(form):
+            """Agent assignment and schedule rules checked here, so a refusal shows on the form."""
+
+            def clean(self):
+                cleaned = super().clean()
+                if obj is not None:
+                    from django import forms as django_forms
+                    from django.core.exceptions import PermissionDenied, ValidationError
+
+                    agent = cleaned.get("agent")
+                    try:
+                        if "agent" in self.changed_data:
+                            services._check_agent_assignment(actor=request.user, agent=agent)
+                        if "payment_frequency" in self.changed_data and obj.status != "quoted":
+                            raise ValidationError("The schedule is set once the policy is active.")
+                    except (ValidationError, PermissionDenied) as exc:
+                        raise django_forms.ValidationError(getattr(exc, "messages", None) or str(exc)) from exc
+                return cleaned
+
+        return CheckedPolicyForm
+
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         services.policy_update(policy=obj, actor=request.user, **changes)

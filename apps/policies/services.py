@@ -42,6 +42,24 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 MANAGER_ONLY_ACTIONS = {"reinstate"}
 
 
+def add_years(day: date, years: int) -> date:
+    """Same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _check_agent_assignment(*, actor: User, agent: User | None) -> None:
+    """Policies are serviced by staff who sell: agents may assign themselves or a teammate; managers anyone."""
+    if agent is None:
+        return
+    if not agent.is_active or agent.role not in (Role.AGENT, Role.MANAGER, Role.ADMIN):
+        raise ValidationError({"agent": ["Must be an active agent, manager or administrator."]})
+    if actor.role == Role.AGENT and agent.pk != actor.pk and not (actor.team_id and agent.team_id == actor.team_id):
+        raise PermissionDenied("Agents can assign a policy only to themselves or a teammate.")
+
+
 def policy_numbers_reserve(count: int, *, year: int | None = None) -> list[str]:
     year = year or timezone.localdate().year
     return [f"POL-{year}-{n:06d}" for n in sequence_next_values(POLICY_NUMBER_SEQUENCE, count)]
@@ -94,7 +112,7 @@ def _rate(product: Product, inputs: dict, on: date):
 
 
 def _record_transition(policy: Policy, *, from_status: str, actor: User | None, note: str = "") -> None:
-    PolicyTransition.objects.create(
+    step = PolicyTransition.objects.create(
         policy=policy, from_status=from_status, to_status=policy.status, actor=actor, note=note[:500]
     )
     audience = [role_group(Role.MANAGER)]
@@ -104,7 +122,13 @@ def _record_transition(policy: Policy, *, from_status: str, actor: User | None, 
         audience.append(user_group(policy.customer.user_id))
     publish(
         "policy.status_changed",
-        {"policy_id": policy.pk, "policy_number": policy.policy_number, "from": from_status, "to": policy.status},
+        {
+            "policy_id": policy.pk,
+            "policy_number": policy.policy_number,
+            "from": from_status,
+            "to": policy.status,
+            "transition_id": step.pk,
+        },
         audience=audience,
     )
 
@@ -131,7 +155,7 @@ def policy_create(
     activate: bool = False,
 ) -> Policy:
     """Issue a policy (quoted, or active straight away) priced by the product's rating rules."""
-    end_date = end_date or (start_date.replace(year=start_date.year + 1) - timedelta(days=1))
+    end_date = end_date or (add_years(start_date, 1) - timedelta(days=1))
     sum_insured = money(Decimal(sum_insured)) if sum_insured is not None else None
     deductible = money(Decimal(deductible)) if deductible is not None else None
     if end_date <= start_date:
@@ -157,6 +181,7 @@ def policy_create(
     quote = _rate(product, inputs, start_date)
     if agent is None and actor.role == Role.AGENT:
         agent = actor
+    _check_agent_assignment(actor=actor, agent=agent)
     policy = Policy(
         policy_number=policy_numbers_reserve(1, year=start_date.year)[0],
         customer=customer,
@@ -274,6 +299,14 @@ def policy_update(*, policy: Policy, actor: User, **changes) -> Policy:
             }
         )
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    if "agent" in changes:
+        _check_agent_assignment(actor=actor, agent=changes["agent"])
+    if (
+        "payment_frequency" in changes
+        and changes["payment_frequency"] != policy.payment_frequency
+        and (policy.status != PolicyStatus.QUOTED)
+    ):
+        raise ValidationError({"payment_frequency": ["The schedule is set once the policy is active."]})
     for name, value in changes.items():
         setattr(policy, name, value)
     policy.full_clean()
@@ -402,7 +435,12 @@ def endorsement_create(
         new_vehicle.save()
     publish(
         "policy.endorsed",
-        {"policy_id": policy.pk, "endorsement": endorsement.sequence, "premium_delta": str(delta)},
+        {
+            "policy_id": policy.pk,
+            "endorsement_id": endorsement.pk,
+            "endorsement": endorsement.sequence,
+            "premium_delta": str(delta),
+        },
         audience=[user_group(policy.agent_id)] if policy.agent_id else [role_group(Role.MANAGER)],
     )
     return endorsement

@@ -139,6 +139,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "loyalty-expire-nightly": {"task": "billing.loyalty_expire", "schedule": 24 * 60 * 60},
+    "billing-sweep": {"task": "billing.sweep", "schedule": 15 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -317,6 +318,7 @@ PAYMENT_WEBHOOK_TOLERANCE = 300  # seconds
 LOYALTY_EUROS_PER_POINT = Decimal(env.str("LOYALTY_EUROS_PER_POINT", default="10"))  # 1 point per €10 on time
 LOYALTY_POINT_VALUE = Decimal(env.str("LOYALTY_POINT_VALUE", default="0.10"))  # € per point when redeemed
 LOYALTY_REDEMPTION_STEP = 10
+LOYALTY_CURRENCY = "EUR"
 LOYALTY_POINTS_VALID_DAYS = env.int("LOYALTY_POINTS_VALID_DAYS", default=730)
 LOYALTY_CLAIM_FREE_YEAR_POINTS = 100
 

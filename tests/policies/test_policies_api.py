@@ -360,3 +360,25 @@ def test_a_premium_rated_to_zero_is_refused(auth_client):
     assert response.status_code == 400
     assert "premium_amount" in response.json()["error"]["details"]
     assert Policy.objects.count() == 0
+
+
+def test_leap_day_start_and_agent_assignment_rules(auth_client, products, make_user):
+    client, agent = auth_client(Role.AGENT)
+    customer = CustomerFactory(agent=agent)
+
+    leap = issue(client, customer, start_date="2028-02-29")
+    to_customer = client.patch(
+        f"/api/v1/policies/{leap.json()['data']['id']}", {"agent": make_user(Role.CUSTOMER).pk}, format="json"
+    )
+    to_stranger = client.patch(
+        f"/api/v1/policies/{leap.json()['data']['id']}", {"agent": make_user(Role.AGENT).pk}, format="json"
+    )
+    frequency = client.patch(
+        f"/api/v1/policies/{leap.json()['data']['id']}", {"payment_frequency": "monthly"}, format="json"
+    )
+
+    assert leap.status_code == 201, leap.content
+    assert leap.json()["data"]["end_date"] == "2029-02-27"
+    assert to_customer.status_code == 400
+    assert to_stranger.status_code == 403
+    assert frequency.status_code == 400

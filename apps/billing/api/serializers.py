@@ -81,7 +81,7 @@ class LoyaltyRedeemSerializer(serializers.Serializer):
 
 
 class WebhookAckSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=["processed", "duplicate", "ignored"])
+    result = serializers.ChoiceField(choices=["processed", "duplicate", "ignored", "unapplied"])
     payment_id = serializers.IntegerField(allow_null=True)
 
 

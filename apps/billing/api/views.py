@@ -75,12 +75,16 @@ class PaymentListCreateApi(BaseListApi):
         tags=["billing"],
         request=s.PaymentInputSerializer,
         responses={201: s.PaymentSerializer},
-        summary="Record a payment received",
+        summary="Record a payment received (send an Idempotency-Key header to make retries safe)",
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def post(self, request):
         data = dict(self.parse(s.PaymentInputSerializer))
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 100:
+            raise ValidationError({"Idempotency-Key": ["At most 100 characters."]})
         policy = policy_get_for_user(user=request.user, pk=data.pop("policy_id"))
-        payment = self.call(services.payment_record, policy=policy, actor=request.user, **data)
+        payment = self.call(services.payment_record, policy=policy, actor=request.user, idempotency_key=key, **data)
         return self.created(s.PaymentSerializer(payment).data)
 
 

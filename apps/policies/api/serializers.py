@@ -8,6 +8,8 @@ from apps.customers.api.serializers import AddressSerializer
 from apps.policies.models import Endorsement, EndorsementKind, PaymentFrequency, Policy, PolicyTransition, Vehicle
 from apps.policies.services import TRANSITIONS, allowed_actions
 
+SELLERS = ["agent", "manager", "admin"]
+
 
 class VehicleInputSerializer(serializers.Serializer):
     vin = serializers.CharField(max_length=25)
@@ -49,7 +51,9 @@ class PolicyCreateSerializer(serializers.Serializer):
     deductible = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False)
     vehicle = VehicleInputSerializer(required=False)
     insured_address = AddressSerializer(required=False)
-    agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, role__in=SELLERS), required=False
+    )
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), required=False)
     grace_period_days = serializers.IntegerField(min_value=0, max_value=180, default=30)
     activate = serializers.BooleanField(default=False)
@@ -61,7 +65,9 @@ class PolicyCreateSerializer(serializers.Serializer):
 
 
 class PolicyUpdateSerializer(serializers.Serializer):
-    agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, role__in=SELLERS), required=False
+    )
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), required=False, allow_null=True)
     grace_period_days = serializers.IntegerField(min_value=0, max_value=180, required=False)
     payment_frequency = serializers.ChoiceField(choices=PaymentFrequency.choices, required=False)
