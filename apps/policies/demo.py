@@ -10,6 +10,8 @@ from apps.customers.models import Customer
 from .models import Policy
 from .services import policy_create
 
+DEMO_VIN = "WVWZZZ1KZMW612305"
+
 
 def seed(*, stdout, options=None) -> None:
     wanted = int((options or {}).get("policies") or 0)
@@ -18,7 +20,7 @@ def seed(*, stdout, options=None) -> None:
         policies_bulk_generate(count=wanted - existing, stdout=stdout)
     customer = Customer.objects.filter(user__email="customer@example.com").first()
     agent = User.objects.filter(email="agent@example.com").first()
-    if customer is None or agent is None or Policy.objects.filter(customer=customer).exists():
+    if customer is None or agent is None or Policy.objects.filter(customer=customer, vehicles__vin=DEMO_VIN).exists():
         stdout.write("policies: nothing to do")
         return
     if customer.date_of_birth is None:
@@ -69,7 +71,7 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
 
     rng = random.Random(4242)  # noqa: S311 (demo data)
     products = list(Product.objects.filter(code__in=["home-essentials", "health-plus"]).select_related("line"))
-    customer_ids = list(Customer.objects.values_list("pk", "agent_id")[: max(1, count)])
+    customer_ids = list(Customer.objects.filter(user__isnull=True).values_list("pk", "agent_id")[: max(1, count)])
     if not products or not customer_ids:
         stdout.write("policies: no products or customers to attach bulk policies to")
         return
