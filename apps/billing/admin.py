@@ -7,8 +7,9 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 
+from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.customers.selectors import customers_visible_to
 from apps.policies.models import Policy
 from apps.policies.selectors import policies_visible_to
@@ -18,23 +19,12 @@ from .models import Account, Commission, CommissionRate, Instalment, LoyaltyAcco
 from .selectors import commissions_visible_to, payments_visible_to
 
 
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class InstalmentInline(ReadOnlyInline):
+class InstalmentInline(ReadOnlyTabularInline):
     model = Instalment
     fields = ["sequence", "due_date", "amount", "currency", "status", "paid_at"]
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(ReadOnlyTabularInline):
     model = Payment
     fields = ["paid_at", "amount", "currency", "method", "status", "provider", "provider_reference"]
 
@@ -46,7 +36,7 @@ def _hide_colleagues_commission(queryset, user):
     return queryset.exclude(Q(account__in=[Account.COMMISSION_EXPENSE, Account.AGENT_PAYABLE]) & ~Q(agent=user))
 
 
-class TransactionInline(ReadOnlyInline):
+class TransactionInline(ReadOnlyTabularInline):
     model = Transaction
     fields = ["occurred_at", "type", "account", "amount", "currency", "description"]
     ordering = ["-occurred_at", "-id"]

@@ -1,25 +1,21 @@
 """Back-office policy screens; lifecycle actions go through the services."""
 
 from django.contrib import admin, messages
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
+
+from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
 from .models import Endorsement, Policy, PolicyTransition, Vehicle
 
 
-class VehicleInline(TabularInline):
+class VehicleInline(ReadOnlyTabularInline):
     model = Vehicle
     fields = ["registration", "vin", "make", "model", "year", "value", "added_on", "removed_on"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class EndorsementInline(TabularInline):
+class EndorsementInline(ReadOnlyTabularInline):
     model = Endorsement
     fields = [
         "sequence",
@@ -31,26 +27,14 @@ class EndorsementInline(TabularInline):
         "reason",
         "created_by",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
 
 
-class TransitionInline(TabularInline):
+class TransitionInline(ReadOnlyTabularInline):
     model = PolicyTransition
     fields = ["occurred_at", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
