@@ -14,13 +14,14 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test stop lint format migrations check-deploy clean-db
+.PHONY: help venv run test stop lint format migrations check-deploy bench
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) (admin /admin/, API /api/v1/, docs /api/docs/)"
 	@echo "make test    run the whole test suite against PostgreSQL (embedded unless DATABASE_URL is set)"
 	@echo "make stop    stop the embedded PostgreSQL"
 	@echo "make lint    ruff check + format check"
+	@echo "make bench   load-test a real server on loopback (BENCH_ARGS=--quick for a short run)"
 
 var/tools/bin/uv:
 	@echo "uv not found: installing it with pip into var/tools"
@@ -77,3 +78,13 @@ check-deploy: venv
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=insureops.example.com \
 	FIELD_ENCRYPTION_SALTS=check BLIND_INDEX_KEY=check \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Benchmarks: real server processes + wrk on loopback. Installs wrk from Debian when missing (needs root).
+BENCH_CUSTOMERS ?= 20000
+BENCH_POLICIES ?= 40000
+bench: venv
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	$(PY) manage.py migrate --noinput -v0; \
+	$(PY) manage.py seed_demo --customers $(BENCH_CUSTOMERS) --policies $(BENCH_POLICIES); \
+	$(PY) manage.py benchmark $(BENCH_ARGS)

@@ -38,6 +38,9 @@ handler403 = "apps.core.views.permission_denied"
 handler404 = "apps.core.views.page_not_found"
 handler500 = "apps.core.views.server_error"
 
+if settings.BENCH_FLOOR:
+    urlpatterns.insert(0, path("bench/", include("apps.bench.urls")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

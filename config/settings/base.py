@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.policies",
     "apps.billing",
     "apps.portal",
+    "apps.bench",
 ]
 
 MIDDLEWARE = [
@@ -384,3 +385,4 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
+BENCH_FLOOR = False  # config.settings.bench mounts /bench/floor/
