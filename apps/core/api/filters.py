@@ -2,8 +2,8 @@
 
 import re
 
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -34,7 +34,16 @@ class SearchBackend(BaseFilterBackend):
         vector_field = getattr(view, "search_vector_field", None)
         if vector_field:
             query = prefix_tsquery(term)
-            return queryset.filter(**{vector_field: query}) if query is not None else queryset.none()
+            if query is None:
+                return queryset.none()
+            # Without an explicit sort, search results come by relevance: the GIN index finds the matches and
+            # only those are sorted. (Ordering by name would walk the name index across the whole table.)
+            request._search_ranked = True
+            return (
+                queryset.filter(**{vector_field: query})
+                .annotate(search_rank=SearchRank(F(vector_field), query))
+                .order_by("-search_rank", "-pk")
+            )
         fields = getattr(view, "search_fields", ())
         if not fields:
             return queryset
@@ -67,6 +76,8 @@ class SortBackend(BaseFilterBackend):
         if sort_order not in ("asc", "desc"):
             raise ValidationError({"sort_order": ["Must be 'asc' or 'desc'."]})
         if not sort_by:
+            if getattr(request, "_search_ranked", False):
+                return queryset
             default = getattr(view, "default_sort", None)
             return queryset.order_by(*default) if default else queryset
         if sort_by not in sort_fields:
