@@ -79,6 +79,11 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:loyalty-balance": {"GET": {A, M, AG, V, C}},
     "v1:loyalty-redeem": {"POST": {A, M, AG, C}},
     "v1:policies-instalments": {"GET": {A, M, AG, V, C}},
+    # renewals
+    "v1:cases-list": {"GET": {A, M, AG, V}},
+    "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
+    "v1:cases-assign": {"POST": {A, M, AG}},
+    "v1:cases-escalate": {"POST": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

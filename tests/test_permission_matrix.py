@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.customers.models import Customer, Interaction
 from apps.documents.models import Document
+from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
@@ -87,6 +88,9 @@ def path_objects(make_user) -> dict:
     document.save()
     product = ProductFactory()
     policy = PolicyFactory(customer=customer, product=product, agent=target)
+    case = RenewalCase.objects.create(
+        case_number="REN-MATRIX", policy=policy, renewal_period=policy.end_date, renewal_amount=policy.premium_amount
+    )
     return {
         "user": target,
         "customer": customer,
@@ -94,6 +98,7 @@ def path_objects(make_user) -> dict:
         "document": document,
         "product": product,
         "policy": policy,
+        "case": case,
     }
 
 
@@ -112,6 +117,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["document"].pk
         elif short.startswith("policies"):
             kwargs["pk"] = objects["policy"].pk
+        elif short.startswith("cases"):
+            kwargs["pk"] = objects["case"].pk
         else:
             kwargs["pk"] = objects["user"].pk
     if "(?P<interaction_id>" in pattern:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.policies",
     "apps.billing",
+    "apps.renewals",
     "apps.portal",
     "apps.bench",
 ]
@@ -141,6 +142,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "loyalty-expire-nightly": {"task": "billing.loyalty_expire", "schedule": 24 * 60 * 60},
     "billing-sweep": {"task": "billing.sweep", "schedule": 15 * 60},
+    "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
+    "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
+    "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -250,6 +254,8 @@ SPECTACULAR_SETTINGS = {
         "SecurityEventKindEnum": "apps.audit.models.SecurityEvent.Kind",
         "DocumentScanStatusEnum": "apps.documents.models.Document.ScanStatus",
         "InteractionTypeEnum": "apps.customers.models.Interaction.Type",
+        "CaseStatusEnum": "apps.renewals.models.CaseStatus",
+        "CasePaymentStatusEnum": "apps.renewals.models.PaymentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -322,6 +328,10 @@ LOYALTY_REDEMPTION_STEP = 10
 LOYALTY_CURRENCY = "EUR"
 LOYALTY_POINTS_VALID_DAYS = env.int("LOYALTY_POINTS_VALID_DAYS", default=730)
 LOYALTY_CLAIM_FREE_YEAR_POINTS = 100
+
+# --- Renewals -------------------------------------------------------------------------------------------
+RENEWAL_CASE_LEAD_DAYS = env.int("RENEWAL_CASE_LEAD_DAYS", default=90)
+RENEWAL_AGENT_OPEN_CASE_CAP = env.int("RENEWAL_AGENT_OPEN_CASE_CAP", default=200)
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

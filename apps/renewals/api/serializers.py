@@ -1,0 +1,125 @@
+from rest_framework import serializers
+
+from apps.accounts.models import User
+from apps.renewals.models import CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name")
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email"]
+
+
+class CasePolicySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    policy_number = serializers.CharField()
+    customer_name = serializers.CharField(source="customer.full_name")
+    policy_type = serializers.CharField()
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    policy = CasePolicySerializer()
+    assigned_to = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = RenewalCase
+        fields = [
+            "id",
+            "case_number",
+            "policy",
+            "status",
+            "priority",
+            "renewal_period",
+            "renewal_amount",
+            "payment_status",
+            "assigned_to",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    date = serializers.DateTimeField(source="occurred_at")
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["date", "action", "user", "details"]
+        read_only_fields = fields
+
+    def get_user(self, obj) -> str:
+        return obj.actor.get_full_name() if obj.actor_id else "System"
+
+
+class CaseDetailSerializer(serializers.ModelSerializer):
+    policy = serializers.SerializerMethodField()
+    assigned_to = PersonSerializer(allow_null=True)
+    escalated_to = PersonSerializer(allow_null=True)
+    timeline = CaseEventSerializer(source="timeline_events", many=True)
+
+    class Meta:
+        model = RenewalCase
+        fields = [
+            "id",
+            "case_number",
+            "policy",
+            "status",
+            "priority",
+            "renewal_period",
+            "renewal_amount",
+            "payment_status",
+            "payment_method",
+            "payment_date",
+            "assigned_to",
+            "communication_attempts",
+            "last_contact_date",
+            "notes",
+            "escalated_to",
+            "escalation_reason",
+            "escalated_at",
+            "renewed_policy",
+            "timeline",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_policy(self, obj) -> dict:
+        policy, customer = obj.policy, obj.policy.customer
+        return {
+            "id": policy.pk,
+            "policy_number": policy.policy_number,
+            "policy_type": policy.policy_type,
+            "premium_amount": str(policy.premium_amount),
+            "start_date": policy.start_date,
+            "end_date": policy.end_date,
+            "customer": {
+                "id": customer.pk,
+                "name": customer.full_name,
+                "email": customer.email,
+                "phone": customer.phone,
+            },
+        }
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+    payment_method = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    payment_date = serializers.DateTimeField(required=False)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    record_contact = serializers.BooleanField(required=False, default=False)
+
+
+class CaseAssignSerializer(serializers.Serializer):
+    assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class CaseEscalateSerializer(serializers.Serializer):
+    escalated_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    reason = serializers.CharField(max_length=2000)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.URGENT)

@@ -1,0 +1,111 @@
+"""Seed 003 renewal cases endpoints: list (filters, search, sort), detail with timeline, update, assign, escalate."""
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAuthenticated
+
+from apps.accounts.permissions import module_permission
+from apps.core.api.views import BaseApi, BaseListApi
+from apps.renewals import selectors, services
+from apps.renewals.models import CaseStatus, Priority, RenewalCase
+
+from . import serializers as s
+
+CasesPermission = module_permission("cases")
+STAFF = [IsAuthenticated, CasesPermission]
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    payment_status = django_filters.CharFilter()
+    policy_type = django_filters.CharFilter(field_name="policy__policy_type")
+
+    class Meta:
+        model = RenewalCase
+        fields = ["status", "priority", "assigned_to", "payment_status", "policy_type"]
+
+
+class CaseListApi(BaseListApi):
+    permission_classes = STAFF
+    serializer_class = s.CaseListSerializer
+    filterset_class = CaseFilterSet
+    model = RenewalCase
+    list_key = "cases"
+    sort_fields = {"created_at": "created_at", "renewal_date": "renewal_period", "priority": "priority_rank"}
+    default_sort = ("-created_at", "-id")
+
+    def visible_queryset(self, user):
+        return selectors.cases_visible_to(user)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        term = (self.request.query_params.get("search") or "").strip()[:100]
+        if term:
+            queryset = queryset.filter(
+                Q(case_number__iexact=term)
+                | Q(policy__policy_number__iexact=term)
+                | Q(policy__customer__last_name__iexact=term)
+            )
+        return queryset
+
+    @extend_schema(tags=["cases"], summary="Renewal cases (search: case number, policy number or surname)")
+    def get(self, request):
+        return self.list_response(request)
+
+
+class CaseDetailApi(BaseApi):
+    permission_classes = STAFF
+
+    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer}, summary="A case with its timeline")
+    def get(self, request, pk):
+        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.CaseUpdateSerializer,
+        responses={200: s.CaseDetailSerializer},
+        summary="Work the case (status, payment, notes)",
+    )
+    def put(self, request, pk):
+        case = selectors.case_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.CaseUpdateSerializer, partial=True)
+        self.call(services.renewal_case_update, case=case, actor=request.user, **data)
+        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+
+
+class CaseAssignApi(BaseApi):
+    permission_classes = STAFF
+
+    @extend_schema(
+        tags=["cases"], request=s.CaseAssignSerializer, responses={200: s.CaseDetailSerializer}, summary="Assign a case"
+    )
+    def post(self, request, pk):
+        case = selectors.case_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.CaseAssignSerializer)
+        self.call(
+            services.renewal_case_assign,
+            case=case,
+            actor=request.user,
+            assignee=data["assigned_to"],
+            notes=data["notes"],
+        )
+        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+
+
+class CaseEscalateApi(BaseApi):
+    permission_classes = STAFF
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.CaseEscalateSerializer,
+        responses={200: s.CaseDetailSerializer},
+        summary="Escalate a case",
+    )
+    def post(self, request, pk):
+        case = selectors.case_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.CaseEscalateSerializer)
+        self.call(services.renewal_case_escalate, case=case, actor=request.user, **data)
+        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)

@@ -1,0 +1,118 @@
+"""Renewal case work (seed 003 renewal_cases): one case per policy and renewal period, with a timeline."""
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import TimeStampedModel
+
+CASE_NUMBER_SEQUENCE = "renewals_case_number_seq"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    RENEWED = "renewed", "Renewed"
+    NOT_TAKEN = "not_taken", "Not taken up"
+    LAPSED = "lapsed", "Lapsed"
+    FAILED = "failed", "Failed (bad data)"
+
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.MEDIUM: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PARTIAL = "partial", "Partially paid"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+@pghistory.track()
+class RenewalCase(TimeStampedModel):
+    """The work of renewing one policy for one period: who works it, where it stands, what was paid."""
+
+    permission_module = "cases"
+
+    case_number = models.CharField(max_length=30, unique=True, editable=False)
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="renewal_cases")
+    renewal_period = models.DateField(help_text="The renewal date this case is about (one case per period).")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    priority_rank = models.PositiveSmallIntegerField(default=1, editable=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_cases"
+    )
+    renewal_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    payment_method = models.CharField(max_length=50, blank=True)
+    payment_date = models.DateTimeField(null=True, blank=True)
+    communication_attempts = models.PositiveIntegerField(default=0)
+    last_contact_date = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_cases"
+    )
+    escalation_reason = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    renewed_policy = models.OneToOneField(
+        "policies.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_case_of"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Re-running a job or retrying a batch can never open the same case twice.
+            models.UniqueConstraint(fields=["policy", "renewal_period"], name="renewal_case_per_period"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="cases_status_created"),
+            models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
+            models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
+            models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_number
+
+    def save(self, *args, **kwargs):
+        self.priority_rank = PRIORITY_RANK.get(self.priority, 1)  # keeps the sortable rank in step (derived)
+        super().save(*args, **kwargs)
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline. Append-only."""
+
+    permission_module = "cases"
+
+    case = models.ForeignKey(RenewalCase, on_delete=models.CASCADE, related_name="timeline_events")
+    action = models.CharField(max_length=60)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    details = models.TextField(blank=True)
+    key = models.CharField(max_length=80, blank=True, help_text="Idempotency key for scheduled actions.")
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["case", "occurred_at"], name="case_events_time")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "key"], condition=~Q(key=""), name="case_events_once_per_key")
+        ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.action}"

@@ -1,0 +1,284 @@
+"""Renewal case use-cases: open (idempotent per policy and period), assign (round robin under a cap), work the
+case through its lifecycle, escalate; scheduled jobs that open due cases, remind customers and lapse."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core.api.exceptions import Conflict
+from apps.core.events import publish, role_group, user_group
+from apps.core.sequences import sequence_next_values
+from apps.core.tasks import send_email
+from apps.policies.models import Policy, PolicyStatus
+from apps.policies.services import policy_transition
+
+from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, Priority, RenewalCase
+
+S = CaseStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.IN_PROGRESS, S.RENEWED, S.NOT_TAKEN, S.LAPSED, S.FAILED},
+    S.IN_PROGRESS: {S.RENEWED, S.NOT_TAKEN, S.LAPSED, S.FAILED},
+    S.FAILED: {S.NEW},
+    S.RENEWED: set(),
+    S.NOT_TAKEN: set(),
+    S.LAPSED: set(),
+}
+REMINDER_DAYS = (60, 30, 14, 7)
+
+
+def case_numbers_reserve(count: int, *, year: int | None = None) -> list[str]:
+    year = year or timezone.localdate().year
+    return [f"REN-{year}-{n:06d}" for n in sequence_next_values(CASE_NUMBER_SEQUENCE, count)]
+
+
+def _event(case: RenewalCase, action: str, *, actor: User | None = None, details: str = "", key: str = "") -> bool:
+    """Append to the timeline; with a `key`, only once (False if it was already there)."""
+    try:
+        with transaction.atomic():
+            CaseEvent.objects.create(case=case, action=action, actor=actor, details=details[:2000], key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _notify(case: RenewalCase, name: str, data: dict) -> None:
+    audience = [role_group(Role.MANAGER)]
+    if case.assigned_to_id:
+        audience.append(user_group(case.assigned_to_id))
+    publish(name, {"case_id": case.pk, "case_number": case.case_number, **data}, audience=audience)
+
+
+def pick_assignee(policy: Policy) -> User | None:
+    """Round robin inside the servicing team: the active agent with the fewest open cases, under the cap."""
+    team_id = policy.agent.team_id if policy.agent_id else None
+    agents = User.objects.filter(role=Role.AGENT, is_active=True)
+    agents = agents.filter(team_id=team_id) if team_id else agents.filter(pk=policy.agent_id)
+    ranked = agents.annotate(open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES)))
+    candidate = ranked.filter(open_cases__lt=settings.RENEWAL_AGENT_OPEN_CASE_CAP).order_by("open_cases", "id").first()
+    return candidate
+
+
+@transaction.atomic
+def renewal_case_open(
+    *, policy: Policy, actor: User | None = None, priority: str = Priority.MEDIUM, source: str = "schedule"
+) -> tuple[RenewalCase, bool]:
+    """The case for the policy's coming renewal; (case, created). Never two for one period."""
+    period = policy.renewal_date or policy.end_date
+    existing = RenewalCase.objects.filter(policy=policy, renewal_period=period).first()
+    if existing is not None:
+        return existing, False
+    case = RenewalCase(
+        case_number=case_numbers_reserve(1)[0],
+        policy=policy,
+        renewal_period=period,
+        priority=priority,
+        renewal_amount=policy.premium_amount,
+        assigned_to=pick_assignee(policy),
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:  # a concurrent run opened it first
+        return RenewalCase.objects.get(policy=policy, renewal_period=period), False
+    _event(case, "Case created", actor=actor, details=f"Opened by {source}")
+    if case.assigned_to_id:
+        _event(case, "Assigned", details=f"Round robin to {case.assigned_to.get_full_name()}")
+    _notify(case, "case:assigned" if case.assigned_to_id else "case:created", {})
+    return case, True
+
+
+@transaction.atomic
+def renewal_case_update(
+    *,
+    case: RenewalCase,
+    actor: User,
+    status: str | None = None,
+    payment_status: str | None = None,
+    payment_method: str | None = None,
+    payment_date=None,
+    notes: str | None = None,
+    priority: str | None = None,
+    record_contact: bool = False,
+) -> RenewalCase:
+    """Work a case (seed 003 PUT /cases/:id). Status moves follow TRANSITIONS; renewing issues the next term
+    (its premium is booked by billing) and closes the old one as renewed."""
+    case = RenewalCase.objects.select_for_update(of=("self",)).select_related("policy").get(pk=case.pk)
+    if actor.role == Role.AGENT and case.assigned_to_id not in (None, actor.pk):
+        raise PermissionDenied("This case is assigned to someone else.")
+    changes = []
+    if status and status != case.status:
+        if status not in TRANSITIONS.get(case.status, set()):
+            raise Conflict(
+                f"A {case.status} case cannot become {status}.",
+                details={"status": case.status, "allowed": sorted(TRANSITIONS.get(case.status, []))},
+            )
+        if status == S.RENEWED:
+            _renew(case, actor)
+        elif status == S.LAPSED and case.policy.status == PolicyStatus.ACTIVE:
+            policy_transition(policy=case.policy, actor=actor, action="lapse", note=f"Case {case.case_number}")
+        changes.append(f"status {case.status} → {status}")
+        case.status = status
+    if payment_status and payment_status != case.payment_status:
+        changes.append(f"payment {case.payment_status} → {payment_status}")
+        case.payment_status = payment_status
+    for name, value in (("payment_method", payment_method), ("payment_date", payment_date), ("priority", priority)):
+        if value is not None:
+            setattr(case, name, value)
+    if notes:
+        case.notes = f"{case.notes}\n{notes}".strip() if case.notes else notes
+    if record_contact:
+        case.communication_attempts += 1
+        case.last_contact_date = timezone.now()
+    case.full_clean()
+    case.save()
+    _event(case, "Updated", actor=actor, details="; ".join(changes + ([notes] if notes else [])))
+    _notify(case, "case:updated", {"status": case.status})
+    return case
+
+
+def _renew(case: RenewalCase, actor: User) -> None:
+    """Next term issued (re-rated), activated (billing books the renewal premium), the old term closed."""
+    policy = case.policy
+    if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.EXPIRED):
+        raise Conflict(f"The policy is {policy.status}; it cannot be renewed.")
+    policy_transition(policy=policy, actor=actor, action="renew", note=f"Case {case.case_number}")
+    new_term = Policy.objects.get(renewed_from=policy)
+    policy_transition(policy=new_term, actor=actor, action="activate", note=f"Renewal of {policy.policy_number}")
+    case.renewed_policy = new_term
+    case.renewal_amount = new_term.premium_amount
+
+
+@transaction.atomic
+def renewal_case_assign(*, case: RenewalCase, actor: User, assignee: User, notes: str = "") -> RenewalCase:
+    """Managers assign anyone in reach; agents may take an unassigned case for themselves."""
+    if not assignee.is_active or assignee.role not in (Role.AGENT, Role.MANAGER):
+        raise ValidationError({"assigned_to": ["Must be an active agent or manager."]})
+    if actor.role == Role.AGENT and not (assignee.pk == actor.pk and case.assigned_to_id is None):
+        raise PermissionDenied("Agents can only take unassigned cases for themselves.")
+    case = RenewalCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"The case is {case.status}.")
+    case.assigned_to = assignee
+    case.save()
+    _event(case, "Assigned", actor=actor, details=f"To {assignee.get_full_name()}. {notes}".strip())
+    _notify(case, "case:assigned", {"assigned_to": assignee.pk})
+    return case
+
+
+@transaction.atomic
+def renewal_case_escalate(
+    *, case: RenewalCase, actor: User, escalated_to: User, reason: str, priority: str = Priority.URGENT
+) -> RenewalCase:
+    """Hand a case up (to a manager or admin) with a reason; priority rises."""
+    if escalated_to.role not in (Role.MANAGER, Role.ADMIN) or not escalated_to.is_active:
+        raise ValidationError({"escalated_to": ["Escalate to an active manager or administrator."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why."]})
+    case = RenewalCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"The case is {case.status}.")
+    case.escalated_to, case.escalation_reason, case.escalated_at = escalated_to, reason.strip(), timezone.now()
+    case.priority = priority
+    case.save()
+    _event(case, "Escalated", actor=actor, details=f"To {escalated_to.get_full_name()}: {reason}")
+    publish(
+        "case:escalated",
+        {"case_id": case.pk, "case_number": case.case_number, "reason": reason},
+        audience=[user_group(escalated_to.pk), role_group(Role.MANAGER)],
+    )
+    return case
+
+
+# --- scheduled jobs (celery beat; each idempotent) ----------------------------------------------------------
+
+
+def renewal_cases_open_due(*, today: date | None = None) -> int:
+    """Open cases for active policies renewing within RENEWAL_CASE_LEAD_DAYS. Returns how many were opened."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.RENEWAL_CASE_LEAD_DAYS)
+    due = (
+        Policy.objects.filter(status=PolicyStatus.ACTIVE, renewal_date__lte=horizon, renewal_date__gte=today)
+        .exclude(renewal_cases__renewal_period__gte=today)
+        .select_related("agent")
+    )
+    opened = 0
+    for policy in due.iterator(chunk_size=500):
+        _, created = renewal_case_open(policy=policy)
+        opened += created
+    return opened
+
+
+def renewal_reminders_send(*, today: date | None = None) -> int:
+    """Email customers 60/30/14/7 days before expiry, once each, if they opted in to email and it is not
+    their quiet hours. Returns how many were sent."""
+    today = today or timezone.localdate()
+    sent = 0
+    for days in REMINDER_DAYS:
+        cases = RenewalCase.objects.filter(
+            status__in=OPEN_STATUSES, policy__end_date=today + timedelta(days=days)
+        ).select_related("policy", "policy__customer")
+        for case in cases:
+            customer = case.policy.customer
+            prefs = customer.communication_preferences or {}
+            if not customer.email or not (prefs.get("channels") or {}).get("email"):
+                continue
+            if _in_quiet_hours(prefs):
+                continue  # tried again on the next run: the key is only written when sent
+            if not _event(case, f"Reminder {days} days", details=f"Email to {customer.email}", key=f"reminder:{days}"):
+                continue
+            context = {"customer": customer, "policy": case.policy, "days": days, "case": case}
+            transaction.on_commit(
+                lambda c=context: send_email.delay(
+                    subject=f"Your policy {c['policy'].policy_number} renews in {c['days']} days",
+                    body=render_to_string("emails/renewal_reminder.txt", c),
+                    to=[c["customer"].email],
+                ),
+                robust=True,
+            )
+            sent += 1
+    return sent
+
+
+def _in_quiet_hours(prefs: dict) -> bool:
+    import zoneinfo
+    from datetime import datetime, time
+
+    quiet = prefs.get("quiet_hours") or {}
+    if not quiet.get("start") or not quiet.get("end"):
+        return False
+    try:
+        now = datetime.now(zoneinfo.ZoneInfo(quiet.get("timezone") or "UTC")).time()
+        start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
+    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return (start <= now or now < end) if start > end else (start <= now < end)
+
+
+def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = None) -> int:
+    """Policies past their end date plus grace period, not renewed: the policy lapses and its open case too."""
+    today = today or timezone.localdate()
+    lapsed = 0
+    for policy in Policy.objects.filter(status=PolicyStatus.ACTIVE, end_date__lt=today).select_related("customer"):
+        if policy.end_date + timedelta(days=policy.grace_period_days) >= today:
+            continue
+        with transaction.atomic():
+            policy_transition(
+                policy=policy, actor=actor or _system_user(), action="lapse", note="Grace period over without renewal"
+            )
+            for case in RenewalCase.objects.select_for_update().filter(policy=policy, status__in=OPEN_STATUSES):
+                case.status = S.LAPSED
+                case.save()
+                _event(case, "Lapsed", details="Grace period over", key="lapsed")
+        lapsed += 1
+    return lapsed
+
+
+def _system_user() -> User | None:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("id").first()
