@@ -97,6 +97,18 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "Renewals",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "Cases workbench",
+                        "icon": "autorenew",
+                        "link": reverse_lazy("admin:renewals_renewalcase_changelist"),
+                        "permission": _can("cases"),
+                    },
+                ],
+            },
+            {
                 "title": "Users & access",
                 "separator": True,
                 "items": [
