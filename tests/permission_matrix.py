@@ -84,6 +84,10 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
     "v1:cases-assign": {"POST": {A, M, AG}},
     "v1:cases-escalate": {"POST": {A, M, AG}},
+    "v1:upload-batch": {"POST": {A, M}},
+    "v1:upload-batches": {"GET": {A, M}},
+    "v1:upload-batch-status": {"GET": {A, M}},
+    "v1:upload-batch-failed-rows": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

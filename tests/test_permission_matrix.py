@@ -119,6 +119,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["policy"].pk
         elif short.startswith("cases"):
             kwargs["pk"] = objects["case"].pk
+        elif short.startswith("upload"):
+            kwargs["pk"] = 1
         else:
             kwargs["pk"] = objects["user"].pk
     if "(?P<interaction_id>" in pattern:

@@ -11,6 +11,12 @@ from apps.core.models import TimeStampedModel
 CASE_NUMBER_SEQUENCE = "renewals_case_number_seq"
 
 
+def _batch_storage():
+    from django.core.files.storage import storages
+
+    return storages["documents"]  # private: uploaded spreadsheets hold personal data
+
+
 class CaseStatus(models.TextChoices):
     NEW = "new", "New"
     IN_PROGRESS = "in_progress", "In progress"
@@ -40,6 +46,40 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class UploadBatch(TimeStampedModel):
+    """One spreadsheet of renewals (seed 003 upload_batches): processed by a Celery task, with progress and a
+    per-row error log. The same file (sha256) is never processed twice."""
+
+    permission_module = "upload"
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="batches/%Y/%m/", max_length=300, storage=_batch_storage)
+    sha256 = models.CharField(max_length=64, unique=True)
+    policy_type = models.CharField(max_length=30)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    successful_records = models.PositiveIntegerField(default=0)
+    failed_records = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    error_log = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=list, blank=True, help_text="The file's own column names.")
+    message = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="batches_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+
 @pghistory.track()
 class RenewalCase(TimeStampedModel):
     """The work of renewing one policy for one period: who works it, where it stands, what was paid."""
@@ -55,6 +95,7 @@ class RenewalCase(TimeStampedModel):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_cases"
     )
+    batch = models.ForeignKey(UploadBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
     renewal_amount = models.DecimalField(max_digits=12, decimal_places=2)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     payment_method = models.CharField(max_length=50, blank=True)

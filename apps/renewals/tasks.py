@@ -22,3 +22,16 @@ def lapse_overdue() -> int:
     from apps.renewals.services import renewal_lapse_overdue
 
     return renewal_lapse_overdue()
+
+
+@shared_task(
+    name="renewals.process_batch",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
+def process_batch(batch_id: int) -> str:
+    from apps.renewals.ingest import batch_process
+
+    return batch_process(batch_id=batch_id).status

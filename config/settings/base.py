@@ -332,6 +332,8 @@ LOYALTY_CLAIM_FREE_YEAR_POINTS = 100
 # --- Renewals -------------------------------------------------------------------------------------------
 RENEWAL_CASE_LEAD_DAYS = env.int("RENEWAL_CASE_LEAD_DAYS", default=90)
 RENEWAL_AGENT_OPEN_CASE_CAP = env.int("RENEWAL_AGENT_OPEN_CASE_CAP", default=200)
+RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 * 1024)
+RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

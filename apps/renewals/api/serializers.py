@@ -123,3 +123,36 @@ class CaseEscalateSerializer(serializers.Serializer):
     escalated_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     reason = serializers.CharField(max_length=2000)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.URGENT)
+
+
+class BatchUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    policy_type = serializers.CharField(max_length=30)
+
+
+class BatchSerializer(serializers.Serializer):
+    batch_id = serializers.IntegerField(source="pk")
+    file_name = serializers.CharField()
+    total_records = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class BatchStatusSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    policy_type = serializers.CharField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    total_records = serializers.IntegerField()
+    processed_records = serializers.IntegerField()
+    successful_records = serializers.IntegerField()
+    failed_records = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class BatchStatusDetailSerializer(BatchStatusSerializer):
+    errors = serializers.SerializerMethodField()
+
+    def get_errors(self, obj) -> list[dict]:
+        return [{"row": e["row"], "error": e["error"]} for e in obj.error_log[:1000]]

@@ -7,4 +7,8 @@ urlpatterns = [
     api_path("cases/<int:pk>", views.CaseDetailApi.as_view(), "cases-detail"),
     api_path("cases/<int:pk>/assign", views.CaseAssignApi.as_view(), "cases-assign"),
     api_path("cases/<int:pk>/escalate", views.CaseEscalateApi.as_view(), "cases-escalate"),
+    api_path("upload/batch", views.BatchUploadApi.as_view(), "upload-batch"),
+    api_path("upload/batches", views.BatchListApi.as_view(), "upload-batches"),
+    api_path("upload/batch/<int:pk>/status", views.BatchStatusApi.as_view(), "upload-batch-status"),
+    api_path("upload/batch/<int:pk>/failed-rows", views.BatchFailedRowsApi.as_view(), "upload-batch-failed-rows"),
 ]

@@ -1,14 +1,21 @@
 """Seed 003 renewal cases endpoints: list (filters, search, sort), detail with timeline, update, assign, escalate."""
 
 import django_filters
+from django.conf import settings
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 
 from apps.accounts.permissions import module_permission
+from apps.core.api.exceptions import PayloadTooLarge
+from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.renewals import selectors, services
-from apps.renewals.models import CaseStatus, Priority, RenewalCase
+from apps.renewals import ingest, selectors, services
+from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
 
 from . import serializers as s
 
@@ -109,3 +116,76 @@ class CaseEscalateApi(BaseApi):
         data = self.parse(s.CaseEscalateSerializer)
         self.call(services.renewal_case_escalate, case=case, actor=request.user, **data)
         return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+
+
+# --- uploads (seed 003 Upload Endpoints) --------------------------------------------------------------------
+
+UploadPermission = module_permission("upload")
+
+
+class BatchUploadApi(BaseApi):
+    """POST /upload/batch: the file is checked and stored, the rows are processed by a Celery task."""
+
+    permission_classes = [IsAuthenticated, UploadPermission]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [GeneralRateThrottle, UploadRateThrottle]
+
+    @extend_schema(
+        tags=["uploads"],
+        request={"multipart/form-data": s.BatchUploadSerializer},
+        responses={201: s.BatchSerializer, 200: s.BatchSerializer},
+        summary="Upload a renewals spreadsheet (XLSX or CSV)",
+    )
+    def post(self, request):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.RENEWAL_BATCH_MAX_BYTES + 64 * 1024:
+            raise PayloadTooLarge(f"The file is larger than {settings.RENEWAL_BATCH_MAX_BYTES // (1024 * 1024)} MB.")
+        data = self.parse(s.BatchUploadSerializer)
+        batch, created = self.call(
+            ingest.batch_create, file=data["file"], policy_type=data["policy_type"], actor=request.user
+        )
+        batch.refresh_from_db()
+        body = s.BatchSerializer(batch).data
+        return self.created(body) if created else self.ok(body)
+
+
+class BatchListApi(BaseListApi):
+    permission_classes = [IsAuthenticated, UploadPermission]
+    serializer_class = s.BatchStatusSerializer
+    model = UploadBatch
+    list_key = "batches"
+    filterset_fields = ["status", "policy_type"]
+    sort_fields = {"created_at": "created_at"}
+    default_sort = ("-created_at", "-id")
+
+    def visible_queryset(self, user):
+        return UploadBatch.objects.all()
+
+    @extend_schema(tags=["uploads"], summary="Upload batches")
+    def get(self, request):
+        return self.list_response(request)
+
+
+class BatchStatusApi(BaseApi):
+    permission_classes = [IsAuthenticated, UploadPermission]
+
+    @extend_schema(
+        tags=["uploads"], responses={200: s.BatchStatusDetailSerializer}, summary="Batch progress and errors"
+    )
+    def get(self, request, pk):
+        return self.ok(s.BatchStatusDetailSerializer(get_object_or_404(UploadBatch, pk=pk)).data)
+
+
+class BatchFailedRowsApi(BaseApi):
+    permission_classes = [IsAuthenticated, UploadPermission]
+
+    @extend_schema(
+        tags=["uploads"],
+        responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR)},
+        summary="The failed rows as CSV (original columns + error), to fix and re-upload",
+    )
+    def get(self, request, pk):
+        batch = get_object_or_404(UploadBatch, pk=pk)
+        response = HttpResponse(ingest.failed_rows_csv(batch), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-failed-rows.csv"'
+        return response

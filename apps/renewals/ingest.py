@@ -1,0 +1,342 @@
+"""Batch ingestion: a spreadsheet of renewals becomes customers, policies and renewal cases, in bulk.
+
+`batch_create` stores the file and returns at once; `batch_process` (Celery) streams the rows in chunks.
+Re-running it after a crash is safe: customers and policies are matched by natural keys, a case is unique per
+policy and renewal period, and the counters are recomputed from the start.
+"""
+
+import csv
+import hashlib
+import io
+import logging
+from datetime import timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.catalog.models import Product
+from apps.core.api.exceptions import ApiError
+from apps.core.events import publish, user_group
+from apps.customers.models import Customer
+from apps.customers.services import customer_codes_reserve
+from apps.policies.models import Policy, PolicyStatus
+
+from .models import OPEN_STATUSES, PRIORITY_RANK, CaseEvent, RenewalCase, UploadBatch
+from .parsing import BatchError, CleanRow, clean_row, map_headers, read_rows
+from .services import case_numbers_reserve
+
+logger = logging.getLogger("insureops.renewals")
+CHUNK = 2000
+MAX_LOGGED_ERRORS = 5000
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def _known_types() -> set[str]:
+    return set(Product.objects.filter(is_active=True).values_list("line__code", flat=True))
+
+
+def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, bool]:
+    """Check and store an upload; (batch, created). The same bytes again return the first batch."""
+    if file is None or file.size == 0:
+        raise ApiError("The file is empty.", code="empty_file")
+    if file.size > settings.RENEWAL_BATCH_MAX_BYTES:
+        raise ApiError(
+            f"The file is larger than {settings.RENEWAL_BATCH_MAX_BYTES // (1024 * 1024)} MB.",
+            code="file_too_large",
+            status_code=413,
+        )
+    policy_type = (policy_type or "").strip().lower()
+    if policy_type not in _known_types():
+        raise ValidationError({"policy_type": [f"Unknown policy type '{policy_type}'."]})
+    digest = _sha256(file)
+    existing = UploadBatch.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    try:
+        rows = read_rows(file, file_name=file.name)
+        headers = next(rows, None)
+        if headers is None:
+            raise BatchError("The file has no rows.")
+        map_headers(headers)
+        total = sum(1 for row in rows if any(str(cell).strip() for cell in row))
+    except BatchError as exc:
+        raise ApiError(str(exc), code="invalid_spreadsheet", status_code=400) from None
+    if total == 0:
+        raise ApiError("The file has a header but no data rows.", code="empty_file")
+    if total > settings.RENEWAL_BATCH_MAX_ROWS:
+        raise ApiError(
+            f"At most {settings.RENEWAL_BATCH_MAX_ROWS} rows per batch.", code="too_many_rows", status_code=413
+        )
+    file.seek(0)
+    batch = UploadBatch(
+        file_name=file.name[:255], sha256=digest, policy_type=policy_type, uploaded_by=actor, total_records=total
+    )
+    batch.file.save(file.name, file, save=False)
+    with transaction.atomic():
+        batch.save()
+        transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
+    return batch, True
+
+
+def _enqueue(batch_id: int) -> None:
+    from .tasks import process_batch
+
+    process_batch.delay(batch_id)
+
+
+def batch_process(*, batch_id: int, progress=None) -> UploadBatch:
+    """Process (or re-process after a crash) a batch. `progress(done, total)` is called per chunk."""
+    batch = UploadBatch.objects.get(pk=batch_id)
+    if batch.status == UploadBatch.Status.COMPLETED:
+        return batch
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        processed_records=0,
+        successful_records=0,
+        failed_records=0,
+        error_log=[],
+        status=UploadBatch.Status.PROCESSING,
+        message="",
+    )
+    known_types = _known_types()
+    errors: list[dict] = []
+    processed = succeeded = 0
+    try:
+        with batch.file.open("rb") as handle:
+            rows = read_rows(handle, file_name=batch.file_name)
+            headers = next(rows, None) or []
+            mapping = map_headers(headers)
+            UploadBatch.objects.filter(pk=batch.pk).update(headers=[str(h) for h in headers])
+            numbered = ((i, row) for i, row in enumerate(rows, start=2) if any(str(c).strip() for c in row))
+            assigner = _Assigner()
+            while chunk := list(islice(numbered, CHUNK)):
+                valid: list[CleanRow] = []
+                for number, row in chunk:
+                    values = {field: row[index] if index < len(row) else None for index, field in mapping.items()}
+                    try:
+                        valid.append(clean_row(number, values, default_type=batch.policy_type, known_types=known_types))
+                    except ValueError as exc:
+                        errors.append({"row": number, "error": str(exc), "cells": _original(row)})
+                with transaction.atomic():
+                    _ingest(batch, valid, assigner)
+                processed += len(chunk)
+                succeeded += len(valid)
+                UploadBatch.objects.filter(pk=batch.pk).update(
+                    processed_records=processed, successful_records=succeeded, failed_records=processed - succeeded
+                )
+                _progress_event(batch, processed, succeeded)
+                if progress:
+                    progress(processed, batch.total_records)
+    except BatchError as exc:
+        UploadBatch.objects.filter(pk=batch.pk).update(
+            status=UploadBatch.Status.FAILED, message=str(exc)[:500], finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+        _progress_event(batch, processed, succeeded)
+        return batch
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        status=UploadBatch.Status.COMPLETED,
+        error_log=errors[:MAX_LOGGED_ERRORS],
+        total_records=processed,
+        finished_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+    _progress_event(batch, processed, succeeded)
+    return batch
+
+
+def _original(row: list) -> list[str]:
+    return ["" if cell is None else str(cell) for cell in row]
+
+
+def _progress_event(batch: UploadBatch, processed: int, succeeded: int) -> None:
+    if batch.uploaded_by_id:
+        publish(
+            "renewal.batch_progress",
+            {
+                "batch_id": batch.pk,
+                "status": UploadBatch.objects.values_list("status", flat=True).get(pk=batch.pk),
+                "total_records": batch.total_records,
+                "processed_records": processed,
+                "successful_records": succeeded,
+                "failed_records": processed - succeeded,
+            },
+            audience=[user_group(batch.uploaded_by_id)],
+        )
+
+
+class _Assigner:
+    """Round robin under the per-agent cap, with open-case counts read once per team and kept in memory."""
+
+    def __init__(self):
+        self.by_team: dict = {}
+
+    def pick(self, agent: User | None):
+        team_id = agent.team_id if agent else None
+        if team_id is None:
+            return agent.pk if agent and agent.role == Role.AGENT else None
+        if team_id not in self.by_team:
+            from django.db.models import Count, Q
+
+            self.by_team[team_id] = {
+                u.pk: u.open_cases
+                for u in User.objects.filter(role=Role.AGENT, is_active=True, team_id=team_id).annotate(
+                    open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES))
+                )
+            }
+        counts = self.by_team[team_id]
+        eligible = [(n, pk) for pk, n in counts.items() if n < settings.RENEWAL_AGENT_OPEN_CASE_CAP]
+        if not eligible:
+            return None
+        _, chosen = min(eligible)
+        counts[chosen] += 1
+        return chosen
+
+
+def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner) -> None:
+    """One chunk: match or create customers and policies, then the cases (bulk, conflict-free)."""
+    if not rows:
+        return
+    uploader = batch.uploaded_by
+    numbers = {r.policy_number for r in rows}
+    policies = {p.policy_number: p for p in Policy.objects.filter(policy_number__in=numbers).select_related("agent")}
+    agents = {
+        u.email: u
+        for u in User.objects.filter(
+            email__in={r.agent_email for r in rows if r.agent_email},
+            is_active=True,
+            role__in=[Role.AGENT, Role.MANAGER],
+        )
+    }
+    new_rows = [r for r in rows if r.policy_number not in policies]
+    if new_rows:
+        customers = _match_or_create_customers(new_rows, uploader)
+        products = {}
+        for line in {r.policy_type for r in new_rows}:
+            products[line] = Product.objects.filter(is_active=True, line__code=line).order_by("id").first()
+        fresh = {}
+        for r in new_rows:
+            if r.policy_number in fresh:
+                continue
+            customer = customers[_customer_key(r)]
+            agent = (
+                agents.get(r.agent_email)
+                or customer.agent
+                or (uploader if uploader and uploader.role == Role.AGENT else None)
+            )
+            fresh[r.policy_number] = Policy(
+                policy_number=r.policy_number,
+                customer=customer,
+                product=products[r.policy_type],
+                policy_type=r.policy_type,
+                status=PolicyStatus.ACTIVE,
+                premium_amount=r.renewal_amount,
+                currency=products[r.policy_type].currency,
+                start_date=r.renewal_date - timedelta(days=365),
+                end_date=r.renewal_date - timedelta(days=1),
+                renewal_date=r.renewal_date,
+                agent=agent,
+            )
+        Policy.objects.bulk_create(fresh.values(), ignore_conflicts=True, batch_size=CHUNK)
+        policies.update(
+            {p.policy_number: p for p in Policy.objects.filter(policy_number__in=fresh).select_related("agent")}
+        )
+    existing_cases = set(
+        RenewalCase.objects.filter(policy__in=[p.pk for p in policies.values()]).values_list(
+            "policy_id", "renewal_period"
+        )
+    )
+    wanted = {}
+    for r in rows:
+        policy = policies[r.policy_number]
+        key = (policy.pk, r.renewal_date)
+        if key in existing_cases or key in wanted:
+            continue
+        wanted[key] = (policy, r)
+    if not wanted:
+        return
+    case_numbers = case_numbers_reserve(len(wanted))
+    cases = [
+        RenewalCase(
+            case_number=number,
+            policy=policy,
+            renewal_period=r.renewal_date,
+            priority=r.priority,
+            priority_rank=PRIORITY_RANK[r.priority],
+            renewal_amount=r.renewal_amount,
+            batch=batch,
+            assigned_to_id=assigner.pick(agents.get(r.agent_email) or policy.agent),
+        )
+        for number, (policy, r) in zip(case_numbers, wanted.values(), strict=True)
+    ]
+    RenewalCase.objects.bulk_create(cases, ignore_conflicts=True, batch_size=CHUNK)
+    created = RenewalCase.objects.filter(case_number__in=case_numbers).values_list("pk", flat=True)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(case_id=pk, action="Case created", actor=uploader, details=f"From batch {batch.file_name}")
+            for pk in created
+        ],
+        batch_size=CHUNK,
+    )
+
+
+def _customer_key(r: CleanRow) -> str:
+    return f"code:{r.customer_code}" if r.customer_code else (f"email:{r.email}" if r.email else f"row:{r.row}")
+
+
+def _match_or_create_customers(rows: list[CleanRow], uploader: User | None) -> dict[str, Customer]:
+    codes = {r.customer_code for r in rows if r.customer_code}
+    emails = {r.email for r in rows if r.email}
+    found: dict[str, Customer] = {}
+    for customer in Customer.objects.filter(customer_code__in=codes):
+        found[f"code:{customer.customer_code}"] = customer
+    for customer in Customer.objects.filter(email__in=emails).order_by("created_at"):
+        found.setdefault(f"email:{customer.email}", customer)
+    missing = {}
+    for r in rows:
+        key = _customer_key(r)
+        if key not in found and key not in missing:
+            missing[key] = r
+    if missing:
+        codes_new = customer_codes_reserve(len(missing))
+        new = [
+            Customer(
+                customer_code=r.customer_code if key.startswith("code:") else code,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                email=r.email,
+                phone=r.phone,
+                agent=uploader if uploader and uploader.role == Role.AGENT else None,
+            )
+            for code, (key, r) in zip(codes_new, missing.items(), strict=True)
+        ]
+        Customer.objects.bulk_create(new, batch_size=CHUNK)
+        found.update(dict(zip(missing, new, strict=True)))
+    return found
+
+
+def failed_rows_csv(batch: UploadBatch) -> str:
+    """The rows that failed, under the file's own headers, plus the row number and the reason: fix and re-upload."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*batch.headers, "row", "error"])
+    for entry in batch.error_log:
+        writer.writerow([_safe(cell) for cell in entry.get("cells", [])] + [entry["row"], _safe(entry["error"])])
+    return buffer.getvalue()
+
+
+def _safe(text) -> str:
+    text = "" if text is None else str(text)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,230 @@
+"""Batch uploads: tolerant parsing, per-row errors, bulk creation, idempotency, crash-safety, bad files."""
+
+import io
+import zipfile
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.accounts.roles import Role
+from apps.customers.models import Customer
+from apps.policies.models import Policy
+from apps.renewals import ingest
+from apps.renewals.models import RenewalCase, UploadBatch
+from tests.factories.customers import CustomerFactory
+from tests.factories.policies import ProductFactory, ProductLineFactory
+
+pytestmark = pytest.mark.django_db
+RENEW = (date.today() + timedelta(days=60)).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def products():
+    ProductFactory(code="motor", line=ProductLineFactory(code="auto"))
+    ProductFactory(code="home", line=ProductLineFactory(code="home"))
+
+
+def csv_file(text: str, name="renewals.csv", encoding="utf-8") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def xlsx_file(rows: list[list], name="renewals.xlsx") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                sheet.write_datetime(r, c, value, date_format)
+            else:
+                sheet.write(r, c, value)
+    workbook.close()
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def upload(client, file, policy_type="auto", execute=None):
+    return client.post("/api/v1/upload/batch", {"file": file, "policy_type": policy_type}, format="multipart")
+
+
+GOOD_AND_BAD = (
+    "Policy No,Customer Name,E-mail,Phone,Expiry Date,Premium\n"
+    f"POL-A-0001,Ana Silva,ana@example.org,+351 912 000 001,{RENEW},420.50\n"
+    f'POL-A-0002,Rui Costa,,00351912000002,{RENEW},"1.234,56"\n'
+    f"bad number!,Eva Lopes,eva@example.org,,{RENEW},100\n"
+    f"POL-A-0004,Ivo Reis,not-an-email,,{RENEW},100\n"
+    "POL-A-0005,Lia Sousa,,,someday,100\n"
+    f"POL-A-0006,Tom Neves,,,{RENEW},-5\n"
+    f"POL-A-0001,Ana Silva,ana@example.org,,{RENEW},420.50\n"
+)
+
+
+def test_csv_batch_with_bad_rows(auth_client, django_capture_on_commit_callbacks):
+    client, manager = auth_client(Role.MANAGER)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, csv_file(GOOD_AND_BAD))
+
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    assert (data["file_name"], data["total_records"]) == ("renewals.csv", 7)
+    status = client.get(f"/api/v1/upload/batch/{data['batch_id']}/status").json()["data"]
+    assert status["status"] == "completed"
+    assert (status["processed_records"], status["successful_records"], status["failed_records"]) == (7, 3, 4)
+    assert [(e["row"], e["error"]) for e in status["errors"]] == [
+        (4, "Invalid policy number format"),
+        (5, "'not-an-email' is not an email address"),
+        (6, "'someday' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+        (7, "The amount must be positive"),
+    ]
+    assert RenewalCase.objects.count() == 2  # the repeated row is the same case
+    rui = Policy.objects.get(policy_number="POL-A-0002")
+    assert rui.premium_amount == Decimal("1234.56")
+    assert rui.customer.phone == "+351912000002"
+    assert Customer.objects.filter(email="ana@example.org").count() == 1
+
+    failed = client.get(f"/api/v1/upload/batch/{data['batch_id']}/failed-rows").content.decode()
+    assert failed.splitlines()[0] == "Policy No,Customer Name,E-mail,Phone,Expiry Date,Premium,row,error"
+    assert "bad number!" in failed
+    assert "Invalid policy number format" in failed
+
+
+def test_xlsx_batch_matches_existing_customers_and_policies(auth_client, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.MANAGER)
+    known = CustomerFactory(email="known@example.org", customer_code="CUS-7777777")
+    rows = [
+        ["Policy Number", "Customer Code", "Customer", "Email", "Renewal Date", "Renewal Amount", "Priority"],
+        ["POL-X-0001", "CUS-7777777", "Known Person", "", date.today() + timedelta(days=45), 300, "high"],
+        ["POL-X-0002", "", "Mail Match", "known@example.org", date.today() + timedelta(days=45), 310.2, ""],
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        data = upload(client, xlsx_file(rows)).json()["data"]
+
+    batch = UploadBatch.objects.get(pk=data["batch_id"])
+    assert (batch.status, batch.successful_records) == ("completed", 2)
+    assert Policy.objects.get(policy_number="POL-X-0001").customer == known
+    assert Policy.objects.get(policy_number="POL-X-0002").customer == known
+    assert RenewalCase.objects.get(policy__policy_number="POL-X-0001").priority == "high"
+
+
+def test_same_file_twice_returns_the_first_batch(auth_client, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = upload(client, csv_file(GOOD_AND_BAD))
+        second = upload(client, csv_file(GOOD_AND_BAD, name="copy.csv"))
+
+    assert second.status_code == 200
+    assert second.json()["data"]["batch_id"] == first.json()["data"]["batch_id"]
+    assert UploadBatch.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("file", "status", "code"),
+    [
+        (csv_file("Policy No,Customer Name,Premium\nPOL-1,A,1\n"), 400, "invalid_spreadsheet"),
+        (csv_file(""), 400, "empty_file"),
+        (csv_file("Policy No,Customer Name,Expiry Date,Premium\n"), 400, "empty_file"),
+        (SimpleUploadedFile("x.xlsx", b"%PDF-1.4 not a spreadsheet\x00\x01"), 400, "invalid_spreadsheet"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_stored(auth_client, file, status, code):
+    client, _ = auth_client(Role.MANAGER)
+
+    response = upload(client, file)
+
+    assert response.status_code == status, response.content
+    assert response.json()["error"]["code"] == code
+    assert UploadBatch.objects.count() == 0
+
+
+def test_missing_column_is_named(auth_client):
+    client, _ = auth_client(Role.MANAGER)
+
+    response = upload(client, csv_file("Policy No,Customer Name,Premium\nPOL-1,A,1\n"))
+
+    assert "renewal_date" in response.json()["error"]["message"]
+
+
+def test_oversized_and_zip_bomb(auth_client, settings):
+    client, _ = auth_client(Role.MANAGER)
+    settings.RENEWAL_BATCH_MAX_BYTES = 1000
+    big = upload(client, csv_file("Policy No,Customer Name,Expiry Date,Premium\n" + "POL-1,A,2030-01-01,1\n" * 200))
+    settings.RENEWAL_BATCH_MAX_BYTES = 10 * 1024 * 1024
+    settings.DOCUMENT_ZIP_MAX_UNCOMPRESSED = 1_000_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<x>" + b" " * 30_000_000 + b"</x>")
+    bomb = upload(client, SimpleUploadedFile("bomb.xlsx", buffer.getvalue()))
+
+    assert big.status_code == 413
+    assert bomb.status_code == 400
+    assert UploadBatch.objects.count() == 0
+
+
+def test_unknown_policy_type_and_wrong_role(auth_client):
+    manager, _ = auth_client(Role.MANAGER)
+    agent, _ = auth_client(Role.AGENT)
+
+    assert upload(manager, csv_file(GOOD_AND_BAD), policy_type="boats").status_code == 400
+    assert upload(agent, csv_file(GOOD_AND_BAD)).status_code == 403
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
+def test_csv_encodings(auth_client, encoding, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.MANAGER)
+    text = f"Policy Number;Customer Name;Renewal Date;Premium\nPOL-E-0001;José Gonçalves;{RENEW};99,90\n"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        data = upload(client, csv_file(text, encoding=encoding)).json()["data"]
+
+    assert UploadBatch.objects.get(pk=data["batch_id"]).successful_records == 1
+    assert Customer.objects.get(customer_code__startswith="CUS-", last_name="Gonçalves").first_name == "José"
+
+
+def test_crash_mid_batch_then_retry_creates_no_duplicates(auth_client, monkeypatch, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.MANAGER)
+    lines = ["Policy No,Customer Name,Email,Expiry Date,Premium"]
+    lines += [f"POL-C-{i:04d},Person {i},p{i}@example.org,{RENEW},100" for i in range(25)]
+    monkeypatch.setattr(ingest, "CHUNK", 10)
+    real_ingest, calls = ingest._ingest, []
+
+    def crashing(batch, rows, assigner):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real_ingest(batch, rows, assigner)
+
+    monkeypatch.setattr(ingest, "_ingest", crashing)
+    with django_capture_on_commit_callbacks(execute=False):
+        batch_id = upload(client, csv_file("\n".join(lines) + "\n")).json()["data"]["batch_id"]
+    with pytest.raises(RuntimeError):
+        ingest.batch_process(batch_id=batch_id)
+    monkeypatch.setattr(ingest, "_ingest", real_ingest)
+
+    batch = ingest.batch_process(batch_id=batch_id)
+
+    assert (batch.status, batch.processed_records, batch.successful_records, batch.failed_records) == (
+        "completed",
+        25,
+        25,
+        0,
+    )
+    assert RenewalCase.objects.count() == 25
+    assert Policy.objects.count() == 25
+    assert Customer.objects.filter(email__startswith="p").count() == 25
+
+
+def test_batches_list_and_status_filters(auth_client, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, csv_file(GOOD_AND_BAD))
+
+    listed = client.get("/api/v1/upload/batches", {"status": "completed"}).json()["data"]
+    none = client.get("/api/v1/upload/batches", {"status": "failed"}).json()["data"]
+
+    assert listed["pagination"]["total_records"] == 1
+    assert none["batches"] == []
