@@ -14,7 +14,8 @@ from itertools import islice
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -64,6 +65,9 @@ def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, b
     digest = _sha256(file)
     existing = UploadBatch.objects.filter(sha256=digest).first()
     if existing is not None:
+        if existing.status == UploadBatch.Status.FAILED:  # uploading it again retries it
+            UploadBatch.objects.filter(pk=existing.pk).update(status=UploadBatch.Status.PROCESSING, message="")
+            transaction.on_commit(lambda: _enqueue(existing.pk), robust=True)
         return existing, False
     try:
         rows = read_rows(file, file_name=file.name)
@@ -85,9 +89,13 @@ def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, b
         file_name=file.name[:255], sha256=digest, policy_type=policy_type, uploaded_by=actor, total_records=total
     )
     batch.file.save(file.name, file, save=False)
-    with transaction.atomic():
-        batch.save()
-        transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
+    try:
+        with transaction.atomic():
+            batch.save()
+            transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
+    except IntegrityError:  # the same file uploaded concurrently: the other request stored it
+        batch.file.delete(save=False)
+        return UploadBatch.objects.get(sha256=digest), False
     return batch, True
 
 
@@ -102,6 +110,28 @@ def batch_process(*, batch_id: int, progress=None) -> UploadBatch:
     batch = UploadBatch.objects.get(pk=batch_id)
     if batch.status == UploadBatch.Status.COMPLETED:
         return batch
+    with connection.cursor() as cursor:  # one worker per batch, even when a message is delivered twice
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7301, batch.pk])
+        if not cursor.fetchone()[0]:
+            return batch
+    try:
+        return _process_locked(batch, progress)
+    except BatchError:
+        raise
+    except Exception as exc:
+        logger.exception("Batch %s failed", batch.pk)
+        UploadBatch.objects.filter(pk=batch.pk).update(
+            status=UploadBatch.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"Processing stopped ({type(exc).__name__}); upload the file again to retry.",
+        )
+        raise
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7301, batch.pk])
+
+
+def _process_locked(batch: UploadBatch, progress) -> UploadBatch:
     UploadBatch.objects.filter(pk=batch.pk).update(
         processed_records=0,
         successful_records=0,
@@ -129,10 +159,12 @@ def batch_process(*, batch_id: int, progress=None) -> UploadBatch:
                         valid.append(clean_row(number, values, default_type=batch.policy_type, known_types=known_types))
                     except ValueError as exc:
                         errors.append({"row": number, "error": str(exc), "cells": _original(row)})
+                chunk_errors: list = []
                 with transaction.atomic():
-                    _ingest(batch, valid, assigner)
+                    _ingest(batch, valid, assigner, chunk_errors)
+                errors.extend(chunk_errors)
                 processed += len(chunk)
-                succeeded += len(valid)
+                succeeded += len(valid) - len(chunk_errors)
                 UploadBatch.objects.filter(pk=batch.pk).update(
                     processed_records=processed, successful_records=succeeded, failed_records=processed - succeeded
                 )
@@ -205,10 +237,11 @@ class _Assigner:
         return chosen
 
 
-def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner) -> None:
+def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch_errors: list | None = None) -> None:
     """One chunk: match or create customers and policies, then the cases (bulk, conflict-free)."""
     if not rows:
         return
+    batch_errors = batch_errors if batch_errors is not None else []
     uploader = batch.uploaded_by
     numbers = {r.policy_number for r in rows}
     policies = {p.policy_number: p for p in Policy.objects.filter(policy_number__in=numbers).select_related("agent")}
@@ -259,8 +292,13 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner) -> No
         )
     )
     wanted = {}
-    for r in rows:
+    for r in list(rows):
         policy = policies[r.policy_number]
+        if policy.status != PolicyStatus.ACTIVE:
+            raise_row = f"Policy {policy.policy_number} is {policy.status}"
+            batch_errors.append({"row": r.row, "error": raise_row, "cells": list(r.original.values())})
+            rows.remove(r)
+            continue
         key = (policy.pk, r.renewal_date)
         if key in existing_cases or key in wanted:
             continue
@@ -292,6 +330,18 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner) -> No
     )
 
 
+def _copy(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows with PostgreSQL COPY (no per-object ORM work). Row triggers still fire, so the audit trail
+    records every row; the statement run first carries the pghistory context (set_config(..., local)) into
+    this transaction for the COPY to see."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def _customer_key(r: CleanRow) -> str:
     return f"code:{r.customer_code}" if r.customer_code else (f"email:{r.email}" if r.email else f"row:{r.row}")
 
@@ -302,8 +352,10 @@ def _match_or_create_customers(rows: list[CleanRow], uploader: User | None) -> d
     found: dict[str, Customer] = {}
     for customer in Customer.objects.filter(customer_code__in=codes):
         found[f"code:{customer.customer_code}"] = customer
-    for customer in Customer.objects.filter(email__in=emails).order_by("created_at"):
-        found.setdefault(f"email:{customer.email}", customer)
+    for customer in (
+        Customer.objects.annotate(email_ci=Lower("email")).filter(email_ci__in=emails).order_by("created_at")
+    ):
+        found.setdefault(f"email:{customer.email.lower()}", customer)
     missing = {}
     for r in rows:
         key = _customer_key(r)
@@ -331,7 +383,7 @@ def failed_rows_csv(batch: UploadBatch) -> str:
     """The rows that failed, under the file's own headers, plus the row number and the reason: fix and re-upload."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*batch.headers, "row", "error"])
+    writer.writerow([*(_safe(h) for h in batch.headers), "row", "error"])
     for entry in batch.error_log:
         writer.writerow([_safe(cell) for cell in entry.get("cells", [])] + [entry["row"], _safe(entry["error"])])
     return buffer.getvalue()

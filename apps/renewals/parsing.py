@@ -8,7 +8,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -111,11 +111,20 @@ class CleanRow:
     original: dict
 
 
+def _text(value) -> str:
+    """A cell as text; spreadsheet numbers that are whole (12345678.0) lose the '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
 def _date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and 20000 < value < 80000:  # an Excel serial date stored as a number
+        return date(1899, 12, 30) + timedelta(days=int(value))
     text = str(value or "").strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%m/%d/%Y"):
         try:
@@ -132,16 +141,21 @@ def _amount(value) -> Decimal:
     else:
         text = text.replace(",", "")
     try:
-        amount = Decimal(text).quantize(Decimal("0.01"))
+        amount = Decimal(text)
+        if not amount.is_finite():
+            raise InvalidOperation
+        amount = amount.quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValueError(f"'{value}' is not an amount") from None
     if amount <= 0:
         raise ValueError("The amount must be positive")
+    if amount >= Decimal("10000000000"):
+        raise ValueError("The amount is too large")
     return amount
 
 
 def _phone(value) -> str:
-    text = str(value or "").strip()
+    text = _text(value)
     if not text:
         return ""
     digits = re.sub(r"[^\d+]", "", text)
@@ -154,14 +168,18 @@ def _phone(value) -> str:
 
 def clean_row(number: int, values: dict, *, default_type: str, known_types: set[str]) -> CleanRow:
     """Validate one row; ValueError with the reason for a bad one."""
-    policy_number = str(values.get("policy_number") or "").strip().upper()
+    policy_number = _text(values.get("policy_number")).upper()
     if not _POLICY_NUMBER.match(policy_number):
         raise ValueError("Invalid policy number format")
-    name = " ".join(str(values.get("customer_name") or "").split())
+    name = " ".join(_text(values.get("customer_name")).split())
     if not name:
         raise ValueError("Customer name is empty")
+    if len(name) > 200:
+        raise ValueError("The customer name is too long")
     first, _, last = name.partition(" ")
-    email = str(values.get("email") or "").strip().lower()
+    email = _text(values.get("email")).lower()
+    if len(email) > 255:
+        raise ValueError("The email address is too long")
     if email:
         try:
             validate_email(email)

@@ -119,6 +119,8 @@ def renewal_case_update(
                 f"A {case.status} case cannot become {status}.",
                 details={"status": case.status, "allowed": sorted(TRANSITIONS.get(case.status, []))},
             )
+        if status == S.LAPSED and actor.role not in (Role.ADMIN, Role.MANAGER):
+            raise PermissionDenied("Lapsing is done by the schedule after the grace period, or by a manager.")
         if status == S.RENEWED:
             _renew(case, actor)
         elif status == S.LAPSED and case.policy.status == PolicyStatus.ACTIVE:
@@ -160,9 +162,9 @@ def renewal_case_assign(*, case: RenewalCase, actor: User, assignee: User, notes
     """Managers assign anyone in reach; agents may take an unassigned case for themselves."""
     if not assignee.is_active or assignee.role not in (Role.AGENT, Role.MANAGER):
         raise ValidationError({"assigned_to": ["Must be an active agent or manager."]})
+    case = RenewalCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if actor.role == Role.AGENT and not (assignee.pk == actor.pk and case.assigned_to_id is None):
         raise PermissionDenied("Agents can only take unassigned cases for themselves.")
-    case = RenewalCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
     if case.status not in OPEN_STATUSES:
         raise Conflict(f"The case is {case.status}.")
     case.assigned_to = assignee
@@ -182,6 +184,8 @@ def renewal_case_escalate(
     if not reason.strip():
         raise ValidationError({"reason": ["Say why."]})
     case = RenewalCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if actor.role == Role.AGENT and case.assigned_to_id != actor.pk:
+        raise PermissionDenied("Only the case's assignee or a manager escalates it.")
     if case.status not in OPEN_STATUSES:
         raise Conflict(f"The case is {case.status}.")
     case.escalated_to, case.escalation_reason, case.escalated_at = escalated_to, reason.strip(), timezone.now()

@@ -192,11 +192,11 @@ def test_crash_mid_batch_then_retry_creates_no_duplicates(auth_client, monkeypat
     monkeypatch.setattr(ingest, "CHUNK", 10)
     real_ingest, calls = ingest._ingest, []
 
-    def crashing(batch, rows, assigner):
+    def crashing(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("worker killed")
-        return real_ingest(batch, rows, assigner)
+        return real_ingest(*args, **kwargs)
 
     monkeypatch.setattr(ingest, "_ingest", crashing)
     with django_capture_on_commit_callbacks(execute=False):
