@@ -160,11 +160,12 @@ def _process_locked(batch: UploadBatch, progress) -> UploadBatch:
                     except ValueError as exc:
                         errors.append({"row": number, "error": str(exc), "cells": _original(row)})
                 chunk_errors: list = []
+                attempted = len(valid)  # _ingest drops the rows it rejects from `valid`
                 with transaction.atomic():
                     _ingest(batch, valid, assigner, chunk_errors)
                 errors.extend(chunk_errors)
                 processed += len(chunk)
-                succeeded += len(valid) - len(chunk_errors)
+                succeeded += attempted - len(chunk_errors)
                 UploadBatch.objects.filter(pk=batch.pk).update(
                     processed_records=processed, successful_records=succeeded, failed_records=processed - succeeded
                 )
@@ -295,8 +296,8 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
     for r in list(rows):
         policy = policies[r.policy_number]
         if policy.status != PolicyStatus.ACTIVE:
-            raise_row = f"Policy {policy.policy_number} is {policy.status}"
-            batch_errors.append({"row": r.row, "error": raise_row, "cells": list(r.original.values())})
+            reason = f"Policy {policy.policy_number} is {policy.status}"
+            batch_errors.append({"row": r.row, "error": reason, "cells": list(r.original.values())})
             rows.remove(r)
             continue
         key = (policy.pk, r.renewal_date)

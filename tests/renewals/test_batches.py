@@ -228,3 +228,59 @@ def test_batches_list_and_status_filters(auth_client, django_capture_on_commit_c
 
     assert listed["pagination"]["total_records"] == 1
     assert none["batches"] == []
+
+
+def test_rows_for_policies_no_longer_active_fail_and_emails_match_case_insensitively(
+    auth_client, django_capture_on_commit_callbacks
+):
+    client, _ = auth_client(Role.MANAGER)
+    known = CustomerFactory(email="Mixed.Case@Example.org")
+    lines = [
+        "Policy No,Customer Name,Email,Expiry Date,Premium",
+        f"POL-D-0001,Mixed Case,mixed.case@example.org,{RENEW},100",
+        f"POL-D-0002,Gone Person,,{RENEW},100",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, csv_file("\n".join(lines[:2]) + "\n"))
+    Policy.objects.filter(policy_number="POL-D-0001").update(status="cancelled")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        data = upload(client, csv_file("\n".join(lines) + "\n", name="second.csv")).json()["data"]
+
+    status = client.get(f"/api/v1/upload/batch/{data['batch_id']}/status").json()["data"]
+    assert (status["successful_records"], status["failed_records"]) == (1, 1), status["errors"]
+    assert [(e["row"], e["error"]) for e in status["errors"]] == [(2, "Policy POL-D-0001 is cancelled")]
+    assert Policy.objects.get(policy_number="POL-D-0001").customer == known
+    assert RenewalCase.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"renewal_amount": "NaN"}, "'NaN' is not an amount"),
+        ({"renewal_amount": "Infinity"}, "'Infinity' is not an amount"),
+        ({"renewal_amount": "99999999999"}, "The amount is too large"),
+        ({"customer_name": "x" * 201}, "The customer name is too long"),
+        ({"email": "a" * 250 + "@example.org"}, "The email address is too long"),
+    ],
+)
+def test_clean_row_rejects_values_the_database_cannot_hold(values, error):
+    from apps.renewals.parsing import clean_row
+
+    row = {"policy_number": "POL-E-0001", "customer_name": "Ana Silva", "renewal_date": RENEW, "renewal_amount": "10"}
+    with pytest.raises(ValueError, match=error):
+        clean_row(2, row | values, default_type="auto", known_types={"auto"})
+
+
+def test_clean_row_reads_spreadsheet_numbers_as_text_and_serial_dates():
+    from apps.renewals.parsing import clean_row
+
+    row = clean_row(
+        2,
+        {"policy_number": 12345678.0, "customer_name": "Ana Silva", "renewal_date": 46000.0, "renewal_amount": 10.5},
+        default_type="auto",
+        known_types={"auto"},
+    )
+
+    assert row.policy_number == "12345678"
+    assert row.renewal_date == date(1899, 12, 30) + timedelta(days=46000)

@@ -220,3 +220,24 @@ def test_workbench_screens_and_actions(renewing, make_user, django_assert_max_nu
     assert taken.status_code == 302
     assert RenewalCase.objects.get(pk=case.pk).assigned_to == agent
     assert "Case created" in page.content.decode()
+
+
+def test_only_managers_lapse_by_hand_and_only_the_assignee_escalates(auth_client, renewing, make_user):
+    agent_client, agent = auth_client(Role.AGENT)
+    manager_client, manager = auth_client(Role.MANAGER)
+    mine, _ = services.renewal_case_open(policy=renewing(80, agent=agent))
+    RenewalCase.objects.filter(pk=mine.pk).update(assigned_to=agent)
+    other, _ = services.renewal_case_open(policy=renewing(80, agent=agent))
+    RenewalCase.objects.filter(pk=other.pk).update(assigned_to=make_user(Role.AGENT))
+
+    agent_lapse = agent_client.put(f"/api/v1/cases/{mine.pk}", {"status": "lapsed"}, format="json")
+    foreign_escalation = agent_client.post(
+        f"/api/v1/cases/{other.pk}/escalate", {"escalated_to": manager.pk, "reason": "Not mine"}, format="json"
+    )
+    manager_lapse = manager_client.put(f"/api/v1/cases/{mine.pk}", {"status": "lapsed"}, format="json")
+
+    assert agent_lapse.status_code == 403
+    assert foreign_escalation.status_code in (403, 404)
+    assert RenewalCase.objects.get(pk=other.pk).escalated_to is None
+    assert manager_lapse.status_code == 200, manager_lapse.content
+    assert manager_lapse.json()["data"]["status"] == "lapsed"
