@@ -49,8 +49,11 @@ def _known_types() -> set[str]:
     return set(Product.objects.filter(is_active=True).values_list("line__code", flat=True))
 
 
-def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, bool]:
-    """Check and store an upload; (batch, created). The same bytes again return the first batch."""
+def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -> tuple[UploadBatch, bool]:
+    """Check and store an upload; (batch, created). The same bytes again return the first batch.
+
+    With `enqueue=False` nothing is sent to the workers: the caller processes it (`manage.py import_renewals`).
+    """
     if file is None or file.size == 0:
         raise ApiError("The file is empty.", code="empty_file")
     if file.size > settings.RENEWAL_BATCH_MAX_BYTES:
@@ -67,7 +70,9 @@ def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, b
     if existing is not None:
         if existing.status == UploadBatch.Status.FAILED:  # uploading it again retries it
             UploadBatch.objects.filter(pk=existing.pk).update(status=UploadBatch.Status.PROCESSING, message="")
-            transaction.on_commit(lambda: _enqueue(existing.pk), robust=True)
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue(existing.pk), robust=True)
+            existing.refresh_from_db()
         return existing, False
     try:
         rows = read_rows(file, file_name=file.name)
@@ -92,7 +97,8 @@ def batch_create(*, file, policy_type: str, actor: User) -> tuple[UploadBatch, b
     try:
         with transaction.atomic():
             batch.save()
-            transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
+            if enqueue:
+                transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
     except IntegrityError:  # the same file uploaded concurrently: the other request stored it
         batch.file.delete(save=False)
         return UploadBatch.objects.get(sha256=digest), False

@@ -284,3 +284,33 @@ def test_clean_row_reads_spreadsheet_numbers_as_text_and_serial_dates():
 
     assert row.policy_number == "12345678"
     assert row.renewal_date == date(1899, 12, 30) + timedelta(days=46000)
+
+
+def test_import_renewals_command_processes_in_process_and_reports(make_user, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    manager = make_user(Role.MANAGER)
+    path = tmp_path / "renewals.csv"
+    path.write_text(GOOD_AND_BAD)
+    out = io.StringIO()
+
+    call_command("import_renewals", str(path), "--as", manager.email, "--no-progress", stdout=out)
+    call_command("import_renewals", str(path), "--as", manager.email, "--no-progress", stdout=out)
+
+    batch = UploadBatch.objects.get()
+    assert (batch.status, batch.uploaded_by, batch.successful_records, batch.failed_records) == (
+        "completed",
+        manager,
+        3,
+        4,
+    )
+    assert f"Batch {batch.pk} completed: 3 succeeded, 4 failed." in out.getvalue()
+    assert f"Already imported as batch {batch.pk}" in out.getvalue()
+    assert RenewalCase.objects.count() == 2
+    with pytest.raises(CommandError, match="not an active admin or manager"):
+        call_command("import_renewals", str(path), "--as", make_user(Role.AGENT).email)
+    with pytest.raises(CommandError, match="Unknown policy type"):
+        call_command("import_renewals", str(path), "--as", manager.email, "--policy-type", "yacht")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(CommandError, match="empty"):
+        call_command("import_renewals", str(tmp_path / "empty.csv"), "--as", manager.email)
