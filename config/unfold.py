@@ -106,6 +106,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:renewals_renewalcase_changelist"),
                         "permission": _can("cases"),
                     },
+                    {
+                        "title": "Upload batches",
+                        "icon": "upload_file",
+                        "link": reverse_lazy("admin:renewals_uploadbatch_changelist"),
+                        "permission": _can("upload"),
+                    },
                 ],
             },
             {

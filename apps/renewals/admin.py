@@ -1,13 +1,21 @@
-"""The cases workbench: queues by status/priority/assignee, timeline inline, actions through the services."""
+"""The cases workbench (queues by status/priority/assignee, timeline inline, actions through the services) and
+the upload batches screen (upload a spreadsheet, follow its progress, read its errors, download the failed rows)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from apps.core.admin_utils import ReadOnlyTabularInline
+from apps.core.api.exceptions import ApiError
 
-from . import selectors, services
-from .models import CaseEvent, RenewalCase
+from . import ingest, selectors, services
+from .models import CaseEvent, RenewalCase, UploadBatch
 
 
 class CaseEventInline(ReadOnlyTabularInline):
@@ -115,3 +123,125 @@ class RenewalCaseAdmin(ModelAdmin):
                 services.renewal_case_update(case=case, actor=request.user, status="in_progress")
             except Exception as exc:
                 messages.error(request, f"{case}: {exc}")
+
+
+class BatchUploadForm(forms.ModelForm):
+    """Adding a batch is uploading a file: the same checks and idempotency as POST /api/v1/upload/batch."""
+
+    policy_type = forms.ChoiceField(help_text="Product line for rows that don't name one.")
+
+    class Meta:
+        model = UploadBatch
+        fields = ["file", "policy_type"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy_type"].choices = [(code, code) for code in sorted(ingest.known_policy_types())]
+        self.batch = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not self.user:
+            return data
+        # Storing the batch is the whole point of the form, and batch_create is idempotent (same bytes → same
+        # batch), so it runs here where its refusals can become form errors; the admin's transaction commits it.
+        try:
+            self.batch, _ = ingest.batch_create(file=data["file"], policy_type=data["policy_type"], actor=self.user)
+        except ApiError as exc:
+            raise ValidationError(str(exc.detail)) from None
+        return data
+
+
+@admin.register(UploadBatch)
+class UploadBatchAdmin(ModelAdmin):
+    list_display = [
+        "file_name",
+        "status_display",
+        "policy_type",
+        "progress",
+        "failed_records",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["status", "policy_type"]
+    search_fields = ["file_name", "sha256"]
+    list_select_related = ["uploaded_by"]
+    readonly_fields = [
+        "file_name",
+        "status",
+        "message",
+        "policy_type",
+        "uploaded_by",
+        "total_records",
+        "processed_records",
+        "successful_records",
+        "failed_records",
+        "sha256",
+        "created_at",
+        "finished_at",
+        "failed_rows_link",
+        "errors_table",
+    ]
+    show_full_result_count = False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            form = super().get_form(request, obj, change=change, form=BatchUploadForm, fields=["file", "policy_type"])
+            form.user = request.user
+            return form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["file", "policy_type"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a batch is the record of an upload; to correct it, fix the failed rows and upload them
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk, obj.file_name = form.batch.pk, form.batch.file_name  # stored by the form (see BatchUploadForm)
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.failed_rows_view)
+        return [path("<int:pk>/failed-rows/", view, name="renewals_uploadbatch_failed_rows"), *super().get_urls()]
+
+    def failed_rows_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(UploadBatch, pk=pk)
+        response = HttpResponse(ingest.failed_rows_csv(batch), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-failed-rows.csv"'
+        return response
+
+    @display(description="Status", label={"processing": "warning", "completed": "success", "failed": "danger"})
+    def status_display(self, obj):
+        return obj.status
+
+    @display(description="Processed")
+    def progress(self, obj):
+        return f"{obj.processed_records} / {obj.total_records}"
+
+    @display(description="Failed rows")
+    def failed_rows_link(self, obj):
+        if not obj.failed_records:
+            return "—"
+        url = reverse("admin:renewals_uploadbatch_failed_rows", args=[obj.pk])
+        text = "Download {} failed rows (CSV) to fix and re-upload"
+        return format_html('<a class="text-primary-600 underline" href="{}">' + text + "</a>", url, obj.failed_records)
+
+    @display(description="Errors (first 100)")
+    def errors_table(self, obj):
+        errors = obj.error_log[:100]
+        if not errors:
+            return "—"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", ((e["row"], e["error"]) for e in errors))
+        return format_html("<table><thead><tr><th>Row</th><th>Error</th></tr></thead><tbody>{}</tbody></table>", rows)

@@ -45,7 +45,7 @@ def _sha256(fileobj) -> str:
     return digest.hexdigest()
 
 
-def _known_types() -> set[str]:
+def known_policy_types() -> set[str]:
     return set(Product.objects.filter(is_active=True).values_list("line__code", flat=True))
 
 
@@ -63,7 +63,7 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
             status_code=413,
         )
     policy_type = (policy_type or "").strip().lower()
-    if policy_type not in _known_types():
+    if policy_type not in known_policy_types():
         raise ValidationError({"policy_type": [f"Unknown policy type '{policy_type}'."]})
     digest = _sha256(file)
     existing = UploadBatch.objects.filter(sha256=digest).first()
@@ -146,7 +146,7 @@ def _process_locked(batch: UploadBatch, progress) -> UploadBatch:
         status=UploadBatch.Status.PROCESSING,
         message="",
     )
-    known_types = _known_types()
+    known_types = known_policy_types()
     errors: list[dict] = []
     processed = succeeded = 0
     try:

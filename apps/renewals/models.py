@@ -74,6 +74,7 @@ class UploadBatch(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "upload batches"
         indexes = [models.Index(fields=["status", "-created_at"], name="batches_status_created")]
 
     def __str__(self) -> str:

@@ -314,3 +314,50 @@ def test_import_renewals_command_processes_in_process_and_reports(make_user, tmp
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(CommandError, match="empty"):
         call_command("import_renewals", str(tmp_path / "empty.csv"), "--as", manager.email)
+
+
+def test_batch_admin_upload_progress_errors_and_failed_rows(make_user, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    manager, agent = make_user(Role.MANAGER), make_user(Role.AGENT)
+    browser = Client()
+    browser.force_login(manager)
+
+    form = browser.get("/admin/renewals/uploadbatch/add/")
+    with django_capture_on_commit_callbacks(execute=True):
+        added = browser.post(
+            "/admin/renewals/uploadbatch/add/", {"file": csv_file(GOOD_AND_BAD), "policy_type": "auto"}
+        )
+    refused = browser.post("/admin/renewals/uploadbatch/add/", {"file": csv_file(""), "policy_type": "auto"})
+    no_column = browser.post(
+        "/admin/renewals/uploadbatch/add/", {"file": csv_file("Name,Email\nAna,a@example.org\n"), "policy_type": "auto"}
+    )
+    batch = UploadBatch.objects.get()
+    listing = browser.get("/admin/renewals/uploadbatch/")
+    page = browser.get(f"/admin/renewals/uploadbatch/{batch.pk}/change/")
+    failed = browser.get(f"/admin/renewals/uploadbatch/{batch.pk}/failed-rows/")
+    browser.force_login(agent)
+    agent_listing = browser.get("/admin/renewals/uploadbatch/")
+    agent_failed = browser.get(f"/admin/renewals/uploadbatch/{batch.pk}/failed-rows/")
+
+    assert form.status_code == 200
+    assert added.status_code == 302, added.content.decode()[:2000]
+    assert added["Location"].endswith(f"/{batch.pk}/change/") or added["Location"].endswith("/uploadbatch/")
+    assert (batch.status, batch.uploaded_by, batch.successful_records, batch.failed_records) == (
+        "completed",
+        manager,
+        3,
+        4,
+    )
+    assert refused.status_code == 200
+    assert "file is empty" in refused.content.decode()
+    assert no_column.status_code == 200
+    assert "missing" in no_column.content.decode().lower()
+    assert UploadBatch.objects.count() == 1
+    assert "renewals.csv" in listing.content.decode()
+    assert "Invalid policy number format" in page.content.decode()
+    assert "failed-rows" in page.content.decode()
+    assert failed.status_code == 200
+    assert "bad number!" in failed.content.decode()
+    assert agent_listing.status_code == 403
+    assert agent_failed.status_code == 403
