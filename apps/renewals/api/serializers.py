@@ -156,3 +156,65 @@ class BatchStatusDetailSerializer(BatchStatusSerializer):
 
     def get_errors(self, obj) -> list[dict]:
         return [{"row": e["row"], "error": e["error"]} for e in obj.error_log[:1000]]
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    """Seed 003 dashboard query parameters."""
+
+    date_range = serializers.ChoiceField(choices=["week", "month", "custom"], default="month")
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    policy_type = serializers.CharField(required=False, default="all", max_length=30)
+    case_status = serializers.ChoiceField(choices=["all", "new", "in_progress", "resolved"], default="all")
+
+    def validate(self, attrs):
+        if attrs["date_range"] == "custom":
+            start, end = attrs.get("start_date"), attrs.get("end_date")
+            if not (start and end):
+                raise serializers.ValidationError(
+                    {"start_date": ["start_date and end_date are required when date_range is custom."]}
+                )
+            if start > end:
+                raise serializers.ValidationError({"end_date": ["end_date is before start_date."]})
+            if (end - start).days > 366:
+                raise serializers.ValidationError({"end_date": ["At most 367 days at a time."]})
+        attrs["policy_type"] = attrs["policy_type"].strip().lower() or "all"
+        return attrs
+
+
+class DashboardStatsSerializer(serializers.Serializer):
+    totalCases = serializers.IntegerField()  # noqa: N815 - seed 003 field names
+    inProgress = serializers.IntegerField()  # noqa: N815
+    renewed = serializers.IntegerField()
+    pendingAction = serializers.IntegerField()  # noqa: N815
+    errors = serializers.IntegerField()
+    paymentCollected = serializers.DecimalField(max_digits=14, decimal_places=2)  # noqa: N815
+    paymentPending = serializers.DecimalField(max_digits=14, decimal_places=2)  # noqa: N815
+
+
+class DashboardTrendSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    date = serializers.DateField()
+    newCases = serializers.IntegerField()  # noqa: N815
+    renewals = serializers.IntegerField()
+    successRate = serializers.FloatField()  # noqa: N815
+
+
+class _BatchCounts(serializers.Serializer):
+    renewed = serializers.IntegerField()
+    inProgress = serializers.IntegerField()  # noqa: N815
+    pending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+class _BatchPayment(serializers.Serializer):
+    received = serializers.DecimalField(max_digits=14, decimal_places=2)
+    pending = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class DashboardBatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    fileName = serializers.CharField()  # noqa: N815
+    batchStatus = serializers.CharField()  # noqa: N815
+    status = _BatchCounts()
+    payment = _BatchPayment()

@@ -11,4 +11,7 @@ urlpatterns = [
     api_path("upload/batches", views.BatchListApi.as_view(), "upload-batches"),
     api_path("upload/batch/<int:pk>/status", views.BatchStatusApi.as_view(), "upload-batch-status"),
     api_path("upload/batch/<int:pk>/failed-rows", views.BatchFailedRowsApi.as_view(), "upload-batch-failed-rows"),
+    api_path("dashboard/stats", views.DashboardStatsApi.as_view(), "dashboard-stats"),
+    api_path("dashboard/trends", views.DashboardTrendsApi.as_view(), "dashboard-trends"),
+    api_path("dashboard/batch-status", views.DashboardBatchStatusApi.as_view(), "dashboard-batch-status"),
 ]

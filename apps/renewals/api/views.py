@@ -14,7 +14,7 @@ from apps.accounts.permissions import module_permission
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.renewals import ingest, selectors, services
+from apps.renewals import dashboards, ingest, selectors, services
 from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
 
 from . import serializers as s
@@ -189,3 +189,50 @@ class BatchFailedRowsApi(BaseApi):
         response = HttpResponse(ingest.failed_rows_csv(batch), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-failed-rows.csv"'
         return response
+
+
+# --- dashboards (seed 003 Dashboard Endpoints) --------------------------------------------------------------
+
+DashboardPermission = module_permission("dashboard")
+
+
+class _DashboardApi(BaseApi):
+    permission_classes = [IsAuthenticated, DashboardPermission]
+
+    def filters(self) -> dict:
+        data = self.parse(s.DashboardQuerySerializer, data=self.request.query_params)
+        period = dashboards.Period.from_params(data["date_range"], data.get("start_date"), data.get("end_date"))
+        return {"user": self.request.user, "period": period, **{k: data[k] for k in ("policy_type", "case_status")}}
+
+
+class DashboardStatsApi(_DashboardApi):
+    @extend_schema(
+        tags=["dashboard"],
+        parameters=[s.DashboardQuerySerializer],
+        responses={200: s.DashboardStatsSerializer},
+        summary="Renewal figures for the period (cases by status, money collected and pending)",
+    )
+    def get(self, request):
+        return self.ok(dashboards.dashboard_stats(**self.filters()))
+
+
+class DashboardTrendsApi(_DashboardApi):
+    @extend_schema(
+        tags=["dashboard"],
+        parameters=[s.DashboardQuerySerializer],
+        responses={200: s.DashboardTrendSerializer(many=True)},
+        summary="Per day: new cases, renewals and success rate",
+    )
+    def get(self, request):
+        return self.ok(dashboards.dashboard_trends(**self.filters()))
+
+
+class DashboardBatchStatusApi(_DashboardApi):
+    @extend_schema(
+        tags=["dashboard"],
+        parameters=[s.DashboardQuerySerializer],
+        responses={200: s.DashboardBatchSerializer(many=True)},
+        summary="The period's upload batches with their cases by status and payments",
+    )
+    def get(self, request):
+        return self.ok(dashboards.dashboard_batch_status(**self.filters()))
