@@ -124,6 +124,10 @@ class RenewalCase(TimeStampedModel):
             models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
             models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
             models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),
+            # the dashboards' "lost that day" series (trends): a small partial index, index-only scans
+            models.Index(
+                fields=["updated_at"], condition=Q(status__in=["not_taken", "lapsed"]), name="cases_lost_updated"
+            ),
         ]
 
     def __str__(self) -> str:
