@@ -1,6 +1,7 @@
 """Renewal case use-cases: open (idempotent per policy and period), assign (round robin under a cap), work the
 case through its lifecycle, escalate; scheduled jobs that open due cases, remind customers and lapse."""
 
+import logging
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -31,6 +32,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.LAPSED: set(),
 }
 REMINDER_DAYS = (60, 30, 14, 7)
+
+logger = logging.getLogger(__name__)
 
 
 def case_numbers_reserve(count: int, *, year: int | None = None) -> list[str]:
@@ -272,14 +275,21 @@ def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = Non
     for policy in Policy.objects.filter(status=PolicyStatus.ACTIVE, end_date__lt=today).select_related("customer"):
         if policy.end_date + timedelta(days=policy.grace_period_days) >= today:
             continue
-        with transaction.atomic():
-            policy_transition(
-                policy=policy, actor=actor or _system_user(), action="lapse", note="Grace period over without renewal"
-            )
-            for case in RenewalCase.objects.select_for_update().filter(policy=policy, status__in=OPEN_STATUSES):
-                case.status = S.LAPSED
-                case.save()
-                _event(case, "Lapsed", details="Grace period over", key="lapsed")
+        try:
+            with transaction.atomic():
+                policy_transition(
+                    policy=policy,
+                    actor=actor or _system_user(),
+                    action="lapse",
+                    note="Grace period over without renewal",
+                )
+                for case in RenewalCase.objects.select_for_update().filter(policy=policy, status__in=OPEN_STATUSES):
+                    case.status = S.LAPSED
+                    case.save()
+                    _event(case, "Lapsed", details="Grace period over", key="lapsed")
+        except Exception:  # one policy that cannot lapse (changed meanwhile, bad data) must not stop the rest
+            logger.exception("Could not lapse policy %s", policy.policy_number)
+            continue
         lapsed += 1
     return lapsed
 

@@ -241,3 +241,20 @@ def test_only_managers_lapse_by_hand_and_only_the_assignee_escalates(auth_client
     assert RenewalCase.objects.get(pk=other.pk).escalated_to is None
     assert manager_lapse.status_code == 200, manager_lapse.content
     assert manager_lapse.json()["data"]["status"] == "lapsed"
+
+
+def test_lapse_job_carries_on_past_a_policy_that_cannot_lapse(renewing, make_user, monkeypatch):
+    make_user(Role.ADMIN)
+    first, second = renewing(-40), renewing(-45)
+    real = services.policy_transition
+
+    def failing_for_first(*, policy, **kwargs):
+        if policy.pk == first.pk:
+            raise RuntimeError("changed meanwhile")
+        return real(policy=policy, **kwargs)
+
+    monkeypatch.setattr(services, "policy_transition", failing_for_first)
+
+    assert services.renewal_lapse_overdue() == 1
+    assert Policy.objects.get(pk=first.pk).status == "active"
+    assert Policy.objects.get(pk=second.pk).status == "lapsed"
