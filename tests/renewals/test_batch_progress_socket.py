@@ -31,9 +31,9 @@ def _prepare():
 
 async def _socket(token):
     communicator = WebsocketCommunicator(application, f"/ws/events/?token={token}", headers=ORIGIN)
-    connected, _ = await communicator.connect(timeout=5)
+    connected, _ = await communicator.connect(timeout=30)  # generous: the other xdist worker may be busy
     assert connected
-    await communicator.receive_json_from(timeout=5)  # connection.ready
+    await communicator.receive_json_from(timeout=30)  # connection.ready
     return communicator
 
 
@@ -47,7 +47,7 @@ async def test_uploader_sees_progress_per_chunk_and_nobody_else_does(monkeypatch
 
     seen = []
     while not seen or seen[-1]["status"] != "completed":
-        message = await uploader.receive_json_from(timeout=10)
+        message = await uploader.receive_json_from(timeout=30)
         if message.get("event") == "renewal.batch_progress":
             seen.append(message["data"])
     assert [s["processed_records"] for s in seen] == [10, 20, 26, 26]
