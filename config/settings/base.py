@@ -270,8 +270,13 @@ SPECTACULAR_SETTINGS = {
 import pghistory  # noqa: E402
 
 PGHISTORY_APPEND_ONLY = True
+# Statement-level triggers: one set-based INSERT into the event table per statement (a 2,000-row bulk insert
+# writes its history in one go instead of firing 2,000 row triggers).
+PGHISTORY_LEVEL = pghistory.Statement
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
-PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+from apps.audit.trackers import DeleteEvent, InsertEvent, UpdateEvent  # noqa: E402
+
+PGHISTORY_DEFAULT_TRACKERS = (InsertEvent(), UpdateEvent(), DeleteEvent())
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 PGHISTORY_ADMIN_MODEL = "pghistory.Events"
 
