@@ -15,7 +15,7 @@ LAST = ["Silva", "Costa", "Lopes", "Reis", "Sousa", "Neves", "Santos", "Ferreira
 
 def renewal_rows(count: int, *, policy_type: str = "auto", seed: int | None = None, bad_share: float = 0.02):
     """Yield `count` data rows (no header). Policy numbers are unique per call (a random run tag)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     tag = secrets.token_hex(3).upper() if seed is None else f"{seed:06X}"[-6:]
     today = date.today()
     for i in range(count):
