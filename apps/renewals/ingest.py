@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 from itertools import islice
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -22,6 +23,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.catalog.models import Product
 from apps.core.api.exceptions import ApiError
+from apps.core.bulk import copy_insert
 from apps.core.events import publish, user_group
 from apps.customers.models import Customer
 from apps.customers.services import customer_codes_reserve
@@ -121,7 +123,8 @@ def batch_process(*, batch_id: int, progress=None) -> UploadBatch:
         if not cursor.fetchone()[0]:
             return batch
     try:
-        return _process_locked(batch, progress)
+        with pghistory.context(user=batch.uploaded_by_id, batch=batch.pk, source="renewal-batch"):
+            return _process_locked(batch, progress)
     except BatchError:
         raise
     except Exception as exc:
@@ -221,20 +224,28 @@ class _Assigner:
 
     def __init__(self):
         self.by_team: dict = {}
+        self.users: dict[int, tuple[str, int | None]] = {}  # id -> (role, team_id)
 
-    def pick(self, agent: User | None):
-        team_id = agent.team_id if agent else None
+    def remember(self, user_ids) -> None:
+        missing = {pk for pk in user_ids if pk and pk not in self.users}
+        if missing:
+            for pk, role, team_id in User.objects.filter(pk__in=missing).values_list("pk", "role", "team_id"):
+                self.users[pk] = (role, team_id)
+
+    def pick(self, agent_id: int | None):
+        if agent_id is None or agent_id not in self.users:
+            return None
+        role, team_id = self.users[agent_id]
         if team_id is None:
-            return agent.pk if agent and agent.role == Role.AGENT else None
+            return agent_id if role == Role.AGENT else None
         if team_id not in self.by_team:
             from django.db.models import Count, Q
 
-            self.by_team[team_id] = {
-                u.pk: u.open_cases
-                for u in User.objects.filter(role=Role.AGENT, is_active=True, team_id=team_id).annotate(
-                    open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES))
-                )
-            }
+            self.by_team[team_id] = dict(
+                User.objects.filter(role=Role.AGENT, is_active=True, team_id=team_id)
+                .annotate(open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES)))
+                .values_list("pk", "open_cases")
+            )
         counts = self.by_team[team_id]
         eligible = [(n, pk) for pk, n in counts.items() if n < settings.RENEWAL_AGENT_OPEN_CASE_CAP]
         if not eligible:
@@ -244,145 +255,175 @@ class _Assigner:
         return chosen
 
 
+# What a chunk needs of a policy: (id, status, agent_id).
+_POLICY_COLUMNS = ("policy_number", "pk", "status", "agent_id")
+
+
+def _policies_by_number(numbers) -> dict[str, tuple[int, str, int | None]]:
+    rows = Policy.objects.filter(policy_number__in=list(numbers)).values_list(*_POLICY_COLUMNS)
+    return {number: (pk, status, agent_id) for number, pk, status, agent_id in rows}
+
+
 def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch_errors: list | None = None) -> None:
-    """One chunk: match or create customers and policies, then the cases (bulk, conflict-free)."""
+    """One chunk: match or create customers and policies, then the cases — all by COPY, conflict-free, with
+    no model instances (a 2,000-row chunk is a handful of statements)."""
     if not rows:
         return
     batch_errors = batch_errors if batch_errors is not None else []
     uploader = batch.uploaded_by
-    numbers = {r.policy_number for r in rows}
-    policies = {p.policy_number: p for p in Policy.objects.filter(policy_number__in=numbers).select_related("agent")}
-    agents = {
-        u.email: u
-        for u in User.objects.filter(
+    uploader_agent_id = uploader.pk if uploader and uploader.role == Role.AGENT else None
+    policies = _policies_by_number({r.policy_number for r in rows})
+    agents = dict(
+        User.objects.filter(
             email__in={r.agent_email for r in rows if r.agent_email},
             is_active=True,
             role__in=[Role.AGENT, Role.MANAGER],
-        )
-    }
+        ).values_list("email", "pk")
+    )
     new_rows = [r for r in rows if r.policy_number not in policies]
     if new_rows:
-        customers = _match_or_create_customers(new_rows, uploader)
+        customers = _match_or_create_customers(new_rows, uploader_agent_id)
         products = {}
         for line in {r.policy_type for r in new_rows}:
-            products[line] = Product.objects.filter(is_active=True, line__code=line).order_by("id").first()
+            products[line] = (
+                Product.objects.filter(is_active=True, line__code=line).order_by("id").values_list("pk", "currency")
+            ).first()
         fresh = {}
         for r in new_rows:
             if r.policy_number in fresh:
                 continue
-            customer = customers[_customer_key(r)]
-            agent = (
-                agents.get(r.agent_email)
-                or customer.agent
-                or (uploader if uploader and uploader.role == Role.AGENT else None)
+            customer_id, customer_agent_id = customers[_customer_key(r)]
+            product_id, currency = products[r.policy_type]
+            fresh[r.policy_number] = (
+                r.policy_number,
+                customer_id,
+                product_id,
+                r.policy_type,
+                PolicyStatus.ACTIVE,
+                r.renewal_amount,
+                currency,
+                r.renewal_date - timedelta(days=365),
+                r.renewal_date - timedelta(days=1),
+                r.renewal_date,
+                agents.get(r.agent_email) or customer_agent_id or uploader_agent_id,
             )
-            fresh[r.policy_number] = Policy(
-                policy_number=r.policy_number,
-                customer=customer,
-                product=products[r.policy_type],
-                policy_type=r.policy_type,
-                status=PolicyStatus.ACTIVE,
-                premium_amount=r.renewal_amount,
-                currency=products[r.policy_type].currency,
-                start_date=r.renewal_date - timedelta(days=365),
-                end_date=r.renewal_date - timedelta(days=1),
-                renewal_date=r.renewal_date,
-                agent=agent,
-            )
-        Policy.objects.bulk_create(fresh.values(), ignore_conflicts=True, batch_size=CHUNK)
-        policies.update(
-            {p.policy_number: p for p in Policy.objects.filter(policy_number__in=fresh).select_related("agent")}
+        copy_insert(
+            Policy,
+            [
+                "policy_number",
+                "customer",
+                "product",
+                "policy_type",
+                "status",
+                "premium_amount",
+                "currency",
+                "start_date",
+                "end_date",
+                "renewal_date",
+                "agent",
+            ],
+            fresh.values(),
+            ignore_conflicts=True,
         )
+        policies.update(_policies_by_number(fresh))
     existing_cases = set(
-        RenewalCase.objects.filter(policy__in=[p.pk for p in policies.values()]).values_list(
+        RenewalCase.objects.filter(policy__in=[p[0] for p in policies.values()]).values_list(
             "policy_id", "renewal_period"
         )
     )
     wanted = {}
     for r in list(rows):
-        policy = policies[r.policy_number]
-        if policy.status != PolicyStatus.ACTIVE:
-            reason = f"Policy {policy.policy_number} is {policy.status}"
+        policy_id, status, _ = policies[r.policy_number]
+        if status != PolicyStatus.ACTIVE:
+            reason = f"Policy {r.policy_number} is {status}"
             batch_errors.append({"row": r.row, "error": reason, "cells": list(r.original.values())})
             rows.remove(r)
             continue
-        key = (policy.pk, r.renewal_date)
+        key = (policy_id, r.renewal_date)
         if key in existing_cases or key in wanted:
             continue
-        wanted[key] = (policy, r)
+        wanted[key] = r
     if not wanted:
         return
+    assigner.remember({agents.get(r.agent_email) for r in wanted.values()} | {p[2] for p in policies.values()})
     case_numbers = case_numbers_reserve(len(wanted))
-    cases = [
-        RenewalCase(
-            case_number=number,
-            policy=policy,
-            renewal_period=r.renewal_date,
-            priority=r.priority,
-            priority_rank=PRIORITY_RANK[r.priority],
-            renewal_amount=r.renewal_amount,
-            batch=batch,
-            assigned_to_id=assigner.pick(agents.get(r.agent_email) or policy.agent),
-        )
-        for number, (policy, r) in zip(case_numbers, wanted.values(), strict=True)
-    ]
-    RenewalCase.objects.bulk_create(cases, ignore_conflicts=True, batch_size=CHUNK)
-    created = RenewalCase.objects.filter(case_number__in=case_numbers).values_list("pk", flat=True)
-    CaseEvent.objects.bulk_create(
+    copy_insert(
+        RenewalCase,
         [
-            CaseEvent(case_id=pk, action="Case created", actor=uploader, details=f"From batch {batch.file_name}")
-            for pk in created
+            "case_number",
+            "policy",
+            "renewal_period",
+            "priority",
+            "priority_rank",
+            "renewal_amount",
+            "batch",
+            "assigned_to",
         ],
-        batch_size=CHUNK,
+        (
+            (
+                number,
+                policy_id,
+                renewal_period,
+                r.priority,
+                PRIORITY_RANK[r.priority],
+                r.renewal_amount,
+                batch.pk,
+                assigner.pick(agents.get(r.agent_email) or policies[r.policy_number][2]),
+            )
+            for number, ((policy_id, renewal_period), r) in zip(case_numbers, wanted.items(), strict=True)
+        ),
+        ignore_conflicts=True,
     )
-
-
-def _copy(model, columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows with PostgreSQL COPY (no per-object ORM work). Row triggers still fire, so the audit trail
-    records every row; the statement run first carries the pghistory context (set_config(..., local)) into
-    this transaction for the COPY to see."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+    created = RenewalCase.objects.filter(case_number__in=case_numbers).values_list("pk", flat=True)
+    details = f"From batch {batch.file_name}"
+    copy_insert(
+        CaseEvent,
+        ["case", "action", "actor", "details"],
+        ((pk, "Case created", uploader.pk if uploader else None, details) for pk in created),
+    )
 
 
 def _customer_key(r: CleanRow) -> str:
     return f"code:{r.customer_code}" if r.customer_code else (f"email:{r.email}" if r.email else f"row:{r.row}")
 
 
-def _match_or_create_customers(rows: list[CleanRow], uploader: User | None) -> dict[str, Customer]:
+def _match_or_create_customers(rows: list[CleanRow], agent_id: int | None) -> dict[str, tuple[int, int | None]]:
+    """Customer key -> (customer id, customer's agent id); unknown customers are created."""
     codes = {r.customer_code for r in rows if r.customer_code}
     emails = {r.email for r in rows if r.email}
-    found: dict[str, Customer] = {}
-    for customer in Customer.objects.filter(customer_code__in=codes):
-        found[f"code:{customer.customer_code}"] = customer
-    for customer in (
-        Customer.objects.annotate(email_ci=Lower("email")).filter(email_ci__in=emails).order_by("created_at")
+    found: dict[str, tuple[int, int | None]] = {}
+    for pk, code, agent in Customer.objects.filter(customer_code__in=list(codes)).values_list(
+        "pk", "customer_code", "agent_id"
     ):
-        found.setdefault(f"email:{customer.email.lower()}", customer)
+        found[f"code:{code}"] = (pk, agent)
+    for pk, email, agent in (
+        Customer.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci__in=list(emails))
+        .order_by("created_at")
+        .values_list("pk", "email_ci", "agent_id")
+    ):
+        found.setdefault(f"email:{email}", (pk, agent))
     missing = {}
     for r in rows:
         key = _customer_key(r)
         if key not in found and key not in missing:
             missing[key] = r
     if missing:
-        codes_new = customer_codes_reserve(len(missing))
-        new = [
-            Customer(
-                customer_code=r.customer_code if key.startswith("code:") else code,
-                first_name=r.first_name,
-                last_name=r.last_name,
-                email=r.email,
-                phone=r.phone,
-                agent=uploader if uploader and uploader.role == Role.AGENT else None,
-            )
-            for code, (key, r) in zip(codes_new, missing.items(), strict=True)
+        codes_new = [
+            r.customer_code if key.startswith("code:") else code
+            for code, (key, r) in zip(customer_codes_reserve(len(missing)), missing.items(), strict=True)
         ]
-        Customer.objects.bulk_create(new, batch_size=CHUNK)
-        found.update(dict(zip(missing, new, strict=True)))
+        copy_insert(
+            Customer,
+            ["customer_code", "first_name", "last_name", "email", "phone", "agent"],
+            (
+                (code, r.first_name, r.last_name, r.email, r.phone, agent_id)
+                for code, r in zip(codes_new, missing.values(), strict=True)
+            ),
+        )
+        by_code = dict(Customer.objects.filter(customer_code__in=codes_new).values_list("customer_code", "pk"))
+        for code, key in zip(codes_new, missing, strict=True):
+            found[key] = (by_code[code], agent_id)
     return found
 
 

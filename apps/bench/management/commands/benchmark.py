@@ -68,12 +68,20 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=0, help="Server processes (default: 2 × cores).")
         parser.add_argument("--ws-clients", type=int, default=100)
         parser.add_argument("--ws-events", type=int, default=50)
+        parser.add_argument(
+            "--ingest",
+            default="10000,100000",
+            help="Renewal batch sizes pushed through a real Celery worker ('' to skip).",
+        )
+        parser.add_argument("--skip-http", action="store_true", help="Only the websocket and ingest parts.")
 
-    def handle(self, *args, quick, duration, concurrency, server, workers, ws_clients, ws_events, **options):
-        if shutil.which("wrk") is None:
+    def handle(
+        self, *args, quick, duration, concurrency, server, workers, ws_clients, ws_events, ingest, skip_http, **options
+    ):
+        if shutil.which("wrk") is None and not skip_http:
             raise CommandError("wrk is not installed (apt-get install wrk; `make bench` does it).")
         if quick:
-            duration, concurrency, ws_clients, ws_events = 2, "1,8", 20, 10
+            duration, concurrency, ws_clients, ws_events, ingest = 2, "1,8", 20, 10, "2000"
         levels = [int(c) for c in concurrency.split(",")]
         workers = workers or 2 * (os.cpu_count() or 1)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "PYTHONUNBUFFERED": "1"}
@@ -84,13 +92,15 @@ class Command(BaseCommand):
             "duration_s": duration,
             "results": [],
             "websocket": None,
+            "ingest": [],
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         port = _free_port()
-        process = self._start_http(server, port, workers, env)
+        process = self._start_http(server, port, workers, env) if not skip_http else None
         try:
-            _wait_http(port)
-            for name, path, floor_path, auth in self._scenarios():
+            if process:
+                _wait_http(port)
+            for name, path, floor_path, auth in self._scenarios() if process else []:
                 for level in levels:
                     result = self._wrk(port, path, level, duration, tokens.get(auth), name)
                     if floor_path:
@@ -101,7 +111,8 @@ class Command(BaseCommand):
                     report["results"].append(result)
                     self._print_row(result)
         finally:
-            self._stop(process)
+            if process:
+                self._stop(process)
         if settings.REDIS_URL:
             report["websocket"] = self._websocket(env, ws_clients, ws_events, tokens["agent"])
             ws = report["websocket"]
@@ -111,6 +122,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("websocket: skipped (needs REDIS_URL: the event crosses processes via Redis)")
+        sizes = [int(n) for n in ingest.split(",") if n.strip()]
+        if sizes and settings.REDIS_URL:
+            report["ingest"] = self._ingest(env, sizes)
+        elif sizes:
+            self.stdout.write("ingest: skipped (needs REDIS_URL: the batch goes to a real Celery worker)")
         target = ROOT / "var" / "bench"
         target.mkdir(parents=True, exist_ok=True)
         out = target / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -255,6 +271,79 @@ class Command(BaseCommand):
             f"{r['scenario'][:38]:38s} c={r['concurrency']:<3d} {r['rps']:>7.1f}/s  p50 {r['p50']:6.1f}"
             f"  p95 {r['p95']:6.1f}  p99 {r['p99']:6.1f} ms  err {r['errors'] + r['non2xx']}{floor}"
         )
+
+    # --- batch ingest through a real worker -------------------------------------------------------------
+
+    def _ingest(self, env: dict, sizes: list[int]) -> list[dict]:
+        """Upload generated XLSX files as the manager, let a real worker process them, time upload → completed,
+        and time a plain COPY of the same rows into a scratch table (the physical floor)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.db import connection, transaction
+
+        from apps.accounts.models import User
+        from apps.bench.renewal_rows import renewal_rows, renewal_xlsx
+        from apps.renewals.ingest import batch_create
+        from apps.renewals.models import UploadBatch
+
+        manager = User.objects.get(email="manager@example.com")
+        worker = subprocess.Popen(
+            [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "--concurrency=1", "--loglevel=WARNING"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        results = []
+        try:
+            time.sleep(3)  # the worker connects to the broker; a task sent earlier would wait for it anyway
+            for size in sizes:
+                data = renewal_xlsx(size)
+                started = time.perf_counter()
+                with transaction.atomic():
+                    batch, _ = batch_create(
+                        file=SimpleUploadedFile(f"bench-{size}.xlsx", data), policy_type="auto", actor=manager
+                    )
+                accepted = time.perf_counter() - started
+                deadline = time.monotonic() + max(120, size / 500)
+                while time.monotonic() < deadline:
+                    status = UploadBatch.objects.values_list("status", flat=True).get(pk=batch.pk)
+                    if status != UploadBatch.Status.PROCESSING:
+                        break
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - started
+                batch.refresh_from_db()
+                rows = list(renewal_rows(size))
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        "CREATE TEMP TABLE bench_copy (policy_number text, customer_name text, email text, "
+                        "phone text, policy_type text, renewal_date date, amount numeric, priority text) "
+                        "ON COMMIT DROP"
+                    )
+                    copy_started = time.perf_counter()
+                    with cursor.cursor.copy("COPY bench_copy FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    copy_seconds = time.perf_counter() - copy_started
+                result = {
+                    "rows": size,
+                    "status": batch.status,
+                    "successful": batch.successful_records,
+                    "failed": batch.failed_records,
+                    "accepted_s": round(accepted, 3),
+                    "end_to_end_s": round(elapsed, 2),
+                    "copy_floor_s": round(copy_seconds, 3),
+                    "rows_per_s": round(size / elapsed),
+                }
+                results.append(result)
+                self.stdout.write(
+                    f"ingest {size:>7d} rows: {result['status']} ({result['successful']} ok, {result['failed']} "
+                    f"bad) in {result['end_to_end_s']} s end to end (upload answered in {result['accepted_s']} s); "
+                    f"COPY of the same rows {result['copy_floor_s']} s"
+                )
+        finally:
+            self._stop(worker)
+        return results
 
     # --- websocket --------------------------------------------------------------------------------------
 
