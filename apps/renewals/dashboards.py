@@ -1,6 +1,7 @@
 """Seed 003 renewal dashboards: stats, daily trends and per-batch status, each a handful of SQL aggregates over
 the cases the asking user can see (agents: their own), filtered by period, product line and case status."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -10,11 +11,11 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 
-from .models import CaseStatus, PaymentStatus, RenewalCase, UploadBatch
-from .selectors import cases_visible_to
+from .models import CLOSED_STATUSES, CaseStatus, PaymentStatus, RenewalCase, UploadBatch
+from .selectors import cases_visible_parts
 
 S = CaseStatus
-RESOLVED = (S.RENEWED, S.NOT_TAKEN, S.LAPSED)
+RESOLVED = CLOSED_STATUSES
 CASE_STATUS_FILTERS = {"new": (S.NEW,), "in_progress": (S.IN_PROGRESS,), "resolved": RESOLVED}
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Money still to come: unpaid or part-paid cases that are still open (a lapsed case's premium is not pending).
@@ -47,13 +48,34 @@ class Period:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-def _scope(user: User, *, policy_type: str = "all", case_status: str = "all") -> QuerySet[RenewalCase]:
-    qs = cases_visible_to(user).select_related(None).order_by()
-    if policy_type != "all":
-        qs = qs.filter(policy__policy_type=policy_type)
-    if case_status != "all":
-        qs = qs.filter(status__in=CASE_STATUS_FILTERS[case_status])
-    return qs
+def _scopes(user: User, *, policy_type: str = "all", case_status: str = "all") -> list[QuerySet[RenewalCase]]:
+    """The cases the user can see, filtered, as disjoint querysets: figures are summed over them."""
+    parts = []
+    for qs in cases_visible_parts(user):
+        qs = qs.order_by()
+        if policy_type != "all":
+            qs = qs.filter(policy_type=policy_type)
+        if case_status != "all":
+            qs = qs.filter(status__in=CASE_STATUS_FILTERS[case_status])
+        parts.append(qs)
+    return parts
+
+
+def _aggregate(parts: list[QuerySet], **aggregates) -> dict:
+    totals: dict = {}
+    for qs in parts:
+        for key, value in qs.aggregate(**aggregates).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals or dict.fromkeys(aggregates, 0)
+
+
+def _per_day(parts: list[QuerySet], field: str, *keys: str) -> Counter:
+    """Counts grouped by the local date of `field` (and `keys`), summed over the parts."""
+    counts: Counter = Counter()
+    for qs in parts:
+        for row in qs.annotate(day=TruncDate(field)).values("day", *keys).annotate(n=Count("*")):
+            counts[(row["day"], *(row[k] for k in keys))] += row["n"]
+    return counts
 
 
 def _created_in(period: Period) -> Q:
@@ -63,21 +85,18 @@ def _created_in(period: Period) -> Q:
 def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> dict:
     """One aggregate query: counts by status and money collected/pending over the period's cases."""
     zero = Value(0, output_field=_MONEY)
-    figures = (
-        _scope(user, policy_type=policy_type, case_status=case_status)
-        .filter(_created_in(period))
-        .aggregate(
-            total=Count("*"),
-            in_progress=Count("id", filter=Q(status=S.IN_PROGRESS)),
-            renewed=Count("id", filter=Q(status=S.RENEWED)),
-            pending_action=Count("id", filter=Q(status=S.NEW)),
-            errors=Count("id", filter=Q(status=S.FAILED)),
-            collected=Coalesce(Sum("renewal_amount", filter=Q(payment_status=PaymentStatus.COMPLETED)), zero),
-            pending=Coalesce(
-                Sum("renewal_amount", filter=_MONEY_PENDING),
-                zero,
-            ),
-        )
+    figures = _aggregate(
+        [qs.filter(_created_in(period)) for qs in _scopes(user, policy_type=policy_type, case_status=case_status)],
+        total=Count("*"),
+        in_progress=Count("id", filter=Q(status=S.IN_PROGRESS)),
+        renewed=Count("id", filter=Q(status=S.RENEWED)),
+        pending_action=Count("id", filter=Q(status=S.NEW)),
+        errors=Count("id", filter=Q(status=S.FAILED)),
+        collected=Coalesce(Sum("renewal_amount", filter=Q(payment_status=PaymentStatus.COMPLETED)), zero),
+        pending=Coalesce(
+            Sum("renewal_amount", filter=_MONEY_PENDING),
+            zero,
+        ),
     )
     return {
         "totalCases": figures["total"],
@@ -91,30 +110,16 @@ def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", cas
 
 
 def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> list[dict]:
-    """Per day: cases opened, cases renewed (the day the next term was issued) and the share of the cases closed
-    that day that renewed. Three grouped queries whatever the length of the period."""
-    scope = _scope(user, policy_type=policy_type, case_status=case_status)
-    opened = dict(
-        scope.filter(_created_in(period))
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(n=Count("*"))
-        .values_list("day", "n")
-    )
-    renewed = dict(
-        scope.filter(period.bounds("renewed_policy__created_at"), status=S.RENEWED)
-        .annotate(day=TruncDate("renewed_policy__created_at"))
-        .values("day")
-        .annotate(n=Count("*"))
-        .values_list("day", "n")
-    )
-    lost = dict(
-        scope.filter(period.bounds("updated_at"), status__in=(S.NOT_TAKEN, S.LAPSED))
-        .annotate(day=TruncDate("updated_at"))
-        .values("day")
-        .annotate(n=Count("*"))
-        .values_list("day", "n")
-    )
+    """Per day: cases opened, cases renewed and the share of the cases closed that day that renewed. Two grouped
+    queries (per visible part) whatever the length of the period: opened by `created_at`, closed by `closed_at`."""
+    parts = _scopes(user, policy_type=policy_type, case_status=case_status)
+    opened = _per_day([qs.filter(_created_in(period)) for qs in parts], "created_at")
+    closed = _per_day([qs.filter(period.bounds("closed_at")) for qs in parts], "closed_at", "status")
+    renewed = {day: n for (day, status), n in closed.items() if status == S.RENEWED}
+    lost = Counter()
+    for (day, status), n in closed.items():
+        if status != S.RENEWED:
+            lost[day] += n
     short = (period.end - period.start).days < 7
     rows = []
     for day in period.days():
@@ -123,7 +128,7 @@ def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", ca
             {
                 "name": day.strftime("%a") if short else day.strftime("%b %d"),
                 "date": day.isoformat(),
-                "newCases": opened.get(day, 0),
+                "newCases": opened.get((day,), 0),
                 "renewals": won,
                 "successRate": round(won / closed, 4) if closed else 0.0,
             }
@@ -134,29 +139,29 @@ def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", ca
 def dashboard_batch_status(
     *, user: User, period: Period, policy_type: str = "all", case_status: str = "all", limit: int = 20
 ) -> list[dict]:
-    """The period's most recent batches with their cases by status and payments; two queries."""
+    """The period's most recent batches with their cases by status and payments; two queries (three for an
+    agent, whose visible cases come in two parts)."""
     batches = UploadBatch.objects.filter(period.bounds("created_at"))
     if policy_type != "all":
         batches = batches.filter(policy_type=policy_type)
     batches = list(batches.order_by("-created_at", "-id").values("id", "file_name", "status", "failed_records")[:limit])
     zero = Value(0, output_field=_MONEY)
-    per_batch = {
-        row["batch_id"]: row
-        for row in _scope(user, policy_type=policy_type, case_status=case_status)
-        .filter(batch_id__in=[b["id"] for b in batches])
-        .values("batch_id")
-        .annotate(
-            renewed=Count("id", filter=Q(status=S.RENEWED)),
-            in_progress=Count("id", filter=Q(status=S.IN_PROGRESS)),
-            pending=Count("id", filter=Q(status=S.NEW)),
-            failed=Count("id", filter=Q(status__in=(S.FAILED, S.LAPSED, S.NOT_TAKEN))),
-            received=Coalesce(Sum("renewal_amount", filter=Q(payment_status=PaymentStatus.COMPLETED)), zero),
-            outstanding=Coalesce(
-                Sum("renewal_amount", filter=_MONEY_PENDING),
-                zero,
-            ),
+    per_batch: dict[int, Counter] = {}
+    for qs in _scopes(user, policy_type=policy_type, case_status=case_status):
+        rows = (
+            qs.filter(batch_id__in=[b["id"] for b in batches])
+            .values("batch_id")
+            .annotate(
+                renewed=Count("id", filter=Q(status=S.RENEWED)),
+                in_progress=Count("id", filter=Q(status=S.IN_PROGRESS)),
+                pending=Count("id", filter=Q(status=S.NEW)),
+                failed=Count("id", filter=Q(status__in=(S.FAILED, S.LAPSED, S.NOT_TAKEN))),
+                received=Coalesce(Sum("renewal_amount", filter=Q(payment_status=PaymentStatus.COMPLETED)), zero),
+                outstanding=Coalesce(Sum("renewal_amount", filter=_MONEY_PENDING), zero),
+            )
         )
-    }
+        for row in rows:
+            per_batch.setdefault(row.pop("batch_id"), Counter()).update(row)
     result = []
     for batch in batches:
         row = per_batch.get(batch["id"], {})

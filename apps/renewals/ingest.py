@@ -255,13 +255,13 @@ class _Assigner:
         return chosen
 
 
-# What a chunk needs of a policy: (id, status, agent_id).
-_POLICY_COLUMNS = ("policy_number", "pk", "status", "agent_id")
+# What a chunk needs of a policy: (id, status, agent_id, policy_type).
+_POLICY_COLUMNS = ("policy_number", "pk", "status", "agent_id", "policy_type")
 
 
-def _policies_by_number(numbers) -> dict[str, tuple[int, str, int | None]]:
+def _policies_by_number(numbers) -> dict[str, tuple[int, str, int | None, str]]:
     rows = Policy.objects.filter(policy_number__in=list(numbers)).values_list(*_POLICY_COLUMNS)
-    return {number: (pk, status, agent_id) for number, pk, status, agent_id in rows}
+    return {number: rest for number, *rest in rows}
 
 
 def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch_errors: list | None = None) -> None:
@@ -333,7 +333,7 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
     )
     wanted = {}
     for r in list(rows):
-        policy_id, status, _ = policies[r.policy_number]
+        policy_id, status, _, _ = policies[r.policy_number]
         if status != PolicyStatus.ACTIVE:
             reason = f"Policy {r.policy_number} is {status}"
             batch_errors.append({"row": r.row, "error": reason, "cells": list(r.original.values())})
@@ -352,6 +352,7 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
         [
             "case_number",
             "policy",
+            "policy_type",
             "renewal_period",
             "priority",
             "priority_rank",
@@ -363,6 +364,7 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
             (
                 number,
                 policy_id,
+                policies[r.policy_number][3],
                 renewal_period,
                 r.priority,
                 PRIORITY_RANK[r.priority],

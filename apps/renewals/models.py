@@ -5,6 +5,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 
@@ -27,6 +28,7 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS)
+CLOSED_STATUSES = (CaseStatus.RENEWED, CaseStatus.NOT_TAKEN, CaseStatus.LAPSED)
 
 
 class Priority(models.TextChoices):
@@ -112,6 +114,10 @@ class RenewalCase(TimeStampedModel):
     renewed_policy = models.OneToOneField(
         "policies.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_case_of"
     )
+    # Derived, for the dashboards' filters without a join: the policy's product line (fixed for a policy) and
+    # when the case reached renewed / not taken / lapsed.
+    policy_type = models.CharField(max_length=30, editable=False, default="")
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,9 +130,14 @@ class RenewalCase(TimeStampedModel):
             models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
             models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
             models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),
-            # the dashboards' "lost that day" series (trends): a small partial index, index-only scans
+            # dashboards: the period filter per product line, an agent's own cases per period, and the
+            # renewed/lost-per-day series (a partial index over closed cases only; index-only scans)
+            models.Index(fields=["policy_type", "created_at"], name="cases_type_created"),
+            models.Index(fields=["assigned_to", "created_at"], name="cases_assignee_created"),
             models.Index(
-                fields=["updated_at"], condition=Q(status__in=["not_taken", "lapsed"]), name="cases_lost_updated"
+                fields=["closed_at", "status", "policy_type"],
+                condition=Q(closed_at__isnull=False),
+                name="cases_closed",
             ),
         ]
 
@@ -134,7 +145,16 @@ class RenewalCase(TimeStampedModel):
         return self.case_number
 
     def save(self, *args, **kwargs):
-        self.priority_rank = PRIORITY_RANK.get(self.priority, 1)  # keeps the sortable rank in step (derived)
+        # derived columns kept in step on every save
+        self.priority_rank = PRIORITY_RANK.get(self.priority, 1)
+        if not self.policy_type and self.policy_id:
+            self.policy_type = self.policy.policy_type
+        if self.status in CLOSED_STATUSES:
+            self.closed_at = self.closed_at or timezone.now()
+        else:
+            self.closed_at = None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "priority_rank", "policy_type", "closed_at"}
         super().save(*args, **kwargs)
 
 

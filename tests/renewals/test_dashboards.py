@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase, UploadBatch
 from tests.factories.policies import ProductFactory, ProductLineFactory
 from tests.renewals.test_batches import csv_file, upload
@@ -28,8 +29,11 @@ def cases(auth_client, django_capture_on_commit_callbacks):
     RenewalCase.objects.filter(pk__in=[by_number[f"POL-S-000{i}"].pk for i in (0, 1)]).update(
         status="in_progress", payment_status="partial"
     )
-    RenewalCase.objects.filter(pk=by_number["POL-S-0002"].pk).update(status="renewed", payment_status="completed")
-    RenewalCase.objects.filter(pk=by_number["POL-S-0003"].pk).update(status="lapsed")
+    closed = timezone.now()
+    RenewalCase.objects.filter(pk=by_number["POL-S-0002"].pk).update(
+        status="renewed", payment_status="completed", closed_at=closed
+    )
+    RenewalCase.objects.filter(pk=by_number["POL-S-0003"].pk).update(status="lapsed", closed_at=closed)
     old = timezone.now() - timedelta(days=45)
     RenewalCase.objects.filter(pk=by_number["POL-S-0007"].pk).update(created_at=old)
     return by_number
@@ -63,11 +67,38 @@ def test_stats_count_and_sum_the_period_cases(auth_client, cases):
 
 def test_agents_see_only_their_cases(auth_client, cases):
     client, agent = auth_client(Role.AGENT)
+    _, other = auth_client(Role.AGENT)
     RenewalCase.objects.filter(pk=cases["POL-S-0004"].pk).update(assigned_to=agent)
+    RenewalCase.objects.filter(pk=cases["POL-S-0001"].pk).update(assigned_to=other)
+    # unassigned cases of policies the agent services count too (the second of the two disjoint parts)
+    Policy.objects.filter(pk__in=[cases["POL-S-0005"].policy_id, cases["POL-S-0001"].policy_id]).update(agent=agent)
 
     stats = client.get("/api/v1/dashboard/stats").json()["data"]
+    trends = client.get("/api/v1/dashboard/trends", {"date_range": "week"}).json()["data"]
+    batches = client.get("/api/v1/dashboard/batch-status").json()["data"]
 
-    assert stats["totalCases"] == 1
+    assert (stats["totalCases"], stats["pendingAction"], stats["paymentPending"]) == (2, 2, "200.00")
+    assert trends[-1]["newCases"] == 2
+    assert batches[0]["status"]["pending"] == 2
+
+
+def test_closed_at_follows_the_status_on_every_save(cases):
+    case = RenewalCase.objects.get(pk=cases["POL-S-0005"].pk)
+    assert (case.policy_type, case.closed_at) == ("auto", None)
+
+    case.status = "not_taken"
+    case.save()
+    closed_at = case.closed_at
+    assert closed_at is not None
+    case.notes = "customer moved abroad"
+    case.save(update_fields=["notes"])
+    case.refresh_from_db()
+    assert case.closed_at == closed_at  # a later edit keeps the closing time
+
+    case.status = "in_progress"  # e.g. corrected by an admin
+    case.save(update_fields=["status"])
+    case.refresh_from_db()
+    assert case.closed_at is None
 
 
 def test_trends_one_row_per_day_and_batch_status(auth_client, cases, django_assert_max_num_queries):
@@ -82,8 +113,8 @@ def test_trends_one_row_per_day_and_batch_status(auth_client, cases, django_asse
     assert len(month) == 30
     today = week[-1]
     assert (today["date"], today["newCases"]) == (date.today().isoformat(), 7)
-    assert today["renewals"] == 0  # renewed by hand in the fixture: no next term was issued
-    assert today["successRate"] == 0.0  # one lapsed today, nothing renewed
+    assert today["renewals"] == 1
+    assert today["successRate"] == 0.5  # one renewed and one lapsed today
     batch = UploadBatch.objects.get()
     assert batches == [
         {
