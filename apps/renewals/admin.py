@@ -11,11 +11,13 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role
 from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.core.api.exceptions import ApiError
 
 from . import ingest, selectors, services
-from .models import CaseEvent, RenewalCase, UploadBatch
+from .models import OPEN_STATUSES, CaseEvent, RenewalCase, UploadBatch
 
 
 class CaseEventInline(ReadOnlyTabularInline):
@@ -26,8 +28,41 @@ class CaseEventInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class CaseWorkForm(forms.ModelForm):
+    """The case's own fields plus the two hand-offs, which go through their services (rules, timeline, events)."""
+
+    assign_to = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Hand the case to an agent or manager (agents may take unassigned cases for themselves).",
+    )
+    escalate_to = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, help_text="A manager or administrator; priority becomes urgent."
+    )
+    escalation_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why escalate")
+
+    class Meta:
+        model = RenewalCase
+        fields = ["priority", "payment_status", "payment_method", "payment_date", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        self.fields["assign_to"].queryset = people.filter(role__in=[Role.AGENT, Role.MANAGER])
+        self.fields["escalate_to"].queryset = people.filter(role__in=[Role.MANAGER, Role.ADMIN])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("escalate_to") and not (data.get("escalation_note") or "").strip():
+            self.add_error("escalation_note", "Say why the case is escalated.")
+        if (data.get("assign_to") or data.get("escalate_to")) and self.instance.status not in OPEN_STATUSES:
+            self.add_error(None, f"The case is {self.instance.status}: it can no longer be handed on.")
+        return data
+
+
 @admin.register(RenewalCase)
 class RenewalCaseAdmin(ModelAdmin):
+    form = CaseWorkForm
     list_display = [
         "case_number",
         "policy",
@@ -66,6 +101,9 @@ class RenewalCaseAdmin(ModelAdmin):
         "payment_method",
         "payment_date",
         "notes",
+        "assign_to",
+        "escalate_to",
+        "escalation_note",
         *readonly_fields[6:],
     ]
     inlines = [CaseEventInline]
@@ -101,8 +139,19 @@ class RenewalCaseAdmin(ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        assignee = fields.pop("assign_to", None)
+        escalated_to = fields.pop("escalate_to", None)
+        reason = fields.pop("escalation_note", "")
         notes = fields.pop("notes", None)
-        services.renewal_case_update(case=obj, actor=request.user, notes=notes, **fields)
+        try:
+            if fields or notes:
+                services.renewal_case_update(case=obj, actor=request.user, notes=notes, **fields)
+            if assignee:
+                services.renewal_case_assign(case=obj, actor=request.user, assignee=assignee)
+            if escalated_to:
+                services.renewal_case_escalate(case=obj, actor=request.user, escalated_to=escalated_to, reason=reason)
+        except (PermissionDenied, ValidationError, ApiError) as exc:
+            messages.error(request, f"{obj}: {_message(exc)}")
 
     @action(description="Assign to me", permissions=["change"])
     def take_cases(self, request, queryset):
@@ -123,6 +172,12 @@ class RenewalCaseAdmin(ModelAdmin):
                 services.renewal_case_update(case=case, actor=request.user, status="in_progress")
             except Exception as exc:
                 messages.error(request, f"{case}: {exc}")
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(getattr(exc, "detail", None) or exc)
 
 
 class BatchUploadForm(forms.ModelForm):
@@ -169,6 +224,7 @@ class UploadBatchAdmin(ModelAdmin):
     readonly_fields = [
         "file_name",
         "status",
+        "progress",
         "message",
         "policy_type",
         "uploaded_by",
@@ -183,6 +239,25 @@ class UploadBatchAdmin(ModelAdmin):
         "errors_table",
     ]
     show_full_result_count = False
+    actions = ["retry_batches"]
+
+    class Media:
+        js = ["js/admin_batch_progress.js"]
+
+    def has_retry_permission(self, request) -> bool:
+        return self.has_add_permission(request)  # whoever may upload may re-run a failed upload
+
+    @action(description="Process failed batches again", permissions=["retry"])
+    def retry_batches(self, request, queryset):
+        retried = 0
+        for batch in queryset:
+            try:
+                ingest.batch_retry(batch=batch)
+                retried += 1
+            except ApiError as exc:
+                messages.error(request, f"{batch.file_name}: {exc.detail}")
+        if retried:
+            messages.success(request, f"{retried} batch(es) queued again.")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -228,7 +303,10 @@ class UploadBatchAdmin(ModelAdmin):
 
     @display(description="Processed")
     def progress(self, obj):
-        return f"{obj.processed_records} / {obj.total_records}"
+        # updated live over the websocket by static/js/admin_batch_progress.js while the batch is processing
+        return format_html(
+            '<span data-batch-progress="{}">{} / {}</span>', obj.pk, obj.processed_records, obj.total_records
+        )
 
     @display(description="Failed rows")
     def failed_rows_link(self, obj):

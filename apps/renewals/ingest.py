@@ -22,7 +22,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.catalog.models import Product
-from apps.core.api.exceptions import ApiError
+from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.bulk import copy_insert
 from apps.core.events import publish, user_group
 from apps.customers.models import Customer
@@ -71,10 +71,7 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
     existing = UploadBatch.objects.filter(sha256=digest).first()
     if existing is not None:
         if existing.status == UploadBatch.Status.FAILED:  # uploading it again retries it
-            UploadBatch.objects.filter(pk=existing.pk).update(status=UploadBatch.Status.PROCESSING, message="")
-            if enqueue:
-                transaction.on_commit(lambda: _enqueue(existing.pk), robust=True)
-            existing.refresh_from_db()
+            batch_retry(batch=existing, enqueue=enqueue)
         return existing, False
     try:
         rows = read_rows(file, file_name=file.name)
@@ -105,6 +102,17 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
         batch.file.delete(save=False)
         return UploadBatch.objects.get(sha256=digest), False
     return batch, True
+
+
+def batch_retry(*, batch: UploadBatch, enqueue: bool = True) -> UploadBatch:
+    """Queue a failed batch again (its stored file is processed from the start; nothing is duplicated)."""
+    if batch.status != UploadBatch.Status.FAILED:
+        raise Conflict(f"Only failed batches are processed again; this one is {batch.status}.")
+    UploadBatch.objects.filter(pk=batch.pk).update(status=UploadBatch.Status.PROCESSING, message="")
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue(batch.pk), robust=True)
+    batch.refresh_from_db()
+    return batch
 
 
 def _enqueue(batch_id: int) -> None:

@@ -361,3 +361,37 @@ def test_batch_admin_upload_progress_errors_and_failed_rows(make_user, django_ca
     assert "bad number!" in failed.content.decode()
     assert agent_listing.status_code == 403
     assert agent_failed.status_code == 403
+
+
+def test_admin_processes_a_failed_batch_again_and_follows_progress_live(
+    make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    manager = make_user(Role.MANAGER)
+    lines = ["Policy No,Customer Name,Expiry Date,Premium"] + [f"POL-R-{i:04d},P {i},{RENEW},100" for i in range(5)]
+    monkeypatch.setattr(ingest, "_ingest", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("worker killed")))
+    batch, _ = ingest.batch_create(
+        file=csv_file("\n".join(lines) + "\n"), policy_type="auto", actor=manager, enqueue=False
+    )
+    with pytest.raises(RuntimeError):
+        ingest.batch_process(batch_id=batch.pk)
+    monkeypatch.undo()
+    browser = Client()
+    browser.force_login(manager)
+
+    listing = browser.get("/admin/renewals/uploadbatch/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = browser.post(
+            "/admin/renewals/uploadbatch/", {"action": "retry_batches", "_selected_action": [batch.pk]}, follow=True
+        )
+    again = browser.post(
+        "/admin/renewals/uploadbatch/", {"action": "retry_batches", "_selected_action": [batch.pk]}, follow=True
+    )
+
+    assert f'data-batch-progress="{batch.pk}"' in listing
+    assert "js/admin_batch_progress.js" in listing
+    assert "1 batch(es) queued again." in retried.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.successful_records, RenewalCase.objects.count()) == ("completed", 5, 5)
+    assert "Only failed batches are processed again" in again.content.decode()

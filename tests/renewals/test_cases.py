@@ -258,3 +258,33 @@ def test_lapse_job_carries_on_past_a_policy_that_cannot_lapse(renewing, make_use
     assert services.renewal_lapse_overdue() == 1
     assert Policy.objects.get(pk=first.pk).status == "active"
     assert Policy.objects.get(pk=second.pk).status == "lapsed"
+
+
+def test_workbench_change_page_assigns_and_escalates_through_the_services(renewing, make_user):
+    from django.test import Client
+
+    manager, agent, boss = make_user(Role.MANAGER), make_user(Role.AGENT), make_user(Role.MANAGER)
+    case, _ = services.renewal_case_open(policy=renewing(80, agent=make_user(Role.AGENT)))
+    browser = Client()
+    browser.force_login(manager)
+    url = f"/admin/renewals/renewalcase/{case.pk}/change/"
+    form = {
+        "priority": "medium",
+        "payment_status": "pending",
+        "payment_method": "",
+        "notes": "",
+        "timeline_events-TOTAL_FORMS": "0",
+        "timeline_events-INITIAL_FORMS": "0",
+    }
+
+    missing_reason = browser.post(url, {**form, "escalate_to": boss.pk})
+    saved = browser.post(url, {**form, "assign_to": agent.pk, "escalate_to": boss.pk, "escalation_note": "VIP"})
+
+    assert missing_reason.status_code == 200  # the form again, with the error inline
+    assert "Say why the case is escalated." in missing_reason.content.decode()
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    case.refresh_from_db()
+    assert (case.assigned_to, case.escalated_to, case.priority) == (agent, boss, "urgent")
+    actions = list(case.timeline_events.values_list("action", flat=True))
+    assert "Assigned" in actions
+    assert "Escalated" in actions
