@@ -42,6 +42,21 @@ class Instalment(TimeStampedModel):
         return f"{self.policy_id}#{self.sequence} {self.amount} {self.currency} due {self.due_date}"
 
 
+class InstalmentReminder(models.Model):
+    """One reminder sent about an instalment coming due (the row is the idempotency key: once per offset)."""
+
+    instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["instalment", "days_before"], name="instalment_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instalment} −{self.days_before}d by {self.channel}"
+
+
 class Payment(TimeStampedModel):
     """Money received (or refunded) for a policy, recorded by staff or confirmed by a provider webhook."""
 

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.rating import money
 from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.events import publish, user_group
+from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
 from apps.customers.models import Customer
 from apps.policies.models import Endorsement, Policy, PolicyStatus, PolicyTransition
 
@@ -28,6 +30,7 @@ from .models import (
     Commission,
     CommissionRate,
     Instalment,
+    InstalmentReminder,
     LoyaltyAccount,
     LoyaltyEntry,
     Payment,
@@ -686,3 +689,49 @@ def loyalty_award_claim_free_year(*, policy: Policy, today: date | None = None) 
         reason=f"Claim-free year on {policy.policy_number}",
         reference=f"claimfree:{policy.pk}",
     )
+
+
+# --- payment reminders (celery beat; idempotent) -----------------------------------------------------------
+
+
+def instalment_reminders_send(*, today: date | None = None) -> int:
+    """Remind customers of instalments falling due in PAYMENT_REMINDER_DAYS days, once per instalment and offset,
+    on their consented channel outside quiet hours (skipped ones are tried on the next run). Returns how many."""
+    today = today or timezone.localdate()
+    sent = 0
+    for days in settings.PAYMENT_REMINDER_DAYS:
+        due = (
+            Instalment.objects.filter(
+                status=Instalment.Status.DUE,
+                due_date=today + timedelta(days=days),
+                policy__status=PolicyStatus.ACTIVE,
+            )
+            .exclude(reminders__days_before=days)
+            .select_related("policy", "policy__customer", "policy__product")
+        )
+        for instalment in due.iterator(chunk_size=500):
+            customer = instalment.policy.customer
+            channel = customer_contact_channel(customer)
+            if channel is None or customer_in_quiet_hours(customer):
+                continue
+            try:
+                with transaction.atomic():
+                    InstalmentReminder.objects.create(instalment=instalment, days_before=days, channel=channel)
+                    context = {
+                        "customer": customer,
+                        "instalment": instalment,
+                        "policy": instalment.policy,
+                        "days": days,
+                    }
+                    customer_message_send(
+                        customer=customer,
+                        message=Message(
+                            subject=f"Payment of {instalment.amount} {instalment.currency} due on "
+                            f"{instalment.due_date:%d %b %Y}",
+                            body=render_to_string("emails/payment_reminder.txt", context),
+                        ),
+                    )
+            except IntegrityError:  # another run got there first
+                continue
+            sent += 1
+    return sent

@@ -41,3 +41,10 @@ def loyalty_expire_task() -> int:
     from apps.billing.services import loyalty_expire
 
     return loyalty_expire()
+
+
+@shared_task(name="billing.payment_reminders")
+def payment_reminders_task() -> int:
+    from apps.billing.services import instalment_reminders_send
+
+    return instalment_reminders_send()

@@ -16,7 +16,7 @@ from apps.accounts.roles import Role
 from apps.core.api.exceptions import Conflict
 from apps.core.events import publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
-from apps.core.tasks import send_email
+from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
 from apps.policies.models import Policy, PolicyStatus
 from apps.policies.services import policy_transition
 
@@ -223,8 +223,8 @@ def renewal_cases_open_due(*, today: date | None = None) -> int:
 
 
 def renewal_reminders_send(*, today: date | None = None) -> int:
-    """Email customers 60/30/14/7 days before expiry, once each, if they opted in to email and it is not
-    their quiet hours. Returns how many were sent."""
+    """Remind customers 60/30/14/7 days before expiry, once each, on the channel they chose and consented to,
+    outside their quiet hours (skipped ones are tried on the next run). Returns how many were sent."""
     today = today or timezone.localdate()
     sent = 0
     for days in REMINDER_DAYS:
@@ -233,39 +233,22 @@ def renewal_reminders_send(*, today: date | None = None) -> int:
         ).select_related("policy", "policy__customer")
         for case in cases:
             customer = case.policy.customer
-            prefs = customer.communication_preferences or {}
-            if not customer.email or not (prefs.get("channels") or {}).get("email"):
+            channel = customer_contact_channel(customer)
+            if channel is None or customer_in_quiet_hours(customer):
                 continue
-            if _in_quiet_hours(prefs):
-                continue  # tried again on the next run: the key is only written when sent
-            if not _event(case, f"Reminder {days} days", details=f"Email to {customer.email}", key=f"reminder:{days}"):
-                continue
-            context = {"customer": customer, "policy": case.policy, "days": days, "case": case}
-            transaction.on_commit(
-                lambda c=context: send_email.delay(
-                    subject=f"Your policy {c['policy'].policy_number} renews in {c['days']} days",
-                    body=render_to_string("emails/renewal_reminder.txt", c),
-                    to=[c["customer"].email],
-                ),
-                robust=True,
-            )
+            with transaction.atomic():
+                if not _event(case, f"Reminder {days} days", details=f"By {channel}", key=f"reminder:{days}"):
+                    continue
+                context = {"customer": customer, "policy": case.policy, "days": days, "case": case}
+                customer_message_send(
+                    customer=customer,
+                    message=Message(
+                        subject=f"Your policy {case.policy.policy_number} renews in {days} days",
+                        body=render_to_string("emails/renewal_reminder.txt", context),
+                    ),
+                )
             sent += 1
     return sent
-
-
-def _in_quiet_hours(prefs: dict) -> bool:
-    import zoneinfo
-    from datetime import datetime, time
-
-    quiet = prefs.get("quiet_hours") or {}
-    if not quiet.get("start") or not quiet.get("end"):
-        return False
-    try:
-        now = datetime.now(zoneinfo.ZoneInfo(quiet.get("timezone") or "UTC")).time()
-        start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
-    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
-        return False
-    return (start <= now or now < end) if start > end else (start <= now < end)
 
 
 def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = None) -> int:

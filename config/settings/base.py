@@ -145,7 +145,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
+    "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
 }
+# Days before an instalment falls due that its customer is reminded (seed 002 #6), once each.
+PAYMENT_REMINDER_DAYS = env.list("PAYMENT_REMINDER_DAYS", cast=int, default=[7, 1])
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

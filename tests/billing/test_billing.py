@@ -494,3 +494,31 @@ def test_agents_cannot_touch_pricing_or_other_agents_policies_in_admin(active_po
     assert b'name="_save"' not in product_change.content
     assert foreign.status_code == 200  # the form refuses the policy as an invalid choice
     assert Payment.objects.filter(policy=theirs).count() == 0
+
+
+def test_payment_reminders_once_per_offset_on_the_consented_channel(
+    active_policy, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_REMINDER_DAYS = [7, 1]
+    opted_in = CustomerFactory(email="pay@example.org", communication_preferences={"channels": {"email": True}})
+    silent = CustomerFactory(email="quiet@example.org", communication_preferences={})
+    policy = active_policy("monthly", customer=opted_in)
+    active_policy("monthly", customer=silent)
+    second = Instalment.objects.get(policy=policy, sequence=2)
+    week_before = second.due_date - timedelta(days=7)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first_run = services.instalment_reminders_send(today=week_before)
+    with django_capture_on_commit_callbacks(execute=True):
+        second_run = services.instalment_reminders_send(today=week_before)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_before = services.instalment_reminders_send(today=second.due_date - timedelta(days=1))
+    Instalment.objects.filter(pk=second.pk).update(status=Instalment.Status.PAID)
+    with django_capture_on_commit_callbacks(execute=True):
+        after_paying = services.instalment_reminders_send(today=second.due_date - timedelta(days=1))
+
+    assert (first_run, second_run, day_before, after_paying) == (1, 0, 1, 0)
+    assert [m.to for m in mailoutbox] == [["pay@example.org"], ["pay@example.org"]]
+    assert "falls due on" in mailoutbox[0].body
+    assert str(second.amount) in mailoutbox[0].subject
+    assert sorted(second.reminders.values_list("days_before", "channel")) == [(1, "email"), (7, "email")]

@@ -32,9 +32,16 @@ class QuietHoursSerializer(serializers.Serializer):
 
 
 class CommunicationPreferencesSerializer(serializers.Serializer):
-    """Per-channel opt-in (explicit consent: absent means no), quiet hours and language."""
+    """Per-channel opt-in (explicit consent: absent means no), the order to use them in, quiet hours and
+    language."""
 
     channels = serializers.DictField(child=serializers.BooleanField(), required=False)
+    preferred_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=CHANNELS),
+        required=False,
+        max_length=len(CHANNELS),
+        help_text="The order to try consented channels in (default: email, sms, whatsapp).",
+    )
     quiet_hours = QuietHoursSerializer(required=False, allow_null=True)
     language = serializers.RegexField(r"^[a-z]{2}(-[A-Z]{2})?$", required=False, default="en")
 

@@ -1,0 +1,81 @@
+"""Reaching a customer on a channel they consented to, outside their quiet hours.
+
+Every outbound message to a customer (renewal and payment reminders now; notifications and campaigns later) goes
+through `customer_message_send`. Channels are tried in the customer's own order (`preferred_channels` in their
+communication preferences, else email → SMS → WhatsApp) and only where they opted in (`channels[name]` is true:
+absent means no), the contact detail exists and a sender is registered. Email is registered here; the messaging
+app registers SMS and WhatsApp senders with `sender_register` when it lands, with no change to the callers.
+"""
+
+import logging
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Customer
+
+logger = logging.getLogger("insureops.customers")
+DEFAULT_ORDER = ("email", "sms", "whatsapp")
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+    html: str | None = None
+
+
+# channel -> (address of the customer on it, send(address, message))
+_senders: dict[str, tuple[Callable[[Customer], str], Callable[[str, Message], None]]] = {}
+
+
+def sender_register(channel: str, *, address: Callable[[Customer], str], send: Callable[[str, Message], None]):
+    _senders[channel] = (address, send)
+
+
+def _send_email(address: str, message: Message) -> None:
+    from apps.core.tasks import send_email
+
+    send_email.delay(subject=message.subject, body=message.body, html=message.html, to=[address])
+
+
+sender_register("email", address=lambda c: c.email, send=_send_email)
+
+
+def customer_in_quiet_hours(customer: Customer, *, now: datetime | None = None) -> bool:
+    quiet = (customer.communication_preferences or {}).get("quiet_hours") or {}
+    if not quiet.get("start") or not quiet.get("end"):
+        return False
+    try:
+        zone = zoneinfo.ZoneInfo(quiet.get("timezone") or "UTC")
+        start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
+    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    local = (now or timezone.now()).astimezone(zone).time()
+    return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def customer_contact_channel(customer: Customer) -> str | None:
+    """The first channel the customer consented to, has an address on, and we can send on; None if none."""
+    prefs = customer.communication_preferences or {}
+    consent = prefs.get("channels") or {}
+    order = [c for c in prefs.get("preferred_channels") or [] if c in _senders] or list(DEFAULT_ORDER)
+    for channel in order:
+        if channel in _senders and consent.get(channel) and _senders[channel][0](customer):
+            return channel
+    return None
+
+
+def customer_message_send(*, customer: Customer, message: Message, now: datetime | None = None) -> str | None:
+    """Queue `message` (after commit) on the customer's channel. Returns the channel, or None when the customer
+    cannot be reached now (no consent, no address, or quiet hours — the caller may try again later)."""
+    channel = customer_contact_channel(customer)
+    if channel is None or customer_in_quiet_hours(customer, now=now):
+        return None
+    address, send = _senders[channel][0](customer), _senders[channel][1]
+    transaction.on_commit(lambda: send(address, message), robust=True)
+    return channel
