@@ -74,9 +74,22 @@ class Command(BaseCommand):
             help="Renewal batch sizes pushed through a real Celery worker ('' to skip).",
         )
         parser.add_argument("--skip-http", action="store_true", help="Only the websocket and ingest parts.")
+        parser.add_argument("--only", default="", help="Only HTTP scenarios whose name contains this text.")
 
     def handle(
-        self, *args, quick, duration, concurrency, server, workers, ws_clients, ws_events, ingest, skip_http, **options
+        self,
+        *args,
+        quick,
+        duration,
+        concurrency,
+        server,
+        workers,
+        ws_clients,
+        ws_events,
+        ingest,
+        skip_http,
+        only,
+        **options,
     ):
         if shutil.which("wrk") is None and not skip_http:
             raise CommandError("wrk is not installed (apt-get install wrk; `make bench` does it).")
@@ -100,7 +113,8 @@ class Command(BaseCommand):
         try:
             if process:
                 _wait_http(port)
-            for name, path, floor_path, auth in self._scenarios() if process else []:
+            scenarios = [s for s in self._scenarios() if only.lower() in s[0].lower()] if process else []
+            for name, path, floor_path, auth in scenarios:
                 for level in levels:
                     result = self._wrk(port, path, level, duration, tokens.get(auth), name)
                     if floor_path:
@@ -154,6 +168,7 @@ class Command(BaseCommand):
         from datetime import date, timedelta
 
         d0, d1 = date.today() + timedelta(days=30), date.today() + timedelta(days=90)
+        today, t90 = date.today(), date.today() - timedelta(days=89)
         return [
             (
                 "customers list (filtered+searched)",
@@ -180,6 +195,20 @@ class Command(BaseCommand):
                 "manager",
             ),
             ("customer transaction history", "/api/v1/transactions", None, "customer"),
+            (
+                "cases list (status+priority, 50 rows)",
+                "/api/v1/cases?status=new&priority=medium&limit=50",
+                None,
+                "manager",
+            ),
+            ("dashboard stats (month)", "/api/v1/dashboard/stats?date_range=month", None, "manager"),
+            (
+                "dashboard trends (90 days)",
+                f"/api/v1/dashboard/trends?date_range=custom&start_date={t90}&end_date={today}",
+                None,
+                "manager",
+            ),
+            ("dashboard batch-status", "/api/v1/dashboard/batch-status", None, "manager"),
             ("product search (public)", "/api/v1/products?sort_by=premium", None, None),
             ("login", "LOGIN", None, None),
         ]
