@@ -1,6 +1,7 @@
 """Generated renewal spreadsheets for the ingest benchmark: realistic columns, about 2 % bad rows."""
 
 import io
+import itertools
 import random
 import secrets
 import unicodedata
@@ -45,13 +46,13 @@ def _ascii(name: str) -> str:
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
-def renewal_xlsx(count: int, **kwargs) -> bytes:
+def xlsx_bytes(rows) -> bytes:
+    """An XLSX workbook of `rows` (the first is the header); dates are written as Excel dates."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": False})
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet()
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, HEADERS)
-    for r, row in enumerate(renewal_rows(count, **kwargs), start=1):
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if isinstance(value, date):
                 sheet.write_datetime(r, c, value, date_format)
@@ -59,3 +60,7 @@ def renewal_xlsx(count: int, **kwargs) -> bytes:
                 sheet.write(r, c, value)
     workbook.close()
     return buffer.getvalue()
+
+
+def renewal_xlsx(count: int, **kwargs) -> bytes:
+    return xlsx_bytes(itertools.chain([HEADERS], renewal_rows(count, **kwargs)))

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.roles import Role
+from apps.bench.renewal_rows import xlsx_bytes
 from apps.customers.models import Customer
 from apps.policies.models import Policy
 from apps.renewals import ingest
@@ -32,18 +32,7 @@ def csv_file(text: str, name="renewals.csv", encoding="utf-8") -> SimpleUploaded
 
 
 def xlsx_file(rows: list[list], name="renewals.xlsx") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet()
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if isinstance(value, date):
-                sheet.write_datetime(r, c, value, date_format)
-            else:
-                sheet.write(r, c, value)
-    workbook.close()
-    return SimpleUploadedFile(name, buffer.getvalue())
+    return SimpleUploadedFile(name, xlsx_bytes(rows))
 
 
 def upload(client, file, policy_type="auto", execute=None):
