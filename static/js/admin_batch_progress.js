@@ -1,7 +1,7 @@
 // Upload batches screen: follow the uploader's batches live. The worker publishes `renewal.batch_progress` to the
 // uploader's websocket group after every chunk; each progress cell is updated in place, and the page reloads once
 // a batch it shows has finished (so counts, errors and the failed-rows link appear).
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   if (!document.querySelector("[data-batch-progress]")) return;
   var scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -29,4 +29,4 @@
     };
   }
   connect();
-})();
+});
