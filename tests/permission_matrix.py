@@ -79,6 +79,17 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:loyalty-balance": {"GET": {A, M, AG, V, C}},
     "v1:loyalty-redeem": {"POST": {A, M, AG, C}},
     "v1:policies-instalments": {"GET": {A, M, AG, V, C}},
+    # claims
+    "v1:claims-list": {"GET": {A, M, AG, AS, V, C}, "POST": {A, M, AG, C}},
+    "v1:claims-detail": {"GET": {A, M, AG, AS, V, C}, "PATCH": {A, M, AG, AS}},
+    "v1:claims-transition": {"POST": {A, M, AG, AS, C}},
+    "v1:claims-timeline": {"GET": {A, M, AG, AS, V, C}},
+    "v1:claims-communications": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AG, AS}},
+    "v1:claims-assign": {"POST": {A, M, AG}},
+    "v1:claims-reserve": {"POST": {A, M, AG}},
+    "v1:claims-payments": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AG}},
+    "v1:claims-payment-decision": {"POST": {A, M}},
+    "v1:claims-documents": {"GET": {A, M, AG, AS, V, C}, "POST": {A, M, AG, AS, C}},
     # renewals
     "v1:cases-list": {"GET": {A, M, AG, V}},
     "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},

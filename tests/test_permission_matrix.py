@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.claims.models import Claim
 from apps.customers.models import Customer, Interaction
 from apps.documents.models import Document
 from apps.renewals.models import RenewalCase
@@ -91,8 +92,24 @@ def path_objects(make_user) -> dict:
     case = RenewalCase.objects.create(
         case_number="REN-MATRIX", policy=policy, renewal_period=policy.end_date, renewal_amount=policy.premium_amount
     )
+    claim = Claim.objects.create(
+        claim_number="CLM-MATRIX",
+        policy=policy,
+        customer=customer,
+        claim_type="fire",
+        coverage_code="cover",
+        coverage_limit=1000,
+        claimed_amount=100,
+        currency="EUR",
+        description="x",
+        incident_date=policy.start_date,
+        incident_place="Lisbon",
+        reported_date=policy.start_date,
+        handler=target,
+    )
     return {
         "user": target,
+        "claim": claim,
         "customer": customer,
         "interaction": interaction,
         "document": document,
@@ -117,6 +134,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["document"].pk
         elif short.startswith("policies"):
             kwargs["pk"] = objects["policy"].pk
+        elif short.startswith("claims"):
+            kwargs["pk"] = objects["claim"].pk
         elif short.startswith("cases"):
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
@@ -129,6 +148,8 @@ def _url(name: str, objects: dict) -> str:
         kwargs["document_id"] = objects["document"].pk
     if "(?P<policy_id>" in pattern:
         kwargs["policy_id"] = objects["policy"].pk
+    if "(?P<payment_id>" in pattern:
+        kwargs["payment_id"] = 1
     if "(?P<code>" in pattern:
         kwargs["code"] = objects["product"].code
     if "(?P<provider>" in pattern:

@@ -71,6 +71,21 @@ PRODUCTS = {
 }
 
 
+# The claim types each demo cover answers.
+PERILS = {
+    "liability": ["third_party_liability"],
+    "own-damage": ["collision", "theft", "vandalism", "fire", "flood", "storm"],
+    "glass": ["glass"],
+    "roadside": ["breakdown"],
+    "buildings": ["fire", "flood", "storm", "escape_of_water"],
+    "contents": ["fire", "flood", "storm", "escape_of_water", "theft"],
+    "accidental": ["accidental_damage"],
+    "hospital": ["hospitalisation"],
+    "outpatient": ["outpatient"],
+    "dental": ["dental"],
+}
+
+
 def seed(*, stdout, options=None) -> None:
     lines = {code: ProductLine.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in LINES}
     created = 0
@@ -87,12 +102,22 @@ def seed(*, stdout, options=None) -> None:
             },
         )
         if not is_new:
+            for cover in product.coverages.filter(perils=[]):  # catalogues seeded before perils existed
+                if PERILS.get(cover.code):
+                    Coverage.objects.filter(pk=cover.pk).update(perils=PERILS[cover.code])
             continue
         created += 1
         Coverage.objects.bulk_create(
             [
                 Coverage(
-                    product=product, code=c, name=n, limit=lim, deductible=ded, is_mandatory=mand, annual_premium=prem
+                    product=product,
+                    code=c,
+                    name=n,
+                    limit=lim,
+                    deductible=ded,
+                    is_mandatory=mand,
+                    annual_premium=prem,
+                    perils=PERILS.get(c, []),
                 )
                 for c, n, lim, ded, mand, prem in spec["coverages"]
             ]

@@ -77,6 +77,33 @@ class Product(TimeStampedModel):
         self.regions = sorted({r.strip().upper() for r in self.regions if r.strip()})
 
 
+class Peril(models.TextChoices):
+    """What happened, as a claim type: each coverage lists the perils it answers."""
+
+    COLLISION = "collision", "Collision"
+    THEFT = "theft", "Theft"
+    VANDALISM = "vandalism", "Vandalism"
+    FIRE = "fire", "Fire"
+    FLOOD = "flood", "Flood"
+    STORM = "storm", "Storm or hail"
+    GLASS = "glass", "Glass breakage"
+    THIRD_PARTY = "third_party_liability", "Third-party liability"
+    BREAKDOWN = "breakdown", "Breakdown"
+    ESCAPE_OF_WATER = "escape_of_water", "Escape of water"
+    ACCIDENTAL_DAMAGE = "accidental_damage", "Accidental damage"
+    HOSPITALISATION = "hospitalisation", "Hospitalisation"
+    OUTPATIENT = "outpatient", "Outpatient care"
+    DENTAL = "dental", "Dental care"
+
+
+def _validate_perils(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    unknown = [p for p in value or [] if p not in Peril.values]
+    if not isinstance(value, list) or unknown:
+        raise ValidationError(f"Unknown peril(s): {', '.join(map(str, unknown)) or value!r}.")
+
+
 @pghistory.track()
 class Coverage(TimeStampedModel):
     """One cover of a product: its limit and deductible; mandatory, or optional at an extra premium."""
@@ -97,6 +124,12 @@ class Coverage(TimeStampedModel):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Extra yearly premium when an optional cover is chosen.",
+    )
+    perils = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[_validate_perils],
+        help_text="The claim types this cover answers (a claim of another type is refused at filing).",
     )
 
     class Meta:

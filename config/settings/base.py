@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.policies",
     "apps.billing",
+    "apps.claims",
     "apps.renewals",
     "apps.portal",
     "apps.bench",
@@ -259,6 +260,10 @@ SPECTACULAR_SETTINGS = {
         "InteractionTypeEnum": "apps.customers.models.Interaction.Type",
         "CaseStatusEnum": "apps.renewals.models.CaseStatus",
         "CasePaymentStatusEnum": "apps.renewals.models.PaymentStatus",
+        "ClaimStatusEnum": "apps.claims.models.ClaimStatus",
+        "ClaimChannelEnum": "apps.claims.models.ClaimChannel",
+        "ClaimCommunicationChannelEnum": "apps.claims.models.CommunicationChannel",
+        "ClaimPaymentStatusEnum": "apps.claims.models.ClaimPayment.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -342,6 +347,15 @@ RENEWAL_CASE_LEAD_DAYS = env.int("RENEWAL_CASE_LEAD_DAYS", default=90)
 RENEWAL_AGENT_OPEN_CASE_CAP = env.int("RENEWAL_AGENT_OPEN_CASE_CAP", default=200)
 RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 * 1024)
 RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
+
+# --- Claims ---------------------------------------------------------------------------------------
+# Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an
+# approver whose limit covers it and who is not the requester. Override with a JSON object in the env.
+CLAIM_PAYMENT_AUTHORITY = env.json(
+    "CLAIM_PAYMENT_AUTHORITY", default={"agent": 2500, "assessor": 0, "manager": 25000, "admin": 250000}
+)
+# Days after the incident within which a claim is expected to be reported (later: a fraud indicator).
+CLAIM_LATE_REPORTING_DAYS = env.int("CLAIM_LATE_REPORTING_DAYS", default=30)
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

@@ -99,6 +99,8 @@ def _placeholder_kwargs(name: str) -> dict:
         kwargs["document_id"] = 1003
     if "(?P<policy_id>" in pattern:
         kwargs["policy_id"] = 1004
+    if "(?P<payment_id>" in pattern:
+        kwargs["payment_id"] = 1005
     if "(?P<code>" in pattern:
         kwargs["code"] = "prod-code"
     if "(?P<provider>" in pattern:
@@ -124,6 +126,7 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
             .replace("/1002", "/{interaction_id}")
             .replace("/1003", "/{document_id}")
             .replace("/1004", "/{policy_id}")
+            .replace("/1005", "/{payment_id}")
             .replace("/prod-code", "/{code}")
             .replace("/prov-name", "/{provider}")
         )

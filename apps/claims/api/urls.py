@@ -1,0 +1,20 @@
+from apps.core.api.urls import api_path
+
+from . import views
+
+urlpatterns = [
+    api_path("claims", views.ClaimListCreateApi.as_view(), "claims-list"),
+    api_path("claims/<int:pk>", views.ClaimDetailApi.as_view(), "claims-detail"),
+    api_path("claims/<int:pk>/transition", views.ClaimTransitionApi.as_view(), "claims-transition"),
+    api_path("claims/<int:pk>/timeline", views.ClaimTimelineApi.as_view(), "claims-timeline"),
+    api_path("claims/<int:pk>/communications", views.ClaimCommunicationsApi.as_view(), "claims-communications"),
+    api_path("claims/<int:pk>/assign", views.ClaimAssignApi.as_view(), "claims-assign"),
+    api_path("claims/<int:pk>/reserve", views.ClaimReserveApi.as_view(), "claims-reserve"),
+    api_path("claims/<int:pk>/payments", views.ClaimPaymentsApi.as_view(), "claims-payments"),
+    api_path(
+        "claims/<int:pk>/payments/<int:payment_id>/decision",
+        views.ClaimPaymentDecisionApi.as_view(),
+        "claims-payment-decision",
+    ),
+    api_path("claims/<int:pk>/documents", views.ClaimDocumentsApi.as_view(), "claims-documents"),
+]

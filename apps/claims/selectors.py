@@ -1,0 +1,62 @@
+"""Reads of claims scoped to the asking user."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+
+from .models import Claim, ClaimCommunication, ClaimEvent, ClaimPayment
+
+
+def claims_visible_to(user: User) -> QuerySet[Claim]:
+    """Admins, managers, viewers: all. Agents: claims they handle and claims of customers they service (their
+    own and their team's). Assessors: claims they assess. Customers: their own."""
+    qs = Claim.objects.select_related("policy", "customer", "handler", "assessor")
+    if user.role in (Role.ADMIN, Role.MANAGER, Role.VIEWER):
+        return qs
+    if user.role == Role.AGENT:
+        condition = Q(handler=user) | Q(customer__agent=user)
+        if user.team_id:
+            condition |= Q(customer__agent__team_id=user.team_id)
+        return qs.filter(condition)
+    if user.role == Role.ASSESSOR:
+        return qs.filter(assessor=user)
+    if user.role == Role.CUSTOMER:
+        return qs.filter(customer__user=user)
+    return qs.none()
+
+
+def claim_get_for_user(*, user: User, pk, for_update: bool = False) -> Claim:
+    return get_object_or_404(claims_visible_to(user), pk=pk)
+
+
+def claim_detail_for_user(*, user: User, pk) -> Claim:
+    events = ClaimEvent.objects.select_related("actor").order_by("occurred_at", "id")
+    if user.role == Role.CUSTOMER:
+        events = events.filter(internal=False)
+    return get_object_or_404(
+        claims_visible_to(user)
+        .select_related("vehicle", "duplicate_of")
+        .prefetch_related(Prefetch("timeline_events", queryset=events)),
+        pk=pk,
+    )
+
+
+def claim_timeline(*, claim: Claim, user: User) -> QuerySet[ClaimEvent]:
+    events = claim.timeline_events.select_related("actor").order_by("occurred_at", "id")
+    return events.filter(internal=False) if user.role == Role.CUSTOMER else events
+
+
+def claim_communications(*, claim: Claim) -> QuerySet[ClaimCommunication]:
+    return claim.communications.select_related("author").prefetch_related("attachments")
+
+
+def claim_payments(*, claim: Claim) -> QuerySet[ClaimPayment]:
+    return claim.payments.select_related("requested_by", "decided_by")
+
+
+def claim_document_owner(user: User, pk):
+    """Documents registry resolver: (customer, claim id) of a claim the user may see, or 404."""
+    claim = claim_get_for_user(user=user, pk=pk)
+    return claim.customer, claim.pk
