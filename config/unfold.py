@@ -97,6 +97,24 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "Claims",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "Claims workbench",
+                        "icon": "car_crash",
+                        "link": reverse_lazy("admin:claims_claim_changelist"),
+                        "permission": _can("claims"),
+                    },
+                    {
+                        "title": "Payment approvals",
+                        "icon": "approval",
+                        "link": reverse_lazy("admin:claims_claimpayment_changelist"),
+                        "permission": _can("claims"),
+                    },
+                ],
+            },
+            {
                 "title": "Renewals",
                 "separator": True,
                 "items": [

@@ -122,6 +122,8 @@ class ClaimEvent(models.Model):
     """The claim's timeline: every transition (from → to), assignment, reserve change and payment, with who and
     when. Append-only. `internal` entries are hidden from the customer."""
 
+    permission_module = "claims"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="timeline_events")
     action = models.CharField(max_length=60)
     from_status = models.CharField(max_length=20, blank=True)
@@ -171,6 +173,8 @@ class ClaimCommunication(models.Model):
     """The stakeholder communication log (seed 001): who, how, which way, what; attachments are documents
     attached to the claim."""
 
+    permission_module = "claims"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="communications")
     stakeholder = models.CharField(max_length=20, choices=Stakeholder.choices)
     channel = models.CharField(max_length=20, choices=CommunicationChannel.choices)
@@ -194,6 +198,8 @@ class ClaimCommunication(models.Model):
 
 class ReserveChange(models.Model):
     """A reserve set or adjusted by hand (payments reduce the reserve too, recorded on the payment)."""
+
+    permission_module = "claims"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reserve_changes")
     previous_amount = models.DecimalField(**MONEY)

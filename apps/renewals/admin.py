@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -34,12 +35,18 @@ class CaseWorkForm(forms.ModelForm):
     assign_to = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
+        widget=UnfoldAdminSelectWidget,
         help_text="Hand the case to an agent or manager (agents may take unassigned cases for themselves).",
     )
     escalate_to = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, help_text="A manager or administrator; priority becomes urgent."
+        queryset=User.objects.none(),
+        required=False,
+        help_text="A manager or administrator; priority becomes urgent.",
+        widget=UnfoldAdminSelectWidget,
     )
-    escalation_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why escalate")
+    escalation_note = forms.CharField(
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}), required=False, label="Why escalate"
+    )
 
     class Meta:
         model = RenewalCase

@@ -1,0 +1,345 @@
+"""The claims workbench: queues by status, priority, handler, assessor and age; the claim page moves the claim,
+assigns people and sets the reserve through the services; timeline, communications and payments inline; an
+approvals queue for payments above their requester's authority."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core.admin_utils import ReadOnlyTabularInline
+from apps.core.api.exceptions import ApiError
+
+from . import selectors, services
+from .models import OPEN_CLAIM_STATUSES, Claim, ClaimCommunication, ClaimEvent, ClaimPayment
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(getattr(exc, "detail", None) or exc)
+
+
+class ClaimEventInline(ReadOnlyTabularInline):
+    model = ClaimEvent
+    fields = ["occurred_at", "action", "from_status", "to_status", "actor", "note", "internal"]
+    verbose_name_plural = "Timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class ClaimCommunicationInline(ReadOnlyTabularInline):
+    model = ClaimCommunication
+    fields = ["occurred_at", "stakeholder", "channel", "direction", "subject", "body", "author"]
+    verbose_name_plural = "Communications"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class ClaimPaymentInline(ReadOnlyTabularInline):
+    model = ClaimPayment
+    fields = ["created_at", "amount", "payee_name", "status", "requested_by", "decided_by", "paid_at"]
+    verbose_name_plural = "Payments"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by", "decided_by")
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """SLA queues: open claims by time since they were reported."""
+
+    title = "open for"
+    parameter_name = "age"
+    OPTIONS = {
+        "2d": ("Over 2 days in 'submitted'", 2),
+        "30d": ("Open over 30 days", 30),
+        "90d": ("Open over 90 days", 90),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.OPTIONS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.OPTIONS:
+            return queryset
+        cutoff = timezone.localdate() - timedelta(days=self.OPTIONS[self.value()][1])
+        if self.value() == "2d":
+            return queryset.filter(status="submitted", reported_date__lt=cutoff)
+        return queryset.filter(status__in=OPEN_CLAIM_STATUSES, reported_date__lt=cutoff)
+
+
+class ClaimWorkForm(forms.ModelForm):
+    """Working a claim: a move in the workflow, the people on it, the reserve. Each goes through its service."""
+
+    move_to = forms.ChoiceField(
+        required=False, label="Move to", help_text="Only the moves allowed from here.", widget=UnfoldAdminSelectWidget
+    )
+    note = forms.CharField(
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}),
+        required=False,
+        help_text="Reason (required to reject or reopen).",
+    )
+    settlement_amount_agreed = forms.DecimalField(
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        label="Settlement amount",
+        help_text="When approving.",
+        widget=UnfoldAdminDecimalFieldWidget,
+    )
+    handler_new = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="New handler", widget=UnfoldAdminSelectWidget
+    )
+    assessor_new = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="New assessor", widget=UnfoldAdminSelectWidget
+    )
+    reserve_new = forms.DecimalField(
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        label="New reserve",
+        widget=UnfoldAdminDecimalFieldWidget,
+    )
+    reserve_reason = forms.CharField(
+        required=False, max_length=300, label="Why the reserve changes", widget=UnfoldAdminTextInputWidget
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["priority", "estimated_cost"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = sorted(services.TRANSITIONS.get(self.instance.status, set()))
+        self.fields["move_to"].choices = [("", "—"), *((s, s.replace("_", " ")) for s in allowed)]
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        self.fields["handler_new"].queryset = people.filter(role__in=[Role.AGENT, Role.MANAGER])
+        self.fields["assessor_new"].queryset = people.filter(role=Role.ASSESSOR)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reserve_new") is not None and not (data.get("reserve_reason") or "").strip():
+            self.add_error("reserve_reason", "Say why the reserve changes.")
+        if data.get("move_to") in services.REASON_REQUIRED and not (data.get("note") or "").strip():
+            self.add_error("note", f"Give the reason the claim is {data['move_to']}.")
+        if data.get("move_to") == "approved" and not data.get("settlement_amount_agreed"):
+            self.add_error("settlement_amount_agreed", "Approving needs the agreed settlement amount.")
+        return data
+
+
+@admin.register(Claim)
+class ClaimAdmin(ModelAdmin):
+    form = ClaimWorkForm
+    list_display = [
+        "claim_number",
+        "customer_display",
+        "claim_type",
+        "status_display",
+        "priority",
+        "incident_date",
+        "claimed_amount",
+        "reserve_amount",
+        "handler",
+        "assessor",
+        "age",
+        "fraud_score",
+    ]
+    list_filter = ["status", "priority", "claim_type", AgeFilter, "handler", "assessor"]
+    search_fields = ["claim_number", "policy__policy_number", "customer__last_name", "customer__customer_code"]
+    list_select_related = ["customer", "handler", "assessor"]
+    date_hierarchy = "incident_date"
+    show_full_result_count = False
+    readonly_fields = [
+        "claim_number",
+        "status",
+        "policy",
+        "customer",
+        "vehicle",
+        "claim_type",
+        "coverage_code",
+        "coverage_limit",
+        "deductible",
+        "claimed_amount",
+        "currency",
+        "description",
+        "incident_date",
+        "incident_time",
+        "incident_place",
+        "reported_date",
+        "channel",
+        "handler",
+        "assessor",
+        "reserve_amount",
+        "paid_amount",
+        "settlement_amount",
+        "settlement_date",
+        "fraud_score",
+        "duplicate_of",
+        "filed_by",
+        "created_at",
+        "closed_at",
+    ]
+    fieldsets = [
+        ("Claim", {"fields": readonly_fields[:17]}),
+        ("Work it", {"fields": ["move_to", "note", "settlement_amount_agreed", "priority", "estimated_cost"]}),
+        ("People", {"fields": ["handler", "assessor", "handler_new", "assessor_new"]}),
+        (
+            "Money",
+            {
+                "fields": [
+                    "reserve_amount",
+                    "paid_amount",
+                    "settlement_amount",
+                    "settlement_date",
+                    "reserve_new",
+                    "reserve_reason",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["fraud_score", "duplicate_of", "filed_by", "created_at", "closed_at"]}),
+    ]
+    inlines = [ClaimEventInline, ClaimCommunicationInline, ClaimPaymentInline]
+    actions = ["take_claims", "start_triage"]
+
+    def get_queryset(self, request):
+        return selectors.claims_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # claims are filed through the API or the portal (the same FNOL checks)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(description="Customer")
+    def customer_display(self, obj):
+        return obj.customer.full_name
+
+    @display(description="Days open")
+    def age(self, obj):
+        end = obj.closed_at.date() if obj.closed_at else timezone.localdate()
+        return (end - obj.reported_date).days
+
+    @display(
+        description="Status",
+        label={
+            "submitted": "info",
+            "triage": "info",
+            "assessment": "warning",
+            "approved": "success",
+            "settlement": "warning",
+            "paid": "success",
+            "closed": "success",
+            "rejected": "danger",
+            "withdrawn": "danger",
+            "reopened": "warning",
+        },
+    )
+    def status_display(self, obj):
+        return obj.status
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        steps = []
+        if {"priority", "estimated_cost"} & set(form.changed_data):
+            changes = {name: data[name] for name in ("priority", "estimated_cost") if name in form.changed_data}
+            steps.append(lambda: services.claim_update(claim=obj, actor=request.user, **changes))
+        if data.get("handler_new") or data.get("assessor_new"):
+            steps.append(
+                lambda: services.claim_assign(
+                    claim=obj, actor=request.user, handler=data.get("handler_new"), assessor=data.get("assessor_new")
+                )
+            )
+        if data.get("reserve_new") is not None:
+            steps.append(
+                lambda: services.claim_reserve_set(
+                    claim=obj, actor=request.user, amount=data["reserve_new"], reason=data["reserve_reason"]
+                )
+            )
+        if data.get("move_to"):
+            steps.append(
+                lambda: services.claim_transition(
+                    claim=obj,
+                    actor=request.user,
+                    to=data["move_to"],
+                    note=data.get("note") or "",
+                    settlement_amount=data.get("settlement_amount_agreed"),
+                )
+            )
+        for step in steps:
+            try:
+                step()
+            except (PermissionDenied, ValidationError, ApiError) as exc:
+                messages.error(request, f"{obj}: {_message(exc)}")
+                return
+
+    @action(description="Assign to me", permissions=["change"])
+    def take_claims(self, request, queryset):
+        done = 0
+        for claim in queryset:
+            try:
+                services.claim_assign(claim=claim, actor=request.user, handler=request.user)
+                done += 1
+            except (PermissionDenied, ValidationError, ApiError) as exc:
+                messages.error(request, f"{claim}: {_message(exc)}")
+        if done:
+            messages.success(request, f"{done} claim(s) assigned to you.")
+
+    @action(description="Start triage", permissions=["change"])
+    def start_triage(self, request, queryset):
+        for claim in queryset:
+            try:
+                services.claim_transition(claim=claim, actor=request.user, to="triage")
+            except (PermissionDenied, ValidationError, ApiError) as exc:
+                messages.error(request, f"{claim}: {_message(exc)}")
+
+
+@admin.register(ClaimPayment)
+class ClaimPaymentAdmin(ModelAdmin):
+    """The approvals queue (filter: waiting for approval) and the record of every claim payment."""
+
+    list_display = ["claim", "amount", "currency", "payee_name", "status", "requested_by", "decided_by", "created_at"]
+    list_filter = ["status", "payee_type"]
+    search_fields = ["claim__claim_number", "payee_name"]
+    list_select_related = ["claim", "requested_by", "decided_by"]
+    readonly_fields = [f.name for f in ClaimPayment._meta.fields if f.name != "id"]
+    actions = ["approve_payments"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(claim__in=selectors.claims_visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.role in (Role.MANAGER, Role.ADMIN)
+
+    @action(description="Approve selected payments (four eyes: not your own)", permissions=["approve"])
+    def approve_payments(self, request, queryset):
+        done = 0
+        for payment in queryset.filter(status=ClaimPayment.Status.PENDING_APPROVAL):
+            try:
+                services.claim_payment_decide(payment=payment, actor=request.user, approve=True)
+                done += 1
+            except (PermissionDenied, ValidationError, ApiError) as exc:
+                messages.error(request, format_html("{}: {}", payment, _message(exc)))
+        if done:
+            messages.success(request, f"{done} payment(s) approved and booked.")
