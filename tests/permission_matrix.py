@@ -90,6 +90,10 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:claims-payments": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AG}},
     "v1:claims-payment-decision": {"POST": {A, M}},
     "v1:claims-documents": {"GET": {A, M, AG, AS, V, C}, "POST": {A, M, AG, AS, C}},
+    "v1:claims-fraud": {"GET": {A, M, AG, AS, V}},
+    "v1:claims-fraud-score": {"POST": {A, M, AG}},
+    "v1:claims-fraud-decision": {"POST": {A, M}},
+    "v1:fraud-queue": {"GET": {A, M, AG, AS, V}},
     # renewals
     "v1:cases-list": {"GET": {A, M, AG, V}},
     "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},

@@ -134,7 +134,7 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["document"].pk
         elif short.startswith("policies"):
             kwargs["pk"] = objects["policy"].pk
-        elif short.startswith("claims"):
+        elif short.startswith(("claims", "fraud")):
             kwargs["pk"] = objects["claim"].pk
         elif short.startswith("cases"):
             kwargs["pk"] = objects["case"].pk

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import (
@@ -190,6 +190,8 @@ class ClaimAdmin(ModelAdmin):
         "settlement_amount",
         "settlement_date",
         "fraud_score",
+        "fraud_review",
+        "fraud_indicators",
         "duplicate_of",
         "filed_by",
         "created_at",
@@ -212,7 +214,8 @@ class ClaimAdmin(ModelAdmin):
                 ]
             },
         ),
-        ("Record", {"fields": ["fraud_score", "duplicate_of", "filed_by", "created_at", "closed_at"]}),
+        ("Fraud", {"fields": ["fraud_score", "fraud_review", "fraud_indicators"]}),
+        ("Record", {"fields": ["duplicate_of", "filed_by", "created_at", "closed_at"]}),
     ]
     inlines = [ClaimEventInline, ClaimCommunicationInline, ClaimPaymentInline]
     actions = ["take_claims", "start_triage"]
@@ -229,6 +232,26 @@ class ClaimAdmin(ModelAdmin):
     @display(description="Customer")
     def customer_display(self, obj):
         return obj.customer.full_name
+
+    @display(description="Why (latest score)")
+    def fraud_indicators(self, obj):
+        latest = obj.fraud_assessments.first()
+        if latest is None:
+            return "Not scored yet."
+        if not latest.indicators:
+            return f"Score {latest.score}: no indicator found."
+        items = format_html_join(
+            "",
+            "<li><strong>{} (+{})</strong>: {}</li>",
+            ((i["label"], i["points"], i["explanation"]) for i in latest.indicators),
+        )
+        model = f"model v{latest.model_version}" if latest.model_version else "no anomaly model yet"
+        return format_html(
+            '<ul class="list-disc ml-4">{}</ul><p class="text-xs mt-1">{}, {}</p>',
+            items,
+            model,
+            latest.computed_at.strftime("%Y-%m-%d %H:%M"),
+        )
 
     @display(description="Days open")
     def age(self, obj):

@@ -54,6 +54,13 @@ class ClaimChannel(models.TextChoices):
     PHONE = "phone", "Phone"
 
 
+class FraudReview(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    CLEARED = "cleared", "Cleared"
+    INVESTIGATING = "investigating", "Under investigation"
+    CONFIRMED = "confirmed", "Fraud confirmed"
+
+
 @pghistory.track(model_name="ClaimHistory")  # "ClaimEvent" is the claim's own timeline below
 class Claim(TimeStampedModel):
     """One loss reported against one policy. The money columns are kept by the services: the outstanding reserve,
@@ -92,6 +99,9 @@ class Claim(TimeStampedModel):
     settlement_amount = models.DecimalField(**MONEY, null=True, blank=True)
     settlement_date = models.DateField(null=True, blank=True)
     fraud_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    fraud_review = models.CharField(
+        max_length=20, choices=FraudReview.choices, blank=True, help_text="Set when the score reaches the threshold."
+    )
     channel = models.CharField(max_length=10, choices=ClaimChannel.choices, default=ClaimChannel.API)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     duplicate_of = models.ForeignKey(
@@ -108,6 +118,7 @@ class Claim(TimeStampedModel):
             models.Index(fields=["assessor", "status"], name="claims_assessor_status"),
             models.Index(fields=["customer", "-created_at"], name="claims_customer_created"),
             models.Index(fields=["policy", "incident_date", "claim_type"], name="claims_policy_incident"),
+            models.Index(fields=["-fraud_score"], condition=Q(fraud_review="pending"), name="claims_fraud_queue"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(reserve_amount__gte=0), name="claims_reserve_not_negative"),
@@ -261,3 +272,51 @@ class ClaimPayment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} to {self.payee_name} ({self.get_status_display()})"
+
+
+class FraudModel(models.Model):
+    """A trained anomaly model (scikit-learn IsolationForest over claim features), versioned; the newest is used
+    and its version is kept on every score it produced."""
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField(auto_now_add=True)
+    sample_count = models.PositiveIntegerField()
+    features = models.JSONField()
+    calibration = models.JSONField(help_text="Score percentiles on the training set, to map scores to 0–1.")
+    model = models.BinaryField(help_text="joblib dump of the fitted estimator.")
+
+    permission_module = "claims"
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"fraud model v{self.version} ({self.sample_count} claims)"
+
+
+class FraudAssessment(models.Model):
+    """One fraud score of a claim, with the indicators that produced it (each explained) and, once a person has
+    looked, their decision. Append-only: a decision is recorded on the assessment it was made about."""
+
+    permission_module = "claims"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="fraud_assessments")
+    score = models.PositiveSmallIntegerField()
+    indicators = models.JSONField(help_text="[{code, label, points, explanation}]")
+    anomaly = models.FloatField(null=True, blank=True, help_text="0–1 from the model (None without a model).")
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=20, choices=FraudReview.choices, blank=True)
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["claim", "-computed_at"], name="fraud_assessments_claim")]
+        triggers = [pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.score}"

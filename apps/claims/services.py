@@ -186,7 +186,14 @@ def claim_file(
     )
     _event(claim, "Claim filed", actor=actor, to_status=S.SUBMITTED, note=f"Filed via {claim.get_channel_display()}")
     _publish_status(claim, None)
+    _rescore_later(claim)
     return claim, True
+
+
+def _rescore_later(claim: Claim) -> None:
+    from .tasks import score_fraud
+
+    transaction.on_commit(lambda: score_fraud.delay(claim.pk), robust=True)
 
 
 def _open_for_duplicates():
@@ -417,6 +424,8 @@ def claim_payment_request(
         status=ClaimPayment.Status.PENDING_APPROVAL,
         requested_by=actor,
     )
+    if iban:
+        _rescore_later(claim)  # the bank account may be shared with other customers
     if amount <= payment_authority(actor):
         _pay(claim, payment, approver=None)
     else:
@@ -537,3 +546,36 @@ def claim_communication_add(
     if attachments:
         communication.attachments.set(attachments)
     return communication
+
+
+# --- fraud review -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_fraud_decide(*, claim: Claim, actor: User, decision: str, note: str) -> Claim:
+    """A person's decision on the latest fraud score, kept with that score (the score itself is advisory)."""
+    from .models import FraudAssessment, FraudReview
+
+    if actor.role not in (Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied("Fraud decisions are recorded by managers.")
+    if decision not in (FraudReview.CLEARED, FraudReview.INVESTIGATING, FraudReview.CONFIRMED):
+        raise ValidationError({"decision": ["One of: cleared, investigating, confirmed."]})
+    if not note.strip():
+        raise ValidationError({"note": ["Record what the decision rests on."]})
+    claim = _locked(claim)
+    assessment = FraudAssessment.objects.select_for_update().filter(claim=claim).first()
+    if assessment is None:
+        raise Conflict("The claim has not been scored yet.")
+    assessment.decision, assessment.decision_note = decision, note.strip()
+    assessment.decided_by, assessment.decided_at = actor, timezone.now()
+    assessment.save()
+    claim.fraud_review = decision
+    claim.save()
+    _event(
+        claim,
+        "Fraud review",
+        actor=actor,
+        note=f"{FraudReview(decision).label} at score {assessment.score}: {note.strip()}",
+        internal=True,
+    )
+    return claim

@@ -147,6 +147,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
     "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
+    "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
 }
 # Days before an instalment falls due that its customer is reminded (seed 002 #6), once each.
 PAYMENT_REMINDER_DAYS = env.list("PAYMENT_REMINDER_DAYS", cast=int, default=[7, 1])
@@ -264,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimChannelEnum": "apps.claims.models.ClaimChannel",
         "ClaimCommunicationChannelEnum": "apps.claims.models.CommunicationChannel",
         "ClaimPaymentStatusEnum": "apps.claims.models.ClaimPayment.Status",
+        "FraudReviewEnum": "apps.claims.models.FraudReview",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -356,6 +358,10 @@ CLAIM_PAYMENT_AUTHORITY = env.json(
 )
 # Days after the incident within which a claim is expected to be reported (later: a fraud indicator).
 CLAIM_LATE_REPORTING_DAYS = env.int("CLAIM_LATE_REPORTING_DAYS", default=30)
+# A fraud score at or above this puts the claim in the review queue (the score is advisory).
+CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
+# The anomaly model trains only on at least this many claims.
+CLAIM_FRAUD_MIN_TRAINING_CLAIMS = env.int("CLAIM_FRAUD_MIN_TRAINING_CLAIMS", default=50)
 
 # --- Email ----------------------------------------------------------------------------------
 MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

@@ -13,6 +13,8 @@ from apps.claims.models import (
     ClaimStatus,
     CommunicationChannel,
     Direction,
+    FraudAssessment,
+    FraudReview,
     PayeeType,
     Stakeholder,
 )
@@ -270,3 +272,36 @@ class ClaimCommunicationSerializer(serializers.ModelSerializer):
 
     def get_attachments(self, obj) -> list[dict]:
         return [{"id": d.pk, "name": d.original_name, "mime_type": d.mime_type} for d in obj.attachments.all()]
+
+
+class FraudIndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+    explanation = serializers.CharField()
+
+
+class FraudAssessmentSerializer(serializers.ModelSerializer):
+    indicators = FraudIndicatorSerializer(many=True)
+    decided_by = ClaimPersonSerializer(allow_null=True)
+
+    class Meta:
+        model = FraudAssessment
+        fields = [
+            "id",
+            "score",
+            "indicators",
+            "anomaly",
+            "model_version",
+            "computed_at",
+            "decision",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class FraudDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[c for c in FraudReview.choices if c[0] != FraudReview.PENDING])
+    note = serializers.CharField(max_length=2000)

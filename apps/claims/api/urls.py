@@ -17,4 +17,8 @@ urlpatterns = [
         "claims-payment-decision",
     ),
     api_path("claims/<int:pk>/documents", views.ClaimDocumentsApi.as_view(), "claims-documents"),
+    api_path("claims/<int:pk>/fraud", views.ClaimFraudApi.as_view(), "claims-fraud"),
+    api_path("claims/<int:pk>/fraud/score", views.ClaimFraudScoreApi.as_view(), "claims-fraud-score"),
+    api_path("claims/<int:pk>/fraud/decision", views.ClaimFraudDecisionApi.as_view(), "claims-fraud-decision"),
+    api_path("fraud/queue", views.FraudQueueApi.as_view(), "fraud-queue"),
 ]
