@@ -6,7 +6,7 @@ from decimal import Decimal
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -320,3 +320,166 @@ class FraudAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}: {self.score}"
+
+
+# --- vehicle damage assessments (seed 001) -------------------------------------------------------------------
+
+
+class AssessmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Area(models.TextChoices):
+    EXTERIOR_FRONT = "exterior_front", "Exterior — front"
+    EXTERIOR_REAR = "exterior_rear", "Exterior — rear"
+    EXTERIOR_LEFT = "exterior_left", "Exterior — left"
+    EXTERIOR_RIGHT = "exterior_right", "Exterior — right"
+    ROOF = "roof", "Roof"
+    INTERIOR = "interior", "Interior"
+    MECHANICAL = "mechanical", "Mechanical"
+    ELECTRICAL = "electrical", "Electrical"
+    GLASS = "glass", "Glass"
+
+
+@pghistory.track()
+class Assessment(TimeStampedModel):
+    """The assessor's inspection of the damage: one per claim, with a section per area of the vehicle, a photo
+    gallery and estimates. Completion, severity and the total-loss recommendation are derived (services)."""
+
+    permission_module = "assessments"
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="assessment")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments"
+    )
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.SCHEDULED)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    inspection_place = models.CharField(max_length=255, blank=True)
+    vehicle_value = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Market value before the loss (for the total-loss test)."
+    )
+    summary = models.TextField(blank=True)
+    completion_percentage = models.PositiveSmallIntegerField(default=0, editable=False)
+    overall_severity = models.PositiveSmallIntegerField(default=0, editable=False)
+    total_loss_recommendation = models.BooleanField(default=False, editable=False)
+    total_loss_basis = models.JSONField(default=dict, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="assessments_status_created"),
+            models.Index(fields=["assessor", "status"], name="assessments_assessor_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.claim.claim_number}"
+
+
+class AssessmentSection(models.Model):
+    permission_module = "assessments"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="sections")
+    area = models.CharField(max_length=20, choices=Area.choices)
+    findings = models.TextField(blank=True)
+    severity = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(10)], help_text="0 (none) to 10 (destroyed)."
+    )
+    complete = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "area"], name="assessment_section_per_area"),
+            models.CheckConstraint(condition=Q(severity__lte=10), name="assessment_section_severity_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.area}"
+
+
+class AssessmentPhoto(models.Model):
+    """A photo (a Document attached to the assessment: scanned, EXIF stripped, thumbnailed) in the gallery,
+    tagged to a section and ordered."""
+
+    permission_module = "assessments"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="photos")
+    document = models.OneToOneField("documents.Document", on_delete=models.CASCADE, related_name="assessment_photo")
+    area = models.CharField(max_length=20, choices=Area.choices, blank=True)
+    caption = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["assessment", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} photo {self.position}"
+
+
+class Estimate(models.Model):
+    """A repair estimate (a repairer's or our own) with line items; totals are computed from the lines. At most
+    one per assessment is accepted."""
+
+    permission_module = "assessments"
+
+    class Source(models.TextChoices):
+        REPAIRER = "repairer", "Repairer"
+        INTERNAL = "internal", "Internal"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="estimates")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    repairer_name = models.CharField(max_length=150, blank=True)
+    reference = models.CharField(max_length=60, blank=True)
+    labour_rate = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Per hour.")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.23"))
+    parts_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    labour_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    paint_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    sundries_total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    tax = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    total = models.DecimalField(**MONEY, default=Decimal("0"), editable=False)
+    accepted = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "total", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"], condition=Q(accepted=True), name="one_accepted_estimate_per_assessment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} estimate {self.total}"
+
+
+class EstimateLine(models.Model):
+    permission_module = "assessments"
+
+    class Kind(models.TextChoices):
+        PART = "part", "Part"
+        LABOUR = "labour", "Labour"
+        PAINT = "paint", "Paint"
+        SUNDRY = "sundry", "Sundries"
+
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(**MONEY, default=Decimal("0"))
+    hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+    amount = models.DecimalField(**MONEY, editable=False)
+    area = models.CharField(max_length=20, choices=Area.choices, blank=True)
+
+    class Meta:
+        ordering = ["estimate", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.description} {self.amount}"

@@ -358,6 +358,8 @@ CLAIM_PAYMENT_AUTHORITY = env.json(
 )
 # Days after the incident within which a claim is expected to be reported (later: a fraud indicator).
 CLAIM_LATE_REPORTING_DAYS = env.int("CLAIM_LATE_REPORTING_DAYS", default=30)
+# Recommend a total loss when the accepted repair estimate exceeds this share of the vehicle's value.
+CLAIM_TOTAL_LOSS_SHARE = env.float("CLAIM_TOTAL_LOSS_SHARE", default=0.70)
 # A fraud score at or above this puts the claim in the review queue (the score is advisory).
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.

@@ -1,5 +1,7 @@
 """A batch's progress reaches the uploader's websocket as `renewal.batch_progress` events, chunk by chunk."""
 
+import asyncio
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -38,8 +40,27 @@ async def _socket(token):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_uploader_sees_progress_per_chunk_and_nobody_else_does(monkeypatch):
+def test_uploader_sees_progress_per_chunk_and_nobody_else_does(monkeypatch):
+    """Runs its event loop in a thread of its own: a browser test earlier in the same worker leaves Playwright's
+    loop running in the main thread, where pytest-asyncio could not start another."""
     monkeypatch.setattr(ingest, "CHUNK", 10)
+    outcome = {}
+
+    def run():
+        try:
+            asyncio.run(_scenario())
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the websocket scenario did not finish in 120 s"
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+async def _scenario():
     batch_id, uploader_token, other_token = await sync_to_async(_prepare)()
     uploader, other = await _socket(uploader_token), await _socket(other_token)
 
