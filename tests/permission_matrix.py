@@ -94,6 +94,13 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:claims-fraud-score": {"POST": {A, M, AG}},
     "v1:claims-fraud-decision": {"POST": {A, M}},
     "v1:fraud-queue": {"GET": {A, M, AG, AS, V}},
+    "v1:claims-assessment": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},
+    "v1:assessments-list": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},
+    "v1:assessments-detail": {"GET": {A, M, AG, AS, V}, "PATCH": {A, M, AS}},
+    "v1:assessments-sections": {"GET": {A, M, AG, AS, V}, "PUT": {A, M, AS}},
+    "v1:assessments-photos": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}, "PUT": {A, M, AS}},
+    "v1:assessments-estimates": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},
+    "v1:assessments-estimate-accept": {"POST": {A, M, AS}},
     # renewals
     "v1:cases-list": {"GET": {A, M, AG, V}},
     "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},

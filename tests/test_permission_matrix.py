@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.claims.models import Claim
+from apps.claims.models import Assessment, Claim
 from apps.customers.models import Customer, Interaction
 from apps.documents.models import Document
 from apps.renewals.models import RenewalCase
@@ -107,9 +107,11 @@ def path_objects(make_user) -> dict:
         reported_date=policy.start_date,
         handler=target,
     )
+    assessment = Assessment.objects.create(claim=claim)
     return {
         "user": target,
         "claim": claim,
+        "assessment": assessment,
         "customer": customer,
         "interaction": interaction,
         "document": document,
@@ -136,6 +138,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["policy"].pk
         elif short.startswith(("claims", "fraud")):
             kwargs["pk"] = objects["claim"].pk
+        elif short.startswith("assessments"):
+            kwargs["pk"] = objects["assessment"].pk
         elif short.startswith("cases"):
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
@@ -150,6 +154,8 @@ def _url(name: str, objects: dict) -> str:
         kwargs["policy_id"] = objects["policy"].pk
     if "(?P<payment_id>" in pattern:
         kwargs["payment_id"] = 1
+    if "(?P<estimate_id>" in pattern:
+        kwargs["estimate_id"] = 1
     if "(?P<code>" in pattern:
         kwargs["code"] = objects["product"].code
     if "(?P<provider>" in pattern:

@@ -12,4 +12,13 @@ class ClaimsConfig(AppConfig):
         from . import selectors
 
         # documents attach to claims (uploaded by staff or by the customer who filed it)
-        register_owner("claim", selectors.claim_document_owner)
+        register_owner(
+            "claim",
+            selectors.claim_document_owner,
+            visible_ids=lambda user: selectors.claims_visible_to(user).values("pk"),
+        )
+        register_owner(
+            "assessment",
+            selectors.assessment_document_owner,
+            visible_ids=lambda user: selectors.assessments_visible_to(user).values("pk"),
+        )

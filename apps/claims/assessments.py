@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.api.exceptions import Conflict
 from apps.documents import inspection
-from apps.documents.models import Document
+from apps.documents.models import DocType, Document
 from apps.documents.services import document_upload
 
 from .models import (
@@ -207,7 +207,7 @@ def assessment_photo_add(
         customer=assessment.claim.customer,
         entity_type="assessment",
         entity_id=assessment.pk,
-        doc_type=Document.DocType.PHOTO,
+        doc_type=DocType.PHOTO,
         visibility=Document.Visibility.INTERNAL,
         request=request,
     )

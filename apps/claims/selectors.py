@@ -60,3 +60,35 @@ def claim_document_owner(user: User, pk):
     """Documents registry resolver: (customer, claim id) of a claim the user may see, or 404."""
     claim = claim_get_for_user(user=user, pk=pk)
     return claim.customer, claim.pk
+
+
+def assessments_visible_to(user: User) -> QuerySet:
+    """Assessments of the claims the user sees (assessors: the claims assigned to them); never customers."""
+    from .models import Assessment
+
+    qs = Assessment.objects.select_related("claim", "claim__customer", "claim__vehicle", "assessor")
+    if user.role == Role.CUSTOMER:
+        return qs.none()
+    if user.role in (Role.ADMIN, Role.MANAGER, Role.VIEWER):
+        return qs
+    return qs.filter(claim__in=claims_visible_to(user).values("pk"))
+
+
+def assessment_get_for_user(*, user: User, pk):
+    from .models import AssessmentSection
+
+    sections = Prefetch("sections", queryset=AssessmentSection.objects.order_by("id"))
+    return get_object_or_404(assessments_visible_to(user).prefetch_related(sections), pk=pk)
+
+
+def assessment_photos(assessment):
+    return assessment.photos.select_related("document").order_by("position", "id")
+
+
+def assessment_estimates(assessment):
+    return assessment.estimates.prefetch_related("lines").order_by("total", "id")
+
+
+def assessment_document_owner(user: User, pk):
+    assessment = assessment_get_for_user(user=user, pk=pk)
+    return assessment.claim.customer, assessment.pk

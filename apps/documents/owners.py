@@ -11,10 +11,19 @@ from apps.customers.selectors import customer_get_for_user
 
 Resolver = Callable[..., tuple]
 _OWNERS: dict[str, Resolver] = {}
+# entity_type -> f(user) returning a queryset of the ids of such entities the user may see (staff reach a
+# document through its owner too: an assessor sees the photos of the claims assigned to them)
+_VISIBLE: dict[str, Callable] = {}
 
 
-def register_owner(entity_type: str, resolver: Resolver) -> None:
+def register_owner(entity_type: str, resolver: Resolver, *, visible_ids: Callable | None = None) -> None:
     _OWNERS[entity_type] = resolver
+    if visible_ids is not None:
+        _VISIBLE[entity_type] = visible_ids
+
+
+def owner_visibility() -> dict[str, Callable]:
+    return dict(_VISIBLE)
 
 
 def owner_types() -> list[str]:

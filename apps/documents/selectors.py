@@ -1,6 +1,6 @@
 """Reads of documents scoped to what the asking user may see."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
@@ -8,6 +8,7 @@ from apps.accounts.roles import Role
 from apps.customers.selectors import customers_visible_to
 
 from .models import Document
+from .owners import owner_visibility
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
@@ -21,7 +22,10 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
         )
     if not user.can("documents"):
         return qs.none()
-    return qs.filter(customer__in=customers_visible_to(user).values("pk"))
+    condition = Q(customer__in=customers_visible_to(user).values("pk"))
+    for entity_type, visible_ids in owner_visibility().items():
+        condition |= Q(entity_type=entity_type, entity_id__in=visible_ids(user))
+    return qs.filter(condition)
 
 
 def document_get_for_user(*, user: User, pk, customer_id=None) -> Document:

@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimCommunicationChannelEnum": "apps.claims.models.CommunicationChannel",
         "ClaimPaymentStatusEnum": "apps.claims.models.ClaimPayment.Status",
         "FraudReviewEnum": "apps.claims.models.FraudReview",
+        "AssessmentStatusEnum": "apps.claims.models.AssessmentStatus",
+        "EstimateLineKindEnum": "apps.claims.models.EstimateLine.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -101,6 +101,8 @@ def _placeholder_kwargs(name: str) -> dict:
         kwargs["policy_id"] = 1004
     if "(?P<payment_id>" in pattern:
         kwargs["payment_id"] = 1005
+    if "(?P<estimate_id>" in pattern:
+        kwargs["estimate_id"] = 1006
     if "(?P<code>" in pattern:
         kwargs["code"] = "prod-code"
     if "(?P<provider>" in pattern:
@@ -127,6 +129,7 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
             .replace("/1003", "/{document_id}")
             .replace("/1004", "/{policy_id}")
             .replace("/1005", "/{payment_id}")
+            .replace("/1006", "/{estimate_id}")
             .replace("/prod-code", "/{code}")
             .replace("/prov-name", "/{provider}")
         )

@@ -21,4 +21,15 @@ urlpatterns = [
     api_path("claims/<int:pk>/fraud/score", views.ClaimFraudScoreApi.as_view(), "claims-fraud-score"),
     api_path("claims/<int:pk>/fraud/decision", views.ClaimFraudDecisionApi.as_view(), "claims-fraud-decision"),
     api_path("fraud/queue", views.FraudQueueApi.as_view(), "fraud-queue"),
+    api_path("claims/<int:pk>/assessment", views.ClaimAssessmentApi.as_view(), "claims-assessment"),
+    api_path("assessments", views.AssessmentListCreateApi.as_view(), "assessments-list"),
+    api_path("assessments/<int:pk>", views.AssessmentDetailApi.as_view(), "assessments-detail"),
+    api_path("assessments/<int:pk>/sections", views.AssessmentSectionsApi.as_view(), "assessments-sections"),
+    api_path("assessments/<int:pk>/photos", views.AssessmentPhotosApi.as_view(), "assessments-photos"),
+    api_path("assessments/<int:pk>/estimates", views.AssessmentEstimatesApi.as_view(), "assessments-estimates"),
+    api_path(
+        "assessments/<int:pk>/estimates/<int:estimate_id>/accept",
+        views.AssessmentEstimateAcceptApi.as_view(),
+        "assessments-estimate-accept",
+    ),
 ]
