@@ -94,14 +94,24 @@ def _frequency(claim: Claim):
 
 
 def _shared_documents(claim: Claim):
-    mine = Document.objects.filter(entity_type="claim", entity_id=claim.pk, deleted_at__isnull=True)
-    shared = (
-        Document.objects.filter(entity_type="claim", sha256__in=mine.values("sha256"), deleted_at__isnull=True)
-        .exclude(entity_id=claim.pk)
-        .values_list("entity_id", flat=True)
-        .distinct()
+    """The same bytes (sha256) among this claim's documents and assessment photos and another claim's."""
+    from .models import Assessment
+
+    assessment_id = Assessment.objects.filter(claim=claim).values_list("pk", flat=True).first()
+    mine = Q(entity_type="claim", entity_id=claim.pk)
+    if assessment_id:
+        mine |= Q(entity_type="assessment", entity_id=assessment_id)
+    live = Document.objects.filter(deleted_at__isnull=True)
+    digests = live.filter(mine).values("sha256")
+    others = live.filter(sha256__in=digests, entity_type__in=["claim", "assessment"]).exclude(mine)
+    pairs = set(others.values_list("entity_type", "entity_id")[:50])
+    claim_ids = {pk for kind, pk in pairs if kind == "claim"}
+    claim_ids |= set(
+        Assessment.objects.filter(pk__in=[pk for kind, pk in pairs if kind == "assessment"]).values_list(
+            "claim_id", flat=True
+        )
     )
-    numbers = list(Claim.objects.filter(pk__in=list(shared[:5])).values_list("claim_number", flat=True))
+    numbers = sorted(Claim.objects.filter(pk__in=claim_ids).values_list("claim_number", flat=True))[:5]
     if numbers:
         return 25, f"The same file (photo or document) is on other claim(s): {', '.join(numbers)}."
     return None

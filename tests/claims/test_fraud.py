@@ -211,3 +211,26 @@ def test_anomaly_model_trains_versions_and_scores(file_claim, insured, settings)
     assert anomaly
     assert anomaly[0]["points"] > 0
     assert "v2" in anomaly[0]["explanation"]
+
+
+def test_the_same_photo_in_another_claims_assessment(file_claim, insured):
+    from apps.claims.models import Assessment
+
+    first, second = file_claim(claim_type="flood"), file_claim(claim_type="fire")
+    assessment = Assessment.objects.create(claim=first)
+    for kind, pk, claim in (("assessment", assessment.pk, first), ("claim", second.pk, second)):
+        document = Document(
+            customer=claim.customer,
+            entity_type=kind,
+            entity_id=pk,
+            original_name="p.jpg",
+            mime_type="image/jpeg",
+            extension=".jpg",
+            size=3,
+            sha256="b" * 64,
+            scan_status="clean",
+        )
+        document.file.save("p.jpg", ContentFile(b"abc"), save=False)
+        document.save()
+    assert first.claim_number in codes(second)["shared_documents"]["explanation"]
+    assert second.claim_number in codes(first)["shared_documents"]["explanation"]
