@@ -119,6 +119,11 @@ class Claim(TimeStampedModel):
             models.Index(fields=["customer", "-created_at"], name="claims_customer_created"),
             models.Index(fields=["policy", "incident_date", "claim_type"], name="claims_policy_incident"),
             models.Index(fields=["-fraud_score"], condition=Q(fraud_review="pending"), name="claims_fraud_queue"),
+            # dashboards: SLA (reported date per status), stale claims, closing times, large reserves
+            models.Index(fields=["status", "reported_date"], name="claims_status_reported"),
+            models.Index(fields=["status", "updated_at"], name="claims_status_updated"),
+            models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="claims_closed"),
+            models.Index(fields=["-reserve_amount"], condition=Q(reserve_amount__gt=0), name="claims_reserve"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(reserve_amount__gte=0), name="claims_reserve_not_negative"),

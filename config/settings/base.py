@@ -362,6 +362,11 @@ CLAIM_PAYMENT_AUTHORITY = env.json(
 CLAIM_LATE_REPORTING_DAYS = env.int("CLAIM_LATE_REPORTING_DAYS", default=30)
 # Recommend a total loss when the accepted repair estimate exceeds this share of the vehicle's value.
 CLAIM_TOTAL_LOSS_SHARE = env.float("CLAIM_TOTAL_LOSS_SHARE", default=0.70)
+# Dashboard alerts: days a claim may wait for triage, stay open, or go unchanged; a reserve counted as large.
+CLAIM_TRIAGE_SLA_DAYS = env.int("CLAIM_TRIAGE_SLA_DAYS", default=2)
+CLAIM_OPEN_SLA_DAYS = env.int("CLAIM_OPEN_SLA_DAYS", default=30)
+CLAIM_STALE_DAYS = env.int("CLAIM_STALE_DAYS", default=14)
+CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
 # A fraud score at or above this puts the claim in the review queue (the score is advisory).
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.

@@ -29,22 +29,26 @@ def home_product():
     return product
 
 
-@pytest.fixture
-def insured(home_product, django_capture_on_commit_callbacks):
-    """(customer user, agent, active policy started 100 days ago)."""
+def make_insured(product):
     agent = UserFactory(role=Role.AGENT)
     user = UserFactory(role=Role.CUSTOMER, email="claimant@example.org")
     customer = CustomerFactory(agent=agent, user=user, email="claimant@example.org")
-    with django_capture_on_commit_callbacks(execute=True):
-        policy = policy_create(
-            actor=agent,
-            customer=customer,
-            product=home_product,
-            start_date=date.today() - timedelta(days=100),
-            sum_insured=Decimal("200000"),
-            activate=True,
-        )
+    policy = policy_create(
+        actor=agent,
+        customer=customer,
+        product=product,
+        start_date=date.today() - timedelta(days=100),
+        sum_insured=Decimal("200000"),
+        activate=True,
+    )
     return user, agent, policy
+
+
+@pytest.fixture
+def insured(home_product, django_capture_on_commit_callbacks):
+    """(customer user, agent, active policy started 100 days ago)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return make_insured(home_product)
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@ from apps.core.api.urls import api_path
 from . import views
 
 urlpatterns = [
+    api_path("dashboard/kpi", views.DashboardKpiApi.as_view(), "dashboard-kpi"),
+    api_path("dashboard/alerts", views.DashboardAlertsApi.as_view(), "dashboard-alerts"),
+    api_path("dashboard/claims", views.DashboardClaimsApi.as_view(), "dashboard-claims"),
+    api_path("dashboard/assessments", views.DashboardAssessmentsApi.as_view(), "dashboard-assessments"),
     api_path("claims", views.ClaimListCreateApi.as_view(), "claims-list"),
     api_path("claims/<int:pk>", views.ClaimDetailApi.as_view(), "claims-detail"),
     api_path("claims/<int:pk>/transition", views.ClaimTransitionApi.as_view(), "claims-transition"),

@@ -5,7 +5,9 @@ import django_filters
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -14,7 +16,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import MfaSatisfied, module_permission
 from apps.accounts.roles import READ, WRITE, Role
 from apps.catalog.models import Peril
-from apps.claims import assessments, fraud, selectors, services
+from apps.claims import assessments, dashboards, fraud, selectors, services
 from apps.claims.models import (
     Assessment,
     AssessmentStatus,
@@ -662,3 +664,50 @@ class AssessmentEstimateAcceptApi(BaseApi):
         estimate = get_object_or_404(assessment.estimates.all(), pk=estimate_id)
         self.call(assessments.estimate_accept, estimate=estimate, actor=request.user)
         return self.ok(_assessment_payload(request.user, pk))
+
+
+# --- dashboards (seed 001) ------------------------------------------------------------------------------------------
+
+DASHBOARD_PERMISSIONS = [IsAuthenticated, MfaSatisfied, module_permission("dashboard")]
+
+
+class DashboardPeriodSerializer(drf_serializers.Serializer):
+    period = drf_serializers.ChoiceField(choices=list(dashboards.PERIODS), default="month", required=False)
+
+
+class DashboardKpiApi(BaseApi):
+    permission_classes = DASHBOARD_PERMISSIONS
+
+    @extend_schema(
+        tags=["dashboard"],
+        parameters=[DashboardPeriodSerializer],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Claims KPIs for the period (week, month, quarter)",
+    )
+    def get(self, request):
+        params = self.parse(DashboardPeriodSerializer, data=request.query_params)
+        return self.ok(dashboards.dashboard_kpi(user=request.user, period=params["period"]))
+
+
+class DashboardAlertsApi(BaseApi):
+    permission_classes = DASHBOARD_PERMISSIONS
+
+    @extend_schema(tags=["dashboard"], responses={200: OpenApiTypes.OBJECT}, summary="Priority alerts")
+    def get(self, request):
+        return self.ok({"alerts": dashboards.dashboard_alerts(user=request.user)})
+
+
+class DashboardClaimsApi(BaseApi):
+    permission_classes = DASHBOARD_PERMISSIONS
+
+    @extend_schema(tags=["dashboard"], responses={200: OpenApiTypes.OBJECT}, summary="Claims by status, priority, age")
+    def get(self, request):
+        return self.ok(dashboards.dashboard_claims(user=request.user))
+
+
+class DashboardAssessmentsApi(BaseApi):
+    permission_classes = DASHBOARD_PERMISSIONS
+
+    @extend_schema(tags=["dashboard"], responses={200: OpenApiTypes.OBJECT}, summary="Assessment progress")
+    def get(self, request):
+        return self.ok(dashboards.dashboard_assessments(user=request.user))
