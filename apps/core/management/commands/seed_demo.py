@@ -21,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--policies", type=int, default=0, help="Generate active policies (with ledger entries) until there are N."
         )
+        parser.add_argument("--claims", type=int, default=0, help="Generate claims (COPY) until there are N.")
 
     def handle(self, *args, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
