@@ -222,3 +222,54 @@ def test_only_the_assigned_assessor_or_a_manager_works_it(assessed, insured):
     assert agent_writes.status_code == 403
     assert stranger.status_code == 404
     assert customer.status_code == 403
+
+
+def test_claim_report_pdf_has_the_claim_assessment_photos_estimates_and_timeline(
+    assessed, insured, django_capture_on_commit_callbacks
+):
+    import pypdf
+
+    claim, client, pk = assessed
+    _, agent, _ = insured
+    client.put(
+        f"/api/v1/assessments/{pk}/sections",
+        {"sections": [{"area": "exterior_rear", "findings": "Bumper split in two", "severity": 7, "complete": True}]},
+        format="json",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/api/v1/assessments/{pk}/photos",
+            {"file": photo("rear.jpg"), "area": "exterior_rear", "caption": "Rear bumper"},
+            format="multipart",
+        )
+    estimate = client.post(
+        f"/api/v1/assessments/{pk}/estimates",
+        {
+            "source": "repairer",
+            "repairer_name": "Oficina Central",
+            "lines": [{"kind": "part", "description": "Bumper", "unit_price": "500.00"}],
+        },
+        format="json",
+    ).json()["data"]
+    client.post(f"/api/v1/assessments/{pk}/estimates/{estimate['id']}/accept")
+
+    response = client_for(agent).get(f"/api/v1/claims/{claim.pk}/report.pdf")
+    customer = client_for(insured[0]).get(f"/api/v1/claims/{claim.pk}/report.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    for expected in (
+        claim.claim_number,
+        "Kitchen fire",
+        "Bumper split in two",
+        "Oficina Central",
+        "615.00",
+        "Claim filed",
+        "Estimate accepted",
+        "Rear bumper",
+    ):
+        assert expected in text, expected
+    assert any(page.images for page in reader.pages)  # the photo is in it
+    assert customer.status_code == 403

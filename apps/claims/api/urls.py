@@ -25,6 +25,7 @@ urlpatterns = [
     api_path("claims/<int:pk>/fraud/score", views.ClaimFraudScoreApi.as_view(), "claims-fraud-score"),
     api_path("claims/<int:pk>/fraud/decision", views.ClaimFraudDecisionApi.as_view(), "claims-fraud-decision"),
     api_path("fraud/queue", views.FraudQueueApi.as_view(), "fraud-queue"),
+    api_path("claims/<int:pk>/report.pdf", views.ClaimReportApi.as_view(), "claims-report"),
     api_path("claims/<int:pk>/assessment", views.ClaimAssessmentApi.as_view(), "claims-assessment"),
     api_path("assessments", views.AssessmentListCreateApi.as_view(), "assessments-list"),
     api_path("assessments/<int:pk>", views.AssessmentDetailApi.as_view(), "assessments-detail"),

@@ -4,6 +4,7 @@ the workflow, timeline, communications log, assignment, reserve, payments with a
 import django_filters
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,7 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import MfaSatisfied, module_permission
 from apps.accounts.roles import READ, WRITE, Role
 from apps.catalog.models import Peril
-from apps.claims import assessments, dashboards, fraud, selectors, services
+from apps.claims import assessments, dashboards, fraud, reports, selectors, services
 from apps.claims.models import (
     Assessment,
     AssessmentStatus,
@@ -711,3 +712,19 @@ class DashboardAssessmentsApi(BaseApi):
     @extend_schema(tags=["dashboard"], responses={200: OpenApiTypes.OBJECT}, summary="Assessment progress")
     def get(self, request):
         return self.ok(dashboards.dashboard_assessments(user=request.user))
+
+
+class ClaimReportApi(BaseApi):
+    permission_classes = PERMISSIONS
+
+    @extend_schema(
+        tags=["claims"],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="The claim report (PDF): claim, assessment, photos, estimates, payments, timeline",
+    )
+    def get(self, request, pk):
+        claim = selectors.claim_get_for_user(user=request.user, pk=pk)
+        response = HttpResponse(reports.claim_report_pdf(claim), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{claim.claim_number}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
