@@ -98,6 +98,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:dashboard-alerts": {"GET": {A, M, AG, AS, V}},
     "v1:dashboard-claims": {"GET": {A, M, AG, AS, V}},
     "v1:dashboard-assessments": {"GET": {A, M, AG, AS, V}},
+    "v1:claims-checks": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AG, AS}},
     "v1:claims-report": {"GET": {A, M, AG, AS, V}},
     "v1:claims-assessment": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},
     "v1:assessments-list": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.claims",
     "apps.renewals",
+    "apps.integrations",
     "apps.portal",
     "apps.bench",
 ]
@@ -367,6 +368,18 @@ CLAIM_TRIAGE_SLA_DAYS = env.int("CLAIM_TRIAGE_SLA_DAYS", default=2)
 CLAIM_OPEN_SLA_DAYS = env.int("CLAIM_OPEN_SLA_DAYS", default=30)
 CLAIM_STALE_DAYS = env.int("CLAIM_STALE_DAYS", default=14)
 CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
+# External checks (seed 001): per kind, provider "sandbox" (local, deterministic; the default) or "http" with url,
+# key, timeout (s) and retries. VIN decoding is offline and real. Set as JSON in INTEGRATIONS_JSON.
+INTEGRATIONS = env.json(
+    "INTEGRATIONS_JSON",
+    default={
+        "registration": {"provider": "sandbox"},
+        "history": {"provider": "sandbox"},
+        "vin": {"provider": "offline"},
+        "geocode": {"provider": "sandbox"},
+        "weather": {"provider": "sandbox"},
+    },
+)
 # A fraud score at or above this puts the claim in the review queue (the score is advisory).
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.
