@@ -24,6 +24,8 @@ def change_form(claim, **fields):
         "communications-INITIAL_FORMS": "0",
         "payments-TOTAL_FORMS": "0",
         "payments-INITIAL_FORMS": "0",
+        "external_checks-TOTAL_FORMS": "0",  # the integrations app adds its inline to the claim page
+        "external_checks-INITIAL_FORMS": "0",
         **fields,
     }
 
