@@ -418,3 +418,27 @@ def test_timeline_is_append_only(file_claim):
     claim = file_claim()
     with pytest.raises(DatabaseError), transaction.atomic():
         ClaimEvent.objects.filter(claim=claim).update(note="rewritten")
+
+
+LEGAL = [(start, to) for start, targets in services.TRANSITIONS.items() for to in sorted(targets)]
+
+
+@pytest.mark.parametrize(("start", "to"), LEGAL, ids=[f"{a}->{b}" for a, b in LEGAL])
+def test_every_legal_move_is_recorded_in_the_timeline(start, to, file_claim):
+    admin = UserFactory(role=Role.ADMIN)
+    claim = file_claim()
+    Claim.objects.filter(pk=claim.pk).update(
+        status=start, settlement_amount=Decimal("100"), paid_amount=Decimal("100"), reserve_amount=Decimal("50")
+    )
+    kwargs = {"note": "because"}
+    if to == S.APPROVED:
+        kwargs["settlement_amount"] = Decimal("100")
+
+    moved = move(claim, admin, to, **kwargs)
+
+    assert moved.status == to
+    last = moved.timeline_events.order_by("-id").first()
+    assert (last.from_status, last.to_status, last.actor, last.note) == (start, to, admin, "because")
+    if to in services.RELEASES_RESERVE:
+        assert moved.reserve_amount == 0
+    assert (moved.closed_at is not None) == (to == S.CLOSED)
