@@ -107,6 +107,12 @@ UNFOLD = {
                         "permission": _can("claims"),
                     },
                     {
+                        "title": "Assessments",
+                        "icon": "fact_check",
+                        "link": reverse_lazy("admin:claims_assessment_changelist"),
+                        "permission": _can("assessments"),
+                    },
+                    {
                         "title": "Payment approvals",
                         "icon": "approval",
                         "link": reverse_lazy("admin:claims_claimpayment_changelist"),

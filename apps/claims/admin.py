@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin
@@ -24,7 +25,16 @@ from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.core.api.exceptions import ApiError
 
 from . import selectors, services
-from .models import OPEN_CLAIM_STATUSES, Claim, ClaimCommunication, ClaimEvent, ClaimPayment
+from .models import (
+    OPEN_CLAIM_STATUSES,
+    Assessment,
+    AssessmentSection,
+    Claim,
+    ClaimCommunication,
+    ClaimEvent,
+    ClaimPayment,
+    Estimate,
+)
 
 
 def _message(exc: Exception) -> str:
@@ -192,6 +202,7 @@ class ClaimAdmin(ModelAdmin):
         "fraud_score",
         "fraud_review",
         "fraud_indicators",
+        "assessment_link",
         "duplicate_of",
         "filed_by",
         "created_at",
@@ -215,6 +226,7 @@ class ClaimAdmin(ModelAdmin):
             },
         ),
         ("Fraud", {"fields": ["fraud_score", "fraud_review", "fraud_indicators"]}),
+        ("Assessment", {"fields": ["assessment_link"]}),
         ("Record", {"fields": ["duplicate_of", "filed_by", "created_at", "closed_at"]}),
     ]
     inlines = [ClaimEventInline, ClaimCommunicationInline, ClaimPaymentInline]
@@ -232,6 +244,22 @@ class ClaimAdmin(ModelAdmin):
     @display(description="Customer")
     def customer_display(self, obj):
         return obj.customer.full_name
+
+    @display(description="Assessment")
+    def assessment_link(self, obj):
+        assessment = Assessment.objects.filter(claim=obj).first()
+        if assessment is None:
+            return "Not opened yet."
+        url = reverse("admin:claims_assessment_change", args=[assessment.pk])
+        verdict = "total loss recommended" if assessment.total_loss_recommendation else "repair"
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{} · {}% complete · severity {}/10 · {}</a>',
+            url,
+            assessment.get_status_display(),
+            assessment.completion_percentage,
+            assessment.overall_severity,
+            verdict,
+        )
 
     @display(description="Why (latest score)")
     def fraud_indicators(self, obj):
@@ -366,3 +394,107 @@ class ClaimPaymentAdmin(ModelAdmin):
                 messages.error(request, format_html("{}: {}", payment, _message(exc)))
         if done:
             messages.success(request, f"{done} payment(s) approved and booked.")
+
+
+# --- assessments ----------------------------------------------------------------------------------------------
+
+
+class AssessmentSectionInline(ReadOnlyTabularInline):
+    model = AssessmentSection
+    fields = ["area", "severity", "complete", "findings", "updated_at"]
+    verbose_name_plural = "Sections"
+
+
+class EstimateInline(ReadOnlyTabularInline):
+    model = Estimate
+    fields = [
+        "source",
+        "repairer_name",
+        "parts_total",
+        "labour_total",
+        "paint_total",
+        "sundries_total",
+        "tax",
+        "total",
+        "accepted",
+    ]
+    verbose_name_plural = "Estimates (side by side)"
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ModelAdmin):
+    """The assessment with its sections, photo gallery and estimates. Changes go through the API's services
+    (assessors work from their app); here managers review."""
+
+    list_display = [
+        "claim",
+        "assessor",
+        "status",
+        "completion_percentage",
+        "overall_severity",
+        "total_loss_recommendation",
+        "scheduled_for",
+    ]
+    list_filter = ["status", "total_loss_recommendation", "assessor"]
+    search_fields = ["claim__claim_number"]
+    list_select_related = ["claim", "assessor"]
+    readonly_fields = [
+        "claim",
+        "assessor",
+        "status",
+        "scheduled_for",
+        "inspection_place",
+        "vehicle_value",
+        "summary",
+        "completion_percentage",
+        "overall_severity",
+        "total_loss_recommendation",
+        "total_loss_figures",
+        "gallery",
+        "completed_at",
+    ]
+    fields = readonly_fields
+    inlines = [AssessmentSectionInline, EstimateInline]
+
+    def get_queryset(self, request):
+        return selectors.assessments_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(description="Total-loss figures")
+    def total_loss_figures(self, obj):
+        basis = obj.total_loss_basis or {}
+        if "repair_total" not in basis:
+            return basis.get("reason", "—")
+        return (
+            f"Repair {basis['repair_total']} vs {basis['threshold_share']} × value {basis['vehicle_value']} "
+            f"= {basis['threshold_amount']} (repair/value {basis['repair_to_value']})"
+        )
+
+    @display(description="Photos")
+    def gallery(self, obj):
+        photos = list(selectors.assessment_photos(obj))
+        if not photos:
+            return "No photos yet."
+        return format_html_join(
+            "",
+            '<figure class="inline-block mr-2 mb-2 text-xs"><a href="/api/v1/documents/{}/download">'
+            '<img src="/api/v1/documents/{}/download?variant=thumbnail" alt="{}" class="h-24 rounded border"></a>'
+            "<figcaption>{}</figcaption></figure>",
+            (
+                (
+                    p.document_id,
+                    p.document_id,
+                    p.caption or p.document.original_name,
+                    " · ".join(x for x in (p.get_area_display() if p.area else "", p.caption) if x) or "—",
+                )
+                for p in photos
+            ),
+        )

@@ -273,3 +273,35 @@ def test_claim_report_pdf_has_the_claim_assessment_photos_estimates_and_timeline
         assert expected in text, expected
     assert any(page.images for page in reader.pages)  # the photo is in it
     assert customer.status_code == 403
+
+
+def test_admin_assessment_page_shows_sections_gallery_and_estimates(assessed, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    claim, client, pk = assessed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/api/v1/assessments/{pk}/photos",
+            {"file": photo("rear.jpg"), "caption": "Rear bumper"},
+            format="multipart",
+        )
+    client.post(
+        f"/api/v1/assessments/{pk}/estimates",
+        {
+            "source": "repairer",
+            "repairer_name": "Oficina Central",
+            "lines": [{"kind": "part", "description": "Bumper", "unit_price": "500.00"}],
+        },
+        format="json",
+    )
+    browser = Client()
+    browser.force_login(UserFactory(role=Role.MANAGER))
+
+    page = browser.get(f"/admin/claims/assessment/{pk}/change/").content.decode()
+    claim_page = browser.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
+
+    assert "Rear bumper" in page
+    assert "variant=thumbnail" in page
+    assert "Oficina Central" in page
+    assert "Exterior — rear" in page
+    assert f"/admin/claims/assessment/{pk}/" in claim_page
