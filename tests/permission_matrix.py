@@ -107,6 +107,12 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:assessments-photos": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}, "PUT": {A, M, AS}},
     "v1:assessments-estimates": {"GET": {A, M, AG, AS, V}, "POST": {A, M, AS}},
     "v1:assessments-estimate-accept": {"POST": {A, M, AS}},
+    # notifications (everyone, their own)
+    "v1:notifications-list": {"GET": SIGNED_IN},
+    "v1:notifications-read": {"PUT": SIGNED_IN},
+    "v1:notifications-mark-all-read": {"PUT": SIGNED_IN},
+    "v1:notifications-mark-read": {"POST": SIGNED_IN},
+    "v1:notifications-preferences": {"GET": SIGNED_IN, "PUT": SIGNED_IN},
     # renewals
     "v1:cases-list": {"GET": {A, M, AG, V}},
     "v1:cases-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},

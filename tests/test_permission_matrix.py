@@ -138,6 +138,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["policy"].pk
         elif short.startswith(("claims", "fraud")):
             kwargs["pk"] = objects["claim"].pk
+        elif short.startswith("notifications"):
+            kwargs["pk"] = 1
         elif short.startswith("assessments"):
             kwargs["pk"] = objects["assessment"].pk
         elif short.startswith("cases"):

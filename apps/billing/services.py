@@ -731,6 +731,19 @@ def instalment_reminders_send(*, today: date | None = None) -> int:
                             body=render_to_string("emails/payment_reminder.txt", context),
                         ),
                     )
+                    if customer.user_id:
+                        publish(
+                            "billing.payment_due",
+                            {
+                                "instalment_id": instalment.pk,
+                                "policy_number": instalment.policy.policy_number,
+                                "amount": str(instalment.amount),
+                                "currency": instalment.currency,
+                                "due_date": instalment.due_date.isoformat(),
+                                "days": days,
+                            },
+                            audience=[user_group(customer.user_id)],
+                        )
             except IntegrityError:  # another run got there first
                 continue
             sent += 1

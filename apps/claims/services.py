@@ -355,7 +355,16 @@ def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, asse
     claim.save()
     _event(claim, "Assigned", actor=actor, note="; ".join(notes), internal=True)
     audience = [user_group(u.pk) for u in (handler, assessor) if u is not None]
-    publish("claim.assigned", {"claim_id": claim.pk, "claim_number": claim.claim_number}, audience=audience)
+    publish(
+        "claim.assigned",
+        {
+            "claim_id": claim.pk,
+            "claim_number": claim.claim_number,
+            "handler_id": handler.pk if handler else None,
+            "assessor_id": assessor.pk if assessor else None,
+        },
+        audience=audience,
+    )
     return claim
 
 

@@ -197,7 +197,7 @@ def renewal_case_escalate(
     _event(case, "Escalated", actor=actor, details=f"To {escalated_to.get_full_name()}: {reason}")
     publish(
         "case:escalated",
-        {"case_id": case.pk, "case_number": case.case_number, "reason": reason},
+        {"case_id": case.pk, "case_number": case.case_number, "reason": reason, "escalated_to": escalated_to.pk},
         audience=[user_group(escalated_to.pk), role_group(Role.MANAGER)],
     )
     return case
@@ -247,6 +247,12 @@ def renewal_reminders_send(*, today: date | None = None) -> int:
                         body=render_to_string("emails/renewal_reminder.txt", context),
                     ),
                 )
+                if customer.user_id:
+                    publish(
+                        "renewal.reminder_sent",
+                        {"case_id": case.pk, "policy_number": case.policy.policy_number, "days": days},
+                        audience=[user_group(customer.user_id)],
+                    )
             sent += 1
     return sent
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.renewals",
     "apps.integrations",
+    "apps.notifications",
     "apps.portal",
     "apps.bench",
 ]
@@ -149,6 +150,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
     "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
     "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
+    "notifications-flush-deferred": {"task": "notifications.flush_deferred", "schedule": 15 * 60},
 }
 # Days before an instalment falls due that its customer is reminded (seed 002 #6), once each.
 PAYMENT_REMINDER_DAYS = env.list("PAYMENT_REMINDER_DAYS", cast=int, default=[7, 1])
@@ -269,6 +271,8 @@ SPECTACULAR_SETTINGS = {
         "FraudReviewEnum": "apps.claims.models.FraudReview",
         "AssessmentStatusEnum": "apps.claims.models.AssessmentStatus",
         "EstimateLineKindEnum": "apps.claims.models.EstimateLine.Kind",
+        "NotificationPriorityEnum": "apps.notifications.models.Notification.Priority",
+        "PriorityEnum": "apps.renewals.models.Priority",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -352,6 +356,9 @@ RENEWAL_CASE_LEAD_DAYS = env.int("RENEWAL_CASE_LEAD_DAYS", default=90)
 RENEWAL_AGENT_OPEN_CASE_CAP = env.int("RENEWAL_AGENT_OPEN_CASE_CAP", default=200)
 RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 * 1024)
 RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
+
+# The public address of the site, for links in emails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Claims ---------------------------------------------------------------------------------------
 # Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an
