@@ -4,6 +4,8 @@ No DRF, no serializers, no permissions, no pagination class — what any Python 
 Mounted at /bench/floor/ only when settings.BENCH_FLOOR is true."""
 
 import orjson
+from django.contrib.postgres.search import SearchRank
+from django.db.models import F
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.http import HttpResponse
@@ -66,10 +68,13 @@ def customers(request):
         qs = qs.annotate(city_ci=Lower(KT("address__city"))).filter(city_ci=city.lower())
     if kyc := request.GET.get("kyc_status"):
         qs = qs.filter(kyc_status=kyc)
+    order = ("last_name", "first_name", "id")
     if term := request.GET.get("search"):
-        qs = qs.filter(search_vector=prefix_tsquery(term))
+        query = prefix_tsquery(term)
+        qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        order = ("-rank", "-pk")  # as the API: by relevance when searching
     limit, offset = _page(request)
-    rows = list(qs.order_by("last_name", "first_name", "id").values(*CUSTOMER_FIELDS)[offset : offset + limit])
+    rows = list(qs.order_by(*order).values(*CUSTOMER_FIELDS)[offset : offset + limit])
     return _json({"customers": rows, "total": qs.count()})
 
 

@@ -102,7 +102,7 @@ def claims_bulk_generate(*, count: int, stdout) -> None:
     for cover in Coverage.objects.exclude(perils=[]).order_by("is_mandatory"):
         covers[cover.product_id] = cover  # mandatory covers last: they win
     policies = list(
-        Policy.objects.filter(status="active", product_id__in=list(covers))
+        Policy.objects.filter(status="active", product_id__in=list(covers), customer__user__isnull=True)
         .order_by("?")
         .values_list("pk", "customer_id", "product_id", "start_date", "end_date", "currency", "agent_id")[:count]
     )

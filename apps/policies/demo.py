@@ -75,13 +75,42 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
     if not products or not customer_ids:
         stdout.write("policies: no products or customers to attach bulk policies to")
         return
-    batch, done, today = 5000, 0, date.today()
+    from django.db import transaction
+
+    from apps.core.bulk import copy_insert
+
+    batch, done, today = 20000, 0, date.today()
+    policy_fields = [
+        "policy_number",
+        "customer",
+        "product",
+        "policy_type",
+        "status",
+        "premium_amount",
+        "currency",
+        "start_date",
+        "end_date",
+        "renewal_date",
+        "agent",
+        "payment_frequency",
+        "sum_insured",
+    ]
+    entry_fields = [
+        "booking",
+        "type",
+        "account",
+        "amount",
+        "currency",
+        "customer",
+        "policy",
+        "occurred_at",
+        "description",
+    ]
     with pgtrigger.ignore("policies.Policy:insert_insert"):
         while done < count:
             size = min(batch, count - done)
-            numbers = policy_numbers_reserve(size)
-            policies = []
-            for number in numbers:
+            rows = []
+            for number in policy_numbers_reserve(size):
                 product = rng.choice(products)
                 customer_id, agent_id = rng.choice(customer_ids)
                 start = today - timedelta(days=rng.randint(0, 364))
@@ -89,78 +118,85 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
                 premium = (product.base_premium * Decimal(rng.choice(["0.85", "1.00", "1.15", "1.40"]))).quantize(
                     Decimal("0.01")
                 )
-                policies.append(
-                    Policy(
-                        policy_number=number,
-                        customer_id=customer_id,
-                        product=product,
-                        policy_type=product.line.code,
-                        status="active",
-                        premium_amount=premium,
-                        start_date=start,
-                        end_date=end,
-                        renewal_date=end,
-                        agent_id=agent_id,
-                        payment_frequency=rng.choice(["annual", "monthly", "quarterly"]),
-                        sum_insured=Decimal(rng.choice([120000, 250000, 400000]))
-                        if product.line.code == "home"
-                        else None,
+                home = product.line.code == "home"
+                rows.append(
+                    (
+                        number,
+                        customer_id,
+                        product.pk,
+                        product.line.code,
+                        "active",
+                        premium,
+                        "EUR",
+                        start,
+                        end,
+                        end,
+                        agent_id,
+                        rng.choice(["annual", "monthly", "quarterly"]),
+                        Decimal(rng.choice([120000, 250000, 400000])) if home else None,
                     )
                 )
-            Policy.objects.bulk_create(policies, batch_size=batch)
-            now = timezone.now()
-            entries = []
-            for policy in policies:
-                due = uuid.uuid4()
-                entries += [
-                    Transaction(
-                        booking=due,
-                        type=TransactionType.PREMIUM_DUE,
-                        account=Account.CUSTOMER,
-                        amount=policy.premium_amount,
-                        currency="EUR",
-                        customer_id=policy.customer_id,
-                        policy=policy,
-                        occurred_at=now,
-                        description=f"Premium {policy.policy_number}",
-                    ),
-                    Transaction(
-                        booking=due,
-                        type=TransactionType.PREMIUM_DUE,
-                        account=Account.PREMIUM_INCOME,
-                        amount=-policy.premium_amount,
-                        currency="EUR",
-                        customer_id=policy.customer_id,
-                        policy=policy,
-                        occurred_at=now,
-                    ),
-                ]
-                if rng.random() < 0.7:
-                    paid = uuid.uuid4()
+            with transaction.atomic():
+                copy_insert(Policy, policy_fields, rows)
+                ids = dict(
+                    Policy.objects.filter(policy_number__in=[r[0] for r in rows]).values_list("policy_number", "pk")
+                )
+                now = timezone.now()
+                entries = []
+                for number, customer_id, *_rest in rows:
+                    premium, policy_id = _rest[3], ids[number]
+                    due = uuid.uuid4()
                     entries += [
-                        Transaction(
-                            booking=paid,
-                            type=TransactionType.PREMIUM_PAID,
-                            account=Account.CASH,
-                            amount=policy.premium_amount,
-                            currency="EUR",
-                            customer_id=policy.customer_id,
-                            policy=policy,
-                            occurred_at=now,
+                        (
+                            due,
+                            TransactionType.PREMIUM_DUE,
+                            Account.CUSTOMER,
+                            premium,
+                            "EUR",
+                            customer_id,
+                            policy_id,
+                            now,
+                            f"Premium {number}",
                         ),
-                        Transaction(
-                            booking=paid,
-                            type=TransactionType.PREMIUM_PAID,
-                            account=Account.CUSTOMER,
-                            amount=-policy.premium_amount,
-                            currency="EUR",
-                            customer_id=policy.customer_id,
-                            policy=policy,
-                            occurred_at=now,
-                            description="Payment card",
+                        (
+                            due,
+                            TransactionType.PREMIUM_DUE,
+                            Account.PREMIUM_INCOME,
+                            -premium,
+                            "EUR",
+                            customer_id,
+                            policy_id,
+                            now,
+                            "",
                         ),
                     ]
-            Transaction.objects.bulk_create(entries, batch_size=batch * 2)
+                    if rng.random() < 0.7:
+                        paid = uuid.uuid4()
+                        entries += [
+                            (
+                                paid,
+                                TransactionType.PREMIUM_PAID,
+                                Account.CASH,
+                                premium,
+                                "EUR",
+                                customer_id,
+                                policy_id,
+                                now,
+                                "",
+                            ),
+                            (
+                                paid,
+                                TransactionType.PREMIUM_PAID,
+                                Account.CUSTOMER,
+                                -premium,
+                                "EUR",
+                                customer_id,
+                                policy_id,
+                                now,
+                                "Payment card",
+                            ),
+                        ]
+                copy_insert(Transaction, entry_fields, entries)
             done += size
             stdout.write(f"  policies: {done}/{count}")
     with connection.cursor() as cursor:

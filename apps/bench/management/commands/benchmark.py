@@ -56,14 +56,15 @@ class Command(BaseCommand):
     help = "Load-test a real server process on loopback and compare API lists with the framework floor."
 
     def add_arguments(self, parser):
-        parser.add_argument("--quick", action="store_true", help="A small run (CI): short durations, c=1,8.")
+        parser.add_argument("--quick", action="store_true", help="A small run for CI (under a minute): 1 s at c=8.")
         parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run.")
         parser.add_argument("--concurrency", default="1,8,64")
         parser.add_argument(
             "--server",
-            choices=["gunicorn", "daphne"],
+            choices=["gunicorn", "uvicorn", "daphne"],
             default="gunicorn",
-            help="HTTP server: gunicorn (WSGI, production shape) or daphne (ASGI).",
+            help="HTTP server: gunicorn (WSGI gthread workers: the production shape), uvicorn (ASGI workers under "
+            "gunicorn) or daphne (one ASGI process).",
         )
         parser.add_argument("--workers", type=int, default=0, help="Server processes (default: 2 × cores).")
         parser.add_argument("--ws-clients", type=int, default=100)
@@ -94,7 +95,7 @@ class Command(BaseCommand):
         if shutil.which("wrk") is None and not skip_http:
             raise CommandError("wrk is not installed (apt-get install wrk; `make bench` does it).")
         if quick:
-            duration, concurrency, ws_clients, ws_events, ingest = 2, "1,8", 20, 10, "2000"
+            duration, concurrency, ws_clients, ws_events, ingest = 1, "8", 20, 10, "2000"
         levels = [int(c) for c in concurrency.split(",")]
         workers = workers or 2 * (os.cpu_count() or 1)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "PYTHONUNBUFFERED": "1"}
@@ -169,6 +170,9 @@ class Command(BaseCommand):
 
         d0, d1 = date.today() + timedelta(days=30), date.today() + timedelta(days=90)
         today, t90 = date.today(), date.today() - timedelta(days=89)
+        from apps.claims.models import Claim
+
+        claim_id = Claim.objects.order_by("-id").values_list("pk", flat=True).first() or 0
         return [
             (
                 "customers list (filtered+searched)",
@@ -201,6 +205,10 @@ class Command(BaseCommand):
                 None,
                 "manager",
             ),
+            ("claims list (status, 50 rows)", "/api/v1/claims?status=triage&limit=50", None, "manager"),
+            ("claim detail", f"/api/v1/claims/{claim_id}", None, "manager"),
+            ("claims dashboard kpi", "/api/v1/dashboard/kpi", None, "manager"),
+            ("claims dashboard alerts", "/api/v1/dashboard/alerts", None, "manager"),
             ("dashboard stats (month)", "/api/v1/dashboard/stats?date_range=month", None, "manager"),
             (
                 "dashboard trends (90 days)",
@@ -230,6 +238,19 @@ class Command(BaseCommand):
                 "warning",
                 "--keep-alive",
                 "5",
+            ]
+        elif server == "uvicorn":
+            command = [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "config.asgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(workers),
+                "-k",
+                "uvicorn_worker.UvicornWorker",
+                "--log-level",
+                "warning",
             ]
         else:
             command = [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
