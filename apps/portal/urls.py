@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import customer_views, views
 
 app_name = "portal"
 
@@ -9,4 +9,12 @@ urlpatterns = [
     path("login/", views.PortalLoginView.as_view(), name="login"),
     path("logout/", views.PortalLogoutView.as_view(), name="logout"),
     path("reset-password", views.reset_password, name="reset-password"),
+    path("policies", customer_views.policy_list, name="policies"),
+    path("policies/<int:pk>", customer_views.policy_detail, name="policy"),
+    path("claims", customer_views.claim_list, name="claims"),
+    path("claims/new", customer_views.claim_new, name="claim-new"),
+    path("claims/<int:pk>", customer_views.claim_detail, name="claim"),
+    path("claims/<int:pk>/withdraw", customer_views.claim_withdraw, name="claim-withdraw"),
+    path("notifications", customer_views.notification_list, name="notifications"),
+    path("notifications/read", customer_views.notifications_mark_read, name="notifications-read"),
 ]

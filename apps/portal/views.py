@@ -1,12 +1,19 @@
-"""Server-rendered customer pages. The full portal arrives with its own issue; this is the entry point."""
+"""Server-rendered entry pages: home (the customer dashboard when a customer is signed in), sign in/out,
+password reset. The customer's own pages are in customer_views.py."""
 
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
+
+from apps.accounts.roles import Role
 
 from .forms import PortalLoginForm
 
 
 def home(request):
+    if request.user.is_authenticated and request.user.role == Role.CUSTOMER:
+        from .customer_views import customer_home
+
+        return customer_home(request)
     return render(request, "portal/home.html")
 
 

@@ -1,0 +1,95 @@
+// Customer portal: live notifications over the websocket (badge, list, toast), the claim's status as it moves,
+// and upload progress for claim documents. Progressive enhancement: every page works without it.
+(function () {
+  "use strict";
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var badge = document.querySelector("[data-unread-badge]");
+  var counter = document.querySelector("[data-unread-count]");
+  var unread = counter ? parseInt(counter.textContent, 10) || 0 : 0;
+
+  function setUnread(n) {
+    unread = n;
+    if (counter) counter.textContent = String(n);
+    if (badge) { badge.textContent = String(n); badge.hidden = n === 0; }
+  }
+
+  function toast(text) {
+    var box = document.querySelector("[data-live-toast]");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    window.setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function addNotification(data) {
+    var list = document.querySelector("[data-notification-list]");
+    if (!list) return;
+    var empty = list.querySelector("[data-empty]");
+    if (empty) empty.remove();
+    var item = el("p", "unread");
+    if (data.link) {
+      var a = el("a", null, data.title);
+      a.href = data.link;
+      item.appendChild(a);
+    } else {
+      item.appendChild(document.createTextNode(data.title));
+    }
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(el("span", "muted", "just now"));
+    list.insertBefore(item, list.firstChild);
+  }
+
+  function connect(delay) {
+    var scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    var socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
+    socket.onopen = function () { delay = 1000; };
+    socket.onmessage = function (message) {
+      var payload;
+      try { payload = JSON.parse(message.data); } catch (e) { return; }
+      if (payload.event === "notification:new") {
+        setUnread(unread + 1);
+        addNotification(payload.data);
+        toast(payload.data.title);
+      } else if (payload.event === "claim.status_changed") {
+        var status = document.querySelector("[data-claim-status]");
+        if (status && window.location.pathname === "/claims/" + payload.data.claim_id) {
+          window.location.reload();
+        }
+      }
+    };
+    socket.onclose = function () { window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };
+  }
+
+  function uploadWithProgress(form) {
+    var bar = form.querySelector("[data-upload-progress]");
+    if (!bar || !window.FormData) return;
+    form.addEventListener("submit", function (event) {
+      var file = form.querySelector("input[type=file]");
+      if (!file || !file.files.length) return; // let the server say what is missing
+      event.preventDefault();
+      var request = new XMLHttpRequest();
+      request.open("POST", form.action || window.location.href);
+      bar.hidden = false;
+      request.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total); };
+      request.onload = function () {
+        document.open();
+        document.write(request.responseText); // the server's answer: the page with the file, or the errors
+        document.close();
+        if (request.responseURL) window.history.replaceState(null, "", request.responseURL);
+      };
+      request.onerror = function () { bar.hidden = true; form.submit(); };
+      request.send(new FormData(form));
+    });
+  }
+
+  setUnread(unread);
+  document.querySelectorAll("form[enctype='multipart/form-data']").forEach(uploadWithProgress);
+  connect(1000);
+})();
