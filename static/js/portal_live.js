@@ -12,12 +12,12 @@
 
   var badge = document.querySelector("[data-unread-badge]");
   var counter = document.querySelector("[data-unread-count]");
-  var unread = counter ? parseInt(counter.textContent, 10) || 0 : 0;
+  var unread = badge ? parseInt(badge.getAttribute("data-count"), 10) || 0 : 0;
 
   function setUnread(n) {
     unread = n;
     if (counter) counter.textContent = String(n);
-    if (badge) { badge.textContent = String(n); badge.hidden = n === 0; }
+    if (badge) { badge.firstChild.nodeValue = String(n); badge.hidden = n === 0; }
   }
 
   function toast(text) {

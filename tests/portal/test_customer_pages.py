@@ -35,6 +35,7 @@ def test_home_shows_policies_claims_payments_and_notifications(browser, insured,
     assert "Your documents are in" in page
     assert "Payments due" in page
     assert "data-unread-count>1<" in page
+    assert 'data-count="1"' in browser.get("/claims").content.decode()  # the badge on every page
 
 
 def test_policies_list_and_detail_only_mine(browser, insured):
