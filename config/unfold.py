@@ -17,6 +17,7 @@ UNFOLD = {
     "SITE_HEADER": "InsureOps",
     "SITE_SUBHEADER": "Insurance operations",
     "SITE_SYMBOL": "shield",
+    "DASHBOARD_CALLBACK": "apps.analytics.admin_dashboard.dashboard_callback",
     "SITE_FAVICONS": [
         {"rel": "icon", "sizes": "any", "type": "image/svg+xml", "href": lambda request: static("img/favicon.svg")},
     ],

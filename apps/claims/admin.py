@@ -170,7 +170,7 @@ class ClaimAdmin(ModelAdmin):
         "age",
         "fraud_score",
     ]
-    list_filter = ["status", "priority", "claim_type", AgeFilter, "handler", "assessor"]
+    list_filter = ["status", "priority", "claim_type", AgeFilter, "fraud_review", "handler", "assessor"]
     search_fields = ["claim_number", "policy__policy_number", "customer__last_name", "customer__customer_code"]
     list_select_related = ["customer", "handler", "assessor"]
     date_hierarchy = "incident_date"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.renewals",
     "apps.integrations",
     "apps.notifications",
+    "apps.analytics",
     "apps.portal",
     "apps.bench",
 ]

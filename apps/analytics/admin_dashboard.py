@@ -1,0 +1,134 @@
+"""The back office's home page: KPI tiles and charts per role, computed by the same dashboard functions as the
+API (claims: seed 001, renewals: seed 003), each tile linking to the filtered list behind it. The page follows
+the live event stream and refreshes itself (static/js/admin_dashboard_live.js)."""
+
+import json
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.claims import dashboards as claims_dashboards
+from apps.claims.models import OPEN_CLAIM_STATUSES, Claim
+from apps.renewals import dashboards as renewal_dashboards
+from apps.renewals.models import OPEN_STATUSES, RenewalCase
+
+
+def _tile(title, value, href, note=""):
+    return {"title": title, "value": value, "href": href, "note": note}
+
+
+def _bar(labels, datasets) -> str:
+    return json.dumps({"labels": labels, "datasets": datasets})
+
+
+def dashboard_callback(request, context):
+    user = request.user
+    if not user.is_authenticated or user.role == Role.CUSTOMER:
+        return context
+    claims_url = reverse("admin:claims_claim_changelist")
+    cases_url = reverse("admin:renewals_renewalcase_changelist")
+    tiles, charts = [], []
+    if user.can("claims"):
+        kpi = claims_dashboards.dashboard_kpi(user=user, period="month")
+        overview = claims_dashboards.dashboard_claims(user=user)
+        tiles += [
+            _tile("Open claims", kpi["openClaims"], f"{claims_url}?status__in=" + ",".join(OPEN_CLAIM_STATUSES)),
+            _tile("New this month", kpi["newClaims"], f"{claims_url}?o=-1"),
+            _tile(
+                "Waiting for triage over SLA",
+                kpi["slaBreaches"]["triage"],
+                f"{claims_url}?age=2d",
+                "reported over 2 days ago, still submitted",
+            ),
+            _tile("Fraud review queue", kpi["fraudReviewQueue"], f"{claims_url}?fraud_review__exact=pending"),
+            _tile("Outstanding reserve", kpi["reserveOutstanding"], claims_url, "EUR, open claims"),
+            _tile("Paid this month", kpi["paidInPeriod"], reverse("admin:claims_claimpayment_changelist"), "EUR"),
+        ]
+        statuses = [s for s, n in overview["byStatus"].items() if n]
+        charts.append(
+            {
+                "title": "Claims by status",
+                "data": _bar(
+                    [s.replace("_", " ") for s in statuses],
+                    [{"label": "Claims", "data": [overview["byStatus"][s] for s in statuses]}],
+                ),
+            }
+        )
+        ages = overview["openByAge"]
+        charts.append(
+            {
+                "title": "Open claims by age (days since reported)",
+                "data": _bar(list(ages), [{"label": "Open claims", "data": list(ages.values())}]),
+            }
+        )
+    if user.can("cases"):
+        period = renewal_dashboards.Period.from_params("month", None, None)
+        stats = renewal_dashboards.dashboard_stats(user=user, period=period)
+        tiles += [
+            _tile("Renewals to work", stats["pendingAction"] + stats["inProgress"], f"{cases_url}?status__exact=new"),
+            _tile("Renewed this month", stats["renewed"], f"{cases_url}?status__exact=renewed"),
+            _tile("Renewal premium collected", stats["paymentCollected"], cases_url, "EUR"),
+            _tile("Renewal premium pending", stats["paymentPending"], cases_url, "EUR"),
+        ]
+        charts.append(
+            {
+                "title": "Renewal funnel (cases opened this month)",
+                "data": _bar(
+                    ["Opened", "In progress", "Renewed"],
+                    [{"label": "Cases", "data": [stats["totalCases"], stats["inProgress"], stats["renewed"]]}],
+                ),
+            }
+        )
+    if user.can("assessments") and user.role == Role.ASSESSOR:
+        progress = claims_dashboards.dashboard_assessments(user=user)
+        tiles += [
+            _tile(
+                "Inspections overdue",
+                progress["overdueInspections"],
+                reverse("admin:claims_assessment_changelist") + "?status__exact=scheduled",
+            ),
+            _tile(
+                "Assessments in progress",
+                progress["byStatus"]["in_progress"],
+                reverse("admin:claims_assessment_changelist") + "?status__exact=in_progress",
+            ),
+        ]
+    workload = []
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        team = User.objects.filter(role=Role.AGENT, is_active=True)
+        if user.role == Role.MANAGER and user.team_id:
+            team = team.filter(team_id=user.team_id)
+        # two correlated counts (each answered from an (assignee, status) index), not one join of both tables
+        open_cases = (
+            RenewalCase.objects.filter(assigned_to=OuterRef("pk"), status__in=OPEN_STATUSES)
+            .order_by()
+            .values("assigned_to")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        open_claims = (
+            Claim.objects.filter(handler=OuterRef("pk"), status__in=OPEN_CLAIM_STATUSES)
+            .order_by()
+            .values("handler")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        workload = list(
+            team.annotate(open_cases=Coalesce(Subquery(open_cases), 0), open_claims=Coalesce(Subquery(open_claims), 0))
+            .order_by("-open_claims", "-open_cases")
+            .values("pk", "first_name", "last_name", "open_cases", "open_claims")[:15]
+        )
+    context.update(
+        {
+            "kpi_tiles": tiles,
+            "kpi_charts": charts,
+            "workload": workload,
+            "claims_url": claims_url,
+            "cases_url": cases_url,
+            "has_claims": Claim.objects.exists(),
+        }
+    )
+    return context
