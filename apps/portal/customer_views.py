@@ -105,7 +105,11 @@ def claim_list(request):
 def claim_new(request):
     """Step 1 of 2: what happened, when and where. Step 2 (the claim page) takes photos and documents."""
     policies = policies_visible_to(request.user).filter(status="active").select_related("product")
-    form = ClaimForm(request.POST or None, policies=policies, initial={"policy": request.GET.get("policy")})
+    form = ClaimForm(
+        request.POST if request.method == "POST" else None,
+        policies=policies,
+        initial={"policy": request.GET.get("policy")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -137,7 +141,9 @@ def claim_new(request):
 def claim_detail(request, pk):
     claim = claim_selectors.claim_detail_for_user(user=request.user, pk=pk)
     documents = document_selectors.documents_visible_to(request.user).filter(entity_type="claim", entity_id=claim.pk)
-    form = ClaimDocumentForm(request.POST or None, request.FILES or None)
+    form = ClaimDocumentForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             document_upload(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import customer_views, views
+from . import account_views, customer_views, views
 
 app_name = "portal"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("claims/<int:pk>/withdraw", customer_views.claim_withdraw, name="claim-withdraw"),
     path("notifications", customer_views.notification_list, name="notifications"),
     path("notifications/read", customer_views.notifications_mark_read, name="notifications-read"),
+    path("register", account_views.register, name="register"),
+    path("forgot-password", account_views.forgot_password, name="forgot-password"),
+    path("profile", account_views.profile, name="profile"),
+    path("profile/export", account_views.profile_export, name="profile-export"),
+    path("payments", account_views.payments, name="payments"),
+    path("products", account_views.products, name="products"),
+    path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
 ]

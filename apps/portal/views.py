@@ -36,7 +36,9 @@ def reset_password(request):
 
     from .forms import ResetPasswordForm
 
-    form = ResetPasswordForm(request.POST or None, initial={"token": request.GET.get("token", "")})
+    form = ResetPasswordForm(
+        request.POST if request.method == "POST" else None, initial={"token": request.GET.get("token", "")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             password_reset_confirm(

@@ -1,0 +1,173 @@
+"""Registering, forgetting a password, the profile with communication and notification preferences, the GDPR
+export, payments and transactions, and the product catalogue with a quote — all through the API's services."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.accounts.services import customer_register, password_reset_request
+from apps.billing.models import Instalment
+from apps.billing.selectors import customer_transactions_visible_to
+from apps.catalog.selectors import product_for_quote, products_for_sale
+from apps.catalog.services import age_on, quote_compute
+from apps.customers.selectors import customer_of_user
+from apps.customers.services import customer_export, customer_update
+from apps.notifications.models import NotificationType
+from apps.notifications.services import preferences_for, preferences_update
+
+from .customer_views import customer_required
+from .forms import ForgotPasswordForm, NotificationPrefsForm, ProfileForm, QuoteForm, RegisterForm
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, problems in errors.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = RegisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = customer_register(
+                email=data["email"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phone=data["phone"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect("portal:home")
+    return render(request, "portal/register.html", {"form": form})
+
+
+def forgot_password(request):
+    form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        password_reset_request(email=form.cleaned_data["email"], request=request)
+        sent = True  # the same answer whether or not the address has an account
+    return render(request, "portal/forgot_password.html", {"form": form, "sent": sent})
+
+
+@customer_required
+def profile(request):
+    customer = customer_of_user(request.user)
+    prefs = customer.communication_preferences or {}
+    quiet = prefs.get("quiet_hours") or {}
+    address = customer.address or {}
+    initial = {
+        "email": customer.email,
+        "phone": customer.phone,
+        "line1": address.get("line1", ""),
+        "city": address.get("city", ""),
+        "postcode": address.get("postcode", ""),
+        "country": address.get("country", "PT"),
+        "channels": [c for c, on in (prefs.get("channels") or {}).items() if on],
+        "quiet_start": quiet.get("start"),
+        "quiet_end": quiet.get("end"),
+        "timezone": quiet.get("timezone", "Europe/Lisbon"),
+    }
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial, prefix="profile")
+    notification_prefs = preferences_for(request.user)
+    email_types = [
+        t for t in NotificationType.values if (notification_prefs.email or {}).get(t, t in ("update", "reminder"))
+    ]
+    nform = NotificationPrefsForm(
+        request.POST if request.method == "POST" else None, initial={"email_types": email_types}, prefix="notify"
+    )
+    if request.method == "POST" and form.is_valid() and nform.is_valid():
+        data = form.cleaned_data
+        quiet_hours = (
+            {
+                "start": data["quiet_start"].strftime("%H:%M"),
+                "end": data["quiet_end"].strftime("%H:%M"),
+                "timezone": data["timezone"],
+            }
+            if data["quiet_start"] and data["quiet_end"]
+            else None
+        )
+        channels = {c: c in data["channels"] for c in ("email", "sms", "whatsapp", "phone", "post")}
+        try:
+            customer_update(
+                customer=customer,
+                actor=request.user,
+                email=data["email"],
+                phone=data["phone"],
+                address={
+                    **address,
+                    "line1": data["line1"],
+                    "city": data["city"],
+                    "postcode": data["postcode"],
+                    "country": data["country"],
+                },
+                communication_preferences={**prefs, "channels": channels, "quiet_hours": quiet_hours},
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            chosen = set(nform.cleaned_data["email_types"])
+            preferences_update(user=request.user, email={t: t in chosen for t in NotificationType.values})
+            messages.success(request, "Your details and preferences are saved.")
+            return redirect("portal:profile")
+    return render(request, "portal/profile.html", {"form": form, "nform": nform, "customer": customer})
+
+
+@customer_required
+@require_POST
+def profile_export(request):
+    customer = customer_of_user(request.user)
+    archive = customer_export(customer=customer, actor=request.user, request=request)
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{customer.customer_code}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@customer_required
+def payments(request):
+    transactions = customer_transactions_visible_to(request.user).order_by("-occurred_at", "-id")[:100]
+    due = (
+        Instalment.objects.filter(policy__customer__user=request.user, status=Instalment.Status.DUE)
+        .select_related("policy")
+        .order_by("due_date")[:24]
+    )
+    return render(request, "portal/payments.html", {"transactions": transactions, "due": due})
+
+
+def products(request):
+    term = (request.GET.get("q") or "").strip()[:100]
+    qs = products_for_sale().order_by("-popularity", "name")
+    if term:
+        qs = qs.filter(Q(name__icontains=term) | Q(description__icontains=term) | Q(line__name__icontains=term))
+    return render(request, "portal/products.html", {"products": qs, "q": term})
+
+
+def product_quote(request, code):
+    product = product_for_quote(code)
+    age = None
+    if request.user.is_authenticated and request.user.role == "customer":
+        me = customer_of_user(request.user)
+        age = age_on(me.date_of_birth, date.today()) if me.date_of_birth else None
+    form = QuoteForm(request.POST if request.method == "POST" else None, product=product, initial={"age": age})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+        try:
+            result = quote_compute(product=product, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "portal/quote.html", {"product": product, "form": form, "result": result})
