@@ -139,3 +139,16 @@ def test_staff_and_anonymous_are_sent_elsewhere():
     assert staff.get("/claims").status_code == 302
     assert staff.get("/claims")["Location"] == "/admin/"
     assert Client().get("/claims")["Location"].startswith("/login/?next=/claims")
+
+
+def test_portal_templates_have_no_inline_script_or_style():
+    """The portal's CSP allows no inline script or style: keep them in static files."""
+    import re
+    from pathlib import Path
+
+    offenders = []
+    for template in Path("templates/portal").glob("*.html"):
+        text = template.read_text()
+        if re.search(r"\sstyle=\"|<style|<script(?![^>]*\bsrc=)|\son\w+=\"", text):
+            offenders.append(template.name)
+    assert offenders == []
