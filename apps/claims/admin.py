@@ -21,7 +21,7 @@ from unfold.widgets import (
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.admin_utils import ReadOnlyTabularInline
+from apps.core.admin_utils import ReadOnlyTabularInline, service_error_message
 from apps.core.api.exceptions import ApiError
 
 from . import selectors, services
@@ -35,12 +35,6 @@ from .models import (
     ClaimPayment,
     Estimate,
 )
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(getattr(exc, "detail", None) or exc)
 
 
 class ClaimEventInline(ReadOnlyTabularInline):
@@ -336,7 +330,7 @@ class ClaimAdmin(ModelAdmin):
             try:
                 step()
             except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{obj}: {_message(exc)}")
+                messages.error(request, f"{obj}: {service_error_message(exc)}")
                 return
 
     @action(description="Assign to me", permissions=["change"])
@@ -347,7 +341,7 @@ class ClaimAdmin(ModelAdmin):
                 services.claim_assign(claim=claim, actor=request.user, handler=request.user)
                 done += 1
             except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{claim}: {_message(exc)}")
+                messages.error(request, f"{claim}: {service_error_message(exc)}")
         if done:
             messages.success(request, f"{done} claim(s) assigned to you.")
 
@@ -357,7 +351,7 @@ class ClaimAdmin(ModelAdmin):
             try:
                 services.claim_transition(claim=claim, actor=request.user, to="triage")
             except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{claim}: {_message(exc)}")
+                messages.error(request, f"{claim}: {service_error_message(exc)}")
 
 
 @admin.register(ClaimPayment)
@@ -391,7 +385,7 @@ class ClaimPaymentAdmin(ModelAdmin):
                 services.claim_payment_decide(payment=payment, actor=request.user, approve=True)
                 done += 1
             except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, format_html("{}: {}", payment, _message(exc)))
+                messages.error(request, format_html("{}: {}", payment, service_error_message(exc)))
         if done:
             messages.success(request, f"{done} payment(s) approved and booked.")
 

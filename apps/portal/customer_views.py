@@ -17,6 +17,7 @@ from apps.billing.models import Instalment, LoyaltyAccount
 from apps.claims import selectors as claim_selectors
 from apps.claims import services as claim_services
 from apps.claims.models import OPEN_CLAIM_STATUSES, ClaimChannel, ClaimStatus
+from apps.core.admin_utils import service_error_message
 from apps.core.api.exceptions import ApiError
 from apps.documents import selectors as document_selectors
 from apps.documents.models import Document
@@ -40,12 +41,6 @@ def customer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(getattr(exc, "detail", None) or exc)
 
 
 def customer_home(request):
@@ -157,7 +152,7 @@ def claim_detail(request, pk):
                 request=request,
             )
         except (ValidationError, ApiError) as exc:
-            form.add_error("file", _error_text(exc))
+            form.add_error("file", service_error_message(exc))
         else:
             messages.success(request, "Thank you — the file is attached to your claim.")
             return redirect("portal:claim", pk=claim.pk)
@@ -180,7 +175,7 @@ def claim_withdraw(request, pk):
             claim=claim, actor=request.user, to=ClaimStatus.WITHDRAWN, note=request.POST.get("note", "")[:500]
         )
     except (ValidationError, PermissionDenied, ApiError) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, service_error_message(exc))
     else:
         messages.success(request, f"Claim {claim.claim_number} is withdrawn.")
     return redirect("portal:claim", pk=claim.pk)

@@ -14,7 +14,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.admin_utils import ReadOnlyTabularInline
+from apps.core.admin_utils import ReadOnlyTabularInline, service_error_message
 from apps.core.api.exceptions import ApiError
 
 from . import ingest, selectors, services
@@ -158,7 +158,7 @@ class RenewalCaseAdmin(ModelAdmin):
             if escalated_to:
                 services.renewal_case_escalate(case=obj, actor=request.user, escalated_to=escalated_to, reason=reason)
         except (PermissionDenied, ValidationError, ApiError) as exc:
-            messages.error(request, f"{obj}: {_message(exc)}")
+            messages.error(request, f"{obj}: {service_error_message(exc)}")
 
     @action(description="Assign to me", permissions=["change"])
     def take_cases(self, request, queryset):
@@ -179,12 +179,6 @@ class RenewalCaseAdmin(ModelAdmin):
                 services.renewal_case_update(case=case, actor=request.user, status="in_progress")
             except Exception as exc:
                 messages.error(request, f"{case}: {exc}")
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(getattr(exc, "detail", None) or exc)
 
 
 class BatchUploadForm(forms.ModelForm):
