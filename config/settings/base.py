@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     # Our bounded contexts, in dependency order (DESIGN.md): lower apps never import higher ones.
+    "django_htmx",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.audit.middleware.AuditContextMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -156,3 +156,18 @@ def test_staff_are_not_given_customer_pages():
     staff = Client()
     staff.force_login(UserFactory(role=Role.MANAGER))
     assert staff.get("/profile")["Location"] == "/admin/"
+
+
+def test_htmx_is_served_locally_and_forms_enhance_progressively(home_product):
+    page = Client().get(f"/products/{home_product.code}/quote").content.decode()
+    assert '<script src="/static/django_htmx/htmx-2.min.js"' in page or "django_htmx/htmx" in page
+    assert "unpkg.com" not in page
+    assert "cdn" not in page.lower()
+    assert 'hx-post="/products/' in page  # the quote recalculates in place
+    # without htmx the same form posts normally and the whole page answers
+    assert (
+        "Annual premium"
+        in Client()
+        .post(f"/products/{home_product.code}/quote", {"sum_insured": "200000"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
