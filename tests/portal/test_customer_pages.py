@@ -152,3 +152,15 @@ def test_portal_templates_have_no_inline_script_or_style():
         if re.search(r"\sstyle=\"|<style|<script(?![^>]*\bsrc=)|\son\w+=\"", text):
             offenders.append(template.name)
     assert offenders == []
+
+
+def test_inputs_point_at_their_help_and_errors(browser, insured):
+    """Screen readers announce a field's help and its error: aria-describedby must name elements on the page."""
+    import re
+
+    page = browser.post("/claims/new", {"policy": insured[2].pk, "claimed_amount": "-1"}).content.decode()
+    described = set(re.findall(r'aria-describedby="([^"]+)"', page))
+    assert described  # the invalid fields are described
+    for target in described:
+        assert f'id="{target}"' in page, target
+    assert 'aria-invalid="true"' in page
