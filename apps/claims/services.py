@@ -284,10 +284,13 @@ def claim_transition(
                 {"settlement_amount": [f"More than the cover's limit ({claim.coverage_limit} {claim.currency})."]}
             )
         claim.settlement_amount = settlement_amount
-        if claim.reserve_amount < settlement_amount - claim.paid_amount:
-            _set_reserve(
-                claim, settlement_amount - claim.paid_amount, actor=actor, reason="Raised to the approved settlement"
-            )
+        # The reserve becomes what is left to pay of the agreed settlement (raised or released).
+        _set_reserve(
+            claim,
+            max(settlement_amount - claim.paid_amount, Decimal("0")),
+            actor=actor,
+            reason="Set to the approved settlement",
+        )
     if to == S.PAID:
         if claim.payments.filter(status=ClaimPayment.Status.PENDING_APPROVAL).exists():
             raise Conflict("A payment is still waiting for approval.")
@@ -380,6 +383,9 @@ def claim_reserve_set(*, claim: Claim, actor: User, amount: Decimal, reason: str
         raise ValidationError({"amount": ["A reserve cannot be negative."]})
     if claim.status not in _open_for_duplicates():
         raise Conflict(f"The claim is {claim.status}; its reserve is closed.")
+    held = _held(claim)
+    if amount < held:
+        raise ValidationError({"amount": [f"Payments waiting for approval hold {held} {claim.currency} of it."]})
     if amount + claim.paid_amount > claim.coverage_limit:
         raise ValidationError(
             {"amount": [f"Reserve plus payments would exceed the cover's limit ({claim.coverage_limit})."]}
@@ -387,6 +393,11 @@ def claim_reserve_set(*, claim: Claim, actor: User, amount: Decimal, reason: str
     _set_reserve(claim, amount, actor=actor, reason=reason.strip())
     claim.save()
     return claim
+
+
+def _held(claim: Claim) -> Decimal:
+    """Money reserved for payments waiting for approval."""
+    return sum((p.amount for p in claim.payments.filter(status=ClaimPayment.Status.PENDING_APPROVAL)), Decimal("0"))
 
 
 def payment_authority(user: User) -> Decimal:
@@ -415,19 +426,31 @@ def claim_payment_request(
         raise Conflict(f"Payments are made on approved claims in settlement; this one is {claim.status}.")
     if amount <= 0:
         raise ValidationError({"amount": ["Must be positive."]})
-    held = sum((p.amount for p in claim.payments.filter(status=ClaimPayment.Status.PENDING_APPROVAL)), Decimal("0"))
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    held = _held(claim)
     if amount > claim.reserve_amount - held:
         raise ValidationError(
             {"amount": [f"More than the outstanding reserve ({claim.reserve_amount - held} {claim.currency})."]}
         )
+    left = (claim.settlement_amount or Decimal("0")) - claim.paid_amount - held
+    if amount > left:
+        raise ValidationError(
+            {"amount": [f"More than what is left of the agreed settlement ({left} {claim.currency})."]}
+        )
     iban = _normalise_iban(bank_account)
+    account_hash = blind_index(iban, purpose=BANK_ACCOUNT_PURPOSE) if iban else ""
+    shared_account = bool(account_hash) and (
+        ClaimPayment.objects.filter(bank_account_hash=account_hash)
+        .exclude(claim__customer_id=claim.customer_id)
+        .exists()
+    )
     payment = ClaimPayment.objects.create(
         claim=claim,
         amount=amount,
         currency=claim.currency,
         payee_type=payee_type,
         payee_name=payee_name.strip(),
-        bank_account_hash=blind_index(iban, purpose=BANK_ACCOUNT_PURPOSE) if iban else "",
+        bank_account_hash=account_hash,
         bank_account_last4=iban[-4:] if iban else "",
         note=note.strip(),
         status=ClaimPayment.Status.PENDING_APPROVAL,
@@ -435,14 +458,22 @@ def claim_payment_request(
     )
     if iban:
         _rescore_later(claim)  # the bank account may be shared with other customers
-    if amount <= payment_authority(actor):
+    # Authority covers what the claim pays in all (paid + waiting + this one), not each payment on its own, so a
+    # large settlement cannot be paid out in instalments below the limit.
+    within = claim.paid_amount + held + amount <= payment_authority(actor)
+    if within and not shared_account:
         _pay(claim, payment, approver=None)
     else:
+        why = (
+            "the bank account also received payments for other customers"
+            if shared_account
+            else f"above {actor.get_role_display()} authority for this claim"
+        )
         _event(
             claim,
             "Payment awaiting approval",
             actor=actor,
-            note=f"{amount} {claim.currency} to {payment.payee_name} (above {actor.get_role_display()} authority)",
+            note=f"{amount} {claim.currency} to {payment.payee_name} ({why})",
             internal=True,
         )
         publish(
@@ -466,6 +497,8 @@ def claim_payment_decide(*, payment: ClaimPayment, actor: User, approve: bool, n
         raise PermissionDenied("Payments are approved by managers.")
     if approve and payment.amount > payment_authority(actor):
         raise PermissionDenied(f"{payment.amount} {payment.currency} is above your approval authority.")
+    if approve and payment.amount > claim.reserve_amount:
+        raise Conflict(f"The outstanding reserve ({claim.reserve_amount} {claim.currency}) no longer covers it.")
     payment.decided_by, payment.decided_at, payment.decision_note = actor, timezone.now(), note.strip()[:300]
     if approve:
         _pay(claim, payment, approver=actor)
@@ -511,11 +544,14 @@ def _pay(claim: Claim, payment: ClaimPayment, *, approver: User | None) -> None:
         _publish_status(claim, from_status)
     claim.save()
     who = f", approved by {approver.get_full_name()}" if approver else ""
+    actor = approver or payment.requested_by
+    _event(claim, "Payment made", actor=actor, note=f"{payment.amount} {payment.currency} paid")  # public
     _event(
         claim,
-        "Payment made",
-        actor=approver or payment.requested_by,
+        "Payment details",
+        actor=actor,
         note=f"{payment.amount} {payment.currency} to {payment.payee_name}{who}",
+        internal=True,
     )
 
 

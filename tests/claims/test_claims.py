@@ -161,7 +161,8 @@ def test_the_whole_happy_path_with_payments_in_the_ledger(file_claim, insured):
         "closed",
     ]
     reserve = list(ReserveChange.objects.filter(claim=claim).values_list("previous_amount", "new_amount"))
-    assert reserve == [(0, Decimal("1500")), (Decimal("400"), 0)]  # 1500 - 1100 paid, released at closing
+    # set to 1500, then to the approved 1100 (what is left to pay); fully paid, nothing left to release at closing
+    assert reserve == [(0, Decimal("1500")), (Decimal("1500"), Decimal("1100"))]
 
 
 ALL = set(S.values)
@@ -442,3 +443,64 @@ def test_every_legal_move_is_recorded_in_the_timeline(start, to, file_claim):
     if to in services.RELEASES_RESERVE:
         assert moved.reserve_amount == 0
     assert (moved.closed_at is not None) == (to == S.CLOSED)
+
+
+def test_payments_never_exceed_the_settlement_and_authority_counts_the_whole_claim(approved, settings):
+    """An agent cannot pay out more than agreed, nor split a large settlement under their authority."""
+    settings.CLAIM_PAYMENT_AUTHORITY = {"agent": 2500, "manager": 25000, "admin": 250000}
+    claim, agent, manager = approved  # settlement 30,000; reserve set to it on approval
+    assert claim.reserve_amount == Decimal("30000")
+
+    first = services.claim_payment_request(claim=claim, actor=agent, amount=Decimal("2000"), payee_name="A")
+    second = services.claim_payment_request(claim=claim, actor=agent, amount=Decimal("2000"), payee_name="A")
+    services.claim_reserve_set(claim=claim, actor=manager, amount=Decimal("40000"), reason="repairer's new quote")
+    with pytest.raises(ValidationError, match="left of the agreed settlement"):
+        services.claim_payment_request(claim=claim, actor=manager, amount=Decimal("26001"), payee_name="B")
+
+    assert first.status == ClaimPayment.Status.PAID
+    assert second.status == ClaimPayment.Status.PENDING_APPROVAL  # 2,000 paid + 2,000 > the agent's 2,500
+    with pytest.raises(ValidationError, match="waiting for approval hold"):
+        services.claim_reserve_set(claim=claim, actor=agent, amount=Decimal("1000"), reason="lower it")
+
+
+def test_a_bank_account_paid_for_another_customer_needs_approval(approved, insured, settings):
+    settings.CLAIM_PAYMENT_AUTHORITY = {"agent": 100000, "manager": 100000}
+    claim, agent, _ = approved
+    iban = "PT50 0002 0123 1234 5678 9015 4"
+    other = Claim.objects.create(
+        claim_number="CLM-ELSEWHERE",
+        policy=claim.policy,
+        customer=claim.customer,
+        claim_type="fire",
+        coverage_code="x",
+        coverage_limit=1000,
+        claimed_amount=10,
+        currency="EUR",
+        description="x",
+        incident_date=claim.incident_date,
+        incident_place="x",
+        reported_date=claim.reported_date,
+        status="approved",
+        reserve_amount=100,
+        settlement_amount=100,
+    )
+    from tests.factories.customers import CustomerFactory
+
+    Claim.objects.filter(pk=other.pk).update(customer=CustomerFactory())
+    other.refresh_from_db()
+    services.claim_payment_request(claim=other, actor=agent, amount=Decimal("50"), payee_name="Y", bank_account=iban)
+
+    held = services.claim_payment_request(
+        claim=claim, actor=agent, amount=Decimal("50"), payee_name="Z", bank_account=iban
+    )
+
+    assert held.status == ClaimPayment.Status.PENDING_APPROVAL
+    assert claim.timeline_events.filter(note__contains="other customers", internal=True).exists()
+
+
+def test_customers_see_that_a_payment_was_made_but_not_to_whom(approved, insured):
+    claim, agent, _ = approved
+    services.claim_payment_request(claim=claim, actor=agent, amount=Decimal("100"), payee_name="Oficina Secreta")
+    public = client_for(insured[0]).get(f"/api/v1/claims/{claim.pk}/timeline").json()["data"]["timeline"]
+    assert [e["note"] for e in public if e["action"] == "Payment made"] == ["100.00 EUR paid"]
+    assert "Oficina Secreta" not in str(public)

@@ -110,6 +110,7 @@ def test_contact_details_and_bank_account_shared_with_other_customers(file_claim
         reported_date=date.today(),
         status="approved",
         reserve_amount=500,
+        settlement_amount=500,
     )
     services.claim_payment_request(
         claim=other_claim, actor=agent, amount=Decimal("50"), payee_name="Y", bank_account=iban.replace(" ", "").lower()
