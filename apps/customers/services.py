@@ -156,14 +156,65 @@ def customer_restore(*, customer_id: int, actor: User) -> Customer:
 
 
 def on_account_registered(event: dict) -> None:
-    """A portal self-registration: link the existing customer with that email, or create one."""
+    """A self-registration. The email address is not verified yet, so an existing customer record with that address
+    is never linked here (that would hand its policies and claims to whoever typed the address): a signed link is
+    mailed to the address instead, and following it while signed in links the record. Without such a record, a new
+    one is created."""
     if event["data"].get("role") != Role.CUSTOMER:
         return
-    customer_link_or_create_for_user(user=User.objects.get(pk=event["data"]["user_id"]))
+    user = User.objects.get(pk=event["data"]["user_id"])
+    match = Customer.objects.filter(email__iexact=user.email, user__isnull=True).order_by("created_at").first()
+    if match is None:
+        customer_link_or_create_for_user(user=user)
+    else:
+        customer_link_request_send(user=user, customer=match)
+
+
+LINK_SALT = "customers.account-link"
+LINK_MAX_AGE = 2 * 24 * 3600
+
+
+def customer_link_request_send(*, user: User, customer: Customer) -> None:
+    from django.conf import settings
+    from django.core import signing
+    from django.template.loader import render_to_string
+
+    from apps.core.tasks import send_email
+
+    token = signing.dumps({"u": user.pk, "c": customer.pk}, salt=LINK_SALT)
+    context = {"user": user, "link": f"{settings.SITE_URL}/account/link?token={token}"}
+    body = render_to_string("emails/link_account.txt", context)
+    to = [user.email]
+    transaction.on_commit(
+        lambda: send_email.delay(subject="Confirm your InsureOps account", body=body, to=to), robust=True
+    )
+
+
+@transaction.atomic
+def customer_link_confirm(*, user: User, token: str) -> Customer:
+    """Link the customer record named in a mailed token to the signed-in user who received it."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationError("This link is not valid any more; sign in and ask for a new one.") from None
+    if data.get("u") != user.pk:
+        raise ValidationError("This link was sent to another account.")
+    customer = Customer.objects.select_for_update().filter(pk=data.get("c"), user__isnull=True).first()
+    if customer is None or customer.email.lower() != user.email.lower():
+        raise ValidationError("There is nothing to link any more.")
+    if getattr(user, "customer_profile", None) is not None:
+        raise ValidationError("Your account already has a customer record.")
+    customer.user = user
+    customer.save(update_fields=["user", "updated_at"])
+    return customer
 
 
 @transaction.atomic
 def customer_link_or_create_for_user(*, user: User) -> Customer:
+    """Trusted callers only (demo data, staff tools): links an unlinked record with the user's email, or creates
+    one. Self-registration goes through on_account_registered, which verifies the address first."""
     existing = getattr(user, "customer_profile", None)
     if existing is not None:
         return existing
@@ -313,7 +364,9 @@ def customer_export_data(customer: Customer) -> dict:
 
 
 # Other apps add their records and files to the export (documents, policies, claims, ...) without this app
-# importing them: `register_export_contributor(fn)` from their AppConfig.ready(); fn(customer, archive) -> dict.
+# importing them: `register_export_contributor(fn)` from their AppConfig.ready();
+# fn(customer, archive, *, for_customer) -> dict. `for_customer` is true when the customer asks for their own
+# export (self-service): staff-only material (internal documents, investigation files) stays out of it.
 _EXPORT_CONTRIBUTORS: list = []
 
 
@@ -328,7 +381,7 @@ def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
     data = customer_export_data(customer)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for contributor in _EXPORT_CONTRIBUTORS:
-            data.update(contributor(customer, archive))
+            data.update(contributor(customer, archive, for_customer=bool(actor and actor.role == Role.CUSTOMER)))
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
         archive.writestr(
             "README.txt",

@@ -203,10 +203,14 @@ def document_delete(*, document: Document, actor: User) -> None:
     Document.objects.select_for_update().get(pk=document.pk).mark_deleted(by=actor)
 
 
-def export_customer_documents(customer: Customer, archive) -> dict:
-    """GDPR export contributor: the customer's (clean) files under documents/, and their metadata."""
+def export_customer_documents(customer: Customer, archive, *, for_customer: bool = False) -> dict:
+    """GDPR export contributor: the customer's (clean) files under documents/, and their metadata. A customer's own
+    export has the files shared with them; staff-only files (assessment photos, internal notes) are left out."""
     listed = []
-    for document in Document.objects.filter(customer=customer).exclude(scan_status=Document.ScanStatus.INFECTED):
+    documents = Document.objects.filter(customer=customer).exclude(scan_status=Document.ScanStatus.INFECTED)
+    if for_customer:
+        documents = documents.filter(visibility=Document.Visibility.CUSTOMER)
+    for document in documents:
         path = f"documents/{document.pk}-{document.original_name}"
         with document.file.open("rb") as handle:
             archive.writestr(path, handle.read())

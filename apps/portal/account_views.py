@@ -171,3 +171,17 @@ def product_quote(request, code):
         except ValidationError as exc:
             _apply_errors(form, exc)
     return render(request, "portal/quote.html", {"product": product, "form": form, "result": result})
+
+
+@customer_required
+def account_link(request):
+    """The mailed link that attaches an existing customer record to this account (email ownership proven)."""
+    from apps.customers.services import customer_link_confirm
+
+    try:
+        customer = customer_link_confirm(user=request.user, token=request.GET.get("token", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Your customer record {customer.customer_code} is now linked to your account.")
+    return redirect("portal:home")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications", customer_views.notification_list, name="notifications"),
     path("notifications/read", customer_views.notifications_mark_read, name="notifications-read"),
     path("register", account_views.register, name="register"),
+    path("account/link", account_views.account_link, name="account-link"),
     path("forgot-password", account_views.forgot_password, name="forgot-password"),
     path("profile", account_views.profile, name="profile"),
     path("profile/export", account_views.profile_export, name="profile-export"),

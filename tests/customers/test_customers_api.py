@@ -256,7 +256,13 @@ def test_contacts_serve_the_same_records(auth_client):
     assert client.delete(f"/api/v1/contacts/{customer.pk}").status_code == 405
 
 
-def test_portal_registration_creates_or_links_the_customer(api_client, django_capture_on_commit_callbacks):
+def test_portal_registration_creates_or_links_the_customer(api_client, django_capture_on_commit_callbacks, mailoutbox):
+    """An existing record is linked only once the address is proven (a mailed link followed while signed in):
+    typing someone's email at sign-up must not hand over their policies."""
+    from django.test import Client
+
+    from apps.accounts.models import User
+
     existing = CustomerFactory(email="known@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         api_client.post(
@@ -271,7 +277,20 @@ def test_portal_registration_creates_or_links_the_customer(api_client, django_ca
         )
 
     existing.refresh_from_db()
+    assert existing.user is None  # not yet
+    link = next(line for m in mailoutbox for line in m.body.splitlines() if "/account/link?token=" in line)
+    path = link.split("127.0.0.1:8000", 1)[-1].strip()
+    intruder = Client()
+    intruder.force_login(User.objects.get(email="fresh@example.org"))
+    refused = intruder.get(path, follow=True)
+    owner = Client()
+    owner.force_login(User.objects.get(email="known@example.org"))
+    linked = owner.get(path, follow=True)
+
+    existing.refresh_from_db()
+    assert "sent to another account" in refused.content.decode()
     assert existing.user.email == "known@example.org"
+    assert f"{existing.customer_code} is now linked" in linked.content.decode()
     fresh = Customer.objects.get(email="fresh@example.org")
     assert fresh.user.email == "fresh@example.org"
     assert fresh.customer_code.startswith("CUS-")

@@ -171,3 +171,30 @@ def test_htmx_is_served_locally_and_forms_enhance_progressively(home_product):
         .post(f"/products/{home_product.code}/quote", {"sum_insured": "200000"}, HTTP_HX_REQUEST="true")
         .content.decode()
     )
+
+
+def test_my_own_export_leaves_out_staff_only_files(browser, insured):
+    from django.core.files.base import ContentFile
+
+    from apps.documents.models import Document
+
+    customer = insured[2].customer
+    for name, visibility in (("shared.txt", "customer"), ("internal-note.txt", "internal")):
+        document = Document(
+            customer=customer,
+            entity_id=customer.pk,
+            original_name=name,
+            mime_type="text/plain",
+            extension=".txt",
+            size=5,
+            sha256=name.ljust(64, "0")[:64],
+            scan_status="clean",
+            visibility=visibility,
+        )
+        document.file.save(name, ContentFile(b"hello"), save=False)
+        document.save()
+
+    names = zipfile.ZipFile(io.BytesIO(browser.post("/profile/export").content)).namelist()
+
+    assert any(n.endswith("shared.txt") for n in names)
+    assert not any("internal-note" in n for n in names)
