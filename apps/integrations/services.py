@@ -52,6 +52,10 @@ def _run(claim: Claim, kind: str, call, args: dict) -> ExternalCheck:
         except ProviderUnavailable as exc:
             status, result, message = ExternalCheck.Status.DEGRADED, {}, f"The {adapter.name} provider {exc}."
             logger.warning("Check %s for claim %s degraded: %s", kind, claim.pk, exc)
+        except (ValueError, KeyError, TypeError) as exc:  # an answer we could not use: this check only
+            status, result = ExternalCheck.Status.DEGRADED, {}
+            message = f"The {adapter.name} provider gave an answer that could not be used ({type(exc).__name__})."
+            logger.warning("Check %s for claim %s: unusable answer", kind, claim.pk, exc_info=True)
     return ExternalCheck.objects.create(
         claim=claim,
         kind=kind,

@@ -34,6 +34,11 @@ def wants(user: User, kind: str, channel: str, prefs: NotificationPreference | N
     prefs = prefs or preferences_for(user)
     if channel == "in_app":
         return bool((prefs.in_app or {}).get(kind, True))
+    if user.role == Role.CUSTOMER:  # a customer's channel consent comes first (absent means no)
+        profile = getattr(user, "customer_profile", None)
+        consent = ((profile.communication_preferences or {}).get("channels") or {}) if profile else {}
+        if not consent.get("email"):
+            return False
     chosen = (prefs.email or {}).get(kind)
     if chosen is not None:
         return bool(chosen) and bool(user.email)
@@ -69,6 +74,7 @@ def notify(
     link: str = "",
     priority: str = Notification.Priority.MEDIUM,
     dedupe_key: str = "",
+    email: bool = True,
 ) -> Notification | None:
     """Create one notification (unless the user turned this type off in the app), push it live, email it."""
     if user is None or not user.is_active:
@@ -104,7 +110,7 @@ def notify(
         },
         audience=[user_group(user.pk)],
     )
-    if wants(user, kind, "email", prefs):
+    if email and wants(user, kind, "email", prefs):
         if quiet_now(user, prefs):
             Notification.objects.filter(pk=notification.pk).update(email_status=Notification.EmailStatus.DEFERRED)
         else:
@@ -134,6 +140,11 @@ def deferred_emails_flush() -> int:
         if quiet_now(notification.user):
             continue
         with transaction.atomic():
+            claimed = Notification.objects.filter(
+                pk=notification.pk, email_status=Notification.EmailStatus.DEFERRED
+            ).update(email_status=Notification.EmailStatus.SENT)
+            if not claimed:  # another run sent it
+                continue
             _email(notification)
         sent += 1
     return sent

@@ -29,7 +29,9 @@ def claim_status_changed(event: dict) -> None:
     if claim is None:
         return
     link = f"/claims/{claim.pk}"
-    status = claim.get_status_display().lower()
+    from apps.claims.models import ClaimStatus
+
+    status = ClaimStatus(data["to"]).label.lower()  # the move this event is about, not the claim's status by now
     if data.get("from") is None:  # filed
         for user in _users(claim.handler_id):
             notify(
@@ -187,6 +189,7 @@ def renewal_reminder(event: dict) -> None:
             data=data,
             link="/policies",
             dedupe_key=f"renewal-reminder:{data['case_id']}:{data['days']}:{user.pk}",
+            email=False,  # the reminder itself went out on the customer's chosen channel
         )
 
 
@@ -205,6 +208,7 @@ def payment_due(event: dict) -> None:
             data=data,
             link="/payments",
             dedupe_key=f"payment-due:{data['instalment_id']}:{data['days']}:{user.pk}",
+            email=False,  # the reminder itself went out on the customer's chosen channel
         )
 
 

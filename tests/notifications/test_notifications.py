@@ -24,7 +24,9 @@ def titles(user):
 def test_claim_events_notify_customer_handler_and_assignees(
     file_claim, insured, django_capture_on_commit_callbacks, mailoutbox
 ):
-    user, agent, _ = insured
+    user, agent, policy = insured
+    policy.customer.communication_preferences = {"channels": {"email": True}}  # the customer consented to email
+    policy.customer.save()
     manager, assessor = UserFactory(role=Role.MANAGER), UserFactory(role=Role.ASSESSOR)
     with django_capture_on_commit_callbacks(execute=True):
         claim = file_claim()
@@ -111,7 +113,7 @@ def test_expired_notifications_are_hidden(insured):
     assert client_for(user).get("/api/v1/notifications").json()["data"]["notifications"] == []
 
 
-def test_reminders_and_batches_notify(insured, django_capture_on_commit_callbacks, settings):
+def test_reminders_and_batches_notify(insured, django_capture_on_commit_callbacks, settings, mailoutbox):
     from apps.billing import services as billing
     from apps.billing.models import Instalment
 
@@ -124,6 +126,7 @@ def test_reminders_and_batches_notify(insured, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         billing.instalment_reminders_send(today=instalment.due_date - timedelta(days=7))
     assert titles(user)[-1].endswith(f"due on {instalment.due_date.isoformat()}")
+    assert len(mailoutbox) == 1  # the reminder by its channel; the in-app notification is not emailed again
 
 
 def test_a_redelivered_event_does_not_notify_twice(insured):
@@ -182,3 +185,15 @@ def test_a_finished_batch_notifies_its_uploader(home_product, django_capture_on_
     notification = Notification.objects.get(user=manager)
     assert notification.title == "Batch n.csv processed"
     assert notification.message == "1 of 2 rows imported, 1 failed."
+
+
+def test_customers_without_email_consent_get_no_notification_email(
+    file_claim, insured, django_capture_on_commit_callbacks, mailoutbox
+):
+    user, _, policy = insured
+    policy.customer.communication_preferences = {"channels": {"email": False}}
+    policy.customer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        file_claim()
+    assert titles(user)  # in the app
+    assert user.email not in [m.to[0] for m in mailoutbox]  # but not by email
