@@ -23,6 +23,7 @@ from apps.notifications.services import preferences_for, preferences_update
 
 from .customer_views import customer_required
 from .forms import ForgotPasswordForm, NotificationPrefsForm, ProfileForm, QuoteForm, RegisterForm
+from .throttling import rate_limited
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -31,6 +32,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, problems)
 
 
+@rate_limited("auth")
 def register(request):
     if request.user.is_authenticated:
         return redirect("portal:home")
@@ -54,6 +56,7 @@ def register(request):
     return render(request, "portal/register.html", {"form": form})
 
 
+@rate_limited("auth")
 def forgot_password(request):
     form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     sent = False

@@ -27,6 +27,7 @@ from apps.notifications import services as notification_services
 from apps.policies.selectors import policies_visible_to
 
 from .forms import ClaimDocumentForm, ClaimForm
+from .throttling import rate_limited
 
 
 def customer_required(view):
@@ -97,6 +98,7 @@ def claim_list(request):
 
 
 @customer_required
+@rate_limited("documents")
 def claim_new(request):
     """Step 1 of 2: what happened, when and where. Step 2 (the claim page) takes photos and documents."""
     policies = policies_visible_to(request.user).filter(status="active").select_related("product")
@@ -133,6 +135,7 @@ def claim_new(request):
 
 
 @customer_required
+@rate_limited("documents")
 def claim_detail(request, pk):
     claim = claim_selectors.claim_detail_for_user(user=request.user, pk=pk)
     documents = document_selectors.documents_visible_to(request.user).filter(entity_type="claim", entity_id=claim.pk)

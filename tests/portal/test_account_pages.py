@@ -198,3 +198,21 @@ def test_my_own_export_leaves_out_staff_only_files(browser, insured):
 
     assert any(n.endswith("shared.txt") for n in names)
     assert not any("internal-note" in n for n in names)
+
+
+def test_sign_up_and_password_reset_are_rate_limited(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/hour"},
+    }
+    from rest_framework.settings import api_settings
+
+    api_settings.reload()
+    try:
+        client = Client()
+        answers = [client.post("/forgot-password", {"email": f"x{i}@example.org"}).status_code for i in range(3)]
+        assert answers == [200, 200, 429]
+        assert client.post("/register", {"email": "y@example.org"}).status_code == 429  # the same window, same IP
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+        api_settings.reload()
