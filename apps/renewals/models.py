@@ -130,6 +130,8 @@ class RenewalCase(TimeStampedModel):
             models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
             models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
             models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),
+            # the cases list's status + priority filter: its COUNT(*) (total_records) from the index alone
+            models.Index(fields=["status", "priority"], name="cases_status_priority"),
             # dashboards: the period filter per product line, an agent's own cases per period, and the
             # renewed/lost-per-day series (a partial index over closed cases only; index-only scans)
             models.Index(fields=["policy_type", "created_at"], name="cases_type_created"),
