@@ -382,3 +382,22 @@ def test_leap_day_start_and_agent_assignment_rules(auth_client, products, make_u
     assert to_customer.status_code == 400
     assert to_stranger.status_code == 403
     assert frequency.status_code == 400
+
+
+def test_a_renewal_window_lists_what_renews_next_first(auth_client):
+    from tests.factories.policies import PolicyFactory
+
+    client, _ = auth_client(Role.MANAGER)
+    today = date.today()
+    later = PolicyFactory(start_date=today - timedelta(days=300))  # renews in ~64 days, started long ago
+    sooner = PolicyFactory(start_date=today - timedelta(days=330))  # renews in ~34 days
+    newest = PolicyFactory(start_date=today - timedelta(days=280))  # renews in ~84 days, started most recently
+    window = {"renewal_from": str(today), "renewal_to": str(today + timedelta(days=90))}
+
+    by_default = client.get("/api/v1/policies", window).json()["data"]["policies"]
+    asked = client.get("/api/v1/policies", {**window, "sort_by": "start_date", "sort_order": "desc"}).json()["data"]
+    plain = client.get("/api/v1/policies").json()["data"]["policies"]
+
+    assert [p["id"] for p in by_default] == [sooner.pk, later.pk, newest.pk]
+    assert [p["id"] for p in asked["policies"]] == [newest.pk, later.pk, sooner.pk]
+    assert [p["id"] for p in plain] == [newest.pk, later.pk, sooner.pk]  # without a window: newest first

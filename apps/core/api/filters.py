@@ -78,7 +78,8 @@ class SortBackend(BaseFilterBackend):
         if not sort_by:
             if getattr(request, "_search_ranked", False):
                 return queryset
-            default = getattr(view, "default_sort", None)
+            chooser = getattr(view, "get_default_sort", None)
+            default = chooser(request) if chooser else getattr(view, "default_sort", None)
             return queryset.order_by(*default) if default else queryset
         if sort_by not in sort_fields:
             raise ValidationError({"sort_by": [f"Must be one of: {', '.join(sorted(sort_fields))}."]})

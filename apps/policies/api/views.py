@@ -66,6 +66,13 @@ class PolicyListCreateApi(BaseListApi):
     }
     default_sort = ("-start_date", "-id")
 
+    def get_default_sort(self, request):
+        """Asking for a renewal window means "what renews next": by renewal date. It is also what the
+        (status, renewal_date) index answers directly — newest-first would walk every recent policy to find them."""
+        if request.query_params.get("renewal_from") or request.query_params.get("renewal_to"):
+            return ("renewal_date", "id")
+        return self.default_sort
+
     def visible_queryset(self, user):
         # The list never shows these wide columns; not reading them halves the row size.
         return selectors.policies_visible_to(user).defer(
