@@ -27,7 +27,7 @@ def claims_visible_to(user: User) -> QuerySet[Claim]:
     return qs.none()
 
 
-def claim_get_for_user(*, user: User, pk, for_update: bool = False) -> Claim:
+def claim_get_for_user(*, user: User, pk) -> Claim:
     return get_object_or_404(claims_visible_to(user), pk=pk)
 
 

@@ -27,6 +27,7 @@ from apps.policies.models import Policy, PolicyStatus, Vehicle
 
 from .models import (
     CLAIM_NUMBER_SEQUENCE,
+    OPEN_CLAIM_STATUSES,
     Claim,
     ClaimChannel,
     ClaimCommunication,
@@ -147,7 +148,7 @@ def claim_file(
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7401, policy.pk])
     existing = (
         Claim.objects.filter(
-            policy=policy, incident_date=incident_date, claim_type=claim_type, status__in=_open_for_duplicates()
+            policy=policy, incident_date=incident_date, claim_type=claim_type, status__in=OPEN_CLAIM_STATUSES
         )
         .order_by("created_at")
         .first()
@@ -194,10 +195,6 @@ def _rescore_later(claim: Claim) -> None:
     from .tasks import score_fraud
 
     transaction.on_commit(lambda: score_fraud.delay(claim.pk), robust=True)
-
-
-def _open_for_duplicates():
-    return [S.SUBMITTED, S.TRIAGE, S.ASSESSMENT, S.APPROVED, S.SETTLEMENT, S.REOPENED]
 
 
 # --- workflow -------------------------------------------------------------------------------------------
@@ -322,7 +319,7 @@ def claim_update(*, claim: Claim, actor: User, **changes) -> Claim:
     if refused:
         raise ValidationError({name: ["Not editable here."] for name in sorted(refused)})
     claim = _locked(claim)
-    if claim.status not in (*_open_for_duplicates(),):
+    if claim.status not in OPEN_CLAIM_STATUSES:
         raise Conflict(f"The claim is {claim.status}; reopen it first.")
     changed = []
     for name, value in changes.items():
@@ -346,7 +343,7 @@ def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, asse
     claim = _locked(claim)
     if actor.role == Role.AGENT and (assessor is not None or (handler is not None and handler.pk != actor.pk)):
         raise PermissionDenied("Agents can only take a claim for themselves; managers assign others.")
-    if claim.status not in _open_for_duplicates():
+    if claim.status not in OPEN_CLAIM_STATUSES:
         raise Conflict(f"The claim is {claim.status}.")
     notes = []
     if handler is not None:
@@ -381,7 +378,7 @@ def claim_reserve_set(*, claim: Claim, actor: User, amount: Decimal, reason: str
         raise ValidationError({"reason": ["Say why the reserve changes."]})
     if amount < 0:
         raise ValidationError({"amount": ["A reserve cannot be negative."]})
-    if claim.status not in _open_for_duplicates():
+    if claim.status not in OPEN_CLAIM_STATUSES:
         raise Conflict(f"The claim is {claim.status}; its reserve is closed.")
     held = _held(claim)
     if amount < held:

@@ -46,17 +46,23 @@ def _send_email(address: str, message: Message) -> None:
 sender_register("email", address=lambda c: c.email, send=_send_email)
 
 
-def customer_in_quiet_hours(customer: Customer, *, now: datetime | None = None) -> bool:
-    quiet = (customer.communication_preferences or {}).get("quiet_hours") or {}
+def in_quiet_hours(quiet: dict | None, *, now: datetime | None = None, default_zone: str = "UTC") -> bool:
+    """Whether `now` falls in a {"start": "HH:MM", "end": "HH:MM", "timezone": …} window (which may span
+    midnight). An incomplete or unreadable window is no quiet time."""
+    quiet = quiet or {}
     if not quiet.get("start") or not quiet.get("end"):
         return False
     try:
-        zone = zoneinfo.ZoneInfo(quiet.get("timezone") or "UTC")
+        zone = zoneinfo.ZoneInfo(quiet.get("timezone") or default_zone)
         start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
     except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
         return False
     local = (now or timezone.now()).astimezone(zone).time()
     return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def customer_in_quiet_hours(customer: Customer, *, now: datetime | None = None) -> bool:
+    return in_quiet_hours((customer.communication_preferences or {}).get("quiet_hours"), now=now)
 
 
 def customer_contact_channel(customer: Customer) -> str | None:

@@ -3,8 +3,7 @@ user's websocket group) and by email (templates/emails/notification.*), within e
 hours (an email held by quiet hours is sent by the flush job when they end)."""
 
 import logging
-import zoneinfo
-from datetime import datetime, time
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.events import publish, user_group
+from apps.customers.contact import in_quiet_hours
 
 from .models import Notification, NotificationPreference, NotificationType
 
@@ -52,15 +52,7 @@ def quiet_now(user: User, prefs: NotificationPreference | None = None, *, now: d
     if not quiet and user.role == Role.CUSTOMER:
         profile = getattr(user, "customer_profile", None)
         quiet = ((profile.communication_preferences or {}).get("quiet_hours") or {}) if profile else {}
-    if not quiet.get("start") or not quiet.get("end"):
-        return False
-    try:
-        zone = zoneinfo.ZoneInfo(quiet.get("timezone") or settings.TIME_ZONE)
-        start, end = time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"])
-    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
-        return False
-    local = (now or timezone.now()).astimezone(zone).time()
-    return (start <= local or local < end) if start > end else (start <= local < end)
+    return in_quiet_hours(quiet, now=now, default_zone=settings.TIME_ZONE)
 
 
 def notify(
