@@ -1,7 +1,10 @@
 """Reads of users, teams and branches, scoped to what the asking user may see."""
 
+from base64 import b32decode
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.events import DASHBOARD_GROUP, role_group, user_group
 
@@ -39,3 +42,18 @@ def user_event_groups(user: User) -> list[str]:
         if user.team_id:
             groups.append(f"team.{user.team_id}")
     return groups
+
+
+def mfa_enrolment_pending(*, user: User, secret: str) -> bool:
+    """Whether `secret` (from `mfa_setup`) is still the user's unconfirmed authenticator, so a page can show the
+    same one again instead of starting over (a second setup replaces the device the person already scanned)."""
+    try:
+        key = b32decode(secret).hex()
+    except ValueError:
+        return False
+    return TOTPDevice.objects.filter(user=user, confirmed=False, key=key).exists()
+
+
+def mfa_device_confirmed(user: User) -> TOTPDevice | None:
+    """The authenticator `user` signs in with, if they enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()

@@ -1,5 +1,6 @@
-"""Registering, forgetting a password, the profile with communication and notification preferences, the GDPR
-export, payments and transactions, and the product catalogue with a quote — all through the API's services."""
+"""Registering, forgetting a password, the profile with communication and notification preferences, two-step
+sign-in (TOTP) enrolment, the GDPR export, payments and transactions, and the product catalogue with a quote — all
+through the API's services."""
 
 from datetime import date
 
@@ -9,13 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from apps.accounts.services import customer_register, password_reset_request
+from apps.accounts.forms import MfaEnrolForm
+from apps.accounts.qr import qr_svg
+from apps.accounts.selectors import mfa_device_confirmed, mfa_enrolment_pending
+from apps.accounts.services import customer_register, mfa_confirm, mfa_setup, password_reset_request
 from apps.billing.models import Instalment
 from apps.billing.selectors import customer_transactions_visible_to
 from apps.catalog.selectors import product_for_quote, products_for_sale
 from apps.catalog.services import age_on, quote_compute
+from apps.core.api.exceptions import ApiError
 from apps.customers.selectors import customer_of_user
 from apps.customers.services import customer_export, customer_update
 from apps.notifications.models import NotificationType
@@ -127,6 +134,57 @@ def profile(request):
             messages.success(request, "Your details and preferences are saved.")
             return redirect("portal:profile")
     return render(request, "portal/profile.html", {"form": form, "nform": nform, "customer": customer})
+
+
+MFA_SETUP_SESSION_KEY = "portal_mfa_setup"
+
+
+def _mfa_enrolment(request) -> dict:
+    """This session's enrolment under way, or a new one: reloading the page (or a wrong code) must not replace the
+    secret the customer has already scanned."""
+    setup = request.session.get(MFA_SETUP_SESSION_KEY)
+    if setup is None or not mfa_enrolment_pending(user=request.user, secret=setup["secret"]):
+        started = mfa_setup(user=request.user)
+        setup = {"secret": started["secret"], "otpauth_uri": started["otpauth_uri"]}
+        request.session[MFA_SETUP_SESSION_KEY] = setup
+    return setup
+
+
+@never_cache  # the page shows a TOTP secret: no copy in any cache
+@customer_required
+@rate_limited("auth")
+def mfa(request):
+    """Two-step sign-in: scan a QR code into an authenticator app and confirm with a code from it, or see that it
+    is on (then no new secret is issued; turning it off goes through an administrator, who checks it is you)."""
+    if request.user.mfa_enabled:
+        request.session.pop(MFA_SETUP_SESSION_KEY, None)
+        agent = customer_of_user(request.user).agent
+        return render(request, "portal/mfa.html", {"enabled": True, "agent": agent})
+    form = MfaEnrolForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa_confirm(user=request.user, code=form.cleaned_data["code"], request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ApiError as exc:
+            if exc.get_codes() == "mfa_already_enabled":  # enrolled meanwhile (another tab)
+                return redirect("portal:mfa")
+            # No setup under way any more (ended elsewhere): the page below starts a new one to scan.
+            form.add_error("code", "This setup has ended. Scan the new QR code below and enter the code it shows.")
+        else:
+            # The tokens mfa_confirm returns are for API clients; this browser session is marked verified instead.
+            request.session.pop(MFA_SETUP_SESSION_KEY, None)
+            otp_login(request, mfa_device_confirmed(request.user))
+            messages.success(
+                request, "Two-step sign-in is on. From now on we ask for a code from your app when you sign in."
+            )
+            return redirect("portal:profile")
+    setup = _mfa_enrolment(request)
+    return render(
+        request,
+        "portal/mfa.html",
+        {"enabled": False, "form": form, "secret": setup["secret"], "qr_svg": qr_svg(setup["otpauth_uri"])},
+    )
 
 
 @customer_required

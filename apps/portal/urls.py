@@ -22,6 +22,7 @@ urlpatterns = [
     path("forgot-password", account_views.forgot_password, name="forgot-password"),
     path("profile", account_views.profile, name="profile"),
     path("profile/export", account_views.profile_export, name="profile-export"),
+    path("profile/mfa", account_views.mfa, name="mfa"),
     path("payments", account_views.payments, name="payments"),
     path("products", account_views.products, name="products"),
     path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
