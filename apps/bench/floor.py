@@ -1,59 +1,31 @@
-"""The framework floor: bare Django views running the same queries as the API lists, rendered with orjson.
+"""The framework floor: bare Django views sending the same SQL as the API lists, rendered with orjson.
 
-No DRF, no serializers, no permissions, no pagination class — what any Python stack would pay at least.
-Mounted at /bench/floor/ only when settings.BENCH_FLOOR is true."""
+Each view builds the API's queryset for the same user (the selector, its joins and deferred columns, the
+filters, the order), then sends exactly that page query through a cursor and dumps the rows as they come,
+and counts through the same `counted()` as the API's pagination. No DRF, no serializers, no model
+instances, no authentication, no permissions — what any Python stack would pay at least for the same data.
+Mounted at /bench/floor/ only when settings.BENCH_FLOOR is true.
+"""
+
+from functools import cache
 
 import orjson
 from django.contrib.postgres.search import SearchRank
+from django.db import connection
 from django.db.models import F
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 
 from apps.core.api.filters import prefix_tsquery
-from apps.customers.models import Customer
-from apps.policies.models import Policy
-
-CUSTOMER_FIELDS = (
-    "id",
-    "customer_code",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "date_of_birth",
-    "address",
-    "kyc_status",
-    "created_at",
-    "updated_at",
-    "agent_id",
-)
-POLICY_FIELDS = (
-    "id",
-    "policy_number",
-    "customer_id",
-    "customer__customer_code",
-    "customer__first_name",
-    "customer__last_name",
-    "product__code",
-    "product__name",
-    "policy_type",
-    "status",
-    "premium_amount",
-    "currency",
-    "payment_frequency",
-    "start_date",
-    "end_date",
-    "renewal_date",
-    "grace_period_days",
-    "sum_insured",
-    "agent_id",
-    "branch_id",
-)
+from apps.core.api.pagination import counted
 
 
-def _json(data) -> HttpResponse:
-    return HttpResponse(orjson.dumps(data, default=str), content_type="application/json")
+@cache
+def _manager():
+    from apps.accounts.models import User
+
+    return User.objects.get(email="manager@example.com")
 
 
 def _page(request):
@@ -62,8 +34,22 @@ def _page(request):
     return limit, (page - 1) * limit
 
 
+def _respond(key: str, queryset, request) -> HttpResponse:
+    limit, offset = _page(request)
+    total, _ = counted(queryset)
+    sql, params = queryset[offset : offset + limit].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    body = orjson.dumps({key: rows, "total": total}, default=str, option=orjson.OPT_NON_STR_KEYS)
+    return HttpResponse(body, content_type="application/json")
+
+
 def customers(request):
-    qs = Customer.objects.all()
+    from apps.customers.api.views import CustomerListCreateApi
+
+    qs = CustomerListCreateApi().visible_queryset(_manager())
     if city := request.GET.get("city"):
         qs = qs.annotate(city_ci=Lower(KT("address__city"))).filter(city_ci=city.lower())
     if kyc := request.GET.get("kyc_status"):
@@ -73,17 +59,35 @@ def customers(request):
         query = prefix_tsquery(term)
         qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
         order = ("-rank", "-pk")  # as the API: by relevance when searching
-    limit, offset = _page(request)
-    rows = list(qs.order_by(*order).values(*CUSTOMER_FIELDS)[offset : offset + limit])
-    return _json({"customers": rows, "total": qs.count()})
+    return _respond("customers", qs.order_by(*order), request)
 
 
 def policies(request):
-    qs = Policy.objects.all()
+    from apps.policies.api.views import PolicyListCreateApi
+
+    qs = PolicyListCreateApi().visible_queryset(_manager())
     if status := request.GET.get("status"):
         qs = qs.filter(status=status)
     if kind := request.GET.get("type"):
         qs = qs.filter(policy_type=kind)
-    limit, offset = _page(request)
-    rows = list(qs.order_by("-start_date", "-id").values(*POLICY_FIELDS)[offset : offset + limit])
-    return _json({"policies": rows, "total": qs.count()})
+    return _respond("policies", qs.order_by("-start_date", "-id"), request)
+
+
+def claims(request):
+    from apps.claims.api.views import ClaimListCreateApi
+
+    qs = ClaimListCreateApi().visible_queryset(_manager())
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    return _respond("claims", qs.order_by("-created_at", "-id"), request)
+
+
+def cases(request):
+    from apps.renewals.api.views import CaseListApi
+
+    qs = CaseListApi().visible_queryset(_manager())
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    if priority := request.GET.get("priority"):
+        qs = qs.filter(priority=priority)
+    return _respond("cases", qs.order_by("-created_at", "-id"), request)

@@ -5,4 +5,6 @@ from . import floor
 urlpatterns = [
     path("floor/customers", floor.customers),
     path("floor/policies", floor.policies),
+    path("floor/claims", floor.claims),
+    path("floor/cases", floor.cases),
 ]

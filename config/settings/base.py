@@ -233,6 +233,10 @@ REST_FRAMEWORK = {
 }
 API_PAGE_SIZE_DEFAULT = 20
 API_PAGE_SIZE_MAX = 100
+# total_records of a list of at least MIN_ROWS rows is cached this long (apps/core/api/pagination.py); 0 = always count
+API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
+API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=5000)
+API_FAST_SERIALIZER_CHECK = False  # tests: compare every fast representation with DRF's (apps/core/api/serializers.py)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(hours=1),

@@ -22,6 +22,7 @@ STORAGES["documents"] = {
     "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
 }
 LOGGING["root"]["level"] = "WARNING"
+API_FAST_SERIALIZER_CHECK = True
 
 # Each pytest-xdist worker gets its own Redis database so that clearing the cache between
 # tests never touches another worker's throttle counters or channel groups.

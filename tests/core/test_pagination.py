@@ -47,6 +47,32 @@ def test_bad_list_params_are_400_with_field(admin_client, params, field):
     assert field in response.json()["error"]["details"]
 
 
+def test_large_totals_are_cached_briefly_small_ones_never(admin_client, make_user, settings):
+    settings.API_COUNT_CACHE_MIN_ROWS = 20
+    first = admin_client.get("/api/v1/users", {"limit": 10}).json()["data"]["pagination"]
+    assert first["total_records"] == 25
+    make_user(Role.AGENT, email="late@example.org")
+    # at least MIN_ROWS: the cached total answers for API_COUNT_CACHE_SECONDS
+    assert admin_client.get("/api/v1/users", {"limit": 10}).json()["data"]["pagination"]["total_records"] == 25
+    # ...but a page past the cached total is recounted before it is refused
+    response = admin_client.get("/api/v1/users", {"limit": 1, "page": 26})
+    assert response.status_code == 200
+    assert response.json()["data"]["pagination"]["total_records"] == 26
+    # a filtered list under MIN_ROWS is counted exactly every time
+    filtered = {"search": "late", "limit": 10}
+    assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 1
+    make_user(Role.AGENT, email="later@example.org")
+    assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 2
+
+
+def test_count_cache_off_counts_every_time(admin_client, make_user, settings):
+    settings.API_COUNT_CACHE_SECONDS = 0
+    settings.API_COUNT_CACHE_MIN_ROWS = 1
+    assert admin_client.get("/api/v1/users").json()["data"]["pagination"]["total_records"] == 25
+    make_user(Role.AGENT, email="late@example.org")
+    assert admin_client.get("/api/v1/users").json()["data"]["pagination"]["total_records"] == 26
+
+
 def test_page_past_the_end_is_404(admin_client):
     assert admin_client.get("/api/v1/users", {"page": 99}).status_code == 404
 

@@ -3,12 +3,13 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import PhoneNumberField
+from apps.core.api.serializers import OutputModelSerializer
 
 from ..models import Branch, Team, User
 from ..roles import Role
 
 
-class UserOutputSerializer(serializers.ModelSerializer):
+class UserOutputSerializer(OutputModelSerializer):
     """Seed 003 login `user` block, plus profile fields."""
 
     permissions = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -141,14 +142,14 @@ class UserUpdateInputSerializer(serializers.Serializer):
     branch = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), required=False, allow_null=True)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(OutputModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "branch", "manager", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class BranchSerializer(serializers.ModelSerializer):
+class BranchSerializer(OutputModelSerializer):
     class Meta:
         model = Branch
         fields = ["id", "code", "name", "city", "is_active", "created_at", "updated_at"]

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import OutputModelSerializer
+
 from ..models import SecurityEvent
 
 
-class SecurityEventSerializer(serializers.ModelSerializer):
+class SecurityEventSerializer(OutputModelSerializer):
     class Meta:
         model = SecurityEvent
         fields = [

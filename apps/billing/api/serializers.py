@@ -3,9 +3,10 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.billing.models import Commission, Instalment, Payment, Transaction, TransactionType
+from apps.core.api.serializers import OutputModelSerializer
 
 
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(OutputModelSerializer):
     class Meta:
         model = Instalment
         fields = ["sequence", "due_date", "amount", "currency", "status", "paid_at"]
@@ -21,7 +22,7 @@ class PaymentInputSerializer(serializers.Serializer):
     provider_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(OutputModelSerializer):
     policy_number = serializers.CharField(source="policy.policy_number")
 
     class Meta:
@@ -43,7 +44,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(OutputModelSerializer):
     policy_number = serializers.CharField(source="policy.policy_number", default=None)
 
     class Meta:
@@ -52,7 +53,7 @@ class TransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommissionSerializer(serializers.ModelSerializer):
+class CommissionSerializer(OutputModelSerializer):
     policy_number = serializers.CharField(source="policy.policy_number")
     agent_name = serializers.CharField(source="agent.get_full_name")
 

@@ -3,16 +3,17 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.catalog.models import Coverage, Product
+from apps.core.api.serializers import OutputModelSerializer
 
 
-class CoverageSerializer(serializers.ModelSerializer):
+class CoverageSerializer(OutputModelSerializer):
     class Meta:
         model = Coverage
         fields = ["code", "name", "limit", "deductible", "is_mandatory", "annual_premium"]
         read_only_fields = fields
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(OutputModelSerializer):
     line = serializers.CharField(source="line.code")
     line_name = serializers.CharField(source="line.name")
     coverages = CoverageSerializer(many=True, read_only=True)

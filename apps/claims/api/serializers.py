@@ -25,11 +25,12 @@ from apps.claims.models import (
     PayeeType,
     Stakeholder,
 )
+from apps.core.api.serializers import OutputModelSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class ClaimPersonSerializer(serializers.ModelSerializer):
+class ClaimPersonSerializer(OutputModelSerializer):
     name = serializers.CharField(source="get_full_name")
 
     class Meta:
@@ -43,7 +44,7 @@ class ClaimCustomerSerializer(serializers.Serializer):
     name = serializers.CharField(source="full_name")
 
 
-class ClaimListSerializer(serializers.ModelSerializer):
+class ClaimListSerializer(OutputModelSerializer):
     customer = ClaimCustomerSerializer()
     policy_number = serializers.CharField(source="policy.policy_number")
     handler = ClaimPersonSerializer(allow_null=True)
@@ -75,7 +76,7 @@ class ClaimListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(OutputModelSerializer):
     date = serializers.DateTimeField(source="occurred_at")
     user = serializers.SerializerMethodField()
 
@@ -132,7 +133,7 @@ class ClaimDetailSerializer(ClaimListSerializer):
         }
 
 
-class CustomerClaimListSerializer(serializers.ModelSerializer):
+class CustomerClaimListSerializer(OutputModelSerializer):
     """What the claimant sees of their claims (no reserve, fraud score, handler or internal notes)."""
 
     policy_number = serializers.CharField(source="policy.policy_number")
@@ -218,7 +219,7 @@ class PaymentDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ClaimPaymentSerializer(serializers.ModelSerializer):
+class ClaimPaymentSerializer(OutputModelSerializer):
     requested_by = ClaimPersonSerializer()
     decided_by = ClaimPersonSerializer(allow_null=True)
 
@@ -256,7 +257,7 @@ class CommunicationInputSerializer(serializers.Serializer):
     )
 
 
-class ClaimCommunicationSerializer(serializers.ModelSerializer):
+class ClaimCommunicationSerializer(OutputModelSerializer):
     author = ClaimPersonSerializer(allow_null=True)
     attachments = serializers.SerializerMethodField()
 
@@ -288,7 +289,7 @@ class FraudIndicatorSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class FraudAssessmentSerializer(serializers.ModelSerializer):
+class FraudAssessmentSerializer(OutputModelSerializer):
     indicators = FraudIndicatorSerializer(many=True)
     decided_by = ClaimPersonSerializer(allow_null=True)
 
@@ -317,7 +318,7 @@ class FraudDecisionSerializer(serializers.Serializer):
 # --- assessments ------------------------------------------------------------------------------------------------
 
 
-class AssessmentSectionSerializer(serializers.ModelSerializer):
+class AssessmentSectionSerializer(OutputModelSerializer):
     label = serializers.CharField(source="get_area_display")
 
     class Meta:
@@ -326,7 +327,7 @@ class AssessmentSectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(OutputModelSerializer):
     claim_number = serializers.CharField(source="claim.claim_number")
     assessor = ClaimPersonSerializer(allow_null=True)
     sections = AssessmentSectionSerializer(many=True)
@@ -389,7 +390,7 @@ class SectionsUpdateSerializer(serializers.Serializer):
     sections = SectionInputSerializer(many=True, allow_empty=False)
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(OutputModelSerializer):
     document_id = serializers.IntegerField(source="document.pk")
     original_name = serializers.CharField(source="document.original_name")
     mime_type = serializers.CharField(source="document.mime_type")
@@ -457,14 +458,14 @@ class EstimateCreateSerializer(serializers.Serializer):
     lines = EstimateLineInputSerializer(many=True, allow_empty=False)
 
 
-class EstimateLineSerializer(serializers.ModelSerializer):
+class EstimateLineSerializer(OutputModelSerializer):
     class Meta:
         model = EstimateLine
         fields = ["id", "kind", "description", "quantity", "unit_price", "hours", "amount", "area"]
         read_only_fields = fields
 
 
-class EstimateSerializer(serializers.ModelSerializer):
+class EstimateSerializer(OutputModelSerializer):
     lines = EstimateLineSerializer(many=True)
 
     class Meta:

@@ -1,13 +1,54 @@
-"""Seed 003 pagination: `page` / `limit` in, `{"<plural>": [...], "pagination": {...}}` out."""
+"""Seed 003 pagination: `page` / `limit` in, `{"<plural>": [...], "pagination": {...}}` out.
 
+`total_records` is an exact COUNT(*). Counting is linear in the rows counted (about 9 ms per 100k rows here,
+index-only), so on a large result it costs more than the page itself. A count of at least
+`API_COUNT_CACHE_MIN_ROWS` rows is therefore kept in the cache for `API_COUNT_CACHE_SECONDS`, keyed by the
+query's SQL and parameters (which include the caller's visibility scope): lists under that size are always
+counted exactly, and a large total may lag writes by at most those seconds. A page past a cached total is
+recounted before it is refused.
+"""
+
+import hashlib
 import math
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+
+
+def _count_key(queryset) -> str:
+    # The rows counted are fixed by FROM/WHERE (joins, filters, the visibility scope); compiling without the
+    # select list and the order is what COUNT(*) itself does, and several times cheaper than the full query.
+    query = queryset.query.chain()
+    query.clear_select_clause()
+    query.clear_ordering(force=True)
+    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    digest = hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
+    return f"api:count:{queryset.model._meta.db_table}:{digest}"
+
+
+def counted(queryset, *, fresh: bool = False) -> tuple[int, bool]:
+    """(COUNT(*) of `queryset`, whether it came from the cache). See the module docstring."""
+    seconds = settings.API_COUNT_CACHE_SECONDS
+    if not seconds:
+        return queryset.count(), False
+    try:
+        key = _count_key(queryset)
+    except EmptyResultSet:  # a filter that can match nothing (`.none()`, an empty IN list)
+        return 0, False
+    if not fresh:
+        total = cache.get(key)
+        if total is not None:
+            return total, True
+    total = queryset.count()
+    if total >= settings.API_COUNT_CACHE_MIN_ROWS:
+        cache.set(key, total, seconds)
+    return total, False
 
 
 class PageLimitPagination(BasePagination):
@@ -34,17 +75,19 @@ class PageLimitPagination(BasePagination):
             self._int_param(request, self.limit_query_param, settings.API_PAGE_SIZE_DEFAULT), settings.API_PAGE_SIZE_MAX
         )
         page_number = self._int_param(request, self.page_query_param, 1)
-        paginator = Paginator(queryset, self.per_page)
-        self.total_records = paginator.count
+        if not queryset.ordered:
+            queryset = queryset.order_by("-pk")  # a stable order, or pages could overlap
+        self.total_records, cached = counted(queryset)
+        if cached and page_number > math.ceil(self.total_records / self.per_page):
+            self.total_records, _ = counted(queryset, fresh=True)
         self.total_pages = max(1, math.ceil(self.total_records / self.per_page))
         self.current_page = page_number
         if page_number > self.total_pages and self.total_records:
             raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
-        try:
-            page = paginator.page(page_number) if self.total_records else None
-        except InvalidPage:
-            raise NotFound("Invalid page.") from None
-        return list(page) if page is not None else []
+        if not self.total_records:
+            return []
+        offset = (page_number - 1) * self.per_page
+        return list(queryset[offset : offset + self.per_page])
 
     def get_pagination_block(self) -> dict:
         return {

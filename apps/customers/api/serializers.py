@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.api.fields import PhoneNumberField
+from apps.core.api.serializers import OutputModelSerializer
 from apps.customers.models import Customer, Interaction, KycStatus
 
 CHANNELS = ("email", "sms", "whatsapp", "phone", "post")
@@ -98,7 +99,7 @@ class CustomerSelfUpdateSerializer(serializers.Serializer):
     communication_preferences = CommunicationPreferencesSerializer(required=False)
 
 
-class AgentSummarySerializer(serializers.ModelSerializer):
+class AgentSummarySerializer(OutputModelSerializer):
     full_name = serializers.CharField(source="get_full_name")
 
     class Meta:
@@ -106,7 +107,7 @@ class AgentSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "full_name", "email"]
 
 
-class CustomerOutputSerializer(serializers.ModelSerializer):
+class CustomerOutputSerializer(OutputModelSerializer):
     agent = AgentSummarySerializer(read_only=True)
     national_id_masked = serializers.SerializerMethodField()
     has_portal_account = serializers.SerializerMethodField()
@@ -153,7 +154,7 @@ class InteractionDeleteSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class InteractionOutputSerializer(serializers.ModelSerializer):
+class InteractionOutputSerializer(OutputModelSerializer):
     author = AgentSummarySerializer(read_only=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.core.api.serializers import OutputModelSerializer
 from apps.documents.models import DocType, Document
 
 
@@ -28,7 +29,7 @@ class DocumentIdSerializer(serializers.Serializer):
     document_id = serializers.IntegerField(min_value=1)
 
 
-class DocumentOutputSerializer(serializers.ModelSerializer):
+class DocumentOutputSerializer(OutputModelSerializer):
     download_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 

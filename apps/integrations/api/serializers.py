@@ -1,9 +1,8 @@
-from rest_framework import serializers
-
+from apps.core.api.serializers import OutputModelSerializer
 from apps.integrations.models import ExternalCheck
 
 
-class ExternalCheckSerializer(serializers.ModelSerializer):
+class ExternalCheckSerializer(OutputModelSerializer):
     class Meta:
         model = ExternalCheck
         fields = ["id", "kind", "provider", "status", "result", "message", "cached", "duration_ms", "checked_at"]

@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import OutputModelSerializer
 from apps.customers.api.serializers import QuietHoursSerializer  # the same shape as customers' own
 from apps.notifications.models import Notification, NotificationPreference, NotificationType
 
 TYPES = [c[0] for c in NotificationType.choices]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(OutputModelSerializer):
     class Meta:
         model = Notification
         fields = [
@@ -35,7 +36,7 @@ class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=1000)
 
 
-class PreferencesSerializer(serializers.ModelSerializer):
+class PreferencesSerializer(OutputModelSerializer):
     in_app = serializers.DictField(child=serializers.BooleanField(), required=False)
     email = serializers.DictField(child=serializers.BooleanField(), required=False)
     quiet_hours = QuietHoursSerializer(required=False, allow_null=True)

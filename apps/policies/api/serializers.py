@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import Branch, User
 from apps.catalog.models import Product
+from apps.core.api.serializers import OutputModelSerializer
 from apps.customers.api.serializers import AddressSerializer
 from apps.policies.models import Endorsement, EndorsementKind, PaymentFrequency, Policy, PolicyTransition, Vehicle
 from apps.policies.services import TRANSITIONS, allowed_actions
@@ -20,7 +21,7 @@ class VehicleInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
 
 
-class VehicleSerializer(serializers.ModelSerializer):
+class VehicleSerializer(OutputModelSerializer):
     class Meta:
         model = Vehicle
         fields = [
@@ -88,7 +89,7 @@ class EndorsementInputSerializer(serializers.Serializer):
     insured_address = AddressSerializer(required=False)
 
 
-class EndorsementSerializer(serializers.ModelSerializer):
+class EndorsementSerializer(OutputModelSerializer):
     class Meta:
         model = Endorsement
         fields = [
@@ -106,7 +107,7 @@ class EndorsementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(OutputModelSerializer):
     actor = serializers.CharField(source="actor.get_full_name", default=None)
 
     class Meta:
@@ -115,7 +116,7 @@ class TransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PolicyListSerializer(serializers.ModelSerializer):
+class PolicyListSerializer(OutputModelSerializer):
     customer_name = serializers.SerializerMethodField()
     customer_code = serializers.CharField(source="customer.customer_code")
     product = serializers.CharField(source="product.code")

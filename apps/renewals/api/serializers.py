@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.core.api.serializers import OutputModelSerializer
 from apps.renewals.models import CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(OutputModelSerializer):
     name = serializers.CharField(source="get_full_name")
 
     class Meta:
@@ -19,7 +20,7 @@ class CasePolicySerializer(serializers.Serializer):
     policy_type = serializers.CharField()
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(OutputModelSerializer):
     policy = CasePolicySerializer()
     assigned_to = PersonSerializer(allow_null=True)
 
@@ -40,7 +41,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(OutputModelSerializer):
     date = serializers.DateTimeField(source="occurred_at")
     user = serializers.SerializerMethodField()
 
@@ -53,7 +54,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return obj.actor.get_full_name() if obj.actor_id else "System"
 
 
-class CaseDetailSerializer(serializers.ModelSerializer):
+class CaseDetailSerializer(OutputModelSerializer):
     policy = serializers.SerializerMethodField()
     assigned_to = PersonSerializer(allow_null=True)
     escalated_to = PersonSerializer(allow_null=True)

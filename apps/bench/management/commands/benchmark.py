@@ -202,10 +202,15 @@ class Command(BaseCommand):
             (
                 "cases list (status+priority, 50 rows)",
                 "/api/v1/cases?status=new&priority=medium&limit=50",
-                None,
+                "/bench/floor/cases?status=new&priority=medium&limit=50",
                 "manager",
             ),
-            ("claims list (status, 50 rows)", "/api/v1/claims?status=triage&limit=50", None, "manager"),
+            (
+                "claims list (status, 50 rows)",
+                "/api/v1/claims?status=triage&limit=50",
+                "/bench/floor/claims?status=triage&limit=50",
+                "manager",
+            ),
             ("claim detail", f"/api/v1/claims/{claim_id}", None, "manager"),
             ("claims dashboard kpi", "/api/v1/dashboard/kpi", None, "manager"),
             ("claims dashboard alerts", "/api/v1/dashboard/alerts", None, "manager"),
