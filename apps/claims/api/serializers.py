@@ -25,7 +25,7 @@ from apps.claims.models import (
     PayeeType,
     Stakeholder,
 )
-from apps.core.api.serializers import OutputModelSerializer
+from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -38,7 +38,7 @@ class ClaimPersonSerializer(OutputModelSerializer):
         fields = ["id", "name", "email"]
 
 
-class ClaimCustomerSerializer(serializers.Serializer):
+class ClaimCustomerSerializer(FastRepresentationMixin, serializers.Serializer):
     id = serializers.IntegerField()
     customer_code = serializers.CharField()
     name = serializers.CharField(source="full_name")

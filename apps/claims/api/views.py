@@ -28,6 +28,7 @@ from apps.claims.models import (
     ClaimStatus,
 )
 from apps.core.api.views import BaseApi, BaseListApi
+from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.documents import selectors as document_selectors
 from apps.documents import services as document_services
 from apps.documents.api import serializers as document_serializers
@@ -104,7 +105,15 @@ class ClaimListCreateApi(BaseListApi):
         return s.CustomerClaimListSerializer
 
     def visible_queryset(self, user):
-        return selectors.claims_visible_to(user)
+        return list_columns(
+            selectors.claims_visible_to(user),
+            related={
+                "customer": ("customer_code", "first_name", "last_name"),
+                "policy": ("policy_number",),
+                "handler": PERSON_SUMMARY,
+                "assessor": PERSON_SUMMARY,
+            },
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

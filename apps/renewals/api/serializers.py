@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from apps.accounts.models import User
-from apps.core.api.serializers import OutputModelSerializer
+from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
 from apps.renewals.models import CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
 
@@ -13,7 +13,7 @@ class PersonSerializer(OutputModelSerializer):
         fields = ["id", "name", "email"]
 
 
-class CasePolicySerializer(serializers.Serializer):
+class CasePolicySerializer(FastRepresentationMixin, serializers.Serializer):
     id = serializers.IntegerField()
     policy_number = serializers.CharField()
     customer_name = serializers.CharField(source="customer.full_name")

@@ -14,6 +14,7 @@ from apps.accounts.permissions import module_permission
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
+from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.renewals import dashboards, ingest, selectors, services
 from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
 
@@ -45,7 +46,15 @@ class CaseListApi(BaseListApi):
     default_sort = ("-created_at", "-id")
 
     def visible_queryset(self, user):
-        return selectors.cases_visible_to(user)
+        return list_columns(
+            selectors.cases_visible_to(user),
+            related={
+                "policy": ("policy_number", "policy_type"),
+                "policy__customer": ("first_name", "last_name"),
+                "policy__product": ("code",),
+                "assigned_to": PERSON_SUMMARY,
+            },
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
