@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.figures import dashboard_figure
 
 from .models import (
     OPEN_CLAIM_STATUSES,
@@ -35,6 +36,7 @@ def _scope(user: User):
     return claims_visible_to(user).select_related(None).order_by()
 
 
+@dashboard_figure
 def dashboard_kpi(*, user: User, period: str = "month") -> dict:
     since = _since(period)
     today = timezone.localdate()
@@ -75,6 +77,7 @@ def dashboard_kpi(*, user: User, period: str = "month") -> dict:
     }
 
 
+@dashboard_figure
 def dashboard_alerts(*, user: User, limit: int = 50) -> list[dict]:
     """What needs someone now, most severe first: SLA breaches, high fraud scores waiting for review, large
     reserves, stale claims, payments waiting for approval."""
@@ -131,6 +134,7 @@ def dashboard_alerts(*, user: User, limit: int = 50) -> list[dict]:
     return sorted(alerts, key=lambda a: (rank[a["severity"]], a["since"] or ""))[:limit]
 
 
+@dashboard_figure
 def dashboard_claims(*, user: User) -> dict:
     """Overview: counts by status, priority and type; open claims by age since reported."""
     scope = _scope(user)
@@ -153,6 +157,7 @@ def dashboard_claims(*, user: User) -> dict:
     }
 
 
+@dashboard_figure
 def dashboard_assessments(*, user: User) -> dict:
     """Progress: assessments by status, average completion of the open ones, total-loss recommendations,
     inspections overdue (scheduled in the past, not started)."""

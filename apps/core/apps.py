@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .events import subscribe
+        from .figures import bump_generation
+
+        subscribe("*", bump_generation)

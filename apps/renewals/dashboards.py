@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.figures import dashboard_figure
 
 from .models import CLOSED_STATUSES, CaseStatus, PaymentStatus, RenewalCase, UploadBatch
 from .selectors import cases_visible_parts
@@ -82,6 +83,7 @@ def _created_in(period: Period) -> Q:
     return period.bounds("created_at")
 
 
+@dashboard_figure
 def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> dict:
     """One aggregate query: counts by status and money collected/pending over the period's cases."""
     zero = Value(0, output_field=_MONEY)
@@ -109,6 +111,7 @@ def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", cas
     }
 
 
+@dashboard_figure
 def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> list[dict]:
     """Per day: cases opened, cases renewed and the share of the cases closed that day that renewed. Two grouped
     queries (per visible part) whatever the length of the period: opened by `created_at`, closed by `closed_at`."""
@@ -136,6 +139,7 @@ def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", ca
     return rows
 
 
+@dashboard_figure
 def dashboard_batch_status(
     *, user: User, period: Period, policy_type: str = "all", case_status: str = "all", limit: int = 20
 ) -> list[dict]:

@@ -23,6 +23,7 @@ STORAGES["documents"] = {
 }
 LOGGING["root"]["level"] = "WARNING"
 API_FAST_SERIALIZER_CHECK = True
+DASHBOARD_CACHE_SECONDS = 0  # tests compute figures right after changing data; tests/core/test_figures.py turns it on
 
 # Each pytest-xdist worker gets its own Redis database so that clearing the cache between
 # tests never touches another worker's throttle counters or channel groups.
