@@ -1,4 +1,4 @@
-// Customer portal: live notifications over the websocket (badge, list, toast), the claim's status as it moves,
+// Customer portal: live notifications over the websocket (badge, list, toast), the claim page as its claim moves,
 // and upload progress for claim documents. Progressive enhancement: every page works without it.
 (function () {
   "use strict";
@@ -46,6 +46,34 @@
     list.insertBefore(item, list.firstChild);
   }
 
+  // The claim page follows its claim: when it moves, the parts marked data-live-part (status, facts, timeline) are
+  // re-rendered from the server in place — no reload, so a half-filled upload form and the socket are kept.
+  var claimRefresh = 0;
+
+  function refreshClaim(data) {
+    var status = document.querySelector("[data-claim-status]");
+    if (!status || status.getAttribute("data-claim-id") !== String(data.claim_id)) return;
+    var mine = ++claimRefresh;
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (html) {
+        if (mine !== claimRefresh) return; // a later move is being fetched
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live-part]").forEach(function (part) {
+          var name = part.getAttribute("data-live-part");
+          var next = fresh.querySelector('[data-live-part="' + name + '"]');
+          if (!next || part.contains(document.activeElement)) return; // never under the customer's cursor
+          part.className = next.className;
+          part.innerHTML = next.innerHTML;
+        });
+      })
+      .catch(function () {
+        if (mine !== claimRefresh) return;
+        status.className = "tag tag-" + data.to; // at least the status, from the event itself
+        status.textContent = data.to.charAt(0).toUpperCase() + data.to.slice(1).replace(/_/g, " ");
+      });
+  }
+
   function connect(delay) {
     var scheme = window.location.protocol === "https:" ? "wss" : "ws";
     var socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
@@ -58,10 +86,7 @@
         addNotification(payload.data);
         toast(payload.data.title);
       } else if (payload.event === "claim.status_changed") {
-        var status = document.querySelector("[data-claim-status]");
-        if (status && window.location.pathname === "/claims/" + payload.data.claim_id) {
-          window.location.reload();
-        }
+        refreshClaim(payload.data);
       }
     };
     socket.onclose = function () { window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };
