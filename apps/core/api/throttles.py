@@ -8,7 +8,8 @@ exactly `num_requests` requests per window get through however many run in paral
 
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
@@ -17,6 +18,25 @@ _DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def _now() -> float:
     return time.time()
+
+
+def _hit(key: str, timeout: int) -> int:
+    """Count one request in `key` and return the count. On Redis: SET NX EX + INCR in one MULTI/EXEC, one
+    round trip (Django's `add` + `incr` is three: SET NX, EXISTS, INCRBY). Elsewhere: add + incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set(full_key, 0, ex=timeout, nx=True)
+            pipe.incr(full_key)
+            return pipe.execute()[1]
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -48,13 +68,7 @@ class AtomicRateThrottle(BaseThrottle):
         now = _now()
         window = int(now // self.duration)
         key = f"throttle:{self.scope}:{self.get_ident_key(request, view)}:{window}"
-        # add() is SET NX; incr() is INCRBY: both atomic on Redis, lock-protected on locmem.
-        cache.add(key, 0, timeout=self.duration + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.add(key, 1, timeout=self.duration + 5)
-            count = 1
+        count = _hit(key, self.duration + 5)
         self._wait = (window + 1) * self.duration - now
         return count <= self.num_requests
 
