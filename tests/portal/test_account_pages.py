@@ -16,13 +16,6 @@ from tests.factories.accounts import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(insured):
-    client = Client()
-    client.force_login(insured[0])
-    return client
-
-
 def test_register_signs_in_and_links_a_customer_record(django_capture_on_commit_callbacks):
     client = Client()
     bad = client.post(

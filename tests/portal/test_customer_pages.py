@@ -16,13 +16,6 @@ from tests.factories.accounts import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(insured):
-    client = Client()
-    client.force_login(insured[0])
-    return client
-
-
 def test_home_shows_policies_claims_payments_and_notifications(browser, insured, file_claim):
     user, _, policy = insured
     claim = file_claim()

@@ -17,13 +17,6 @@ from tests.factories.accounts import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(insured):
-    client = Client()
-    client.force_login(insured[0])
-    return client
-
-
 def code_for(user) -> str:
     device = TOTPDevice.objects.filter(user=user).order_by("-id").get()
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
