@@ -273,7 +273,7 @@ def user_login(*, request, email: str, password: str) -> LoginResult:
 
 def _password_fingerprint(user: User) -> str:
     """Ties an MFA challenge to the current password without revealing anything about its hash."""
-    return salted_hmac("insureops.mfa-challenge", user.password).hexdigest()[:24]
+    return salted_hmac("insureops.mfa-challenge", user.password, algorithm="sha256").hexdigest()[:24]
 
 
 def _login_complete(*, request, user: User, otp_verified: bool) -> LoginResult:
