@@ -14,3 +14,6 @@ REST_FRAMEWORK = {
 }
 AXES_ENABLED = False  # the login scenario signs in thousands of times from one address
 LOGGING["root"]["level"] = "WARNING"
+# The benchmark's own cache keys: its thousands of requests must not fill the throttle counters (or the cached
+# counts and figures) of a `make run` sharing the same Redis — a demo user would be throttled for the hour.
+CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default'].get('KEY_PREFIX', 'insureops')}-bench"
