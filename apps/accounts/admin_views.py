@@ -27,7 +27,7 @@ def mfa_setup(request):
         else:
             device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
             otp_login(request, device)
-            messages.success(request, "Two-factor authentication is on.")
+            messages.success(request, "Two-factor authentication is on. Your other sessions have been signed out.")
             return redirect("admin:index")
     setup = request.session.get("mfa_setup")
     if setup is None or not TOTPDevice.objects.filter(user=request.user, confirmed=False).exists():

@@ -7,14 +7,14 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 
 class JwtAuthentication(JWTAuthentication):
-    """Rejects tokens of deactivated users and tokens issued before the last password change."""
+    """Rejects tokens of deactivated users and tokens issued before the last password or MFA factor change."""
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
-        changed = user.password_changed_at
+        changed = user.sessions_valid_from
         if changed is not None and validated_token.get("iat", 0) < int(changed.timestamp()):
             raise InvalidToken(
-                {"detail": "Token was issued before the password was changed.", "code": "token_not_valid"}
+                {"detail": "Token was issued before the password or sign-in factors changed.", "code": "token_not_valid"}
             )
         return user
 

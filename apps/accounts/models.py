@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
@@ -100,6 +101,9 @@ class User(AbstractBaseUser, TimeStampedModel):
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When an authentication factor (a TOTP device) was last added or removed: sessions and tokens from
+    # before it end, as after a password change (OWASP ASVS V3.3 session termination).
+    factors_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     mfa_enabled = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
@@ -123,6 +127,23 @@ class User(AbstractBaseUser, TimeStampedModel):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+    @property
+    def sessions_valid_from(self):
+        """Tokens issued before this moment (a password or factor change) are no longer accepted."""
+        moments = [m for m in (self.password_changed_at, self.factors_changed_at) if m is not None]
+        return max(moments) if moments else None
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django ends browser sessions whose stored hash no longer matches; mixing in the factor change
+        # makes enrolling or removing an authenticator end the other admin and portal sessions too.
+        changed = self.factors_changed_at.isoformat() if self.factors_changed_at else ""
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            f"{self.password}|{changed}" if changed else self.password,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_staff(self) -> bool:  # Django admin gate

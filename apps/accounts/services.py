@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from axes.utils import reset_request as axes_reset_request
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import SESSION_KEY, authenticate, password_validation, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -324,9 +324,11 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid") from None
     if not user.is_active:
         raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
-    changed = user.password_changed_at
+    changed = user.sessions_valid_from
     if changed is not None and old.get("iat", 0) < int(changed.timestamp()):
-        raise AuthError("The refresh token was issued before a password change.", code="token_not_valid")
+        raise AuthError(
+            "The refresh token was issued before a password or sign-in factor change.", code="token_not_valid"
+        )
     with transaction.atomic():
         # Lock the token row so two concurrent refreshes of one token cannot both succeed.
         outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=old["jti"]).first()
@@ -475,9 +477,11 @@ def mfa_confirm(*, user: User, code: str, request=None) -> dict:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).update(confirmed=True)
         user.mfa_enabled = True
-        user.save(update_fields=["mfa_enabled", "updated_at"])
-        _user_tokens_revoke(user)
-        security_event_record(kind=SecurityEvent.Kind.MFA_ENROLLED, request=request, user=user)
+        ended = _factors_changed(user=user, change="enrolled")
+        security_event_record(
+            kind=SecurityEvent.Kind.MFA_ENROLLED, request=request, user=user, details={"sessions_ended": ended}
+        )
+        _keep_this_browser_session(request=request, user=user)
         return tokens_issue(user=user, otp_verified=True)
 
 
@@ -488,8 +492,33 @@ def mfa_reset(*, user: User, actor: User, request=None) -> None:
         raise PermissionDenied("Only administrators remove authenticators.")
     TOTPDevice.objects.filter(user=user).delete()
     user.mfa_enabled = False
-    user.save(update_fields=["mfa_enabled", "updated_at"])
-    _user_tokens_revoke(user)
+    ended = _factors_changed(user=user, change="removed")
     security_event_record(
-        kind=SecurityEvent.Kind.MFA_RESET, request=request, user=actor, details={"target_user_id": user.pk}
+        kind=SecurityEvent.Kind.MFA_RESET,
+        request=request,
+        user=actor,
+        details={"target_user_id": user.pk, "sessions_ended": ended},
     )
+
+
+def _factors_changed(*, user: User, change: str) -> int:
+    """After an authenticator is added or removed, every earlier session of the person ends: refresh tokens
+    are blacklisted, access tokens issued before now are refused, and browser sessions (admin, portal) no
+    longer match the session hash. The person is told by email, so a change they did not make is noticed.
+    Returns how many API sessions (refresh tokens) ended."""
+    # Whole seconds, like password_changed_at: JWT `iat` has second resolution.
+    user.factors_changed_at = timezone.now().replace(microsecond=0)
+    user.save(update_fields=["mfa_enabled", "factors_changed_at", "updated_at"])
+    ended = _user_tokens_revoke(user)
+    context = {"user": user, "change": change, "portal_url": settings.PORTAL_BASE_URL}
+    subject = "Two-step sign-in was turned on" if change == "enrolled" else "Your authenticator was removed"
+    body = render_to_string("emails/mfa_changed.txt", context)
+    transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=[user.email]), robust=True)
+    return ended
+
+
+def _keep_this_browser_session(*, request, user: User) -> None:
+    """The browser session that made the change stays signed in (its hash is renewed); API callers have none."""
+    session = getattr(request, "session", None) if request is not None else None
+    if session is not None and session.get(SESSION_KEY) == str(user.pk):
+        update_session_auth_hash(request, user)

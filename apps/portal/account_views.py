@@ -176,7 +176,9 @@ def mfa(request):
             request.session.pop(MFA_SETUP_SESSION_KEY, None)
             otp_login(request, mfa_device_confirmed(request.user))
             messages.success(
-                request, "Two-step sign-in is on. From now on we ask for a code from your app when you sign in."
+                request,
+                "Two-step sign-in is on. From now on we ask for a code from your app when you sign in. "
+                "Everywhere else you were signed in has been signed out.",
             )
             return redirect("portal:profile")
     setup = _mfa_enrolment(request)

@@ -124,8 +124,9 @@ def test_the_right_code_enrols_and_signing_in_then_asks_for_a_code(browser, insu
 def test_an_enrolled_customer_is_told_so_and_gets_no_new_key(browser, insured):
     user = insured[0]
     services.mfa_setup(user=user)
-    services.mfa_confirm(user=user, code=code_for(user))
+    services.mfa_confirm(user=user, code=code_for(user))  # elsewhere: the browser's session ends with it
     key = TOTPDevice.objects.get(user=user).key
+    browser.force_login(user)
 
     page = browser.get("/profile/mfa").content.decode()
     post = browser.post("/profile/mfa", {"code": "123456"})
