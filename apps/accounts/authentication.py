@@ -14,7 +14,7 @@ class JwtAuthentication(JWTAuthentication):
         changed = user.sessions_valid_from
         if changed is not None and validated_token.get("iat", 0) < int(changed.timestamp()):
             raise InvalidToken(
-                {"detail": "Token was issued before the password or sign-in factors changed.", "code": "token_not_valid"}
+                {"detail": "Token predates a password or sign-in factor change.", "code": "token_not_valid"}
             )
         return user
 

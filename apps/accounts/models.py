@@ -5,8 +5,8 @@ from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils.crypto import salted_hmac
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from apps.core.models import TimeStampedModel
 from apps.core.validators import e164_validator
