@@ -1,0 +1,53 @@
+"""Business rules of each domain, as settings an operator may tune (most from the environment).
+
+Kept apart from base.py, which is infrastructure (database, cache, security, logging): these are the numbers a
+brokerage changes — reminder days, loyalty rates, renewal lead time, claim payment authority, fraud thresholds.
+"""
+
+from decimal import Decimal
+
+import environ
+
+env = environ.Env()
+
+# --- Billing -------------------------------------------------------------------------------------------
+# Days before an instalment falls due that its customer is reminded (seed 002 #6), once each.
+PAYMENT_REMINDER_DAYS = env.list("PAYMENT_REMINDER_DAYS", cast=int, default=[7, 1])
+
+# HMAC secrets per payment provider for `POST /api/v1/billing/webhooks/<provider>`; "sandbox" is the
+# built-in test provider (override or remove it in production).
+PAYMENT_WEBHOOK_SECRETS = {"sandbox": env.str("SANDBOX_WEBHOOK_SECRET", default="sandbox-webhook-secret")}
+PAYMENT_WEBHOOK_TOLERANCE = 300  # seconds
+LOYALTY_EUROS_PER_POINT = Decimal(env.str("LOYALTY_EUROS_PER_POINT", default="10"))  # 1 point per €10 on time
+LOYALTY_POINT_VALUE = Decimal(env.str("LOYALTY_POINT_VALUE", default="0.10"))  # € per point when redeemed
+LOYALTY_REDEMPTION_STEP = 10
+LOYALTY_CURRENCY = "EUR"
+LOYALTY_POINTS_VALID_DAYS = env.int("LOYALTY_POINTS_VALID_DAYS", default=730)
+LOYALTY_CLAIM_FREE_YEAR_POINTS = 100
+
+# --- Renewals -------------------------------------------------------------------------------------------
+RENEWAL_CASE_LEAD_DAYS = env.int("RENEWAL_CASE_LEAD_DAYS", default=90)
+RENEWAL_AGENT_OPEN_CASE_CAP = env.int("RENEWAL_AGENT_OPEN_CASE_CAP", default=200)
+RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 * 1024)
+RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
+
+
+# --- Claims ---------------------------------------------------------------------------------------
+# Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an
+# approver whose limit covers it and who is not the requester. Override with a JSON object in the env.
+CLAIM_PAYMENT_AUTHORITY = env.json(
+    "CLAIM_PAYMENT_AUTHORITY", default={"agent": 2500, "assessor": 0, "manager": 25000, "admin": 250000}
+)
+# Days after the incident within which a claim is expected to be reported (later: a fraud indicator).
+CLAIM_LATE_REPORTING_DAYS = env.int("CLAIM_LATE_REPORTING_DAYS", default=30)
+# Recommend a total loss when the accepted repair estimate exceeds this share of the vehicle's value.
+CLAIM_TOTAL_LOSS_SHARE = env.float("CLAIM_TOTAL_LOSS_SHARE", default=0.70)
+# Dashboard alerts: days a claim may wait for triage, stay open, or go unchanged; a reserve counted as large.
+CLAIM_TRIAGE_SLA_DAYS = env.int("CLAIM_TRIAGE_SLA_DAYS", default=2)
+CLAIM_OPEN_SLA_DAYS = env.int("CLAIM_OPEN_SLA_DAYS", default=30)
+CLAIM_STALE_DAYS = env.int("CLAIM_STALE_DAYS", default=14)
+CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
+# A fraud score at or above this puts the claim in the review queue (the score is advisory).
+CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
+# The anomaly model trains only on at least this many claims.
+CLAIM_FRAUD_MIN_TRAINING_CLAIMS = env.int("CLAIM_FRAUD_MIN_TRAINING_CLAIMS", default=50)
