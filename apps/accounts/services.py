@@ -310,12 +310,12 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
     """Rotate a refresh token: the old one is blacklisted, a new pair is returned."""
     try:
         # Signature and expiry are checked here; the blacklist is checked below (to detect reuse).
-        old = RefreshToken(refresh_token, verify=False)
+        old = RefreshToken(refresh_token, verify=False)  # type: ignore[arg-type]  # simplejwt mis-annotates: it decodes a str
         old.verify_token_type()
         old.check_exp()
         from rest_framework_simplejwt.tokens import UntypedToken
 
-        UntypedToken(refresh_token)  # signature
+        UntypedToken(refresh_token)  # type: ignore[arg-type]  # checks the signature (simplejwt mis-annotates str)
         user = User.objects.get(pk=old["sub"])
     except (TokenError, User.DoesNotExist, KeyError) as exc:
         security_event_record(
@@ -347,7 +347,7 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
 def user_logout(*, user: User, refresh_token: str, request=None) -> None:
     """Blacklist the session's refresh token (the access token expires on its own within the hour)."""
     try:
-        token = RefreshToken(refresh_token)
+        token = RefreshToken(refresh_token)  # type: ignore[arg-type]  # simplejwt mis-annotates: it decodes a str
     except TokenError:
         raise ValidationError({"refresh_token": ["The refresh token is invalid or already revoked."]}) from None
     if str(token.get("sub")) != str(user.pk):

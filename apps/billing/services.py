@@ -373,7 +373,7 @@ def _allocate(policy: Policy, payment: Payment | None) -> bool:
     for instalment in policy.instalments.exclude(status=Instalment.Status.CANCELLED).order_by("sequence"):
         covered += instalment.amount
         if instalment.status == Instalment.Status.DUE and covered <= credited:
-            paid_at = payment.paid_at if payment else timezone.now()
+            paid_at = (payment.paid_at if payment else None) or timezone.now()  # payment_record always sets it
             instalment.status, instalment.paid_at = Instalment.Status.PAID, paid_at
             instalment.save(update_fields=["status", "paid_at", "updated_at"])
             if payment is not None:
@@ -392,7 +392,7 @@ def commission_rate_for(policy: Policy) -> Decimal | None:
 
 def _commission_earn(*, policy: Policy, payment: Payment) -> None:
     rate = commission_rate_for(policy)
-    if policy.agent_id is None or rate is None:
+    if rate is None or policy.agent is None:
         return
     amount = money(payment.amount * rate)
     Commission.objects.create(

@@ -162,8 +162,12 @@ def claim_file(
             internal=True,
         )
         return existing, False
-    handler = policy.agent if policy.agent_id and policy.agent.role in (Role.AGENT, Role.MANAGER) else None
-    if handler is None and policy.customer.agent_id and policy.customer.agent.role in (Role.AGENT, Role.MANAGER):
+    handler = policy.agent if policy.agent is not None and policy.agent.role in (Role.AGENT, Role.MANAGER) else None
+    if (
+        handler is None
+        and policy.customer.agent is not None
+        and policy.customer.agent.role in (Role.AGENT, Role.MANAGER)
+    ):
         handler = policy.customer.agent
     claim = Claim.objects.create(
         claim_number=claim_numbers_reserve()[0],

@@ -123,7 +123,7 @@ def customer_update(*, customer: Customer, actor: User, replace: bool = False, *
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if replace:  # PUT: fields not given go back to their defaults
         for name in (RESET_ON_PUT & allowed) - set(changes):
-            setattr(customer, name, Customer._meta.get_field(name).get_default())
+            setattr(customer, name, Customer._meta.get_field(name).get_default())  # type: ignore[union-attr]  # concrete fields
     if "agent" in changes:
         _check_agent(changes["agent"])
     for name, value in changes.items():
@@ -308,10 +308,10 @@ def _scrub_history(customer: Customer) -> None:
     The audit tables refuse UPDATE; this is the one sanctioned exception, done inside the erasure
     transaction (whose own context records who erased and why).
     """
-    customer_events, interaction_events, user_events = (
-        Customer.pgh_event_model,
-        Interaction.pgh_event_model,
-        User.pgh_event_model,
+    customer_events, interaction_events, user_events = (  # pghistory.track adds pgh_event_model at runtime
+        Customer.pgh_event_model,  # type: ignore[attr-defined]
+        Interaction.pgh_event_model,  # type: ignore[attr-defined]
+        User.pgh_event_model,  # type: ignore[attr-defined]
     )
     triggers = [f"{m._meta.label}:append_only" for m in (customer_events, interaction_events, user_events)]
     with pgtrigger.ignore(*triggers):

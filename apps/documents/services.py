@@ -135,13 +135,13 @@ def document_process(*, document_id: int) -> Document:
     with transaction.atomic():
         document = Document.all_objects.select_for_update().get(pk=document_id)
         if result["cleaned"] is not None:
-            old_name = document.file.name
+            old_name = document.file.name or ""  # a stored document always has a name
             document.file.save("clean", ContentFile(result["cleaned"]), save=False)
             transaction.on_commit(lambda: document.file.storage.delete(old_name))
             document.size = len(result["cleaned"])
         if result["thumbnail"] is not None:
             if document.thumbnail:
-                old_thumb = document.thumbnail.name
+                old_thumb = document.thumbnail.name or ""  # truthy: it has a name
                 transaction.on_commit(lambda: document.thumbnail.storage.delete(old_thumb))
             document.thumbnail.save("thumb.jpg", result["thumbnail"], save=False)
         document.scan_status = Document.ScanStatus.CLEAN
@@ -160,7 +160,7 @@ def _quarantine(document: Document, engine: str) -> None:
         storage = document.file.storage
         quarantined = storage.save(f"quarantine/{document.pk}-{document.sha256[:16]}", document.file.open("rb"))
         document.file.close()
-        old = document.file.name
+        old = document.file.name or ""  # a stored document always has a name
         document.file.name = quarantined
         document.scan_status = Document.ScanStatus.INFECTED
         document.scan_engine = engine

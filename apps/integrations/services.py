@@ -18,7 +18,7 @@ from .models import CheckKind, ExternalCheck
 from .providers import NotApplicable, ProviderUnavailable, provider_for
 
 logger = logging.getLogger("insureops.integrations")
-CACHE_SECONDS = {
+CACHE_SECONDS: dict[str, int] = {
     CheckKind.REGISTRATION: 24 * 3600,
     CheckKind.HISTORY: 24 * 3600,
     CheckKind.VIN: 30 * 24 * 3600,
@@ -111,7 +111,7 @@ def claim_checks_run(*, claim: Claim) -> list[ExternalCheck]:
 
 def claim_checks_latest(claim: Claim) -> list[ExternalCheck]:
     """The newest check of each kind."""
-    latest = {}
+    latest: dict[str, ExternalCheck] = {}
     for check in claim.external_checks.order_by("kind", "-checked_at", "-id"):
         latest.setdefault(check.kind, check)
     return list(latest.values())

@@ -60,9 +60,9 @@ def _notify(case: RenewalCase, name: str, data: dict) -> None:
 
 def pick_assignee(policy: Policy) -> User | None:
     """Round robin inside the servicing team: the active agent with the fewest open cases, under the cap."""
-    team_id = policy.agent.team_id if policy.agent_id else None
+    team_id = policy.agent.team_id if policy.agent is not None else None
     agents = User.objects.filter(role=Role.AGENT, is_active=True)
-    agents = agents.filter(team_id=team_id) if team_id else agents.filter(pk=policy.agent_id)
+    agents = agents.filter(team_id=team_id) if team_id else agents.filter(pk=policy.agent_id)  # type: ignore[misc]  # pk=None: nobody
     ranked = agents.annotate(open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES)))
     candidate = ranked.filter(open_cases__lt=settings.RENEWAL_AGENT_OPEN_CASE_CAP).order_by("open_cases", "id").first()
     return candidate
@@ -91,7 +91,7 @@ def renewal_case_open(
     except IntegrityError:  # a concurrent run opened it first
         return RenewalCase.objects.get(policy=policy, renewal_period=period), False
     _event(case, "Case created", actor=actor, details=f"Opened by {source}")
-    if case.assigned_to_id:
+    if case.assigned_to is not None:
         _event(case, "Assigned", details=f"Round robin to {case.assigned_to.get_full_name()}")
     _notify(case, "case:assigned" if case.assigned_to_id else "case:created", {})
     return case, True
@@ -268,7 +268,7 @@ def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = Non
             with transaction.atomic():
                 policy_transition(
                     policy=policy,
-                    actor=actor or _system_user(),
+                    actor=actor or _system_user(),  # type: ignore[arg-type]  # None (no admin yet) is a system move
                     action="lapse",
                     note="Grace period over without renewal",
                 )

@@ -18,7 +18,7 @@ logger = logging.getLogger("insureops.api")
 class ApiError(exceptions.APIException):
     """A domain error raised by services/views with an explicit status and code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
     default_detail = "The request could not be processed."
 
