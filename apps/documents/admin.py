@@ -122,7 +122,7 @@ class DocumentAdmin(ModelAdmin):
         messages.info(request, f"Validated {len(results)} document(s); {invalid} invalid.")
 
 
-# Show documents on the customer's page: the customers app must not import this one (DESIGN.md order),
+# Show documents on the customer's page: the customers app must not import this one (docs/architecture.md order),
 # so the inline is attached from here, after customers registered its admin.
 _customer_admin = admin.site._registry.get(Customer)
 if _customer_admin is not None and DocumentInline not in _customer_admin.inlines:

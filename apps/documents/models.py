@@ -4,7 +4,7 @@ Ownership: `customer` (the person the file is about, when known — it scopes vi
 export) plus a generic `entity_type`/`entity_id` pair (seed 003's files table) for the record the file
 is attached to: "customer" now; "claim", "assessment", "case", "ticket" as those apps arrive. A
 generic pair rather than one FK per owner keeps this lower app from importing the higher ones
-(DESIGN.md dependency order); higher apps register how to resolve and authorise their entity type.
+(docs/architecture.md dependency order); higher apps register how to resolve and authorise their entity type.
 """
 
 import uuid

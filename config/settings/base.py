@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    # Our bounded contexts, in dependency order (DESIGN.md): lower apps never import higher ones.
+    # Our bounded contexts, in dependency order (docs/architecture.md): lower apps never import higher ones.
     "django_htmx",
     "apps.core",
     "apps.accounts",

@@ -1,4 +1,4 @@
-"""DESIGN.md API conventions: the envelope on every answer, errors with codes, trailing slashes, headers."""
+"""docs/architecture.md API conventions: the envelope on every answer, errors with codes, trailing slashes, headers."""
 
 import pytest
 from django.test import override_settings

@@ -1,4 +1,4 @@
-"""Shared list conventions: `search`, `sort_by`, `sort_order` (DESIGN.md "API conventions")."""
+"""Shared list conventions: `search`, `sort_by`, `sort_order` (docs/architecture.md "API conventions")."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The response envelope of DESIGN.md: `{"success": true, "data": ...}` / `{"success": false, "error": ...}`."""
+"""The response envelope of docs/architecture.md: {"success": true, "data": ...} / {"success": false, "error": ...}."""
 
 import orjson
 from rest_framework.renderers import JSONRenderer

@@ -21,7 +21,7 @@ _ERROR = {
 
 
 def postprocess_envelope(result, generator, request, public):
-    """Rewrite `/x/` paths to `/x` and wrap every JSON response body in the DESIGN.md envelope."""
+    """Rewrite `/x/` paths to `/x` and wrap every JSON response body in the docs/architecture.md envelope."""
     paths = {}
     for path, item in result.get("paths", {}).items():
         clean = re.sub(r"(?<=.)/$", "", path)

@@ -1,6 +1,6 @@
 """Load demo data: every app may provide `apps/<app>/demo.py` with `seed(*, stdout) -> None` (idempotent).
 
-Apps are seeded in INSTALLED_APPS order, which is the dependency order of DESIGN.md, so the core
+Apps are seeded in INSTALLED_APPS order, which is the dependency order of docs/architecture.md, so the core
 never imports a higher app by name.
 """
 
