@@ -115,7 +115,8 @@ class Workflow:
 
     def allowed(self, user, obj) -> list[str]:
         """The moves `user` may make on `obj` now: possible from its state, open to the user's role, every guard
-        passing. A required reason is not asked for here (it comes with the move)."""
+        passing, in the order the table declares them. A required reason is not asked for here (it comes with the
+        move)."""
         state = getattr(obj, self.state_field)
         return [
             t.name
