@@ -56,7 +56,14 @@ def _own_claim_if_customer(user, claim: Claim) -> bool:
     return user is None or user.role != Role.CUSTOMER or claim.customer.user_id == user.pk
 
 
-def _move(target: str, sources: set[str], roles: set[str], *, reason: bool = False, guards=()) -> Transition:
+def _move(
+    target: str,
+    sources: set[str],
+    roles: set[str],
+    *,
+    reason: bool = False,
+    guards: tuple[Guard, ...] | list[Guard] = (),
+) -> Transition:
     """A claim move is named by the status it reaches."""
     prompt = f"Give the reason the claim is {target}." if reason else ""
     return Transition(target, sources=sources, target=target, roles=roles, reason_required=prompt, guards=guards)
@@ -302,6 +309,9 @@ def claim_transition(
     note: str = "",
     settlement_amount: Decimal | None = None,
 ) -> Claim:
+    """Move the claim to `to` under its row lock, as CLAIM_WORKFLOW allows (409 listing the possible moves, 403 for
+    the role or someone else's claim, 400 for a missing reason); approving fixes the settlement and the reserve,
+    closing moves release what is left of it."""
     claim = _locked(claim)
     from_status = claim.status
     CLAIM_WORKFLOW.check(actor, claim, to, reason=note)
