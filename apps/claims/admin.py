@@ -88,15 +88,21 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 class ClaimWorkForm(forms.ModelForm):
-    """Working a claim: a move in the workflow, the people on it, the reserve. Each goes through its service."""
+    """Working a claim: a move in the workflow, the people on it, the reserve, a note — saved by one service, all
+    or nothing. It offers only the moves its `user` may make now (ClaimAdmin.get_form sets the user)."""
+
+    user: User | None = None
 
     move_to = forms.ChoiceField(
-        required=False, label="Move to", help_text="Only the moves allowed from here.", widget=UnfoldAdminSelectWidget
+        required=False,
+        label="Move to",
+        help_text="Only the moves you may make from here.",
+        widget=UnfoldAdminSelectWidget,
     )
     note = forms.CharField(
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}),
         required=False,
-        help_text="Reason (required to reject or reopen).",
+        help_text="Reason (required to reject or reopen). Without a move, kept as an internal note.",
     )
     settlement_amount_agreed = forms.DecimalField(
         required=False,
@@ -130,7 +136,7 @@ class ClaimWorkForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = sorted(services.TRANSITIONS.get(self.instance.status, set()))
+        allowed = services.CLAIM_WORKFLOW.allowed(self.user, self.instance)
         self.fields["move_to"].choices = [("", "—"), *((s, s.replace("_", " ")) for s in allowed)]
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name")
         self.fields["handler_new"].queryset = people.filter(role__in=[Role.AGENT, Role.MANAGER])
@@ -140,10 +146,14 @@ class ClaimWorkForm(forms.ModelForm):
         data = super().clean()
         if data.get("reserve_new") is not None and not (data.get("reserve_reason") or "").strip():
             self.add_error("reserve_reason", "Say why the reserve changes.")
-        if data.get("move_to") in services.REASON_REQUIRED and not (data.get("note") or "").strip():
-            self.add_error("note", f"Give the reason the claim is {data['move_to']}.")
-        if data.get("move_to") == "approved" and not data.get("settlement_amount_agreed"):
-            self.add_error("settlement_amount_agreed", "Approving needs the agreed settlement amount.")
+        if data.get("move_to"):
+            # The workflow's own answer (role, guards, reason); the service asks it again under the row lock.
+            try:
+                services.CLAIM_WORKFLOW.check(self.user, self.instance, data["move_to"], reason=data.get("note") or "")
+            except ValidationError as exc:
+                self.add_error(None, exc)
+            except (PermissionDenied, ApiError) as exc:
+                self.add_error("move_to", service_error_message(exc))
         return data
 
 
@@ -298,40 +308,34 @@ class ClaimAdmin(ModelAdmin):
     def status_display(self, obj):
         return obj.status
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request by modelform_factory
+        return form
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        steps = []
-        if {"priority", "estimated_cost"} & set(form.changed_data):
-            changes = {name: data[name] for name in ("priority", "estimated_cost") if name in form.changed_data}
-            steps.append(lambda: services.claim_update(claim=obj, actor=request.user, **changes))
-        if data.get("handler_new") or data.get("assessor_new"):
-            steps.append(
-                lambda: services.claim_assign(
-                    claim=obj, actor=request.user, handler=data.get("handler_new"), assessor=data.get("assessor_new")
-                )
+        try:
+            services.claim_work(
+                claim=obj,
+                actor=request.user,
+                changes={name: data[name] for name in ("priority", "estimated_cost") if name in form.changed_data},
+                handler=data.get("handler_new"),
+                assessor=data.get("assessor_new"),
+                reserve=data.get("reserve_new"),
+                reserve_reason=data.get("reserve_reason") or "",
+                move_to=data.get("move_to") or "",
+                note=data.get("note") or "",
+                settlement_amount=data.get("settlement_amount_agreed"),
             )
-        if data.get("reserve_new") is not None:
-            steps.append(
-                lambda: services.claim_reserve_set(
-                    claim=obj, actor=request.user, amount=data["reserve_new"], reason=data["reserve_reason"]
-                )
-            )
-        if data.get("move_to"):
-            steps.append(
-                lambda: services.claim_transition(
-                    claim=obj,
-                    actor=request.user,
-                    to=data["move_to"],
-                    note=data.get("note") or "",
-                    settlement_amount=data.get("settlement_amount_agreed"),
-                )
-            )
-        for step in steps:
-            try:
-                step()
-            except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{obj}: {service_error_message(exc)}")
-                return
+        except (PermissionDenied, ValidationError, ApiError) as exc:
+            request.claim_work_refused = True
+            messages.error(request, f"{obj}: {service_error_message(exc)} Nothing was saved.")
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "claim_work_refused", False):
+            return  # the save was refused as a whole; "changed successfully" would be untrue
+        super().message_user(request, message, level, *args, **kwargs)
 
     @action(description="Assign to me", permissions=["change"])
     def take_claims(self, request, queryset):

@@ -23,6 +23,7 @@ from apps.core.api.exceptions import Conflict
 from apps.core.crypto import blind_index
 from apps.core.events import DASHBOARD_GROUP, publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
+from apps.core.workflow import Guard, Transition, Workflow, role_required
 from apps.policies.models import Policy, PolicyStatus, Vehicle
 
 from .models import (
@@ -42,32 +43,80 @@ S = ClaimStatus
 A, M, AG, AS, C = Role.ADMIN, Role.MANAGER, Role.AGENT, Role.ASSESSOR, Role.CUSTOMER
 BANK_ACCOUNT_PURPOSE = "claims.bank_account"
 
-# from -> the statuses it may move to
-TRANSITIONS: dict[str, set[str]] = {
-    S.SUBMITTED: {S.TRIAGE, S.REJECTED, S.WITHDRAWN},
-    S.TRIAGE: {S.ASSESSMENT, S.APPROVED, S.REJECTED, S.WITHDRAWN},
-    S.ASSESSMENT: {S.APPROVED, S.REJECTED, S.WITHDRAWN},
-    S.APPROVED: {S.SETTLEMENT},
-    S.SETTLEMENT: {S.PAID},
-    S.PAID: {S.CLOSED},
-    S.REJECTED: {S.CLOSED, S.REOPENED},
-    S.WITHDRAWN: {S.CLOSED},
-    S.CLOSED: {S.REOPENED},
-    S.REOPENED: {S.TRIAGE},
+
+def _no_payment_waiting(user, claim: Claim) -> bool:
+    return not claim.payments.filter(status=ClaimPayment.Status.PENDING_APPROVAL).exists()
+
+
+def _settlement_paid(user, claim: Claim) -> bool:
+    return claim.settlement_amount is not None and claim.paid_amount >= claim.settlement_amount
+
+
+def _own_claim_if_customer(user, claim: Claim) -> bool:
+    return user is None or user.role != Role.CUSTOMER or claim.customer.user_id == user.pk
+
+
+def _move(
+    target: str,
+    sources: set[str],
+    roles: set[str],
+    *,
+    reason: bool = False,
+    guards: tuple[Guard, ...] | list[Guard] = (),
+) -> Transition:
+    """A claim move is named by the status it reaches."""
+    prompt = f"Give the reason the claim is {target}." if reason else ""
+    return Transition(target, sources=sources, target=target, roles=roles, reason_required=prompt, guards=guards)
+
+
+# The claim workflow: each status it can reach, from where, and by whom (customers only withdraw their own claim,
+# before approval).
+CLAIM_WORKFLOW = Workflow(
+    "claim",
+    [
+        _move(S.TRIAGE, {S.SUBMITTED, S.REOPENED}, {A, M, AG}),
+        _move(S.ASSESSMENT, {S.TRIAGE}, {A, M, AG, AS}),
+        _move(S.APPROVED, {S.TRIAGE, S.ASSESSMENT}, {A, M}),
+        _move(S.REJECTED, {S.SUBMITTED, S.TRIAGE, S.ASSESSMENT}, {A, M}, reason=True),
+        _move(
+            S.WITHDRAWN,
+            {S.SUBMITTED, S.TRIAGE, S.ASSESSMENT},
+            {A, M, AG, C},
+            guards=[Guard(_own_claim_if_customer, "Only the customer who owns the claim can withdraw it.")],
+        ),
+        _move(S.SETTLEMENT, {S.APPROVED}, {A, M, AG}),
+        _move(
+            S.PAID,
+            {S.SETTLEMENT},
+            {A, M, AG},
+            guards=[
+                Guard(_no_payment_waiting, "A payment is still waiting for approval.", conflict=True),
+                Guard(
+                    _settlement_paid,
+                    lambda claim: (
+                        f"Paid {claim.paid_amount} of the {claim.settlement_amount} {claim.currency} settlement so far."
+                    ),
+                    conflict=True,
+                ),
+            ],
+        ),
+        _move(S.CLOSED, {S.PAID, S.REJECTED, S.WITHDRAWN}, {A, M, AG}),
+        _move(S.REOPENED, {S.REJECTED, S.CLOSED}, {A, M}, reason=True),
+    ],
+    conflict_message=lambda claim, to: f"A {claim.get_status_display().lower()} claim cannot move to '{to}'.",
+    denied_message=lambda move: f"Your role cannot move a claim to '{move.target}'.",
+)
+# Who may take the claim actions that are not moves: the API's permission classes and these services read the
+# same sets. (Customers file on their own policies only.)
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "file": frozenset({A, M, AG, C}),
+    "assign": frozenset({A, M, AG}),
+    "reserve": frozenset({A, M, AG}),
+    "pay": frozenset({A, M, AG}),
+    "decide_payment": frozenset({A, M}),
+    "fraud_score": frozenset({A, M, AG}),
+    "fraud_decide": frozenset({A, M}),
 }
-# to -> the roles that may move a claim there (customers only withdraw their own claim, before approval)
-TRANSITION_ROLES: dict[str, set[str]] = {
-    S.TRIAGE: {A, M, AG},
-    S.ASSESSMENT: {A, M, AG, AS},
-    S.APPROVED: {A, M},
-    S.REJECTED: {A, M},
-    S.SETTLEMENT: {A, M, AG},
-    S.PAID: {A, M, AG},
-    S.CLOSED: {A, M, AG},
-    S.WITHDRAWN: {A, M, AG, C},
-    S.REOPENED: {A, M},
-}
-REASON_REQUIRED = {S.REJECTED, S.REOPENED}
 RELEASES_RESERVE = {S.REJECTED, S.WITHDRAWN, S.CLOSED}
 
 
@@ -127,6 +176,7 @@ def claim_file(
     """First notice of loss. Returns (claim, created): a notice for the same policy, incident date and type while
     such a claim is open is linked to it (timeline entry) instead of opening a second claim."""
     today = timezone.localdate()
+    role_required(actor, ACTION_ROLES["file"], "Your role cannot file claims.")
     if actor.role == Role.CUSTOMER and policy.customer.user_id != actor.pk:
         raise PermissionDenied("You can only claim on your own policies.")
     if incident_date > today:
@@ -263,20 +313,12 @@ def claim_transition(
     note: str = "",
     settlement_amount: Decimal | None = None,
 ) -> Claim:
+    """Move the claim to `to` under its row lock, as CLAIM_WORKFLOW allows (409 listing the possible moves, 403 for
+    the role or someone else's claim, 400 for a missing reason); approving fixes the settlement and the reserve,
+    closing moves release what is left of it."""
     claim = _locked(claim)
     from_status = claim.status
-    allowed = sorted(TRANSITIONS.get(from_status, set()))
-    if to not in allowed:
-        raise Conflict(
-            f"A {claim.get_status_display().lower()} claim cannot move to '{to}'.",
-            details={"status": from_status, "allowed": allowed},
-        )
-    if actor.role not in TRANSITION_ROLES[to]:
-        raise PermissionDenied(f"Your role cannot move a claim to '{to}'.")
-    if actor.role == Role.CUSTOMER and claim.customer.user_id != actor.pk:
-        raise PermissionDenied("Only the customer who owns the claim can withdraw it.")
-    if to in REASON_REQUIRED and not note.strip():
-        raise ValidationError({"note": [f"Give the reason the claim is {to}."]})
+    CLAIM_WORKFLOW.check(actor, claim, to, reason=note)
     if to == S.APPROVED:
         if settlement_amount is None or settlement_amount <= 0:
             raise ValidationError({"settlement_amount": ["Approving a claim needs the agreed settlement amount."]})
@@ -292,13 +334,7 @@ def claim_transition(
             actor=actor,
             reason="Set to the approved settlement",
         )
-    if to == S.PAID:
-        if claim.payments.filter(status=ClaimPayment.Status.PENDING_APPROVAL).exists():
-            raise Conflict("A payment is still waiting for approval.")
-        if claim.settlement_amount is None or claim.paid_amount < claim.settlement_amount:
-            raise Conflict(
-                f"Paid {claim.paid_amount} of the {claim.settlement_amount} {claim.currency} settlement so far."
-            )
+    if to == S.PAID:  # its guards checked that the settlement is paid in full
         claim.settlement_date = timezone.localdate()
     if to in RELEASES_RESERVE and claim.reserve_amount:
         _set_reserve(claim, Decimal("0"), actor=actor, reason=f"Released: claim {to}")
@@ -338,6 +374,8 @@ def claim_update(*, claim: Claim, actor: User, **changes) -> Claim:
 
 @transaction.atomic
 def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, assessor: User | None = None) -> Claim:
+    """Put a handler and/or an assessor on the claim (agents take it for themselves; managers assign anyone)."""
+    role_required(actor, ACTION_ROLES["assign"], "Your role cannot assign claims.")
     if handler is None and assessor is None:
         raise ValidationError({"handler": ["Name a handler or an assessor."]})
     if handler is not None and (not handler.is_active or handler.role not in (Role.AGENT, Role.MANAGER)):
@@ -377,6 +415,8 @@ def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, asse
 
 @transaction.atomic
 def claim_reserve_set(*, claim: Claim, actor: User, amount: Decimal, reason: str) -> Claim:
+    """Set the outstanding reserve, with a reason, within the cover's limit and above what payments hold."""
+    role_required(actor, ACTION_ROLES["reserve"], "Your role cannot change a claim's reserve.")
     claim = _locked(claim)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the reserve changes."]})
@@ -393,6 +433,37 @@ def claim_reserve_set(*, claim: Claim, actor: User, amount: Decimal, reason: str
         )
     _set_reserve(claim, amount, actor=actor, reason=reason.strip())
     claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_work(
+    *,
+    claim: Claim,
+    actor: User,
+    changes: dict | None = None,
+    handler: User | None = None,
+    assessor: User | None = None,
+    reserve: Decimal | None = None,
+    reserve_reason: str = "",
+    move_to: str = "",
+    note: str = "",
+    settlement_amount: Decimal | None = None,
+) -> Claim:
+    """One save of the claims workbench: working fields, people, reserve and a move, all or nothing (a move that
+    is refused leaves the new assessor and reserve unsaved too). A note without a move is kept on the timeline as
+    an internal note; with a move it is the move's note."""
+    if changes:
+        claim = claim_update(claim=claim, actor=actor, **changes)
+    if handler is not None or assessor is not None:
+        claim = claim_assign(claim=claim, actor=actor, handler=handler, assessor=assessor)
+    if reserve is not None:
+        claim = claim_reserve_set(claim=claim, actor=actor, amount=reserve, reason=reserve_reason)
+    if move_to:
+        claim = claim_transition(claim=claim, actor=actor, to=move_to, note=note, settlement_amount=settlement_amount)
+    elif note.strip():
+        claim = _locked(claim)
+        _event(claim, "Note", actor=actor, note=note.strip(), internal=True)
     return claim
 
 
@@ -422,6 +493,7 @@ def claim_payment_request(
 ) -> ClaimPayment:
     """Pay against the reserve. Within the requester's authority it is paid (and booked) now; above it, it waits
     for an approver. The reserve is held for it either way."""
+    role_required(actor, ACTION_ROLES["pay"], "Your role cannot pay claims.")
     claim = _locked(claim)
     if claim.status not in (S.APPROVED, S.SETTLEMENT):
         raise Conflict(f"Payments are made on approved claims in settlement; this one is {claim.status}.")
@@ -494,8 +566,7 @@ def claim_payment_decide(*, payment: ClaimPayment, actor: User, approve: bool, n
         raise Conflict(f"This payment is already {payment.get_status_display().lower()}.")
     if actor.pk == payment.requested_by_id:
         raise PermissionDenied("The person who requested a payment cannot approve it.")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied("Payments are approved by managers.")
+    role_required(actor, ACTION_ROLES["decide_payment"], "Payments are approved by managers.")
     if approve and payment.amount > payment_authority(actor):
         raise PermissionDenied(f"{payment.amount} {payment.currency} is above your approval authority.")
     if approve and payment.amount > claim.reserve_amount:
@@ -602,8 +673,7 @@ def claim_fraud_decide(*, claim: Claim, actor: User, decision: str, note: str) -
     """A person's decision on the latest fraud score, kept with that score (the score itself is advisory)."""
     from .models import FraudAssessment, FraudReview
 
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise PermissionDenied("Fraud decisions are recorded by managers.")
+    role_required(actor, ACTION_ROLES["fraud_decide"], "Fraud decisions are recorded by managers.")
     if decision not in (FraudReview.CLEARED, FraudReview.INVESTIGATING, FraudReview.CONFIRMED):
         raise ValidationError({"decision": ["One of: cleared, investigating, confirmed."]})
     if not note.strip():

@@ -9,13 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Branch, User
-from apps.accounts.roles import Role
+from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.catalog.models import Product
 from apps.catalog.rating import money
 from apps.catalog.services import quote_compute
 from apps.core.api.exceptions import Conflict
 from apps.core.events import publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
+from apps.core.workflow import Transition, Workflow
 from apps.customers.models import Customer
 
 from .models import (
@@ -30,16 +31,35 @@ from .models import (
 from .vin import VinError, decode_vin
 
 S = PolicyStatus
-# The lifecycle, in one place: action -> (allowed from-statuses, to-status).
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "activate": (frozenset({S.QUOTED}), S.ACTIVE),
-    "cancel": (frozenset({S.QUOTED, S.ACTIVE, S.LAPSED}), S.CANCELLED),
-    "expire": (frozenset({S.ACTIVE}), S.EXPIRED),
-    "lapse": (frozenset({S.ACTIVE}), S.LAPSED),
-    "reinstate": (frozenset({S.LAPSED, S.CANCELLED}), S.ACTIVE),
-    "renew": (frozenset({S.ACTIVE, S.EXPIRED}), S.RENEWED),
-}
-MANAGER_ONLY_ACTIONS = {"reinstate"}
+# Policies are worked by the roles with write access to the `policies` module; reinstating is a manager's.
+STAFF = PERMISSION_MATRIX["policies"][WRITE]
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# The lifecycle, in one place: each action, the statuses it starts from, the status it ends in, and by whom.
+POLICY_WORKFLOW = Workflow(
+    "policy",
+    [
+        Transition("activate", sources={S.QUOTED}, target=S.ACTIVE, roles=STAFF),
+        Transition(
+            "cancel",
+            sources={S.QUOTED, S.ACTIVE, S.LAPSED},
+            target=S.CANCELLED,
+            roles=STAFF,
+            reason_required="Give the reason for the cancellation.",
+        ),
+        Transition("expire", sources={S.ACTIVE}, target=S.EXPIRED, roles=STAFF),
+        Transition("lapse", sources={S.ACTIVE}, target=S.LAPSED, roles=STAFF),
+        Transition(
+            "reinstate",
+            sources={S.LAPSED, S.CANCELLED},
+            target=S.ACTIVE,
+            roles=MANAGERS,
+            denied="Only managers and administrators reinstate policies.",
+        ),
+        Transition("renew", sources={S.ACTIVE, S.EXPIRED}, target=S.RENEWED, roles=STAFF),
+    ],
+    allowed_key="allowed_actions",
+    conflict_message=lambda policy, action: f"A {policy.status} policy cannot be {action}d.",
+)
 
 
 def add_years(day: date, years: int) -> date:
@@ -66,7 +86,8 @@ def policy_numbers_reserve(count: int, *, year: int | None = None) -> list[str]:
 
 
 def allowed_actions(status: str) -> list[str]:
-    return sorted(action for action, (sources, _) in TRANSITIONS.items() if status in sources)
+    """The actions possible from `status`, whoever asks."""
+    return POLICY_WORKFLOW.moves_from(status)
 
 
 def _vehicle_from(data: dict, *, on: date) -> tuple[Vehicle, dict]:
@@ -216,21 +237,12 @@ def policy_create(
 
 
 @transaction.atomic
-def policy_transition(*, policy: Policy, actor: User, action: str, note: str = "") -> Policy:
+def policy_transition(*, policy: Policy, actor: User | None, action: str, note: str = "") -> Policy:
     """Move a policy along its lifecycle; an illegal move is a 409 naming the allowed ones."""
-    if action not in TRANSITIONS:
-        raise ValidationError({"action": [f"Must be one of: {', '.join(sorted(TRANSITIONS))}."]})
-    if action in MANAGER_ONLY_ACTIONS and actor.role not in (Role.ADMIN, Role.MANAGER):
-        raise PermissionDenied("Only managers and administrators reinstate policies.")
+    if POLICY_WORKFLOW.transition(action) is None:
+        raise ValidationError({"action": [f"Must be one of: {', '.join(POLICY_WORKFLOW.moves)}."]})
     policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "product").get(pk=policy.pk)
-    sources, target = TRANSITIONS[action]
-    if policy.status not in sources:
-        raise Conflict(
-            f"A {policy.status} policy cannot be {action}d.",
-            details={"status": policy.status, "allowed_actions": allowed_actions(policy.status)},
-        )
-    if action == "cancel" and not note.strip():
-        raise ValidationError({"note": ["Give the reason for the cancellation."]})
+    target = POLICY_WORKFLOW.check(actor, policy, action, reason=note).target
     if action == "renew":
         return policy_renew(policy=policy, actor=actor, note=note)
     from_status = policy.status

@@ -164,7 +164,7 @@ def claim_detail(request, pk):
         "timeline": claim.timeline_events.all(),  # the selector leaves out internal entries for customers
         "documents": documents.order_by("-created_at"),
         "form": form,
-        "can_withdraw": ClaimStatus.WITHDRAWN in claim_services.TRANSITIONS.get(claim.status, set()),
+        "can_withdraw": ClaimStatus.WITHDRAWN in claim_services.CLAIM_WORKFLOW.allowed(request.user, claim),
     }
     return render(request, "portal/claim_detail.html", context)
 

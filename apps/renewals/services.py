@@ -12,10 +12,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.accounts.roles import Role
+from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.core.api.exceptions import Conflict
 from apps.core.events import publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
+from apps.core.workflow import Transition, Workflow
 from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
 from apps.policies.models import Policy, PolicyStatus
 from apps.policies.services import policy_transition
@@ -23,14 +24,28 @@ from apps.policies.services import policy_transition
 from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, Priority, RenewalCase
 
 S = CaseStatus
-TRANSITIONS: dict[str, set[str]] = {
-    S.NEW: {S.IN_PROGRESS, S.RENEWED, S.NOT_TAKEN, S.LAPSED, S.FAILED},
-    S.IN_PROGRESS: {S.RENEWED, S.NOT_TAKEN, S.LAPSED, S.FAILED},
-    S.FAILED: {S.NEW},
-    S.RENEWED: set(),
-    S.NOT_TAKEN: set(),
-    S.LAPSED: set(),
-}
+# Cases are worked by the roles with write access to `cases`; lapsing by hand is a manager's (the schedule lapses
+# after the grace period). A case's moves are named by the status they reach.
+STAFF = PERMISSION_MATRIX["cases"][WRITE]
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+CASE_WORKFLOW = Workflow(
+    "case",
+    [
+        Transition(S.IN_PROGRESS, sources={S.NEW}, target=S.IN_PROGRESS, roles=STAFF),
+        Transition(S.RENEWED, sources={S.NEW, S.IN_PROGRESS}, target=S.RENEWED, roles=STAFF),
+        Transition(S.NOT_TAKEN, sources={S.NEW, S.IN_PROGRESS}, target=S.NOT_TAKEN, roles=STAFF),
+        Transition(
+            S.LAPSED,
+            sources={S.NEW, S.IN_PROGRESS},
+            target=S.LAPSED,
+            roles=MANAGERS,
+            denied="Lapsing is done by the schedule after the grace period, or by a manager.",
+        ),
+        Transition(S.FAILED, sources={S.NEW, S.IN_PROGRESS}, target=S.FAILED, roles=STAFF),
+        Transition(S.NEW, sources={S.FAILED}, target=S.NEW, roles=STAFF),
+    ],
+    conflict_message=lambda case, status: f"A {case.status} case cannot become {status}.",
+)
 REMINDER_DAYS = (60, 30, 14, 7)
 
 logger = logging.getLogger(__name__)
@@ -110,20 +125,14 @@ def renewal_case_update(
     priority: str | None = None,
     record_contact: bool = False,
 ) -> RenewalCase:
-    """Work a case (seed 003 PUT /cases/:id). Status moves follow TRANSITIONS; renewing issues the next term
+    """Work a case (seed 003 PUT /cases/:id). Status moves follow CASE_WORKFLOW; renewing issues the next term
     (its premium is booked by billing) and closes the old one as renewed."""
     case = RenewalCase.objects.select_for_update(of=("self",)).select_related("policy").get(pk=case.pk)
     if actor.role == Role.AGENT and case.assigned_to_id not in (None, actor.pk):
         raise PermissionDenied("This case is assigned to someone else.")
     changes = []
     if status and status != case.status:
-        if status not in TRANSITIONS.get(case.status, set()):
-            raise Conflict(
-                f"A {case.status} case cannot become {status}.",
-                details={"status": case.status, "allowed": sorted(TRANSITIONS.get(case.status, []))},
-            )
-        if status == S.LAPSED and actor.role not in (Role.ADMIN, Role.MANAGER):
-            raise PermissionDenied("Lapsing is done by the schedule after the grace period, or by a manager.")
+        CASE_WORKFLOW.check(actor, case, status)
         if status == S.RENEWED:
             _renew(case, actor)
         elif status == S.LAPSED and case.policy.status == PolicyStatus.ACTIVE:

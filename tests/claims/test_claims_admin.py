@@ -8,7 +8,7 @@ from django.test import Client
 
 from apps.accounts.roles import Role
 from apps.claims import services
-from apps.claims.models import ClaimPayment
+from apps.claims.models import ClaimPayment, ReserveChange
 from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,69 @@ def test_approvals_queue_approves_others_payments_only(file_claim, insured, sett
     assert (by_agent.status, by_agent.decided_by) == (ClaimPayment.Status.PAID, approver)
     assert own.status == ClaimPayment.Status.PENDING_APPROVAL
     assert "cannot approve it" in response.content.decode()
+
+
+def move_choices(page) -> list[str]:
+    return [value for value, _ in page.context["adminform"].form.fields["move_to"].choices]
+
+
+def test_change_page_offers_only_the_moves_the_user_may_make(file_claim, insured):
+    _, agent, _ = insured
+    claim = file_claim()
+    services.claim_transition(claim=claim, actor=agent, to="triage")
+    browser = Client()
+    browser.force_login(agent)
+    url = f"/admin/claims/claim/{claim.pk}/change/"
+
+    page = browser.get(url)
+    approve = browser.post(url, change_form(claim, move_to="approved", settlement_amount_agreed="100"))
+
+    assert move_choices(page) == ["", "assessment", "withdrawn"]  # approving and rejecting are a manager's
+    assert approve.status_code == 200
+    assert "Select a valid choice." in approve.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == "triage"
+
+
+def test_change_page_asks_the_workflow_for_the_reason(file_claim):
+    manager = UserFactory(role=Role.MANAGER)
+    claim = file_claim()
+    browser = Client()
+    browser.force_login(manager)
+
+    refused = browser.post(f"/admin/claims/claim/{claim.pk}/change/", change_form(claim, move_to="rejected"))
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors == {"note": ["Give the reason the claim is rejected."]}
+    claim.refresh_from_db()
+    assert claim.status == "submitted"
+
+
+def test_change_page_save_is_one_transaction_a_late_refusal_saves_nothing(file_claim, insured):
+    _, agent, _ = insured
+    manager, assessor = UserFactory(role=Role.MANAGER), UserFactory(role=Role.ASSESSOR)
+    claim = file_claim()
+    services.claim_transition(claim=claim, actor=agent, to="triage")
+    browser = Client()
+    browser.force_login(manager)
+
+    saved = browser.post(
+        f"/admin/claims/claim/{claim.pk}/change/",
+        change_form(
+            claim,
+            assessor_new=assessor.pk,
+            reserve_new="900",
+            reserve_reason="Estimate",
+            move_to="approved",
+            settlement_amount_agreed="60000",  # above the cover's 50,000: the move, the last step, is refused
+        ),
+        follow=True,
+    )
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.assessor, claim.reserve_amount) == ("triage", None, Decimal("0"))
+    assert ReserveChange.objects.filter(claim=claim).count() == 0
+    shown = [(m.level_tag, m.message) for m in saved.context["messages"]]
+    assert shown == [
+        ("error", f"{claim}: More than the cover's limit (50000.00 EUR). Nothing was saved."),
+    ]

@@ -282,7 +282,7 @@ def test_agent_opens_a_claim_from_the_dashboard_and_moves_it(asgi_server, new_pa
 
     page.get_by_role("link", name=waiting.claim_number).click()
     page.wait_for_url(f"**/admin/claims/claim/{waiting.pk}/change/**")
-    expect(page.locator("#id_move_to option")).to_have_text(["—", "rejected", "triage", "withdrawn"])
+    expect(page.locator("#id_move_to option")).to_have_text(["—", "triage", "withdrawn"])  # rejecting is a manager's
     page.select_option("#id_move_to", "triage")
     page.fill("#id_note", "Called the customer; roofer booked.")
     shot_of_claim_form(page, "agent-03-claim")

@@ -116,6 +116,18 @@ def test_withdraw_and_someone_elses_claim(browser, insured, file_claim):
     assert stranger.post(f"/claims/{claim.pk}/withdraw").status_code == 404
 
 
+def test_withdrawal_is_offered_while_the_workflow_allows_it(browser, insured, file_claim):
+    claim = file_claim()
+    offered = browser.get(f"/claims/{claim.pk}")
+    Claim.objects.filter(pk=claim.pk).update(status="approved", settlement_amount="100.00")
+    approved = browser.get(f"/claims/{claim.pk}")
+
+    assert offered.context["can_withdraw"] is True
+    assert "Withdraw claim" in offered.content.decode()
+    assert approved.context["can_withdraw"] is False
+    assert "Withdraw claim" not in approved.content.decode()
+
+
 def test_notifications_page_and_mark_all_read(browser, insured):
     user, _, _ = insured
     notifications.notify(user=user, kind="update", event="test", title="Claim moved", message="Now in triage.")

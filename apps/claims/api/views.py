@@ -43,8 +43,9 @@ A, M, AG, AS, V = Role.ADMIN, Role.MANAGER, Role.AGENT, Role.ASSESSOR, Role.VIEW
 
 
 class ClaimsPermission(BasePermission):
-    """Staff by the `claims` module of the role matrix, narrowed per view by `write_roles`; customers only for
-    the methods a view lists in `customer_methods` (and only their own claims, by the selectors)."""
+    """Staff by the `claims` module of the role matrix, narrowed per view by `write_roles` (the roles the service
+    itself checks: `services.ACTION_ROLES` or the claim workflow); customers only for the methods a view lists in
+    `customer_methods` (and only their own claims, by the selectors)."""
 
     message = "Your role does not grant access to this claims action."
 
@@ -87,7 +88,7 @@ def _claim_payload(claim: Claim, user: User) -> dict:
 class ClaimListCreateApi(BaseListApi):
     permission_classes = PERMISSIONS
     customer_methods = ("GET", "POST")
-    write_roles = {A, M, AG}
+    write_roles = services.ACTION_ROLES["file"]
     filterset_class = ClaimFilterSet
     model = Claim
     list_key = "claims"
@@ -189,6 +190,7 @@ class ClaimDetailApi(BaseApi):
 class ClaimTransitionApi(BaseApi):
     permission_classes = PERMISSIONS
     customer_methods = ("POST",)  # withdraw their own claim
+    write_roles = services.CLAIM_WORKFLOW.roles
 
     @extend_schema(
         tags=["claims"],
@@ -264,7 +266,7 @@ class ClaimCommunicationsApi(BaseListApi):
 
 class ClaimAssignApi(BaseApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M, AG}
+    write_roles = services.ACTION_ROLES["assign"]
 
     @extend_schema(
         tags=["claims"],
@@ -283,7 +285,7 @@ class ClaimAssignApi(BaseApi):
 
 class ClaimReserveApi(BaseApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M, AG}
+    write_roles = services.ACTION_ROLES["reserve"]
 
     @extend_schema(
         tags=["claims"],
@@ -300,7 +302,7 @@ class ClaimReserveApi(BaseApi):
 
 class ClaimPaymentsApi(BaseListApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M, AG}
+    write_roles = services.ACTION_ROLES["pay"]
     serializer_class = s.ClaimPaymentSerializer
     model = ClaimPayment
     list_key = "payments"
@@ -331,7 +333,7 @@ class ClaimPaymentsApi(BaseListApi):
 
 class ClaimPaymentDecisionApi(BaseApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M}
+    write_roles = services.ACTION_ROLES["decide_payment"]
 
     @extend_schema(
         tags=["claims"],
@@ -415,7 +417,7 @@ class ClaimFraudApi(BaseApi):
 
 class ClaimFraudScoreApi(BaseApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M, AG}
+    write_roles = services.ACTION_ROLES["fraud_score"]
 
     @extend_schema(
         tags=["claims"], request=None, responses={201: s.FraudAssessmentSerializer}, summary="Score the claim now"
@@ -427,7 +429,7 @@ class ClaimFraudScoreApi(BaseApi):
 
 class ClaimFraudDecisionApi(BaseApi):
     permission_classes = PERMISSIONS
-    write_roles = {A, M}
+    write_roles = services.ACTION_ROLES["fraud_decide"]
 
     @extend_schema(
         tags=["claims"],

@@ -7,7 +7,7 @@ from apps.catalog.models import Product
 from apps.core.api.serializers import OutputModelSerializer
 from apps.customers.api.serializers import AddressSerializer
 from apps.policies.models import Endorsement, EndorsementKind, PaymentFrequency, Policy, PolicyTransition, Vehicle
-from apps.policies.services import TRANSITIONS, allowed_actions
+from apps.policies.services import POLICY_WORKFLOW, allowed_actions
 
 SELLERS = ["agent", "manager", "admin"]
 
@@ -75,7 +75,7 @@ class PolicyUpdateSerializer(serializers.Serializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+    action = serializers.ChoiceField(choices=POLICY_WORKFLOW.moves)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
