@@ -22,7 +22,8 @@ screens call `allowed()` to offer only the moves this person may make now; API v
     CASE_WORKFLOW.check(user, case, "close", reason=note)  # raises, or returns the Transition
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,11 +54,11 @@ class Transition:
     workflow's default)."""
 
     name: str
-    sources: frozenset[str]
+    sources: AbstractSet[str]
     target: str
-    roles: frozenset[str]
+    roles: AbstractSet[str]
     reason_required: str = ""
-    guards: tuple[Guard, ...] = ()
+    guards: Sequence[Guard] = ()
     denied: str = ""
 
     def __post_init__(self):

@@ -244,6 +244,8 @@ def policy_transition(*, policy: Policy, actor: User | None, action: str, note: 
     policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "product").get(pk=policy.pk)
     target = POLICY_WORKFLOW.check(actor, policy, action, reason=note).target
     if action == "renew":
+        if actor is None:  # the schedule lapses and expires; issuing a new term is a person's act
+            raise PermissionDenied("A renewal is issued by a person, not by the schedule.")
         return policy_renew(policy=policy, actor=actor, note=note)
     from_status = policy.status
     policy.status = target

@@ -277,7 +277,7 @@ def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = Non
             with transaction.atomic():
                 policy_transition(
                     policy=policy,
-                    actor=actor or _system_user(),  # type: ignore[arg-type]  # None (no admin yet) is a system move
+                    actor=actor or _system_user(),  # None (no admin yet) is a system move
                     action="lapse",
                     note="Grace period over without renewal",
                 )
