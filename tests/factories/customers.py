@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from apps.customers.models import Customer, Interaction
 from apps.customers.services import customer_codes_reserve, national_id_hash
+from tests.factories.accounts import UserFactory
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -27,3 +28,4 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     type = "call"
     summary = "Discussed renewal options."
     occurred_at = factory.LazyFunction(timezone.now)
+    author = factory.SubFactory(UserFactory)

@@ -4,8 +4,9 @@ from decimal import Decimal
 import factory
 
 from apps.catalog.models import Coverage, Product, ProductLine, RatingRule
-from apps.policies.models import Policy
+from apps.policies.models import Endorsement, Policy, PolicyTransition, Vehicle
 from apps.policies.services import policy_numbers_reserve
+from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 
 
@@ -62,3 +63,44 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
     end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=364))
     renewal_date = factory.LazyAttribute(lambda o: o.end_date)
+
+
+class PolicyTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PolicyTransition
+
+    policy = factory.SubFactory(PolicyFactory)
+    from_status = "quoted"
+    to_status = "active"
+    actor = factory.SubFactory(UserFactory)
+
+
+class EndorsementFactory(factory.django.DjangoModelFactory):
+    """An endorsement row as the service books it (append-only: build it complete)."""
+
+    class Meta:
+        model = Endorsement
+
+    policy = factory.SubFactory(PolicyFactory)
+    sequence = factory.Sequence(lambda n: n + 1)
+    kind = "sum_insured"
+    effective_date = factory.LazyFunction(date.today)
+    changes = factory.LazyFunction(lambda: {"sum_insured": {"from": "100000.00", "to": "120000.00"}})
+    annual_premium_before = Decimal("300.00")
+    annual_premium_after = Decimal("330.00")
+    premium_delta = Decimal("15.00")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vehicle
+
+    policy = factory.SubFactory(PolicyFactory, policy_type="auto")
+    vin = factory.Sequence(lambda n: f"WVWZZZ1JZXW{n:06d}")
+    registration = factory.Sequence(lambda n: f"AA-{n:02d}-BB")
+    make = "Volkswagen"
+    model = "Golf"
+    year = 2019
+    value = Decimal("15000.00")
+    added_on = factory.LazyFunction(date.today)
