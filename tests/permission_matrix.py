@@ -129,3 +129,66 @@ ENDPOINTS: dict[str, dict[str, object]] = {
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
 NOT_ENDPOINTS = {"v1:api-not-found"}
+
+# Object endpoints (a path parameter naming a record) -> the roles whose access is limited to their own rows.
+# For those roles another customer's, agent's or assessor's record answers 404 (its existence is not revealed)
+# and writes nothing; the same record once theirs is reached. Roles not listed see every row of the kind
+# (admin always; managers and viewers for most). Agents and customers are row-limited wherever they are allowed.
+_CUSTOMER_ROWS = frozenset({AG, C})  # customers (theirs / their team's), policies, their documents
+_CLAIM_ROWS = frozenset({AG, AS, C})  # claims they handle / service, assess, or own
+OBJECT_SCOPED: dict[str, frozenset] = {
+    "v1:users-detail": frozenset({M}),  # managers see staff accounts, not customers' logins
+    "v1:customers-detail": _CUSTOMER_ROWS,
+    "v1:customers-export": frozenset(),
+    "v1:customers-erase": frozenset(),
+    "v1:customers-restore": frozenset(),
+    "v1:customers-interactions": _CUSTOMER_ROWS,
+    "v1:customers-interaction-detail": _CUSTOMER_ROWS,
+    "v1:contacts-detail": _CUSTOMER_ROWS,
+    "v1:customers-documents": _CUSTOMER_ROWS,
+    "v1:customers-document-detail": _CUSTOMER_ROWS,
+    "v1:customers-document-download": _CUSTOMER_ROWS,
+    "v1:documents-detail": _CLAIM_ROWS,  # the path's document is a claim's: assessors reach it through the claim
+    "v1:documents-download": _CLAIM_ROWS,
+    "v1:files-detail": _CLAIM_ROWS,
+    "v1:files-download": _CLAIM_ROWS,
+    "v1:policies-detail": _CUSTOMER_ROWS,
+    "v1:policies-transitions": _CUSTOMER_ROWS,
+    "v1:policies-timeline": _CUSTOMER_ROWS,
+    "v1:policies-endorsements": _CUSTOMER_ROWS,
+    "v1:policies-instalments": _CUSTOMER_ROWS,
+    "v1:contacts-policies": _CUSTOMER_ROWS,
+    "v1:contacts-policy-detail": _CUSTOMER_ROWS,
+    "v1:claims-detail": _CLAIM_ROWS,
+    "v1:claims-transition": _CLAIM_ROWS,
+    "v1:claims-timeline": _CLAIM_ROWS,
+    "v1:claims-communications": _CLAIM_ROWS,
+    "v1:claims-assign": _CLAIM_ROWS,
+    "v1:claims-reserve": _CLAIM_ROWS,
+    "v1:claims-payments": _CLAIM_ROWS,
+    "v1:claims-payment-decision": _CLAIM_ROWS,
+    "v1:claims-documents": _CLAIM_ROWS,
+    "v1:claims-fraud": _CLAIM_ROWS,
+    "v1:claims-fraud-score": _CLAIM_ROWS,
+    "v1:claims-fraud-decision": _CLAIM_ROWS,
+    "v1:claims-report": _CLAIM_ROWS,
+    "v1:claims-assessment": _CLAIM_ROWS,
+    "v1:claims-checks": _CLAIM_ROWS,
+    "v1:assessments-detail": _CLAIM_ROWS,
+    "v1:assessments-sections": _CLAIM_ROWS,
+    "v1:assessments-photos": _CLAIM_ROWS,
+    "v1:assessments-estimates": _CLAIM_ROWS,
+    "v1:assessments-estimate-accept": _CLAIM_ROWS,
+    "v1:notifications-read": SIGNED_IN,  # everyone's notifications are their own
+    "v1:cases-detail": frozenset({AG}),
+    "v1:cases-assign": frozenset({AG}),
+    "v1:cases-escalate": frozenset({AG}),
+    "v1:upload-batch-status": frozenset(),  # admins and managers oversee every batch
+    "v1:upload-batch-failed-rows": frozenset(),
+}
+
+# Path parameters that name no one's record: a public product code, a payment provider.
+NOT_OBJECT_ENDPOINTS = {"v1:products-detail", "v1:billing-webhook"}
+
+# Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.
+ROW_LIMITED = frozenset({AG, C})

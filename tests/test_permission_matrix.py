@@ -1,23 +1,39 @@
 """Walks every URL pattern under /api/ × every role and checks it against tests/permission_matrix.py.
 
-Anonymous → 401 (unless public), a role without access → 403, an allowed role → neither; a refused
-request writes nothing (no new row in the audit trail, which records every data change).
+Anonymous → 401 (unless public), a role without access → 403, an allowed role → neither; on an object
+endpoint, a row-limited role asking for someone else's record → 404, and the same record once it is theirs is
+reached. A refused request writes nothing (no new row in the audit trail, which records every data change; for
+the 404 leg no row inserted, updated or deleted in any table).
 """
 
 import pghistory.models
 import pytest
-from django.core.files.base import ContentFile
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
-from apps.customers.models import Customer, Interaction
+from apps.customers.models import Customer
 from apps.documents.models import Document
+from apps.notifications.models import Notification
+from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
+from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
+from tests.factories.customers import CustomerFactory, InteractionFactory
+from tests.factories.documents import DocumentFactory
+from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
-from tests.permission_matrix import ENDPOINTS, NOT_ENDPOINTS, PUBLIC
+from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
+from tests.permission_matrix import (
+    ENDPOINTS,
+    NOT_ENDPOINTS,
+    NOT_OBJECT_ENDPOINTS,
+    OBJECT_SCOPED,
+    PUBLIC,
+    ROW_LIMITED,
+)
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -68,56 +84,47 @@ def test_matrix_names_only_existing_endpoints():
 
 @pytest.fixture
 def path_objects(make_user) -> dict:
-    """Real objects for path parameters, so a wrongly admitted write would show in the audit trail."""
+    """Real objects for path parameters, none of them the caller's: the customer, its policy and case belong to
+    another agent, the customer record to another customer's login, the claim to another assessor, the
+    notification to someone else. A wrongly admitted write would show in the database."""
     target = make_user(Role.AGENT, email="target@example.org")
-    customer = Customer.objects.create(customer_code="CUS-MATRIX", first_name="Mat", last_name="Rix", agent=target)
-    interaction = Interaction.objects.create(
-        customer=customer, type="note", summary="x", occurred_at=timezone.now(), author=target
+    account = make_user(Role.CUSTOMER, email="someone-else@example.org")
+    assessor = make_user(Role.ASSESSOR, email="other-assessor@example.org")
+    customer = CustomerFactory(
+        customer_code="CUS-MATRIX", first_name="Mat", last_name="Rix", agent=target, user=account
     )
-    document = Document(
-        customer=customer,
-        entity_id=customer.pk,
-        original_name="a.txt",
-        mime_type="text/plain",
-        extension=".txt",
-        size=5,
-        sha256="0" * 64,
-        scan_status="clean",
-        visibility="customer",
-    )
-    document.file.save("a.txt", ContentFile(b"hello"), save=False)
-    document.save()
+    interaction = InteractionFactory(customer=customer, type="note", summary="x", author=target)
     product = ProductFactory()
     policy = PolicyFactory(customer=customer, product=product, agent=target)
-    case = RenewalCase.objects.create(
-        case_number="REN-MATRIX", policy=policy, renewal_period=policy.end_date, renewal_amount=policy.premium_amount
-    )
-    claim = Claim.objects.create(
+    case = RenewalCaseFactory(case_number="REN-MATRIX", policy=policy)
+    claim = ClaimFactory(
         claim_number="CLM-MATRIX",
         policy=policy,
-        customer=customer,
         claim_type="fire",
-        coverage_code="cover",
         coverage_limit=1000,
         claimed_amount=100,
-        currency="EUR",
-        description="x",
         incident_date=policy.start_date,
-        incident_place="Lisbon",
         reported_date=policy.start_date,
         handler=target,
+        assessor=assessor,
     )
-    assessment = Assessment.objects.create(claim=claim)
+    document = DocumentFactory(customer=customer, entity_type="claim", entity_id=claim.pk, original_name="a.txt")
+    assessment = AssessmentFactory(claim=claim, assessor=assessor)
     return {
         "user": target,
+        "account": account,
         "claim": claim,
         "assessment": assessment,
+        "estimate": EstimateFactory(assessment=assessment),
+        "claim_payment": ClaimPaymentFactory(claim=claim, requested_by=target),
         "customer": customer,
         "interaction": interaction,
         "document": document,
         "product": product,
         "policy": policy,
         "case": case,
+        "notification": NotificationFactory(user=account),
+        "batch": UploadBatchFactory(),
     }
 
 
@@ -139,15 +146,15 @@ def _url(name: str, objects: dict) -> str:
         elif short.startswith(("claims", "fraud")):
             kwargs["pk"] = objects["claim"].pk
         elif short.startswith("notifications"):
-            kwargs["pk"] = 1
+            kwargs["pk"] = objects["notification"].pk
         elif short.startswith("assessments"):
             kwargs["pk"] = objects["assessment"].pk
         elif short.startswith("cases"):
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
-            kwargs["pk"] = 1
+            kwargs["pk"] = objects["batch"].pk
         else:
-            kwargs["pk"] = objects["user"].pk
+            kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
         kwargs["interaction_id"] = objects["interaction"].pk
     if "(?P<document_id>" in pattern:
@@ -155,9 +162,9 @@ def _url(name: str, objects: dict) -> str:
     if "(?P<policy_id>" in pattern:
         kwargs["policy_id"] = objects["policy"].pk
     if "(?P<payment_id>" in pattern:
-        kwargs["payment_id"] = 1
+        kwargs["payment_id"] = objects["claim_payment"].pk
     if "(?P<estimate_id>" in pattern:
-        kwargs["estimate_id"] = 1
+        kwargs["estimate_id"] = objects["estimate"].pk
     if "(?P<code>" in pattern:
         kwargs["code"] = objects["product"].code
     if "(?P<provider>" in pattern:
@@ -212,3 +219,121 @@ def test_every_endpoint_refuses_users_who_must_enrol_mfa_first(name, method, mak
 
     assert response.status_code == 403, f"{method} {name} let an un-enrolled {allowed_role} through"
     assert response.json()["error"]["code"] == "mfa_enrollment_required"
+
+
+def object_endpoints() -> list[str]:
+    """Every endpoint whose path names a record (a path parameter)."""
+    return sorted({name for name, route, _ in api_endpoints() if "(?P<" in route and name not in NOT_ENDPOINTS})
+
+
+def test_every_object_endpoint_is_classified():
+    unclassified = [n for n in object_endpoints() if n not in OBJECT_SCOPED and n not in NOT_OBJECT_ENDPOINTS]
+    assert unclassified == [], "Object endpoints missing from OBJECT_SCOPED in tests/permission_matrix.py"
+
+
+def test_object_classification_names_only_object_endpoints():
+    assert sorted(set(OBJECT_SCOPED) | NOT_OBJECT_ENDPOINTS) == object_endpoints()
+    assert set(OBJECT_SCOPED).isdisjoint(NOT_OBJECT_ENDPOINTS)
+
+
+def test_row_limited_roles_are_scoped_wherever_they_are_allowed():
+    """Agents and customers see only their own rows: an object endpoint that lets them in must test the 404 leg."""
+    missing = [
+        f"{method} {name}: {sorted((allowed & ROW_LIMITED) - OBJECT_SCOPED[name])}"
+        for name in OBJECT_SCOPED
+        for method, allowed in ENDPOINTS[name].items()
+        if allowed != PUBLIC and (allowed & ROW_LIMITED) - OBJECT_SCOPED[name]
+    ]
+    assert missing == []
+
+
+def hand_over(objects: dict, user: User) -> None:
+    """Make the path objects the user's own, the way their role owns records."""
+    Notification.objects.filter(pk=objects["notification"].pk).update(user=user)
+    if user.role == Role.AGENT:
+        Customer.objects.filter(pk=objects["customer"].pk).update(agent=user)
+        Policy.objects.filter(pk=objects["policy"].pk).update(agent=user)
+        Claim.objects.filter(pk=objects["claim"].pk).update(handler=user)
+        RenewalCase.objects.filter(pk=objects["case"].pk).update(assigned_to=user)
+    elif user.role == Role.CUSTOMER:
+        Customer.objects.filter(pk=objects["customer"].pk).update(user=user)
+        Document.objects.filter(pk=objects["document"].pk).update(uploaded_by=user)  # they delete only their uploads
+    elif user.role == Role.ASSESSOR:
+        Claim.objects.filter(pk=objects["claim"].pk).update(assessor=user)
+        Assessment.objects.filter(pk=objects["assessment"].pk).update(assessor=user)
+    elif user.role == Role.MANAGER:
+        User.objects.filter(pk=objects["account"].pk).update(role=Role.AGENT)  # a staff account: theirs to see
+
+
+def rows_written() -> int:
+    """Rows inserted, updated or deleted in any table so far in this test's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables")
+        return cursor.fetchone()[0]
+
+
+OBJECT_CASES = [
+    (name, method, role)
+    for name, scoped in OBJECT_SCOPED.items()
+    for method, allowed in ENDPOINTS[name].items()
+    if allowed != PUBLIC
+    for role in sorted(scoped & allowed)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "role"), OBJECT_CASES, ids=[f"{m} {n} {r}" for n, m, r in OBJECT_CASES])
+def test_object_endpoint_hides_other_peoples_records(name, method, role, make_user, path_objects):
+    user = make_user(role)
+    client = client_for(user)
+    url = _url(name, path_objects)
+    before = rows_written()
+
+    response = getattr(client, method.lower())(url, {}, format="json")
+
+    assert response.status_code == 404, f"{role} {method} {name} on another's record: {response.content[:200]}"
+    assert response.json()["error"]["code"] == "not_found"
+    assert rows_written() == before, f"refused {method} {name} changed data"
+
+    hand_over(path_objects, user)
+    response = getattr(client, method.lower())(url, {}, format="json")
+
+    assert response.status_code not in (401, 403, 404), (
+        f"{role} {method} {name} on their own record: {response.status_code} {response.content[:200]}"
+    )
+
+
+NESTED_CASES = [
+    (name, method)
+    for name in OBJECT_SCOPED
+    for method in ENDPOINTS[name]
+    if next(route for n, route, _ in api_endpoints() if n == name).count("(?P<") == 2
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), NESTED_CASES, ids=[f"{m} {n}" for n, m in NESTED_CASES])
+def test_nested_record_of_another_parent_is_not_found(name, method, make_user, path_objects):
+    """/customers/A/documents/<B's document> and the like: the child must belong to the parent in the path, even
+    for an admin who may see both."""
+    policy = PolicyFactory(customer=CustomerFactory(agent=path_objects["user"]))
+    claim = ClaimFactory(policy=policy, handler=path_objects["user"])
+    others = {
+        "interaction": InteractionFactory(customer=policy.customer),
+        "document": DocumentFactory(customer=policy.customer),
+        "policy": policy,
+        "claim_payment": ClaimPaymentFactory(claim=claim),
+        "estimate": EstimateFactory(assessment=AssessmentFactory(claim=claim)),
+    }
+    client = client_for(make_user(Role.ADMIN))
+    before = rows_written()
+
+    response = getattr(client, method.lower())(_url(name, {**path_objects, **others}), {}, format="json")
+
+    assert response.status_code == 404, f"{method} {name} reached another parent's record: {response.content[:200]}"
+    assert response.json()["error"]["code"] == "not_found"
+    assert rows_written() == before
+
+    response = getattr(client, method.lower())(_url(name, path_objects), {}, format="json")
+
+    assert response.status_code not in (401, 403, 404), f"{method} {name}: {response.content[:200]}"
