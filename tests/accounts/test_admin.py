@@ -180,7 +180,7 @@ def test_manager_cannot_remove_an_admins_authenticator(make_user, password):
 
     admin_user.refresh_from_db()
     assert admin_user.mfa_enabled is True
-    assert response.status_code in (200, 302, 403)
+    assert response.status_code == 200  # the action is not offered to a manager: the list again, nothing done
     assert TOTPDevice.objects.filter(user=admin_user).exists()
 
 

@@ -128,7 +128,7 @@ def test_no_op_save_records_no_false_change(make_user):
     events = pghistory.models.Events.objects.filter(pgh_model="customers.CustomerEvent")
     assert events.count() == before + 1
     latest = events.order_by("-pgh_created_at", "-pgh_id").first()
-    assert set(latest.pgh_diff or {}) <= {"updated_at"}
+    assert set(latest.pgh_diff) == {"updated_at"}
     assert "national_id" not in latest.pgh_data
 
 
