@@ -272,6 +272,17 @@ def rows_written() -> int:
         return cursor.fetchone()[0]
 
 
+@pytest.mark.django_db
+def test_rows_written_sees_a_write_in_this_transaction(make_user):
+    """The 404 leg's "wrote nothing" check can fail: one update in the test's transaction moves the count."""
+    user = make_user(Role.AGENT)
+    before = rows_written()
+
+    User.objects.filter(pk=user.pk).update(first_name="Changed")
+
+    assert rows_written() > before
+
+
 OBJECT_CASES = [
     (name, method, role)
     for name, scoped in OBJECT_SCOPED.items()
