@@ -24,6 +24,7 @@ from apps.customers.contact import Message, customer_contact_channel, customer_i
 from apps.customers.models import Customer
 from apps.policies.models import Endorsement, Policy, PolicyStatus, PolicyTransition
 
+from .hooks import policy_had_claims
 from .ledger import book
 from .models import (
     Account,
@@ -668,20 +669,12 @@ def loyalty_expire(*, today: date | None = None) -> int:
     return expired_total
 
 
-# Claim-free years: the claims app registers a checker (policy -> bool) when it arrives.
-_claims_checkers: list = []
-
-
-def register_claims_checker(checker) -> None:
-    _claims_checkers.append(checker)
-
-
 def loyalty_award_claim_free_year(*, policy: Policy, today: date | None = None) -> LoyaltyEntry | None:
     """Points for a policy year without claims — only for a year actually (nearly) served."""
     today = today or timezone.localdate()
     if today < policy.end_date - timedelta(days=60):
         return None
-    if any(checker(policy) for checker in _claims_checkers):
+    if any(had_claims(policy) for had_claims in policy_had_claims.providers()):  # claims provides it (checked)
         return None
     return loyalty_earn(
         customer=policy.customer,

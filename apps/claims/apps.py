@@ -5,11 +5,17 @@ class ClaimsConfig(AppConfig):
     name = "apps.claims"
     label = "claims"
     verbose_name = "Claims"
+    provides = ("loyalty.policy_had_claims", "gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) it answers
 
     def ready(self) -> None:
+        from apps.core.hooks import provide
         from apps.documents.owners import register_owner
 
-        from . import selectors
+        from . import gdpr, selectors
+
+        provide(self, "loyalty.policy_had_claims", selectors.policy_had_claims)  # no claim-free points after a claim
+        provide(self, "gdpr.export", gdpr.export_customer_data)
+        provide(self, "gdpr.erase", gdpr.erase_customer_data)
 
         # documents attach to claims (uploaded by staff or by the customer who filed it)
         register_owner(

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 
-from .models import Claim, ClaimCommunication, ClaimEvent, ClaimPayment
+from .models import Claim, ClaimCommunication, ClaimEvent, ClaimPayment, ClaimStatus
 
 
 def claims_visible_to(user: User) -> QuerySet[Claim]:
@@ -92,3 +92,17 @@ def assessment_estimates(assessment):
 def assessment_document_owner(user: User, pk):
     assessment = assessment_get_for_user(user=user, pk=pk)
     return assessment.claim.customer, assessment.pk
+
+
+# Claims that cost a policy its claim-free year: any loss in the term that was reported and not withdrawn or
+# rejected — open ones too (points cannot be taken back once awarded). Duplicates are rejected, so not counted.
+CLAIM_FREE_IGNORES = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)
+
+
+def policy_had_claims(policy) -> bool:
+    """Hook `loyalty.policy_had_claims` (billing): a counting claim with its incident in the policy's term."""
+    return (
+        Claim.objects.filter(policy=policy, incident_date__range=(policy.start_date, policy.end_date))
+        .exclude(status__in=CLAIM_FREE_IGNORES)
+        .exists()
+    )

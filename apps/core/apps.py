@@ -1,4 +1,7 @@
-from django.apps import AppConfig
+from importlib import import_module
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import module_has_submodule
 
 
 class CoreConfig(AppConfig):
@@ -12,3 +15,8 @@ class CoreConfig(AppConfig):
         from .figures import bump_generation
 
         subscribe("*", bump_generation)
+        # Each app's hooks.py declares the extension points it offers (apps.core.hooks): all are imported here,
+        # before any later app's ready() registers providers for them.
+        for config in apps.get_app_configs():
+            if config.name.startswith("apps.") and module_has_submodule(config.module, "hooks"):
+                import_module(f"{config.name}.hooks")

@@ -1,7 +1,10 @@
 """Project system checks."""
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+
+from . import hooks
 
 
 @register(Tags.security)
@@ -19,3 +22,10 @@ def csp_configured(app_configs, **kwargs):
     if middleware not in settings.MIDDLEWARE:
         errors.append(Error(f"{middleware} is not in MIDDLEWARE.", id="insureops.E003"))
     return errors
+
+
+@register()
+def hooks_wired(app_configs, **kwargs):
+    """Fail when a required extension point has no provider, or an app's `provides` and its registrations differ."""
+    configs = app_configs if app_configs is not None else apps.get_app_configs()
+    return [Error(message, id=check_id, hint=hint) for check_id, message, hint in hooks.problems(configs)]

@@ -18,9 +18,11 @@ from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
 from apps.core.api.exceptions import ApiError
 from apps.core.crypto import blind_index
+from apps.core.erasure import scrub
 from apps.core.events import publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
 
+from .hooks import gdpr_erase, gdpr_export
 from .models import CUSTOMER_CODE_SEQUENCE, Customer, Interaction
 
 NATIONAL_ID_PURPOSE = "customer.national_id"
@@ -328,12 +330,12 @@ def _scrub_history(customer: Customer) -> None:
         )
         interaction_events.objects.filter(customer_id=customer.pk).update(summary="[erased]")
         if customer.user_id:
+            erased_email = f"erased-{customer.user_id}@invalid.insureops"
             user_events.objects.filter(pgh_obj_id=customer.user_id).update(
-                first_name="Erased",
-                last_name=customer.customer_code,
-                phone="",
-                email=f"erased-{customer.user_id}@invalid.insureops",
+                first_name="Erased", last_name=customer.customer_code, phone="", email=erased_email
             )
+            # Security events stay (security log: who signed in when and from where), without the old address.
+            scrub(SecurityEvent.objects.filter(user_id=customer.user_id), email=erased_email)
 
 
 # --- GDPR -----------------------------------------------------------------------------------------
@@ -360,28 +362,39 @@ def customer_export_data(customer: Customer) -> dict:
             "created_at": customer.created_at,
         },
         "interactions": interactions,
+        **_account_export(customer),
     }
 
 
-# Other apps add their records and files to the export (documents, policies, claims, ...) without this app
-# importing them: `register_export_contributor(fn)` from their AppConfig.ready();
-# fn(customer, archive, *, for_customer) -> dict. `for_customer` is true when the customer asks for their own
-# export (self-service): staff-only material (internal documents, investigation files) stays out of it.
-_EXPORT_CONTRIBUTORS: list = []
-
-
-def register_export_contributor(contributor) -> None:
-    if contributor not in _EXPORT_CONTRIBUTORS:
-        _EXPORT_CONTRIBUTORS.append(contributor)
+def _account_export(customer: Customer) -> dict:
+    """The person's portal sign-in and its security history (sign-ins, MFA, password changes, exports)."""
+    if not customer.user_id:
+        return {"account": None, "security_events": []}
+    user = customer.user
+    events = SecurityEvent.objects.filter(user_id=user.pk).order_by("occurred_at", "id")
+    return {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "phone": user.phone,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+            "mfa_enabled": user.mfa_enabled,
+        },
+        "security_events": list(events.values("kind", "occurred_at", "ip_address", "user_agent")),
+    }
 
 
 def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
-    """A zip with `data.json` plus what other apps contribute (e.g. the documents). Logged as an export."""
+    """A zip with `data.json` plus what other apps contribute (hook `gdpr.export`): policies, payments, claims,
+    cases, notifications, documents... Logged as an export."""
     buffer = io.BytesIO()
     data = customer_export_data(customer)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for contributor in _EXPORT_CONTRIBUTORS:
-            data.update(contributor(customer, archive, for_customer=bool(actor and actor.role == Role.CUSTOMER)))
+        # Every other app holding the person's data adds its part (documents, policies, billing, claims, ...).
+        for contribute in gdpr_export.providers():
+            data.update(contribute(customer, archive, for_customer=bool(actor and actor.role == Role.CUSTOMER)))
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
         archive.writestr(
             "README.txt",
@@ -399,7 +412,8 @@ def customer_export(*, customer: Customer, actor: User, request=None) -> bytes:
 
 @transaction.atomic
 def customer_erase(*, customer: Customer, actor: User, reason: str, request=None) -> Customer:
-    """Right to erasure: anonymise personal fields, keep the record (and financial/claim history) for retention."""
+    """Right to erasure: anonymise personal fields here and in every app holding them (hook `gdpr.erase`); keep
+    the record and what must be retained (contracts, money, claim history: numbers, dates, amounts)."""
     if actor.role != Role.ADMIN:
         raise PermissionDenied("Only administrators erase personal data.")
     reason = (reason or "").strip()
@@ -409,6 +423,10 @@ def customer_erase(*, customer: Customer, actor: User, reason: str, request=None
     if customer.erased_at is not None:
         raise ApiError("This customer's personal data has already been erased.", code="already_erased", status_code=409)
     with pghistory.context(erasure_reason=reason, erased_by=actor.pk):
+        # Every other app scrubs what it holds about the person (hook `gdpr.erase`), first: while the record
+        # still has the name, a provider can find free texts that name them.
+        for erase in gdpr_erase.providers():
+            erase(customer)
         customer.first_name = "Erased"
         customer.last_name = customer.customer_code
         customer.email = ""

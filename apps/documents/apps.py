@@ -5,11 +5,12 @@ class DocumentsConfig(AppConfig):
     name = "apps.documents"
     label = "documents"
     verbose_name = "Documents"
+    provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
-        from apps.customers.services import register_export_contributor
+        from apps.core.hooks import provide
 
-        from . import owners  # noqa: F401  (registers the "customer" entity type)
-        from .services import export_customer_documents
+        from . import gdpr, owners  # noqa: F401  (owners registers the "customer" entity type)
 
-        register_export_contributor(export_customer_documents)
+        provide(self, "gdpr.export", gdpr.export_customer_data)
+        provide(self, "gdpr.erase", gdpr.erase_customer_data)

@@ -201,25 +201,3 @@ def document_delete(*, document: Document, actor: User) -> None:
     if actor.role == Role.CUSTOMER and document.uploaded_by_id != actor.pk:
         raise PermissionDenied("You can only delete documents you uploaded.")
     Document.objects.select_for_update().get(pk=document.pk).mark_deleted(by=actor)
-
-
-def export_customer_documents(customer: Customer, archive, *, for_customer: bool = False) -> dict:
-    """GDPR export contributor: the customer's (clean) files under documents/, and their metadata. A customer's own
-    export has the files shared with them; staff-only files (assessment photos, internal notes) are left out."""
-    listed = []
-    documents = Document.objects.filter(customer=customer).exclude(scan_status=Document.ScanStatus.INFECTED)
-    if for_customer:
-        documents = documents.filter(visibility=Document.Visibility.CUSTOMER)
-    for document in documents:
-        path = f"documents/{document.pk}-{document.original_name}"
-        with document.file.open("rb") as handle:
-            archive.writestr(path, handle.read())
-        listed.append(
-            {
-                "file": path,
-                "doc_type": document.doc_type,
-                "uploaded_at": document.created_at,
-                "extracted": document.processed_data.get("facts", {}),
-            }
-        )
-    return {"documents": listed}

@@ -5,11 +5,17 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+    provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
         from apps.core.events import subscribe
+        from apps.core.hooks import provide
 
+        from . import gdpr
         from .subscribers import HANDLERS
+
+        provide(self, "gdpr.export", gdpr.export_customer_data)
+        provide(self, "gdpr.erase", gdpr.erase_customer_data)
 
         def enqueue(event: dict) -> None:
             from .tasks import dispatch

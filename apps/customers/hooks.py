@@ -1,0 +1,18 @@
+"""Extension points of the customers app (apps.core.hooks): every app holding a customer's personal data
+provides both, so the GDPR export is complete and erasure leaves nothing personal behind."""
+
+from apps.core.hooks import Hook
+
+gdpr_export = Hook(
+    "gdpr.export",
+    required=True,
+    doc="fn(customer, archive, *, for_customer: bool) -> dict: this app's records of the person, as JSON-ready "
+    "data (files written into the zip `archive`); `for_customer` (self-service export) leaves out staff-only "
+    "material: internal notes, fraud scores, staff-only files.",
+)
+gdpr_erase = Hook(
+    "gdpr.erase",
+    required=True,
+    doc="fn(customer) -> None, inside the erasure transaction: scrub the personal fields this app holds (and its "
+    "audit snapshots of them), keeping what the brokerage must retain (amounts, numbers, dates).",
+)
