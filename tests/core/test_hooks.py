@@ -55,7 +55,10 @@ def test_a_required_hook_without_a_provider_fails_the_check(registry):
 
     assert ids(errors) == [
         ("insureops.E010", "Hook 'loyalty.policy_had_claims' is required but no app provides it."),
-        ("insureops.E012", "App 'claims' declares it provides hook 'loyalty.policy_had_claims' but never registers it."),
+        (
+            "insureops.E012",
+            "App 'claims' declares it provides hook 'loyalty.policy_had_claims' but never registers it.",
+        ),
     ]
     assert "fn(policy) -> bool" in errors[0].hint
 
