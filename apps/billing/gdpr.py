@@ -5,7 +5,10 @@ amounts, dates and policy numbers, not the person. What a payment provider sent 
 card details in a webhook's payload) is cut down to the fields that reconcile the payment. Commissions are the
 agent's, not the customer's, and are in neither."""
 
-from apps.core.erasure import scrub
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
+
+from apps.core.erasure import ERASED, scrub
 from apps.customers.models import Customer
 
 from .models import Account, Instalment, InstalmentReminder, LoyaltyAccount, Payment, Transaction, WebhookEvent
@@ -89,7 +92,11 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 
 
 def erase_customer_data(customer: Customer) -> None:
-    """Cut the provider payloads of the person's payments down to what reconciles them."""
+    """Take the person's name out of ledger descriptions (a claim payout names its payee) and cut the provider
+    payloads of their payments down to what reconciles them. Amounts, dates and references stay."""
+    ledger = Transaction.objects.filter(Q(customer=customer) | Q(policy__customer=customer))
+    for name in dict.fromkeys(n for n in (customer.full_name, customer.last_name, customer.first_name) if n):
+        scrub(ledger.filter(description__contains=name), description=Replace("description", Value(name), Value(ERASED)))
     references = Payment.objects.filter(policy__customer=customer).exclude(provider_reference="")
     for provider, reference in references.values_list("provider", "provider_reference"):
         for event in WebhookEvent.objects.filter(provider=provider, payload__data__reference=reference):

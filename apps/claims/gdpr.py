@@ -146,5 +146,7 @@ def erase_customer_data(customer: Customer) -> None:
     scrub_text(payments, "note", "decision_note")
     scrub_history(ClaimPayment, own.values("pk"), payee_name=ERASED, bank_account_last4="")
     scrub_text(history_of(ClaimPayment, payments.values("pk")), "note", "decision_note")
-    scrub_text(Assessment.objects.filter(claim__in=claim_ids), "summary", "inspection_place")
+    assessments = Assessment.objects.filter(claim__in=claim_ids)
+    scrub_text(assessments, "summary", "inspection_place")
+    scrub_text(history_of(Assessment, assessments.values("pk")), "summary", "inspection_place")
     scrub_text(FraudAssessment.objects.filter(claim__in=claim_ids), "decision_note")
