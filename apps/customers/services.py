@@ -368,9 +368,9 @@ def customer_export_data(customer: Customer) -> dict:
 
 def _account_export(customer: Customer) -> dict:
     """The person's portal sign-in and its security history (sign-ins, MFA, password changes, exports)."""
-    if not customer.user_id:
-        return {"account": None, "security_events": []}
     user = customer.user
+    if user is None:
+        return {"account": None, "security_events": []}
     events = SecurityEvent.objects.filter(user_id=user.pk).order_by("occurred_at", "id")
     return {
         "account": {
