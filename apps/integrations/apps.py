@@ -12,4 +12,4 @@ class IntegrationsConfig(AppConfig):
         from . import services
 
         # A newly filed claim gets its vehicle and context checks in the background (claims publish, we react).
-        subscribe("claim.status_changed", services.on_claim_status_changed)
+        subscribe("claim:status_changed", services.on_claim_status_changed)

@@ -81,12 +81,15 @@
     socket.onmessage = function (message) {
       var payload;
       try { payload = JSON.parse(message.data); } catch (e) { return; }
+      // A claim move reaches the customer once: as the notification about it (which carries the move), or as
+      // claim:updated when they turned in-app notifications of updates off.
       if (payload.event === "notification:new") {
         setUnread(unread + 1);
         addNotification(payload.data);
         toast(payload.data.title);
-      } else if (payload.event === "claim.status_changed") {
-        refreshClaim(payload.data);
+        if (payload.data.event === "claim:status_changed" && payload.data.data) refreshClaim(payload.data.data);
+      } else if (payload.event === "claim:updated") {
+        refreshClaim({ claim_id: payload.data.claim_id, to: payload.data.status });
       }
     };
     socket.onclose = function () { window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };

@@ -101,7 +101,7 @@ def sign_in_to_admin(page, server, email: str, password: str) -> None:
 
 
 class SocketWatch:
-    """The page's websockets and whether each has heard `connection.ready` (the server joined it to its groups)."""
+    """The page's websockets and whether each has heard `connection:ready` (the server joined it to its groups)."""
 
     def __init__(self, page):
         self.page = page
@@ -112,7 +112,7 @@ class SocketWatch:
         socket.on("framereceived", lambda payload: self._frame(socket, payload))
 
     def _frame(self, socket, payload) -> None:
-        if isinstance(payload, str) and '"connection.ready"' in payload:
+        if isinstance(payload, str) and '"connection:ready"' in payload:
             self.ready.append(socket)
 
     def wait_until_listening(self, timeout: float = 10) -> None:

@@ -135,7 +135,7 @@ def test_a_redelivered_event_does_not_notify_twice(insured):
     _, agent, _ = insured
     event = {
         "id": "evt-1",
-        "event": "claim.assigned",
+        "event": "claim:assigned",
         "data": {"claim_id": 1, "claim_number": "CLM-X", "handler_id": agent.pk, "assessor_id": None},
     }
     claim_assigned(event)
