@@ -74,9 +74,22 @@
       });
   }
 
+  // An upload replaces the document with the server's answer (document.write below), which runs this script again
+  // in the same window, where the previous run's socket lives on: it is stopped, or the page would hear every event
+  // once per upload plus one.
+  var socket = null, stopped = false;
+  if (window.__portalLive) window.__portalLive.stop();
+  window.__portalLive = {
+    stop: function () {
+      stopped = true;
+      if (socket) { socket.onclose = null; socket.close(); }
+    }
+  };
+
   function connect(delay) {
+    if (stopped) return;
     var scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    var socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
+    socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
     socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (message) {
       var payload;
