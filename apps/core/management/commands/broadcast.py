@@ -7,7 +7,7 @@ from apps.core.events import publish
 
 
 class Command(BaseCommand):
-    help = "Publish a `announcement:new` event to websocket groups (default: every role)."
+    help = "Publish an `announcement:new` event to websocket groups (default: every role)."
 
     def add_arguments(self, parser):
         parser.add_argument("message")
