@@ -1,5 +1,6 @@
 """Domain events: queued until commit, fanned out to websocket groups, `/ws/events/` authentication."""
 
+import ast
 import json
 import os
 import re
@@ -98,8 +99,17 @@ def test_publish_refuses_a_payload_other_than_the_listed_one(payload):
         events.publish("bench:ping", payload, audience=["dashboard"])
 
 
-def test_every_listed_event_is_entity_verb():
+def test_every_listed_event_is_entity_verb_and_used_by_the_code():
+    """The list stays true to the code: an event nobody publishes any more is not listed."""
+    used = {
+        node.value
+        for path in (ROOT / "apps").rglob("*.py")
+        if path != ROOT / "apps" / "core" / "events.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
     assert [name for name in events.EVENTS if not events.EVENT_NAME_RE.match(name)] == []
+    assert sorted(set(events.EVENTS) - used) == []
 
 
 def test_the_browser_scripts_listen_only_to_listed_events():
