@@ -108,7 +108,7 @@ def customer_register(*, email: str, password: str, first_name: str, last_name: 
     user.full_clean(exclude=["password"])
     user.save()
     publish(
-        "account.registered",
+        "account:registered",
         {"user_id": user.pk, "email": user.email, "role": user.role},
         audience=[role_group(Role.ADMIN)],
     )

@@ -17,5 +17,5 @@ class BillingConfig(AppConfig):
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
 
         # Premium schedules follow the policy lifecycle (policies publish; billing reacts).
-        subscribe("policy.status_changed", services.on_policy_status_changed)
-        subscribe("policy.endorsed", services.on_policy_endorsed)
+        subscribe("policy:status_changed", services.on_policy_status_changed)
+        subscribe("policy:endorsed", services.on_policy_endorsed)

@@ -358,7 +358,7 @@ def payment_record(
             )
     if policy.customer.user_id:
         publish(
-            "payment.received",
+            "payment:received",
             {"payment_id": payment.pk, "policy_id": policy.pk, "amount": str(amount)},
             audience=[user_group(policy.customer.user_id)],
         )
@@ -726,7 +726,7 @@ def instalment_reminders_send(*, today: date | None = None) -> int:
                     )
                     if customer.user_id:
                         publish(
-                            "billing.payment_due",
+                            "instalment:due",
                             {
                                 "instalment_id": instalment.pk,
                                 "policy_number": instalment.policy.policy_number,
@@ -735,7 +735,7 @@ def instalment_reminders_send(*, today: date | None = None) -> int:
                                 "due_date": instalment.due_date.isoformat(),
                                 "days": days,
                             },
-                            audience=[user_group(customer.user_id)],
+                            audience=[],  # the customer hears of it once, as the notification
                         )
             except IntegrityError:  # another run got there first
                 continue

@@ -271,12 +271,13 @@ def _event(claim: Claim, action: str, *, actor=None, from_status="", to_status="
 
 
 def _publish_status(claim: Claim, from_status: str | None) -> None:
+    # Not to the customer: the notification of the move is their one message (apps.notifications.subscribers).
     audience = [role_group(Role.MANAGER), DASHBOARD_GROUP]
-    for user_id in (claim.handler_id, claim.assessor_id, claim.customer.user_id):
+    for user_id in (claim.handler_id, claim.assessor_id):
         if user_id:
             audience.append(user_group(user_id))
     publish(
-        "claim.status_changed",
+        "claim:status_changed",
         {
             "claim_id": claim.pk,
             "claim_number": claim.claim_number,
@@ -398,7 +399,7 @@ def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, asse
     _event(claim, "Assigned", actor=actor, note="; ".join(notes), internal=True)
     audience = [user_group(u.pk) for u in (handler, assessor) if u is not None]
     publish(
-        "claim.assigned",
+        "claim:assigned",
         {
             "claim_id": claim.pk,
             "claim_number": claim.claim_number,
@@ -550,7 +551,7 @@ def claim_payment_request(
             internal=True,
         )
         publish(
-            "claim.payment_pending",
+            "claim:payment_pending",
             {"claim_id": claim.pk, "payment_id": payment.pk, "amount": str(amount)},
             audience=[role_group(Role.MANAGER)],
         )

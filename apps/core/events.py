@@ -1,9 +1,18 @@
 """Domain events: published on transaction commit, fanned out to websocket groups.
 
-Services call `publish("claim.status_changed", {...}, audience=[user_group(u), "dashboard"])`.
-Nothing is sent if the transaction rolls back; the payload must be JSON-serialisable
-(pass ids and small facts, never model instances). Higher apps (notifications, dashboards)
-subscribe with `subscribe(name, handler)`; handlers run after commit, in-process.
+Services call `publish("claim:status_changed", {...}, audience=[user_group(u), "dashboard"])`. Nothing is sent if
+the transaction rolls back; the payload must be JSON-serialisable (pass ids and small facts, never model instances).
+Higher apps (notifications, dashboards) subscribe with `subscribe(name, handler)`; handlers run after commit,
+in-process. An empty audience is an event for subscribers only.
+
+Every event is named `entity:verb` (snake_case words: `claim:status_changed`, `batch:progress`), the form seed 004
+gives the ones clients see (`notification:new`, `lead:updated`, `ticket:updated`, `message:incoming`). `EVENTS`
+below is the one list of them with their payloads: `publish` refuses a name that is not `entity:verb`, is not
+listed, or whose payload keys are not the listed ones, and `subscribe` refuses a name that is not listed, so a
+misspelt or renamed event fails in the tests instead of going nowhere. A new event is added here first.
+
+The socket also sends two messages of its own (apps.core.realtime.consumers), never published:
+`connection:ready` {groups} once joined, and `connection:pong` {} in answer to `{"type": "ping"}`.
 """
 
 import logging
@@ -11,6 +20,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -20,9 +30,98 @@ from django.utils import timezone
 logger = logging.getLogger("insureops.events")
 
 _GROUP_RE = re.compile(r"^[A-Za-z0-9_.-]{1,99}$")
+EVENT_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*:[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _subscribers: dict[str, list[Callable[[dict], None]]] = defaultdict(list)
 
 DASHBOARD_GROUP = "dashboard"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event: the keys its payload always has, those it may have, who hears it, and whether it can change a
+    dashboard figure (apps.core.figures recomputes after those)."""
+
+    keys: tuple[str, ...]
+    about: str
+    optional: tuple[str, ...] = ()
+    figures: bool = True
+
+
+EVENTS: dict[str, EventSpec] = {
+    # accounts
+    "account:registered": EventSpec(
+        ("user_id", "email", "role"), "Someone signed up (portal). → admins; customers links or creates the record."
+    ),
+    # customers
+    "customer:created": EventSpec(("customer_id", "customer_code"), "A customer record. → managers, its agent."),
+    "customer:updated": EventSpec(("customer_id", "fields"), "Fields changed (names only). → managers, its agent."),
+    # policies
+    "policy:status_changed": EventSpec(
+        ("policy_id", "policy_number", "from", "to", "transition_id"),
+        "A policy moved. → managers, its agent, its customer; billing books or refunds.",
+    ),
+    "policy:endorsed": EventSpec(
+        ("policy_id", "endorsement_id", "endorsement", "premium_delta"),
+        "A mid-term change (premium_delta a decimal string). → its agent (else managers); billing books the delta.",
+    ),
+    # billing
+    "payment:received": EventSpec(
+        ("payment_id", "policy_id", "amount"), "A premium payment was credited (amount a decimal string). → customer."
+    ),
+    "instalment:due": EventSpec(
+        ("instalment_id", "policy_number", "amount", "currency", "due_date", "days"),
+        "A payment reminder went out. Subscribers only: notifications tells the customer (notification:new).",
+    ),
+    # claims
+    "claim:status_changed": EventSpec(
+        ("claim_id", "claim_number", "from", "to", "priority"),
+        "A claim moved (`from` null when filed). → managers, dashboard, handler, assessor — not the customer: "
+        "notifications tells them (notification:new, or claim:updated), one message per move.",
+    ),
+    "claim:assigned": EventSpec(
+        ("claim_id", "claim_number", "handler_id", "assessor_id"), "Handler/assessor set. → the two of them."
+    ),
+    "claim:payment_pending": EventSpec(
+        ("claim_id", "payment_id", "amount"), "A claim payment above its requester's authority. → managers."
+    ),
+    "claim:updated": EventSpec(
+        ("claim_id", "claim_number", "status"),
+        "Published by notifications for a customer who gets no notification of a claim move (in-app updates "
+        "off), so their claim page still follows it. → that customer.",
+        figures=False,
+    ),
+    # renewals
+    "case:created": EventSpec(("case_id", "case_number"), "A renewal case opened unassigned. → managers."),
+    "case:assigned": EventSpec(
+        ("case_id", "case_number"),
+        "A renewal case has an agent (opened by round robin, or assigned). → managers, the agent.",
+        optional=("assigned_to",),
+    ),
+    "case:updated": EventSpec(("case_id", "case_number", "status"), "Status/notes/contact. → managers, its agent."),
+    "case:escalated": EventSpec(
+        ("case_id", "case_number", "reason", "escalated_to"), "→ the person escalated to, managers."
+    ),
+    "case:reminder_sent": EventSpec(
+        ("case_id", "policy_number", "days"),
+        "A renewal reminder went out. Subscribers only: notifications tells the customer (notification:new).",
+    ),
+    "batch:progress": EventSpec(
+        ("batch_id", "status", "total_records", "processed_records", "successful_records", "failed_records"),
+        "After every chunk of an upload batch. → the uploader (admin batches screen).",
+    ),
+    # notifications
+    "notification:new": EventSpec(
+        ("id", "type", "title", "message", "link", "priority", "created_at", "event", "data"),
+        "An in-app notification (badge, list, toast); `event`/`data`: the event it is about (the portal's claim "
+        "page follows claim:status_changed from here). → its user.",
+        figures=False,
+    ),
+    # platform
+    "announcement:new": EventSpec(
+        ("message", "level"), "`manage.py broadcast`. → every role, or the groups given.", figures=False
+    ),
+    "bench:ping": EventSpec(("n", "sent_at"), "Websocket latency probe of `manage.py benchmark`.", figures=False),
+}
 
 
 def user_group(user_or_id) -> str:
@@ -33,8 +132,20 @@ def role_group(role: str) -> str:
     return f"role.{role}"
 
 
+def event_spec(name: str) -> EventSpec:
+    """The listed event `name`, or ValueError saying why it is not one."""
+    if not EVENT_NAME_RE.match(name):
+        raise ValueError(f"Event names are entity:verb in snake_case (claim:status_changed), not {name!r}")
+    try:
+        return EVENTS[name]
+    except KeyError:
+        raise ValueError(f"Unknown event {name!r}: add it to apps.core.events.EVENTS") from None
+
+
 def subscribe(name: str, handler: Callable[[dict], None]) -> None:
     """Register an in-process handler for an event name ('*' for all). Call from AppConfig.ready()."""
+    if name != "*":
+        event_spec(name)
     if handler not in _subscribers[name]:
         _subscribers[name].append(handler)
 
@@ -45,6 +156,11 @@ def build_event(name: str, payload: dict) -> dict:
 
 def publish(name: str, payload: dict, *, audience: Iterable[str]) -> dict:
     """Queue `name` for delivery to the websocket groups in `audience` once the transaction commits."""
+    spec = event_spec(name)
+    missing = set(spec.keys) - payload.keys()
+    unexpected = payload.keys() - set(spec.keys) - set(spec.optional)
+    if missing or unexpected:
+        raise ValueError(f"Payload of {name} lacks {sorted(missing)} / has unlisted {sorted(unexpected)}")
     groups = list(dict.fromkeys(audience))
     for group in groups:
         if not _GROUP_RE.match(group):

@@ -14,12 +14,15 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from .events import EVENTS
+
 GENERATION_KEY = "figures:generation"
 
 
 def bump_generation(event: dict | None = None) -> None:
     """Subscribed to every domain event (apps.core.apps): cached figures are stale from now on."""
-    if event is not None and event.get("event", "").startswith(("notification:", "bench.")):
+    spec = EVENTS.get(event["event"]) if event is not None else None
+    if spec is not None and not spec.figures:  # a notification, a probe: no figure changed
         return
     if not cache.add(GENERATION_KEY, 1, timeout=None):
         try:

@@ -12,4 +12,4 @@ class CustomersConfig(AppConfig):
         from . import services
 
         # A customer who registers on the portal gets (or is linked to) their Customer record.
-        subscribe("account.registered", services.on_account_registered)
+        subscribe("account:registered", services.on_account_registered)

@@ -104,7 +104,7 @@ def customer_create(*, actor: User, first_name: str, last_name: str, **fields) -
     customer.full_clean(exclude=["search_vector"])
     customer.save()
     publish(
-        "customer.created",
+        "customer:created",
         {"customer_id": customer.pk, "customer_code": customer.customer_code},
         audience=_audience(customer),
     )
@@ -134,7 +134,7 @@ def customer_update(*, customer: Customer, actor: User, replace: bool = False, *
     _check_national_id_unique(customer)
     customer.full_clean(exclude=["search_vector"])
     customer.save()
-    publish("customer.updated", {"customer_id": customer.pk, "fields": sorted(changes)}, audience=_audience(customer))
+    publish("customer:updated", {"customer_id": customer.pk, "fields": sorted(changes)}, audience=_audience(customer))
     return customer
 
 

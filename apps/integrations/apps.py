@@ -17,4 +17,4 @@ class IntegrationsConfig(AppConfig):
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
 
         # A newly filed claim gets its vehicle and context checks in the background (claims publish, we react).
-        subscribe("claim.status_changed", services.on_claim_status_changed)
+        subscribe("claim:status_changed", services.on_claim_status_changed)

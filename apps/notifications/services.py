@@ -99,6 +99,8 @@ def notify(
             "link": notification.link,
             "priority": priority,
             "created_at": notification.created_at.isoformat(),
+            "event": event,
+            "data": notification.data,
         },
         audience=[user_group(user.pk)],
     )

@@ -4,9 +4,10 @@
 from django.contrib.auth import get_user_model
 
 from apps.accounts.roles import Role
+from apps.core.events import publish, user_group
 
 from .models import Notification, NotificationType
-from .services import notify
+from .services import notify, wants
 
 T = NotificationType
 User = get_user_model()
@@ -21,6 +22,29 @@ def _key(event: dict, user) -> str:
     return f"{event['id']}:{user.pk}"
 
 
+def _tell_customer_of_claim_move(event: dict, claim, user, *, title: str, message: str) -> None:
+    """A customer's one socket message per claim move (claims does not send them the move itself): the
+    notification, which carries the move for their claim page, or — with in-app updates turned off — a bare
+    `claim:updated`, so the page still follows the claim."""
+    if not wants(user, T.UPDATE, "in_app"):
+        publish(
+            "claim:updated",
+            {"claim_id": claim.pk, "claim_number": claim.claim_number, "status": event["data"]["to"]},
+            audience=[user_group(user.pk)],
+        )
+        return
+    notify(
+        user=user,
+        kind=T.UPDATE,
+        event=event["event"],
+        title=title,
+        message=message,
+        data=event["data"],
+        link=f"/claims/{claim.pk}",
+        dedupe_key=_key(event, user),
+    )
+
+
 def claim_status_changed(event: dict) -> None:
     from apps.claims.models import Claim
 
@@ -28,7 +52,6 @@ def claim_status_changed(event: dict) -> None:
     claim = Claim.objects.select_related("customer").filter(pk=data["claim_id"]).first()
     if claim is None:
         return
-    link = f"/claims/{claim.pk}"
     from apps.claims.models import ClaimStatus
 
     status = ClaimStatus(data["to"]).label.lower()  # the move this event is about, not the claim's status by now
@@ -45,27 +68,17 @@ def claim_status_changed(event: dict) -> None:
                 dedupe_key=_key(event, user),
             )
         for user in _users(claim.customer.user_id):
-            notify(
-                user=user,
-                kind=T.UPDATE,
-                event=event["event"],
+            _tell_customer_of_claim_move(
+                event,
+                claim,
+                user,
                 title=f"We received your claim {claim.claim_number}",
                 message="We will be in touch soon; you can follow it here.",
-                data=data,
-                link=link,
-                dedupe_key=_key(event, user),
             )
         return
     for user in _users(claim.customer.user_id):
-        notify(
-            user=user,
-            kind=T.UPDATE,
-            event=event["event"],
-            title=f"Claim {claim.claim_number}: {status}",
-            message=f"Your claim is now {status}.",
-            data=data,
-            link=link,
-            dedupe_key=_key(event, user),
+        _tell_customer_of_claim_move(
+            event, claim, user, title=f"Claim {claim.claim_number}: {status}", message=f"Your claim is now {status}."
         )
     for user in _users(claim.handler_id):
         notify(
@@ -213,12 +226,12 @@ def payment_due(event: dict) -> None:
 
 
 HANDLERS = {
-    "claim.status_changed": claim_status_changed,
-    "claim.assigned": claim_assigned,
-    "claim.payment_pending": claim_payment_pending,
+    "claim:status_changed": claim_status_changed,
+    "claim:assigned": claim_assigned,
+    "claim:payment_pending": claim_payment_pending,
     "case:assigned": case_assigned,
     "case:escalated": case_escalated,
-    "renewal.batch_progress": batch_progress,
-    "renewal.reminder_sent": renewal_reminder,
-    "billing.payment_due": payment_due,
+    "batch:progress": batch_progress,
+    "case:reminder_sent": renewal_reminder,
+    "instalment:due": payment_due,
 }

@@ -142,7 +142,7 @@ def _record_transition(policy: Policy, *, from_status: str, actor: User | None, 
     if policy.customer.user_id:
         audience.append(user_group(policy.customer.user_id))
     publish(
-        "policy.status_changed",
+        "policy:status_changed",
         {
             "policy_id": policy.pk,
             "policy_number": policy.policy_number,
@@ -448,7 +448,7 @@ def endorsement_create(
         new_vehicle.full_clean()
         new_vehicle.save()
     publish(
-        "policy.endorsed",
+        "policy:endorsed",
         {
             "policy_id": policy.pk,
             "endorsement_id": endorsement.pk,

@@ -214,7 +214,7 @@ def _original(row: list) -> list[str]:
 def _progress_event(batch: UploadBatch, processed: int, succeeded: int) -> None:
     if batch.uploaded_by_id:
         publish(
-            "renewal.batch_progress",
+            "batch:progress",
             {
                 "batch_id": batch.pk,
                 "status": UploadBatch.objects.values_list("status", flat=True).get(pk=batch.pk),

@@ -258,9 +258,9 @@ def renewal_reminders_send(*, today: date | None = None) -> int:
                 )
                 if customer.user_id:
                     publish(
-                        "renewal.reminder_sent",
+                        "case:reminder_sent",
                         {"case_id": case.pk, "policy_number": case.policy.policy_number, "days": days},
-                        audience=[user_group(customer.user_id)],
+                        audience=[],  # the customer hears of it once, as the notification
                     )
             sent += 1
     return sent

@@ -1,4 +1,4 @@
-// Upload batches screen: follow the uploader's batches live. The worker publishes `renewal.batch_progress` to the
+// Upload batches screen: follow the uploader's batches live. The worker publishes `batch:progress` to the
 // uploader's websocket group after every chunk; each progress cell is updated in place, and the page reloads once
 // a batch it shows has finished (so counts, errors and the failed-rows link appear).
 document.addEventListener("DOMContentLoaded", function () {
@@ -13,7 +13,7 @@ document.addEventListener("DOMContentLoaded", function () {
     socket.onmessage = function (message) {
       var payload;
       try { payload = JSON.parse(message.data); } catch (e) { return; }
-      if (payload.event !== "renewal.batch_progress") return;
+      if (payload.event !== "batch:progress") return;
       var data = payload.data;
       var cells = document.querySelectorAll('[data-batch-progress="' + data.batch_id + '"]');
       if (!cells.length) return;

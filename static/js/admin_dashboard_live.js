@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var root = document.querySelector("[data-live-dashboard]");
   if (!root) return;
-  var interesting = /^(claim\.|case:|renewal\.batch_progress|notification:new)/;
+  var interesting = /^(claim:|case:|batch:progress$|notification:new$)/;
   var pending = false, last = 0;
 
   function refresh() {

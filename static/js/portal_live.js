@@ -74,19 +74,35 @@
       });
   }
 
+  // An upload replaces the document with the server's answer (document.write below), which runs this script again
+  // in the same window, where the previous run's socket lives on: it is stopped, or the page would hear every event
+  // once per upload plus one.
+  var socket = null, stopped = false;
+  if (window.__portalLive) window.__portalLive.stop();
+  window.__portalLive = {
+    stop: function () {
+      stopped = true;
+      if (socket) { socket.onclose = null; socket.close(); }
+    }
+  };
+
   function connect(delay) {
+    if (stopped) return;
     var scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    var socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
+    socket = new WebSocket(scheme + "://" + window.location.host + "/ws/events/");
     socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (message) {
       var payload;
       try { payload = JSON.parse(message.data); } catch (e) { return; }
+      // A claim move reaches the customer once: as the notification about it (which carries the move), or as
+      // claim:updated when they turned in-app notifications of updates off.
       if (payload.event === "notification:new") {
         setUnread(unread + 1);
         addNotification(payload.data);
         toast(payload.data.title);
-      } else if (payload.event === "claim.status_changed") {
-        refreshClaim(payload.data);
+        if (payload.data.event === "claim:status_changed" && payload.data.data) refreshClaim(payload.data.data);
+      } else if (payload.event === "claim:updated") {
+        refreshClaim({ claim_id: payload.data.claim_id, to: payload.data.status });
       }
     };
     socket.onclose = function () { window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };

@@ -122,7 +122,7 @@ def test_a_status_change_reaches_the_dashboard_group(home_product):
         seen = []
         while not seen or seen[-1]["to"] != "triage":
             message = await asyncio.wait_for(layer.receive(channel), 10)
-            if message["event"]["event"] == "claim.status_changed":
+            if message["event"]["event"] == "claim:status_changed":
                 seen.append(message["event"]["data"])
         outcome["seen"] = (number, seen)
 

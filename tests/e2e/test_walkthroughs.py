@@ -7,6 +7,7 @@
 Screenshots of every main step go to var/screenshots/ (look at them when a page changes).
 """
 
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -101,19 +102,22 @@ def sign_in_to_admin(page, server, email: str, password: str) -> None:
 
 
 class SocketWatch:
-    """The page's websockets and whether each has heard `connection.ready` (the server joined it to its groups)."""
+    """The page's websockets and whether each has heard `connection:ready` (the server joined it to its groups)."""
 
     def __init__(self, page):
         self.page = page
         self.ready: list = []
+        self.events: list[str] = []  # the name of every message the page's sockets received, in order
         page.on("websocket", self._opened)
 
     def _opened(self, socket) -> None:
         socket.on("framereceived", lambda payload: self._frame(socket, payload))
 
     def _frame(self, socket, payload) -> None:
-        if isinstance(payload, str) and '"connection.ready"' in payload:
+        if isinstance(payload, str) and '"connection:ready"' in payload:
             self.ready.append(socket)
+        if isinstance(payload, str):
+            self.events.append(json.loads(payload)["event"])
 
     def wait_until_listening(self, timeout: float = 10) -> None:
         for _ in range(int(timeout * 10)):
@@ -204,6 +208,7 @@ def test_customer_files_a_claim_with_a_photo_and_watches_it_move(asgi_server, ne
     # The customer stays on the claim page; from here on it must not reload.
     sockets.wait_until_listening()
     page.evaluate("window.__sameDocument = true")
+    heard_before_the_move = len(sockets.events)
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
 
@@ -228,6 +233,8 @@ def test_customer_files_a_claim_with_a_photo_and_watches_it_move(asgi_server, ne
     expect(status).to_have_class("tag tag-triage")
     expect(page.locator("[data-live-part=timeline]")).to_contain_text("Status: In triage")
     expect(page.locator("[data-live-toast]")).to_contain_text(f"Claim {claim.claim_number}: in triage")
+    page.wait_for_timeout(500)  # time for a second message, if one were coming
+    assert sockets.events[heard_before_the_move:] == ["notification:new"]  # one message for the move
     expect(page.get_by_role("link", name="kitchen.jpg")).to_be_visible()
     shot(page, "customer-07-status-changed-live")
 

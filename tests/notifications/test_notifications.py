@@ -129,13 +129,40 @@ def test_reminders_and_batches_notify(insured, django_capture_on_commit_callback
     assert len(mailoutbox) == 1  # the reminder by its channel; the in-app notification is not emailed again
 
 
+def test_a_payment_reminder_reaches_the_customers_socket_once(
+    insured, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from apps.billing import services as billing
+    from apps.billing.models import Instalment
+    from apps.core import events
+
+    user, _, policy = insured
+    policy.customer.communication_preferences = {"channels": {"email": True}}
+    policy.customer.save()
+    settings.PAYMENT_REMINDER_DAYS = [7]
+    instalment = Instalment.objects.filter(policy=policy, status="due").order_by("due_date").last()
+    heard = []
+    deliver = events.deliver
+
+    def listening(event, groups):
+        heard.extend(event["event"] for group in groups if group == events.user_group(user))
+        deliver(event, groups)
+
+    monkeypatch.setattr(events, "deliver", listening)
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.instalment_reminders_send(today=instalment.due_date - timedelta(days=7))
+
+    assert heard == ["notification:new"]  # instalment:due is for the notifications subscriber only
+    assert titles(user)[-1].endswith(f"due on {instalment.due_date.isoformat()}")
+
+
 def test_a_redelivered_event_does_not_notify_twice(insured):
     from apps.notifications.subscribers import claim_assigned
 
     _, agent, _ = insured
     event = {
         "id": "evt-1",
-        "event": "claim.assigned",
+        "event": "claim:assigned",
         "data": {"claim_id": 1, "claim_number": "CLM-X", "handler_id": agent.pk, "assessor_id": None},
     }
     claim_assigned(event)

@@ -1,4 +1,4 @@
-"""A batch's progress reaches the uploader's websocket as `renewal.batch_progress` events, chunk by chunk."""
+"""A batch's progress reaches the uploader's websocket as `batch:progress` events, chunk by chunk."""
 
 import asyncio
 import threading
@@ -35,7 +35,7 @@ async def _socket(token):
     communicator = WebsocketCommunicator(application, f"/ws/events/?token={token}", headers=ORIGIN)
     connected, _ = await communicator.connect(timeout=30)  # generous: the other xdist worker may be busy
     assert connected
-    await communicator.receive_json_from(timeout=30)  # connection.ready
+    await communicator.receive_json_from(timeout=30)  # connection:ready
     return communicator
 
 
@@ -69,7 +69,7 @@ async def _scenario():
     seen = []
     while not seen or seen[-1]["status"] != "completed":
         message = await uploader.receive_json_from(timeout=30)
-        if message.get("event") == "renewal.batch_progress":
+        if message.get("event") == "batch:progress":
             seen.append(message["data"])
     assert [s["processed_records"] for s in seen] == [10, 20, 26, 26]
     assert seen[-1] | {"batch_id": batch_id} == {

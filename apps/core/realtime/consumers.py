@@ -1,5 +1,7 @@
 """`/ws/events/`: relays domain events to the authenticated user's groups. No logic here."""
 
+from collections import deque
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -27,10 +29,14 @@ def _groups_for(scope) -> list[str] | None:
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    # An event sent to several of this socket's groups (a claim move to `role.manager` and `dashboard`, to a
+    # handler's `user.<id>` and `dashboard`) arrives once per group; the client gets it once.
+    recent_ids: deque[str]
 
     async def connect(self):
         user = self.scope.get("user")
         self.groups_joined = []
+        self.recent_ids = deque(maxlen=256)
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
@@ -43,7 +49,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         subprotocol = "bearer" if "bearer" in [p.lower() for p in self.scope.get("subprotocols") or []] else None
         await self.accept(subprotocol=subprotocol)
-        await self.send_json({"event": "connection.ready", "data": {"groups": self.groups_joined}})
+        await self.send_json({"event": "connection:ready", "data": {"groups": self.groups_joined}})
 
     async def disconnect(self, code):
         for group in self.groups_joined:
@@ -52,10 +58,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         # Clients only listen; a ping keeps proxies from closing idle sockets.
         if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"event": "pong", "data": {}})
+            await self.send_json({"event": "connection:pong", "data": {}})
 
     async def event_message(self, message):
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event["id"] in self.recent_ids:
+            return
+        self.recent_ids.append(event["id"])
+        await self.send_json(event)
 
 
 __all__ = ["DASHBOARD_GROUP", "EventsConsumer", "role_group", "user_group"]

@@ -428,7 +428,7 @@ class Command(BaseCommand):
             ws = await websockets.connect(
                 f"ws://127.0.0.1:{port}/ws/events/?token={token}", origin="http://127.0.0.1", open_timeout=20
             )
-            await ws.recv()  # connection.ready
+            await ws.recv()  # connection:ready
             sockets.append(ws)
 
         async def listen(ws):
@@ -437,7 +437,7 @@ class Command(BaseCommand):
                     message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
                 except (TimeoutError, websockets.ConnectionClosed):
                     return
-                if message.get("event") == "bench.ping":
+                if message.get("event") == "bench:ping":
                     latencies.append((time.time() - message["data"]["sent_at"]) * 1000)
 
         listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
@@ -448,7 +448,7 @@ class Command(BaseCommand):
             from apps.core.events import publish, role_group
 
             with transaction.atomic():
-                publish("bench.ping", {"n": i, "sent_at": time.time()}, audience=[role_group("agent")])
+                publish("bench:ping", {"n": i, "sent_at": time.time()}, audience=[role_group("agent")])
 
         for i in range(events):
             await sync_to_async(publish_committed)(i)

@@ -7,7 +7,7 @@ from apps.core.events import publish
 
 
 class Command(BaseCommand):
-    help = "Publish a `system.announcement` event to websocket groups (default: every role)."
+    help = "Publish an `announcement:new` event to websocket groups (default: every role)."
 
     def add_arguments(self, parser):
         parser.add_argument("message")
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         groups = audience or [f"role.{role}" for role in Role.values]
         with transaction.atomic():
             try:
-                event = publish("system.announcement", {"message": message, "level": level}, audience=groups)
+                event = publish("announcement:new", {"message": message, "level": level}, audience=groups)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Published {event['id']} to {', '.join(groups)}"))
