@@ -177,7 +177,7 @@ def _book_claim(kind, *, policy, cover, rng, agent, manager, assessor, today):
                 claim=claim, actor=manager, to=kind, note="The customer sent the repair invoice with the right date"
             )
         return claim
-    settlement = (amount * Decimal("0.9")).quantize(Decimal("1.00"))
+    settlement = min(amount * Decimal("0.9"), claim.coverage_limit).quantize(Decimal("1.00"))
     claim = services.claim_transition(claim=claim, actor=manager, to=ClaimStatus.APPROVED, settlement_amount=settlement)
     if kind == ClaimStatus.APPROVED:
         return claim
