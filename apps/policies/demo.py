@@ -105,14 +105,14 @@ def book_policies_issue(*, stdout) -> int:
         return 0
     rng = random.Random(1509)  # noqa: S311 (demo data)
     today, issued = date.today(), 0
-    for customer in customers:
+    for n, customer in enumerate(customers):
         i = customer.pk
         agent = customer.agent
         actor = agent
-        story = rng.choice(BOOK_STORIES)
+        story = BOOK_STORIES[n % len(BOOK_STORIES)]  # by position: every story is told whatever the ids
         age = (today - customer.date_of_birth).days // 365
         fits = [p for p in products if (p.min_age or 0) <= age <= (p.max_age or 200)]
-        product = fits[i % len(fits)]
+        product = fits[n % len(fits)]
         terms = _book_terms(product, rng, i)
         if story == "quoted":
             policy_create(
