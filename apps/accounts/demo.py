@@ -1,4 +1,7 @@
-"""Demo accounts for `manage.py seed_demo` (one per role, password DEMO_PASSWORD)."""
+"""Demo accounts for `manage.py seed_demo`: one per role (password DEMO_PASSWORD), plus the staff of the living
+demo book — two teams of agents with their managers and a second assessor — so work is spread across people."""
+
+from django.contrib.auth.hashers import make_password
 
 from .models import Branch, Team, User
 from .roles import Role
@@ -13,23 +16,40 @@ DEMO_USERS = [
     ("viewer@example.com", "Vic", "Viewer", Role.VIEWER),
     ("customer@example.com", "Chris", "Customer", Role.CUSTOMER),
 ]
+# (email, first, last, role, team): the book's other staff; they sign in with the same password.
+BOOK_STAFF = [
+    ("agent.rita@example.com", "Rita", "Ramos", Role.AGENT, "Motor & Home"),
+    ("agent.tiago@example.com", "Tiago", "Teixeira", Role.AGENT, "Motor & Home"),
+    ("manager.luisa@example.com", "Luísa", "Lemos", Role.MANAGER, "Health & Life"),
+    ("agent.nuno@example.com", "Nuno", "Nogueira", Role.AGENT, "Health & Life"),
+    ("agent.ines@example.com", "Inês", "Infante", Role.AGENT, "Health & Life"),
+    ("assessor.joao@example.com", "João", "Jardim", Role.ASSESSOR, "Motor & Home"),
+]
 
 
 def seed(*, stdout, options=None) -> None:
     branch, _ = Branch.objects.get_or_create(code="hq", defaults={"name": "Head office", "city": "Lisbon"})
-    team, _ = Team.objects.get_or_create(name="Motor & Home", defaults={"branch": branch})
+    porto, _ = Branch.objects.get_or_create(code="opo", defaults={"name": "Porto office", "city": "Porto"})
+    teams = {
+        "Motor & Home": Team.objects.get_or_create(name="Motor & Home", defaults={"branch": branch})[0],
+        "Health & Life": Team.objects.get_or_create(name="Health & Life", defaults={"branch": porto})[0],
+    }
+    # One hash for every demo account: hashing is deliberately slow, and these share one documented password.
+    password = None
     created = 0
-    for email, first, last, role in DEMO_USERS:
+    people = [(e, f, la, r, "Motor & Home") for e, f, la, r in DEMO_USERS] + BOOK_STAFF
+    for email, first, last, role, team_name in people:
+        team = teams[team_name]
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User(email=email, first_name=first, last_name=last, role=role)
-            user.set_password(DEMO_PASSWORD)
+            password = password or make_password(DEMO_PASSWORD)
+            user = User(email=email, first_name=first, last_name=last, role=role, password=password)
             if role != Role.CUSTOMER:
-                user.branch = branch
+                user.branch = team.branch
                 user.team = team if role in (Role.MANAGER, Role.AGENT, Role.ASSESSOR) else None
             user.save()
             created += 1
         if role == Role.MANAGER and team.manager_id is None:
             team.manager = user
             team.save(update_fields=["manager", "updated_at"])
-    stdout.write(f"accounts: {created} demo user(s) created, {len(DEMO_USERS) - created} already present")
+    stdout.write(f"accounts: {created} demo user(s) created, {len(people) - created} already present")

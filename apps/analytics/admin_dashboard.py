@@ -12,12 +12,15 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.claims import dashboards as claims_dashboards
 from apps.claims.models import OPEN_CLAIM_STATUSES, Claim
+from apps.core.formatting import format_count, format_money
 from apps.renewals import dashboards as renewal_dashboards
 from apps.renewals.models import OPEN_STATUSES, RenewalCase
 
 
-def _tile(title, value, href, note=""):
-    return {"title": title, "value": value, "href": href, "note": note}
+def _tile(title, value, href, note="", *, currency=""):
+    """A tile's figure as people read it: `€12,400.00` for money, `1,204` for a count."""
+    shown = format_money(value, currency) if currency else format_count(value)
+    return {"title": title, "value": shown, "href": href, "note": note}
 
 
 def _bar(labels, datasets) -> str:
@@ -44,8 +47,10 @@ def dashboard_callback(request, context):
                 "reported over 2 days ago, still submitted",
             ),
             _tile("Fraud review queue", kpi["fraudReviewQueue"], f"{claims_url}?fraud_review__exact=pending"),
-            _tile("Outstanding reserve", kpi["reserveOutstanding"], claims_url, "EUR, open claims"),
-            _tile("Paid this month", kpi["paidInPeriod"], reverse("admin:claims_claimpayment_changelist"), "EUR"),
+            _tile("Outstanding reserve", kpi["reserveOutstanding"], claims_url, "open claims", currency="EUR"),
+            _tile(
+                "Paid this month", kpi["paidInPeriod"], reverse("admin:claims_claimpayment_changelist"), currency="EUR"
+            ),
         ]
         statuses = [s for s, n in overview["byStatus"].items() if n]
         charts.append(
@@ -70,8 +75,8 @@ def dashboard_callback(request, context):
         tiles += [
             _tile("Renewals to work", stats["pendingAction"] + stats["inProgress"], f"{cases_url}?status__exact=new"),
             _tile("Renewed this month", stats["renewed"], f"{cases_url}?status__exact=renewed"),
-            _tile("Renewal premium collected", stats["paymentCollected"], cases_url, "EUR"),
-            _tile("Renewal premium pending", stats["paymentPending"], cases_url, "EUR"),
+            _tile("Renewal premium collected", stats["paymentCollected"], cases_url, currency="EUR"),
+            _tile("Renewal premium pending", stats["paymentPending"], cases_url, currency="EUR"),
         ]
         charts.append(
             {

@@ -1,4 +1,4 @@
-"""Demo catalogue: motor, home and health products with coverages and rating rules."""
+"""Demo catalogue: motor, home, health, life and travel products with coverages and rating rules."""
 
 from decimal import Decimal as D  # noqa: N817  (keeps the tables below readable)
 
@@ -68,10 +68,42 @@ PRODUCTS = {
             ("age", D("50"), None, "", D("1.60"), "50+"),
         ],
     },
+    "term-life": {
+        "name": "Term Life",
+        "line": "life",
+        "base_premium": D("240.00"),
+        "min_age": 18,
+        "max_age": 70,
+        "description": "A lump sum for the family if the insured person dies within the term.",
+        "coverages": [
+            ("death", "Death benefit", D("150000"), D("0"), True, D("0")),
+            ("disability", "Permanent disability", D("75000"), D("0"), False, D("60.00")),
+        ],
+        "rules": [
+            ("age", None, D("40"), "", D("0.75"), "Under 40"),
+            ("age", D("40"), D("55"), "", D("1.00"), "40-54"),
+            ("age", D("55"), None, "", D("1.90"), "55+"),
+        ],
+    },
+    "travel-annual": {
+        "name": "Travel Annual",
+        "line": "travel",
+        "base_premium": D("95.00"),
+        "description": "Every trip of the year: medical expenses abroad, cancellation and baggage.",
+        "coverages": [
+            ("medical-abroad", "Medical expenses abroad", D("1000000"), D("50"), True, D("0")),
+            ("cancellation", "Trip cancellation", D("3000"), D("50"), False, D("25.00")),
+            ("baggage", "Baggage", D("2500"), D("50"), False, D("15.00")),
+        ],
+        "rules": [
+            ("age", None, D("65"), "", D("1.00"), "Under 65"),
+            ("age", D("65"), None, "", D("1.50"), "65+"),
+        ],
+    },
 }
 
 
-# The claim types each demo cover answers.
+# The claim types each demo cover answers (life and travel covers are claimed outside this catalogue's perils).
 PERILS = {
     "liability": ["third_party_liability"],
     "own-damage": ["collision", "theft", "vandalism", "fire", "flood", "storm"],

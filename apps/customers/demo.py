@@ -1,6 +1,8 @@
-"""Demo customers for `manage.py seed_demo` (a few named ones, plus `--customers N` generated in bulk)."""
+"""Demo customers for `manage.py seed_demo`: the portal's demo customer, the living book (at least BOOK_SIZE
+customers of the demo agents and managers), and `--customers N` generated in bulk."""
 
 import random
+from datetime import date, timedelta
 
 import pgtrigger
 from django.db import connection
@@ -68,6 +70,7 @@ LAST = [
 CITIES = ["Lisboa", "Porto", "Braga", "Coimbra", "Faro", "Aveiro", "Setúbal", "Funchal", "Évora", "Leiria"]
 KYC = ["pending", "in_review", "verified", "verified", "verified", "rejected", "expired"]
 BATCH = 5000
+BOOK_SIZE = 300
 
 
 def seed(*, stdout, options=None) -> None:
@@ -101,7 +104,7 @@ def seed(*, stdout, options=None) -> None:
                 occurred_at=me.created_at,
                 author=agent,
             )
-    wanted = int(options.get("customers") or 0)
+    wanted = max(int(options.get("customers") or 0), BOOK_SIZE)
     existing = Customer.all_objects.count()
     if wanted > existing:
         customers_bulk_generate(count=wanted - existing, stdout=stdout)
@@ -119,6 +122,8 @@ def customers_bulk_generate(*, count: int, stdout) -> None:
     agents = list(User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True).values_list("pk", flat=True))
     done = 0
     fields = ["customer_code", "first_name", "last_name", "email", "phone", "address", "kyc_status", "agent"]
+    fields.append("date_of_birth")  # products are rated (and some only sold) by age
+    today = date.today()
     with pgtrigger.ignore("customers.Customer:insert_insert"):
         while done < count:
             size = min(BATCH * 5, count - done)
@@ -138,6 +143,7 @@ def customers_bulk_generate(*, count: int, stdout) -> None:
                         ),
                         rng.choice(KYC),
                         rng.choice(agents) if agents else None,
+                        today - timedelta(days=rng.randint(19 * 365, 74 * 365)),
                     )
                 )
             with transaction.atomic():

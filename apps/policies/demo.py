@@ -1,5 +1,7 @@
-"""Demo policies for the demo customer (a motor and a home policy, active)."""
+"""Demo policies: the demo customer's motor and home policies (active), the living book's policies of every line
+and lifecycle state issued through the services (billing books each one), and `--policies N` in bulk."""
 
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -8,13 +10,14 @@ from apps.catalog.models import Product
 from apps.customers.models import Customer
 
 from .models import Policy
-from .services import policy_create
+from .services import policy_create, policy_transition
 
 DEMO_VIN = "WVWZZZ1KZMW612305"
 
 
 def seed(*, stdout, options=None) -> None:
-    wanted = int((options or {}).get("policies") or 0)
+    book_policies_issue(stdout=stdout)
+    wanted = max(int((options or {}).get("policies") or 0), BOOK_POLICIES)
     existing = Policy.objects.count()
     if wanted > existing:
         policies_bulk_generate(count=wanted - existing, stdout=stdout)
@@ -53,6 +56,113 @@ def seed(*, stdout, options=None) -> None:
         activate=True,
     )
     stdout.write("policies: 2 demo policies issued")
+
+
+# The share of the story customers in each lifecycle story.
+BOOK_STORY_CUSTOMERS = 80  # their policies go through the services; the rest of the book's are bulk-inserted
+BOOK_POLICIES = 400
+BOOK_STORIES = ["active"] * 12 + ["two_active"] * 3 + ["quoted", "cancelled", "lapsed", "expired"] + ["renewed"] * 2
+MAKES = [("Volkswagen", "Golf"), ("Renault", "Clio"), ("Peugeot", "208"), ("Toyota", "Yaris"), ("BMW", "320d")]
+
+
+def _book_terms(product: Product, rng: random.Random, i: int) -> dict:
+    line = product.line.code
+    terms: dict = {"payment_frequency": rng.choice(["annual", "annual", "quarterly", "monthly", "semiannual"])}
+    if line == "auto":
+        make, model = rng.choice(MAKES)
+        year = rng.randint(2012, date.today().year)
+        # European VIN: 'Z' as the 9th and 10th characters means no check digit and no coded model year.
+        terms["vehicle"] = {
+            "vin": f"WVWZZZ1KZZB{i:06d}",
+            "registration": f"{rng.randint(10, 99)}-{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}-{rng.randint(10, 99)}",
+            "make": make,
+            "model": model,
+            "year": year,
+            "value": str(rng.choice([9500, 14500, 21500, 32000, 48000])),
+        }
+        terms["claims_count"] = rng.choice([0, 0, 0, 1, 2])
+        terms["coverages"] = rng.sample(["glass", "roadside"], rng.randint(0, 2))
+    elif line == "home":
+        terms["sum_insured"] = Decimal(rng.choice([120000, 250000, 400000]))
+        terms["coverages"] = rng.sample(["accidental"], rng.randint(0, 1))
+    elif line == "life":
+        terms["coverages"] = rng.sample(["disability"], rng.randint(0, 1))
+    elif line == "travel":
+        terms["coverages"] = rng.sample(["cancellation", "baggage"], rng.randint(0, 2))
+    return terms
+
+
+def book_policies_issue(*, stdout) -> int:
+    """Each book customer's story, told through the policy services (billing books premiums on activation): active
+    policies started over the past year, a quote, a cancellation, a lapse, an expired term, a term renewed into
+    the current one. Customers who already hold a policy are skipped, so a rerun adds nothing."""
+    products = list(Product.objects.filter(is_active=True).select_related("line").order_by("code"))
+    first = Customer.objects.filter(user__isnull=True, agent__isnull=False).order_by("pk")[:BOOK_STORY_CUSTOMERS]
+    customers = list(
+        Customer.objects.filter(pk__in=first.values("pk"), policies__isnull=True).select_related("agent").order_by("pk")
+    )
+    if not products or not customers:
+        return 0
+    rng = random.Random(1509)  # noqa: S311 (demo data)
+    today, issued = date.today(), 0
+    for n, customer in enumerate(customers):
+        i = customer.pk
+        agent = customer.agent
+        actor = agent
+        story = BOOK_STORIES[n % len(BOOK_STORIES)]  # by position: every story is told whatever the ids
+        age = (today - customer.date_of_birth).days // 365
+        fits = [p for p in products if (p.min_age or 0) <= age <= (p.max_age or 200)]
+        product = fits[n % len(fits)]
+        terms = _book_terms(product, rng, i)
+        if story == "quoted":
+            policy_create(
+                actor=actor,
+                customer=customer,
+                product=product,
+                start_date=today + timedelta(days=rng.randint(3, 30)),
+                **terms,
+            )
+        elif story == "expired" or story == "renewed":
+            start = today - timedelta(days=365 + rng.randint(5, 120))
+            policy = policy_create(
+                actor=actor, customer=customer, product=product, start_date=start, activate=True, **terms
+            )
+            if story == "expired":
+                policy_transition(policy=policy, actor=actor, action="expire", note="Term ended, not renewed")
+            else:
+                policy_transition(policy=policy, actor=actor, action="renew", note="Renewed at term end")
+                new_term = Policy.objects.get(renewed_from=policy)
+                policy_transition(
+                    policy=new_term, actor=actor, action="activate", note=f"Renewal of {policy.policy_number}"
+                )
+                issued += 1
+        else:
+            start = today - timedelta(days=rng.randint(5 if story != "lapsed" else 200, 350))
+            policy = policy_create(
+                actor=actor, customer=customer, product=product, start_date=start, activate=True, **terms
+            )
+            if story == "cancelled":
+                policy_transition(policy=policy, actor=actor, action="cancel", note="Customer sold the insured asset")
+            elif story == "lapsed":
+                policy_transition(
+                    policy=policy, actor=actor, action="lapse", note="Premium unpaid after the grace period"
+                )
+            elif story == "two_active":
+                other = [p for p in products if p.pk != product.pk and p in fits]
+                if other:
+                    second = other[i % len(other)]
+                    policy_create(
+                        actor=actor,
+                        customer=customer,
+                        product=second,
+                        start_date=today - timedelta(days=rng.randint(5, 350)),
+                        activate=True,
+                        **_book_terms(second, rng, i + 1000),
+                    )
+                    issued += 1
+        issued += 1
+    stdout.write(f"policies: {issued} book policies issued for {len(customers)} customers")
+    return issued
 
 
 def policies_bulk_generate(*, count: int, stdout) -> None:

@@ -1,29 +1,29 @@
-from django.urls import path
+from apps.core.urls import slash_optional_path
 
 from . import account_views, customer_views, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.PortalLoginView.as_view(), name="login"),
-    path("logout/", views.PortalLogoutView.as_view(), name="logout"),
-    path("reset-password", views.reset_password, name="reset-password"),
-    path("policies", customer_views.policy_list, name="policies"),
-    path("policies/<int:pk>", customer_views.policy_detail, name="policy"),
-    path("claims", customer_views.claim_list, name="claims"),
-    path("claims/new", customer_views.claim_new, name="claim-new"),
-    path("claims/<int:pk>", customer_views.claim_detail, name="claim"),
-    path("claims/<int:pk>/withdraw", customer_views.claim_withdraw, name="claim-withdraw"),
-    path("notifications", customer_views.notification_list, name="notifications"),
-    path("notifications/read", customer_views.notifications_mark_read, name="notifications-read"),
-    path("register", account_views.register, name="register"),
-    path("account/link", account_views.account_link, name="account-link"),
-    path("forgot-password", account_views.forgot_password, name="forgot-password"),
-    path("profile", account_views.profile, name="profile"),
-    path("profile/export", account_views.profile_export, name="profile-export"),
-    path("profile/mfa", account_views.mfa, name="mfa"),
-    path("payments", account_views.payments, name="payments"),
-    path("products", account_views.products, name="products"),
-    path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
+    slash_optional_path("", views.home, name="home"),
+    slash_optional_path("login", views.PortalLoginView.as_view(), name="login"),
+    slash_optional_path("logout", views.PortalLogoutView.as_view(), name="logout"),
+    slash_optional_path("reset-password", views.reset_password, name="reset-password"),
+    slash_optional_path("policies", customer_views.policy_list, name="policies"),
+    slash_optional_path("policies/<int:pk>", customer_views.policy_detail, name="policy"),
+    slash_optional_path("claims", customer_views.claim_list, name="claims"),
+    slash_optional_path("claims/new", customer_views.claim_new, name="claim-new"),
+    slash_optional_path("claims/<int:pk>", customer_views.claim_detail, name="claim"),
+    slash_optional_path("claims/<int:pk>/withdraw", customer_views.claim_withdraw, name="claim-withdraw"),
+    slash_optional_path("notifications", customer_views.notification_list, name="notifications"),
+    slash_optional_path("notifications/read", customer_views.notifications_mark_read, name="notifications-read"),
+    slash_optional_path("register", account_views.register, name="register"),
+    slash_optional_path("account/link", account_views.account_link, name="account-link"),
+    slash_optional_path("forgot-password", account_views.forgot_password, name="forgot-password"),
+    slash_optional_path("profile", account_views.profile, name="profile"),
+    slash_optional_path("profile/export", account_views.profile_export, name="profile-export"),
+    slash_optional_path("profile/mfa", account_views.mfa, name="mfa"),
+    slash_optional_path("payments", account_views.payments, name="payments"),
+    slash_optional_path("products", account_views.products, name="products"),
+    slash_optional_path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
 ]

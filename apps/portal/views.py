@@ -31,6 +31,7 @@ def reset_password(request):
     """Target of the emailed reset link: choose a new password (the service validates the token)."""
     from django.core.exceptions import ValidationError
     from django.shortcuts import redirect
+    from django.urls import reverse
 
     from apps.accounts.services import password_reset_confirm
 
@@ -48,5 +49,5 @@ def reset_password(request):
             for field, errors in exc.message_dict.items():
                 form.add_error("password" if field == "password" else None, errors)
         else:
-            return redirect(f"{request.build_absolute_uri('/login/')}?reset=1")
+            return redirect(f"{request.build_absolute_uri(reverse('portal:login'))}?reset=1")
     return render(request, "portal/reset_password.html", {"form": form})

@@ -318,6 +318,9 @@ PGHISTORY_ADMIN_MODEL = "pghistory.Events"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
+# Numbers on pages for people are grouped (admin list columns and read-only fields, `{{ amount }}` in templates);
+# ids in links are written with |unlocalize. The API renders its own JSON and is not affected.
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -47,7 +47,7 @@ def test_enrolling_in_the_portal_signs_out_the_other_browser_and_api_sessions(
     assert here.get("/profile").status_code == 200  # the session that enrolled stays signed in
     signed_out = elsewhere.get("/profile")
     assert signed_out.status_code == 302
-    assert signed_out["Location"].startswith("/login/")
+    assert signed_out["Location"].startswith("/login?next=")
     api = Client()
     refused = api.get("/api/v1/customers/me", HTTP_AUTHORIZATION=f"Bearer {old_tokens['access_token']}")
     assert refused.status_code == 401

@@ -27,7 +27,7 @@ def test_manager_sees_claims_and_renewals_tiles_charts_and_workload(file_claim, 
 
     assert response.status_code == 200
     titles = {t["title"]: t for t in context["kpi_tiles"]}
-    assert titles["Open claims"]["value"] == 2
+    assert titles["Open claims"]["value"] == "2"
     assert titles["Open claims"]["href"].startswith("/admin/claims/claim/?status__in=submitted")
     assert "Renewals to work" in titles
     charts = {c["title"]: json.loads(c["data"]) for c in context["kpi_charts"]}

@@ -143,7 +143,7 @@ def test_staff_and_anonymous_are_sent_elsewhere():
     staff.force_login(UserFactory(role=Role.AGENT))
     assert staff.get("/claims").status_code == 302
     assert staff.get("/claims")["Location"] == "/admin/"
-    assert Client().get("/claims")["Location"].startswith("/login/?next=/claims")
+    assert Client().get("/claims")["Location"].startswith("/login?next=/claims")
 
 
 def test_portal_templates_have_no_inline_script_or_style():

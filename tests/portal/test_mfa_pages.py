@@ -33,7 +33,7 @@ def test_the_page_requires_signing_in(insured):
     post = client.post("/profile/mfa", {"code": "123456"})
 
     assert page.status_code == 302
-    assert page["Location"] == "/login/?next=/profile/mfa"
+    assert page["Location"] == "/login?next=/profile/mfa"
     assert post.status_code == 302
     assert not TOTPDevice.objects.exists()
 

@@ -1,8 +1,6 @@
 """URL helper: API paths are written without a trailing slash and accept one, never redirecting."""
 
-import re
-
-from django.urls import re_path
+from apps.core.urls import slash_optional_path
 
 
 def api_path(route: str, view, name: str):
@@ -10,8 +8,4 @@ def api_path(route: str, view, name: str):
 
     Path parameters use `<int:pk>` / `<str:slug>` syntax like django.urls.path.
     """
-    converters = {"int": r"[0-9]+", "str": r"[^/]+", "uuid": r"[0-9a-fA-F-]{36}", "slug": r"[-a-zA-Z0-9_]+"}
-    regex = route
-    for kind, pname in re.findall(r"<(\w+):(\w+)>", route):
-        regex = regex.replace(f"<{kind}:{pname}>", f"(?P<{pname}>{converters[kind]})")
-    return re_path(rf"^{regex}/?$", view, name=name)
+    return slash_optional_path(route, view, name)

@@ -1,0 +1,57 @@
+"""Every portal URL answers with and without a trailing slash, the same way, and never by redirecting to the other
+form (as the API does: a redirected POST loses its body, and a link typed either way must work)."""
+
+import pytest
+from django.test import Client
+
+from apps.portal import urls as portal_urls
+from tests.factories.accounts import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+POST_ONLY = {"logout", "claim-withdraw", "notifications-read", "profile-export"}
+
+
+def _url(name, policy, claim, product):
+    path = {
+        "policy": f"/policies/{policy.pk}",
+        "claim": f"/claims/{claim.pk}",
+        "claim-withdraw": f"/claims/{claim.pk}/withdraw",
+        "quote": f"/products/{product.code}/quote",
+    }.get(name)
+    if path is None:
+        (pattern,) = [p for p in portal_urls.urlpatterns if p.name == name]
+        path = "/" + pattern.pattern.regex.pattern.removeprefix("^").removesuffix("/?$").removesuffix("$")
+    return path
+
+
+@pytest.mark.parametrize("name", [p.name for p in portal_urls.urlpatterns])
+def test_every_portal_url_answers_with_and_without_a_slash(name, browser, insured, file_claim):
+    _, _, policy = insured
+    claim = file_claim()
+    path = _url(name, policy, claim, policy.product)
+    method = "post" if name in POST_ONLY else "get"
+
+    bare = getattr(browser, method)(path)
+    slashed = getattr(browser, method)(path.rstrip("/") + "/")
+
+    assert bare.status_code not in (404, 405), path
+    assert slashed.status_code == bare.status_code, path
+    assert slashed.get("Location") == bare.get("Location"), path
+
+
+@pytest.mark.parametrize("path", ["/login", "/login/", "/policies", "/policies/", "/register", "/register/"])
+def test_anonymous_pages_answer_both_forms(path):
+    response = Client().get(path)
+
+    assert response.status_code == (302 if path.startswith("/policies") else 200)
+    if response.status_code == 302:
+        assert response["Location"] == "/login?next=" + path
+
+
+def test_sign_in_posts_to_either_form(insured):
+    user = insured[0]
+    for path in ("/login", "/login/"):
+        client = Client()
+        response = client.post(path, {"username": user.email, "password": PASSWORD})
+        assert (response.status_code, response["Location"]) == (302, "/"), path
