@@ -110,3 +110,22 @@ def test_a_line_without_an_active_product_is_refused_and_nothing_is_written(moto
 
     assert not Policy.objects.exists()
     assert imported == []
+
+
+def test_the_admin_shows_and_filters_where_a_policy_comes_from(motor, make_user):
+    from django.test import Client
+
+    from apps.accounts.roles import Role
+
+    customer = CustomerFactory()
+    refs = policies_import_bulk(policies=[PolicyRecord("POL-L-0001", customer.pk, "auto", Decimal("80.00"), RENEWS)])
+    issued = PolicyFactory(policy_number="POL-L-0002")
+    browser = Client()
+    browser.force_login(make_user(Role.ADMIN))
+
+    page = browser.get(f"/admin/policies/policy/{refs['POL-L-0001'].id}/change/").content.decode()
+    imported_only = browser.get("/admin/policies/policy/", {"origin__exact": "imported"}).content.decode()
+
+    assert "Imported record" in page
+    assert "POL-L-0001" in imported_only
+    assert issued.policy_number not in imported_only
