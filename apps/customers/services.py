@@ -207,10 +207,10 @@ def customers_match_or_create_bulk[K: Hashable](
         )
         for key, r in people.items()
     }
-    wanted = {_natural_key(r) for r in people.values()} - {None}
+    wanted = {natural for r in people.values() if (natural := _natural_key(r)) is not None}
     codes = [value for kind, value in wanted if kind == "code"]
     emails = [value for kind, value in wanted if kind == "email"]
-    found: dict[tuple[str, str], MatchedCustomer] = {}
+    found: dict[tuple[str, Hashable], MatchedCustomer] = {}
     if codes:
         for pk, code, agent in Customer.objects.filter(customer_code__in=codes).values_list(
             "pk", "customer_code", "agent_id"
@@ -224,7 +224,7 @@ def customers_match_or_create_bulk[K: Hashable](
             .values_list("pk", "email_ci", "agent_id")
         ):
             found.setdefault(("email", email), MatchedCustomer(pk, agent, False))
-    missing: dict = {}  # natural key (or the caller's key when there is none) -> the record to create
+    missing: dict[tuple[str, Hashable], CustomerRecord] = {}  # natural key (else the caller's) -> record to create
     for key, r in people.items():
         natural = _natural_key(r)
         if natural is None:
@@ -244,8 +244,8 @@ def customers_match_or_create_bulk[K: Hashable](
             ),
         )
         by_code = dict(Customer.objects.filter(customer_code__in=codes_new).values_list("customer_code", "pk"))
-        for code, natural in zip(codes_new, missing, strict=True):
-            found[natural] = MatchedCustomer(by_code[code], agent_id, True)
+        for code, missing_key in zip(codes_new, missing, strict=True):
+            found[missing_key] = MatchedCustomer(by_code[code], agent_id, True)
     return {key: found[_natural_key(r) or ("key", key)] for key, r in people.items()}
 
 
