@@ -22,7 +22,7 @@ from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.events import publish, user_group
 from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
 from apps.customers.models import Customer
-from apps.policies.models import Endorsement, Policy, PolicyStatus, PolicyTransition
+from apps.policies.models import Endorsement, Policy, PolicyOrigin, PolicyStatus, PolicyTransition
 
 from .hooks import policy_had_claims
 from .ledger import book
@@ -65,10 +65,13 @@ def _add_months(day: date, months: int) -> date:
 
 @transaction.atomic
 def policy_billing_start(*, policy_id: int) -> list[Instalment]:
-    """On activation: the instalment schedule and the premium-due booking. Safe to run twice."""
+    """On activation: the instalment schedule and the premium-due booking. Safe to run twice.
+
+    An imported policy (our record of a term an insurer wrote and billed, from a renewal sheet) is not billed:
+    we bill the next term, which is issued here when its renewal case is renewed."""
     policy = Policy.objects.select_for_update(of=("self",)).select_related("customer").get(pk=policy_id)
     existing = list(policy.instalments.all())
-    if existing or policy.status != PolicyStatus.ACTIVE:
+    if existing or policy.status != PolicyStatus.ACTIVE or policy.origin == PolicyOrigin.IMPORTED:
         return existing
     parts = INSTALMENTS_PER_YEAR[policy.payment_frequency]
     step = 12 // parts
@@ -268,8 +271,10 @@ def on_policy_endorsed(event: dict) -> None:
 
 
 def billing_sweep() -> int:
-    """Safety net: active policies that were never billed (a lost event) get their schedule now."""
-    missing = Policy.objects.filter(status=PolicyStatus.ACTIVE, instalments__isnull=True).values_list("pk", flat=True)
+    """Safety net: active policies we issued that were never billed (a lost event) get their schedule now."""
+    missing = Policy.objects.filter(
+        status=PolicyStatus.ACTIVE, origin=PolicyOrigin.ISSUED, instalments__isnull=True
+    ).values_list("pk", flat=True)
     count = 0
     for policy_id in missing[:5000]:
         policy_billing_start(policy_id=policy_id)

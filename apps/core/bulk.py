@@ -51,14 +51,29 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> tuple[list[str]
 
 
 def copy_insert(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence], *, ignore_conflicts: bool = False
-) -> None:
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    ignore_conflicts: bool = False,
+    returning: Sequence[str] = (),
+) -> list[tuple]:
     """COPY `rows` (tuples in the order of `fields`) into the model's table.
 
     With `ignore_conflicts`, rows go through a transaction-scoped staging table and then
     `INSERT … ON CONFLICT DO NOTHING`, so a row that already exists (a retried chunk, a concurrent batch) is
     skipped rather than failing the statement. Call inside a transaction.
+
+    `returning` (field names; needs `ignore_conflicts`, as COPY itself returns nothing) gives back those values
+    of the rows actually inserted — not of the rows skipped as conflicts; otherwise the result is empty.
     """
+    if returning and not ignore_conflicts:
+        raise ValueError("copy_insert(returning=...) needs ignore_conflicts=True: COPY returns no rows.")
+    returning_sql = ", ".join(
+        connection.ops.quote_name((model._meta.pk if name == "pk" else model._meta.get_field(name)).column)
+        for name in returning
+    )
+    inserted: list[tuple] = []
     columns, defaults = _columns(model, fields)
     table = connection.ops.quote_name(model._meta.db_table)
     column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -76,5 +91,9 @@ def copy_insert(
             for row in rows:
                 copy.write_row((*row, *defaults))
         if ignore_conflicts:
-            raw.execute(f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} FROM {target} ON CONFLICT DO NOTHING")  # noqa: S608
+            insert = f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} FROM {target} ON CONFLICT DO NOTHING"  # noqa: S608
+            raw.execute(f"{insert} RETURNING {returning_sql}" if returning else insert)
+            if returning:
+                inserted = [tuple(row) for row in raw.fetchall()]
             raw.execute(f"DROP TABLE {target}")
+    return inserted

@@ -3,13 +3,16 @@
 import io
 import json
 import zipfile
+from collections.abc import Hashable, Mapping
 from datetime import timedelta
+from typing import NamedTuple
 
 import pghistory
 import pgtrigger
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -17,6 +20,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
 from apps.core.api.exceptions import ApiError
+from apps.core.bulk import copy_insert
 from apps.core.crypto import blind_index
 from apps.core.erasure import scrub
 from apps.core.events import publish, role_group, user_group
@@ -155,6 +159,94 @@ def customer_restore(*, customer_id: int, actor: User) -> Customer:
     customer.mark_restored()
     _check_national_id_unique(customer)
     return customer
+
+
+class CustomerRecord(NamedTuple):
+    """A person as an import (a renewal sheet) knows them."""
+
+    first_name: str
+    last_name: str
+    email: str = ""
+    phone: str = ""
+    customer_code: str = ""
+
+
+class MatchedCustomer(NamedTuple):
+    id: int
+    agent_id: int | None
+    created: bool
+
+
+def _natural_key(record: CustomerRecord) -> tuple[str, str] | None:
+    if record.customer_code:
+        return ("code", record.customer_code)
+    if record.email:
+        return ("email", record.email)
+    return None  # nothing to match on: a customer of its own
+
+
+@transaction.atomic
+def customers_match_or_create_bulk[K: Hashable](
+    *, people: Mapping[K, CustomerRecord], agent_id: int | None = None
+) -> dict[K, MatchedCustomer]:
+    """Find or create the customers of an import, set-based and by COPY: the caller's key -> MatchedCustomer.
+
+    A record matches a live customer by its customer code, else by email (case-insensitive; the oldest customer
+    with it). The rest are created — with the record's code when it has one, else a new one — and assigned to
+    `agent_id`. Records with the same code (or, without one, the same email) are one customer, created once with
+    the first record's details; a record with neither is a customer of its own. The audit trail records the
+    inserts under the caller's pghistory context.
+    """
+    people = {
+        key: r._replace(
+            first_name=r.first_name.strip(),
+            last_name=r.last_name.strip(),
+            email=r.email.strip().lower(),
+            phone=r.phone.strip(),
+            customer_code=r.customer_code.strip(),
+        )
+        for key, r in people.items()
+    }
+    wanted = {natural for r in people.values() if (natural := _natural_key(r)) is not None}
+    codes = [value for kind, value in wanted if kind == "code"]
+    emails = [value for kind, value in wanted if kind == "email"]
+    found: dict[tuple[str, Hashable], MatchedCustomer] = {}
+    if codes:
+        for pk, code, agent in Customer.objects.filter(customer_code__in=codes).values_list(
+            "pk", "customer_code", "agent_id"
+        ):
+            found[("code", code)] = MatchedCustomer(pk, agent, False)
+    if emails:
+        for pk, email, agent in (
+            Customer.objects.annotate(email_ci=Lower("email"))
+            .filter(email_ci__in=emails)
+            .order_by("created_at", "pk")
+            .values_list("pk", "email_ci", "agent_id")
+        ):
+            found.setdefault(("email", email), MatchedCustomer(pk, agent, False))
+    missing: dict[tuple[str, Hashable], CustomerRecord] = {}  # natural key (else the caller's) -> record to create
+    for key, r in people.items():
+        natural = _natural_key(r)
+        if natural is None:
+            missing[("key", key)] = r
+        elif natural not in found:
+            missing.setdefault(natural, r)
+    if missing:
+        without_code = sum(1 for r in missing.values() if not r.customer_code)
+        reserved = iter(customer_codes_reserve(without_code) if without_code else ())
+        codes_new = [r.customer_code or next(reserved) for r in missing.values()]
+        copy_insert(
+            Customer,
+            ["customer_code", "first_name", "last_name", "email", "phone", "agent"],
+            (
+                (code, r.first_name, r.last_name, r.email, r.phone, agent_id)
+                for code, r in zip(codes_new, missing.values(), strict=True)
+            ),
+        )
+        by_code = dict(Customer.objects.filter(customer_code__in=codes_new).values_list("customer_code", "pk"))
+        for code, missing_key in zip(codes_new, missing, strict=True):
+            found[missing_key] = MatchedCustomer(by_code[code], agent_id, True)
+    return {key: found[_natural_key(r) or ("key", key)] for key, r in people.items()}
 
 
 def on_account_registered(event: dict) -> None:

@@ -52,7 +52,7 @@ class PolicyAdmin(ModelAdmin):
         "end_date",
         "agent",
     ]
-    list_filter = ["status", "policy_type", "payment_frequency", "product", "agent"]
+    list_filter = ["status", "policy_type", "origin", "payment_frequency", "product", "agent"]
     search_fields = ["policy_number", "customer__customer_code", "customer__last_name"]
     list_select_related = ["customer", "product", "agent"]
     date_hierarchy = "start_date"
@@ -62,6 +62,7 @@ class PolicyAdmin(ModelAdmin):
         "customer",
         "product",
         "status",
+        "origin",
         "premium_amount",
         "currency",
         "payment_frequency",

@@ -23,6 +23,15 @@ class PolicyStatus(models.TextChoices):
     RENEWED = "renewed", "Renewed"
 
 
+class PolicyOrigin(models.TextChoices):
+    """Where the policy's current term comes from. We bill what we issue; an imported policy is our record of a
+    term an insurer wrote and billed (a renewal sheet): billing leaves that term alone, and bills the next one
+    when the renewal is issued here."""
+
+    ISSUED = "issued", "Issued here"
+    IMPORTED = "imported", "Imported record"
+
+
 class PaymentFrequency(models.TextChoices):
     ANNUAL = "annual", "Annual"
     SEMIANNUAL = "semiannual", "Every six months"
@@ -73,6 +82,7 @@ class Policy(TimeStampedModel):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=300, blank=True)
+    origin = models.CharField(max_length=10, choices=PolicyOrigin.choices, default=PolicyOrigin.ISSUED, editable=False)
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -1,5 +1,8 @@
 """Reads of policies scoped to the asking user."""
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -43,3 +46,21 @@ def policy_document_owner(user: User, pk):
     """documents.owners resolver for entity_type "policy": (customer, policy id)."""
     policy = policy_get_for_user(user=user, pk=pk)
     return policy.customer, policy.pk
+
+
+class PolicyRef(NamedTuple):
+    """What a bulk path needs of a policy without loading it: its id, status, agent and product line."""
+
+    id: int
+    status: str
+    agent_id: int | None
+    policy_type: str
+
+
+_REF_COLUMNS = ("policy_number", "pk", "status", "agent_id", "policy_type")
+
+
+def policy_refs_by_number(numbers: Iterable[str]) -> dict[str, PolicyRef]:
+    """Policy number -> PolicyRef for the numbers that exist (a system read for imports: no user scope)."""
+    rows = Policy.objects.filter(policy_number__in=list(numbers)).values_list(*_REF_COLUMNS)
+    return {number: PolicyRef(*rest) for number, *rest in rows}

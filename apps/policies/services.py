@@ -1,7 +1,9 @@
 """Policy use-cases: issue, lifecycle transitions (explicit table), endorsements, renewal."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,6 +16,7 @@ from apps.catalog.models import Product
 from apps.catalog.rating import money
 from apps.catalog.services import quote_compute
 from apps.core.api.exceptions import Conflict
+from apps.core.bulk import copy_insert
 from apps.core.events import publish, role_group, user_group
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
@@ -24,10 +27,12 @@ from .models import (
     Endorsement,
     EndorsementKind,
     Policy,
+    PolicyOrigin,
     PolicyStatus,
     PolicyTransition,
     Vehicle,
 )
+from .selectors import PolicyRef, policy_refs_by_number
 from .vin import VinError, decode_vin
 
 S = PolicyStatus
@@ -469,3 +474,89 @@ def policy_terms_as_of(policy: Policy, on: date) -> dict:
                 continue
             terms[name] = change["to"]
     return terms
+
+
+# --- bulk import ------------------------------------------------------------------------------------------------
+
+
+class PolicyRecord(NamedTuple):
+    """A policy in force that an insurer wrote, as its renewal sheet describes it: the term ends the day before
+    `renewal_date` and began a year before that, at `premium_amount`, on the line's first active product."""
+
+    policy_number: str
+    customer_id: int
+    policy_type: str
+    premium_amount: Decimal
+    renewal_date: date
+    agent_id: int | None = None
+
+
+POLICY_IMPORTED = "policy:imported"
+_IMPORT_FIELDS = (
+    "policy_number",
+    "customer",
+    "product",
+    "policy_type",
+    "status",
+    "origin",
+    "premium_amount",
+    "currency",
+    "start_date",
+    "end_date",
+    "renewal_date",
+    "agent",
+)
+
+
+@transaction.atomic
+def policies_import_bulk(*, policies: Iterable[PolicyRecord], source: str = "") -> dict[str, PolicyRef]:
+    """Record policies in force from an import, by COPY (no model instances): policy number -> PolicyRef for every
+    number given. A number that already exists is left as it is (the first record of a number wins inside one
+    call; a concurrent import of the same number inserts it once). They are `active` and `imported`: billing does
+    not bill a term we did not issue.
+
+    One `policy:imported` event for the whole call (after commit), carrying the ids inserted and `source` (for
+    instance "renewal-batch:12"); nothing is published when nothing was inserted.
+    """
+    records: dict[str, PolicyRecord] = {}
+    for record in policies:
+        records.setdefault(record.policy_number, record)
+    if not records:
+        return {}
+    products: dict[str, tuple[int, str]] = {}
+    for line in {r.policy_type for r in records.values()}:
+        product = Product.objects.filter(is_active=True, line__code=line).order_by("id").values_list("pk", "currency")
+        found = product.first()
+        if found is None:
+            raise ValidationError({"policy_type": [f"No active product for the line '{line}'."]})
+        products[line] = found
+    inserted = copy_insert(
+        Policy,
+        _IMPORT_FIELDS,
+        (
+            (
+                r.policy_number,
+                r.customer_id,
+                products[r.policy_type][0],
+                r.policy_type,
+                PolicyStatus.ACTIVE,
+                PolicyOrigin.IMPORTED,
+                r.premium_amount,
+                products[r.policy_type][1],
+                r.renewal_date - timedelta(days=365),
+                r.renewal_date - timedelta(days=1),
+                r.renewal_date,
+                r.agent_id,
+            )
+            for r in records.values()
+        ),
+        ignore_conflicts=True,
+        returning=("policy_number", "pk", "status", "agent", "policy_type"),
+    )
+    refs = {number: PolicyRef(*rest) for number, *rest in inserted}
+    if len(refs) < len(records):  # already there (an earlier run, a concurrent batch): as they are
+        refs.update(policy_refs_by_number(number for number in records if number not in refs))
+    if inserted:
+        ids = [pk for _, pk, *_ in inserted]
+        publish(POLICY_IMPORTED, {"policy_ids": ids, "count": len(ids), "source": source}, audience=[])
+    return refs

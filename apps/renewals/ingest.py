@@ -9,14 +9,12 @@ import csv
 import hashlib
 import io
 import logging
-from datetime import timedelta
 from itertools import islice
 
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -25,11 +23,12 @@ from apps.catalog.models import Product
 from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.bulk import copy_insert
 from apps.core.events import publish, user_group
-from apps.customers.models import Customer
-from apps.customers.services import customer_codes_reserve
-from apps.policies.models import Policy, PolicyStatus
+from apps.customers.services import CustomerRecord, customers_match_or_create_bulk
+from apps.policies.models import PolicyStatus
+from apps.policies.selectors import policy_refs_by_number
+from apps.policies.services import PolicyRecord, policies_import_bulk
 
-from .models import OPEN_STATUSES, PRIORITY_RANK, CaseEvent, RenewalCase, UploadBatch
+from .models import OPEN_STATUSES, CaseEvent, RenewalCase, UploadBatch
 from .parsing import BatchError, CleanRow, clean_row, map_headers, read_rows
 from .services import case_numbers_reserve
 
@@ -263,24 +262,15 @@ class _Assigner:
         return chosen
 
 
-# What a chunk needs of a policy: (id, status, agent_id, policy_type).
-_POLICY_COLUMNS = ("policy_number", "pk", "status", "agent_id", "policy_type")
-
-
-def _policies_by_number(numbers) -> dict[str, tuple[int, str, int | None, str]]:
-    rows = Policy.objects.filter(policy_number__in=list(numbers)).values_list(*_POLICY_COLUMNS)
-    return {number: rest for number, *rest in rows}
-
-
 def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch_errors: list | None = None) -> None:
-    """One chunk: match or create customers and policies, then the cases — all by COPY, conflict-free, with
-    no model instances (a 2,000-row chunk is a handful of statements)."""
+    """One chunk: customers and policies matched or created by their owners' bulk services, then the cases — all
+    set-based, by COPY, conflict-free, with no model instances (a 2,000-row chunk is a handful of statements)."""
     if not rows:
         return
     batch_errors = batch_errors if batch_errors is not None else []
     uploader = batch.uploaded_by
     uploader_agent_id = uploader.pk if uploader and uploader.role == Role.AGENT else None
-    policies = _policies_by_number({r.policy_number for r in rows})
+    policies = policy_refs_by_number({r.policy_number for r in rows})
     agents = dict(
         User.objects.filter(
             email__in={r.agent_email for r in rows if r.agent_email},
@@ -288,72 +278,60 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
             role__in=[Role.AGENT, Role.MANAGER],
         ).values_list("email", "pk")
     )
-    new_rows = [r for r in rows if r.policy_number not in policies]
+    new_rows = {}  # the first row of each policy number we do not hold yet
+    for r in rows:
+        if r.policy_number not in policies:
+            new_rows.setdefault(r.policy_number, r)
     if new_rows:
-        customers = _match_or_create_customers(new_rows, uploader_agent_id)
-        products = {}
-        for line in {r.policy_type for r in new_rows}:
-            products[line] = (
-                Product.objects.filter(is_active=True, line__code=line).order_by("id").values_list("pk", "currency")
-            ).first()
-        fresh = {}
-        for r in new_rows:
-            if r.policy_number in fresh:
-                continue
-            customer_id, customer_agent_id = customers[_customer_key(r)]
-            product_id, currency = products[r.policy_type]
-            fresh[r.policy_number] = (
-                r.policy_number,
-                customer_id,
-                product_id,
-                r.policy_type,
-                PolicyStatus.ACTIVE,
-                r.renewal_amount,
-                currency,
-                r.renewal_date - timedelta(days=365),
-                r.renewal_date - timedelta(days=1),
-                r.renewal_date,
-                agents.get(r.agent_email) or customer_agent_id or uploader_agent_id,
-            )
-        copy_insert(
-            Policy,
-            [
-                "policy_number",
-                "customer",
-                "product",
-                "policy_type",
-                "status",
-                "premium_amount",
-                "currency",
-                "start_date",
-                "end_date",
-                "renewal_date",
-                "agent",
-            ],
-            fresh.values(),
-            ignore_conflicts=True,
+        customers = customers_match_or_create_bulk(
+            people={
+                r.row: CustomerRecord(
+                    first_name=r.first_name,
+                    last_name=r.last_name,
+                    email=r.email,
+                    phone=r.phone,
+                    customer_code=r.customer_code,
+                )
+                for r in new_rows.values()
+            },
+            agent_id=uploader_agent_id,
         )
-        policies.update(_policies_by_number(fresh))
+        policies.update(
+            policies_import_bulk(
+                policies=(
+                    PolicyRecord(
+                        policy_number=r.policy_number,
+                        customer_id=customers[r.row].id,
+                        policy_type=r.policy_type,
+                        premium_amount=r.renewal_amount,
+                        renewal_date=r.renewal_date,
+                        agent_id=agents.get(r.agent_email) or customers[r.row].agent_id or uploader_agent_id,
+                    )
+                    for r in new_rows.values()
+                ),
+                source=f"renewal-batch:{batch.pk}",
+            )
+        )
     existing_cases = set(
-        RenewalCase.objects.filter(policy__in=[p[0] for p in policies.values()]).values_list(
+        RenewalCase.objects.filter(policy__in=[p.id for p in policies.values()]).values_list(
             "policy_id", "renewal_period"
         )
     )
     wanted = {}
     for r in list(rows):
-        policy_id, status, _, _ = policies[r.policy_number]
-        if status != PolicyStatus.ACTIVE:
-            reason = f"Policy {r.policy_number} is {status}"
+        policy = policies[r.policy_number]
+        if policy.status != PolicyStatus.ACTIVE:
+            reason = f"Policy {r.policy_number} is {policy.status}"
             batch_errors.append({"row": r.row, "error": reason, "cells": list(r.original.values())})
             rows.remove(r)
             continue
-        key = (policy_id, r.renewal_date)
+        key = (policy.id, r.renewal_date)
         if key in existing_cases or key in wanted:
             continue
         wanted[key] = r
     if not wanted:
         return
-    assigner.remember({agents.get(r.agent_email) for r in wanted.values()} | {p[2] for p in policies.values()})
+    assigner.remember({agents.get(r.agent_email) for r in wanted.values()} | {p.agent_id for p in policies.values()})
     case_numbers = case_numbers_reserve(len(wanted))
     copy_insert(
         RenewalCase,
@@ -372,13 +350,13 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
             (
                 number,
                 policy_id,
-                policies[r.policy_number][3],
+                policies[r.policy_number].policy_type,
                 renewal_period,
                 r.priority,
-                PRIORITY_RANK[r.priority],
+                RenewalCase.rank_of(r.priority),
                 r.renewal_amount,
                 batch.pk,
-                assigner.pick(agents.get(r.agent_email) or policies[r.policy_number][2]),
+                assigner.pick(agents.get(r.agent_email) or policies[r.policy_number].agent_id),
             )
             for number, ((policy_id, renewal_period), r) in zip(case_numbers, wanted.items(), strict=True)
         ),
@@ -391,50 +369,6 @@ def _ingest(batch: UploadBatch, rows: list[CleanRow], assigner: _Assigner, batch
         ["case", "action", "actor", "details"],
         ((pk, "Case created", uploader.pk if uploader else None, details) for pk in created),
     )
-
-
-def _customer_key(r: CleanRow) -> str:
-    return f"code:{r.customer_code}" if r.customer_code else (f"email:{r.email}" if r.email else f"row:{r.row}")
-
-
-def _match_or_create_customers(rows: list[CleanRow], agent_id: int | None) -> dict[str, tuple[int, int | None]]:
-    """Customer key -> (customer id, customer's agent id); unknown customers are created."""
-    codes = {r.customer_code for r in rows if r.customer_code}
-    emails = {r.email for r in rows if r.email}
-    found: dict[str, tuple[int, int | None]] = {}
-    for pk, code, agent in Customer.objects.filter(customer_code__in=list(codes)).values_list(
-        "pk", "customer_code", "agent_id"
-    ):
-        found[f"code:{code}"] = (pk, agent)
-    for pk, email, agent in (
-        Customer.objects.annotate(email_ci=Lower("email"))
-        .filter(email_ci__in=list(emails))
-        .order_by("created_at")
-        .values_list("pk", "email_ci", "agent_id")
-    ):
-        found.setdefault(f"email:{email}", (pk, agent))
-    missing = {}
-    for r in rows:
-        key = _customer_key(r)
-        if key not in found and key not in missing:
-            missing[key] = r
-    if missing:
-        codes_new = [
-            r.customer_code if key.startswith("code:") else code
-            for code, (key, r) in zip(customer_codes_reserve(len(missing)), missing.items(), strict=True)
-        ]
-        copy_insert(
-            Customer,
-            ["customer_code", "first_name", "last_name", "email", "phone", "agent"],
-            (
-                (code, r.first_name, r.last_name, r.email, r.phone, agent_id)
-                for code, r in zip(codes_new, missing.values(), strict=True)
-            ),
-        )
-        by_code = dict(Customer.objects.filter(customer_code__in=codes_new).values_list("customer_code", "pk"))
-        for code, key in zip(codes_new, missing, strict=True):
-            found[key] = (by_code[code], agent_id)
-    return found
 
 
 def failed_rows_csv(batch: UploadBatch) -> str:

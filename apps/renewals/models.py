@@ -146,9 +146,15 @@ class RenewalCase(TimeStampedModel):
     def __str__(self) -> str:
         return self.case_number
 
+    @staticmethod
+    def rank_of(priority: str) -> int:
+        """`priority_rank` for a priority (the cases list sorts by it): the one definition, for save and bulk
+        inserts alike."""
+        return PRIORITY_RANK.get(priority, PRIORITY_RANK[Priority.MEDIUM])
+
     def save(self, *args, **kwargs):
         # derived columns kept in step on every save
-        self.priority_rank = PRIORITY_RANK.get(self.priority, 1)
+        self.priority_rank = self.rank_of(self.priority)
         if not self.policy_type and self.policy_id:
             self.policy_type = self.policy.policy_type
         if self.status in CLOSED_STATUSES:

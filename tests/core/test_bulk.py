@@ -57,3 +57,21 @@ def test_columns_it_cannot_invent_are_refused_before_anything_is_written():
     with pytest.raises(ValueError, match=r"Policy\.customer has no default"):
         copy_insert(Policy, ["policy_number"], [("POL-1",)])
     assert not Customer.objects.exists()
+
+
+def test_returning_gives_the_rows_inserted_and_not_the_conflicts():
+    Branch.objects.create(code="lis", name="Lisbon")
+    with transaction.atomic():
+        inserted = copy_insert(
+            Branch,
+            ["code", "name"],
+            [("lis", "Other Lisbon"), ("opo", "Porto"), ("far", "Faro")],
+            ignore_conflicts=True,
+            returning=("code", "pk"),
+        )
+
+    assert inserted == list(Branch.objects.filter(code__in=["opo", "far"]).order_by("pk").values_list("code", "pk"))
+    assert [code for code, _ in inserted] == ["opo", "far"]
+    with pytest.raises(ValueError, match="needs ignore_conflicts"):
+        copy_insert(Branch, ["code", "name"], [("bra", "Braga")], returning=("pk",))
+    assert not Branch.objects.filter(code="bra").exists()
