@@ -23,8 +23,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api.exceptions import ApiError
 from apps.core.events import publish, role_group
+from apps.core.exceptions import Conflict, NotAuthenticated
 from apps.core.tasks import send_email
 
 from .authentication import refresh_token_for
@@ -36,10 +36,9 @@ MFA_CHALLENGE_SALT = "insureops.accounts.mfa-challenge"
 MFA_CHALLENGE_MAX_AGE = 300  # seconds
 
 
-class AuthError(ApiError):
-    status_code = 401
+class AuthError(NotAuthenticated):
     default_code = "invalid_credentials"
-    default_detail = "Invalid email or password."
+    default_message = "Invalid email or password."
 
 
 @dataclass(frozen=True)
@@ -450,7 +449,7 @@ def _totp_verify(*, user: User, code: str, confirmed: bool) -> bool:
 def mfa_setup(*, user: User) -> dict:
     """Start TOTP enrolment: a new unconfirmed device; returns the otpauth URI for an authenticator app."""
     if user.mfa_enabled:
-        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+        raise Conflict("MFA is already enabled for this account.", code="mfa_already_enabled")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return {
@@ -465,9 +464,9 @@ def mfa_confirm(*, user: User, code: str, request=None) -> dict:
     """Finish enrolment with a code from the app; earlier (password-only) sessions end; returns tokens that
     count as MFA-verified."""
     if user.mfa_enabled:
-        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+        raise Conflict("MFA is already enabled for this account.", code="mfa_already_enabled")
     if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
-        raise ApiError("Start with /auth/mfa/setup first.", code="mfa_setup_missing", status_code=409)
+        raise Conflict("Start with /auth/mfa/setup first.", code="mfa_setup_missing")
     if not _totp_verify(user=user, code=code, confirmed=False):
         # Recorded outside any transaction, so the failure is kept although the request fails.
         security_event_record(

@@ -16,9 +16,9 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api.exceptions import ApiError
 from apps.core.crypto import blind_index
 from apps.core.events import publish, role_group, user_group
+from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 
 from .models import CUSTOMER_CODE_SEQUENCE, Customer, Interaction
@@ -407,7 +407,7 @@ def customer_erase(*, customer: Customer, actor: User, reason: str, request=None
         raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})
     customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at is not None:
-        raise ApiError("This customer's personal data has already been erased.", code="already_erased", status_code=409)
+        raise Conflict("This customer's personal data has already been erased.", code="already_erased")
     with pghistory.context(erasure_reason=reason, erased_by=actor.pk):
         customer.first_name = "Erased"
         customer.last_name = customer.customer_code
