@@ -17,4 +17,3 @@ class ReadOnlyTabularInline(TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return [*(self.fields or []), *self.readonly_fields]
-
