@@ -20,7 +20,7 @@ help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) (admin /admin/, API /api/v1/, docs /api/docs/)"
 	@echo "make test    run the whole test suite against PostgreSQL (embedded unless DATABASE_URL is set)"
 	@echo "make stop    stop the embedded PostgreSQL"
-	@echo "make lint    ruff check + format check, mypy (services and selectors)"
+	@echo "make lint    ruff check + format check, mypy (services and selectors), import-linter (app order, DRF only in api/)"
 	@echo "make bench   load-test a real server on loopback (BENCH_ARGS=--quick for a short run)"
 
 var/tools/bin/uv:
@@ -65,6 +65,7 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-logo
 
 format: venv
 	.venv/bin/ruff format .

@@ -12,8 +12,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from apps.core.realtime.middleware import JwtOrSessionAuthMiddleware  # noqa: E402
-from apps.core.realtime.routing import websocket_urlpatterns  # noqa: E402
+from apps.accounts.realtime.middleware import JwtOrSessionAuthMiddleware  # noqa: E402
+from apps.accounts.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

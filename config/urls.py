@@ -30,6 +30,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
     path("admin/", include("apps.accounts.admin_urls")),
+    path("admin/", include("apps.documents.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

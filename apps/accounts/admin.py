@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
+
+from apps.core import errors
 
 from . import services
 from .models import Branch, Team, User
@@ -78,12 +79,8 @@ class UserAdmin(ModelAdmin):
             def clean(self):
                 cleaned = super().clean()
                 changes = {name: cleaned.get(name) for name in self.changed_data}
-                try:
+                with errors.as_form_error():
                     services.user_update_check(user=obj, actor=request.user, changes=changes)
-                except ValidationError as exc:
-                    raise forms.ValidationError(exc.messages) from exc
-                except PermissionDenied as exc:
-                    raise forms.ValidationError(str(exc)) from exc
                 return cleaned
 
         return CheckedUserForm
@@ -95,7 +92,7 @@ class UserAdmin(ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data.get(name) for name in form.changed_data if name != "password"}
-        try:
+        with errors.as_form_error():
             if change:
                 saved = services.user_update(user=obj, actor=request.user, request=request, **data)
             else:
@@ -108,8 +105,6 @@ class UserAdmin(ModelAdmin):
                         if form.cleaned_data.get(name) not in (None, "")
                     },
                 )
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from exc
         obj.pk = saved.pk
         obj.refresh_from_db()
 

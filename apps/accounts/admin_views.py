@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.core import errors
+
 from . import services
 from .forms import MfaEnrolForm
 from .qr import qr_svg
@@ -20,11 +22,9 @@ def mfa_setup(request):
         return redirect("admin:index")
     form = MfaEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors.on_form(form, "code") as outcome:
             services.mfa_confirm(user=request.user, code=form.cleaned_data["code"], request=request)
-        except Exception as exc:  # ValidationError / ApiError: show the message inline
-            form.add_error("code", getattr(exc, "messages", None) or str(exc))
-        else:
+        if not outcome.failed:
             device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
             otp_login(request, device)
             messages.success(request, "Two-factor authentication is on. Your other sessions have been signed out.")

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users & access"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from .api import schema  # noqa: F401  (registers the OpenAPI auth extension)

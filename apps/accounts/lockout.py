@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from apps.core.api.exceptions import error_body
+from apps.core.exceptions import error_body
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:

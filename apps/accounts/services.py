@@ -16,18 +16,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api.exceptions import ApiError
 from apps.core.events import publish, role_group
+from apps.core.exceptions import Conflict, NotAuthenticated
 from apps.core.tasks import send_email
 
-from .authentication import refresh_token_for
+from .api import tokens
 from .models import Branch, Team, User
 from .roles import Role
 from .tasks import send_password_reset
@@ -36,10 +32,9 @@ MFA_CHALLENGE_SALT = "insureops.accounts.mfa-challenge"
 MFA_CHALLENGE_MAX_AGE = 300  # seconds
 
 
-class AuthError(ApiError):
-    status_code = 401
+class AuthError(NotAuthenticated):
     default_code = "invalid_credentials"
-    default_detail = "Invalid email or password."
+    default_message = "Invalid email or password."
 
 
 @dataclass(frozen=True)
@@ -66,23 +61,12 @@ def _validate_password(password: str, user: User | None = None) -> None:
 
 def tokens_issue(*, user: User, otp_verified: bool) -> dict:
     """Seed 003 token block: access_token, refresh_token, expires_in (seconds)."""
-    refresh = refresh_token_for(user, otp_verified=otp_verified)
-    access = refresh.access_token
-    return {
-        "access_token": str(access),
-        "refresh_token": str(refresh),
-        "token_type": "Bearer",
-        "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
-    }
+    return tokens.token_pair(user=user, otp_verified=otp_verified)
 
 
 def _user_tokens_revoke(user: User) -> int:
     """Blacklist every outstanding refresh token of `user` (after a password reset/change or deactivation)."""
-    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
-        blacklistedtoken__isnull=False
-    )
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
-    return len(outstanding)
+    return tokens.user_refresh_tokens_revoke(user)
 
 
 # --- registration and staff management ------------------------------------------------------------
@@ -310,14 +294,9 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
     """Rotate a refresh token: the old one is blacklisted, a new pair is returned."""
     try:
         # Signature and expiry are checked here; the blacklist is checked below (to detect reuse).
-        old = RefreshToken(refresh_token, verify=False)  # type: ignore[arg-type]  # simplejwt mis-annotates: it decodes a str
-        old.verify_token_type()
-        old.check_exp()
-        from rest_framework_simplejwt.tokens import UntypedToken
-
-        UntypedToken(refresh_token)  # type: ignore[arg-type]  # checks the signature (simplejwt mis-annotates str)
+        old = tokens.refresh_token_claims(refresh_token)
         user = User.objects.get(pk=old["sub"])
-    except (TokenError, User.DoesNotExist, KeyError) as exc:
+    except (tokens.TokenInvalid, User.DoesNotExist, KeyError) as exc:
         security_event_record(
             kind=SecurityEvent.Kind.TOKEN_REFRESH_REJECTED, request=request, details={"reason": str(exc)[:200]}
         )
@@ -331,12 +310,10 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         )
     with transaction.atomic():
         # Lock the token row so two concurrent refreshes of one token cannot both succeed.
-        outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=old["jti"]).first()
-        if outstanding is None:
+        reused = tokens.refresh_token_consume(old["jti"])
+        if reused is None:
             raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
-        reused = BlacklistedToken.objects.filter(token=outstanding).exists()
         if not reused:
-            BlacklistedToken.objects.create(token=outstanding)
             return tokens_issue(user=user, otp_verified="otp" in (old.get("amr") or []))
         # A rotated-away token presented again means it leaked: end every session of the user.
         _user_tokens_revoke(user)
@@ -347,12 +324,9 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
 def user_logout(*, user: User, refresh_token: str, request=None) -> None:
     """Blacklist the session's refresh token (the access token expires on its own within the hour)."""
     try:
-        token = RefreshToken(refresh_token)  # type: ignore[arg-type]  # simplejwt mis-annotates: it decodes a str
-    except TokenError:
-        raise ValidationError({"refresh_token": ["The refresh token is invalid or already revoked."]}) from None
-    if str(token.get("sub")) != str(user.pk):
-        raise ValidationError({"refresh_token": ["This refresh token belongs to another session."]})
-    token.blacklist()
+        tokens.refresh_token_revoke(refresh_token, subject=str(user.pk))
+    except tokens.TokenInvalid as exc:
+        raise ValidationError({"refresh_token": [str(exc)]}) from None
     security_event_record(kind=SecurityEvent.Kind.LOGOUT, request=request, user=user, details={"channel": "api"})
 
 
@@ -450,7 +424,7 @@ def _totp_verify(*, user: User, code: str, confirmed: bool) -> bool:
 def mfa_setup(*, user: User) -> dict:
     """Start TOTP enrolment: a new unconfirmed device; returns the otpauth URI for an authenticator app."""
     if user.mfa_enabled:
-        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+        raise Conflict("MFA is already enabled for this account.", code="mfa_already_enabled")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return {
@@ -465,9 +439,9 @@ def mfa_confirm(*, user: User, code: str, request=None) -> dict:
     """Finish enrolment with a code from the app; earlier (password-only) sessions end; returns tokens that
     count as MFA-verified."""
     if user.mfa_enabled:
-        raise ApiError("MFA is already enabled for this account.", code="mfa_already_enabled", status_code=409)
+        raise Conflict("MFA is already enabled for this account.", code="mfa_already_enabled")
     if not TOTPDevice.objects.filter(user=user, confirmed=False).exists():
-        raise ApiError("Start with /auth/mfa/setup first.", code="mfa_setup_missing", status_code=409)
+        raise Conflict("Start with /auth/mfa/setup first.", code="mfa_setup_missing")
     if not _totp_verify(user=user, code=code, confirmed=False):
         # Recorded outside any transaction, so the failure is kept although the request fails.
         security_event_record(

@@ -1,20 +1,73 @@
-"""Demo payments: most of the book's past-due instalments paid through `payment_record` (booked in the ledger,
-commission earned, loyalty points), some left due so that payments due and arrears have something to show."""
+"""Demo billing. The bulk-generated policies of `apps.policies.demo` skip the events billing books from, so their
+premium-due entries (and a payment for about 70% of them) are written here by COPY; the policies issued through the
+services are booked by billing's own subscribers, and most of their past-due instalments are paid here through
+`payment_record` (ledger, commission, loyalty), some left due so that payments due and arrears have something to show.
+"""
 
 import random
+import uuid
 
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.core.bulk import copy_insert
 from apps.policies.models import Policy, PolicyStatus
 
-from .models import Instalment, Payment
+from .models import Account, Instalment, Payment, Transaction, TransactionType
 from .services import payment_record
 
 PAID_SHARE = 0.8
+ENTRY_FIELDS = ["booking", "type", "account", "amount", "currency", "customer", "policy", "occurred_at", "description"]
+
+
+def premiums_bulk_book(*, stdout, batch: int = 20000) -> int:
+    """Book premium due (and, for ~70%, paid) for active policies that have no ledger entry yet."""
+    rng = random.Random(4242)  # noqa: S311 (demo data)
+    unbooked = (
+        Policy.objects.filter(status="active", transactions__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "policy_number", "customer_id", "premium_amount", "currency")
+    )
+    done = 0
+    while True:
+        rows = list(unbooked[:batch])
+        if not rows:
+            break
+        now = timezone.now()
+        entries = []
+        for policy_id, number, customer_id, premium, currency in rows:
+            due = uuid.uuid4()
+            entries += [
+                (due, TransactionType.PREMIUM_DUE, Account.CUSTOMER, premium, currency, customer_id, policy_id, now,
+                 f"Premium {number}"),
+                (due, TransactionType.PREMIUM_DUE, Account.PREMIUM_INCOME, -premium, currency, customer_id, policy_id,
+                 now, ""),
+            ]  # fmt: skip
+            if rng.random() < 0.7:
+                paid = uuid.uuid4()
+                entries += [
+                    (paid, TransactionType.PREMIUM_PAID, Account.CASH, premium, currency, customer_id, policy_id, now,
+                     ""),
+                    (paid, TransactionType.PREMIUM_PAID, Account.CUSTOMER, -premium, currency, customer_id, policy_id,
+                     now, "Payment card"),
+                ]  # fmt: skip
+        with transaction.atomic():
+            copy_insert(Transaction, ENTRY_FIELDS, entries)
+        done += len(rows)
+        stdout.write(f"  billing: premiums booked for {done} policies")
+    if done:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE billing_transaction")
+    return done
 
 
 def seed(*, stdout, options=None) -> None:
+    premiums_bulk_book(stdout=stdout)
+    _story_instalments_pay(stdout=stdout)
+
+
+def _story_instalments_pay(*, stdout) -> None:
     today = timezone.localdate()
     policies = (
         Policy.objects.filter(status=PolicyStatus.ACTIVE, instalments__status=Instalment.Status.DUE)

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.rating import money
-from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.events import publish, user_group
+from apps.core.exceptions import Conflict, Invalid, NotFound
 from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
 from apps.customers.models import Customer
 from apps.policies.models import Endorsement, Policy, PolicyOrigin, PolicyStatus, PolicyTransition
@@ -472,25 +472,25 @@ def payment_webhook_receive(*, provider: str, body: bytes, signature_header: str
     process the event once. Returns ("processed" | "duplicate" | "ignored", payment)."""
     secret = settings.PAYMENT_WEBHOOK_SECRETS.get(provider)
     if not secret:
-        raise ApiError("Unknown payment provider.", code="unknown_provider", status_code=404)
+        raise NotFound("Unknown payment provider.", code="unknown_provider")
     parts = dict(part.split("=", 1) for part in (signature_header or "").split(",") if "=" in part)
     try:
         timestamp = int(parts.get("t", ""))
     except ValueError:
-        raise ApiError("Missing or malformed signature.", code="bad_signature", status_code=400) from None
+        raise Invalid("Missing or malformed signature.", code="bad_signature") from None
     expected = webhook_signature(secret=secret, timestamp=timestamp, body=body)
     given = parts.get("v1", "")
     if not given.isascii() or not hmac.compare_digest(expected, given):
-        raise ApiError("The signature does not match.", code="bad_signature", status_code=400)
+        raise Invalid("The signature does not match.", code="bad_signature")
     if abs(time.time() - timestamp) > settings.PAYMENT_WEBHOOK_TOLERANCE:
-        raise ApiError("The signature has expired.", code="stale_signature", status_code=400)
+        raise Invalid("The signature has expired.", code="stale_signature")
     try:
         event = json.loads(body)
         event_id, event_type, data = str(event["id"]), str(event["type"]), event.get("data") or {}
         if not isinstance(data, dict):
             raise TypeError("data")
     except (ValueError, KeyError, TypeError):
-        raise ApiError("The event is not a JSON object with id, type and data.", code="malformed_event") from None
+        raise Invalid("The event is not a JSON object with id, type and data.", code="malformed_event") from None
     reference = str(data.get("reference") or event_id)[:100]
     with transaction.atomic():
         try:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -21,8 +21,8 @@ from unfold.widgets import (
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.admin_utils import ReadOnlyTabularInline, service_error_message
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
+from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
 from .models import (
@@ -152,8 +152,8 @@ class ClaimWorkForm(forms.ModelForm):
                 services.CLAIM_WORKFLOW.check(self.user, self.instance, data["move_to"], reason=data.get("note") or "")
             except ValidationError as exc:
                 self.add_error(None, exc)
-            except (PermissionDenied, ApiError) as exc:
-                self.add_error("move_to", service_error_message(exc))
+            except errors.SERVICE_ERRORS as exc:  # PermissionDenied, a domain error
+                self.add_error("move_to", errors.service_error_message(exc))
         return data
 
 
@@ -328,9 +328,9 @@ class ClaimAdmin(ModelAdmin):
                 note=data.get("note") or "",
                 settlement_amount=data.get("settlement_amount_agreed"),
             )
-        except (PermissionDenied, ValidationError, ApiError) as exc:
+        except errors.SERVICE_ERRORS as exc:
             request.claim_work_refused = True
-            messages.error(request, f"{obj}: {service_error_message(exc)} Nothing was saved.")
+            messages.error(request, f"{obj}: {errors.service_error_message(exc)} Nothing was saved.")
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
         if level == messages.SUCCESS and getattr(request, "claim_work_refused", False):
@@ -341,21 +341,17 @@ class ClaimAdmin(ModelAdmin):
     def take_claims(self, request, queryset):
         done = 0
         for claim in queryset:
-            try:
+            with errors.as_message(request, about=claim):
                 services.claim_assign(claim=claim, actor=request.user, handler=request.user)
                 done += 1
-            except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{claim}: {service_error_message(exc)}")
         if done:
             messages.success(request, f"{done} claim(s) assigned to you.")
 
     @action(description="Start triage", permissions=["change"])
     def start_triage(self, request, queryset):
         for claim in queryset:
-            try:
+            with errors.as_message(request, about=claim):
                 services.claim_transition(claim=claim, actor=request.user, to="triage")
-            except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, f"{claim}: {service_error_message(exc)}")
 
 
 @admin.register(ClaimPayment)
@@ -385,11 +381,9 @@ class ClaimPaymentAdmin(ModelAdmin):
     def approve_payments(self, request, queryset):
         done = 0
         for payment in queryset.filter(status=ClaimPayment.Status.PENDING_APPROVAL):
-            try:
+            with errors.as_message(request, about=payment):
                 services.claim_payment_decide(payment=payment, actor=request.user, approve=True)
                 done += 1
-            except (PermissionDenied, ValidationError, ApiError) as exc:
-                messages.error(request, format_html("{}: {}", payment, service_error_message(exc)))
         if done:
             messages.success(request, f"{done} payment(s) approved and booked.")
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from apps.documents import inspection
 from apps.documents.models import DocType, Document
 from apps.documents.services import document_upload

@@ -19,9 +19,9 @@ from apps.accounts.roles import Role
 from apps.billing.ledger import book
 from apps.billing.models import Account, TransactionType
 from apps.catalog.models import Coverage, Peril
-from apps.core.api.exceptions import Conflict
 from apps.core.crypto import blind_index
 from apps.core.events import DASHBOARD_GROUP, publish, role_group, user_group
+from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Guard, Transition, Workflow, role_required
 from apps.policies.models import Policy, PolicyStatus, Vehicle

@@ -17,12 +17,3 @@ class ReadOnlyTabularInline(TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return [*(self.fields or []), *self.readonly_fields]
-
-
-def service_error_message(exc: Exception) -> str:
-    """A refused service call (ValidationError, PermissionDenied, an API error) as one line for a person."""
-    from django.core.exceptions import ValidationError
-
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(getattr(exc, "detail", None) or exc)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .api.exceptions import error_body
+from .exceptions import error_body
 
 logger = logging.getLogger("insureops.health")
 

@@ -30,7 +30,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 
 # The one import of the API layer's conflict error; it moves to apps.core.exceptions with the domain errors.
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 
 
 @dataclass(frozen=True)

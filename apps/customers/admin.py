@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import (
@@ -12,6 +11,7 @@ from unfold.widgets import (
 )
 
 from apps.accounts.roles import Role
+from apps.core import errors
 from apps.core.api.filters import prefix_tsquery
 
 from . import selectors, services
@@ -121,12 +121,10 @@ class CustomerAdminForm(forms.ModelForm):
             }
         cleaned["communication_preferences"] = prefs
         if not self.errors:
-            try:
+            with errors.as_form_error():
                 services.customer_changes_check(
                     customer=self.instance if self.instance.pk else None, changes=self.service_changes()
                 )
-            except ValidationError as exc:
-                raise forms.ValidationError(exc.messages) from exc
         return cleaned
 
     def service_changes(self) -> dict:

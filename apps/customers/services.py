@@ -19,11 +19,11 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api.exceptions import ApiError
 from apps.core.bulk import copy_insert
 from apps.core.crypto import blind_index
 from apps.core.erasure import scrub
 from apps.core.events import publish, role_group, user_group
+from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 
 from .hooks import gdpr_erase, gdpr_export
@@ -513,7 +513,7 @@ def customer_erase(*, customer: Customer, actor: User, reason: str, request=None
         raise ValidationError({"reason": ["Give a reason (at least 5 characters)."]})
     customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at is not None:
-        raise ApiError("This customer's personal data has already been erased.", code="already_erased", status_code=409)
+        raise Conflict("This customer's personal data has already been erased.", code="already_erased")
     with pghistory.context(erasure_reason=reason, erased_by=actor.pk):
         # Every other app scrubs what it holds about the person (hook `gdpr.erase`), first: while the record
         # still has the name, a provider can find free texts that name them.

@@ -12,7 +12,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api.exceptions import ApiError
+from apps.core.exceptions import Conflict, DomainError, Invalid, PayloadTooLarge, Unprocessable
 from apps.customers.models import Customer
 
 from . import inspection
@@ -23,13 +23,13 @@ from .validation import document_rule_failures
 logger = logging.getLogger("insureops.documents")
 
 
-class DuplicateDocument(ApiError):
-    status_code = 409
+class DuplicateDocument(Conflict):
     default_code = "duplicate_document"
+    default_message = "This file was already uploaded."
 
 
 def _reject(error: inspection.InspectionError):
-    raise ApiError(str(error), code=error.code, status_code=error.status)
+    raise DomainError(str(error), code=error.code, status=error.status)
 
 
 def document_upload(
@@ -49,14 +49,12 @@ def document_upload(
     Processing (OCR, thumbnails, full scan) runs afterwards in a Celery task.
     """
     if file is None:
-        raise ApiError("No file was sent (multipart field `file`).", code="file_required")
+        raise Invalid("No file was sent (multipart field `file`).", code="file_required")
     if file.size == 0:
-        raise ApiError("The file is empty.", code="empty_file")
+        raise Invalid("The file is empty.", code="empty_file")
     if file.size > settings.DOCUMENT_MAX_BYTES:
-        raise ApiError(
-            f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
-            code="file_too_large",
-            status_code=413,
+        raise PayloadTooLarge(
+            f"The file is larger than {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large"
         )
     if uploaded_by.role == Role.CUSTOMER:
         visibility = Document.Visibility.CUSTOMER  # what customers upload they can see
@@ -72,7 +70,7 @@ def document_upload(
             user=uploaded_by,
             details={"engine": engine, "name": file.name[:200]},
         )
-        raise ApiError("The file contains malware and was refused.", code="malware_detected", status_code=422)
+        raise Unprocessable("The file contains malware and was refused.", code="malware_detected")
     digest = inspection.sha256_of(file)
     if entity_type == "customer" and customer is not None:
         entity_id = customer.pk
@@ -185,7 +183,7 @@ def document_validate(*, document: Document, actor: User) -> Document:
 def document_open_for_download(*, document: Document, actor: User, request=None):
     """The file handle for an authorised download; refused for quarantined files. Logged as a security event."""
     if not document.is_downloadable:
-        raise ApiError("This file is quarantined and cannot be downloaded.", code="quarantined", status_code=409)
+        raise Conflict("This file is quarantined and cannot be downloaded.", code="quarantined")
     security_event_record(
         kind=SecurityEvent.Kind.DOWNLOAD,
         request=request,

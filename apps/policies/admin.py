@@ -1,9 +1,11 @@
 """Back-office policy screens; lifecycle actions go through the services."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
@@ -115,17 +117,12 @@ class PolicyAdmin(ModelAdmin):
             def clean(self):
                 cleaned = super().clean()
                 if obj is not None:
-                    from django import forms as django_forms
-                    from django.core.exceptions import PermissionDenied, ValidationError
-
                     agent = cleaned.get("agent")
-                    try:
+                    with errors.as_form_error():
                         if "agent" in self.changed_data:
                             services._check_agent_assignment(actor=request.user, agent=agent)
                         if "payment_frequency" in self.changed_data and obj.status != "quoted":
                             raise ValidationError("The schedule is set once the policy is active.")
-                    except (ValidationError, PermissionDenied) as exc:
-                        raise django_forms.ValidationError(getattr(exc, "messages", None) or str(exc)) from exc
                 return cleaned
 
         return CheckedPolicyForm
@@ -135,17 +132,13 @@ class PolicyAdmin(ModelAdmin):
         services.policy_update(policy=obj, actor=request.user, **changes)
 
     def _transition(self, request, queryset, action_name: str, note: str):
-        done, refused = 0, []
+        done = 0
         for policy in queryset:
-            try:
+            with errors.as_message(request, about=policy.policy_number):
                 services.policy_transition(policy=policy, actor=request.user, action=action_name, note=note)
                 done += 1
-            except Exception as exc:  # Conflict / PermissionDenied: report per policy
-                refused.append(f"{policy.policy_number}: {exc}")
         if done:
             messages.success(request, f"{action_name.title()}: {done} policy(ies).")
-        for line in refused:
-            messages.error(request, line)
 
     @action(description="Cancel (reason: cancelled in the back office)", permissions=["change"])
     def cancel(self, request, queryset):

@@ -167,15 +167,13 @@ def book_policies_issue(*, stdout) -> int:
 
 def policies_bulk_generate(*, count: int, stdout) -> None:
     """Synthetic active home/health policies for existing customers, bulk-inserted (audit trigger skipped for
-    synthetic data only), with their premium-due and payment bookings."""
+    synthetic data only). Their premium bookings are billing's (`apps.billing.demo`, seeded after this app)."""
     import random
-    import uuid
 
     import pgtrigger
-    from django.db import connection
-    from django.utils import timezone
+    from django.db import connection, transaction
 
-    from apps.billing.models import Account, Transaction, TransactionType
+    from apps.core.bulk import copy_insert
 
     from .services import policy_numbers_reserve
 
@@ -185,9 +183,6 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
     if not products or not customer_ids:
         stdout.write("policies: no products or customers to attach bulk policies to")
         return
-    from django.db import transaction
-
-    from apps.core.bulk import copy_insert
 
     batch, done, today = 20000, 0, date.today()
     policy_fields = [
@@ -204,17 +199,6 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
         "agent",
         "payment_frequency",
         "sum_insured",
-    ]
-    entry_fields = [
-        "booking",
-        "type",
-        "account",
-        "amount",
-        "currency",
-        "customer",
-        "policy",
-        "occurred_at",
-        "description",
     ]
     with pgtrigger.ignore("policies.Policy:insert_insert"):
         while done < count:
@@ -248,67 +232,7 @@ def policies_bulk_generate(*, count: int, stdout) -> None:
                 )
             with transaction.atomic():
                 copy_insert(Policy, policy_fields, rows)
-                ids = dict(
-                    Policy.objects.filter(policy_number__in=[r[0] for r in rows]).values_list("policy_number", "pk")
-                )
-                now = timezone.now()
-                entries = []
-                for number, customer_id, *_rest in rows:
-                    premium, policy_id = _rest[3], ids[number]
-                    due = uuid.uuid4()
-                    entries += [
-                        (
-                            due,
-                            TransactionType.PREMIUM_DUE,
-                            Account.CUSTOMER,
-                            premium,
-                            "EUR",
-                            customer_id,
-                            policy_id,
-                            now,
-                            f"Premium {number}",
-                        ),
-                        (
-                            due,
-                            TransactionType.PREMIUM_DUE,
-                            Account.PREMIUM_INCOME,
-                            -premium,
-                            "EUR",
-                            customer_id,
-                            policy_id,
-                            now,
-                            "",
-                        ),
-                    ]
-                    if rng.random() < 0.7:
-                        paid = uuid.uuid4()
-                        entries += [
-                            (
-                                paid,
-                                TransactionType.PREMIUM_PAID,
-                                Account.CASH,
-                                premium,
-                                "EUR",
-                                customer_id,
-                                policy_id,
-                                now,
-                                "",
-                            ),
-                            (
-                                paid,
-                                TransactionType.PREMIUM_PAID,
-                                Account.CUSTOMER,
-                                -premium,
-                                "EUR",
-                                customer_id,
-                                policy_id,
-                                now,
-                                "Payment card",
-                            ),
-                        ]
-                copy_insert(Transaction, entry_fields, entries)
             done += size
             stdout.write(f"  policies: {done}/{count}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE policies_policy")
-        cursor.execute("ANALYZE billing_transaction")

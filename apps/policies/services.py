@@ -15,9 +15,9 @@ from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.catalog.models import Product
 from apps.catalog.rating import money
 from apps.catalog.services import quote_compute
-from apps.core.api.exceptions import Conflict
 from apps.core.bulk import copy_insert
 from apps.core.events import publish, role_group, user_group
+from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
 from apps.customers.models import Customer

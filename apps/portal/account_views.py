@@ -22,7 +22,8 @@ from apps.billing.models import Instalment
 from apps.billing.selectors import customer_transactions_visible_to
 from apps.catalog.selectors import product_for_quote, products_for_sale
 from apps.catalog.services import age_on, quote_compute
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
+from apps.core.exceptions import Conflict
 from apps.customers.selectors import customer_of_user
 from apps.customers.services import customer_export, customer_update
 from apps.notifications.models import NotificationType
@@ -33,12 +34,6 @@ from .forms import ForgotPasswordForm, NotificationPrefsForm, ProfileForm, Quote
 from .throttling import rate_limited
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, problems in errors.items():
-        form.add_error(field if field in form.fields else None, problems)
-
-
 @rate_limited("auth")
 def register(request):
     if request.user.is_authenticated:
@@ -46,7 +41,7 @@ def register(request):
     form = RegisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors.on_form(form) as outcome:
             user = customer_register(
                 email=data["email"],
                 password=data["password"],
@@ -54,9 +49,7 @@ def register(request):
                 last_name=data["last_name"],
                 phone=data["phone"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        if not outcome.failed:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("portal:home")
@@ -111,7 +104,7 @@ def profile(request):
             else None
         )
         channels = {c: c in data["channels"] for c in ("email", "sms", "whatsapp", "phone", "post")}
-        try:
+        with errors.on_form(form) as outcome:
             customer_update(
                 customer=customer,
                 actor=request.user,
@@ -126,9 +119,7 @@ def profile(request):
                 },
                 communication_preferences={**prefs, "channels": channels, "quiet_hours": quiet_hours},
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        if not outcome.failed:
             chosen = set(nform.cleaned_data["email_types"])
             preferences_update(user=request.user, email={t: t in chosen for t in NotificationType.values})
             messages.success(request, "Your details and preferences are saved.")
@@ -162,16 +153,15 @@ def mfa(request):
         return render(request, "portal/mfa.html", {"enabled": True, "agent": agent})
     form = MfaEnrolForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            mfa_confirm(user=request.user, code=form.cleaned_data["code"], request=request)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApiError as exc:
-            if exc.get_codes() == "mfa_already_enabled":  # enrolled meanwhile (another tab)
-                return redirect("portal:mfa")
-            # No setup under way any more (ended elsewhere): the page below starts a new one to scan.
-            form.add_error("code", "This setup has ended. Scan the new QR code below and enter the code it shows.")
-        else:
+        with errors.on_form(form, "code") as outcome:
+            try:
+                mfa_confirm(user=request.user, code=form.cleaned_data["code"], request=request)
+            except Conflict as exc:
+                if exc.code == "mfa_already_enabled":  # enrolled meanwhile (another tab)
+                    return redirect("portal:mfa")
+                # No setup under way any more (ended elsewhere): the page below starts a new one to scan.
+                raise Conflict("This setup has ended. Scan the new QR code below and enter the code it shows.") from exc
+        if not outcome.failed:
             # The tokens mfa_confirm returns are for API clients; this browser session is marked verified instead.
             request.session.pop(MFA_SETUP_SESSION_KEY, None)
             otp_login(request, mfa_device_confirmed(request.user))
@@ -229,10 +219,8 @@ def product_quote(request, code):
     result = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
-        try:
+        with errors.on_form(form):
             result = quote_compute(product=product, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
     return render(request, "portal/quote.html", {"product": product, "form": form, "result": result})
 
 

@@ -5,7 +5,6 @@ write through the same services, so the rules (and the audit trail) are the API'
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +16,7 @@ from apps.billing.models import Instalment, LoyaltyAccount
 from apps.claims import selectors as claim_selectors
 from apps.claims import services as claim_services
 from apps.claims.models import OPEN_CLAIM_STATUSES, ClaimChannel, ClaimStatus
-from apps.core.admin_utils import service_error_message
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
 from apps.documents import selectors as document_selectors
 from apps.documents.models import Document
 from apps.documents.services import document_upload
@@ -109,7 +107,7 @@ def claim_new(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors.on_form(form) as outcome:
             claim, created = claim_services.claim_file(
                 actor=request.user,
                 policy=data["policy"],
@@ -121,11 +119,7 @@ def claim_new(request):
                 incident_place=data["incident_place"],
                 channel=ClaimChannel.PORTAL,
             )
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, problems in errors.items():
-                form.add_error(field if field in form.fields else None, problems)
-        else:
+        if not outcome.failed:
             if created:
                 messages.success(request, f"Claim {claim.claim_number} is filed. Add photos and documents below.")
             else:
@@ -143,7 +137,7 @@ def claim_detail(request, pk):
         request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors.on_form(form, "file") as outcome:
             document_upload(
                 file=form.cleaned_data["file"],
                 uploaded_by=request.user,
@@ -154,9 +148,7 @@ def claim_detail(request, pk):
                 visibility=Document.Visibility.CUSTOMER,
                 request=request,
             )
-        except (ValidationError, ApiError) as exc:
-            form.add_error("file", service_error_message(exc))
-        else:
+        if not outcome.failed:
             messages.success(request, "Thank you — the file is attached to your claim.")
             return redirect("portal:claim", pk=claim.pk)
     context = {
@@ -173,13 +165,11 @@ def claim_detail(request, pk):
 @require_POST
 def claim_withdraw(request, pk):
     claim = claim_selectors.claim_get_for_user(user=request.user, pk=pk)
-    try:
+    with errors.as_message(request) as outcome:
         claim_services.claim_transition(
             claim=claim, actor=request.user, to=ClaimStatus.WITHDRAWN, note=request.POST.get("note", "")[:500]
         )
-    except (ValidationError, PermissionDenied, ApiError) as exc:
-        messages.error(request, service_error_message(exc))
-    else:
+    if not outcome.failed:
         messages.success(request, f"Claim {claim.claim_number} is withdrawn.")
     return redirect("portal:claim", pk=claim.pk)
 

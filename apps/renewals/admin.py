@@ -3,7 +3,7 @@ the upload batches screen (upload a spreadsheet, follow its progress, read its e
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -14,8 +14,8 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.admin_utils import ReadOnlyTabularInline, service_error_message
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
+from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import ingest, selectors, services
 from .models import OPEN_STATUSES, CaseEvent, RenewalCase, UploadBatch
@@ -150,35 +150,29 @@ class RenewalCaseAdmin(ModelAdmin):
         escalated_to = fields.pop("escalate_to", None)
         reason = fields.pop("escalation_note", "")
         notes = fields.pop("notes", None)
-        try:
+        with errors.as_message(request, about=obj):
             if fields or notes:
                 services.renewal_case_update(case=obj, actor=request.user, notes=notes, **fields)
             if assignee:
                 services.renewal_case_assign(case=obj, actor=request.user, assignee=assignee)
             if escalated_to:
                 services.renewal_case_escalate(case=obj, actor=request.user, escalated_to=escalated_to, reason=reason)
-        except (PermissionDenied, ValidationError, ApiError) as exc:
-            messages.error(request, f"{obj}: {service_error_message(exc)}")
 
     @action(description="Assign to me", permissions=["change"])
     def take_cases(self, request, queryset):
         done = 0
         for case in queryset:
-            try:
+            with errors.as_message(request, about=case):
                 services.renewal_case_assign(case=case, actor=request.user, assignee=request.user)
                 done += 1
-            except Exception as exc:  # PermissionDenied / Conflict per case
-                messages.error(request, f"{case}: {exc}")
         if done:
             messages.success(request, f"{done} case(s) assigned to you.")
 
     @action(description="Mark in progress", permissions=["change"])
     def mark_in_progress(self, request, queryset):
         for case in queryset:
-            try:
+            with errors.as_message(request, about=case):
                 services.renewal_case_update(case=case, actor=request.user, status="in_progress")
-            except Exception as exc:
-                messages.error(request, f"{case}: {exc}")
 
 
 class BatchUploadForm(forms.ModelForm):
@@ -201,10 +195,8 @@ class BatchUploadForm(forms.ModelForm):
             return data
         # Storing the batch is the whole point of the form, and batch_create is idempotent (same bytes → same
         # batch), so it runs here where its refusals can become form errors; the admin's transaction commits it.
-        try:
+        with errors.as_form_error():
             self.batch, _ = ingest.batch_create(file=data["file"], policy_type=data["policy_type"], actor=self.user)
-        except ApiError as exc:
-            raise ValidationError(str(exc.detail)) from None
         return data
 
 
@@ -252,11 +244,9 @@ class UploadBatchAdmin(ModelAdmin):
     def retry_batches(self, request, queryset):
         retried = 0
         for batch in queryset:
-            try:
+            with errors.as_message(request, about=batch.file_name):
                 ingest.batch_retry(batch=batch)
                 retried += 1
-            except ApiError as exc:
-                messages.error(request, f"{batch.file_name}: {exc.detail}")
         if retried:
             messages.success(request, f"{retried} batch(es) queued again.")
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.catalog.models import Product
-from apps.core.api.exceptions import ApiError, Conflict
 from apps.core.bulk import copy_insert
 from apps.core.events import publish, user_group
+from apps.core.exceptions import Conflict, Invalid, PayloadTooLarge
 from apps.customers.services import CustomerRecord, customers_match_or_create_bulk
 from apps.policies.models import PolicyStatus
 from apps.policies.selectors import policy_refs_by_number
@@ -56,12 +56,10 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
     With `enqueue=False` nothing is sent to the workers: the caller processes it (`manage.py import_renewals`).
     """
     if file is None or file.size == 0:
-        raise ApiError("The file is empty.", code="empty_file")
+        raise Invalid("The file is empty.", code="empty_file")
     if file.size > settings.RENEWAL_BATCH_MAX_BYTES:
-        raise ApiError(
-            f"The file is larger than {settings.RENEWAL_BATCH_MAX_BYTES // (1024 * 1024)} MB.",
-            code="file_too_large",
-            status_code=413,
+        raise PayloadTooLarge(
+            f"The file is larger than {settings.RENEWAL_BATCH_MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large"
         )
     policy_type = (policy_type or "").strip().lower()
     if policy_type not in known_policy_types():
@@ -80,13 +78,11 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
         map_headers(headers)
         total = sum(1 for row in rows if any(str(cell).strip() for cell in row))
     except BatchError as exc:
-        raise ApiError(str(exc), code="invalid_spreadsheet", status_code=400) from None
+        raise Invalid(str(exc), code="invalid_spreadsheet") from None
     if total == 0:
-        raise ApiError("The file has a header but no data rows.", code="empty_file")
+        raise Invalid("The file has a header but no data rows.", code="empty_file")
     if total > settings.RENEWAL_BATCH_MAX_ROWS:
-        raise ApiError(
-            f"At most {settings.RENEWAL_BATCH_MAX_ROWS} rows per batch.", code="too_many_rows", status_code=413
-        )
+        raise PayloadTooLarge(f"At most {settings.RENEWAL_BATCH_MAX_ROWS} rows per batch.", code="too_many_rows")
     file.seek(0)
     batch = UploadBatch(
         file_name=file.name[:255], sha256=digest, policy_type=policy_type, uploaded_by=actor, total_records=total

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
-from apps.core.api.exceptions import Conflict
 from apps.core.events import publish, role_group, user_group
+from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
 from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send

@@ -183,7 +183,7 @@ LOGIN_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 # Roles that must enrol a TOTP device before using the API or the admin (enforced in prod.py).
 MFA_REQUIRED_ROLES: list[str] = env.list("MFA_REQUIRED_ROLES", default=[])
-MFA_ENFORCEMENT_PERMISSION = "apps.accounts.permissions.MfaSatisfied"
+MFA_ENFORCEMENT_PERMISSION = "apps.accounts.api.permissions.MfaSatisfied"
 OTP_TOTP_ISSUER = "InsureOps"
 # Whether seed_demo may create the well-known demo accounts (refused in production).
 DEMO_ACCOUNTS_ALLOWED = True
@@ -208,12 +208,12 @@ AXES_VERBOSE = False
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.accounts.authentication.JwtAuthentication",
+        "apps.accounts.api.authentication.JwtAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "apps.accounts.permissions.MfaSatisfied",
+        "apps.accounts.api.permissions.MfaSatisfied",
     ],
     "DEFAULT_RENDERER_CLASSES": ["apps.core.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [

@@ -12,7 +12,7 @@ from apps.accounts.roles import Role
 from apps.billing.models import Transaction
 from apps.claims import services
 from apps.claims.models import Claim, ClaimEvent, ClaimPayment, ClaimStatus, ReserveChange
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from tests.conftest import client_for
 from tests.factories.accounts import UserFactory
 

@@ -10,7 +10,7 @@ from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.claims import services
 from apps.claims.api import views
 from apps.claims.models import Claim, ClaimEvent, ClaimPayment, ClaimStatus, ReserveChange
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from tests.conftest import client_for
 from tests.factories.accounts import UserFactory
 

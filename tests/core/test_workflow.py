@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from apps.core.workflow import Guard, Transition, Workflow, role_required
 
 ADMIN, CLERK, GUEST = "admin", "clerk", "guest"
@@ -56,7 +56,7 @@ def test_an_illegal_move_is_a_409_listing_the_moves_possible_from_the_state_whoe
     with pytest.raises(Conflict) as unknown:
         DOOR.check(person(ADMIN), door("walled"), "fly")
 
-    assert str(caught.value.detail) == "A shut door cannot make the move 'shut'."
+    assert caught.value.message == "A shut door cannot make the move 'shut'."
     assert caught.value.details == {"status": "shut", "allowed": ["brick_up", "open"]}
     assert unknown.value.details == {"status": "walled", "allowed": []}
 
@@ -95,7 +95,7 @@ def test_options_word_the_errors_and_name_the_fields():
     with pytest.raises(ValidationError) as no_reason:
         policy.check(person(ADMIN), thing, "cancel")
 
-    assert str(caught.value.detail) == "A cancelled policy cannot be cancelled."
+    assert caught.value.message == "A cancelled policy cannot be cancelled."
     assert caught.value.details == {"state": "cancelled", "allowed_actions": []}
     assert no_reason.value.message_dict == {"reason": ["Why?"]}
 

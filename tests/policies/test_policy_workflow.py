@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.accounts.roles import Role
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from apps.policies.models import Policy, PolicyStatus, PolicyTransition
 from apps.policies.services import POLICY_WORKFLOW, policy_create, policy_transition
 from tests.factories.accounts import UserFactory
@@ -80,7 +80,7 @@ def test_every_illegal_move_is_a_409_naming_the_allowed_actions(start, policy_in
     for action in sorted(set(TABLE) - set(possible)):
         with pytest.raises(Conflict) as caught:
             policy_transition(policy=policy, actor=admin, action=action, note="because")
-        assert str(caught.value.detail) == f"A {start} policy cannot be {action}d."
+        assert caught.value.message == f"A {start} policy cannot be {action}d."
         assert caught.value.details == {"status": start, "allowed_actions": possible}
     policy.refresh_from_db()
     assert policy.status == start

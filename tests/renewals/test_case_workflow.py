@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from apps.accounts.roles import Role
-from apps.core.api.exceptions import Conflict
+from apps.core.exceptions import Conflict
 from apps.policies.services import policy_create
 from apps.renewals import services
 from apps.renewals.models import CaseEvent, CaseStatus, RenewalCase
@@ -77,7 +77,7 @@ def test_every_illegal_move_is_a_409_naming_the_allowed_ones(start, case_in):
     for to in sorted(set(S.values) - set(possible) - {start}):
         with pytest.raises(Conflict) as caught:
             services.renewal_case_update(case=case, actor=admin, status=to)
-        assert str(caught.value.detail) == f"A {start} case cannot become {to}."
+        assert caught.value.message == f"A {start} case cannot become {to}."
         assert caught.value.details == {"status": start, "allowed": possible}
     assert RenewalCase.objects.get(pk=case.pk).status == start
 

@@ -10,8 +10,8 @@ from apps.core.api.views import BaseApi, BaseListApi
 
 from .. import selectors, services
 from ..models import Branch, Team, User
-from ..permissions import MfaSatisfied, module_permission
 from . import serializers as s
+from .permissions import MfaSatisfied, module_permission
 
 _MESSAGE = inline_serializer("Message", {"message": serializers.CharField()})
 

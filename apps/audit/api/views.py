@@ -3,9 +3,9 @@
 import django_filters
 import pghistory.models
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.settings import api_settings
 
-from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.core.api.permissions import module_permission
 from apps.core.api.views import BaseListApi
 
 from .. import selectors
@@ -25,8 +25,10 @@ class SecurityEventFilterSet(django_filters.FilterSet):
         fields = ["kind", "user", "email", "occurred_from", "occurred_to"]
 
 
+# The project's default API permissions (signed in, MFA satisfied: accounts provides them through settings; audit
+# sits below accounts) plus the audit module's grant.
 class SecurityEventListApi(BaseListApi):
-    permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("audit")]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, module_permission("audit")]
     serializer_class = SecurityEventSerializer
     filterset_class = SecurityEventFilterSet
     list_key = "events"
@@ -53,7 +55,7 @@ class ChangeEventFilterSet(django_filters.FilterSet):
 
 
 class ChangeEventListApi(BaseListApi):
-    permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("audit")]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, module_permission("audit")]
     serializer_class = ChangeEventSerializer
     filterset_class = ChangeEventFilterSet
     list_key = "changes"

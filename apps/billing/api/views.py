@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
-from apps.accounts.permissions import module_permission
+from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.billing import selectors, services
 from apps.billing.models import Commission, LoyaltyAccount, Payment, Transaction, TransactionType

@@ -13,8 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
+from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.accounts.models import User
-from apps.accounts.permissions import MfaSatisfied, module_permission
 from apps.accounts.roles import READ, WRITE, Role
 from apps.catalog.models import Peril
 from apps.claims import assessments, dashboards, fraud, reports, selectors, services

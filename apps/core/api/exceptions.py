@@ -10,13 +10,16 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from apps.core.exceptions import Conflict, DomainError, PayloadTooLarge, error_body
 from apps.core.signals import access_denied
+
+__all__ = ["ApiError", "Conflict", "PayloadTooLarge", "envelope_exception_handler", "error_body"]
 
 logger = logging.getLogger("insureops.api")
 
 
 class ApiError(exceptions.APIException):
-    """A domain error raised by services/views with an explicit status and code."""
+    """An error raised by an API view with an explicit status and code (services raise `apps.core.exceptions`)."""
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"
@@ -36,18 +39,6 @@ class ApiError(exceptions.APIException):
         self.details = details or {}
 
 
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-    default_detail = "The request conflicts with the current state of the resource."
-
-
-class PayloadTooLarge(ApiError):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = "The request body is too large."
-
-
 _CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -64,10 +55,6 @@ _CODES = {
 }
 
 
-def error_body(*, code: str, message: str, details: dict | list | None = None) -> dict:
-    return {"success": False, "error": {"code": code, "message": message, "details": details or {}}}
-
-
 def _first_message(detail) -> str:
     if isinstance(detail, list) and detail:
         return _first_message(detail[0])
@@ -80,14 +67,16 @@ def _first_message(detail) -> str:
 
 def envelope_exception_handler(exc, context):
     """DRF EXCEPTION_HANDLER: map any exception to the envelope with the right status."""
+    if isinstance(exc, DomainError):
+        return _domain_error_response(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
+        return _domain_error_response(PayloadTooLarge(), context)
     elif isinstance(exc, TooManyFieldsSent):
-        exc = PayloadTooLarge("The request has too many fields.")
+        return _domain_error_response(PayloadTooLarge("The request has too many fields."), context)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
@@ -131,3 +120,11 @@ def envelope_exception_handler(exc, context):
 
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def _domain_error_response(exc: DomainError, context) -> Response:
+    """A service's refusal: its own code, message, details and status, like any other API error."""
+    if exc.status == status.HTTP_403_FORBIDDEN and context.get("request") is not None:
+        access_denied.send(sender=envelope_exception_handler, request=context["request"], reason=exc.message)
+    set_rollback()
+    return Response(error_body(code=exc.code, message=exc.message, details=exc.details), status=exc.status)

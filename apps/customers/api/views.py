@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.accounts.roles import Role
 from apps.core.api.exceptions import ApiError, PayloadTooLarge
 from apps.core.api.throttles import AtomicRateThrottle, GeneralRateThrottle

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 
-from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.claims.selectors import claim_get_for_user
 from apps.core.api.views import BaseApi
 from apps.integrations import services

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework.permissions import IsAuthenticated
 
-from apps.accounts.permissions import MfaSatisfied, module_permission
+from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.notifications import selectors, services
 from apps.notifications.models import Notification

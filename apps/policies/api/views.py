@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from apps.accounts.permissions import module_permission
+from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.customers.selectors import customer_get_for_user

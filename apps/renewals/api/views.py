@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 
-from apps.accounts.permissions import module_permission
+from apps.accounts.api.permissions import module_permission
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.billing.services import payment_webhook_receive, webhook_signature
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
 
 
 class Command(BaseCommand):
@@ -56,8 +56,6 @@ class Command(BaseCommand):
                 f"-H {shlex.quote('X-Signature: ' + signature)} --data {shlex.quote(body.decode())}"
             )
             return
-        try:
+        with errors.as_command_error():
             result, payment = payment_webhook_receive(provider="sandbox", body=body, signature_header=signature)
-        except ApiError as exc:
-            raise CommandError(str(exc.detail)) from exc
         self.stdout.write(self.style.SUCCESS(f"{result}: payment {payment.pk if payment else '-'} ({event_id})"))

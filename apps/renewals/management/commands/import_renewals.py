@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.api.exceptions import ApiError
+from apps.core import errors
 from apps.renewals.ingest import batch_create, batch_process
 from apps.renewals.models import UploadBatch
 
@@ -33,14 +32,9 @@ class Command(BaseCommand):
         actor = User.objects.filter(email__iexact=username.strip(), is_active=True).first()
         if actor is None or actor.role not in (Role.ADMIN, Role.MANAGER):
             raise CommandError(f"{username!r} is not an active admin or manager.")
-        try:
-            with path.open("rb") as handle:
-                upload = File(handle, name=path.name)
-                batch, _ = batch_create(file=upload, policy_type=policy_type, actor=actor, enqueue=False)
-        except ApiError as exc:
-            raise CommandError(str(exc.detail)) from None
-        except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        with errors.as_command_error(), path.open("rb") as handle:
+            upload = File(handle, name=path.name)
+            batch, _ = batch_create(file=upload, policy_type=policy_type, actor=actor, enqueue=False)
         if batch.status == UploadBatch.Status.COMPLETED:
             self.stdout.write(f"Already imported as batch {batch.pk} ({batch.successful_records} rows succeeded).")
             return

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_from_token(raw: str):
-    from apps.accounts.authentication import user_and_claims_from_access_token
+    from ..api.authentication import user_and_claims_from_access_token
 
     user, claims = user_and_claims_from_access_token(raw)
     return (user or AnonymousUser()), claims

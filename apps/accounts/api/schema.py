@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class JwtAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "apps.accounts.authentication.JwtAuthentication"
+    target_class = "apps.accounts.api.authentication.JwtAuthentication"
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema):

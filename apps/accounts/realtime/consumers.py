@@ -16,8 +16,8 @@ def _groups_for(scope) -> list[str] | None:
     """The user's groups, or None when MFA is required and this connection did not pass it."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from apps.accounts.permissions import mfa_state
-    from apps.accounts.selectors import user_event_groups
+    from ..permissions import mfa_state
+    from ..selectors import user_event_groups
 
     user = scope["user"]
     session = scope.get("session")

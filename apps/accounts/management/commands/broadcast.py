@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from apps.accounts.roles import Role
 from apps.core.events import publish
 
 
@@ -20,8 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--level", choices=["info", "warning", "critical"], default="info")
 
     def handle(self, *args, message: str, audience, level: str, **options):
-        from apps.accounts.roles import Role
-
         if not message.strip():
             raise CommandError("The message is empty.")
         groups = audience or [f"role.{role}" for role in Role.values]

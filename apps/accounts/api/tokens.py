@@ -1,0 +1,74 @@
+"""JWT sessions (simplejwt): issue, verify, rotate and revoke refresh tokens.
+
+The API's session store. `accounts.services` calls these for the use cases that start or end sessions (login,
+refresh, logout, a password change); nothing outside this package imports simplejwt.
+"""
+
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
+
+from .authentication import refresh_token_for
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, badly signed, expired, of the wrong type or (where checked) revoked."""
+
+
+def token_pair(*, user, otp_verified: bool) -> dict:
+    """Seed 003 token block: access_token, refresh_token, expires_in (seconds)."""
+    refresh = refresh_token_for(user, otp_verified=otp_verified)
+    return {
+        "access_token": str(refresh.access_token),
+        "refresh_token": str(refresh),
+        "token_type": "Bearer",
+        "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+    }
+
+
+def user_refresh_tokens_revoke(user) -> int:
+    """Blacklist every outstanding refresh token of `user`; returns how many were still live."""
+    outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
+    return len(outstanding)
+
+
+def refresh_token_claims(raw: str) -> dict:
+    """The claims of a well-formed, correctly signed, unexpired refresh token, revoked or not (reuse detection
+    needs to see revoked ones)."""
+    try:
+        token = RefreshToken(raw, verify=False)
+        token.verify_token_type()
+        token.check_exp()
+        UntypedToken(raw)  # signature
+    except TokenError as exc:
+        raise TokenInvalid(str(exc)) from None
+    return dict(token.payload)
+
+
+def refresh_token_consume(jti: str) -> bool | None:
+    """Blacklist the refresh token `jti` for a rotation. None: unknown token; True: it was already used (reuse);
+    False: consumed now. Locks the row, so two concurrent rotations of one token cannot both succeed: call it
+    inside a transaction."""
+    outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=jti).first()
+    if outstanding is None:
+        return None
+    if BlacklistedToken.objects.filter(token=outstanding).exists():
+        return True
+    BlacklistedToken.objects.create(token=outstanding)
+    return False
+
+
+def refresh_token_revoke(raw: str, *, subject: str) -> None:
+    """Blacklist a live refresh token of `subject` (the user's pk as a string)."""
+    try:
+        token = RefreshToken(raw)
+    except TokenError:
+        raise TokenInvalid("The refresh token is invalid or already revoked.") from None
+    if str(token.get("sub")) != subject:
+        raise TokenInvalid("This refresh token belongs to another session.")
+    token.blacklist()
