@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.core.bulk import copy_insert
-from apps.policies.models import Policy, PolicyStatus
+from apps.policies.models import Policy, PolicyOrigin, PolicyStatus
 
 from .models import Account, Instalment, Payment, Transaction, TransactionType
 from .services import payment_record
@@ -22,10 +22,14 @@ ENTRY_FIELDS = ["booking", "type", "account", "amount", "currency", "customer", 
 
 
 def premiums_bulk_book(*, stdout, batch: int = 20000) -> int:
-    """Book premium due (and, for ~70%, paid) for active policies that have no ledger entry yet."""
+    """Book premium due (and, for ~70%, paid) for the bulk-generated active policies: no schedule, no ledger entry
+    yet (issued through the services, a policy has its instalments from billing's subscriber; an imported record is
+    the insurer's to bill)."""
     rng = random.Random(4242)  # noqa: S311 (demo data)
     unbooked = (
-        Policy.objects.filter(status="active", transactions__isnull=True)
+        Policy.objects.filter(
+            status=PolicyStatus.ACTIVE, origin=PolicyOrigin.ISSUED, transactions__isnull=True, instalments__isnull=True
+        )
         .order_by("pk")
         .values_list("pk", "policy_number", "customer_id", "premium_amount", "currency")
     )

@@ -60,6 +60,11 @@ EVENTS: dict[str, EventSpec] = {
         ("policy_id", "policy_number", "from", "to", "transition_id"),
         "A policy moved. → managers, its agent, its customer; billing books or refunds.",
     ),
+    "policy:imported": EventSpec(
+        ("policy_ids", "count", "source"),
+        "Policies recorded in bulk from an insurer's sheet (one per chunk; `source` e.g. renewal-batch:12). "
+        "In-process only; nothing is billed for a term we did not issue.",
+    ),
     "policy:endorsed": EventSpec(
         ("policy_id", "endorsement_id", "endorsement", "premium_delta"),
         "A mid-term change (premium_delta a decimal string). → its agent (else managers); billing books the delta.",
