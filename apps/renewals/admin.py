@@ -151,12 +151,15 @@ class RenewalCaseAdmin(ModelAdmin):
         reason = fields.pop("escalation_note", "")
         notes = fields.pop("notes", None)
         with errors.as_message(request, about=obj):
-            if fields or notes:
-                services.renewal_case_update(case=obj, actor=request.user, notes=notes, **fields)
-            if assignee:
-                services.renewal_case_assign(case=obj, actor=request.user, assignee=assignee)
-            if escalated_to:
-                services.renewal_case_escalate(case=obj, actor=request.user, escalated_to=escalated_to, reason=reason)
+            services.renewal_case_work(
+                case=obj,
+                actor=request.user,
+                changes=fields,
+                notes=notes,
+                assignee=assignee,
+                escalated_to=escalated_to,
+                escalation_reason=reason,
+            )
 
     @action(description="Assign to me", permissions=["change"])
     def take_cases(self, request, queryset):

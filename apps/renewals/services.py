@@ -212,6 +212,28 @@ def renewal_case_escalate(
     return case
 
 
+@transaction.atomic
+def renewal_case_work(
+    *,
+    case: RenewalCase,
+    actor: User,
+    changes: dict | None = None,
+    notes: str | None = None,
+    assignee: User | None = None,
+    escalated_to: User | None = None,
+    escalation_reason: str = "",
+) -> RenewalCase:
+    """One save of the case workbench: field changes and a note, an assignment, an escalation — all or nothing,
+    so a refusal in a late step (an escalation the actor may not make) leaves the earlier ones unsaved."""
+    if changes or notes:
+        case = renewal_case_update(case=case, actor=actor, notes=notes, **(changes or {}))
+    if assignee is not None:
+        case = renewal_case_assign(case=case, actor=actor, assignee=assignee)
+    if escalated_to is not None:
+        case = renewal_case_escalate(case=case, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
+    return case
+
+
 # --- scheduled jobs (celery beat; each idempotent) ----------------------------------------------------------
 
 

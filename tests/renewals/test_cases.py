@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from apps.accounts.roles import Role
 from apps.billing.models import Transaction
@@ -288,3 +289,57 @@ def test_workbench_change_page_assigns_and_escalates_through_the_services(renewi
     actions = list(case.timeline_events.values_list("action", flat=True))
     assert "Assigned" in actions
     assert "Escalated" in actions
+
+
+def test_a_workbench_save_refused_in_its_last_step_saves_nothing(renewing, make_user):
+    manager, agent, not_a_manager = make_user(Role.MANAGER), make_user(Role.AGENT), make_user(Role.AGENT)
+    case, _ = services.renewal_case_open(policy=renewing(80))
+    events_before, assigned_before = case.timeline_events.count(), case.assigned_to_id
+
+    with pytest.raises(ValidationError):
+        services.renewal_case_work(
+            case=case,
+            actor=manager,
+            changes={"priority": "high"},
+            notes="Called the customer",
+            assignee=agent,
+            escalated_to=not_a_manager,  # refused: escalations go to managers or admins
+            escalation_reason="VIP",
+        )
+
+    case.refresh_from_db()
+    assert (case.priority, case.notes, case.assigned_to_id, case.escalated_to_id) == (
+        "medium",
+        "",
+        assigned_before,
+        None,
+    )
+    assert assigned_before != agent.pk
+    assert case.timeline_events.count() == events_before
+
+
+def test_a_workbench_save_does_every_step(renewing, make_user):
+    manager, agent, boss = make_user(Role.MANAGER), make_user(Role.AGENT), make_user(Role.MANAGER)
+    case, _ = services.renewal_case_open(policy=renewing(80))
+
+    services.renewal_case_work(
+        case=case,
+        actor=manager,
+        notes="Called the customer",
+        assignee=agent,
+        escalated_to=boss,
+        escalation_reason="VIP",
+    )
+
+    case.refresh_from_db()
+    assert (case.notes, case.assigned_to, case.escalated_to, case.priority) == (
+        "Called the customer",
+        agent,
+        boss,
+        "urgent",
+    )
+    assert list(case.timeline_events.order_by("pk").values_list("action", flat=True))[-3:] == [
+        "Updated",
+        "Assigned",
+        "Escalated",
+    ]
