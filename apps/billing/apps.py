@@ -8,14 +8,9 @@ class BillingConfig(AppConfig):
     provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
-        from apps.core.events import subscribe
         from apps.core.hooks import provide
 
-        from . import gdpr, services
+        from . import gdpr
 
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
-
-        # Premium schedules follow the policy lifecycle (policies publish; billing reacts).
-        subscribe("policy:status_changed", services.on_policy_status_changed)
-        subscribe("policy:endorsed", services.on_policy_endorsed)

@@ -252,24 +252,6 @@ def policy_billing_on_transition(*, transition_id: int) -> str:
     return step.to_status
 
 
-def on_policy_status_changed(event: dict) -> None:
-    """Event subscriber: hand the work to Celery (retried there; inline when eager). The nightly
-    `billing.sweep` catches anything lost between here and the broker."""
-    from .tasks import policy_billing_on_status
-
-    transition_id = event["data"].get("transition_id")
-    if transition_id:
-        transaction.on_commit(lambda: policy_billing_on_status.delay(transition_id), robust=True)
-
-
-def on_policy_endorsed(event: dict) -> None:
-    from .tasks import policy_billing_endorsement
-
-    endorsement_id = event["data"].get("endorsement_id")
-    if endorsement_id:
-        transaction.on_commit(lambda: policy_billing_endorsement.delay(endorsement_id), robust=True)
-
-
 def billing_sweep() -> int:
     """Safety net: active policies we issued that were never billed (a lost event) get their schedule now."""
     missing = Policy.objects.filter(

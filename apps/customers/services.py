@@ -249,21 +249,6 @@ def customers_match_or_create_bulk[K: Hashable](
     return {key: found[_natural_key(r) or ("key", key)] for key, r in people.items()}
 
 
-def on_account_registered(event: dict) -> None:
-    """A self-registration. The email address is not verified yet, so an existing customer record with that address
-    is never linked here (that would hand its policies and claims to whoever typed the address): a signed link is
-    mailed to the address instead, and following it while signed in links the record. Without such a record, a new
-    one is created."""
-    if event["data"].get("role") != Role.CUSTOMER:
-        return
-    user = User.objects.get(pk=event["data"]["user_id"])
-    match = Customer.objects.filter(email__iexact=user.email, user__isnull=True).order_by("created_at").first()
-    if match is None:
-        customer_link_or_create_for_user(user=user)
-    else:
-        customer_link_request_send(user=user, customer=match)
-
-
 LINK_SALT = "customers.account-link"
 LINK_MAX_AGE = 2 * 24 * 3600
 
@@ -308,7 +293,7 @@ def customer_link_confirm(*, user: User, token: str) -> Customer:
 @transaction.atomic
 def customer_link_or_create_for_user(*, user: User) -> Customer:
     """Trusted callers only (demo data, staff tools): links an unlinked record with the user's email, or creates
-    one. Self-registration goes through on_account_registered, which verifies the address first."""
+    one. Self-registration goes through subscribers.on_account_registered, which verifies the address first."""
     existing = getattr(user, "customer_profile", None)
     if existing is not None:
         return existing

@@ -8,13 +8,9 @@ class IntegrationsConfig(AppConfig):
     provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
-        from apps.core.events import subscribe
         from apps.core.hooks import provide
 
-        from . import gdpr, services
+        from . import gdpr
 
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
-
-        # A newly filed claim gets its vehicle and context checks in the background (claims publish, we react).
-        subscribe("claim:status_changed", services.on_claim_status_changed)

@@ -9,7 +9,6 @@ from datetime import datetime
 from datetime import time as dtime
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from apps.claims.models import Claim
@@ -115,11 +114,3 @@ def claim_checks_latest(claim: Claim) -> list[ExternalCheck]:
     for check in claim.external_checks.order_by("kind", "-checked_at", "-id"):
         latest.setdefault(check.kind, check)
     return list(latest.values())
-
-
-def on_claim_status_changed(event: dict) -> None:
-    """A claim was filed (no previous status): run its checks in a worker."""
-    if event["data"].get("from") is None:
-        from .tasks import claim_checks
-
-        transaction.on_commit(lambda: claim_checks.delay(event["data"]["claim_id"]), robust=True)

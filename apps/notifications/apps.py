@@ -8,19 +8,9 @@ class NotificationsConfig(AppConfig):
     provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
-        from apps.core.events import subscribe
         from apps.core.hooks import provide
 
         from . import gdpr
-        from .subscribers import HANDLERS
 
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
-
-        def enqueue(event: dict) -> None:
-            from .tasks import dispatch
-
-            dispatch.delay(event)  # in a worker: creating rows and emails never slows the request that published
-
-        for name in HANDLERS:
-            subscribe(name, enqueue)

@@ -235,3 +235,14 @@ HANDLERS = {
     "case:reminder_sent": renewal_reminder,
     "instalment:due": payment_due,
 }
+
+
+def enqueue(event: dict) -> None:
+    """The in-process subscriber: hand the event to a worker, so creating rows and emails never slows the request
+    that published it; the worker runs the event's handler (`HANDLERS`)."""
+    from .tasks import dispatch
+
+    dispatch.delay(event)
+
+
+SUBSCRIPTIONS = dict.fromkeys(HANDLERS, enqueue)
