@@ -55,7 +55,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     - a field read through a nullable relation or column is `nullable` (a declared `PrimaryKeyRelatedField`,
       a nested summary serializer of an optional foreign key);
-    - a text field the model allows blank is not given a `format` (`email`, `uri`) that "" would not match.
+    - a text field the model allows blank is not given a `format` (`email`, `uri`) that "" would not match, and
+      a choice the model allows blank lists "" among its values.
     """
 
     def _get_serializer_field_meta(self, field, direction):
@@ -65,22 +66,39 @@ class AutoSchema(SpectacularAutoSchema):
         return meta
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if direction == "response" and isinstance(field, serializers.CharField) and "format" in schema:
+        if direction == "response" and isinstance(field, serializers.ChoiceField) and not field.allow_blank:
+            # DRF drops `allow_blank` from read-only model fields, yet a blank column is sent as "".
             chain = _source_model_fields(field)
+            if chain and chain[-1].blank and not chain[-1].null:
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction != "response":
+            return schema
+        properties = schema.get("properties", {})
+        for field in serializer.fields.values():
+            prop = properties.get(field.field_name)
+            if not (isinstance(field, serializers.CharField) and isinstance(prop, dict) and "format" in prop):
+                continue
+            chain = _source_model_fields(field)
+            # The format comes from the field's validators (EmailValidator, URLValidator), added last.
             if field.allow_blank or (chain and chain[-1].blank):
-                schema = {key: value for key, value in schema.items() if key != "format"}
+                del prop["format"]
         return schema
 
 
 def _error_statuses(method: str, path: str, operation: dict) -> list[tuple[str, str]]:
     """The error answers an operation can give, from what it is (docs/architecture.md "API conventions"), so no
-    view has to list them: every operation can be refused (400, 401, 403, 429); one that names an object in its
-    path, or pages through a list, can be a 404; a write can conflict with the object's state (409); one that
-    takes a body can get one too large (413) or of a type it does not read (415)."""
+    view has to list them: every operation can be refused (400, 401, 403, 429); one that names an object (in its
+    path, or by id in its body or query) or pages through a list can be a 404; a write can conflict with the
+    object's state (409); one that takes a body can get one too large (413) or of a type it does not read (415)."""
     statuses = [("400", "Validation error"), ("401", "Not authenticated"), ("403", "Permission denied")]
     parameters = operation.get("parameters", [])
-    if "{" in path or any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+    by_id = any(p.get("in") == "query" and p.get("name", "").endswith("_id") for p in parameters)
+    names_objects = "{" in path or "requestBody" in operation or by_id  # in its path, body or query
+    if names_objects or any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
         statuses.append(("404", "Not found"))
     if method in ("post", "put", "patch", "delete"):
         statuses.append(("409", "Conflict with the current state"))
