@@ -2,7 +2,7 @@
 without a server error, with a documented status, content type and body (docs/architecture.md "API
 conventions"). Each operation × role is one pytest item, so pytest-xdist spreads them over the workers.
 
-`make test` runs `FUZZ_EXAMPLES` (default 8) generated cases per item; `make fuzz` runs many more.
+`make test` runs `FUZZ_EXAMPLES` (default 4) generated cases per item; `make fuzz` runs many more.
 """
 
 import os
@@ -29,7 +29,7 @@ from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import CoverageFactory, ProductFactory, ProductLineFactory, RatingRuleFactory
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Staff roles see every operation; a customer calls the ones the portal and integrators use for them.
 ROLES = [Role.ADMIN, Role.AGENT, Role.CUSTOMER]
