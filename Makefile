@@ -14,11 +14,12 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test stop lint format migrations check-deploy bench
+.PHONY: help venv run test fuzz stop lint format migrations check-deploy bench
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) (admin /admin/, API /api/v1/, docs /api/docs/)"
 	@echo "make test    run the whole test suite against PostgreSQL (embedded unless DATABASE_URL is set)"
+	@echo "make fuzz    the schemathesis run of make test, longer (FUZZ_EXAMPLES=100 per operation and role, coverage phase)"
 	@echo "make stop    stop the embedded PostgreSQL"
 	@echo "make lint    ruff check + format check, mypy (services and selectors), import-linter (app order, DRF only in api/)"
 	@echo "make bench   load-test a real server on loopback (BENCH_ARGS=--quick for a short run)"
@@ -57,6 +58,12 @@ run: venv
 test: venv
 	@set -euo pipefail; source scripts/dbenv.sh; \
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+
+# Schemathesis against the app in-process, as in make test, with many more generated cases per operation and role.
+FUZZ_EXAMPLES ?= 100
+fuzz: venv
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_COVERAGE=1 $(PY) -m pytest -n $${PYTEST_WORKERS:-auto} tests/test_schema_fuzz.py $(PYTEST_ARGS)
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) scripts/embedded_pg.py stop; else echo "nothing to stop"; fi

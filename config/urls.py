@@ -32,6 +32,8 @@ urlpatterns = [
     path("admin/", include("apps.accounts.admin_urls")),
     path("admin/", include("apps.documents.admin_urls")),
     path("admin/", admin.site.urls),
+    # The root without its slash too (as every API path): APPEND_SLASH would redirect it, losing a write's body.
+    path("api/v1", ApiRootView.as_view(), name="api-root-bare"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

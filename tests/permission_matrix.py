@@ -15,6 +15,7 @@ STAFF = frozenset({A, M, AG, AS, V})
 # url name -> {HTTP method -> PUBLIC | roles allowed}
 ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:api-root": {"GET": PUBLIC},
+    "api-root-bare": {"GET": PUBLIC},  # /api/v1 without its slash (APPEND_SLASH would redirect a write)
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
     "v1:auth-login": {"POST": PUBLIC},

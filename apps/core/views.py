@@ -9,6 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from .exceptions import error_body
@@ -99,8 +100,12 @@ def csrf_failure(request, reason=""):
     )
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Catch-all for unknown /api/ paths (also with DEBUG on, where Django would show its HTML page)."""
+    """Catch-all for unknown /api/ paths (also with DEBUG on, where Django would show its HTML page).
+
+    CSRF-exempt: it changes nothing, and a POST to an unknown path is a 404 whatever its credentials (the CSRF
+    middleware would otherwise answer 403 `csrf_failed` to a bearer-token client, which sends no cookie)."""
     return _json(error_body(code="not_found", message=f"No endpoint at {request.path}."), 404)
 
 

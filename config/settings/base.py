@@ -222,8 +222,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageLimitPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.filters.FilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.envelope_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttles.GeneralRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -26,6 +26,7 @@ from apps.claims.models import (
     ClaimPayment,
     ClaimPriority,
     ClaimStatus,
+    FraudReview,
 )
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
@@ -399,7 +400,17 @@ class ClaimFraudApi(BaseApi):
 
     @extend_schema(
         tags=["claims"],
-        responses={200: s.FraudAssessmentSerializer(many=True)},
+        responses={
+            200: inline_serializer(
+                "ClaimFraud",
+                {
+                    "claim_number": drf_serializers.CharField(),
+                    "fraud_score": drf_serializers.IntegerField(allow_null=True),
+                    "fraud_review": drf_serializers.ChoiceField(choices=FraudReview.choices, allow_blank=True),
+                    "assessments": s.FraudAssessmentSerializer(many=True),
+                },
+            )
+        },
         summary="The claim's fraud scores, newest first, each with its explained indicators and decision",
     )
     def get(self, request, pk):

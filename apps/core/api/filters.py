@@ -1,13 +1,70 @@
 """Shared list conventions: `search`, `sort_by`, `sort_order` (docs/architecture.md "API conventions")."""
 
+import datetime
 import re
+from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import models
 from django.db.models import F, Q
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import get_model_field, translate_validation
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from .fields import BIGINT_MAX
+
 _PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)
+_INTEGER_FIELDS = (models.IntegerField, models.AutoField, models.ForeignKey)
+
+
+def _is_integer_column(filterset, filter_) -> bool:
+    model = getattr(filterset._meta, "model", None) or filterset.queryset.model
+    field = get_model_field(model, filter_.field_name) if filter_.field_name else None
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    return isinstance(field, _INTEGER_FIELDS)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter with the values PostgreSQL cannot take refused as a 400 naming the filter, not a 500:
+
+    - an integer beyond bigint for an integer column (`?customer=99999999999999999999`: the driver refuses to
+      send it);
+    - a datetime with a UTC offset no place uses (beyond ±14:00; PostgreSQL itself fails from ±16:00 with "time
+      zone displacement out of range"), or one that has no UTC form (year 1 at +05:00); the others are sent in
+      UTC, the same instant.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        errors = {}
+        cleaned = filterset.form.cleaned_data
+        for name, value in list(cleaned.items()):
+            filter_ = filterset.filters.get(name)
+            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                if abs(value.utcoffset()) > MAX_UTC_OFFSET:
+                    errors[name] = ["The UTC offset must be between -14:00 and +14:00."]
+                    continue
+                try:
+                    cleaned[name] = value.astimezone(datetime.UTC)
+                except OverflowError:
+                    errors[name] = ["Date and time out of range."]
+            elif (
+                isinstance(value, int | Decimal)
+                and filter_ is not None
+                and _is_integer_column(filterset, filter_)
+                and not -BIGINT_MAX <= value <= BIGINT_MAX
+            ):
+                errors[name] = [f"Must be between {-BIGINT_MAX} and {BIGINT_MAX}."]
+        if errors:
+            raise ValidationError(errors)
+        return filterset.qs
 
 
 def prefix_tsquery(term: str) -> SearchQuery | None:

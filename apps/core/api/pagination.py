@@ -20,6 +20,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from .fields import BIGINT_MAX
+
 
 def _count_key(queryset) -> str:
     # The rows counted are fixed by FROM/WHERE (joins, filters, the visibility scope); compiling without the
@@ -65,8 +67,8 @@ class PageLimitPagination(BasePagination):
             value = int(raw)
         except (TypeError, ValueError):
             raise ValidationError({name: ["Must be a positive integer."]}) from None
-        if value < 1:
-            raise ValidationError({name: ["Must be a positive integer."]})
+        if not 1 <= value <= BIGINT_MAX:  # beyond bigint it could not even be echoed back in `current_page`
+            raise ValidationError({name: [f"Must be a positive integer of at most {BIGINT_MAX}."]})
         return value
 
     def paginate_queryset(self, queryset, request, view=None):

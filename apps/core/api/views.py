@@ -1,7 +1,8 @@
 """Base API views: one pattern for every endpoint (parse → call service/selector → render)."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -9,7 +10,16 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .filters import SearchBackend, SortBackend
+from .fields import BIGINT_MAX
+from .filters import FilterBackend, SearchBackend, SortBackend
+from .parsers import CheckedRequest, refuse_nul_in_querydict
+
+_INT_GROUP = re.compile(r"\(\?P<(\w+)>\[0-9\]\+\)")
+
+
+def int_path_params(route: str) -> list[str]:
+    """Names of the `<int:name>` parameters of an `api_path` route (compiled to `(?P<name>[0-9]+)`)."""
+    return _INT_GROUP.findall(route or "")
 
 
 class BaseApi(APIView):
@@ -18,6 +28,31 @@ class BaseApi(APIView):
     MFA is enforced here for every view (settings' MFA_ENFORCEMENT_PERMISSION), so a view cannot forget it;
     the only way out is `mfa_exempt = True` (login, MFA enrolment, me, logout).
     """
+
+    def initialize_request(self, request, *args, **kwargs):
+        # DRF's own construction, with the request class that checks parsed text (apps/core/api/parsers.py).
+        return CheckedRequest(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=self.get_parser_context(request),
+        )
+
+    def initial(self, request, *args, **kwargs):
+        """Refuse, before authentication and any query, what the database cannot hold: a path id beyond bigint,
+        a NUL in the path or the query string (400 naming the parameter, not a driver error)."""
+        match = getattr(request, "resolver_match", None)
+        for name in int_path_params(getattr(match, "route", "")):
+            value = kwargs.get(name)
+            if isinstance(value, str) and value.isdigit() and int(value) > BIGINT_MAX:
+                # The schema calls a view's `pk` `id` (drf-spectacular), so the error does too.
+                raise ValidationError({"id" if name == "pk" else name: [f"Must be at most {BIGINT_MAX}."]})
+        refuse_nul_in_querydict(request.query_params)
+        for name, value in kwargs.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError({name: ["NUL (0x00) characters are not allowed."]})
+        super().initial(request, *args, **kwargs)
 
     def get_permissions(self):
         permissions = super().get_permissions()
@@ -63,7 +98,7 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
     """
 
     list_key = "results"
-    filter_backends = [DjangoFilterBackend, SearchBackend, SortBackend]
+    filter_backends = [FilterBackend, SearchBackend, SortBackend]
     search_fields: tuple[str, ...] = ()
     sort_fields: dict[str, str] = {}
     default_sort: tuple[str, ...] = ("-pk",)

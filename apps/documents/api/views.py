@@ -14,6 +14,7 @@ from apps.core.api.throttles import AtomicRateThrottle, GeneralRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.customers.selectors import customer_get_for_user
 from apps.documents import owners, selectors, services
+from apps.documents.inspection import ALLOWED_TYPES
 from apps.documents.models import Document
 
 from . import serializers as s
@@ -40,6 +41,9 @@ class StaffOrOwningCustomer(BasePermission):
 STAFF = [IsAuthenticated, MfaSatisfied, DocumentsPermission]
 STAFF_OR_CUSTOMER = [IsAuthenticated, MfaSatisfied, StaffOrOwningCustomer]
 _FILE = OpenApiResponse(response=OpenApiTypes.BINARY, description="The file (Content-Disposition: attachment)")
+# A download is sent as the type its content was sniffed as on upload (one of the accepted types; a thumbnail is
+# a JPEG), so that is what the schema lists.
+_DOWNLOAD = {(200, mime_type): _FILE for mime_type in ALLOWED_TYPES}
 
 
 class UploadMixin:
@@ -141,7 +145,7 @@ class CustomerDocumentDownloadApi(BaseApi):
 
     @extend_schema(
         tags=["documents"],
-        responses={(200, "application/octet-stream"): _FILE},
+        responses=_DOWNLOAD,
         summary="Download a customer's document",
     )
     def get(self, request, pk, document_id):
@@ -185,7 +189,7 @@ class DocumentDownloadApi(BaseApi):
 
     @extend_schema(
         tags=["documents"],
-        responses={(200, "application/octet-stream"): _FILE},
+        responses=_DOWNLOAD,
         summary="Download a document (or ?variant=thumbnail)",
     )
     def get(self, request, pk):
@@ -277,6 +281,6 @@ class FileDetailApi(DocumentDetailApi):
 
 
 class FileDownloadApi(DocumentDownloadApi):
-    @extend_schema(tags=["files"], responses={(200, "application/octet-stream"): _FILE}, summary="Download a file")
+    @extend_schema(tags=["files"], responses=_DOWNLOAD, summary="Download a file")
     def get(self, request, pk):
         return super().get(request, pk)

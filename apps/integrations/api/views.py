@@ -1,6 +1,7 @@
 """/claims/{id}/checks: the claim's vehicle and context checks (registration, history, VIN, place, weather)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework.permissions import IsAuthenticated
 
 from apps.accounts.api.permissions import MfaSatisfied, module_permission
@@ -13,12 +14,18 @@ from .serializers import ExternalCheckSerializer
 PERMISSIONS = [IsAuthenticated, MfaSatisfied, module_permission("claims")]
 
 
+CLAIM_CHECKS = inline_serializer(
+    "ClaimChecks",
+    {"claim_number": drf_serializers.CharField(), "checks": ExternalCheckSerializer(many=True)},
+)
+
+
 class ClaimChecksApi(BaseApi):
     permission_classes = PERMISSIONS
 
     @extend_schema(
         tags=["claims"],
-        responses={200: ExternalCheckSerializer(many=True)},
+        responses={200: CLAIM_CHECKS},
         summary="The claim's latest external checks (degraded ones say why)",
     )
     def get(self, request, pk):
@@ -29,7 +36,7 @@ class ClaimChecksApi(BaseApi):
     @extend_schema(
         tags=["claims"],
         request=None,
-        responses={201: ExternalCheckSerializer(many=True)},
+        responses={201: CLAIM_CHECKS},
         summary="Run the checks again now (cached answers are reused)",
     )
     def post(self, request, pk):

@@ -40,6 +40,8 @@ class PreferencesSerializer(OutputModelSerializer):
     in_app = serializers.DictField(child=serializers.BooleanField(), required=False)
     email = serializers.DictField(child=serializers.BooleanField(), required=False)
     quiet_hours = QuietHoursSerializer(required=False, allow_null=True)
+    # null until the person first saves preferences (the defaults are shown from an unsaved row)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = NotificationPreference
