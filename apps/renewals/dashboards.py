@@ -4,6 +4,7 @@ the cases the asking user can see (agents: their own), filtered by period, produ
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -79,6 +80,13 @@ def _per_day(parts: list[QuerySet], field: str, *keys: str) -> Counter:
     return counts
 
 
+def money_figure(amount: Decimal | int) -> float:
+    """A sum of money on a dashboard is a JSON number, as seed 003 shows it (`"paymentCollected": 13850000`): a
+    figure to chart and compare. Amounts on resources (a case's `renewal_amount`, a payment) stay decimal strings,
+    exact to the cent (README "Money in the API")."""
+    return float(amount)
+
+
 def _created_in(period: Period) -> Q:
     return period.bounds("created_at")
 
@@ -106,8 +114,8 @@ def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", cas
         "renewed": figures["renewed"],
         "pendingAction": figures["pending_action"],
         "errors": figures["errors"],
-        "paymentCollected": str(figures["collected"]),
-        "paymentPending": str(figures["pending"]),
+        "paymentCollected": money_figure(figures["collected"]),
+        "paymentPending": money_figure(figures["pending"]),
     }
 
 
@@ -180,7 +188,10 @@ def dashboard_batch_status(
                     "pending": row.get("pending", 0),
                     "failed": row.get("failed", 0) + batch["failed_records"],
                 },
-                "payment": {"received": str(row.get("received", 0)), "pending": str(row.get("outstanding", 0))},
+                "payment": {
+                    "received": money_figure(row.get("received", 0)),
+                    "pending": money_figure(row.get("outstanding", 0)),
+                },
             }
         )
     return result
