@@ -4,14 +4,13 @@ the cases the asking user can see (agents: their own), filtered by period, produ
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure
+from apps.core.figures import dashboard_figure, money_figure
 
 from .models import CLOSED_STATUSES, CaseStatus, PaymentStatus, RenewalCase, UploadBatch
 from .selectors import cases_visible_parts
@@ -78,13 +77,6 @@ def _per_day(parts: list[QuerySet], field: str, *keys: str) -> Counter:
         for row in qs.annotate(day=TruncDate(field)).values("day", *keys).annotate(n=Count("*")):
             counts[(row["day"], *(row[k] for k in keys))] += row["n"]
     return counts
-
-
-def money_figure(amount: Decimal | int) -> float:
-    """A sum of money on a dashboard is a JSON number, as seed 003 shows it (`"paymentCollected": 13850000`): a
-    figure to chart and compare. Amounts on resources (a case's `renewal_amount`, a payment) stay decimal strings,
-    exact to the cent (README "Money in the API")."""
-    return float(amount)
 
 
 def _created_in(period: Period) -> Q:
