@@ -333,18 +333,20 @@ def user_logout(*, user: User, access_token=None, refresh_token: str | None = No
     if not refresh_token and access_token is None:
         raise ValidationError({"refresh_token": ["Send the refresh token, or sign out with the bearer token."]})
     with transaction.atomic():
-        sessions = set()
+        sessions: set[str] = set()
         if refresh_token:
             try:
-                sessions.add(tokens.refresh_token_revoke(refresh_token, subject=str(user.pk)))
+                revoked_session = tokens.refresh_token_revoke(refresh_token, subject=str(user.pk))
             except tokens.TokenInvalid as exc:
                 raise ValidationError({"refresh_token": [str(exc)]}) from None
+            if revoked_session:
+                sessions.add(revoked_session)
         if access_token is not None and not access_token.get(tokens.SESSION_CLAIM):
             ended = _user_tokens_revoke(user)
         else:
             if access_token is not None:
                 sessions.add(access_token[tokens.SESSION_CLAIM])
-            ended = tokens.session_refresh_tokens_revoke(user=user, sessions=sessions - {None}) + bool(refresh_token)
+            ended = tokens.session_refresh_tokens_revoke(user=user, sessions=sessions) + bool(refresh_token)
     if access_token is not None:
         tokens.access_token_revoke(access_token)
     security_event_record(
