@@ -1,8 +1,11 @@
 """Roles and the role → permission matrix (seed 003, extended with assessor and customer).
 
 Declared once here and used by the JWT claims, the API permission classes and the admin.
-A permission is a module name (as in seed 003's token: ["dashboard", "upload", "cases"]);
-`<module>` grants read and write, `<module>:read` grants read only.
+The token's `permissions` claim lists module names as seed 003 does (["dashboard", "upload", "cases"]): a plain
+`<module>` means "may use this module" (at least read), and `<module>:write` is added when the role may also
+change things there. So `permissions.includes("dashboard")` holds for every role with a dashboard, and
+`includes("cases:write")` tells a front end whether to offer the edit buttons. The server decides with
+`role_can()` from the matrix below, never from the claim.
 """
 
 from django.db import models
@@ -66,11 +69,11 @@ def role_can(role: str, module: str, access: str = READ) -> bool:
 
 
 def permissions_for_role(role: str) -> list[str]:
-    """Token/`me` form: `module` for read-write, `module:read` for read-only, in matrix order."""
+    """Token/`me` form, in matrix order: `module` for any access, then `module:write` when the role may write."""
     result = []
     for module, grants in PERMISSION_MATRIX.items():
         if role in grants.get(WRITE, ()):
-            result.append(module)
+            result += [module, f"{module}:{WRITE}"]
         elif role in grants.get(READ, ()):
-            result.append(f"{module}:read")
+            result.append(module)
     return result

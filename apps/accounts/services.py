@@ -59,9 +59,10 @@ def _validate_password(password: str, user: User | None = None) -> None:
         raise ValidationError({"password": exc.messages}) from exc
 
 
-def tokens_issue(*, user: User, otp_verified: bool) -> dict:
-    """Seed 003 token block: access_token, refresh_token, expires_in (seconds)."""
-    return tokens.token_pair(user=user, otp_verified=otp_verified)
+def tokens_issue(*, user: User, otp_verified: bool, session_id: str | None = None) -> dict:
+    """Seed 003 token block: access_token, refresh_token, expires_in (seconds). `session_id`: continue that
+    sign-in (a rotation), else start a new one."""
+    return tokens.token_pair(user=user, otp_verified=otp_verified, session_id=session_id)
 
 
 def _user_tokens_revoke(user: User) -> int:
@@ -314,20 +315,47 @@ def token_refresh(*, refresh_token: str, request=None) -> dict:
         if reused is None:
             raise AuthError("The refresh token is invalid, expired or revoked.", code="token_not_valid")
         if not reused:
-            return tokens_issue(user=user, otp_verified="otp" in (old.get("amr") or []))
+            return tokens_issue(
+                user=user, otp_verified="otp" in (old.get("amr") or []), session_id=old.get(tokens.SESSION_CLAIM)
+            )
         # A rotated-away token presented again means it leaked: end every session of the user.
         _user_tokens_revoke(user)
     security_event_record(kind=SecurityEvent.Kind.TOKEN_REUSE, request=request, user=user, details={"jti": old["jti"]})
     raise AuthError("The refresh token was already used; all sessions have been ended.", code="token_reused")
 
 
-def user_logout(*, user: User, refresh_token: str, request=None) -> None:
-    """Blacklist the session's refresh token (the access token expires on its own within the hour)."""
-    try:
-        tokens.refresh_token_revoke(refresh_token, subject=str(user.pk))
-    except tokens.TokenInvalid as exc:
-        raise ValidationError({"refresh_token": [str(exc)]}) from None
-    security_event_record(kind=SecurityEvent.Kind.LOGOUT, request=request, user=user, details={"channel": "api"})
+def user_logout(*, user: User, access_token=None, refresh_token: str | None = None, request=None) -> int:
+    """End one sign-in (seed 003: POST /auth/logout with only the bearer header). The access token presented
+    stops working at once, and every live refresh token of its sign-in (same `sid`, whatever the rotations
+    since) is blacklisted, as is `refresh_token` when given. An access token from before sign-ins had a `sid`
+    cannot name its sign-in: then every refresh token of the user ends, erring on the side of signing out.
+    Returns how many refresh tokens were blacklisted."""
+    if not refresh_token and access_token is None:
+        raise ValidationError({"refresh_token": ["Send the refresh token, or sign out with the bearer token."]})
+    with transaction.atomic():
+        sessions: set[str] = set()
+        if refresh_token:
+            try:
+                revoked_session = tokens.refresh_token_revoke(refresh_token, subject=str(user.pk))
+            except tokens.TokenInvalid as exc:
+                raise ValidationError({"refresh_token": [str(exc)]}) from None
+            if revoked_session:
+                sessions.add(revoked_session)
+        if access_token is not None and not access_token.get(tokens.SESSION_CLAIM):
+            ended = _user_tokens_revoke(user)
+        else:
+            if access_token is not None:
+                sessions.add(access_token[tokens.SESSION_CLAIM])
+            ended = tokens.session_refresh_tokens_revoke(user=user, sessions=sessions) + bool(refresh_token)
+    if access_token is not None:
+        tokens.access_token_revoke(access_token)
+    security_event_record(
+        kind=SecurityEvent.Kind.LOGOUT,
+        request=request,
+        user=user,
+        details={"channel": "api", "sessions_ended": ended},
+    )
+    return ended
 
 
 # --- passwords -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure
+from apps.core.figures import dashboard_figure, money_figure
 
 from .models import (
     OPEN_CLAIM_STATUSES,
@@ -69,8 +69,8 @@ def dashboard_kpi(*, user: User, period: str = "month") -> dict:
         "closedClaims": figures["closed"],
         "avgDaysToClose": round(duration.total_seconds() / 86400, 1) if duration else None,
         "approvalRate": round(figures["approved"] / decided, 4) if decided else None,
-        "reserveOutstanding": str(figures["reserve"] or Decimal("0.00")),
-        "paidInPeriod": str(paid["total"] or Decimal("0.00")),
+        "reserveOutstanding": money_figure(figures["reserve"]),
+        "paidInPeriod": money_figure(paid["total"]),
         "paymentsInPeriod": paid["count"],
         "fraudReviewQueue": figures["fraud_queue"],
         "slaBreaches": {"triage": figures["sla_triage"], "open": figures["sla_open"]},

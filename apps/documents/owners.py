@@ -14,12 +14,27 @@ _OWNERS: dict[str, Resolver] = {}
 # entity_type -> f(user) returning a queryset of the ids of such entities the user may see (staff reach a
 # document through its owner too: an assessor sees the photos of the claims assigned to them)
 _VISIBLE: dict[str, Callable] = {}
+# entity types whose documents staff reach only through the owner, not through the customer they are about
+_OWNER_ONLY: set[str] = set()
 
 
-def register_owner(entity_type: str, resolver: Resolver, *, visible_ids: Callable | None = None) -> None:
+def register_owner(
+    entity_type: str, resolver: Resolver, *, visible_ids: Callable | None = None, owner_only: bool = False
+) -> None:
+    """`owner_only`: staff see these documents only when they see the owner (`visible_ids`), even if they see
+    the customer. A renewal case's files are for the people working the case (its agent, managers, admins),
+    not for every agent of the customer's team."""
+    if owner_only and visible_ids is None:
+        raise ValueError(f"{entity_type}: owner_only documents need visible_ids")
     _OWNERS[entity_type] = resolver
     if visible_ids is not None:
         _VISIBLE[entity_type] = visible_ids
+    if owner_only:
+        _OWNER_ONLY.add(entity_type)
+
+
+def owner_only_types() -> list[str]:
+    return sorted(_OWNER_ONLY)
 
 
 def owner_visibility() -> dict[str, Callable]:

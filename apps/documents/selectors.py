@@ -8,11 +8,13 @@ from apps.accounts.roles import Role
 from apps.customers.selectors import customers_visible_to
 
 from .models import Document
-from .owners import owner_visibility
+from .owners import owner_only_types, owner_visibility
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
-    """Staff: documents of the customers they see (admins: all). Customers: their own, shared with them."""
+    """Staff: documents of the customers they see and of the owners they see (admins: all), except that
+    documents of owner-only types (renewal cases) are reached through the owner alone. Customers: their own,
+    shared with them."""
     qs = Document.objects.select_related("customer", "uploaded_by")
     if user.role == Role.ADMIN:
         return qs
@@ -23,6 +25,8 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     if not user.can("documents"):
         return qs.none()
     condition = Q(customer__in=customers_visible_to(user).values("pk"))
+    if owner_only := owner_only_types():
+        condition &= ~Q(entity_type__in=owner_only)
     for entity_type, visible_ids in owner_visibility().items():
         condition |= Q(entity_type=entity_type, entity_id__in=visible_ids(user))
     return qs.filter(condition)

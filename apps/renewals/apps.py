@@ -9,8 +9,18 @@ class RenewalsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.hooks import provide
+        from apps.documents.owners import register_owner
 
-        from . import gdpr
+        from . import gdpr, selectors
 
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
+
+        # files attach to renewal cases (seed 003 POST /files/upload entity_type=case): seen and attached by the
+        # case's agent, managers and admins, not by other agents who see the customer
+        register_owner(
+            "case",
+            selectors.case_document_owner,
+            visible_ids=lambda user: selectors.cases_visible_to(user).values("pk"),
+            owner_only=True,
+        )

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure
+from apps.core.figures import dashboard_figure, money_figure
 
 from .models import CLOSED_STATUSES, CaseStatus, PaymentStatus, RenewalCase, UploadBatch
 from .selectors import cases_visible_parts
@@ -106,8 +106,8 @@ def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", cas
         "renewed": figures["renewed"],
         "pendingAction": figures["pending_action"],
         "errors": figures["errors"],
-        "paymentCollected": str(figures["collected"]),
-        "paymentPending": str(figures["pending"]),
+        "paymentCollected": money_figure(figures["collected"]),
+        "paymentPending": money_figure(figures["pending"]),
     }
 
 
@@ -180,7 +180,10 @@ def dashboard_batch_status(
                     "pending": row.get("pending", 0),
                     "failed": row.get("failed", 0) + batch["failed_records"],
                 },
-                "payment": {"received": str(row.get("received", 0)), "pending": str(row.get("outstanding", 0))},
+                "payment": {
+                    "received": money_figure(row.get("received", 0)),
+                    "pending": money_figure(row.get("outstanding", 0)),
+                },
             }
         )
     return result

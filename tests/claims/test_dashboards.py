@@ -47,8 +47,8 @@ def test_kpis(book, django_assert_max_num_queries):
         data = client_for(manager).get("/api/v1/dashboard/kpi", {"period": "week"}).json()["data"]
     assert data["openClaims"] == 2
     assert (data["newClaims"], data["closedClaims"]) == (3, 1)
-    assert data["reserveOutstanding"] == "2000.00"  # set to the approved 2,000; the pending 500 is held in it
-    assert (data["paidInPeriod"], data["paymentsInPeriod"]) == ("800.00", 1)
+    assert data["reserveOutstanding"] == 2000.0  # set to the approved 2,000; the pending 500 is held in it
+    assert (data["paidInPeriod"], data["paymentsInPeriod"]) == (800.0, 1)
     assert data["approvalRate"] == 1.0
     assert data["fraudReviewQueue"] == 1
     assert data["slaBreaches"] == {"triage": 1, "open": 0}

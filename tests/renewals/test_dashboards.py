@@ -57,8 +57,8 @@ def test_stats_count_and_sum_the_period_cases(auth_client, cases):
         "renewed": 1,
         "pendingAction": 3,
         "errors": 0,
-        "paymentCollected": "100.00",
-        "paymentPending": "500.00",
+        "paymentCollected": 100.0,
+        "paymentPending": 500.0,
     }
     assert (autos["totalCases"], autos["pendingAction"]) == (6, 2)
     assert (resolved["totalCases"], resolved["renewed"]) == (2, 1)
@@ -77,7 +77,7 @@ def test_agents_see_only_their_cases(auth_client, cases):
     trends = client.get("/api/v1/dashboard/trends", {"date_range": "week"}).json()["data"]
     batches = client.get("/api/v1/dashboard/batch-status").json()["data"]
 
-    assert (stats["totalCases"], stats["pendingAction"], stats["paymentPending"]) == (2, 2, "200.00")
+    assert (stats["totalCases"], stats["pendingAction"], stats["paymentPending"]) == (2, 2, 200.0)
     assert trends[-1]["newCases"] == 2
     assert batches[0]["status"]["pending"] == 2
 
@@ -122,7 +122,7 @@ def test_trends_one_row_per_day_and_batch_status(auth_client, cases, django_asse
             "fileName": "renewals.csv",
             "batchStatus": "completed",
             "status": {"renewed": 1, "inProgress": 2, "pending": 4, "failed": 3},
-            "payment": {"received": "100.00", "pending": "600.00"},
+            "payment": {"received": 100.0, "pending": 600.0},
         }
     ]
 

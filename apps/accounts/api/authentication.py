@@ -1,13 +1,35 @@
-"""JWT bearer authentication (simplejwt) with our claims: sub, email, role, permissions, amr."""
+"""JWT bearer authentication (simplejwt) with our claims: sub, email, role, permissions, amr, sid."""
+
+import time
+import uuid
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+# The `sid` claim names one sign-in: every refresh token rotated from it and every access token issued with them
+# carry it, so signing out with an access token alone can end the refresh tokens of that sign-in.
+SESSION_CLAIM = "sid"
+
+
+def _revoked_key(jti: str) -> str:
+    return f"auth:revoked-access:{jti}"
+
+
+def access_token_revoke(token) -> None:
+    """The access token stops working now rather than at its expiry (≤ 1 h): its jti is kept in the cache until
+    then. (Refresh tokens are blacklisted in the database by simplejwt.)"""
+    remaining = int(token["exp"]) - int(time.time())
+    if remaining > 0:
+        cache.set(_revoked_key(token["jti"]), 1, timeout=remaining + 1)
 
 
 class JwtAuthentication(JWTAuthentication):
-    """Rejects tokens of deactivated users and tokens issued before the last password or MFA factor change."""
+    """Rejects tokens of deactivated users, tokens issued before the last password or MFA factor change, and
+    access tokens revoked by a sign-out."""
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
@@ -16,16 +38,23 @@ class JwtAuthentication(JWTAuthentication):
             raise InvalidToken(
                 {"detail": "Token predates a password or sign-in factor change.", "code": "token_not_valid"}
             )
+        if cache.get(_revoked_key(validated_token.get("jti", ""))):
+            raise InvalidToken({"detail": "Token was revoked by signing out.", "code": "token_not_valid"})
         return user
 
 
-def refresh_token_for(user, *, otp_verified: bool) -> RefreshToken:
-    """A refresh token whose access tokens carry seed 003's claims plus how the user authenticated."""
+def refresh_token_for(user, *, otp_verified: bool, session_id: str | None = None) -> RefreshToken:
+    """A refresh token whose access tokens carry seed 003's claims plus how the user authenticated and which
+    sign-in they belong to (`session_id`: the rotated token's, else a new sign-in)."""
     token = RefreshToken.for_user(user)
     token["email"] = user.email
     token["role"] = user.role
     token["permissions"] = user.permissions
     token["amr"] = ["pwd", "otp"] if otp_verified else ["pwd"]
+    token[SESSION_CLAIM] = session_id or uuid.uuid4().hex
+    # simplejwt stored the token before our claims were added: store the token as issued, so a sign-out can
+    # find the refresh tokens of a session by its `sid`.
+    OutstandingToken.objects.filter(jti=token["jti"]).update(token=str(token))
     return token
 
 

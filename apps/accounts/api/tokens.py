@@ -7,19 +7,23 @@ refresh, logout, a password change); nothing outside this package imports simple
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from .authentication import refresh_token_for
+from .authentication import SESSION_CLAIM, access_token_revoke, refresh_token_for
+
+__all__ = ["SESSION_CLAIM", "access_token_revoke"]  # re-exported: services sign access tokens out through here
 
 
 class TokenInvalid(Exception):
     """The token is malformed, badly signed, expired, of the wrong type or (where checked) revoked."""
 
 
-def token_pair(*, user, otp_verified: bool) -> dict:
-    """Seed 003 token block: access_token, refresh_token, expires_in (seconds)."""
-    refresh = refresh_token_for(user, otp_verified=otp_verified)
+def token_pair(*, user, otp_verified: bool, session_id: str | None = None) -> dict:
+    """Seed 003 token block: access_token, refresh_token, expires_in (seconds). `session_id`: the sign-in the
+    pair belongs to (a rotation keeps it), else a new one."""
+    refresh = refresh_token_for(user, otp_verified=otp_verified, session_id=session_id)
     return {
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
@@ -63,8 +67,8 @@ def refresh_token_consume(jti: str) -> bool | None:
     return False
 
 
-def refresh_token_revoke(raw: str, *, subject: str) -> None:
-    """Blacklist a live refresh token of `subject` (the user's pk as a string)."""
+def refresh_token_revoke(raw: str, *, subject: str) -> str | None:
+    """Blacklist a live refresh token of `subject` (the user's pk as a string); returns its sign-in (`sid`)."""
     try:
         token = RefreshToken(raw)
     except TokenError:
@@ -72,3 +76,15 @@ def refresh_token_revoke(raw: str, *, subject: str) -> None:
     if str(token.get("sub")) != subject:
         raise TokenInvalid("This refresh token belongs to another session.")
     token.blacklist()
+    return token.get(SESSION_CLAIM)
+
+
+def session_refresh_tokens_revoke(*, user, sessions: set[str]) -> int:
+    """Blacklist the user's live refresh tokens of these sign-ins. Rotation blacklists the old token, so a
+    user's live tokens are one per sign-in: few to decode (the stored token holds our claims, `sid` among them)."""
+    if not sessions:
+        return 0
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+    ending = [t for t in live if token_backend.decode(t.token, verify=False).get(SESSION_CLAIM) in sessions]
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in ending], ignore_conflicts=True)
+    return len(ending)

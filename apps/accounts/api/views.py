@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.core.api.throttles import AuthRateThrottle, GeneralRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
@@ -68,11 +69,20 @@ class LogoutApi(BaseApi):
     permission_classes = [IsAuthenticated]
     mfa_exempt = True
 
-    @extend_schema(request=s.LogoutInputSerializer, responses={200: _MESSAGE}, tags=["auth"])
+    @extend_schema(
+        request=s.LogoutInputSerializer,
+        responses={200: _MESSAGE},
+        tags=["auth"],
+        summary="Sign out: the bearer token and its sign-in's refresh tokens stop working",
+    )
     def post(self, request):
         data = self.parse(s.LogoutInputSerializer)
         self.call(
-            services.user_logout, user=request.user, refresh_token=data["refresh_token"], request=request._request
+            services.user_logout,
+            user=request.user,
+            access_token=request.auth if isinstance(request.auth, AccessToken) else None,
+            refresh_token=data.get("refresh_token"),
+            request=request._request,
         )
         return self.ok({"message": "Signed out."})
 

@@ -1,5 +1,7 @@
-"""Shared list conventions: `search`, `sort_by`, `sort_order` (docs/architecture.md "API conventions")."""
+"""Shared list conventions: `search`, `sort_by`, `sort_order`, `<choice>=all` (docs/architecture.md, "API
+conventions")."""
 
+import copy
 import datetime
 import re
 from decimal import Decimal
@@ -7,6 +9,7 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import models
 from django.db.models import F, Q
+from django_filters import ChoiceFilter, MultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field, translate_validation
 from rest_framework.exceptions import ValidationError
@@ -27,6 +30,39 @@ def _is_integer_column(filterset, filter_) -> bool:
     return isinstance(field, _INTEGER_FIELDS)
 
 
+# --- choice filters: `all` means no filter ------------------------------------------------------------------
+
+ALL = "all"
+
+
+class _AllMeansAny:
+    """Mixed into a choice filter: the value `all` (seed 003: `status=all|new|in_progress|...`) filters nothing."""
+
+    def filter(self, qs, value):
+        if value == ALL or (isinstance(value, list | tuple) and ALL in value):
+            return qs
+        return super().filter(qs, value)  # type: ignore[misc]
+
+
+_ALL_VARIANTS: dict[type, type] = {}  # filter class -> the same class with `all`
+# view class -> its filterset with `all`: a view has one filterset, and django-filter would otherwise build the
+# filterset of `filterset_fields` views anew on every request
+_FILTERSETS: dict[type, type] = {}
+
+
+def _accepting_all(filter_):
+    """A copy of a choice filter that offers `all` first among its choices (so the schema lists it too)."""
+    choices = filter_.extra.get("choices")
+    if not choices or callable(choices) or any(value == ALL for value, _ in choices):
+        return filter_  # choices from the model field or computed per request, or `all` is a real value
+    cls = type(filter_)
+    variant = _ALL_VARIANTS.setdefault(cls, type(cls.__name__, (_AllMeansAny, cls), {"__module__": cls.__module__}))
+    accepting = copy.deepcopy(filter_)
+    accepting.__class__ = variant
+    accepting.extra["choices"] = [(ALL, "All"), *choices]
+    return accepting
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter with the values PostgreSQL cannot take refused as a 400 naming the filter, not a 500:
 
@@ -35,7 +71,29 @@ class FilterBackend(DjangoFilterBackend):
     - a datetime with a UTC offset no place uses (beyond ±14:00; PostgreSQL itself fails from ±16:00 with "time
       zone displacement out of range"), or one that has no UTC form (year 1 at +05:00); the others are sent in
       UTC, the same instant.
+
+    And the seed's `all`: every choice filter (declared in a FilterSet or generated from `filterset_fields`) also
+    accepts `all`, meaning "no filter", in the request and in the OpenAPI schema.
     """
+
+    def get_filterset_class(self, view, queryset=None):
+        cached = _FILTERSETS.get(type(view))
+        if cached is not None:
+            return cached
+        filterset_class = super().get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        choice_filters = {
+            name: _accepting_all(f)
+            for name, f in filterset_class.base_filters.items()
+            if isinstance(f, ChoiceFilter | MultipleChoiceFilter)
+        }
+        if choice_filters:
+            base = filterset_class
+            filterset_class = type(base.__name__, (base,), {"__module__": base.__module__})
+            filterset_class.base_filters = {**filterset_class.base_filters, **choice_filters}
+        _FILTERSETS[type(view)] = filterset_class
+        return filterset_class
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)

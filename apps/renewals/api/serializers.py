@@ -1,7 +1,10 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
+from apps.documents.models import Document
 from apps.renewals.models import CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
 
@@ -54,11 +57,30 @@ class CaseEventSerializer(OutputModelSerializer):
         return obj.actor.get_full_name() if obj.actor_id else "System"
 
 
+class CaseDocumentSerializer(OutputModelSerializer):
+    """Seed 003 case detail `documents[]`: id, name, url, uploaded_at (url null while the file is quarantined)."""
+
+    name = serializers.CharField(source="original_name")
+    url = serializers.SerializerMethodField()
+    uploaded_at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Document
+        fields = ["id", "name", "url", "uploaded_at", "doc_type", "mime_type", "size", "scan_status"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str | None:
+        return reverse("v1:files-download", kwargs={"pk": obj.pk}) if obj.is_downloadable else None
+
+
 class CaseDetailSerializer(OutputModelSerializer):
+    """Needs `documents` in its context: the case's files the asking user may see (selectors.case_documents)."""
+
     policy = serializers.SerializerMethodField()
     assigned_to = PersonSerializer(allow_null=True)
     escalated_to = PersonSerializer(allow_null=True)
     timeline = CaseEventSerializer(source="timeline_events", many=True)
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = RenewalCase
@@ -82,10 +104,15 @@ class CaseDetailSerializer(OutputModelSerializer):
             "escalated_at",
             "renewed_policy",
             "timeline",
+            "documents",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CaseDocumentSerializer(many=True))
+    def get_documents(self, obj) -> list[dict]:
+        return CaseDocumentSerializer(self.context["documents"], many=True).data
 
     def get_policy(self, obj) -> dict:
         policy, customer = obj.policy, obj.policy.customer
@@ -189,8 +216,9 @@ class DashboardStatsSerializer(serializers.Serializer):
     renewed = serializers.IntegerField()
     pendingAction = serializers.IntegerField()  # noqa: N815
     errors = serializers.IntegerField()
-    paymentCollected = serializers.DecimalField(max_digits=14, decimal_places=2)  # noqa: N815
-    paymentPending = serializers.DecimalField(max_digits=14, decimal_places=2)  # noqa: N815
+    # Dashboard sums of money are JSON numbers (seed 003); resources keep exact decimal strings.
+    paymentCollected = serializers.FloatField()  # noqa: N815
+    paymentPending = serializers.FloatField()  # noqa: N815
 
 
 class DashboardTrendSerializer(serializers.Serializer):
@@ -209,8 +237,8 @@ class _BatchCounts(serializers.Serializer):
 
 
 class _BatchPayment(serializers.Serializer):
-    received = serializers.DecimalField(max_digits=14, decimal_places=2)
-    pending = serializers.DecimalField(max_digits=14, decimal_places=2)
+    received = serializers.FloatField()
+    pending = serializers.FloatField()
 
 
 class DashboardBatchSerializer(serializers.Serializer):

@@ -72,12 +72,21 @@ class CaseListApi(BaseListApi):
         return self.list_response(request)
 
 
+def case_detail(request, pk) -> dict:
+    """The case as the asking user sees it: timeline and the files attached to it that they may see."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    documents = selectors.case_documents(user=request.user, case=case)
+    return s.CaseDetailSerializer(case, context={"documents": documents}).data
+
+
 class CaseDetailApi(BaseApi):
     permission_classes = STAFF
 
-    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer}, summary="A case with its timeline")
+    @extend_schema(
+        tags=["cases"], responses={200: s.CaseDetailSerializer}, summary="A case with its timeline and documents"
+    )
     def get(self, request, pk):
-        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+        return self.ok(case_detail(request, pk))
 
     @extend_schema(
         tags=["cases"],
@@ -89,7 +98,7 @@ class CaseDetailApi(BaseApi):
         case = selectors.case_get_for_user(user=request.user, pk=pk)
         data = self.parse(s.CaseUpdateSerializer, partial=True)
         self.call(services.renewal_case_update, case=case, actor=request.user, **data)
-        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+        return self.ok(case_detail(request, pk))
 
 
 class CaseAssignApi(BaseApi):
@@ -108,7 +117,7 @@ class CaseAssignApi(BaseApi):
             assignee=data["assigned_to"],
             notes=data["notes"],
         )
-        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+        return self.ok(case_detail(request, pk))
 
 
 class CaseEscalateApi(BaseApi):
@@ -124,7 +133,7 @@ class CaseEscalateApi(BaseApi):
         case = selectors.case_get_for_user(user=request.user, pk=pk)
         data = self.parse(s.CaseEscalateSerializer)
         self.call(services.renewal_case_escalate, case=case, actor=request.user, **data)
-        return self.ok(s.CaseDetailSerializer(selectors.case_get_for_user(user=request.user, pk=pk)).data)
+        return self.ok(case_detail(request, pk))
 
 
 # --- uploads (seed 003 Upload Endpoints) --------------------------------------------------------------------
