@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.billing.sandbox")),  # the sandbox payment provider's hosted page (404 when disabled)
     path("", include("apps.portal.urls")),
 ]
 

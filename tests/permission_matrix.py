@@ -96,6 +96,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:claims-fraud-decision": {"POST": {A, M}},
     "v1:fraud-queue": {"GET": {A, M, AG, AS, V}},
     "v1:dashboard-kpi": {"GET": {A, M, AG, AS, V}},
+    "v1:dashboard-arrears": {"GET": {A, M, AG, V}},
     "v1:dashboard-alerts": {"GET": {A, M, AG, AS, V}},
     "v1:dashboard-claims": {"GET": {A, M, AG, AS, V}},
     "v1:dashboard-assessments": {"GET": {A, M, AG, AS, V}},

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.billing import dashboards as billing_dashboards
 from apps.claims import dashboards as claims_dashboards
 from apps.claims.models import OPEN_CLAIM_STATUSES, Claim
 from apps.core.formatting import format_count, format_money
@@ -87,6 +88,26 @@ def dashboard_callback(request, context):
                 ),
             }
         )
+    if user.can("billing"):
+        arrears = billing_dashboards.dashboard_arrears(user=user)
+        policies_url = reverse("admin:policies_policy_changelist")
+        amounts = ", ".join(
+            f"{amount:,.2f} {currency}" for currency, amount in sorted(arrears["amount_overdue"].items())
+        )
+        tiles += [
+            _tile(
+                "Policies in arrears",
+                arrears["policies_in_arrears"],
+                f"{policies_url}?arrears=yes",
+                f"{arrears['overdue_instalments']} overdue instalment(s)",
+            ),
+            _tile("Amount overdue", amounts or "0.00", f"{policies_url}?arrears=yes", "past due, unpaid"),
+            _tile(
+                "Lapsed for non-payment",
+                arrears["lapsed_for_non_payment"],
+                f"{policies_url}?status__exact=lapsed&arrears=yes",
+            ),
+        ]
     if user.can("assessments") and user.role == Role.ASSESSOR:
         progress = claims_dashboards.dashboard_assessments(user=user)
         tiles += [

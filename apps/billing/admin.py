@@ -15,7 +15,18 @@ from apps.policies.models import Policy
 from apps.policies.selectors import policies_visible_to
 
 from . import services
-from .models import Account, Commission, CommissionRate, Instalment, LoyaltyAccount, Payment, Transaction, WebhookEvent
+from .models import (
+    Account,
+    CheckoutSession,
+    Commission,
+    CommissionRate,
+    Instalment,
+    LoyaltyAccount,
+    NonPaymentLapse,
+    Payment,
+    Transaction,
+    WebhookEvent,
+)
 from .selectors import commissions_visible_to, payments_visible_to
 
 
@@ -192,6 +203,60 @@ class WebhookEventAdmin(ModelAdmin):
     readonly_fields = ["provider", "event_id", "payload", "status", "note", "received_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(NonPaymentLapse)
+class NonPaymentLapseAdmin(ModelAdmin):
+    """Policies lapsed for non-payment (by the arrears job) and whether paying the arrears reinstated them."""
+
+    list_display = [
+        "policy",
+        "lapsed_at",
+        "oldest_due_date",
+        "amount_overdue",
+        "currency",
+        "notice_channel",
+        "reinstated_at",
+    ]
+    list_filter = [("reinstated_at", admin.EmptyFieldListFilter), "notice_channel"]
+    search_fields = ["policy__policy_number"]
+    list_select_related = ["policy"]
+    readonly_fields = list_display
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CheckoutSession)
+class CheckoutSessionAdmin(ModelAdmin):
+    """Customers' "Pay now" sessions at the payment provider, and the payment each produced."""
+
+    list_display = ["reference", "policy", "instalment", "amount", "currency", "status", "created_at", "payment"]
+    list_filter = ["status", "provider"]
+    search_fields = ["reference", "policy__policy_number"]
+    list_select_related = ["policy", "instalment", "payment"]
+    readonly_fields = [*list_display, "provider", "created_by", "return_url", "completed_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

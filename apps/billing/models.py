@@ -16,12 +16,14 @@ from apps.core.models import TimeStampedModel
 
 
 class Instalment(TimeStampedModel):
-    """One scheduled premium payment of a policy."""
+    """One scheduled premium payment of a policy. `due` until its due date has passed unpaid, then `overdue`
+    (the nightly `instalments_mark_overdue`); a policy with an overdue instalment is in arrears."""
 
     permission_module = "billing"
 
     class Status(models.TextChoices):
         DUE = "due", "Due"
+        OVERDUE = "overdue", "Overdue"
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
 
@@ -36,25 +38,111 @@ class Instalment(TimeStampedModel):
     class Meta:
         ordering = ["policy", "sequence"]
         constraints = [models.UniqueConstraint(fields=["policy", "sequence"], name="instalments_unique_sequence")]
-        indexes = [models.Index(fields=["status", "due_date"], name="instalments_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="instalments_status_due"),
+            # "Is this policy in arrears, and by how much": answered from the few overdue rows only.
+            models.Index(fields=["policy", "due_date"], condition=Q(status="overdue"), name="instalments_overdue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.policy_id}#{self.sequence} {self.amount} {self.currency} due {self.due_date}"
 
+    @property
+    def is_open(self) -> bool:
+        """Still to be paid (due or overdue)."""
+        return self.status in (self.Status.DUE, self.Status.OVERDUE)
+
+
+OPEN_INSTALMENT_STATUSES = (Instalment.Status.DUE, Instalment.Status.OVERDUE)
+
 
 class InstalmentReminder(models.Model):
-    """One reminder sent about an instalment coming due (the row is the idempotency key: once per offset)."""
+    """One reminder sent about an instalment: coming due (`days_before` its due date) or overdue (`days_before`
+    read as days after it). The row is the idempotency key: once per instalment, kind and offset."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", "Coming due"
+        OVERDUE = "overdue", "Overdue"
 
     instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="reminders")
-    days_before = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DUE)
+    days_before = models.PositiveSmallIntegerField(help_text="Days before the due date (overdue: days after it).")
     channel = models.CharField(max_length=20)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["instalment", "days_before"], name="instalment_reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["instalment", "kind", "days_before"], name="instalment_reminder_once")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.instalment} −{self.days_before}d by {self.channel}"
+        sign = "+" if self.kind == self.Kind.OVERDUE else "−"
+        return f"{self.instalment} {sign}{self.days_before}d by {self.channel}"
+
+
+class NonPaymentLapse(models.Model):
+    """A policy lapsed for non-payment (through the policy workflow's `lapse`), and, once the arrears were paid,
+    its reinstatement. The open row (not reinstated) is what makes a payment reinstate the policy."""
+
+    permission_module = "billing"
+
+    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="non_payment_lapses")
+    lapsed_at = models.DateTimeField(auto_now_add=True)
+    oldest_due_date = models.DateField(help_text="Due date of the oldest unpaid instalment.")
+    amount_overdue = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    notice_channel = models.CharField(max_length=20, blank=True, help_text="Where the lapse notice went; blank: none.")
+    reinstated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-lapsed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy"], condition=Q(reinstated_at__isnull=True), name="non_payment_lapse_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} lapsed {self.lapsed_at:%Y-%m-%d} ({self.amount_overdue} {self.currency})"
+
+
+class CheckoutSession(models.Model):
+    """A customer's "Pay now": what the provider's hosted checkout will charge (computed by us, never taken from
+    the form), for which instalments of which policy. One open session per instalment, so a double click reuses
+    it; the payment it produces carries the session's reference, so it is credited once."""
+
+    permission_module = "billing"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    reference = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=30)
+    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="checkout_sessions")
+    instalment = models.ForeignKey(Instalment, on_delete=models.CASCADE, related_name="checkout_sessions")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    return_url = models.CharField(max_length=200, blank=True, help_text="A path on this site to come back to.")
+    payment = models.ForeignKey(
+        "billing.Payment", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout_sessions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instalment"], condition=Q(status="open"), name="checkout_one_open_per_instalment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} {self.currency} ({self.status})"
 
 
 class Payment(TimeStampedModel):

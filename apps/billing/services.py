@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Case, Exists, OuterRef, Sum, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -24,10 +24,13 @@ from apps.customers.contact import Message, customer_contact_channel, customer_i
 from apps.customers.models import Customer
 from apps.policies.models import Endorsement, Policy, PolicyOrigin, PolicyStatus, PolicyTransition
 
+from .arrears import policy_reinstate_if_arrears_paid
 from .hooks import policy_had_claims
 from .ledger import book
 from .models import (
+    OPEN_INSTALMENT_STATUSES,
     Account,
+    CheckoutSession,
     Commission,
     CommissionRate,
     Instalment,
@@ -176,7 +179,7 @@ def policy_billing_cancel(*, policy_id: int, transition_id: int) -> Decimal:
         description=f"Unearned premium on cancellation ({remaining} of {term_days} days)",
         reference=reference,
     )
-    policy.instalments.filter(status=Instalment.Status.DUE).update(status=Instalment.Status.CANCELLED)
+    policy.instalments.filter(status__in=OPEN_INSTALMENT_STATUSES).update(status=Instalment.Status.CANCELLED)
     paid = policy.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
     refundable = min(unearned, Decimal(paid))
     if refundable > 0:
@@ -209,7 +212,13 @@ def policy_billing_reinstate(*, policy_id: int, transition_id: int) -> int:
             reference=reference,
         )
         reversed_count += 1
-    policy.instalments.filter(status=Instalment.Status.CANCELLED).update(status=Instalment.Status.DUE)
+    # reopened as they stand today: those whose date has passed are overdue again (the policy is in arrears)
+    policy.instalments.filter(status=Instalment.Status.CANCELLED).update(
+        status=Case(
+            When(due_date__lt=timezone.localdate(), then=Value(Instalment.Status.OVERDUE)),
+            default=Value(Instalment.Status.DUE),
+        )
+    )
     for chargeback in Commission.objects.filter(policy=policy, status=Commission.Status.CHARGED_BACK):
         reference = f"reinstate:{chargeback.reference}"
         if Commission.objects.filter(reference=reference).exists():
@@ -334,6 +343,7 @@ def payment_record(
     )
     on_time = _allocate(policy, payment)
     _commission_earn(policy=policy, payment=payment)
+    policy_reinstate_if_arrears_paid(policy=policy)
     if on_time:
         points = int(amount // settings.LOYALTY_EUROS_PER_POINT)
         if points:
@@ -353,14 +363,16 @@ def payment_record(
 
 
 def _allocate(policy: Policy, payment: Payment | None) -> bool:
-    """Mark instalments paid, oldest first, while everything credited (payments, discounts, reductions) covers
-    them. True when every instalment this payment completed was completed by its due date."""
+    """Mark instalments paid, oldest first (due date, then sequence: an endorsement's extra instalment due today
+    comes before next month's), while everything credited (payments, discounts, reductions) covers them; a
+    partial payment leaves its instalment open. True when every instalment this payment completed was completed
+    by its due date."""
     credited = _customer_credits(policy)
     covered = Decimal("0")
     on_time, completed = True, False
-    for instalment in policy.instalments.exclude(status=Instalment.Status.CANCELLED).order_by("sequence"):
+    for instalment in policy.instalments.exclude(status=Instalment.Status.CANCELLED).order_by("due_date", "sequence"):
         covered += instalment.amount
-        if instalment.status == Instalment.Status.DUE and covered <= credited:
+        if instalment.status in OPEN_INSTALMENT_STATUSES and covered <= credited:
             paid_at = (payment.paid_at if payment else None) or timezone.now()  # payment_record always sets it
             instalment.status, instalment.paid_at = Instalment.Status.PAID, paid_at
             instalment.save(update_fields=["status", "paid_at", "updated_at"])
@@ -483,11 +495,26 @@ def payment_webhook_receive(*, provider: str, body: bytes, signature_header: str
         if event_type != "payment.succeeded":
             WebhookEvent.objects.filter(pk=record.pk).update(status=WebhookEvent.Status.IGNORED)
             return "ignored", None
+        # A hosted checkout's payment names its session: locked first, so two deliveries of one charge serialise.
+        checkout = (
+            CheckoutSession.objects.select_for_update()
+            .select_related("policy")
+            .filter(provider=provider, reference=str(data["checkout"]))
+            .first()
+            if data.get("checkout")
+            else None
+        )
         existing = Payment.objects.filter(provider=provider, provider_reference=reference).first()
         if existing is not None:  # the provider retried the same charge under a new event id
             return "duplicate", existing
-        policy = Policy.objects.filter(policy_number=str(data.get("policy_number", ""))).first()
+        policy = (
+            checkout.policy
+            if checkout is not None
+            else Policy.objects.filter(policy_number=str(data.get("policy_number", ""))).first()
+        )
         try:
+            if data.get("checkout") and checkout is None:
+                raise ValidationError("Unknown checkout session.")
             if policy is None:
                 raise ValidationError("Unknown policy number.")
             amount = Decimal(str(data["amount"]))
@@ -500,6 +527,10 @@ def payment_webhook_receive(*, provider: str, body: bytes, signature_header: str
                     provider=provider,
                     provider_reference=reference,
                 )
+                if checkout is not None:
+                    CheckoutSession.objects.filter(pk=checkout.pk).update(
+                        status=CheckoutSession.Status.COMPLETED, payment=payment, completed_at=timezone.now()
+                    )
         except (ValidationError, Conflict, KeyError, ArithmeticError) as exc:
             # Money arrived that we cannot apply: keep it for someone to resolve; the provider must not retry.
             note = "; ".join(getattr(exc, "messages", [])) or str(getattr(exc, "detail", exc))
@@ -686,7 +717,13 @@ def instalment_reminders_send(*, today: date | None = None) -> int:
                 due_date=today + timedelta(days=days),
                 policy__status=PolicyStatus.ACTIVE,
             )
-            .exclude(reminders__days_before=days)
+            .exclude(
+                Exists(
+                    InstalmentReminder.objects.filter(
+                        instalment=OuterRef("pk"), kind=InstalmentReminder.Kind.DUE, days_before=days
+                    )
+                )
+            )
             .select_related("policy", "policy__customer", "policy__product")
         )
         for instalment in due.iterator(chunk_size=500):

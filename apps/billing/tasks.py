@@ -48,3 +48,10 @@ def payment_reminders_task() -> int:
     from apps.billing.services import instalment_reminders_send
 
     return instalment_reminders_send()
+
+
+@shared_task(name="billing.arrears")
+def arrears_task() -> dict:
+    from apps.billing.arrears import arrears_run
+
+    return arrears_run()

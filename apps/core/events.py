@@ -77,6 +77,20 @@ EVENTS: dict[str, EventSpec] = {
         ("instalment_id", "policy_number", "amount", "currency", "due_date", "days"),
         "A payment reminder went out. Subscribers only: notifications tells the customer (notification:new).",
     ),
+    "instalment:overdue": EventSpec(
+        ("instalment_id", "policy_number", "amount", "currency", "due_date", "days"),
+        "An arrears reminder went out (`days` past due). Subscribers only: notifications tells the customer.",
+    ),
+    "arrears:lapsed": EventSpec(
+        ("policy_id", "policy_number", "amount", "currency"),
+        "A policy lapsed for non-payment (amount overdue, a decimal string). Subscribers only: notifications "
+        "tells the customer; staff hear policy:status_changed.",
+    ),
+    "arrears:reinstated": EventSpec(
+        ("policy_id", "policy_number"),
+        "A policy lapsed for non-payment is back in force, its arrears paid. Subscribers only: notifications tells "
+        "the customer.",
+    ),
     # claims
     "claim:status_changed": EventSpec(
         ("claim_id", "claim_number", "from", "to", "priority"),

@@ -225,6 +225,66 @@ def payment_due(event: dict) -> None:
         )
 
 
+def payment_overdue(event: dict) -> None:
+    from apps.billing.models import Instalment
+
+    data = event["data"]
+    instalment = Instalment.objects.select_related("policy__customer").filter(pk=data["instalment_id"]).first()
+    for user in _users(instalment.policy.customer.user_id if instalment else None):
+        notify(
+            user=user,
+            kind=T.REMINDER,
+            event=event["event"],
+            title=f"{data['amount']} {data['currency']} overdue since {data['due_date']}",
+            message=f"An instalment of your policy {data['policy_number']} is {data['days']} day(s) overdue. "
+            "Pay now to keep your cover.",
+            data=data,
+            link="/payments",
+            priority=Notification.Priority.HIGH,
+            dedupe_key=f"payment-overdue:{data['instalment_id']}:{data['days']}:{user.pk}",
+            email=False,  # the reminder itself went out on the customer's chosen channel
+        )
+
+
+def policy_lapsed_unpaid(event: dict) -> None:
+    from apps.policies.models import Policy
+
+    data = event["data"]
+    policy = Policy.objects.select_related("customer").filter(pk=data["policy_id"]).first()
+    for user in _users(policy.customer.user_id if policy else None):
+        notify(
+            user=user,
+            kind=T.REMINDER,
+            event=event["event"],
+            title=f"Your policy {data['policy_number']} has lapsed for non-payment",
+            message=f"{data['amount']} {data['currency']} is overdue. Pay it to put your cover back in force.",
+            data=data,
+            link=f"/policies/{data['policy_id']}",
+            priority=Notification.Priority.HIGH,
+            dedupe_key=f"arrears-lapsed:{_key(event, user)}",
+            email=False,  # the notice itself went out on the customer's chosen channel
+        )
+
+
+def policy_reinstated_paid(event: dict) -> None:
+    from apps.policies.models import Policy
+
+    data = event["data"]
+    policy = Policy.objects.select_related("customer").filter(pk=data["policy_id"]).first()
+    for user in _users(policy.customer.user_id if policy else None):
+        notify(
+            user=user,
+            kind=T.UPDATE,
+            event=event["event"],
+            title=f"Your policy {data['policy_number']} is back in force",
+            message="Thank you: your arrears are paid.",
+            data=data,
+            link=f"/policies/{data['policy_id']}",
+            dedupe_key=f"arrears-reinstated:{_key(event, user)}",
+            email=False,
+        )
+
+
 HANDLERS = {
     "claim:status_changed": claim_status_changed,
     "claim:assigned": claim_assigned,
@@ -234,6 +294,9 @@ HANDLERS = {
     "batch:progress": batch_progress,
     "case:reminder_sent": renewal_reminder,
     "instalment:due": payment_due,
+    "instalment:overdue": payment_overdue,
+    "arrears:lapsed": policy_lapsed_unpaid,
+    "arrears:reinstated": policy_reinstated_paid,
 }
 
 

@@ -42,6 +42,21 @@ class TransitionInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class InArrearsFilter(admin.SimpleListFilter):
+    title = "arrears"
+    parameter_name = "arrears"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In arrears"), ("no", "Nothing overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(amount_overdue__gt=0)
+        if self.value() == "no":
+            return queryset.filter(amount_overdue=0)
+        return queryset
+
+
 @admin.register(Policy)
 class PolicyAdmin(ModelAdmin):
     list_display = [
@@ -49,12 +64,13 @@ class PolicyAdmin(ModelAdmin):
         "customer",
         "product",
         "status_display",
+        "arrears_display",
         "premium_amount",
         "start_date",
         "end_date",
         "agent",
     ]
-    list_filter = ["status", "policy_type", "origin", "payment_frequency", "product", "agent"]
+    list_filter = ["status", InArrearsFilter, "policy_type", "origin", "payment_frequency", "product", "agent"]
     search_fields = ["policy_number", "customer__customer_code", "customer__last_name"]
     list_select_related = ["customer", "product", "agent"]
     date_hierarchy = "start_date"
@@ -80,6 +96,7 @@ class PolicyAdmin(ModelAdmin):
         "version",
         "cancelled_at",
         "cancellation_reason",
+        "arrears_display",
     ]
     readonly_fields = [f for f in fields if f not in ("agent", "branch", "grace_period_days", "payment_frequency")]
     actions = ["cancel", "reinstate"]
@@ -107,6 +124,12 @@ class PolicyAdmin(ModelAdmin):
     )
     def status_display(self, obj):
         return obj.status
+
+    @display(description="Arrears")
+    def arrears_display(self, obj):
+        """Overdue and unpaid (annotated by policies_visible_to); blank when nothing is overdue."""
+        amount = getattr(obj, "amount_overdue", 0) or 0
+        return f"in arrears: {amount} {obj.currency}" if amount > 0 else "—"
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

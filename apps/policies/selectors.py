@@ -9,12 +9,24 @@ from django.shortcuts import get_object_or_404
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 
+from .hooks import policy_arrears
 from .models import Endorsement, Policy, PolicyTransition, Vehicle
 
 
+def policies_annotate_arrears(qs: QuerySet[Policy]) -> QuerySet[Policy]:
+    """Each policy with `amount_overdue` (billing answers through the `policies.arrears` hook): in arrears when
+    it is above zero. A subquery per row, unselected when the queryset is only used for its ids."""
+    for annotate in policy_arrears.providers():
+        qs = annotate(qs)
+    return qs
+
+
 def policies_visible_to(user: User) -> QuerySet[Policy]:
-    """Admins/managers: all; agents: theirs and their (team's) customers'; customers: their own."""
-    qs = Policy.objects.select_related("customer", "product", "product__line", "agent", "branch")
+    """Admins/managers: all; agents: theirs and their (team's) customers'; customers: their own. Each policy
+    carries `amount_overdue` (see policies_annotate_arrears)."""
+    qs = policies_annotate_arrears(
+        Policy.objects.select_related("customer", "product", "product__line", "agent", "branch")
+    )
     if user.role in (Role.ADMIN, Role.MANAGER):
         return qs
     if user.role == Role.AGENT:

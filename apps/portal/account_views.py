@@ -9,7 +9,9 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -18,8 +20,14 @@ from apps.accounts.forms import MfaEnrolForm
 from apps.accounts.qr import qr_svg
 from apps.accounts.selectors import mfa_device_confirmed, mfa_enrolment_pending
 from apps.accounts.services import customer_register, mfa_confirm, mfa_setup, password_reset_request
-from apps.billing.models import Instalment
-from apps.billing.selectors import customer_transactions_visible_to
+from apps.billing.checkout import checkout_start
+from apps.billing.models import CheckoutSession, Payment
+from apps.billing.selectors import (
+    customer_transactions_visible_to,
+    instalments_open_for,
+    instalments_visible_to,
+    payments_visible_to,
+)
 from apps.catalog.selectors import product_for_quote, products_for_sale
 from apps.catalog.services import age_on, quote_compute
 from apps.core import errors
@@ -192,13 +200,38 @@ def profile_export(request):
 
 @customer_required
 def payments(request):
+    """Overdue instalments (never under "Coming up"), what falls due next, receipts and the ledger history; each
+    open instalment has "Pay now". `?paid=<checkout>` is where the provider's page sends the customer back."""
     transactions = customer_transactions_visible_to(request.user).order_by("-occurred_at", "-id")[:100]
-    due = (
-        Instalment.objects.filter(policy__customer__user=request.user, status=Instalment.Status.DUE)
-        .select_related("policy")
-        .order_by("due_date")[:24]
-    )
-    return render(request, "portal/payments.html", {"transactions": transactions, "due": due})
+    # by date, not only by status: an instalment whose day passed since the last overdue run is overdue too
+    today = timezone.localdate()
+    open_instalments = list(instalments_open_for(request.user)[:48])
+    paid = None
+    if request.GET.get("paid"):
+        paid = (
+            CheckoutSession.objects.filter(reference=request.GET["paid"][:64], policy__customer__user=request.user)
+            .select_related("payment", "policy")
+            .first()
+        )
+    context = {
+        "transactions": transactions,
+        "overdue": [i for i in open_instalments if i.due_date < today],
+        "due": [i for i in open_instalments if i.due_date >= today][:24],
+        "receipts": payments_visible_to(request.user).filter(status=Payment.Status.SUCCEEDED)[:50],
+        "checkout": paid,
+    }
+    return render(request, "portal/payments.html", context)
+
+
+@customer_required
+@require_POST
+def pay_now(request, pk):
+    """Start the provider's hosted checkout for one of the customer's own open instalments (another's is a 404).
+    The amount is computed by billing, never read from the form; a second click reuses the open session."""
+    instalment = get_object_or_404(instalments_visible_to(request.user), pk=pk)
+    with errors.as_message(request) as outcome:
+        _session, url = checkout_start(actor=request.user, instalment=instalment, return_url=reverse("portal:payments"))
+    return redirect("portal:payments" if outcome.failed else url)
 
 
 def products(request):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.roles import Role
+from apps.billing import selectors as billing_selectors
+from apps.billing.arrears import policy_arrears
 from apps.billing.models import Instalment, LoyaltyAccount
 from apps.claims import selectors as claim_selectors
 from apps.claims import services as claim_services
@@ -48,11 +50,15 @@ def customer_home(request):
     claims = list(
         claim_selectors.claims_visible_to(user).filter(status__in=OPEN_CLAIM_STATUSES).order_by("-created_at")[:5]
     )
-    due = list(
-        Instalment.objects.filter(policy__in=[p.pk for p in policies], status=Instalment.Status.DUE)
-        .select_related("policy")
-        .order_by("due_date")[:5]
-    )
+    # every open instalment of the customer's policies (a lapsed policy's arrears too), overdue ones first
+    today = timezone.localdate()  # by date: the overdue run may not have passed since the day changed
+    open_instalments = list(billing_selectors.instalments_open_for(user)[:50])
+    overdue = [i for i in open_instalments if i.due_date < today]
+    due = [i for i in open_instalments if i.due_date >= today][:5]
+    arrears_by_policy: dict = {}
+    for instalment in overdue:
+        arrears_by_policy.setdefault(instalment.policy, []).append(instalment.amount)
+    in_arrears = [{"policy": p, "amount": sum(amounts)} for p, amounts in arrears_by_policy.items()]
     loyalty = LoyaltyAccount.objects.filter(customer__user=user).values_list("balance", flat=True).first() or 0
     notifications = notification_selectors.notifications_of(user)
     context = {
@@ -60,6 +66,10 @@ def customer_home(request):
         "claims": claims,
         "due": due,
         "due_total": sum((i.amount for i in due), start=0),
+        "overdue": overdue,
+        "overdue_total": sum((i.amount for i in overdue), start=0),
+        "in_arrears": in_arrears,
+        "in_arrears_ids": {p.pk for p in arrears_by_policy},
         "loyalty": loyalty,
         "unread": notifications.filter(read_status=False).count(),
         "latest": list(notifications[:5]),
@@ -78,12 +88,14 @@ def policy_detail(request, pk):
     policy = get_object_or_404(policies_visible_to(request.user), pk=pk)
     documents = document_selectors.documents_visible_to(request.user).filter(customer=policy.customer)
     paid = policy.instalments.filter(status=Instalment.Status.PAID).aggregate(t=Sum("amount"))["t"] or 0
+    arrears = policy_arrears(policy)
     context = {
         "policy": policy,
         "coverages": policy.coverage_selections,
         "vehicles": policy.vehicles.filter(removed_on__isnull=True),
         "instalments": policy.instalments.order_by("due_date"),
         "paid": paid,
+        "arrears": arrears,
         "documents": documents.filter(entity_type="customer").order_by("-created_at")[:20],
     }
     return render(request, "portal/policy_detail.html", context)

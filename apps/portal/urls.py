@@ -24,6 +24,7 @@ urlpatterns = [
     slash_optional_path("profile/export", account_views.profile_export, name="profile-export"),
     slash_optional_path("profile/mfa", account_views.mfa, name="mfa"),
     slash_optional_path("payments", account_views.payments, name="payments"),
+    slash_optional_path("payments/<int:pk>/pay", account_views.pay_now, name="pay-now"),
     slash_optional_path("products", account_views.products, name="products"),
     slash_optional_path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
 ]

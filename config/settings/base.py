@@ -157,6 +157,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
     "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
+    # overdue marking and lapses are date steps (idempotent, daily would do); hourly so arrears reminders
+    # skipped in quiet hours go out the same day
+    "billing-arrears": {"task": "billing.arrears", "schedule": 60 * 60},
     "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
     "notifications-flush-deferred": {"task": "notifications.flush_deferred", "schedule": 15 * 60},
 }

@@ -13,6 +13,11 @@ env = environ.Env()
 # --- Billing -------------------------------------------------------------------------------------------
 # Days before an instalment falls due that its customer is reminded (seed 002 #6), once each.
 PAYMENT_REMINDER_DAYS = env.list("PAYMENT_REMINDER_DAYS", cast=int, default=[7, 1])
+# Days after an unpaid due date that the customer is reminded of the arrears, once each (the latest offset
+# reached is sent; one missed run does not send two at once). The policy lapses after its grace_period_days.
+ARREARS_REMINDER_DAYS = env.list("ARREARS_REMINDER_DAYS", cast=int, default=[1, 7])
+# The provider behind the portal's "Pay now" (hosted checkout); "sandbox" serves its page from this site.
+PAYMENT_CHECKOUT_PROVIDER = env.str("PAYMENT_CHECKOUT_PROVIDER", default="sandbox")
 
 # HMAC secrets per payment provider for `POST /api/v1/billing/webhooks/<provider>`; "sandbox" is the
 # built-in test provider (override or remove it in production).

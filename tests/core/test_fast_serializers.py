@@ -17,6 +17,7 @@ from apps.customers.api.serializers import CustomerOutputSerializer
 from apps.customers.models import Customer
 from apps.policies.api.serializers import PolicyListSerializer
 from apps.policies.models import Policy
+from apps.policies.selectors import policies_annotate_arrears
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import PolicyFactory
 
@@ -85,7 +86,10 @@ def test_list_serializers_match_drf_on_real_rows(make_user):
     PolicyFactory.create_batch(3)
     CustomerFactory(agent=make_user(), national_id="12345678")
     for serializer, queryset in (
-        (PolicyListSerializer(), Policy.objects.select_related("customer", "product", "agent", "branch")),
+        (
+            PolicyListSerializer(),
+            policies_annotate_arrears(Policy.objects.select_related("customer", "product", "agent", "branch")),
+        ),
         (CustomerOutputSerializer(), Customer.objects.select_related("agent")),
     ):
         for instance in queryset:

@@ -40,8 +40,14 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     def providers_of(name):
         return [label for label, _ in hooks.registry.providers[name]]
 
-    assert sorted(hooks.registry.hooks) == ["gdpr.erase", "gdpr.export", "loyalty.policy_had_claims"]
+    assert sorted(hooks.registry.hooks) == [
+        "gdpr.erase",
+        "gdpr.export",
+        "loyalty.policy_had_claims",
+        "policies.arrears",
+    ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
+    assert providers_of("policies.arrears") == ["billing"]
     everyone = ["documents", "policies", "billing", "claims", "renewals", "integrations", "notifications"]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone

@@ -6,12 +6,14 @@ from django.utils import timezone
 
 from apps.billing.models import (
     Account,
+    CheckoutSession,
     Commission,
     CommissionRate,
     Instalment,
     InstalmentReminder,
     LoyaltyAccount,
     LoyaltyEntry,
+    NonPaymentLapse,
     Payment,
     Transaction,
     TransactionType,
@@ -119,3 +121,29 @@ class WebhookEventFactory(factory.django.DjangoModelFactory):
     provider = "sandbox"
     event_id = factory.Sequence(lambda n: f"evt_{n}")
     payload = factory.LazyAttribute(lambda o: {"id": o.event_id, "type": "payment.succeeded"})
+
+
+class NonPaymentLapseFactory(factory.django.DjangoModelFactory):
+    """A lapse record as the arrears job writes it (the lapse itself goes through the policy workflow)."""
+
+    class Meta:
+        model = NonPaymentLapse
+
+    policy = factory.SubFactory(PolicyFactory)
+    oldest_due_date = factory.LazyFunction(lambda: date.today() - timedelta(days=45))
+    amount_overdue = Decimal("25.00")
+    currency = "EUR"
+    notice_channel = "email"
+
+
+class CheckoutSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckoutSession
+
+    reference = factory.Sequence(lambda n: f"cs_test{n:06d}")
+    provider = "sandbox"
+    instalment = factory.SubFactory(InstalmentFactory)
+    policy = factory.SelfAttribute("instalment.policy")
+    amount = Decimal("25.00")
+    currency = "EUR"
+    created_by = factory.SubFactory(UserFactory)

@@ -10,5 +10,6 @@ urlpatterns = [
     api_path("commissions", views.CommissionListApi.as_view(), "commissions-list"),
     api_path("loyalty/balance", views.LoyaltyBalanceApi.as_view(), "loyalty-balance"),
     api_path("loyalty/redeem", views.LoyaltyRedeemApi.as_view(), "loyalty-redeem"),
+    api_path("dashboard/arrears", views.DashboardArrearsApi.as_view(), "dashboard-arrears"),
     api_path("policies/<int:pk>/instalments", views.PolicyInstalmentsApi.as_view(), "policies-instalments"),
 ]

@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.billing import selectors, services
+from apps.billing.dashboards import dashboard_arrears
 from apps.billing.models import Commission, LoyaltyAccount, Payment, Transaction, TransactionType
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.customers.selectors import customer_get_for_user, customer_of_user
@@ -304,3 +305,28 @@ class PolicyInstalmentsApi(BaseApi):
                 "currency": policy.currency,
             }
         )
+
+
+class DashboardArrearsApi(BaseApi):
+    """Arrears among the policies the user may see: overdue instalments, policies in arrears, amount overdue per
+    currency (JSON numbers) and open lapses for non-payment."""
+
+    permission_classes = [IsAuthenticated, BillingPermission]
+
+    @extend_schema(
+        tags=["dashboard"],
+        responses={
+            200: inline_serializer(
+                "DashboardArrears",
+                {
+                    "overdue_instalments": serializers.IntegerField(),
+                    "policies_in_arrears": serializers.IntegerField(),
+                    "amount_overdue": serializers.DictField(child=serializers.FloatField()),
+                    "lapsed_for_non_payment": serializers.IntegerField(),
+                },
+            )
+        },
+        summary="Arrears: overdue instalments and amounts, policies in arrears, lapses for non-payment",
+    )
+    def get(self, request):
+        return self.ok(dashboard_arrears(user=request.user))

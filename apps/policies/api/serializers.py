@@ -122,6 +122,10 @@ class PolicyListSerializer(OutputModelSerializer):
     product = serializers.CharField(source="product.code")
     product_name = serializers.CharField(source="product.name")
     agent = serializers.PrimaryKeyRelatedField(read_only=True)
+    in_arrears = serializers.SerializerMethodField(help_text="An instalment is past due and unpaid.")
+    amount_overdue = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text="Past due and unpaid (0.00 when none)."
+    )
 
     class Meta:
         model = Policy
@@ -145,11 +149,16 @@ class PolicyListSerializer(OutputModelSerializer):
             "sum_insured",
             "agent",
             "branch",
+            "in_arrears",
+            "amount_overdue",
         ]
         read_only_fields = fields
 
     def get_customer_name(self, obj) -> str:
         return obj.customer.full_name
+
+    def get_in_arrears(self, obj) -> bool:
+        return obj.amount_overdue > 0  # annotated by policies_visible_to
 
 
 class PolicyDetailSerializer(PolicyListSerializer):
