@@ -91,9 +91,9 @@ def dashboard_callback(request, context):
     if user.can("billing"):
         arrears = billing_dashboards.dashboard_arrears(user=user)
         policies_url = reverse("admin:policies_policy_changelist")
-        amounts = ", ".join(
-            f"{amount:,.2f} {currency}" for currency, amount in sorted(arrears["amount_overdue"].items())
-        )
+        amounts = sorted(arrears["amount_overdue"].items())
+        currency, amount = amounts[0] if amounts else ("EUR", 0)
+        others = ", ".join(format_money(a, c) for c, a in amounts[1:])
         tiles += [
             _tile(
                 "Policies in arrears",
@@ -101,7 +101,13 @@ def dashboard_callback(request, context):
                 f"{policies_url}?arrears=yes",
                 f"{arrears['overdue_instalments']} overdue instalment(s)",
             ),
-            _tile("Amount overdue", amounts or "0.00", f"{policies_url}?arrears=yes", "past due, unpaid"),
+            _tile(
+                "Amount overdue",
+                amount,
+                f"{policies_url}?arrears=yes",
+                f"past due, unpaid; also {others}" if others else "past due, unpaid",
+                currency=currency,
+            ),
             _tile(
                 "Lapsed for non-payment",
                 arrears["lapsed_for_non_payment"],

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.roles import Role
 from apps.billing.models import Instalment, Payment
+from apps.core.formatting import format_money
 from apps.policies.services import policy_create
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import ProductFactory, ProductLineFactory, RatingRuleFactory
@@ -47,10 +48,10 @@ def test_customer_pays_an_overdue_instalment_with_pay_now(live_server, page, mak
     page.get_by_role("button", name=f"Pay {overdue.amount} EUR").click()
     page.wait_for_url(f"{live_server.url}/payments?paid=*")
 
-    expect(page.get_by_role("status")).to_contain_text(f"Thank you — {overdue.amount} EUR received")
+    expect(page.get_by_role("status")).to_contain_text(f"Thank you — {format_money(overdue.amount, 'EUR')} received")
     expect(page.get_by_role("heading", name="Overdue")).to_have_count(0)
     receipts = page.locator("section", has=page.get_by_role("heading", name="Receipts"))
-    expect(receipts).to_contain_text(f"{overdue.amount} EUR")
+    expect(receipts).to_contain_text(format_money(overdue.amount, "EUR"))
     assert Payment.objects.get().amount == overdue.amount
     assert Instalment.objects.get(pk=overdue.pk).status == Instalment.Status.PAID
     assert [e for e in errors if "WebSocket" not in e] == []

@@ -15,6 +15,7 @@ from apps.billing import arrears
 from apps.billing.models import CheckoutSession, Instalment, Payment, WebhookEvent
 from apps.billing.sandbox import sandbox_event
 from apps.billing.services import webhook_signature
+from apps.core.formatting import format_money
 from apps.policies.models import PolicyStatus
 from apps.policies.services import policy_create
 from tests.factories.accounts import UserFactory
@@ -82,8 +83,8 @@ def test_home_and_policy_page_mark_the_policy_in_arrears(customer_policy):
     home = client.get("/").content.decode()
     detail = client.get(f"/policies/{policy.pk}").content.decode()
 
-    assert f"{overdue} EUR overdue" in home
-    assert f"In arrears: {overdue} EUR overdue" in detail
+    assert f"{format_money(overdue, 'EUR')} overdue" in home
+    assert f"In arrears: {format_money(overdue, 'EUR')} overdue" in detail
     assert "the policy lapses" in detail
 
 
@@ -123,7 +124,8 @@ def test_pay_now_end_to_end_through_the_hosted_page_and_the_webhook(customer_pol
     assert (session.status, session.payment_id) == (CheckoutSession.Status.COMPLETED, payment.pk)
     assert set(Instalment.objects.filter(pk__in=[one.pk, two.pk]).values_list("status", flat=True)) == {"paid"}
     assert receipt_page.context["checkout"] == session
-    assert f"Thank you — {overdue_total} EUR received for {policy.policy_number}" in receipt_page.content.decode()
+    received = f"Thank you — {format_money(overdue_total, 'EUR')} received for {policy.policy_number}"
+    assert received in receipt_page.content.decode()
     assert [p.pk for p in receipt_page.context["receipts"]] == [payment.pk]
     assert [t.amount for t in receipt_page.context["transactions"] if t.type == "premium_paid"] == [-overdue_total]
 

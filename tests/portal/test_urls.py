@@ -9,7 +9,7 @@ from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-POST_ONLY = {"logout", "claim-withdraw", "notifications-read", "profile-export"}
+POST_ONLY = {"logout", "claim-withdraw", "notifications-read", "profile-export", "pay-now"}
 
 
 def _url(name, policy, claim, product):
@@ -17,6 +17,7 @@ def _url(name, policy, claim, product):
         "policy": f"/policies/{policy.pk}",
         "claim": f"/claims/{claim.pk}",
         "claim-withdraw": f"/claims/{claim.pk}/withdraw",
+        "pay-now": f"/payments/{policy.instalments.order_by('sequence').last().pk}/pay",
         "quote": f"/products/{product.code}/quote",
     }.get(name)
     if path is None:
