@@ -48,6 +48,7 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+@pghistory.track()
 class UploadBatch(TimeStampedModel):
     """One spreadsheet of renewals (seed 003 upload_batches): processed by a Celery task, with progress and a
     per-row error log. The same file (sha256) is never processed twice."""
