@@ -344,12 +344,12 @@ def payment_record(
                 reason=f"On-time payment {policy.policy_number}",
                 reference=f"payment:{payment.pk}",
             )
-    if policy.customer.user_id:
-        publish(
-            "payment:received",
-            {"payment_id": payment.pk, "policy_id": policy.pk, "amount": str(amount)},
-            audience=[user_group(policy.customer.user_id)],
-        )
+    # Always published: renewals follows it for the case's payment status whether or not the customer has a login.
+    publish(
+        "payment:received",
+        {"payment_id": payment.pk, "policy_id": policy.pk, "amount": str(amount)},
+        audience=[user_group(policy.customer.user_id)] if policy.customer.user_id else [],
+    )
     return payment
 
 

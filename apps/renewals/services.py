@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
+from apps.billing.models import Payment
+from apps.billing.services import customer_policy_balance
 from apps.catalog.rating import money
 from apps.core.events import publish, role_group, user_group
 from apps.core.exceptions import Conflict
@@ -23,7 +25,7 @@ from apps.customers.contact import Message, customer_contact_channel, customer_i
 from apps.policies.models import Policy, PolicyStatus
 from apps.policies.services import policy_transition
 
-from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, Priority, RenewalCase
+from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
 S = CaseStatus
 # Cases are worked by the roles with write access to `cases`; lapsing by hand is a manager's (the schedule lapses
@@ -259,6 +261,37 @@ def renewal_case_work(
         case = renewal_case_assign(case=case, actor=actor, assignee=assignee)
     if escalated_to is not None:
         case = renewal_case_escalate(case=case, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
+    return case
+
+
+@transaction.atomic
+def renewal_case_payment_apply(*, payment_id: int) -> RenewalCase | None:
+    """A payment on the term a case renewed into: the case shows it paid (completed once nothing is outstanding on
+    that term, partial before), with the payment's date and method, on its timeline. Once per payment."""
+    payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.SUCCEEDED).first()
+    if payment is None:
+        return None
+    case = RenewalCase.objects.select_for_update(of=("self",)).filter(renewed_policy_id=payment.policy_id).first()
+    if case is None:
+        return None
+    key = f"payment:{payment.pk}"
+    if case.timeline_events.filter(key=key).exists():
+        return case
+    outstanding = customer_policy_balance(case.renewed_policy)
+    status = PaymentStatus.COMPLETED if outstanding <= 0 else PaymentStatus.PARTIAL
+    previous = case.payment_status
+    case.payment_status, case.payment_method, case.payment_date = status, payment.method, payment.paid_at
+    case.save(update_fields=["payment_status", "payment_method", "payment_date", "updated_at"])
+    _event(
+        case,
+        "Payment received",
+        actor=payment.recorded_by,
+        details=f"{payment.amount} {payment.currency} by {payment.get_method_display().lower()} on "
+        f"{timezone.localtime(payment.paid_at):%d %b %Y}; payment {previous} → {status}"
+        + (f" ({outstanding} {payment.currency} outstanding)" if outstanding > 0 else ""),
+        key=key,
+    )
+    _notify(case, "case:updated", {"status": case.status})
     return case
 
 
