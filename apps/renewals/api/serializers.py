@@ -170,6 +170,12 @@ class BatchSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+class IgnoredColumnSerializer(serializers.Serializer):
+    column = serializers.IntegerField(help_text="1-based position in the file.")
+    header = serializers.CharField()
+    reason = serializers.CharField()
+
+
 class BatchStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     file_name = serializers.CharField()
@@ -182,6 +188,7 @@ class BatchStatusSerializer(serializers.Serializer):
     failed_records = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    ignored_columns = IgnoredColumnSerializer(many=True)
 
 
 class BatchStatusDetailSerializer(BatchStatusSerializer):
