@@ -6,6 +6,7 @@ to zero (debits positive, credits negative)."""
 import uuid
 from decimal import Decimal
 
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -15,6 +16,7 @@ from django.db.models import Q
 from apps.core.models import TimeStampedModel
 
 
+@pghistory.track()
 class Instalment(TimeStampedModel):
     """One scheduled premium payment of a policy. `due` until its due date has passed unpaid, then `overdue`
     (the nightly `instalments_mark_overdue`); a policy with an overdue instalment is in arrears."""
@@ -145,6 +147,7 @@ class CheckoutSession(models.Model):
         return f"{self.reference} {self.amount} {self.currency} ({self.status})"
 
 
+@pghistory.track()
 class Payment(TimeStampedModel):
     """Money received (or refunded) for a policy, recorded by staff or confirmed by a provider webhook."""
 
@@ -259,6 +262,7 @@ class Transaction(models.Model):
         return f"{self.get_type_display()} {self.account} {self.amount} {self.currency}"
 
 
+@pghistory.track()
 class CommissionRate(TimeStampedModel):
     """Commission as a share of paid premium: per product, optionally overridden for one agent."""
 

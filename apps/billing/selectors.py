@@ -1,12 +1,12 @@
 """Reads of money records, scoped through the policies the user may see."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.policies.selectors import policies_visible_to
 
-from .models import OPEN_INSTALMENT_STATUSES, Account, Commission, Instalment, Payment, Transaction
+from .models import OPEN_INSTALMENT_STATUSES, Account, Commission, Instalment, Payment, Transaction, TransactionType
 
 
 def payments_visible_to(user: User) -> QuerySet[Payment]:
@@ -25,10 +25,16 @@ def instalments_open_for(user: User) -> QuerySet[Instalment]:
     return instalments_visible_to(user).filter(status__in=OPEN_INSTALMENT_STATUSES).order_by("due_date", "sequence")
 
 
+# One line per booking as the customer sees it (seed 002 #8: payments, renewals, refunds and claim payouts):
+# its entry on the customer account; a claim payout never touches that account (it does not change what the
+# customer owes in premiums), so its line is the money paid out (the cash leg, negative: in their favour).
+CUSTOMER_FACING = Q(account=Account.CUSTOMER) | Q(type=TransactionType.CLAIM_PAYOUT, account=Account.CASH)
+
+
 def customer_transactions_visible_to(user: User) -> QuerySet[Transaction]:
-    """The customer-facing history: entries on the customer account of policies the user may see."""
+    """The customer-facing history of the policies the user may see (see CUSTOMER_FACING)."""
     return Transaction.objects.select_related("policy").filter(
-        account=Account.CUSTOMER, policy__in=policies_visible_to(user).values("pk")
+        CUSTOMER_FACING, policy__in=policies_visible_to(user).values("pk")
     )
 
 

@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import time
+import uuid
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -353,12 +354,12 @@ def payment_record(
                 reason=f"On-time payment {policy.policy_number}",
                 reference=f"payment:{payment.pk}",
             )
-    if policy.customer.user_id:
-        publish(
-            "payment:received",
-            {"payment_id": payment.pk, "policy_id": policy.pk, "amount": str(amount)},
-            audience=[user_group(policy.customer.user_id)],
-        )
+    # Always published: renewals follows it for the case's payment status whether or not the customer has a login.
+    publish(
+        "payment:received",
+        {"payment_id": payment.pk, "policy_id": policy.pk, "amount": str(amount)},
+        audience=[user_group(policy.customer.user_id)] if policy.customer.user_id else [],
+    )
     return payment
 
 
@@ -452,6 +453,38 @@ def _commission_chargeback(*, policy: Policy, refundable: Decimal, step: int) ->
             description="Commission charged back on cancellation refund",
             reference=f"chargeback:{commission.payment_id}:{step}",
         )
+
+
+# --- claim payouts ----------------------------------------------------------------------------------------------
+
+
+def claim_payout_book(
+    *,
+    customer: Customer,
+    policy: Policy,
+    amount: Decimal,
+    currency: str,
+    payee_name: str,
+    claim_number: str,
+    reference: str,
+    occurred_at,
+) -> uuid.UUID:
+    """Book a claim payment made on a customer's claim: claims expense against cash, linked to the customer and
+    policy so it is in their transaction history. It never touches the customer account: a payout does not
+    change what they owe in premiums. Runs in the caller's transaction (claims pays and books atomically)."""
+    amount = money(Decimal(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": ["Must be positive."]})
+    return book(
+        type=TransactionType.CLAIM_PAYOUT,
+        entries=[(Account.CLAIMS_EXPENSE, amount), (Account.CASH, -amount)],
+        currency=currency,
+        description=f"Claim {claim_number} payment to {payee_name}",
+        reference=reference,
+        occurred_at=occurred_at,
+        customer=customer,
+        policy=policy,
+    )
 
 
 # --- provider webhooks ----------------------------------------------------------------------------------------

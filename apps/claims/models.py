@@ -384,6 +384,7 @@ class Assessment(TimeStampedModel):
         return f"Assessment of {self.claim.claim_number}"
 
 
+@pghistory.track()
 class AssessmentSection(models.Model):
     permission_module = "assessments"
 
@@ -426,6 +427,7 @@ class AssessmentPhoto(models.Model):
         return f"{self.assessment_id} photo {self.position}"
 
 
+@pghistory.track()
 class Estimate(models.Model):
     """A repair estimate (a repairer's or our own) with line items; totals are computed from the lines. At most
     one per assessment is accepted."""
@@ -465,6 +467,7 @@ class Estimate(models.Model):
         return f"{self.get_source_display()} estimate {self.total}"
 
 
+@pghistory.track()
 class EstimateLine(models.Model):
     permission_module = "assessments"
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.billing.ledger import book
-from apps.billing.models import Account, TransactionType
+from apps.billing.services import claim_payout_book
 from apps.catalog.models import Coverage, Peril
 from apps.core.crypto import blind_index
 from apps.core.events import DASHBOARD_GROUP, publish, role_group, user_group
@@ -589,15 +588,15 @@ def claim_payment_decide(*, payment: ClaimPayment, actor: User, approve: bool, n
 def _pay(claim: Claim, payment: ClaimPayment, *, approver: User | None) -> None:
     """Mark paid, take it off the reserve, and book the payout (claims expense against cash) atomically."""
     now = timezone.now()
-    payment.ledger_booking = book(
-        type=TransactionType.CLAIM_PAYOUT,
-        entries=[(Account.CLAIMS_EXPENSE, payment.amount), (Account.CASH, -payment.amount)],
-        currency=payment.currency,
-        description=f"Claim {claim.claim_number} payment to {payment.payee_name}",
-        reference=f"claim-payment:{payment.pk}",
-        occurred_at=now,
+    payment.ledger_booking = claim_payout_book(
         customer=claim.customer,
         policy=claim.policy,
+        amount=payment.amount,
+        currency=payment.currency,
+        payee_name=payment.payee_name,
+        claim_number=claim.claim_number,
+        reference=f"claim-payment:{payment.pk}",
+        occurred_at=now,
     )
     payment.status = ClaimPayment.Status.PAID
     payment.paid_at = now

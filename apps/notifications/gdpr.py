@@ -2,12 +2,13 @@
 
 A person's own notifications and preferences are messages to them with no retention need: erasure deletes them.
 Staff notifications about the person's claims and cases stay (the staff's work history) with their message text
-scrubbed, since it names the claimant ("claim filed by …") or repeats an escalation reason."""
+scrubbed, since it names the claimant ("claim filed by …") or repeats an escalation reason; their audit snapshots
+(pghistory) are scrubbed alike."""
 
 from django.db.models import Q
 
 from apps.claims.models import Claim
-from apps.core.erasure import ERASED, scrub
+from apps.core.erasure import ERASED, history_of, scrub, scrub_history, scrub_text
 from apps.customers.models import Customer
 from apps.renewals.models import RenewalCase
 
@@ -36,11 +37,16 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 
 def erase_customer_data(customer: Customer) -> None:
     if customer.user_id:
-        Notification.objects.filter(user_id=customer.user_id).delete()
+        own = list(Notification.objects.filter(user_id=customer.user_id).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=own).delete()
         NotificationPreference.objects.filter(user_id=customer.user_id).delete()
+        # their audit snapshots go blank too (the rows' ids, times and types stay: that a message was sent)
+        scrub_history(Notification, own, title=ERASED, message=ERASED, data={}, link="")
     claim_ids = list(Claim.objects.filter(customer=customer).values_list("pk", flat=True))
     case_ids = list(RenewalCase.objects.filter(policy__customer=customer).values_list("pk", flat=True))
     about_them = Q(data__claim_id__in=claim_ids) | Q(data__case_id__in=case_ids)
     if customer.full_name:
         about_them |= Q(message__icontains=customer.full_name)
-    scrub(Notification.objects.filter(about_them).exclude(message=""), message=ERASED)
+    staff = Notification.objects.filter(about_them).exclude(message="")
+    scrub_text(history_of(Notification, staff.values("pk")), "message")
+    scrub(staff, message=ERASED)

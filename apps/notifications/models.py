@@ -1,6 +1,7 @@
 """In-app notifications (seed 003 notifications table) and per-user preferences (which types, which channels,
 quiet hours)."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,7 @@ class NotificationType(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+@pghistory.track()
 class Notification(models.Model):
     permission_module = "notifications"
 
@@ -59,6 +61,7 @@ class Notification(models.Model):
         return f"{self.user_id}: {self.title}"
 
 
+@pghistory.track()
 class NotificationPreference(models.Model):
     """Which notification types a user wants, in the app and by email, and when not to email them."""
 

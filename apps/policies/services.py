@@ -179,8 +179,11 @@ def policy_create(
     branch: Branch | None = None,
     grace_period_days: int = 30,
     activate: bool = False,
+    agreed_premium: Decimal | None = None,
 ) -> Policy:
-    """Issue a policy (quoted, or active straight away) priced by the product's rating rules."""
+    """Issue a policy (quoted, or active straight away) priced by the product's rating rules, or at an
+    `agreed_premium` (a renewal at the insurer's amount): then it is not rated, and an auto policy may be issued
+    before its vehicle is on record (the agent adds it by endorsement)."""
     end_date = end_date or (add_years(start_date, 1) - timedelta(days=1))
     sum_insured = money(Decimal(sum_insured)) if sum_insured is not None else None
     deductible = money(Decimal(deductible)) if deductible is not None else None
@@ -190,8 +193,10 @@ def policy_create(
         raise ValidationError({"product": ["This product is not sold any more."]})
     if customer.deleted_at is not None or customer.erased_at is not None:
         raise ValidationError({"customer": ["This customer cannot take new policies."]})
-    if product.line.code == "auto" and not vehicle:
+    if product.line.code == "auto" and not vehicle and agreed_premium is None:
         raise ValidationError({"vehicle": ["An auto policy needs the insured vehicle."]})
+    if agreed_premium is not None and money(Decimal(agreed_premium)) <= 0:
+        raise ValidationError({"premium_amount": ["Must be positive."]})
     inputs = {
         "date_of_birth": customer.date_of_birth,
         "region": region or (customer.address or {}).get("region") or None,
@@ -204,7 +209,12 @@ def policy_create(
     if vehicle:
         vehicle_obj, vehicle_inputs = _vehicle_from(vehicle, on=start_date)
         inputs.update(vehicle_inputs)
-    quote = _rate(product, inputs, start_date)
+    if agreed_premium is None:
+        quote = _rate(product, inputs, start_date)
+        premium, breakdown = quote.total, quote.lines
+    else:
+        premium = money(Decimal(agreed_premium))
+        breakdown = [{"kind": "agreed", "label": "Agreed renewal premium", "amount": str(premium)}]
     if agent is None and actor.role == Role.AGENT:
         agent = actor
     _check_agent_assignment(actor=actor, agent=agent)
@@ -213,7 +223,7 @@ def policy_create(
         customer=customer,
         product=product,
         policy_type=product.line.code,
-        premium_amount=quote.total,
+        premium_amount=premium,
         currency=product.currency,
         payment_frequency=payment_frequency,
         start_date=start_date,
@@ -224,7 +234,7 @@ def policy_create(
         coverage_selections=_coverage_selections(product, coverages or []),
         insured_address=insured_address or customer.address or {},
         rating_inputs={k: (str(v) if v is not None and not isinstance(v, list) else v) for k, v in inputs.items()},
-        quote_breakdown=quote.lines,
+        quote_breakdown=breakdown,
         agent=agent or customer.agent,
         branch=branch or getattr(actor, "branch", None),
     )
@@ -242,8 +252,11 @@ def policy_create(
 
 
 @transaction.atomic
-def policy_transition(*, policy: Policy, actor: User | None, action: str, note: str = "") -> Policy:
-    """Move a policy along its lifecycle; an illegal move is a 409 naming the allowed ones."""
+def policy_transition(
+    *, policy: Policy, actor: User | None, action: str, note: str = "", premium: Decimal | None = None
+) -> Policy:
+    """Move a policy along its lifecycle; an illegal move is a 409 naming the allowed ones. `premium`: the
+    next term's agreed premium when renewing (see policy_renew)."""
     if POLICY_WORKFLOW.transition(action) is None:
         raise ValidationError({"action": [f"Must be one of: {', '.join(POLICY_WORKFLOW.moves)}."]})
     policy = Policy.objects.select_for_update(of=("self",)).select_related("customer", "product").get(pk=policy.pk)
@@ -251,7 +264,7 @@ def policy_transition(*, policy: Policy, actor: User | None, action: str, note: 
     if action == "renew":
         if actor is None:  # the schedule lapses and expires; issuing a new term is a person's act
             raise PermissionDenied("A renewal is issued by a person, not by the schedule.")
-        return policy_renew(policy=policy, actor=actor, note=note)
+        return policy_renew(policy=policy, actor=actor, note=note, premium=premium)
     from_status = policy.status
     policy.status = target
     if action == "cancel":
@@ -265,9 +278,12 @@ def policy_transition(*, policy: Policy, actor: User | None, action: str, note: 
     return policy
 
 
-def policy_renew(*, policy: Policy, actor: User, note: str = "") -> Policy:
-    """Issue the next term (quoted, re-rated with today's rules) and mark this one renewed. Runs in the caller's
-    transaction with `policy` locked."""
+def policy_renew(*, policy: Policy, actor: User, note: str = "", premium: Decimal | None = None) -> Policy:
+    """Issue the next term (quoted) and mark this one renewed. Runs in the caller's transaction with `policy`
+    locked. The next term is at `premium` when one is agreed (a renewal case's amount); without one, a policy
+    rated here is re-rated with today's rules, and an imported one (the insurer rated it) keeps its premium."""
+    if premium is None and policy.origin == PolicyOrigin.IMPORTED:
+        premium = policy.premium_amount
     start = policy.end_date + timedelta(days=1)
     inputs = dict(policy.rating_inputs)
     vehicle = policy.vehicles.filter(removed_on__isnull=True).first()
@@ -296,6 +312,7 @@ def policy_renew(*, policy: Policy, actor: User, note: str = "") -> Policy:
         agent=policy.agent,
         branch=policy.branch,
         grace_period_days=policy.grace_period_days,
+        agreed_premium=premium,
     )
     Policy.objects.filter(pk=new.pk).update(renewed_from=policy)
     from_status = policy.status

@@ -232,6 +232,7 @@ class UploadBatchAdmin(ModelAdmin):
         "created_at",
         "finished_at",
         "failed_rows_link",
+        "ignored_columns_table",
         "errors_table",
     ]
     show_full_result_count = False
@@ -309,6 +310,19 @@ class UploadBatchAdmin(ModelAdmin):
         url = reverse("admin:renewals_uploadbatch_failed_rows", args=[obj.pk])
         text = "Download {} failed rows (CSV) to fix and re-upload"
         return format_html('<a class="text-primary-600 underline" href="{}">' + text + "</a>", url, obj.failed_records)
+
+    @display(description="Columns not read")
+    def ignored_columns_table(self, obj):
+        if not obj.ignored_columns:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((c["column"], c["header"], c["reason"]) for c in obj.ignored_columns),
+        )
+        return format_html(
+            "<table><thead><tr><th>Column</th><th>Header</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows
+        )
 
     @display(description="Errors (first 100)")
     def errors_table(self, obj):

@@ -75,7 +75,7 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
         headers = next(rows, None)
         if headers is None:
             raise BatchError("The file has no rows.")
-        map_headers(headers)
+        header_map = map_headers(headers)
         total = sum(1 for row in rows if any(str(cell).strip() for cell in row))
     except BatchError as exc:
         raise Invalid(str(exc), code="invalid_spreadsheet") from None
@@ -85,7 +85,13 @@ def batch_create(*, file, policy_type: str, actor: User, enqueue: bool = True) -
         raise PayloadTooLarge(f"At most {settings.RENEWAL_BATCH_MAX_ROWS} rows per batch.", code="too_many_rows")
     file.seek(0)
     batch = UploadBatch(
-        file_name=file.name[:255], sha256=digest, policy_type=policy_type, uploaded_by=actor, total_records=total
+        file_name=file.name[:255],
+        sha256=digest,
+        policy_type=policy_type,
+        uploaded_by=actor,
+        total_records=total,
+        headers=[str(h) for h in headers],
+        ignored_columns=header_map.ignored,
     )
     batch.file.save(file.name, file, save=False)
     try:
@@ -159,8 +165,11 @@ def _process_locked(batch: UploadBatch, progress) -> UploadBatch:
         with batch.file.open("rb") as handle:
             rows = read_rows(handle, file_name=batch.file_name)
             headers = next(rows, None) or []
-            mapping = map_headers(headers)
-            UploadBatch.objects.filter(pk=batch.pk).update(headers=[str(h) for h in headers])
+            header_map = map_headers(headers)
+            mapping = header_map.fields
+            UploadBatch.objects.filter(pk=batch.pk).update(
+                headers=[str(h) for h in headers], ignored_columns=header_map.ignored
+            )
             numbered = ((i, row) for i, row in enumerate(rows, start=2) if any(str(c).strip() for c in row))
             assigner = _Assigner()
             while chunk := list(islice(numbered, CHUNK)):

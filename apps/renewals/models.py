@@ -48,6 +48,7 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+@pghistory.track()
 class UploadBatch(TimeStampedModel):
     """One spreadsheet of renewals (seed 003 upload_batches): processed by a Celery task, with progress and a
     per-row error log. The same file (sha256) is never processed twice."""
@@ -71,6 +72,11 @@ class UploadBatch(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
     error_log = models.JSONField(default=list, blank=True)
     headers = models.JSONField(default=list, blank=True, help_text="The file's own column names.")
+    ignored_columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Columns of the file that feed no field: [{column (1-based), header, reason}].",
+    )
     message = models.CharField(max_length=500, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

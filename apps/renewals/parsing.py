@@ -18,17 +18,19 @@ from django.core.validators import validate_email
 from apps.documents.inspection import InspectionError, check_archive_limits
 
 REQUIRED = ("policy_number", "customer_name", "renewal_date", "renewal_amount")
+# Each field's accepted headers (normalised: lower case, no spaces or punctuation), most specific first. A header
+# equal to the field's own name is an exact match and beats every synonym; among synonyms the earlier one wins.
 SYNONYMS = {
-    "policy_number": {"policynumber", "policyno", "policy", "polno", "policy#", "policyref"},
-    "customer_name": {"customername", "customer", "name", "insuredname", "policyholder", "fullname", "client"},
-    "customer_code": {"customercode", "customerid", "clientcode", "clientid"},
-    "email": {"email", "emailaddress", "customeremail", "mail"},
-    "phone": {"phone", "phonenumber", "mobile", "telephone", "customerphone", "contactnumber"},
-    "policy_type": {"policytype", "type", "lineofbusiness", "product", "line"},
-    "renewal_date": {"renewaldate", "expirydate", "expiry", "enddate", "duedate", "renewal"},
-    "renewal_amount": {"renewalamount", "premium", "renewalpremium", "amount", "premiumamount"},
-    "priority": {"priority"},
-    "agent_email": {"agentemail", "agent", "assignedto"},
+    "policy_number": ("policyno", "policy#", "polno", "policyref", "policy"),
+    "customer_name": ("insuredname", "policyholder", "fullname", "customer", "client", "name"),
+    "customer_code": ("customerid", "clientcode", "clientid"),
+    "email": ("emailaddress", "customeremail", "mail"),
+    "phone": ("phonenumber", "customerphone", "mobile", "telephone", "contactnumber"),
+    "policy_type": ("lineofbusiness", "line", "product", "type"),
+    "renewal_date": ("expirydate", "expiry", "enddate", "duedate", "renewal"),
+    "renewal_amount": ("renewalpremium", "premiumamount", "amount", "premium"),
+    "priority": (),
+    "agent_email": ("agent", "assignedto"),
 }
 _POLICY_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{3,29}$")
 
@@ -41,18 +43,56 @@ def _normalise_header(value) -> str:
     return re.sub(r"[\s_\-.:]+", "", str(value or "").strip().lower())
 
 
-def map_headers(headers: list) -> dict[int, str]:
-    """Column index -> field; raises BatchError naming any required column that is missing."""
-    lookup = {alias: field for field, aliases in SYNONYMS.items() for alias in aliases}
-    mapping = {}
+@dataclass
+class HeaderMap:
+    """Which column feeds which field, and every column that feeds none, with the reason (reported on the batch)."""
+
+    fields: dict[int, str]
+    ignored: list[dict]
+
+
+def _header_rank(header) -> tuple[str, int] | None:
+    """(field, rank) for a header: 0 for the field's own name, 1 + the synonym's position otherwise."""
+    name = _normalise_header(header)
+    for field, aliases in SYNONYMS.items():
+        if name == _normalise_header(field):
+            return field, 0
+        if name in aliases:
+            return field, 1 + aliases.index(name)
+    return None
+
+
+def map_headers(headers: list) -> HeaderMap:
+    """Map columns to fields, the best-matching column per field (see SYNONYMS), wherever it stands; raises
+    BatchError naming any required column that is missing."""
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column index)
+    ranked = {}
     for index, header in enumerate(headers):
-        field = lookup.get(_normalise_header(header))
-        if field and field not in mapping.values():
-            mapping[index] = field
-    missing = [field for field in REQUIRED if field not in mapping.values()]
+        match = _header_rank(header)
+        if match is None:
+            continue
+        field, rank = ranked[index] = match
+        if field not in best or rank < best[field][0]:
+            best[field] = (rank, index)
+    fields = {index: field for field, (_, index) in sorted(best.items(), key=lambda item: item[1][1])}
+    ignored = []
+    for index, header in enumerate(headers):
+        if index in fields:
+            continue
+        label = "" if header is None else str(header).strip()
+        if index in ranked:
+            field = ranked[index][0]
+            winner = str(headers[best[field][1]]).strip()
+            reason = f"'{winner}' is read as {field} instead (a closer match)"
+        elif not label:
+            reason = "The column has no name"
+        else:
+            reason = "Not a column we read"
+        ignored.append({"column": index + 1, "header": label, "reason": reason})
+    missing = [field for field in REQUIRED if field not in best]
     if missing:
         raise BatchError(f"Missing required column(s): {', '.join(missing)}.")
-    return mapping
+    return HeaderMap(fields=fields, ignored=ignored)
 
 
 def _decode_csv(raw: bytes) -> str:

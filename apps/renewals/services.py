@@ -3,6 +3,7 @@ case through its lifecycle, escalate; scheduled jobs that open due cases, remind
 
 import logging
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,9 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
+from apps.billing.models import Payment
+from apps.billing.services import customer_policy_balance
+from apps.catalog.rating import money
 from apps.core.events import publish, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
@@ -21,7 +25,7 @@ from apps.customers.contact import Message, customer_contact_channel, customer_i
 from apps.policies.models import Policy, PolicyStatus
 from apps.policies.services import policy_transition
 
-from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, Priority, RenewalCase
+from .models import CASE_NUMBER_SEQUENCE, OPEN_STATUSES, CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
 S = CaseStatus
 # Cases are worked by the roles with write access to `cases`; lapsing by hand is a manager's (the schedule lapses
@@ -47,6 +51,7 @@ CASE_WORKFLOW = Workflow(
     conflict_message=lambda case, status: f"A {case.status} case cannot become {status}.",
 )
 REMINDER_DAYS = (60, 30, 14, 7)
+AMOUNT_CHANGED = "Renewal amount changed"
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +129,29 @@ def renewal_case_update(
     notes: str | None = None,
     priority: str | None = None,
     record_contact: bool = False,
+    renewal_amount: Decimal | None = None,
 ) -> RenewalCase:
     """Work a case (seed 003 PUT /cases/:id). Status moves follow CASE_WORKFLOW; renewing issues the next term
-    (its premium is booked by billing) and closes the old one as renewed."""
+    at the case's renewal amount (its premium is booked by billing) and closes the old one as renewed. The
+    amount may be corrected while the case is open, before (or in the same request as) renewing."""
     case = RenewalCase.objects.select_for_update(of=("self",)).select_related("policy").get(pk=case.pk)
     if actor.role == Role.AGENT and case.assigned_to_id not in (None, actor.pk):
         raise PermissionDenied("This case is assigned to someone else.")
     changes = []
+    if renewal_amount is not None and money(Decimal(renewal_amount)) != case.renewal_amount:
+        renewal_amount = money(Decimal(renewal_amount))
+        if renewal_amount <= 0:
+            raise ValidationError({"renewal_amount": ["Must be positive."]})
+        if case.status not in OPEN_STATUSES:
+            raise Conflict(f"The case is {case.status}; its renewal amount can no longer change.")
+        _event(
+            case,
+            AMOUNT_CHANGED,
+            actor=actor,
+            details=f"{case.renewal_amount} → {renewal_amount} {case.policy.currency}",
+        )
+        changes.append(f"renewal amount {case.renewal_amount} → {renewal_amount}")
+        case.renewal_amount = renewal_amount
     if status and status != case.status:
         CASE_WORKFLOW.check(actor, case, status)
         if status == S.RENEWED:
@@ -158,15 +179,24 @@ def renewal_case_update(
 
 
 def _renew(case: RenewalCase, actor: User) -> None:
-    """Next term issued (re-rated), activated (billing books the renewal premium), the old term closed."""
+    """Next term issued at the case's renewal amount when the case carries one (the insurer's, from the sheet,
+    or the agent's); otherwise a policy rated here is re-rated. Then activated (billing books the renewal
+    premium) and the old term closed."""
     policy = case.policy
     if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.EXPIRED):
         raise Conflict(f"The policy is {policy.status}; it cannot be renewed.")
-    policy_transition(policy=policy, actor=actor, action="renew", note=f"Case {case.case_number}")
+    premium = case.renewal_amount if _carries_amount(case) else None
+    policy_transition(policy=policy, actor=actor, action="renew", note=f"Case {case.case_number}", premium=premium)
     new_term = Policy.objects.get(renewed_from=policy)
     policy_transition(policy=new_term, actor=actor, action="activate", note=f"Renewal of {policy.policy_number}")
     case.renewed_policy = new_term
     case.renewal_amount = new_term.premium_amount
+
+
+def _carries_amount(case: RenewalCase) -> bool:
+    """A stated amount: from a spreadsheet, or set by someone on the case. A case the schedule opened only
+    shows the current premium until then."""
+    return case.batch_id is not None or case.timeline_events.filter(action=AMOUNT_CHANGED).exists()
 
 
 @transaction.atomic
@@ -231,6 +261,37 @@ def renewal_case_work(
         case = renewal_case_assign(case=case, actor=actor, assignee=assignee)
     if escalated_to is not None:
         case = renewal_case_escalate(case=case, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
+    return case
+
+
+@transaction.atomic
+def renewal_case_payment_apply(*, payment_id: int) -> RenewalCase | None:
+    """A payment on the term a case renewed into: the case shows it paid (completed once nothing is outstanding on
+    that term, partial before), with the payment's date and method, on its timeline. Once per payment."""
+    payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.SUCCEEDED).first()
+    if payment is None:
+        return None
+    case = RenewalCase.objects.select_for_update(of=("self",)).filter(renewed_policy_id=payment.policy_id).first()
+    if case is None:
+        return None
+    key = f"payment:{payment.pk}"
+    if case.timeline_events.filter(key=key).exists():
+        return case
+    outstanding = customer_policy_balance(case.renewed_policy)
+    status = PaymentStatus.COMPLETED if outstanding <= 0 else PaymentStatus.PARTIAL
+    previous = case.payment_status
+    case.payment_status, case.payment_method, case.payment_date = status, payment.method, payment.paid_at
+    case.save(update_fields=["payment_status", "payment_method", "payment_date", "updated_at"])
+    _event(
+        case,
+        "Payment received",
+        actor=payment.recorded_by,
+        details=f"{payment.amount} {payment.currency} by {payment.get_method_display().lower()} on "
+        f"{timezone.localtime(payment.paid_at):%d %b %Y}; payment {previous} → {status}"
+        + (f" ({outstanding} {payment.currency} outstanding)" if outstanding > 0 else ""),
+        key=key,
+    )
+    _notify(case, "case:updated", {"status": case.status})
     return case
 
 

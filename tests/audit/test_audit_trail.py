@@ -1,6 +1,9 @@
 """Every data change is recorded by database triggers (bulk and raw SQL too), with actor and request id;
 audit tables refuse UPDATE and DELETE."""
 
+import importlib
+from decimal import Decimal
+
 import pghistory.models
 import pytest
 from django.db import connection, transaction
@@ -124,3 +127,42 @@ def test_audit_api_lists_changes_and_security_events_for_admins(auth_client, mak
     security_event_record(kind=SecurityEvent.Kind.DOWNLOAD, user=admin, details={"file": 1})
     events = client.get("/api/v1/audit/security-events", {"kind": "download"}).json()["data"]
     assert [e["kind"] for e in events["events"]] == ["download"]
+
+
+# Money, assessment, upload and notification records (seed 003: "every data modification and configuration
+# change"): each is trigger-tracked, so a change by any path — service, admin, bulk or SQL — is in the history.
+TRACKED = [
+    ("billing.Payment", "tests.factories.billing.PaymentFactory", "status", ["succeeded", "refunded"]),
+    ("billing.Instalment", "tests.factories.billing.InstalmentFactory", "status", ["due", "paid"]),
+    ("billing.CommissionRate", "tests.factories.billing.CommissionRateFactory", "rate", [0.1, 0.125]),
+    ("claims.Estimate", "tests.factories.claims.EstimateFactory", "repairer_name", ["Oficina Central", "Norte"]),
+    ("claims.EstimateLine", "tests.factories.claims.EstimateLineFactory", "description", ["Front bumper", "Rear"]),
+    ("claims.AssessmentSection", "tests.factories.claims.AssessmentSectionFactory", "findings", ["", "Dented"]),
+    ("renewals.UploadBatch", "tests.factories.renewals.UploadBatchFactory", "status", ["processing", "failed"]),
+    ("notifications.Notification", "tests.factories.notifications.NotificationFactory", "read_status", [False, True]),
+    (
+        "notifications.NotificationPreference",
+        "tests.factories.notifications.NotificationPreferenceFactory",
+        "quiet_hours",
+        [{}, {"start": "22:00", "end": "07:00"}],
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "factory_path", "field", "diff"), TRACKED, ids=[t[0] for t in TRACKED])
+def test_money_assessment_upload_and_notification_changes_are_in_the_history(label, factory_path, field, diff):
+    module, _, name = factory_path.rpartition(".")
+    row = getattr(importlib.import_module(module), name)()
+    model = type(row)
+    value = Decimal(str(diff[1])) if isinstance(diff[1], float) else diff[1]
+    model.objects.filter(pk=row.pk).update(**{field: value})
+    row_id = row.pk
+    model.objects.filter(pk=row_id).delete()
+
+    history = pghistory.models.Events.objects.filter(pgh_model=f"{label}Event", pgh_obj_id=str(row_id))
+    assert list(history.order_by("pgh_created_at", "pgh_id").values_list("pgh_label", flat=True)) == [
+        "insert",
+        "update",
+        "delete",
+    ]
+    assert history.get(pgh_label="update").pgh_diff == {field: diff}

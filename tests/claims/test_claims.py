@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from apps.accounts.roles import Role
 from apps.billing.models import Transaction
+from apps.billing.services import customer_policy_balance
 from apps.claims import services
 from apps.claims.models import Claim, ClaimEvent, ClaimPayment, ClaimStatus, ReserveChange
 from apps.core.exceptions import Conflict
@@ -163,6 +164,31 @@ def test_the_whole_happy_path_with_payments_in_the_ledger(file_claim, insured):
     reserve = list(ReserveChange.objects.filter(claim=claim).values_list("previous_amount", "new_amount"))
     # set to 1500, then to the approved 1100 (what is left to pay); fully paid, nothing left to release at closing
     assert reserve == [(0, Decimal("1500")), (Decimal("1500"), Decimal("1100"))]
+
+
+def test_a_paid_claim_payment_is_a_claim_payout_in_the_customers_transaction_history(file_claim, insured):
+    user, agent, policy = insured
+    claim = file_claim(amount="1600.00")
+    move(claim, agent, S.TRIAGE)
+    services.claim_reserve_set(claim=claim, actor=agent, amount=Decimal("1600"), reason="Initial estimate")
+    claim = move(claim, UserFactory(role=Role.MANAGER), S.APPROVED, settlement_amount=Decimal("1600.00"))
+    payment = services.claim_payment_request(
+        claim=claim, actor=agent, amount=Decimal("1600.00"), payee_name="Ana Silva"
+    )
+    assert payment.status == ClaimPayment.Status.PAID
+    admin = client_for(UserFactory(role=Role.ADMIN))
+
+    claim_payments = admin.get(f"/api/v1/claims/{claim.pk}/payments").json()["data"]
+    assert [(p["amount"], p["status"]) for p in claim_payments["payments"]] == [("1600.00", "paid")]
+    for client in (client_for(user), admin):
+        payouts = client.get("/api/v1/transactions", {"type": "claim_payout"}).json()["data"]
+        assert [(t["type"], t["amount"], t["policy"], t["description"]) for t in payouts["transactions"]] == [
+            ("claim_payout", "-1600.00", policy.pk, f"Claim {claim.claim_number} payment to Ana Silva")
+        ]
+        everything = client.get("/api/v1/transactions", {"policy": policy.pk}).json()["data"]["transactions"]
+        assert sorted(t["type"] for t in everything) == ["claim_payout", "premium_due"]
+    # the payout is money paid out on the claim: what the customer owes in premiums is unchanged
+    assert customer_policy_balance(policy) == policy.premium_amount
 
 
 ALL = set(S.values)

@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.roles import Role
 from apps.bench.renewal_rows import xlsx_bytes
+from apps.billing.models import Transaction
 from apps.customers.models import Customer
 from apps.policies.models import Policy
-from apps.renewals import ingest
-from apps.renewals.models import RenewalCase, UploadBatch
+from apps.renewals import ingest, parsing
+from apps.renewals.models import CaseEvent, RenewalCase, UploadBatch
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import ProductFactory, ProductLineFactory
 
@@ -384,3 +385,100 @@ def test_admin_processes_a_failed_batch_again_and_follows_progress_live(
     batch.refresh_from_db()
     assert (batch.status, batch.successful_records, RenewalCase.objects.count()) == ("completed", 5, 5)
     assert "Only failed batches are processed again" in again.content.decode()
+
+
+def test_an_uploaded_motor_case_is_renewed_at_the_case_amount_and_billed_at_it(
+    auth_client, django_capture_on_commit_callbacks
+):
+    client, manager = auth_client(Role.MANAGER)
+    sheet = f"Policy No,Customer Name,Expiry Date,Renewal Amount\nPOL-M-0001,Ana Silva,{RENEW},612.40\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, csv_file(sheet), policy_type="auto")
+    case = RenewalCase.objects.get(policy__policy_number="POL-M-0001")
+    assert (case.renewal_amount, case.policy.vehicles.count()) == (Decimal("612.40"), 0)
+
+    corrected = client.put(f"/api/v1/cases/{case.pk}", {"renewal_amount": "598.00"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        renewed = client.put(f"/api/v1/cases/{case.pk}", {"status": "renewed"}, format="json")
+
+    assert corrected.status_code == 200, corrected.content
+    assert renewed.status_code == 200, renewed.content
+    data = renewed.json()["data"]
+    new_term = Policy.objects.get(pk=data["renewed_policy"])
+    assert (new_term.status, new_term.premium_amount, new_term.policy_type) == ("active", Decimal("598.00"), "auto")
+    assert data["renewal_amount"] == "598.00"
+    booked = Transaction.objects.filter(policy=new_term, type="renewal", account="customer").get()
+    assert booked.amount == Decimal("598.00")
+    changes = CaseEvent.objects.filter(case=case, action="Renewal amount changed")
+    assert [(e.details, e.actor) for e in changes] == [("612.40 → 598.00 EUR", manager)]
+    assert Policy.objects.get(pk=case.policy_id).status == "renewed"
+
+
+def test_a_closed_case_keeps_its_renewal_amount(auth_client, django_capture_on_commit_callbacks):
+    client, _ = auth_client(Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, csv_file(f"Policy No,Customer Name,Expiry Date,Premium\nPOL-M-0002,Rui Costa,{RENEW},300\n"))
+    case = RenewalCase.objects.get(policy__policy_number="POL-M-0002")
+    client.put(f"/api/v1/cases/{case.pk}", {"status": "not_taken"}, format="json")
+
+    response = client.put(f"/api/v1/cases/{case.pk}", {"renewal_amount": "250.00"}, format="json")
+
+    assert response.status_code == 409
+    case.refresh_from_db()
+    assert case.renewal_amount == Decimal("300.00")
+
+
+def test_exact_headers_beat_synonyms_and_columns_not_read_are_reported(
+    auth_client, make_user, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    client, manager = auth_client(Role.MANAGER)
+    sheet = (
+        "Premium,Policy No,Customer Name,Expiry Date,Renewal Amount,Broker Notes,\n"
+        f"not money,POL-H-0001,Ana Silva,{RENEW},520.00,call after 6,\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_id = upload(client, csv_file(sheet)).json()["data"]["batch_id"]
+
+    status = client.get(f"/api/v1/upload/batch/{batch_id}/status").json()["data"]
+    assert (status["status"], status["successful_records"], status["failed_records"]) == ("completed", 1, 0)
+    assert RenewalCase.objects.get(policy__policy_number="POL-H-0001").renewal_amount == Decimal("520.00")
+    ignored = [
+        {
+            "column": 1,
+            "header": "Premium",
+            "reason": "'Renewal Amount' is read as renewal_amount instead (a closer match)",
+        },
+        {"column": 6, "header": "Broker Notes", "reason": "Not a column we read"},
+        {"column": 7, "header": "", "reason": "The column has no name"},
+    ]
+    assert status["ignored_columns"] == ignored
+    listed = client.get("/api/v1/upload/batches").json()["data"]
+    assert [b["ignored_columns"] for b in listed["batches"]] == [ignored]
+    browser = Client()
+    browser.force_login(manager)
+    page = browser.get(f"/admin/renewals/uploadbatch/{batch_id}/change/").content.decode()
+    assert "Columns not read" in page
+    assert "&#x27;Renewal Amount&#x27; is read as renewal_amount instead (a closer match)" in page
+    assert "Broker Notes" in page
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            ["Policy", "Policy Number", "Name", "Renewal Date", "Amount", "Renewal Premium"],
+            {1: "policy_number", 2: "customer_name", 3: "renewal_date", 5: "renewal_amount"},
+        ),
+        (
+            ["Policy Number", "Customer", "Customer Name", "Expiry", "Renewal Date", "Premium", "Amount"],
+            {0: "policy_number", 2: "customer_name", 4: "renewal_date", 6: "renewal_amount"},
+        ),
+    ],
+)
+def test_the_closest_header_wins_wherever_it_stands(headers, expected):
+    header_map = parsing.map_headers(headers)
+
+    assert header_map.fields == expected
+    assert [c["column"] - 1 for c in header_map.ignored] == sorted(set(range(len(headers))) - set(expected))

@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.billing.models import Transaction
+from apps.billing.services import payment_record
 from apps.policies.models import Policy
 from apps.policies.services import policy_create
 from apps.renewals import services
@@ -342,4 +344,35 @@ def test_a_workbench_save_does_every_step(renewing, make_user):
         "Updated",
         "Assigned",
         "Escalated",
+    ]
+
+
+def test_a_paid_renewal_premium_shows_on_the_case_with_date_method_and_timeline(
+    renewing, make_user, django_capture_on_commit_callbacks
+):
+    agent = make_user(Role.AGENT)
+    policy = renewing(20, agent=agent)
+    case, _ = services.renewal_case_open(policy=policy)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.renewal_case_update(case=case, actor=agent, status="renewed")
+    new_term = case.renewed_policy
+    premium = new_term.premium_amount
+    assert case.payment_status == "pending"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = payment_record(policy=new_term, amount=Decimal("100.00"), method="bank_transfer", actor=agent)
+    case.refresh_from_db()
+    assert (case.payment_status, case.payment_method, case.payment_date) == ("partial", "bank_transfer", first.paid_at)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = payment_record(policy=new_term, amount=premium - Decimal("100.00"), method="card", actor=agent)
+    with django_capture_on_commit_callbacks(execute=True):  # the same event delivered again changes nothing
+        services.renewal_case_payment_apply(payment_id=second.pk)
+
+    case.refresh_from_db()
+    assert (case.payment_status, case.payment_method, case.payment_date) == ("completed", "card", second.paid_at)
+    day = timezone.localtime(second.paid_at).strftime("%d %b %Y")
+    assert [e.details for e in case.timeline_events.filter(action="Payment received")] == [
+        f"100.00 EUR by bank transfer on {day}; payment pending → partial ({premium - 100} EUR outstanding)",
+        f"{premium - 100} EUR by card on {day}; payment partial → completed",
     ]

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -140,6 +142,9 @@ class CaseUpdateSerializer(serializers.Serializer):
     payment_date = serializers.DateTimeField(required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     record_contact = serializers.BooleanField(required=False, default=False)
+    renewal_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False, help_text="The next term's premium."
+    )
 
 
 class CaseAssignSerializer(serializers.Serializer):
@@ -165,6 +170,12 @@ class BatchSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
+class IgnoredColumnSerializer(serializers.Serializer):
+    column = serializers.IntegerField(help_text="1-based position in the file.")
+    header = serializers.CharField()
+    reason = serializers.CharField()
+
+
 class BatchStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     file_name = serializers.CharField()
@@ -177,6 +188,7 @@ class BatchStatusSerializer(serializers.Serializer):
     failed_records = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    ignored_columns = IgnoredColumnSerializer(many=True)
 
 
 class BatchStatusDetailSerializer(BatchStatusSerializer):
