@@ -271,8 +271,13 @@ def renewal_case_payment_apply(*, payment_id: int) -> RenewalCase | None:
     payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.SUCCEEDED).first()
     if payment is None:
         return None
-    case = RenewalCase.objects.select_for_update(of=("self",)).filter(renewed_policy_id=payment.policy_id).first()
-    if case is None:
+    case = (
+        RenewalCase.objects.select_for_update(of=("self",))
+        .select_related("renewed_policy")
+        .filter(renewed_policy_id=payment.policy_id)
+        .first()
+    )
+    if case is None or case.renewed_policy is None:
         return None
     key = f"payment:{payment.pk}"
     if case.timeline_events.filter(key=key).exists():
