@@ -61,9 +61,13 @@ def test_worker_consumes_a_task_from_redis(tmp_path):
             "core.send_email", kwargs={"subject": "Via worker", "body": "Hello", "to": ["w@example.org"]}, queue=queue
         )
         deadline = time.monotonic() + 45
-        while time.monotonic() < deadline and not list((tmp_path / "mail").iterdir()):
+
+        def written() -> list:  # the file backend creates the file, then writes it: wait for the whole message
+            return [f for f in (tmp_path / "mail").iterdir() if f.read_text().rstrip().endswith("-" * 79)]
+
+        while time.monotonic() < deadline and not written():
             time.sleep(0.2)
-        files = list((tmp_path / "mail").iterdir())
+        files = written()
         assert files, "the worker did not send the email in 45 s:\n" + (tmp_path / "worker.log").read_text()
         assert "Subject: Via worker" in files[0].read_text()
     finally:

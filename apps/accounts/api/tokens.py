@@ -24,8 +24,12 @@ def token_pair(*, user, otp_verified: bool, session_id: str | None = None) -> di
     """Seed 003 token block: access_token, refresh_token, expires_in (seconds). `session_id`: the sign-in the
     pair belongs to (a rotation keeps it), else a new one."""
     refresh = refresh_token_for(user, otp_verified=otp_verified, session_id=session_id)
+    access = refresh.access_token
+    # Its `exp` counts from the refresh token's creation; so must its `iat`, or a second boundary crossed while the
+    # refresh token is stored makes the access token live 3599 s instead of ACCESS_TOKEN_LIFETIME.
+    access.set_iat(at_time=refresh.current_time)
     return {
-        "access_token": str(refresh.access_token),
+        "access_token": str(access),
         "refresh_token": str(refresh),
         "token_type": "Bearer",
         "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
