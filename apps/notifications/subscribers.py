@@ -246,12 +246,17 @@ def payment_overdue(event: dict) -> None:
         )
 
 
-def policy_lapsed_unpaid(event: dict) -> None:
+def _policy_holder_users(policy_id: int):
+    """The portal user of the customer who holds the policy (none if the policy is gone or has no login)."""
     from apps.policies.models import Policy
 
+    policy = Policy.objects.select_related("customer").filter(pk=policy_id).first()
+    return _users(policy.customer.user_id if policy else None)
+
+
+def policy_lapsed_unpaid(event: dict) -> None:
     data = event["data"]
-    policy = Policy.objects.select_related("customer").filter(pk=data["policy_id"]).first()
-    for user in _users(policy.customer.user_id if policy else None):
+    for user in _policy_holder_users(data["policy_id"]):
         notify(
             user=user,
             kind=T.REMINDER,
@@ -267,11 +272,8 @@ def policy_lapsed_unpaid(event: dict) -> None:
 
 
 def policy_reinstated_paid(event: dict) -> None:
-    from apps.policies.models import Policy
-
     data = event["data"]
-    policy = Policy.objects.select_related("customer").filter(pk=data["policy_id"]).first()
-    for user in _users(policy.customer.user_id if policy else None):
+    for user in _policy_holder_users(data["policy_id"]):
         notify(
             user=user,
             kind=T.UPDATE,
