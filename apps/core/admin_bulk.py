@@ -118,7 +118,8 @@ def bulk_change_view(modeladmin, request, queryset, change: BulkChange):
         done, refused = bulk_apply(change, [o for o in objects if str(o.pk) in chosen], form.cleaned_data, request.user)
         if done:
             names = ", ".join(str(o) for o in done)
-            messages.success(request, f"{change.title}: {len(done)} {opts.verbose_name_plural} changed ({names}).")
+            plural = opts.verbose_name if len(done) == 1 else opts.verbose_name_plural
+            messages.success(request, f"{change.title}: {len(done)} {plural} changed ({names}).")
         for obj, why in refused:
             messages.error(request, f"{obj}: refused — {why}")
         if not done and not refused:
