@@ -40,9 +40,15 @@ class BulkForm(forms.Form):
 
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) of what was chosen, for the confirmation page."""
-        return [
-            (str(self.fields[name].label or name), str(value)) for name, value in self.cleaned_data.items() if value
-        ]
+        shown = []
+        for name, value in self.cleaned_data.items():
+            if not value:
+                continue
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+                value = dict(field.choices).get(value, value)
+            shown.append((str(field.label or name), str(value)))
+        return shown
 
 
 @dataclass

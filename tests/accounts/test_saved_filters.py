@@ -43,7 +43,11 @@ def test_agent_saves_the_lists_filters_and_unknown_parameters_are_left_out():
 
     response = browser_for(agent).post(
         SAVE,
-        {"name": "  My   new ones ", "query": "status__exact=new&mine=1&p=2&assigned_to__team=9&_popup=1", "shared": "on"},
+        {
+            "name": "  My   new ones ",
+            "query": "status__exact=new&mine=1&p=2&assigned_to__team=9&_popup=1",
+            "shared": "on",
+        },
     )
 
     saved = SavedFilter.objects.get()
@@ -61,7 +65,9 @@ def test_agent_saves_the_lists_filters_and_unknown_parameters_are_left_out():
 def test_a_filter_value_the_list_refuses_is_not_saved():
     agent = UserFactory(role=Role.AGENT)
 
-    response = browser_for(agent).post(SAVE, {"name": "Broken", "query": "assigned_to__id__exact=not-a-number"}, follow=True)
+    response = browser_for(agent).post(
+        SAVE, {"name": "Broken", "query": "assigned_to__id__exact=not-a-number"}, follow=True
+    )
 
     assert SavedFilter.objects.count() == 0
     assert "These filters are not valid on this list, so they were not saved." in response.content.decode()
@@ -73,10 +79,17 @@ def test_nothing_to_save_sharing_without_a_team_and_a_taken_name_are_refused():
     allowed = {"status__exact"}
 
     with pytest.raises(ValidationError) as empty:
-        services.saved_filter_create(owner=agent, name="x", model_label="renewals.renewalcase", query="p=2", allowed=allowed)
+        services.saved_filter_create(
+            owner=agent, name="x", model_label="renewals.renewalcase", query="p=2", allowed=allowed
+        )
     with pytest.raises(ValidationError) as no_team:
         services.saved_filter_create(
-            owner=agent, name="x", model_label="renewals.renewalcase", query="status__exact=new", allowed=allowed, shared=True
+            owner=agent,
+            name="x",
+            model_label="renewals.renewalcase",
+            query="status__exact=new",
+            allowed=allowed,
+            shared=True,
         )
     with pytest.raises(ValidationError) as taken:
         services.saved_filter_create(
@@ -182,3 +195,24 @@ def test_claims_waiting_on_me_follows_the_claims_stage():
 
     assert [c.pk for c in agents] == [mine_triage.pk]
     assert sorted(c.pk for c in assessors) == sorted([first.pk, second.pk])
+
+
+def test_saved_filters_screen_lists_own_and_team_filters_and_deletes_only_own():
+    team = TeamFactory()
+    owner, teammate = UserFactory(role=Role.AGENT, team=team), UserFactory(role=Role.AGENT, team=team)
+    own = SavedFilterFactory(owner=teammate, name="Mine")
+    theirs = SavedFilterFactory(owner=owner, name="Theirs", shared=True)
+    browser = browser_for(teammate)
+
+    listing = browser.get("/admin/accounts/savedfilter/")
+    response = browser.post(
+        "/admin/accounts/savedfilter/",
+        {"action": "delete_own", "index": "0", "_selected_action": [own.pk, theirs.pk]},
+        follow=True,
+    )
+
+    assert [f.name for f in listing.context["cl"].result_list] == ["Mine", "Theirs"]
+    assert list(SavedFilter.objects.all()) == [theirs]
+    page = response.content.decode()
+    assert "Theirs: Only the person who saved a filter can delete it." in page
+    assert "1 saved filter(s) deleted." in page

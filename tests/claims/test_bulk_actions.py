@@ -47,7 +47,13 @@ def test_manager_rejects_with_a_reason_and_a_closed_claim_is_refused_by_the_work
     preview = act(browser, "bulk_status", claims, step="preview", to="rejected", note="Not covered: wear and tear")
     events_before = ClaimEvent.objects.count()
     applied = act(
-        browser, "bulk_status", claims, step="apply", ok=[submitted, triage], to="rejected", note="Not covered: wear and tear"
+        browser,
+        "bulk_status",
+        claims,
+        step="apply",
+        ok=[submitted, triage],
+        to="rejected",
+        note="Not covered: wear and tear",
     )
 
     assert no_reason.context["form"].errors == {"note": ["Give the reason the claim is rejected."]}

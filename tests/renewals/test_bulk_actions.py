@@ -112,7 +112,11 @@ def test_agent_escalates_their_own_case_and_is_refused_for_an_unassigned_one():
         [(own.case_number, "Escalated to Maya Lemos; priority medium → urgent")],
         [(unassigned.case_number, "Only the case's assignee or a manager escalates it.")],
     )
-    assert (own.escalated_to, own.priority, own.escalation_reason) == (boss, "urgent", "Customer disputes the new premium")
+    assert (own.escalated_to, own.priority, own.escalation_reason) == (
+        boss,
+        "urgent",
+        "Customer disputes the new premium",
+    )
     assert (unassigned.escalated_to, unassigned.priority) == (None, "medium")
 
 
