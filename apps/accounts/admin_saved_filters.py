@@ -77,9 +77,9 @@ class SavedFiltersMixin:
 
     # --- what the list shows above itself ------------------------------------------------------------------
 
-    def saved_filters_for(self, request, current_query: str = "") -> list[dict]:
-        """Defaults for the user's role, then their own and their team's saved filters, each with its link and
-        whether it is the filter the list shows now."""
+    def saved_filters_for(self, request, current_query: str = "", saved_filters=None) -> list[dict]:
+        """Defaults for the user's role, then their own and their team's saved filters (`saved_filters`, when the
+        caller has read them already), each with its link and whether it is the filter the list shows now."""
         base = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         current = _pairs(current_query)
         entries = [
@@ -87,7 +87,9 @@ class SavedFiltersMixin:
             for d in self.saved_filter_defaults
             if request.user.role in d.roles
         ]
-        for saved in selectors.saved_filters_visible_to(request.user, model_label=model_label(self.model)):
+        if saved_filters is None:
+            saved_filters = selectors.saved_filters_visible_to(request.user, model_label=model_label(self.model))
+        for saved in saved_filters:
             own = saved.owner_id == request.user.pk
             entries.append(
                 {

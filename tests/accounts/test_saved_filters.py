@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
+from django.template import Context, Template
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from apps.accounts import selectors, services
@@ -216,3 +217,16 @@ def test_saved_filters_screen_lists_own_and_team_filters_and_deletes_only_own():
     page = response.content.decode()
     assert "Theirs: Only the person who saved a filter can delete it." in page
     assert "1 saved filter(s) deleted." in page
+
+
+def test_the_admin_home_reads_saved_filters_in_one_query_however_many_lists_have_them(django_assert_num_queries):
+    agent = UserFactory(role=Role.AGENT)
+    SavedFilterFactory(owner=agent, model_label="renewals.renewalcase")
+    SavedFilterFactory(owner=agent, model_label="claims.claim", query="status__exact=triage")
+    request = RequestFactory().get("/admin/")
+    request.user = agent
+
+    with django_assert_num_queries(1):
+        html = Template("{% load saved_filters %}{% saved_filters_home %}").render(Context({"request": request}))
+
+    assert html.count('class="text-primary-600 underline"') == 6  # 2 saved + 4 agent defaults
