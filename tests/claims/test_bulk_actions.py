@@ -150,3 +150,14 @@ def test_a_viewer_sees_no_bulk_actions():
     assert listing.context["action_form"] is None
     assert response.status_code == 200
     assert claim.status == "submitted"
+
+
+def test_an_assessor_may_not_escalate():
+    assessor, boss = UserFactory(role=Role.ASSESSOR), UserFactory(role=Role.MANAGER)
+    claim = ClaimFactory(assessor=assessor, status="assessment", priority="low")
+
+    preview = act(browser_for(assessor), "bulk_escalate", [claim], step="preview", escalate_to=boss.pk, reason="Big")
+
+    claim.refresh_from_db()
+    assert outcome(preview) == ([], [(claim.claim_number, "Your role cannot escalate claims.")])
+    assert (claim.handler, claim.priority) == (None, "low")

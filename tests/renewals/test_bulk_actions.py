@@ -170,3 +170,29 @@ def test_a_viewer_has_no_bulk_actions_and_posting_one_changes_nothing():
     assert texts(response) == []
     assert case.assigned_to == viewer
     assert CaseEvent.objects.count() == 0
+
+
+def test_an_agent_may_take_unassigned_cases_but_not_hand_cases_to_a_colleague():
+    agent, colleague = (
+        UserFactory(role=Role.AGENT),
+        UserFactory(role=Role.AGENT, first_name="Tiago", last_name="Teixeira"),
+    )
+    unassigned = RenewalCaseFactory(policy=PolicyFactory(agent=agent))
+    own = RenewalCaseFactory(policy=PolicyFactory(agent=agent), assigned_to=agent)
+    browser = browser_for(agent)
+
+    to_colleague = act(browser, "bulk_assign", [unassigned, own], step="preview", assignee=colleague.pk)
+    to_self = act(browser, "bulk_assign", [unassigned, own], step="preview", assignee=agent.pk)
+
+    assert outcome(to_colleague) == (
+        [],
+        [
+            (unassigned.case_number, "Agents can only take unassigned cases for themselves."),
+            (own.case_number, "Agents can only take unassigned cases for themselves."),
+        ],
+    )
+    assert outcome(to_self) == (
+        [(unassigned.case_number, f"Assigned: nobody → {agent.get_full_name()}")],
+        [(own.case_number, f"Already assigned to {agent.get_full_name()}.")],
+    )
+    assert CaseEvent.objects.count() == 0
