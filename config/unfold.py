@@ -150,6 +150,12 @@ UNFOLD = {
                         "permission": _can("users"),
                     },
                     {
+                        "title": "Saved filters",
+                        "icon": "filter_alt",
+                        "link": reverse_lazy("admin:accounts_savedfilter_changelist"),
+                        "permission": _can("profile"),
+                    },
+                    {
                         "title": "Teams",
                         "icon": "groups",
                         "link": reverse_lazy("admin:accounts_team_changelist"),

@@ -3,14 +3,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
-from unfold.decorators import action
+from unfold.decorators import action, display
 
 from apps.core import errors
 
-from . import services
-from .models import Branch, Team, User
+from . import selectors, services
+from .models import Branch, SavedFilter, Team, User
 
 
 class UserAddForm(forms.ModelForm):
@@ -173,3 +175,47 @@ class BranchAdmin(ModelAdmin):
 for _model in (Group, TOTPDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ModelAdmin):
+    """Everyone's own saved filters and their team's shared ones; saved from the lists themselves (the bar above
+    each list, apps.accounts.admin_saved_filters), deleted here or there by their owner."""
+
+    list_display = ["name", "list_link", "owner", "shared", "created_at"]
+    list_filter = ["shared", "model_label"]
+    search_fields = ["name"]
+    list_select_related = ["owner"]
+    readonly_fields = ["name", "model_label", "query", "owner", "shared", "created_at"]
+    actions = ["delete_own"]
+
+    def get_queryset(self, request):
+        return selectors.saved_filters_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # saved from the list they filter
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # through the action, by the owner (the service decides)
+
+    @display(description="List")
+    def list_link(self, obj):
+        app_label, _, model_name = obj.model_label.partition(".")
+        try:
+            url = reverse(f"admin:{app_label}_{model_name}_changelist")
+        except NoReverseMatch:
+            return obj.model_label
+        return format_html('<a class="text-primary-600 underline" href="{}?{}">{}</a>', url, obj.query, obj.model_label)
+
+    @action(description="Delete (your own only)", permissions=["view"])
+    def delete_own(self, request, queryset):
+        deleted = 0
+        for saved in queryset:
+            with errors.as_message(request, about=saved.name):
+                services.saved_filter_delete(saved_filter=saved, actor=request.user)
+                deleted += 1
+        if deleted:
+            messages.success(request, f"{deleted} saved filter(s) deleted.")

@@ -1,10 +1,11 @@
 """The back office: django-unfold admin site with MFA enforcement and role-based access."""
 
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from unfold.sites import UnfoldAdminSite
 
-from . import permissions
+from . import admin_jump, permissions
 from .forms import AdminOtpAuthenticationForm, ServicePasswordChangeForm
 
 
@@ -37,12 +38,26 @@ class InsureOpsAdminSite(UnfoldAdminSite):
             extra_context={**self.each_context(request), **(extra_context or {})},
         )(request)
 
+    def get_urls(self):
+        return [path("jump/", self.admin_view(self.record_jump), name="record_jump"), *super().get_urls()]
+
+    def record_jump(self, request):
+        """The header's jump box (apps.accounts.admin_jump): a record number opens the record, anything else
+        searches."""
+        return redirect(admin_jump.search_destination(request, self, request.GET.get(SEARCH_VAR, "")))
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
+        # Every list's search box takes record numbers too (apps.accounts.admin_jump).
+        is_changelist = getattr(view, "__name__", "") == "changelist_view"
 
         def wrapped(request, *args, **kwargs):
             if request.user.is_authenticated and request.user.is_staff and mfa_state(request) == "enrol":
                 return redirect(reverse("admin-mfa-setup"))
+            if is_changelist and self.has_permission(request):
+                target = admin_jump.changelist_jump(request, self)
+                if target:
+                    return redirect(target)
             return inner(request, *args, **kwargs)
 
         wrapped.__dict__.update(inner.__dict__)

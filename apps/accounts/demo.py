@@ -3,7 +3,7 @@ demo book — two teams of agents with their managers and a second assessor — 
 
 from django.contrib.auth.hashers import make_password
 
-from .models import Branch, Team, User
+from .models import Branch, SavedFilter, Team, User
 from .roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (documented in the README; refused in production)
@@ -52,4 +52,13 @@ def seed(*, stdout, options=None) -> None:
         if role == Role.MANAGER and team.manager_id is None:
             team.manager = user
             team.save(update_fields=["manager", "updated_at"])
+    # A filter Rita shares with her team (Alex, the demo agent, finds it above the cases list and on the home page),
+    # beside the defaults every role gets (apps.renewals.admin_filters, apps.claims.admin_filters).
+    rita = User.objects.get(email="agent.rita@example.com")
+    SavedFilter.objects.get_or_create(
+        owner=rita,
+        model_label="renewals.renewalcase",
+        name="Urgent renewals",
+        defaults={"query": "priority__exact=urgent", "shared": True},
+    )
     stdout.write(f"accounts: {created} demo user(s) created, {len(people) - created} already present")

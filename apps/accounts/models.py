@@ -195,3 +195,31 @@ class User(AbstractBaseUser, TimeStampedModel):
             getattr(model, "permission_module", None) and role_can(self.role, model.permission_module, READ)
             for model in apps.get_app_config(app_label).get_models()
         )
+
+
+@pghistory.track()
+class SavedFilter(TimeStampedModel):
+    """A back-office list's filters saved under a name ("my overdue cases"): the query string of one admin
+    changelist, kept private or shared with the owner's team. Only the changelist's own filter, search and
+    ordering parameters are stored (`apps.accounts.services.saved_filter_create`); applying one never widens what
+    the list shows, because the changelist scopes its rows to the person looking at it."""
+
+    permission_module = "profile"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=80)
+    model_label = models.CharField(max_length=100, help_text='The changelist\'s model, as "app_label.model_name".')
+    query = models.CharField(max_length=1000, help_text="The changelist's query string, without the page.")
+    shared = models.BooleanField(default=False, help_text="Shown to the owner's team as well.")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "model_label", Lower("name"), name="accounts_savedfilter_owner_model_name_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["model_label", "owner"], name="accounts_savedf_model_owner")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,13 +2,13 @@
 
 from base64 import b32decode
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.events import DASHBOARD_GROUP, role_group, user_group
 
-from .models import Branch, Team, User
+from .models import Branch, SavedFilter, Team, User
 from .roles import READ, STAFF_ROLES, Role
 
 
@@ -57,3 +57,12 @@ def mfa_enrolment_pending(*, user: User, secret: str) -> bool:
 def mfa_device_confirmed(user: User) -> TOTPDevice | None:
     """The authenticator `user` signs in with, if they enrolled one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def saved_filters_visible_to(user: User, *, model_label: str | None = None) -> QuerySet[SavedFilter]:
+    """The user's own saved filters and those their team's active members share, optionally of one list."""
+    visible = Q(owner=user)
+    if user.team_id is not None:
+        visible |= Q(shared=True, owner__team_id=user.team_id, owner__is_active=True)
+    qs = SavedFilter.objects.filter(visible).select_related("owner")
+    return qs.filter(model_label=model_label) if model_label else qs

@@ -19,12 +19,15 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.accounts.admin_saved_filters import SavedFiltersMixin
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
+from .admin_actions import ClaimBulkActionsMixin
+from .admin_filters import CLAIM_FILTER_DEFAULTS, WaitingOnFilter
 from .models import (
     OPEN_CLAIM_STATUSES,
     Assessment,
@@ -158,7 +161,7 @@ class ClaimWorkForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ModelAdmin):
+class ClaimAdmin(SavedFiltersMixin, ClaimBulkActionsMixin, ModelAdmin):
     form = ClaimWorkForm
     list_display = [
         "claim_number",
@@ -174,7 +177,17 @@ class ClaimAdmin(ModelAdmin):
         "age",
         "fraud_score",
     ]
-    list_filter = ["status", "priority", "claim_type", AgeFilter, "fraud_review", "handler", "assessor"]
+    list_filter = [
+        WaitingOnFilter,
+        "status",
+        "priority",
+        "claim_type",
+        AgeFilter,
+        "fraud_review",
+        "handler",
+        "assessor",
+    ]
+    saved_filter_defaults = CLAIM_FILTER_DEFAULTS
     search_fields = ["claim_number", "policy__policy_number", "customer__last_name", "customer__customer_code"]
     list_select_related = ["customer", "handler", "assessor"]
     date_hierarchy = "incident_date"
@@ -234,7 +247,7 @@ class ClaimAdmin(ModelAdmin):
         ("Record", {"fields": ["duplicate_of", "filed_by", "created_at", "closed_at"]}),
     ]
     inlines = [ClaimEventInline, ClaimCommunicationInline, ClaimPaymentInline]
-    actions = ["take_claims", "start_triage"]
+    actions = ["take_claims", "start_triage", "bulk_assign", "bulk_escalate", "bulk_status"]
 
     def get_queryset(self, request):
         return selectors.claims_visible_to(request.user)

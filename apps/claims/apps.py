@@ -5,17 +5,27 @@ class ClaimsConfig(AppConfig):
     name = "apps.claims"
     label = "claims"
     verbose_name = "Claims"
-    provides = ("loyalty.policy_had_claims", "gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) it answers
+    # hooks (apps.core.hooks) it answers
+    provides = ("loyalty.policy_had_claims", "gdpr.export", "gdpr.erase", "admin.record_numbers")
 
     def ready(self) -> None:
+        from functools import partial
+
+        from apps.accounts.hooks import RecordNumber
         from apps.core.hooks import provide
         from apps.documents.owners import register_owner
 
         from . import gdpr, selectors
+        from .models import Claim
 
         provide(self, "loyalty.policy_had_claims", selectors.policy_had_claims)  # no claim-free points after a claim
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
+        provide(
+            self,
+            "admin.record_numbers",
+            partial(RecordNumber, "CLM-", Claim, "claim_number", selectors.claims_visible_to),
+        )
 
         # documents attach to claims (uploaded by staff or by the customer who filed it)
         register_owner(

@@ -33,6 +33,7 @@ from .models import (
     ClaimCommunication,
     ClaimEvent,
     ClaimPayment,
+    ClaimPriority,
     ClaimStatus,
     ReserveChange,
 )
@@ -406,6 +407,31 @@ def claim_assign(*, claim: Claim, actor: User, handler: User | None = None, asse
             "assessor_id": assessor.pk if assessor else None,
         },
         audience=audience,
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_escalate(*, claim: Claim, actor: User, escalated_to: User, reason: str) -> Claim:
+    """Hand an open claim up to a manager: they become its handler, its priority becomes urgent, and the reason is
+    kept on the internal timeline. Agents escalate the claims they handle; managers and admins any they see."""
+    role_required(actor, ACTION_ROLES["assign"], "Your role cannot escalate claims.")
+    if escalated_to.role != Role.MANAGER or not escalated_to.is_active:
+        raise ValidationError({"escalated_to": ["Escalate to an active manager."]})
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the claim is escalated."]})
+    claim = _locked(claim)
+    if actor.role == Role.AGENT and claim.handler_id != actor.pk:
+        raise PermissionDenied("Only the claim's handler or a manager escalates it.")
+    if claim.status not in OPEN_CLAIM_STATUSES:
+        raise Conflict(f"The claim is {claim.status}.")
+    claim.handler, claim.priority = escalated_to, ClaimPriority.URGENT
+    claim.save()
+    _event(claim, "Escalated", actor=actor, note=f"To {escalated_to.get_full_name()}: {reason.strip()}", internal=True)
+    publish(
+        "claim:assigned",
+        {"claim_id": claim.pk, "claim_number": claim.claim_number, "handler_id": escalated_to.pk, "assessor_id": None},
+        audience=[user_group(escalated_to.pk)],
     )
     return claim
 

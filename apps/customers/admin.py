@@ -10,6 +10,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from apps.accounts.admin_saved_filters import SavedFiltersMixin
 from apps.accounts.roles import Role
 from apps.core import errors
 from apps.core.api.filters import prefix_tsquery
@@ -157,7 +158,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ModelAdmin):
+class CustomerAdmin(SavedFiltersMixin, ModelAdmin):
     form = CustomerAdminForm
     list_display = [
         "customer_code",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from apps.accounts.admin_saved_filters import SavedFiltersMixin
 from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
@@ -58,7 +59,7 @@ class InArrearsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Policy)
-class PolicyAdmin(ModelAdmin):
+class PolicyAdmin(SavedFiltersMixin, ModelAdmin):
     list_display = [
         "policy_number",
         "customer",

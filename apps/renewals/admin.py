@@ -12,12 +12,15 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
+from apps.accounts.admin_saved_filters import SavedFiltersMixin
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import ingest, selectors, services
+from .admin_actions import CaseBulkActionsMixin
+from .admin_filters import CASE_FILTER_DEFAULTS, DueFilter, MineFilter
 from .models import OPEN_STATUSES, CaseEvent, RenewalCase, UploadBatch
 
 
@@ -68,7 +71,7 @@ class CaseWorkForm(forms.ModelForm):
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(ModelAdmin):
+class RenewalCaseAdmin(SavedFiltersMixin, CaseBulkActionsMixin, ModelAdmin):
     form = CaseWorkForm
     list_display = [
         "case_number",
@@ -81,7 +84,8 @@ class RenewalCaseAdmin(ModelAdmin):
         "payment_status",
         "assigned_to",
     ]
-    list_filter = ["status", "priority", "payment_status", "assigned_to", "policy__policy_type"]
+    list_filter = [MineFilter, DueFilter, "status", "priority", "payment_status", "assigned_to", "policy__policy_type"]
+    saved_filter_defaults = CASE_FILTER_DEFAULTS
     search_fields = ["case_number", "policy__policy_number", "policy__customer__last_name"]
     list_select_related = ["policy", "policy__customer", "assigned_to"]
     date_hierarchy = "renewal_period"
@@ -114,7 +118,7 @@ class RenewalCaseAdmin(ModelAdmin):
         *readonly_fields[6:],
     ]
     inlines = [CaseEventInline]
-    actions = ["take_cases", "mark_in_progress"]
+    actions = ["take_cases", "mark_in_progress", "bulk_assign", "bulk_escalate", "bulk_status"]
     show_full_result_count = False
 
     def get_queryset(self, request):

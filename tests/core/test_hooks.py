@@ -41,6 +41,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         return [label for label, _ in hooks.registry.providers[name]]
 
     assert sorted(hooks.registry.hooks) == [
+        "admin.record_numbers",
         "gdpr.erase",
         "gdpr.export",
         "loyalty.policy_had_claims",
@@ -48,6 +49,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
     assert providers_of("policies.arrears") == ["billing"]
+    assert providers_of("admin.record_numbers") == ["customers", "policies", "claims", "renewals"]
     everyone = ["documents", "policies", "billing", "claims", "renewals", "integrations", "notifications"]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone

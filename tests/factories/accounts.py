@@ -1,6 +1,6 @@
 import factory
 
-from apps.accounts.models import Branch, Team, User
+from apps.accounts.models import Branch, SavedFilter, Team, User
 from apps.accounts.roles import Role
 
 PASSWORD = "correct-horse-battery-9"
@@ -33,3 +33,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     role = Role.AGENT
     password = factory.django.Password(PASSWORD)
+
+
+class SavedFilterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedFilter
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Filter {n}")
+    model_label = "renewals.renewalcase"
+    query = "status__exact=new"
