@@ -89,9 +89,11 @@ def test_open_due_assigns_exactly_as_one_by_one_and_once(book, django_capture_on
     again = services.renewal_cases_open_due()
 
     cases = RenewalCase.objects.filter(policy__in=expected)
-    assert (opened, again) == (len(expected), 0) and len(expected) == len(book)
+    assert (opened, again) == (len(expected), 0)
+    assert len(expected) == len(book)
     assert dict(cases.values_list("policy_id", "assigned_to_id")) == expected
-    assert any(expected.values()) and None in expected.values()  # some assigned, some capped or without anyone
+    assert any(expected.values())
+    assert None in expected.values()
     assert len(published) == len(expected)  # one case:assigned / case:created each, on commit
     created = list(CaseEvent.objects.filter(case__in=cases, action="Case created").values_list("details", flat=True))
     assigned = CaseEvent.objects.filter(case__in=cases, action="Assigned")
@@ -104,8 +106,10 @@ def test_open_due_assigns_exactly_as_one_by_one_and_once(book, django_capture_on
         assert (first.occurred_at, first.pk) < (line.occurred_at, line.pk)  # created, then assigned
     sample = cases.select_related("policy").first()
     assert sample.renewal_amount == sample.policy.premium_amount == Decimal("321.00")
-    assert sample.policy_type == sample.policy.policy_type and sample.priority_rank == 1
-    assert sample.renewal_period == sample.policy.renewal_date and sample.status == CaseStatus.NEW
+    assert sample.policy_type == sample.policy.policy_type
+    assert sample.priority_rank == 1
+    assert sample.renewal_period == sample.policy.renewal_date
+    assert sample.status == CaseStatus.NEW
 
 
 def test_open_due_reads_counts_once_not_per_case(book, monkeypatch):
