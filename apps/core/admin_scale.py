@@ -13,18 +13,13 @@ never a walk over a million rows, and lists that read only the columns they show
 """
 
 import json
-import re
 
 from django.contrib.admin.views.main import ORDER_VAR
-from django.contrib.postgres.search import SearchRank
 from django.core.paginator import Paginator
-from django.db.models import F, Q
 from django.utils.functional import cached_property
 
 from .columns import list_columns
-from .search import prefix_tsquery
-
-_NUMBER = re.compile(r"^[A-Z]{3}-[A-Z0-9-]*$")
+from .search import number_filter, record_search
 
 
 def planner_rows(queryset) -> int:
@@ -48,18 +43,6 @@ class EstimatedCountPaginator(Paginator):
         if estimate > self.cap:
             return estimate
         return queryset.order_by().count()
-
-
-def number_filter(term: str, numbers: dict[str, str]) -> Q | None:
-    """`Q` matching a record number typed whole or by its start, or None when `term` is not one of `numbers`
-    ({"REN-": "case_number", "POL-": "policy__policy_number"}): an index range scan either way."""
-    upper = term.strip().upper()
-    if not _NUMBER.match(upper):
-        return None
-    for prefix, path in numbers.items():
-        if upper.startswith(prefix):
-            return Q(**{f"{path}__startswith": upper})
-    return None
 
 
 class ScaledSearchMixin:
@@ -102,17 +85,13 @@ class ScaledSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         kind = self._search_kind(search_term)
-        if kind == "number":
-            return queryset.filter(number_filter(search_term, self.number_search)), False
-        if kind == "name":
-            query = prefix_tsquery(search_term.strip())
-            if query is None:
-                return queryset.none(), False
-            vector = self.name_search_vector
-            ranked = queryset.filter(**{vector: query}).annotate(search_rank=SearchRank(F(vector), query))
-            if ORDER_VAR not in request.GET:  # best matches first, as in the API, unless a column sort was picked
-                ranked = ranked.order_by("-search_rank", "-pk")
-            return ranked, False
+        if kind in ("number", "name"):
+            found, ranked = record_search(
+                queryset, search_term.strip(), numbers=self.number_search, vector=self.name_search_vector or ""
+            )
+            if ranked and ORDER_VAR not in request.GET:  # best matches first, as in the API, unless a sort was picked
+                found = found.order_by("-search_rank", "-pk")
+            return found, False
         if kind == "other":
             return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
         return queryset, False
