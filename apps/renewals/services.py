@@ -18,7 +18,7 @@ from apps.billing.models import Payment
 from apps.billing.services import customer_policy_balance
 from apps.catalog.rating import money
 from apps.core.bulk import copy_insert
-from apps.core.events import publish, role_group, user_group
+from apps.core.events import publish, publish_many, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
@@ -420,11 +420,12 @@ def _open_due_chunk(rows: list[tuple], robin: RoundRobin, names: dict[int, str])
         [(pk, "Assigned", f"Round robin to {names.get(a, '')}") for pk, _, a in inserted if a is not None],
     )
     managers = role_group(Role.MANAGER)
-    for pk, number, assignee in inserted:
-        if assignee is not None:
-            publish("case:assigned", {"case_id": pk, "case_number": number}, audience=[managers, user_group(assignee)])
-        else:
-            publish("case:created", {"case_id": pk, "case_number": number}, audience=[managers])
+    publish_many(
+        ("case:assigned", {"case_id": pk, "case_number": number}, [managers, user_group(assignee)])
+        if assignee is not None
+        else ("case:created", {"case_id": pk, "case_number": number}, [managers])
+        for pk, number, assignee in inserted
+    )
     return len(inserted)
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.roles import Role
+from apps.core import events
 from apps.policies.models import Policy, PolicyStatus
 from apps.renewals import services
 from apps.renewals.models import CaseEvent, CaseStatus, RenewalCase
@@ -84,7 +85,10 @@ def test_open_due_assigns_exactly_as_one_by_one_and_once(book, django_capture_on
     expected = _one_by_one()
     monkeypatch.setattr(services, "OPEN_DUE_CHUNK", 5)  # several chunks: counts carried across them
 
-    with django_capture_on_commit_callbacks(execute=False) as published:
+    delivered = []
+    real = events.deliver_many
+    monkeypatch.setattr(events, "deliver_many", lambda batch: (delivered.extend(batch), real(batch)))
+    with django_capture_on_commit_callbacks(execute=True):
         opened = services.renewal_cases_open_due()
     again = services.renewal_cases_open_due()
 
@@ -94,7 +98,13 @@ def test_open_due_assigns_exactly_as_one_by_one_and_once(book, django_capture_on
     assert dict(cases.values_list("policy_id", "assigned_to_id")) == expected
     assert any(expected.values())
     assert None in expected.values()
-    assert len(published) == len(expected)  # one case:assigned / case:created each, on commit
+    by_case = {event["data"]["case_id"]: (event["event"], groups) for event, groups in delivered}
+    assert len(delivered) == len(by_case) == len(expected)  # one event per case opened, on commit
+    for case_id, assignee in cases.values_list("pk", "assigned_to_id"):
+        if assignee:
+            assert by_case[case_id] == ("case:assigned", ["role.manager", f"user.{assignee}"])
+        else:
+            assert by_case[case_id] == ("case:created", ["role.manager"])
     created = list(CaseEvent.objects.filter(case__in=cases, action="Case created").values_list("details", flat=True))
     assigned = CaseEvent.objects.filter(case__in=cases, action="Assigned")
     assert created == ["Opened by schedule"] * len(expected)

@@ -125,7 +125,7 @@ class Command(BaseCommand):
             if process:
                 stop(process)
         if jobs:
-            report["jobs"] = run_jobs(limit=jobs_limit, stdout=self.stdout)
+            report["jobs"] = run_jobs(limit=jobs_limit, only=only, stdout=self.stdout)
         if table_only:
             ingest = ""
         elif settings.REDIS_URL:
