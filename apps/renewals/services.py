@@ -97,7 +97,7 @@ class RoundRobin:
         if not missing:
             return
         self.team_of.update(User.objects.filter(pk__in=missing).values_list("pk", "team_id"))
-        teams = {self.team_of[pk] for pk in missing if self.team_of.get(pk)} - self.members.keys()
+        teams: set[int] = {t for pk in missing if (t := self.team_of.get(pk))} - self.members.keys()
         loners = {pk for pk in missing if self.team_of.get(pk) is None}
         active = User.objects.filter(role=Role.AGENT, is_active=True)
         new_agents: set[int] = set()
@@ -107,8 +107,8 @@ class RoundRobin:
             if team_id is not None:
                 self.members.setdefault(team_id, []).append(pk)
             new_agents.add(pk)
-        for team_id in teams:
-            self.members.setdefault(team_id, [])
+        for team in teams:
+            self.members.setdefault(team, [])
         new_agents -= self.open_cases.keys()
         if new_agents:
             # one index-only pass over (assigned_to, status) per agent, not a join over the whole case table
