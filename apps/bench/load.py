@@ -78,7 +78,82 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         ("dashboard batch-status", "/api/v1/dashboard/batch-status", None, "manager"),
         ("product search (public)", "/api/v1/products?sort_by=premium", None, None),
         ("login", "LOGIN", None, None),
+        *api_variants(),
+        *backoffice(),
     ]
+
+
+def samples() -> dict:
+    """Real values to search for: a case, policy and claim the demo agent sees (so agent and manager both find
+    the row), and the issue's policy-number prefix."""
+    from apps.accounts.models import User
+    from apps.claims.models import Claim
+    from apps.renewals.models import RenewalCase
+
+    agent = User.objects.filter(email="agent@example.com").first()
+    case = RenewalCase.objects.filter(assigned_to=agent).order_by("pk").values("pk", "case_number").first() or {}
+    claim = Claim.objects.order_by("pk").values_list("claim_number", flat=True).first() or "CLM-2026-000001"
+    return {
+        "case_id": case.get("pk", 0),
+        "case_number": case.get("case_number", "REN-2026-000100"),
+        "policy_prefix": "POL-2026-0001",
+        "claim_number": claim,
+    }
+
+
+def api_variants() -> list[tuple[str, str, str | None, str | None]]:
+    """The API lists as the manager and as an agent (own book), unsearched, filtered and searched (issue 15)."""
+    v = samples()
+    calls = [
+        ("api cases", "/api/v1/cases?limit=20"),
+        ("api cases status=new", "/api/v1/cases?status=new&limit=20"),
+        ("api cases search number", f"/api/v1/cases?search={v['case_number']}"),
+        ("api cases search name", "/api/v1/cases?search=smith"),
+        ("api policies", "/api/v1/policies?limit=20"),
+        ("api policies search number", f"/api/v1/policies?search={v['policy_prefix']}"),
+        ("api policies search name", "/api/v1/policies?search=smith"),
+        ("api claims", "/api/v1/claims?limit=20"),
+        ("api claims search number", f"/api/v1/claims?search={v['claim_number']}"),
+        ("api customers", "/api/v1/customers?limit=20"),
+        ("api customers search name", "/api/v1/customers?search=smith"),
+    ]
+    return [(f"{name} [{role}]", path, None, role) for name, path in calls for role in ("manager", "agent")]
+
+
+def backoffice_screens() -> list[tuple[str, str]]:
+    """The agents' admin screens of issue 15 (changelists, filters, searches, a change page, the home)."""
+    v = samples()
+    return [
+        ("admin cases search number", f"/admin/renewals/renewalcase/?q={v['case_number']}"),
+        ("admin policies search number", f"/admin/policies/policy/?q={v['policy_prefix']}"),
+        ("admin transactions", "/admin/billing/transaction/"),
+        ("admin cases", "/admin/renewals/renewalcase/"),
+        ("admin cases status=new", "/admin/renewals/renewalcase/?status__exact=new"),
+        ("admin policies", "/admin/policies/policy/"),
+        ("admin claims", "/admin/claims/claim/"),
+        ("admin customers search name", "/admin/customers/customer/?q=smith"),
+        ("admin cases search name", "/admin/renewals/renewalcase/?q=smith"),
+        ("admin case change page", f"/admin/renewals/renewalcase/{v['case_id']}/change/"),
+        ("admin home", "/admin/"),
+    ]
+
+
+def backoffice() -> list[tuple[str, str, str | None, str | None]]:
+    """The back office as each role, signed in with a session cookie."""
+    return [
+        (f"{name} [{role}]", path, None, f"session:{role}")
+        for name, path in backoffice_screens()
+        for role in ("admin", "manager", "agent")
+    ]
+
+
+def auth_header(credential: str | None) -> str | None:
+    """A bearer token, or a session cookie (`sessionid=...`) for the admin screens."""
+    if not credential:
+        return None
+    if credential.startswith("sessionid="):
+        return f"Cookie: {credential}"
+    return f"Authorization: Bearer {credential}"
 
 
 def wrk(port: int, path: str, connections: int, duration: int, token: str | None, name: str) -> dict:
@@ -107,7 +182,7 @@ def wrk(port: int, path: str, connections: int, duration: int, token: str | None
         f"http://127.0.0.1:{port}{url_path}",
     ]
     if token:
-        command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+        command[1:1] = ["-H", auth_header(token)]
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30).stdout
     os.unlink(handle.name)
     line = next((ln for ln in output.splitlines() if ln.startswith("WRKJSON ")), None)

@@ -8,7 +8,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateTimeFilter
 
+from apps.catalog.models import Product
+from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.customers.selectors import customers_visible_to
 from apps.policies.models import Policy
@@ -109,17 +112,35 @@ class PaymentAdmin(ModelAdmin):
         obj.pk = saved.pk
 
 
+class CurrencyFilter(admin.SimpleListFilter):
+    """The currencies products are sold in (a few rows), not every distinct value of the whole ledger."""
+
+    title = "currency"
+    parameter_name = "currency"
+
+    def lookups(self, request, model_admin):
+        return [(c, c) for c in Product.objects.order_by("currency").values_list("currency", flat=True).distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
 @admin.register(Transaction)
-class TransactionAdmin(ModelAdmin):
+class TransactionAdmin(ScaledSearchMixin, ModelAdmin):
     list_display = ["occurred_at", "type", "account", "amount", "currency", "policy", "customer"]
-    list_filter = ["type", "account", "currency"]
+    list_filter = ["type", "account", CurrencyFilter, ("occurred_at", RangeDateTimeFilter)]
+    list_filter_submit = True  # the date range (a date hierarchy would read the whole visible ledger)
     search_fields = ["policy__policy_number", "customer__customer_code", "reference"]
+    number_search = {"POL-": "policy__policy_number", "CUS-": "customer__customer_code"}
     list_select_related = ["policy", "customer"]
-    date_hierarchy = "occurred_at"
-    show_full_result_count = False
+    list_related = {"policy": ("policy_number",), "customer": ("customer_code", "first_name", "last_name")}
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).filter(policy__in=policies_visible_to(request.user).values("pk"))
+        qs = super().get_queryset(request)
+        if request.user.role in ("admin", "manager"):  # every policy is theirs: no semi-join over the book
+            qs = qs.filter(policy__isnull=False)
+        else:
+            qs = qs.filter(policy__in=policies_visible_to(request.user).values("pk"))
         return _hide_colleagues_commission(qs, request.user)
 
     def has_add_permission(self, request) -> bool:

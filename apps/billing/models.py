@@ -255,6 +255,8 @@ class Transaction(models.Model):
             models.Index(fields=["policy", "-occurred_at"], name="ledger_policy"),
             models.Index(fields=["agent", "account", "-occurred_at"], name="ledger_agent"),
             models.Index(fields=["account", "type", "-occurred_at"], name="ledger_account_type_time"),
+            # the ledger screen's newest-first order (one booking writes its entries at one instant)
+            models.Index(fields=["-occurred_at", "-id"], name="ledger_newest"),
         ]
         triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 

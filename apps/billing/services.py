@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.rating import money
+from apps.core.bulk import copy_insert
 from apps.core.events import publish, user_group
 from apps.core.exceptions import Conflict, Invalid, NotFound
 from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
@@ -39,6 +40,7 @@ from .models import (
     LoyaltyAccount,
     LoyaltyEntry,
     Payment,
+    Transaction,
     TransactionType,
     WebhookEvent,
 )
@@ -262,16 +264,92 @@ def policy_billing_on_transition(*, transition_id: int) -> str:
     return step.to_status
 
 
+SWEEP_LIMIT = 5000  # policies per run (every 15 minutes)
+SWEEP_CHUNK = 1000  # policies per transaction
+
+
 def billing_sweep() -> int:
-    """Safety net: active policies we issued that were never billed (a lost event) get their schedule now."""
-    missing = Policy.objects.filter(
-        status=PolicyStatus.ACTIVE, origin=PolicyOrigin.ISSUED, instalments__isnull=True
-    ).values_list("pk", flat=True)
-    count = 0
-    for policy_id in missing[:5000]:
-        policy_billing_start(policy_id=policy_id)
-        count += 1
-    return count
+    """Safety net: active policies we issued that were never billed (a lost event) get their schedule now.
+
+    Set-based: each chunk of policies is locked, re-checked and billed with the same instalments and bookings as
+    `policy_billing_start` writes one by one, inserted by COPY (a run of 5,000 policies was a minute and more)."""
+    missing = list(
+        Policy.objects.filter(status=PolicyStatus.ACTIVE, origin=PolicyOrigin.ISSUED, instalments__isnull=True)
+        .order_by()
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    return sum(_billing_start_chunk(missing[i : i + SWEEP_CHUNK]) for i in range(0, len(missing), SWEEP_CHUNK))
+
+
+@transaction.atomic
+def _billing_start_chunk(policy_ids: list[int]) -> int:
+    """`policy_billing_start` for many policies at once (the same rows); returns how many were billed."""
+    policies = list(
+        Policy.objects.select_for_update(of=("self",))
+        .filter(pk__in=policy_ids, status=PolicyStatus.ACTIVE)
+        .exclude(origin=PolicyOrigin.IMPORTED)
+        .order_by("pk")
+        .only(
+            "pk",
+            "policy_number",
+            "customer_id",
+            "payment_frequency",
+            "start_date",
+            "end_date",
+            "premium_amount",
+            "currency",
+            "renewed_from_id",
+        )
+    )
+    billed = set(Instalment.objects.filter(policy_id__in=[p.pk for p in policies]).values_list("policy_id", flat=True))
+    policies = [p for p in policies if p.pk not in billed]  # billed meanwhile (the event came after all)
+    instalments, entries = [], []
+    now = timezone.now()
+    for policy in policies:
+        parts = INSTALMENTS_PER_YEAR[policy.payment_frequency]
+        step = 12 // parts
+        for i, amount in enumerate(split_premium(policy.premium_amount, parts)):
+            instalments.append((policy.pk, i + 1, _add_months(policy.start_date, i * step), amount, policy.currency))
+        kind = TransactionType.RENEWAL if policy.renewed_from_id else TransactionType.PREMIUM_DUE
+        booking = uuid.uuid4()
+        description = f"Premium {policy.policy_number} {policy.start_date}–{policy.end_date}"[:255]
+        for account, amount in (
+            (Account.CUSTOMER, policy.premium_amount),
+            (Account.PREMIUM_INCOME, -policy.premium_amount),
+        ):
+            if amount != 0:
+                entries.append(
+                    (
+                        booking,
+                        kind,
+                        account,
+                        amount,
+                        policy.currency,
+                        policy.customer_id,
+                        policy.pk,
+                        description,
+                        f"policy:{policy.pk}",
+                        now,
+                    )
+                )
+    copy_insert(Instalment, ["policy", "sequence", "due_date", "amount", "currency"], instalments)
+    copy_insert(
+        Transaction,
+        [
+            "booking",
+            "type",
+            "account",
+            "amount",
+            "currency",
+            "customer",
+            "policy",
+            "description",
+            "reference",
+            "occurred_at",
+        ],
+        entries,
+    )
+    return len(policies)
 
 
 # --- payments ------------------------------------------------------------------------------------------------

@@ -173,8 +173,7 @@ def build_event(name: str, payload: dict) -> dict:
     return {"id": uuid.uuid4().hex, "event": name, "data": payload, "published_at": timezone.now().isoformat()}
 
 
-def publish(name: str, payload: dict, *, audience: Iterable[str]) -> dict:
-    """Queue `name` for delivery to the websocket groups in `audience` once the transaction commits."""
+def _prepared(name: str, payload: dict, audience: Iterable[str]) -> tuple[dict, list[str]]:
     spec = event_spec(name)
     missing = set(spec.keys) - payload.keys()
     unexpected = payload.keys() - set(spec.keys) - set(spec.optional)
@@ -184,18 +183,37 @@ def publish(name: str, payload: dict, *, audience: Iterable[str]) -> dict:
     for group in groups:
         if not _GROUP_RE.match(group):
             raise ValueError(f"Invalid audience group name: {group!r}")
-    event = build_event(name, payload)
+    return build_event(name, payload), groups
+
+
+def publish(name: str, payload: dict, *, audience: Iterable[str]) -> dict:
+    """Queue `name` for delivery to the websocket groups in `audience` once the transaction commits."""
+    event, groups = _prepared(name, payload, audience)
     transaction.on_commit(lambda: deliver(event, groups), robust=True)
     return event
 
 
-def deliver(event: dict, groups: list[str]) -> None:
-    """Send an event now (after commit) to subscribers and websocket groups."""
+def publish_many(items: Iterable[tuple[str, dict, Iterable[str]]]) -> list[dict]:
+    """`publish` for each (name, payload, audience) of a bulk write: the same events to the same subscribers and
+    groups, delivered on commit in one pass — one trip into the channel layer for all of them, where one per
+    event (a new event loop each) would cost about a millisecond apiece (50,000 cases opened by the schedule)."""
+    batch = [_prepared(name, payload, audience) for name, payload, audience in items]
+    if batch:
+        transaction.on_commit(lambda: deliver_many(batch), robust=True)
+    return [event for event, _ in batch]
+
+
+def _run_subscribers(event: dict) -> None:
     for handler in (*_subscribers.get(event["event"], ()), *_subscribers.get("*", ())):
         try:
             handler(event)
         except Exception:
             logger.exception("Event subscriber %r failed for %s", handler, event["event"])
+
+
+def deliver(event: dict, groups: list[str]) -> None:
+    """Send an event now (after commit) to subscribers and websocket groups."""
+    _run_subscribers(event)
     layer = get_channel_layer()
     if layer is None:
         return
@@ -205,3 +223,22 @@ def deliver(event: dict, groups: list[str]) -> None:
             send(group, {"type": "event.message", "event": event})
         except Exception:
             logger.exception("Could not deliver %s to %s", event["event"], group)
+
+
+def deliver_many(batch: list[tuple[dict, list[str]]]) -> None:
+    """`deliver` for many events: each one's subscribers, then every group message in one event-loop pass."""
+    for event, _ in batch:
+        _run_subscribers(event)
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for event, groups in batch:
+            for group in groups:
+                try:
+                    await layer.group_send(group, {"type": "event.message", "event": event})
+                except Exception:
+                    logger.exception("Could not deliver %s to %s", event["event"], group)
+
+    async_to_sync(send_all)()

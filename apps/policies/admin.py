@@ -3,11 +3,15 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
 from apps.accounts.admin_saved_filters import SavedFiltersMixin
+from apps.catalog.admin import ProductLineFilter
 from apps.core import errors
+from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
+from apps.core.columns import PERSON_SUMMARY
 
 from . import selectors, services
 from .models import Endorsement, Policy, PolicyTransition, Vehicle
@@ -59,7 +63,7 @@ class InArrearsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SavedFiltersMixin, ModelAdmin):
+class PolicyAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
     list_display = [
         "policy_number",
         "customer",
@@ -71,10 +75,27 @@ class PolicyAdmin(SavedFiltersMixin, ModelAdmin):
         "end_date",
         "agent",
     ]
-    list_filter = ["status", InArrearsFilter, "policy_type", "origin", "payment_frequency", "product", "agent"]
+    list_filter = [
+        "status",
+        InArrearsFilter,
+        ProductLineFilter,
+        "origin",
+        "payment_frequency",
+        "product",
+        "agent",
+        ("start_date", RangeDateFilter),
+    ]
+    list_filter_submit = True  # the start date range (a date hierarchy would read every visible policy)
     search_fields = ["policy_number", "customer__customer_code", "customer__last_name"]
+    number_search = {"POL-": "policy_number", "CUS-": "customer__customer_code"}
+    name_search_vector = "customer__search_vector"
     list_select_related = ["customer", "product", "agent"]
-    date_hierarchy = "start_date"
+    list_related = {
+        "customer": ("customer_code", "first_name", "last_name"),
+        "product": ("code", "name"),
+        "agent": PERSON_SUMMARY,
+    }
+    list_skip = ("quote_breakdown", "original_terms", "rating_inputs", "coverage_selections", "insured_address")
     inlines = [VehicleInline, EndorsementInline, TransitionInline]
     fields = [
         "policy_number",
@@ -101,7 +122,6 @@ class PolicyAdmin(SavedFiltersMixin, ModelAdmin):
     ]
     readonly_fields = [f for f in fields if f not in ("agent", "branch", "grace_period_days", "payment_frequency")]
     actions = ["cancel", "reinstate"]
-    show_full_result_count = False
 
     def get_queryset(self, request):
         return selectors.policies_visible_to(request.user)

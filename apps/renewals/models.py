@@ -132,7 +132,13 @@ class RenewalCase(TimeStampedModel):
             models.UniqueConstraint(fields=["policy", "renewal_period"], name="renewal_case_per_period"),
         ]
         indexes = [
-            models.Index(fields=["status", "-created_at"], name="cases_status_created"),
+            # the lists' newest-first order, with the id as tie-breaker: the schedule and uploads open thousands of
+            # cases in one statement (one created_at), which the order would otherwise sort at every page view
+            models.Index(fields=["-created_at", "-id"], name="cases_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="cases_status_newest"),
+            models.Index(fields=["payment_status", "-created_at"], name="cases_payment_newest"),
+            # an agent's scope is also "unassigned cases of the policies I service": from their policies, here
+            models.Index(fields=["policy"], condition=Q(assigned_to__isnull=True), name="cases_unassigned_policy"),
             models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
             models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
             models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),

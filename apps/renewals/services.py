@@ -17,7 +17,8 @@ from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.billing.models import Payment
 from apps.billing.services import customer_policy_balance
 from apps.catalog.rating import money
-from apps.core.events import publish, role_group, user_group
+from apps.core.bulk import copy_insert
+from apps.core.events import publish, publish_many, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
@@ -78,14 +79,68 @@ def _notify(case: RenewalCase, name: str, data: dict) -> None:
     publish(name, {"case_id": case.pk, "case_number": case.case_number, **data}, audience=audience)
 
 
+class RoundRobin:
+    """The assignment rule with the open-case counts read once and carried in memory: the policy's servicing team's
+    active agent with the fewest open cases, under RENEWAL_AGENT_OPEN_CASE_CAP, ties to the lowest id (a policy
+    whose agent has no team: that agent, if active and under the cap). Each pick counts the new case, so picking
+    for N cases in a row gives exactly what N single openings in that order would."""
+
+    def __init__(self, agent_ids=()):
+        self.team_of: dict[int, int | None] = {}  # any policy agent (any role) -> their team
+        self.members: dict[int, list[int]] = {}  # team -> its active agents
+        self.open_cases: dict[int, int] = {}  # active agent -> open cases
+        self.remember(agent_ids)
+
+    def remember(self, agent_ids) -> None:
+        """Read the teams of these policy agents, and the members and open-case counts of those teams (once)."""
+        missing = {pk for pk in agent_ids if pk is not None and pk not in self.team_of}
+        if not missing:
+            return
+        self.team_of.update(User.objects.filter(pk__in=missing).values_list("pk", "team_id"))
+        teams: set[int] = {t for pk in missing if (t := self.team_of.get(pk))} - self.members.keys()
+        loners = {pk for pk in missing if self.team_of.get(pk) is None}
+        active = User.objects.filter(role=Role.AGENT, is_active=True)
+        new_agents: set[int] = set()
+        for pk, team_id in active.filter(Q(team_id__in=teams) | Q(pk__in=loners, team__isnull=True)).values_list(
+            "pk", "team_id"
+        ):
+            if team_id is not None:
+                self.members.setdefault(team_id, []).append(pk)
+            new_agents.add(pk)
+        for team in teams:
+            self.members.setdefault(team, [])
+        new_agents -= self.open_cases.keys()
+        if new_agents:
+            # one index-only pass over (assigned_to, status) per agent, not a join over the whole case table
+            counts = dict(
+                RenewalCase.objects.filter(assigned_to__in=new_agents, status__in=OPEN_STATUSES)
+                .values("assigned_to")
+                .annotate(n=Count("pk"))
+                .values_list("assigned_to", "n")
+            )
+            for pk in new_agents:
+                self.open_cases[pk] = counts.get(pk, 0)
+
+    def pick(self, agent_id: int | None) -> int | None:
+        if agent_id is None:
+            return None
+        self.remember([agent_id])
+        team_id = self.team_of.get(agent_id)
+        candidates = self.members.get(team_id, []) if team_id else [agent_id]
+        cap = settings.RENEWAL_AGENT_OPEN_CASE_CAP
+        eligible = [(self.open_cases[pk], pk) for pk in candidates if pk in self.open_cases]
+        eligible = [(n, pk) for n, pk in eligible if n < cap]
+        if not eligible:
+            return None
+        _, chosen = min(eligible)
+        self.open_cases[chosen] += 1
+        return chosen
+
+
 def pick_assignee(policy: Policy) -> User | None:
     """Round robin inside the servicing team: the active agent with the fewest open cases, under the cap."""
-    team_id = policy.agent.team_id if policy.agent is not None else None
-    agents = User.objects.filter(role=Role.AGENT, is_active=True)
-    agents = agents.filter(team_id=team_id) if team_id else agents.filter(pk=policy.agent_id)  # type: ignore[misc]  # pk=None: nobody
-    ranked = agents.annotate(open_cases=Count("renewal_cases", filter=Q(renewal_cases__status__in=OPEN_STATUSES)))
-    candidate = ranked.filter(open_cases__lt=settings.RENEWAL_AGENT_OPEN_CASE_CAP).order_by("open_cases", "id").first()
-    return candidate
+    chosen = RoundRobin([policy.agent_id]).pick(policy.agent_id)
+    return User.objects.get(pk=chosen) if chosen else None
 
 
 @transaction.atomic
@@ -303,20 +358,75 @@ def renewal_case_payment_apply(*, payment_id: int) -> RenewalCase | None:
 # --- scheduled jobs (celery beat; each idempotent) ----------------------------------------------------------
 
 
+OPEN_DUE_CHUNK = 5000
+
+
 def renewal_cases_open_due(*, today: date | None = None) -> int:
-    """Open cases for active policies renewing within RENEWAL_CASE_LEAD_DAYS. Returns how many were opened."""
+    """Open cases for active policies renewing within RENEWAL_CASE_LEAD_DAYS. Returns how many were opened.
+
+    Set-based: the due policies are read in one query (in the book's order, as the cases' numbers and the round
+    robin follow it), assigned by `RoundRobin` (counts read once), and each chunk's cases and timeline lines are
+    written by COPY in one transaction. A crash leaves whole chunks; the next run opens the rest, and a case that
+    a concurrent run (or an upload) opened first is skipped by the (policy, period) constraint. Each case opened
+    publishes its `case:created` / `case:assigned` as a single opening does."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=settings.RENEWAL_CASE_LEAD_DAYS)
-    due = (
+    due = list(
         Policy.objects.filter(status=PolicyStatus.ACTIVE, renewal_date__lte=horizon, renewal_date__gte=today)
         .exclude(renewal_cases__renewal_period__gte=today)
-        .select_related("agent")
+        .values_list("pk", "agent_id", "renewal_date", "end_date", "premium_amount", "policy_type")
     )
+    if not due:
+        return 0
+    robin = RoundRobin({row[1] for row in due})
+    names = {user.pk: user.get_full_name() for user in User.objects.filter(pk__in=robin.open_cases)}
     opened = 0
-    for policy in due.iterator(chunk_size=500):
-        _, created = renewal_case_open(policy=policy)
-        opened += created
+    for start in range(0, len(due), OPEN_DUE_CHUNK):
+        opened += _open_due_chunk(due[start : start + OPEN_DUE_CHUNK], robin, names)
     return opened
+
+
+@transaction.atomic
+def _open_due_chunk(rows: list[tuple], robin: RoundRobin, names: dict[int, str]) -> int:
+    numbers = case_numbers_reserve(len(rows))
+    rank = RenewalCase.rank_of(Priority.MEDIUM)
+    planned = [
+        (number, pk, policy_type, renewal_date or end_date, Priority.MEDIUM, rank, premium, robin.pick(agent_id))
+        for number, (pk, agent_id, renewal_date, end_date, premium, policy_type) in zip(numbers, rows, strict=True)
+    ]
+    fields = ["case_number", "policy", "policy_type", "renewal_period", "priority", "priority_rank"]
+    inserted = copy_insert(
+        RenewalCase,
+        [*fields, "renewal_amount", "assigned_to"],
+        planned,
+        ignore_conflicts=True,
+        returning=("pk", "case_number", "assigned_to"),
+    )
+    if len(inserted) < len(planned):  # opened meanwhile by someone else: their round-robin count is not ours
+        kept = {number for _, number, _ in inserted}
+        for number, *_, assignee in planned:
+            if number not in kept and assignee is not None:
+                robin.open_cases[assignee] -= 1
+    order = {number: i for i, (number, *_) in enumerate(planned)}
+    inserted.sort(key=lambda row: order[row[1]])  # the order they were planned (and numbered) in
+    copy_insert(
+        CaseEvent,
+        ["case", "action", "details"],
+        [(pk, "Case created", "Opened by schedule") for pk, _, _ in inserted],
+    )
+    copy_insert(
+        CaseEvent,
+        ["case", "action", "details"],
+        [(pk, "Assigned", f"Round robin to {names.get(a, '')}") for pk, _, a in inserted if a is not None],
+    )
+    managers = role_group(Role.MANAGER)
+    publish_many(
+        ("case:assigned", {"case_id": pk, "case_number": number}, [managers, user_group(assignee)])
+        if assignee is not None
+        else ("case:created", {"case_id": pk, "case_number": number}, [managers])
+        for pk, number, assignee in inserted
+    )
+    return len(inserted)
 
 
 def renewal_reminders_send(*, today: date | None = None) -> int:

@@ -3,10 +3,9 @@ conventions")."""
 
 import copy
 import datetime
-import re
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import models
 from django.db.models import F, Q
 from django_filters import ChoiceFilter, MultipleChoiceFilter
@@ -15,9 +14,9 @@ from django_filters.utils import get_model_field, translate_validation
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from ..search import prefix_tsquery
 from .fields import BIGINT_MAX
 
-_PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
 MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 _INTEGER_FIELDS = (models.IntegerField, models.AutoField, models.ForeignKey)
 
@@ -123,18 +122,6 @@ class FilterBackend(DjangoFilterBackend):
         if errors:
             raise ValidationError(errors)
         return filterset.qs
-
-
-def prefix_tsquery(term: str) -> SearchQuery | None:
-    """Every word of `term` as a prefix, AND-ed: "jo smi" finds "John Smith". Phone-like terms
-    ("+351 912 345") become one run of digits. Tokens are word characters only, so the raw
-    tsquery cannot carry operators from user input."""
-    phone_like = _PHONE_LIKE.match(term)
-    tokens = ["".join(re.findall(r"\d", term))] if phone_like else re.findall(r"\w+", term.lower())
-    tokens = [t for t in tokens if t][:8]
-    if not tokens:
-        return None
-    return SearchQuery(" & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple")
 
 
 class SearchBackend(BaseFilterBackend):

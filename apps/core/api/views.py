@@ -121,7 +121,15 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         """The selector call: rows `user` may see."""
         raise NotImplementedError
 
+    def visible_parts(self, user) -> list | None:
+        """Optionally, `visible_queryset` as disjoint parts that each count from one index (see
+        `pagination.counted`); the list's filters and search are applied to each part too."""
+        return None
+
     def list_response(self, request):
+        parts = self.visible_parts(request.user)
+        if parts and self.paginator is not None:
+            self.paginator.count_parts = [self.filter_queryset(part) for part in parts]
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -11,10 +10,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 
 from apps.accounts.api.permissions import module_permission
+from apps.accounts.roles import Role
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
+from apps.core.search import record_search
 from apps.renewals import dashboards, ingest, selectors, services
 from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
 
@@ -29,11 +30,15 @@ class CaseFilterSet(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
     payment_status = django_filters.CharFilter()
-    policy_type = django_filters.CharFilter(field_name="policy__policy_type")
+    policy_type = django_filters.CharFilter(field_name="policy_type")  # the case's own copy (indexed), no join
 
     class Meta:
         model = RenewalCase
         fields = ["status", "priority", "assigned_to", "payment_status", "policy_type"]
+
+
+# what a case search can be typed as: the case's, its policy's or its customer's number (prefix on the index)
+CASE_NUMBERS = {"REN-": "case_number", "POL-": "policy__policy_number", "CUS-": "policy__customer__customer_code"}
 
 
 class CaseListApi(BaseListApi):
@@ -56,18 +61,32 @@ class CaseListApi(BaseListApi):
             },
         )
 
+    def visible_parts(self, user):
+        """An agent's cases count as their own plus the unassigned ones of their policies (two index scans)."""
+        return selectors.cases_visible_parts(user) if user.role == Role.AGENT else None
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
-            queryset = queryset.filter(
-                Q(case_number__iexact=term)
-                | Q(policy__policy_number__iexact=term)
-                | Q(policy__customer__last_name__iexact=term)
+            # a number on its own index; otherwise the policyholder's name by full-text search, best first
+            queryset, ranked = record_search(
+                queryset,
+                term,
+                numbers={
+                    "REN-": "case_number",
+                    "POL-": "policy__policy_number",
+                    "CUS-": "policy__customer__customer_code",
+                },
+                vector="policy__customer__search_vector",
             )
+            if ranked and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by("-search_rank", "-pk")
         return queryset
 
-    @extend_schema(tags=["cases"], summary="Renewal cases (search: case number, policy number or surname)")
+    @extend_schema(
+        tags=["cases"], summary="Renewal cases (search: case, policy or customer number, or the policyholder's name)"
+    )
     def get(self, request):
         return self.list_response(request)
 

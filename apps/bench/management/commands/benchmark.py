@@ -18,8 +18,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.bench import probes
+from apps.bench.jobs import run_jobs
 from apps.bench.load import format_row, scenarios, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
+from apps.bench.table import table
 
 
 class Command(BaseCommand):
@@ -46,6 +48,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip-http", action="store_true", help="Only the websocket and ingest parts.")
         parser.add_argument("--only", default="", help="Only HTTP scenarios whose name contains this text.")
+        parser.add_argument(
+            "--table",
+            action="store_true",
+            help="First, issue 15's table: every back-office screen and API list as each role, one at a time "
+            "(median of 3 after a warm-up).",
+        )
+        parser.add_argument("--table-only", action="store_true", help="Only that table (and --jobs if given).")
+        parser.add_argument(
+            "--jobs",
+            action="store_true",
+            help="Run every beat job once at the data's scale (rolled back afterwards), timed, with rows/s.",
+        )
+        parser.add_argument("--jobs-limit", type=int, default=300, help="Seconds before a job run is interrupted.")
 
     def handle(
         self,
@@ -60,12 +75,17 @@ class Command(BaseCommand):
         ingest,
         skip_http,
         only,
+        table: bool = False,
+        table_only: bool = False,
+        jobs: bool = False,
+        jobs_limit: int = 300,
         **options,
     ):
         if shutil.which("wrk") is None and not skip_http:
             raise CommandError("wrk is not installed (apt-get install wrk; `make bench` does it).")
         if quick:
-            duration, concurrency, ws_clients, ws_events, ingest = 1, "8", 20, 10, "2000"
+            duration, concurrency, ws_clients, ws_events, ingest, jobs = 1, "8", 20, 10, "2000", True
+        table = table or table_only
         levels = [int(c) for c in concurrency.split(",")]
         workers = workers or 2 * (os.cpu_count() or 1)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "PYTHONUNBUFFERED": "1"}
@@ -77,14 +97,20 @@ class Command(BaseCommand):
             "results": [],
             "websocket": None,
             "ingest": [],
+            "table": [],
+            "jobs": [],
+            "load_average": os.getloadavg(),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
+        self.stdout.write(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         port = free_port()
         process = start_http(server, port, workers, env) if not skip_http else None
         try:
             if process:
                 wait_http(port)
-            chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process else []
+            if process and table:
+                report["table"] = self._table(port, tokens, only)
+            chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process and not table_only else []
             for name, path, floor_path, auth in chosen:
                 for level in levels:
                     result = wrk(port, path, level, duration, tokens.get(auth), name)
@@ -98,7 +124,11 @@ class Command(BaseCommand):
         finally:
             if process:
                 stop(process)
-        if settings.REDIS_URL:
+        if jobs:
+            report["jobs"] = run_jobs(limit=jobs_limit, only=only, stdout=self.stdout)
+        if table_only:
+            ingest = ""
+        elif settings.REDIS_URL:
             report["websocket"] = probes.websocket(env, ws_clients, ws_events, tokens["agent"])
             ws = report["websocket"]
             self.stdout.write(
@@ -118,19 +148,34 @@ class Command(BaseCommand):
         out.write_text(json.dumps(report, indent=2))
         self.stdout.write(self.style.SUCCESS(f"Wrote {out}"))
         errors = sum(r["errors"] + r["non2xx"] for r in report["results"])
+        errors += sum(1 for r in report["table"] if r["status"] != 200)
         if errors:
             raise CommandError(f"{errors} failed requests under load")
+
+    def _table(self, port: int, tokens: dict, only: str) -> list[dict]:
+        self.stdout.write(f"issue 15's table (median of 3 after a warm-up, c=1); load average {os.getloadavg()}")
+        started = time.perf_counter()
+        rows = table(port, tokens, only=only, stdout=self.stdout)
+        self.stdout.write(f"table measured in {time.perf_counter() - started:.0f} s")
+        return rows
 
     # --- set-up -----------------------------------------------------------------------------------------------
 
     def _tokens(self) -> dict:
+        """Bearer tokens for the API scenarios, and a signed-in admin session (cookie) per back-office role."""
+        from django.test import Client
+
         from apps.accounts.models import User
         from apps.accounts.services import tokens_issue
 
         tokens = {}
-        for role in ("manager", "agent", "customer"):
+        for role in ("admin", "manager", "agent", "customer"):
             user = User.objects.filter(email=f"{role}@example.com").first()
             if user is None:
                 raise CommandError("Demo users missing: run `manage.py seed_demo` first (make bench does).")
             tokens[role] = tokens_issue(user=user, otp_verified=True)["access_token"]
+            if role != "customer":
+                client = Client()
+                client.force_login(user)
+                tokens[f"session:{role}"] = f"sessionid={client.cookies['sessionid'].value}"
         return tokens

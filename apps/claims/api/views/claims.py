@@ -2,7 +2,6 @@
 timeline, communications log, assignment, reserve, payments with approval, documents, the PDF report."""
 
 import django_filters
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +22,7 @@ from apps.claims.models import (
 )
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
+from apps.core.search import record_search
 from apps.documents import selectors as document_selectors
 from apps.documents import services as document_services
 from apps.documents.api import serializers as document_serializers
@@ -86,18 +86,21 @@ class ClaimListCreateApi(BaseListApi):
         queryset = super().filter_queryset(queryset)
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
-            queryset = queryset.filter(
-                Q(claim_number__iexact=term)
-                | Q(policy__policy_number__iexact=term)
-                | Q(customer__last_name__iexact=term)
-                | Q(customer__customer_code__iexact=term)
+            # a number on its own index; otherwise the customer's name by full-text search, best first
+            queryset, ranked = record_search(
+                queryset,
+                term,
+                numbers={"CLM-": "claim_number", "POL-": "policy__policy_number", "CUS-": "customer__customer_code"},
+                vector="customer__search_vector",
             )
+            if ranked and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by("-search_rank", "-pk")
         return queryset
 
     @extend_schema(
         tags=["claims"],
         responses={200: s.ClaimListSerializer(many=True)},
-        summary="Claims (search: claim number, policy number, customer code or surname)",
+        summary="Claims (search: claim, policy or customer number, or the customer's name)",
     )
     def get(self, request):
         return self.list_response(request)
