@@ -39,6 +39,21 @@ S = PolicyStatus
 # Policies are worked by the roles with write access to the `policies` module; reinstating is a manager's.
 STAFF = PERMISSION_MATRIX["policies"][WRITE]
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Each action as its past participle, for messages ("cannot be cancelled"); a test checks every action has one.
+DONE = {
+    "activate": "activated",
+    "cancel": "cancelled",
+    "expire": "expired",
+    "lapse": "lapsed",
+    "reinstate": "reinstated",
+    "renew": "renewed",
+}
+
+
+def _a(word: str) -> str:
+    return "An" if word[:1] in "aeiou" else "A"
+
+
 # The lifecycle, in one place: each action, the statuses it starts from, the status it ends in, and by whom.
 POLICY_WORKFLOW = Workflow(
     "policy",
@@ -63,7 +78,11 @@ POLICY_WORKFLOW = Workflow(
         Transition("renew", sources={S.ACTIVE, S.EXPIRED}, target=S.RENEWED, roles=STAFF),
     ],
     allowed_key="allowed_actions",
-    conflict_message=lambda policy, action: f"A {policy.status} policy cannot be {action}d.",
+    conflict_message=lambda policy, action: (
+        f"{_a(policy.status)} {policy.status} policy cannot be {DONE[action]}."
+        if action in DONE
+        else f"{_a(policy.status)} {policy.status} policy has no action '{action}'."
+    ),
 )
 
 
