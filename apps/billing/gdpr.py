@@ -93,7 +93,8 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 
 def erase_customer_data(customer: Customer) -> None:
     """Take the person's name out of ledger descriptions (a claim payout names its payee) and cut the provider
-    payloads of their payments (and the audit snapshots of those payloads) down to what reconciles them. Amounts, dates and references stay."""
+    payloads of their payments (and the audit snapshots of those payloads) down to what reconciles them.
+    Amounts, dates and references stay."""
     ledger = Transaction.objects.filter(Q(customer=customer) | Q(policy__customer=customer))
     for name in dict.fromkeys(n for n in (customer.full_name, customer.last_name, customer.first_name) if n):
         scrub(ledger.filter(description__contains=name), description=Replace("description", Value(name), Value(ERASED)))
