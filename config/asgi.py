@@ -2,11 +2,12 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-# Django must be set up before importing anything that touches models.
+# Django must be set up before importing anything that touches models. The handler answers the requests Django
+# refuses before routing in the API's envelope (apps/core/handlers.py).
+from apps.core.handlers import get_asgi_application
+
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
