@@ -258,11 +258,13 @@ def policy_create(
         branch=branch or getattr(actor, "branch", None),
     )
     policy.original_terms = policy.terms()
-    policy.full_clean(exclude=["original_terms"])
+    # Not re-checked by a query each: the related rows passed in as loaded objects, and the number just taken
+    # from its sequence (the database's foreign keys and unique index still hold).
+    policy.full_clean(exclude=["original_terms", "customer", "product", "agent", "branch", "policy_number"])
     policy.save()
     if vehicle_obj is not None:
         vehicle_obj.policy = policy
-        vehicle_obj.full_clean()
+        vehicle_obj.full_clean(exclude=["policy"])
         vehicle_obj.save()
     _record_transition(policy, from_status="", actor=actor, note="Issued")
     if activate:

@@ -70,7 +70,7 @@ def payment_record(
         paid_at=paid_at,
         recorded_by=actor,
     )
-    payment.full_clean()
+    payment.full_clean(exclude=["policy", "recorded_by"])  # loaded (the policy locked) above: no query to re-find them
     try:
         with transaction.atomic():
             payment.save()
