@@ -7,6 +7,12 @@ non-JSON 400, and over either protocol a Content-Type header Django cannot parse
 unknown charset, an over-long header — e.g. a `multipart/form-data` type a client built badly) escapes the
 handler as an exception, which the server turns into a 500. Here they are a 400 `malformed_request`, and a body
 over Django's limits a 413 `payload_too_large`, in the envelope. `config/asgi.py` and `config/wsgi.py` use these.
+
+One refusal happens before even Django: daphne serves HTTP through twisted.web, whose request object parses a
+`multipart/form-data` or form-encoded POST body itself (into `request.args`, which daphne never reads) and answers a
+body that is not valid multipart with a bare, empty 400 — the app never sees the request. `daphne_form_parsing_off`
+turns that off with twisted's own switch (`parsePOSTFormSubmission`), so Django parses the body (once, not twice)
+and a bad one is a 400 in the envelope like any other.
 """
 
 import logging
@@ -71,3 +77,22 @@ def get_asgi_application() -> EnvelopeASGIHandler:
 def get_wsgi_application() -> EnvelopeWSGIHandler:
     django.setup(set_prefix=False)
     return EnvelopeWSGIHandler()
+
+
+def daphne_form_parsing_off() -> None:
+    """Under daphne: let the application parse POST bodies (see the module docstring). Idempotent; a no-op when
+    daphne is not installed."""
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:  # pragma: no cover - daphne is a dependency; other ASGI servers do not parse bodies
+        return
+    if getattr(WebRequest, "_app_parses_forms", False):
+        return
+    original_init = WebRequest.__init__
+
+    def init_without_form_parsing(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False  # read by twisted.web.http.Request.requestReceived
+
+    WebRequest.__init__ = init_without_form_parsing
+    WebRequest._app_parses_forms = True
