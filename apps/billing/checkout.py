@@ -19,7 +19,7 @@ from apps.policies.models import Policy, PolicyStatus
 
 from .models import OPEN_INSTALMENT_STATUSES, CheckoutSession, Instalment
 from .providers import checkout_provider
-from .services import _customer_credits, customer_policy_balance
+from .services.balances import customer_credits, customer_policy_balance
 
 PAYABLE_STATUSES = (PolicyStatus.ACTIVE, PolicyStatus.LAPSED, PolicyStatus.EXPIRED)  # as payment_record
 
@@ -32,7 +32,7 @@ def checkout_amount(instalment: Instalment) -> Decimal:
         through += other.amount
         if other.pk == instalment.pk:
             break
-    return max(Decimal("0.00"), min(through - _customer_credits(policy), customer_policy_balance(policy)))
+    return max(Decimal("0.00"), min(through - customer_credits(policy), customer_policy_balance(policy)))
 
 
 @transaction.atomic

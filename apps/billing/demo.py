@@ -6,6 +6,7 @@ services are booked by billing's own subscribers, and most of their past-due ins
 
 import random
 import uuid
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -14,7 +15,8 @@ from django.utils import timezone
 from apps.core.bulk import copy_insert
 from apps.policies.models import Policy, PolicyOrigin, PolicyStatus
 
-from .models import Account, Instalment, Payment, Transaction, TransactionType
+from .arrears import arrears_run
+from .models import OPEN_INSTALMENT_STATUSES, Account, Instalment, Payment, Transaction, TransactionType
 from .services import payment_record
 
 PAID_SHARE = 0.8
@@ -69,6 +71,14 @@ def premiums_bulk_book(*, stdout, batch: int = 20000) -> int:
 def seed(*, stdout, options=None) -> None:
     premiums_bulk_book(stdout=stdout)
     _story_instalments_pay(stdout=stdout)
+    _demo_customer_in_arrears(stdout=stdout)
+    # Delinquency as the hourly beat job would find it today: unpaid past-due instalments overdue, policies in
+    # arrears, those past their grace period lapsed for non-payment with their notice (deferred in quiet hours and
+    # retried by the same job). Idempotent: a second run finds nothing new.
+    result = arrears_run()
+    stdout.write(
+        f"billing: arrears: {result['overdue']} instalments overdue, {result['lapsed']} policies lapsed for non-payment"
+    )
 
 
 def _story_instalments_pay(*, stdout) -> None:
@@ -77,7 +87,7 @@ def _story_instalments_pay(*, stdout) -> None:
         Policy.objects.filter(status=PolicyStatus.ACTIVE, instalments__status=Instalment.Status.DUE)
         .filter(instalments__due_date__lte=today)
         .exclude(payments__isnull=False)
-        .exclude(customer__user__email="customer@example.com", policy_type="home")  # the portal shows one due
+        .exclude(customer__user__email="customer@example.com", policy_type="home")  # in arrears, below
         .distinct()
         .order_by("pk")
     )
@@ -96,3 +106,28 @@ def _story_instalments_pay(*, stdout) -> None:
         )
         paid += 1
     stdout.write(f"billing: {paid} policies' due instalments paid")
+
+
+def _demo_customer_in_arrears(*, stdout) -> None:
+    """The demo customer pays their home policy's past-due instalments but the latest, still within the grace
+    period: the portal shows it overdue, the policy in arrears (not lapsed) and "Pay now"."""
+    today = timezone.localdate()
+    policy = Policy.objects.filter(
+        customer__user__email="customer@example.com", policy_type="home", status=PolicyStatus.ACTIVE
+    ).first()
+    if policy is None or policy.payments.exists():
+        return
+    past_due = list(
+        policy.instalments.filter(status__in=OPEN_INSTALMENT_STATUSES, due_date__lte=today).order_by("due_date")
+    )
+    if len(past_due) < 2:
+        return
+    payment_record(
+        policy=policy,
+        amount=sum(i.amount for i in past_due[:-1]),
+        method=Payment.Method.CARD,
+        provider_reference=f"demo-{policy.policy_number}",
+        idempotency_key=f"demo-book-{policy.pk}",
+        paid_at=timezone.now() - timedelta(days=(today - past_due[-2].due_date).days),
+    )
+    stdout.write(f"billing: {policy.policy_number} left in arrears ({past_due[-1].amount} due {past_due[-1].due_date})")

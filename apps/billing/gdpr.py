@@ -8,7 +8,7 @@ agent's, not the customer's, and are in neither."""
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
 
-from apps.core.erasure import ERASED, scrub
+from apps.core.erasure import ERASED, history_of, scrub
 from apps.customers.models import Customer
 
 from .models import Account, Instalment, InstalmentReminder, LoyaltyAccount, Payment, Transaction, WebhookEvent
@@ -93,7 +93,8 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 
 def erase_customer_data(customer: Customer) -> None:
     """Take the person's name out of ledger descriptions (a claim payout names its payee) and cut the provider
-    payloads of their payments down to what reconciles them. Amounts, dates and references stay."""
+    payloads of their payments (and the audit snapshots of those payloads) down to what reconciles them.
+    Amounts, dates and references stay."""
     ledger = Transaction.objects.filter(Q(customer=customer) | Q(policy__customer=customer))
     for name in dict.fromkeys(n for n in (customer.full_name, customer.last_name, customer.first_name) if n):
         scrub(ledger.filter(description__contains=name), description=Replace("description", Value(name), Value(ERASED)))
@@ -103,3 +104,4 @@ def erase_customer_data(customer: Customer) -> None:
             data = event.payload.get("data") or {}
             kept = {key: data[key] for key in RECONCILING_FIELDS if key in data}
             scrub(WebhookEvent.objects.filter(pk=event.pk), payload={**event.payload, "data": kept})
+            scrub(history_of(WebhookEvent, [event.pk]), payload={**event.payload, "data": kept})  # audit snapshots

@@ -58,6 +58,7 @@ class Instalment(TimeStampedModel):
 OPEN_INSTALMENT_STATUSES = (Instalment.Status.DUE, Instalment.Status.OVERDUE)
 
 
+@pghistory.track()
 class InstalmentReminder(models.Model):
     """One reminder sent about an instalment: coming due (`days_before` its due date) or overdue (`days_before`
     read as days after it). The row is the idempotency key: once per instalment, kind and offset."""
@@ -82,6 +83,7 @@ class InstalmentReminder(models.Model):
         return f"{self.instalment} {sign}{self.days_before}d by {self.channel}"
 
 
+@pghistory.track()
 class NonPaymentLapse(models.Model):
     """A policy lapsed for non-payment (through the policy workflow's `lapse`), and, once the arrears were paid,
     its reinstatement. The open row (not reinstated) is what makes a payment reinstate the policy."""
@@ -108,6 +110,7 @@ class NonPaymentLapse(models.Model):
         return f"{self.policy_id} lapsed {self.lapsed_at:%Y-%m-%d} ({self.amount_overdue} {self.currency})"
 
 
+@pghistory.track()
 class CheckoutSession(models.Model):
     """A customer's "Pay now": what the provider's hosted checkout will charge (computed by us, never taken from
     the form), for which instalments of which policy. One open session per instalment, so a double click reuses
@@ -291,6 +294,7 @@ class CommissionRate(TimeStampedModel):
         return f"{self.product.code} {self.agent or 'default'} {self.rate:%}"
 
 
+@pghistory.track()
 class Commission(TimeStampedModel):
     """What an agent earned on one paid premium (or lost by a charge-back)."""
 
@@ -318,6 +322,7 @@ class Commission(TimeStampedModel):
         return f"{self.agent_id} {self.amount} {self.currency} ({self.status})"
 
 
+@pghistory.track()
 class LoyaltyAccount(models.Model):
     """A customer's points balance (cache of the ledger below, locked for every change)."""
 
@@ -333,6 +338,7 @@ class LoyaltyAccount(models.Model):
         return f"{self.customer_id}: {self.balance} points"
 
 
+@pghistory.track()
 class LoyaltyEntry(models.Model):
     """Points earned (with expiry and what remains of them), redeemed or expired."""
 
@@ -365,6 +371,7 @@ class LoyaltyEntry(models.Model):
         return f"{self.kind} {self.points}"
 
 
+@pghistory.track()
 class WebhookEvent(models.Model):
     """A provider event we received: the unique (provider, event_id) makes replays harmless. Money that could
     not be applied (unknown policy, nothing owed) is kept as `unapplied` for someone to resolve."""

@@ -12,6 +12,7 @@ from apps.customers.models import Customer
 
 from .models import (
     Assessment,
+    AssessmentPhoto,
     Claim,
     ClaimCommunication,
     ClaimEvent,
@@ -149,4 +150,9 @@ def erase_customer_data(customer: Customer) -> None:
     assessments = Assessment.objects.filter(claim__in=claim_ids)
     scrub_text(assessments, "summary", "inspection_place")
     scrub_text(history_of(Assessment, assessments.values("pk")), "summary", "inspection_place")
-    scrub_text(FraudAssessment.objects.filter(claim__in=claim_ids), "decision_note")
+    fraud = FraudAssessment.objects.filter(claim__in=claim_ids)
+    scrub_text(fraud, "decision_note")
+    scrub_text(history_of(FraudAssessment, fraud.values("pk")), "decision_note")
+    photos = AssessmentPhoto.objects.filter(assessment__in=assessments.values("pk"))
+    scrub_text(photos, "caption")
+    scrub_text(history_of(AssessmentPhoto, photos.values("pk")), "caption")

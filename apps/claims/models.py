@@ -279,6 +279,7 @@ class ClaimPayment(TimeStampedModel):
         return f"{self.amount} {self.currency} to {self.payee_name} ({self.get_status_display()})"
 
 
+@pghistory.track(exclude=["model"])  # the fitted estimator's bytes stay out of the history
 class FraudModel(models.Model):
     """A trained anomaly model (scikit-learn IsolationForest over claim features), versioned; the newest is used
     and its version is kept on every score it produced."""
@@ -299,6 +300,7 @@ class FraudModel(models.Model):
         return f"fraud model v{self.version} ({self.sample_count} claims)"
 
 
+@pghistory.track()
 class FraudAssessment(models.Model):
     """One fraud score of a claim, with the indicators that produced it (each explained) and, once a person has
     looked, their decision. Append-only: a decision is recorded on the assessment it was made about."""
@@ -408,6 +410,7 @@ class AssessmentSection(models.Model):
         return f"{self.assessment_id} {self.area}"
 
 
+@pghistory.track()
 class AssessmentPhoto(models.Model):
     """A photo (a Document attached to the assessment: scanned, EXIF stripped, thumbnailed) in the gallery,
     tagged to a section and ordered."""

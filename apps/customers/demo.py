@@ -122,7 +122,7 @@ def customers_bulk_generate(*, count: int, stdout) -> None:
     agents = list(User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True).values_list("pk", flat=True))
     done = 0
     fields = ["customer_code", "first_name", "last_name", "email", "phone", "address", "kyc_status", "agent"]
-    fields.append("date_of_birth")  # products are rated (and some only sold) by age
+    fields += ["date_of_birth", "communication_preferences"]  # products are rated (and some only sold) by age
     today = date.today()
     with pgtrigger.ignore("customers.Customer:insert_insert"):
         while done < count:
@@ -144,6 +144,9 @@ def customers_bulk_generate(*, count: int, stdout) -> None:
                         rng.choice(KYC),
                         rng.choice(agents) if agents else None,
                         today - timedelta(days=rng.randint(19 * 365, 74 * 365)),
+                        # About half the book agreed to email (recorded at onboarding): notices and reminders reach
+                        # them; the rest are reached by their agent.
+                        Jsonb({"channels": {"email": True}} if number % 2 else {}),
                     )
                 )
             with transaction.atomic():

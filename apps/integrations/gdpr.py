@@ -4,7 +4,7 @@ External checks on a person's claims hold what providers said about their vehicl
 and where the incident happened. They are staff working material: in a staff export, not in the customer's own.
 Erasure keeps which checks ran and how they went, and drops the answers (the weather was nobody's data)."""
 
-from apps.core.erasure import scrub
+from apps.core.erasure import scrub, scrub_history
 from apps.customers.models import Customer
 
 from .models import CheckKind, ExternalCheck
@@ -36,3 +36,4 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 def erase_customer_data(customer: Customer) -> None:
     checks = ExternalCheck.objects.filter(claim__customer=customer).exclude(kind=CheckKind.WEATHER)
     scrub(checks, result={})
+    scrub_history(ExternalCheck, checks.values("pk"), result={})

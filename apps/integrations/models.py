@@ -1,5 +1,6 @@
 """Results of external checks (seed 001 integrations), kept per claim and shown on it."""
 
+import pghistory
 from django.db import models
 
 
@@ -11,6 +12,7 @@ class CheckKind(models.TextChoices):
     WEATHER = "weather", "Weather at the incident"
 
 
+@pghistory.track()
 class ExternalCheck(models.Model):
     """One answer from a provider: `ok`, or `degraded` with the reason (down, slow, malformed) so the claim shows
     what could not be checked rather than nothing."""

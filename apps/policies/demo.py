@@ -53,6 +53,7 @@ def seed(*, stdout, options=None) -> None:
         product=Product.objects.get(code="home-essentials"),
         start_date=start + timedelta(days=10),
         sum_insured=Decimal("250000"),
+        payment_frequency="monthly",  # billing's demo leaves the latest past-due instalment unpaid: in arrears
         activate=True,
     )
     stdout.write("policies: 2 demo policies issued")

@@ -39,6 +39,21 @@ S = PolicyStatus
 # Policies are worked by the roles with write access to the `policies` module; reinstating is a manager's.
 STAFF = PERMISSION_MATRIX["policies"][WRITE]
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Each action as its past participle, for messages ("cannot be cancelled"); a test checks every action has one.
+DONE = {
+    "activate": "activated",
+    "cancel": "cancelled",
+    "expire": "expired",
+    "lapse": "lapsed",
+    "reinstate": "reinstated",
+    "renew": "renewed",
+}
+
+
+def _a(word: str) -> str:
+    return "An" if word[:1] in "aeiou" else "A"
+
+
 # The lifecycle, in one place: each action, the statuses it starts from, the status it ends in, and by whom.
 POLICY_WORKFLOW = Workflow(
     "policy",
@@ -63,7 +78,11 @@ POLICY_WORKFLOW = Workflow(
         Transition("renew", sources={S.ACTIVE, S.EXPIRED}, target=S.RENEWED, roles=STAFF),
     ],
     allowed_key="allowed_actions",
-    conflict_message=lambda policy, action: f"A {policy.status} policy cannot be {action}d.",
+    conflict_message=lambda policy, action: (
+        f"{_a(policy.status)} {policy.status} policy cannot be {DONE[action]}."
+        if action in DONE
+        else f"{_a(policy.status)} {policy.status} policy has no action '{action}'."
+    ),
 )
 
 
@@ -239,11 +258,13 @@ def policy_create(
         branch=branch or getattr(actor, "branch", None),
     )
     policy.original_terms = policy.terms()
-    policy.full_clean(exclude=["original_terms"])
+    # Not re-checked by a query each: the related rows passed in as loaded objects, and the number just taken
+    # from its sequence (the database's foreign keys and unique index still hold).
+    policy.full_clean(exclude=["original_terms", "customer", "product", "agent", "branch", "policy_number"])
     policy.save()
     if vehicle_obj is not None:
         vehicle_obj.policy = policy
-        vehicle_obj.full_clean()
+        vehicle_obj.full_clean(exclude=["policy"])
         vehicle_obj.save()
     _record_transition(policy, from_status="", actor=actor, note="Issued")
     if activate:

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.billing.models import Account, Instalment, Payment, Transaction
+from apps.billing.models import Account, Instalment, NonPaymentLapse, Payment, Transaction
 from apps.catalog.models import ProductLine
 from apps.claims.models import Assessment, AssessmentSection, Claim, ClaimEvent, ClaimPayment, ClaimStatus, Estimate
 from apps.customers.models import Customer
@@ -21,7 +21,7 @@ from apps.renewals.models import CaseStatus, RenewalCase, UploadBatch
 
 def _counts():
     models = [User, Customer, Policy, Claim, ClaimEvent, ClaimPayment, Assessment, Estimate, RenewalCase]
-    models += [UploadBatch, Payment, Instalment, Transaction, Notification]
+    models += [UploadBatch, Payment, Instalment, Transaction, Notification, NonPaymentLapse]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -62,6 +62,19 @@ def test_default_demo_builds_every_kind_and_is_idempotent():
     assert Payment.objects.count() > 0
     assert Instalment.objects.filter(status="due").exists()
     assert Transaction.objects.filter(account=Account.CASH).exists()
+    # delinquency through the arrears job: overdue instalments, the demo customer's home policy in arrears (within
+    # its grace period, still active), policies lapsed for non-payment with the notice sent to those who consented
+    assert Instalment.objects.filter(status="overdue").exists()
+    home = Policy.objects.get(customer__user__email="customer@example.com", policy_type="home")
+    assert home.status == PolicyStatus.ACTIVE
+    assert home.instalments.filter(status="overdue").count() == 1
+    lapses = NonPaymentLapse.objects.select_related("policy")
+    assert lapses.exists()
+    assert all(lapse.policy.status == PolicyStatus.LAPSED for lapse in lapses)
+    assert lapses.filter(notice_channel="email").exists()
+    assert all(
+        lapse.policy.transitions.filter(to_status="lapsed", note__startswith="Non-payment").exists() for lapse in lapses
+    )
     # notifications for every demo user
     demo = User.objects.filter(email__in=["admin@example.com", "manager@example.com", "customer@example.com"])
     assert dict(Counter(Notification.objects.filter(user__in=demo).values_list("user__email", flat=True))).keys() == {

@@ -146,6 +146,16 @@ TRACKED = [
         "quiet_hours",
         [{}, {"start": "22:00", "end": "07:00"}],
     ),
+    ("billing.InstalmentReminder", "tests.factories.billing.InstalmentReminderFactory", "channel", ["email", "sms"]),
+    ("billing.NonPaymentLapse", "tests.factories.billing.NonPaymentLapseFactory", "notice_channel", ["email", ""]),
+    ("billing.CheckoutSession", "tests.factories.billing.CheckoutSessionFactory", "status", ["open", "cancelled"]),
+    ("billing.Commission", "tests.factories.billing.CommissionFactory", "status", ["earned", "charged_back"]),
+    ("billing.LoyaltyAccount", "tests.factories.billing.LoyaltyAccountFactory", "balance", [0, 150]),
+    ("billing.LoyaltyEntry", "tests.factories.billing.LoyaltyEntryFactory", "remaining", [100, 40]),
+    ("billing.WebhookEvent", "tests.factories.billing.WebhookEventFactory", "status", ["processed", "unapplied"]),
+    ("claims.AssessmentPhoto", "tests.factories.claims.AssessmentPhotoFactory", "caption", ["", "Front left"]),
+    ("claims.FraudModel", "tests.factories.claims.FraudModelFactory", "sample_count", [0, 120]),
+    ("integrations.ExternalCheck", "tests.factories.integrations.ExternalCheckFactory", "status", ["ok", "degraded"]),
 ]
 
 

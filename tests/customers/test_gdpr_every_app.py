@@ -32,6 +32,7 @@ from apps.policies.services import endorsement_create, policy_create
 from apps.renewals.models import RenewalCase
 from apps.renewals.services import renewal_case_open, renewal_case_update
 from tests.factories.accounts import UserFactory
+from tests.factories.claims import AssessmentPhotoFactory
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.policies import CoverageFactory, ProductFactory, ProductLineFactory, RatingRuleFactory
 
@@ -154,6 +155,13 @@ def person(api_client, django_capture_on_commit_callbacks):
             claim=claim, actor=manager, amount=Decimal("800.00"), payee_name=f"{FIRST} {LAST}", bank_account=IBAN
         )
         fraud.claim_fraud_score(claim=claim)
+        claims.claim_fraud_decide(claim=claim, actor=manager, decision="cleared", note=f"{FIRST} {LAST} explained it")
+        AssessmentPhotoFactory(
+            assessment=assessment,
+            caption=f"{FIRST}'s kitchen wall",
+            document__doc_type="photo",
+            document__visibility="internal",
+        )
         ExternalCheck.objects.create(
             claim=claim,
             kind="registration",
@@ -265,7 +273,7 @@ def test_a_staff_export_holds_every_kind_of_personal_data(person):
     assert data["renewal_cases"][0]["timeline"][0]["action"] == "Case created"
     assert "Your claim moved" in [n["title"] for n in data["notifications"]]
     assert data["notification_preferences"]["email"] == {"reminder": False}
-    assert sorted(d["doc_type"] for d in data["documents"]) == ["id_card", "other"]
+    assert sorted(d["doc_type"] for d in data["documents"]) == ["id_card", "other", "photo"]
 
 
 def test_the_customers_own_export_leaves_out_staff_only_data(person):

@@ -71,6 +71,26 @@ def test_every_legal_move_is_made_and_recorded(start, action, policy_in):
         assert Policy.objects.get(renewed_from=policy).status == S.QUOTED
 
 
+PARTICIPLES = {
+    "activate": "activated",
+    "cancel": "cancelled",
+    "expire": "expired",
+    "lapse": "lapsed",
+    "reinstate": "reinstated",
+    "renew": "renewed",
+}
+
+
+def test_refusals_read_as_english_for_every_action(policy_in):
+    """Not "cannot be canceld": each action of the workflow has its own past participle in the message."""
+    assert set(PARTICIPLES) == set(POLICY_WORKFLOW.moves)
+    expired = policy_in(S.EXPIRED)
+    with pytest.raises(Conflict, match=r"^An expired policy cannot be cancelled\.$"):
+        policy_transition(policy=expired, actor=UserFactory(role=Role.ADMIN), action="cancel", note="because")
+    with pytest.raises(Conflict, match=r"^An expired policy has no action 'void'\.$"):
+        POLICY_WORKFLOW.check(UserFactory(role=Role.ADMIN), expired, "void")  # the service refuses it earlier
+
+
 @pytest.mark.parametrize("start", S.values)
 def test_every_illegal_move_is_a_409_naming_the_allowed_actions(start, policy_in):
     admin = UserFactory(role=Role.ADMIN)
@@ -80,7 +100,8 @@ def test_every_illegal_move_is_a_409_naming_the_allowed_actions(start, policy_in
     for action in sorted(set(TABLE) - set(possible)):
         with pytest.raises(Conflict) as caught:
             policy_transition(policy=policy, actor=admin, action=action, note="because")
-        assert caught.value.message == f"A {start} policy cannot be {action}d."
+        article = "An" if start in (S.ACTIVE, S.EXPIRED) else "A"
+        assert caught.value.message == f"{article} {start} policy cannot be {PARTICIPLES[action]}."
         assert caught.value.details == {"status": start, "allowed_actions": possible}
     policy.refresh_from_db()
     assert policy.status == start

@@ -1,0 +1,102 @@
+"""Every table of our apps is in the audit trail (seed 003: "every data modification and configuration change").
+
+A model is either trigger-tracked by django-pghistory (insert, update and delete events, with the request's
+context) or listed below with the reason it needs no tracking. A new model fails here until it is one or the other.
+"""
+
+import pghistory.models
+import pgtrigger
+import pytest
+from django.apps import apps
+from django.db import connection
+
+# label → why no pghistory tracking. Each of these is append-only at the database (a `Protect` trigger refuses
+# UPDATE and DELETE; only GDPR erasure scrubs through it), so a row is written once and is its own history: an
+# insert event would duplicate it, and no update or delete can happen to record.
+APPEND_ONLY = {
+    "audit.SecurityEvent": "the security log itself",
+    "policies.PolicyTransition": "the policy's lifecycle timeline",
+    "policies.Endorsement": "immutable, effective-dated mid-term changes",
+    "billing.Transaction": "the double-entry ledger: corrections are new bookings",
+    "claims.ClaimEvent": "the claim's timeline",
+    "claims.ClaimCommunication": "the claim's communications log",
+    "claims.ReserveChange": "the reserve's history",
+    "renewals.CaseEvent": "the renewal case's timeline",
+}
+# Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
+LINK_TABLES = {
+    "claims.ClaimCommunication_attachments": "set once, in the same transaction that writes the append-only "
+    "communication (claims.services.claim_communication_add); the documents themselves are tracked",
+}
+
+
+def _our_models(*, include_auto_created: bool) -> list:
+    return [
+        model
+        for model in apps.get_models(include_auto_created=include_auto_created)
+        if model._meta.app_config.name.startswith("apps.")
+        and not issubclass(model, pghistory.models.Event)  # the history tables themselves
+        and not model._meta.proxy
+    ]
+
+
+def _tracked() -> set:
+    return {
+        event_model.pgh_tracked_model
+        for event_model in apps.get_models()
+        if issubclass(event_model, pghistory.models.Event) and getattr(event_model, "pgh_tracked_model", None)
+    }
+
+
+def test_every_model_of_our_apps_is_trigger_tracked_or_append_only():
+    tracked = _tracked()
+    untracked = sorted(
+        model._meta.label
+        for model in _our_models(include_auto_created=False)
+        if model not in tracked and model._meta.label not in APPEND_ONLY
+    )
+    assert untracked == [], f"not in the audit trail: track with @pghistory.track() or justify here: {untracked}"
+
+    links = sorted(
+        model._meta.label
+        for model in _our_models(include_auto_created=True)
+        if model._meta.auto_created and model._meta.label not in LINK_TABLES
+    )
+    assert links == [], f"many-to-many tables not covered: {links}"
+
+
+def test_the_exclusions_are_true_and_current():
+    """An excluded model really refuses UPDATE and DELETE at the database, and no exclusion is stale."""
+    labels = {model._meta.label: model for model in _our_models(include_auto_created=True)}
+    assert set(APPEND_ONLY) <= set(labels), set(APPEND_ONLY) - set(labels)
+    assert set(LINK_TABLES) <= set(labels), set(LINK_TABLES) - set(labels)
+    protected = {
+        model._meta.label
+        for model, trigger in pgtrigger.registered()
+        if isinstance(trigger, pgtrigger.Protect)
+        and "UPDATE" in str(trigger.operation)
+        and "DELETE" in str(trigger.operation)
+    }
+    assert set(APPEND_ONLY) <= protected, set(APPEND_ONLY) - protected
+    assert not (set(APPEND_ONLY) & {model._meta.label for model in _tracked()})  # tracked: drop it from the list
+
+
+@pytest.mark.django_db
+def test_every_tracked_table_has_its_three_triggers_installed():
+    """The triggers exist in the migrated database, not only in the models' declarations."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+        )
+        installed: dict[str, set[str]] = {}
+        for table, name in cursor.fetchall():
+            installed.setdefault(table, set()).add(name)
+    missing = {}
+    for model in _tracked():
+        if not model._meta.app_config.name.startswith("apps."):
+            continue
+        names = " ".join(installed.get(model._meta.db_table, ()))
+        lacking = [kind for kind in ("insert_insert", "update_update", "delete_delete") if kind not in names]
+        if lacking:
+            missing[model._meta.label] = lacking
+    assert missing == {}
