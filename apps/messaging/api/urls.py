@@ -1,0 +1,12 @@
+from apps.core.api.urls import api_path
+
+from .views import consent, messages, webhooks
+
+urlpatterns = [
+    api_path("messages", messages.ConversationListApi.as_view(), "messages-list"),
+    api_path("messages/send", messages.MessageSendApi.as_view(), "messages-send"),
+    api_path("messages/<int:pk>", messages.ContactMessagesApi.as_view(), "messages-contact"),
+    api_path("webhooks/incoming-message", webhooks.IncomingMessageWebhookApi.as_view(), "webhooks-incoming-message"),
+    api_path("dnc-list", consent.DncListApi.as_view(), "dnc-list"),
+    api_path("dnc-list/<int:pk>", consent.DncDetailApi.as_view(), "dnc-detail"),
+]
