@@ -85,13 +85,17 @@ def customer_contact_channel(customer: Customer, *, now: datetime | None = None,
         return None
     candidates = [(c, _senders[c][0](customer)) for c in order if c in _senders]
     candidates = [(c, address) for c, address in candidates if address]
+    refused: list[tuple[str, str, str]] = []  # (channel, address, reason)
     for channel, address in candidates:
-        if all(gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now)[0] for gate in gates):
+        answers = [gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now) for gate in gates]
+        if all(allowed for allowed, _ in answers):
             return channel
-    if record:
-        for channel, address in candidates:
-            for gate in gates:
-                gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now, record=True)
+        refused.append((channel, address, next(reason for allowed, reason in answers if not allowed)))
+    if record and refused:
+        # One refusal per unsent message: the channel that came closest (refused for more than a missing consent).
+        channel, address, _ = next((r for r in refused if r[2] != "no_consent"), refused[0])
+        for gate in gates:
+            gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now, record=True)
     return None
 
 

@@ -10,6 +10,7 @@ in name order)), as Twilio's RequestValidator computes it.
 import base64
 import hashlib
 import hmac
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -45,6 +46,17 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, list[str]]) ->
             payload += name + value
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def _url_variants(url: str) -> list[str]:
+    """The URL as received, and with its default port added or removed (Twilio signs either, per its SDKs)."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    if default is None or not parts.hostname:
+        return [url]
+    if parts.port:
+        return [url, urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0]))]
+    return [url, urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default}"))]
 
 
 class Twilio:
@@ -99,8 +111,9 @@ class Twilio:
         given = request.headers.get("x-twilio-signature", "")
         if not given:
             raise Invalid("The X-Twilio-Signature header is missing.", code="bad_signature")
-        expected = twilio_signature(token, request.url, request.form)
-        if not given.isascii() or not hmac.compare_digest(expected, given):
+        if not given.isascii() or not any(
+            hmac.compare_digest(twilio_signature(token, url, request.form), given) for url in _url_variants(request.url)
+        ):
             raise Invalid("The signature does not match.", code="bad_signature")
 
     def parse(self, request: WebhookRequest) -> list:
