@@ -23,6 +23,7 @@ from tests.conftest import client_for
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
+from tests.factories.messaging import DncEntryFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
@@ -125,6 +126,7 @@ def path_objects(make_user) -> dict:
         "case": case,
         "notification": NotificationFactory(user=account),
         "batch": UploadBatchFactory(),
+        "dnc": DncEntryFactory(address="+351930000001", customer=customer),
     }
 
 
@@ -137,7 +139,7 @@ def _url(name: str, objects: dict) -> str:
     kwargs = {}
     short = name.split(":")[-1]
     if "(?P<pk>" in pattern:
-        if short.startswith(("customers", "contacts")):
+        if short.startswith(("customers", "contacts", "messages")):
             kwargs["pk"] = objects["customer"].pk
         elif short.startswith(("documents", "files")):
             kwargs["pk"] = objects["document"].pk
@@ -153,6 +155,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
             kwargs["pk"] = objects["batch"].pk
+        elif short.startswith("dnc"):
+            kwargs["pk"] = objects["dnc"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

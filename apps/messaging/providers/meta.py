@@ -106,11 +106,11 @@ class WhatsAppCloud:
 
     def handshake(self, query: dict[str, str]) -> str:
         """The subscription check: the challenge when the verify token matches."""
+        if query.get("hub.mode") != "subscribe" or "hub.challenge" not in query:
+            raise Invalid("Expected hub.mode=subscribe with hub.challenge.", code="bad_handshake")
         token = self.config.get("verify_token", "")
         if not token:
             raise WebhookNotConfigured()
-        if query.get("hub.mode") != "subscribe" or "hub.challenge" not in query:
-            raise Invalid("Expected hub.mode=subscribe with hub.challenge.", code="bad_handshake")
         if not hmac.compare_digest(token.encode(), query.get("hub.verify_token", "").encode()):
             raise Invalid("The verify token does not match.", code="bad_signature")
         return query["hub.challenge"][:200]

@@ -53,11 +53,11 @@ def webhook_handshake(*, query: dict[str, str]) -> str:
     return provider_named("meta").handshake(query)
 
 
-def sandbox_inject(*, channel: str, from_address: str, body: str, to: str = "") -> dict:
+def sandbox_inject(*, channel: str, from_address: str, body: str, to: str = "", message_id: str = "") -> dict:
     """Inject an inbound message into the sandbox (admin action, `manage.py messaging_inject`), signed and taken
     through the webhook path like a provider's."""
     secret = settings.MESSAGING_PROVIDER_CONFIG.get("sandbox", {}).get("secret", "")
-    raw = inbound_payload(channel=channel, from_address=from_address, body=body, to=to)
+    raw = inbound_payload(channel=channel, from_address=from_address, body=body, to=to, message_id=message_id)
     headers = {"x-sandbox-signature": sandbox_signature(secret, raw) if secret else ""}
     request = WebhookRequest(url="", method="POST", headers=headers, body=raw)
     return webhook_receive(provider="sandbox", request=request)
