@@ -32,7 +32,10 @@ def seed(*, stdout, options=None) -> None:
     customer = Customer.objects.filter(user__email="customer@example.com").first()
     if customer is not None and customer.phone:
         sandbox_inject(
-            channel="sms", from_address=customer.phone, body="Hi, when does my home policy renew?", message_id="SBXDEMO1"
+            channel="sms",
+            from_address=customer.phone,
+            body="Hi, when does my home policy renew?",
+            message_id="SBXDEMO1",
         )
         if not Message.objects.filter(customer=customer, direction="outbound", source="demo").exists():
             message_send(

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.core.exceptions import Invalid
 from apps.messaging.models import ConsentRecord, OutboundRefusal
 from apps.messaging.services.addresses import phone_normalise
 from apps.messaging.services.consent import inbound_keyword_apply, keyword_of, outbound_check
-from apps.core.exceptions import Invalid
 from tests.factories.customers import CustomerFactory
 from tests.factories.messaging import (
     ConsentRecordFactory,
@@ -22,9 +22,7 @@ NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def sms_customer(**prefs):
-    return CustomerFactory(
-        phone="+351912345678", communication_preferences={"channels": {"sms": True}, **prefs}
-    )
+    return CustomerFactory(phone="+351912345678", communication_preferences={"channels": {"sms": True}, **prefs})
 
 
 def check(address="+351912345678", channel="sms", purpose="service", **kwargs):
@@ -119,8 +117,13 @@ def test_marketing_needs_an_explicit_grant_in_the_ledger():
 
 def test_no_consent_for_an_unknown_number_unless_it_wrote_to_us():
     refused = check(address="+351919999999")
-    MessageFactory(conversation__customer=None, conversation__address="+351919999999", customer=None,
-                   from_address="+351919999999", created_at=NOON - timedelta(hours=2))
+    MessageFactory(
+        conversation__customer=None,
+        conversation__address="+351919999999",
+        customer=None,
+        from_address="+351919999999",
+        created_at=NOON - timedelta(hours=2),
+    )
     replied = check(address="+351919999999")
 
     assert refused.reason == "no_consent"
@@ -138,7 +141,9 @@ def test_quiet_hours_hold_a_message_unless_the_person_just_wrote():
     customer = sms_customer(quiet_hours={"start": "11:00", "end": "13:00", "timezone": "UTC"})
 
     held = check()
-    MessageFactory(conversation__customer=customer, from_address="+351912345678", created_at=NOON - timedelta(minutes=5))
+    MessageFactory(
+        conversation__customer=customer, from_address="+351912345678", created_at=NOON - timedelta(minutes=5)
+    )
     reply = check()
 
     assert held.reason == "quiet_hours"
@@ -162,8 +167,12 @@ def test_whatsapp_outside_the_window_needs_an_approved_template():
     free = check(channel="whatsapp")
     with_pending = check(channel="whatsapp", template=pending)
     with_approved = check(channel="whatsapp", template=approved)
-    MessageFactory(conversation__customer=customer, channel="whatsapp", from_address="+351912345678",
-                   created_at=NOON - timedelta(hours=23))
+    MessageFactory(
+        conversation__customer=customer,
+        channel="whatsapp",
+        from_address="+351912345678",
+        created_at=NOON - timedelta(hours=23),
+    )
     in_window = check(channel="whatsapp")
 
     assert free.reason == "whatsapp_window"

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def agent_with_customer(auth_client):
     client, agent = auth_client(Role.AGENT)
-    customer = CustomerFactory(agent=agent, phone="+351912345678", communication_preferences={"channels": {"sms": True}})
+    customer = CustomerFactory(
+        agent=agent, phone="+351912345678", communication_preferences={"channels": {"sms": True}}
+    )
     return client, agent, customer
 
 
@@ -31,13 +33,18 @@ def test_send_goes_through_the_gate_to_the_sandbox_and_is_delivered(
     client, agent, customer = agent_with_customer
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/messages/send", {"channel": "sms", "to": "912 345 678", "body": "Olá Ana"},
-                               format="json")
+        response = client.post(
+            "/api/v1/messages/send", {"channel": "sms", "to": "912 345 678", "body": "Olá Ana"}, format="json"
+        )
 
     assert response.status_code == 201, response.content
     data = response.json()["data"]
     assert (data["to_address"], data["contact_id"], data["status"], data["sent_by_id"]) == (
-        "+351912345678", customer.pk, "queued", agent.pk)
+        "+351912345678",
+        customer.pk,
+        "queued",
+        agent.pk,
+    )
     assert [(m.to, m.body) for m in sandbox_outbox] == [("+351912345678", "Olá Ana")]
     message = Message.objects.get()
     assert message.status == "delivered"
@@ -48,8 +55,9 @@ def test_send_by_contact_id(agent_with_customer, sandbox_outbox, django_capture_
     client, _, customer = agent_with_customer
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/api/v1/messages/send", {"channel": "sms", "contact_id": customer.pk, "body": "Hi"},
-                               format="json")
+        response = client.post(
+            "/api/v1/messages/send", {"channel": "sms", "contact_id": customer.pk, "body": "Hi"}, format="json"
+        )
 
     assert response.status_code == 201
     assert sandbox_outbox[0].to == "+351912345678"
@@ -59,8 +67,9 @@ def test_a_dnc_number_is_refused_with_its_reason_and_nothing_is_stored(agent_wit
     client, _, customer = agent_with_customer
     DncEntryFactory(address="+351912345678")
 
-    response = client.post("/api/v1/messages/send", {"channel": "sms", "to": "+351912345678", "body": "Hi"},
-                           format="json")
+    response = client.post(
+        "/api/v1/messages/send", {"channel": "sms", "to": "+351912345678", "body": "Hi"}, format="json"
+    )
 
     assert response.status_code == 422
     error = response.json()["error"]
@@ -95,8 +104,9 @@ def test_bad_input_is_a_clear_400_and_nothing_is_sent(agent_with_customer, sandb
 def test_an_oversized_sms_names_its_segments(agent_with_customer):
     client, _, _ = agent_with_customer
 
-    response = client.post("/api/v1/messages/send", {"channel": "sms", "to": "+351912345678", "body": "ç" * 500},
-                           format="json")
+    response = client.post(
+        "/api/v1/messages/send", {"channel": "sms", "to": "+351912345678", "body": "ç" * 500}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "body_too_long"
@@ -107,8 +117,12 @@ def test_another_agents_customer_is_not_found(auth_client):
     client, _ = auth_client(Role.AGENT)
     theirs = CustomerFactory(phone="+351912000777", communication_preferences={"channels": {"sms": True}})
 
-    by_number = client.post("/api/v1/messages/send", {"channel": "sms", "to": theirs.phone, "body": "Hi"}, format="json")
-    by_id = client.post("/api/v1/messages/send", {"channel": "sms", "contact_id": theirs.pk, "body": "Hi"}, format="json")
+    by_number = client.post(
+        "/api/v1/messages/send", {"channel": "sms", "to": theirs.phone, "body": "Hi"}, format="json"
+    )
+    by_id = client.post(
+        "/api/v1/messages/send", {"channel": "sms", "contact_id": theirs.pk, "body": "Hi"}, format="json"
+    )
     history = client.get(f"/api/v1/messages/{theirs.pk}")
 
     assert (by_number.status_code, by_id.status_code, history.status_code) == (404, 404, 404)
@@ -122,14 +136,25 @@ def test_whatsapp_template_outside_the_window(agent_with_customer, sandbox_outbo
     pending = WhatsAppTemplateFactory(status="pending")
     approved = WhatsAppTemplateFactory(status="approved", template_data={"body": "Olá {{1}}, renova em {{2}} dias."})
 
-    free = client.post("/api/v1/messages/send", {"channel": "whatsapp", "to": customer.phone, "body": "Hi"}, format="json")
-    not_approved = client.post("/api/v1/messages/send", {"channel": "whatsapp", "to": customer.phone,
-                                                        "template_id": pending.pk, "variables": ["Ana"]}, format="json")
-    wrong_count = client.post("/api/v1/messages/send", {"channel": "whatsapp", "to": customer.phone,
-                                                       "template_id": approved.pk, "variables": ["Ana"]}, format="json")
+    free = client.post(
+        "/api/v1/messages/send", {"channel": "whatsapp", "to": customer.phone, "body": "Hi"}, format="json"
+    )
+    not_approved = client.post(
+        "/api/v1/messages/send",
+        {"channel": "whatsapp", "to": customer.phone, "template_id": pending.pk, "variables": ["Ana"]},
+        format="json",
+    )
+    wrong_count = client.post(
+        "/api/v1/messages/send",
+        {"channel": "whatsapp", "to": customer.phone, "template_id": approved.pk, "variables": ["Ana"]},
+        format="json",
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        sent = client.post("/api/v1/messages/send", {"channel": "whatsapp", "to": customer.phone,
-                                                    "template_id": approved.pk, "variables": ["Ana", "30"]}, format="json")
+        sent = client.post(
+            "/api/v1/messages/send",
+            {"channel": "whatsapp", "to": customer.phone, "template_id": approved.pk, "variables": ["Ana", "30"]},
+            format="json",
+        )
 
     assert free.json()["error"]["details"]["reason"] == "whatsapp_window"
     assert (not_approved.status_code, not_approved.json()["error"]["details"]["reason"]) == (422, "whatsapp_window")

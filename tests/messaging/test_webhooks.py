@@ -33,17 +33,28 @@ def twilio_post(client, params: dict, *, token="twilio-token", query="", signatu
     url = FULL + query
     sig = signature if signature is not None else twilio_signature(token, url, {k: [v] for k, v in params.items()})
     return client.post(
-        URL + query, data=urlencode(params), content_type="application/x-www-form-urlencoded",
+        URL + query,
+        data=urlencode(params),
+        content_type="application/x-www-form-urlencoded",
         HTTP_X_TWILIO_SIGNATURE=sig,
     )
 
 
 def sms(sid="SM100", sender="+351912345678", body="When does my policy renew?"):
-    return {"MessageSid": sid, "AccountSid": "AC1", "From": sender, "To": "+351210000001", "Body": body,
-            "NumMedia": "0", "SmsStatus": "received"}
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC1",
+        "From": sender,
+        "To": "+351210000001",
+        "Body": body,
+        "NumMedia": "0",
+        "SmsStatus": "received",
+    }
 
 
-def test_a_signed_twilio_sms_is_stored_linked_and_announced(providers_configured, heard, django_capture_on_commit_callbacks):
+def test_a_signed_twilio_sms_is_stored_linked_and_announced(
+    providers_configured, heard, django_capture_on_commit_callbacks
+):
     customer = CustomerFactory(phone="+351912345678", agent=None)
     client = APIClient()
 
@@ -55,7 +66,11 @@ def test_a_signed_twilio_sms_is_stored_linked_and_announced(providers_configured
     assert (data["received"], data["duplicates"]) == (1, 0)
     message = Message.objects.get()
     assert (message.customer_id, message.channel, message.direction, message.from_address) == (
-        customer.pk, "sms", "inbound", "+351912345678")
+        customer.pk,
+        "sms",
+        "inbound",
+        "+351912345678",
+    )
     assert message.conversation.customer_id == customer.pk
     assert Conversation.objects.get().unread_count == 1
     event, groups = heard[0]
@@ -131,8 +146,9 @@ def test_an_unknown_number_gets_its_own_conversation_until_it_becomes_a_customer
     assert len(callbacks) >= 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        customer = customer_create(actor=make_user(Role.AGENT), first_name="Rita", last_name="Sousa",
-                                   phone="+351913333333")
+        customer = customer_create(
+            actor=make_user(Role.AGENT), first_name="Rita", last_name="Sousa", phone="+351913333333"
+        )
     message.refresh_from_db()
 
     assert message.customer_id == customer.pk
@@ -154,7 +170,9 @@ def test_stop_by_sms_withdraws_consent(providers_configured, django_capture_on_c
         twilio_post(APIClient(), sms(body="Stop"))
 
     assert sorted(ConsentRecord.objects.filter(customer=customer).values_list("purpose", "granted")) == [
-        ("marketing", False), ("service", False)]
+        ("marketing", False),
+        ("service", False),
+    ]
 
 
 def test_delivery_receipts_move_the_status_forward_only(providers_configured):
@@ -172,20 +190,48 @@ def test_delivery_receipts_move_the_status_forward_only(providers_configured):
 
 def meta_post(client, body: dict, secret="meta-secret"):
     raw = json.dumps(body).encode()
-    return client.post(URL, data=raw, content_type="application/json",
-                       HTTP_X_HUB_SIGNATURE_256=meta_signature(secret, raw))
+    return client.post(
+        URL, data=raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_signature(secret, raw)
+    )
 
 
 def test_a_signed_whatsapp_message_and_template_review(providers_configured, django_capture_on_commit_callbacks):
     customer = CustomerFactory(phone="+351912345678")
     template = WhatsAppTemplateFactory(name="service_notice", language="en", status="pending", approved_at=None)
-    body = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
-        {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {
-            "display_phone_number": "351210000001", "phone_number_id": "1065"},
-            "messages": [{"from": "351912345678", "id": "wamid.A1", "timestamp": "1767225600", "type": "text",
-                          "text": {"body": "Olá"}}]}},
-        {"field": "message_template_status_update", "value": {"event": "APPROVED",
-            "message_template_name": "service_notice", "message_template_language": "en_US"}}]}]}
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "351210000001", "phone_number_id": "1065"},
+                            "messages": [
+                                {
+                                    "from": "351912345678",
+                                    "id": "wamid.A1",
+                                    "timestamp": "1767225600",
+                                    "type": "text",
+                                    "text": {"body": "Olá"},
+                                }
+                            ],
+                        },
+                    },
+                    {
+                        "field": "message_template_status_update",
+                        "value": {
+                            "event": "APPROVED",
+                            "message_template_name": "service_notice",
+                            "message_template_language": "en_US",
+                        },
+                    },
+                ],
+            }
+        ],
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         response = meta_post(APIClient(), body)
@@ -230,8 +276,12 @@ def test_a_sandbox_event_batch_is_all_or_nothing(django_capture_on_commit_callba
     bad = {**good, "id": "other", "from": "garbage"}
     raw = json.dumps({"events": [good, bad]}).encode()
 
-    response = APIClient().post(URL, data=raw, content_type="application/json",
-                                HTTP_X_SANDBOX_SIGNATURE=sandbox_signature("sandbox-messaging-secret", raw))
+    response = APIClient().post(
+        URL,
+        data=raw,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=sandbox_signature("sandbox-messaging-secret", raw),
+    )
 
     assert response.status_code == 400
     assert Message.objects.count() == 0
@@ -240,7 +290,8 @@ def test_a_sandbox_event_batch_is_all_or_nothing(django_capture_on_commit_callba
 def test_an_oversized_webhook_body_is_refused(providers_configured):
     raw = b"{" + b" " * (1024 * 1024 + 10) + b"}"
 
-    response = APIClient().post(URL, data=raw, content_type="application/json",
-                                HTTP_X_HUB_SIGNATURE_256=meta_signature("meta-secret", raw))
+    response = APIClient().post(
+        URL, data=raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=meta_signature("meta-secret", raw)
+    )
 
     assert response.status_code == 413

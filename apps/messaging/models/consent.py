@@ -127,7 +127,9 @@ class OutboundRefusal(models.Model):
                 fields=["day", "address", "channel", "purpose", "reason", "source"], name="refusal_unique_per_day"
             ),
         ]
-        indexes = [models.Index(fields=["customer", "-last_at"], name="refusal_customer", condition=Q(customer__isnull=False))]
+        indexes = [
+            models.Index(fields=["customer", "-last_at"], name="refusal_customer", condition=Q(customer__isnull=False))
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.address} refused: {self.reason}"

@@ -84,7 +84,7 @@ class WhatsAppTemplate(TimeStampedModel):
     def render(self, variables: list[str]) -> str:
         text = self.body
         for i, value in enumerate(variables, start=1):
-            text = text.replace("{{%d}}" % i, str(value))
+            text = text.replace(f"{{{{{i}}}}}", str(value))
         return text
 
 

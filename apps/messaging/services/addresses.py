@@ -62,8 +62,5 @@ def customer_for_address(channel: str, address: str) -> Customer | None:
     """The live customer with this (normalised) phone number or email; the most recently updated one when several
     share it (a household's landline), None when nobody has it."""
     qs = Customer.objects.filter(erased_at__isnull=True)
-    if channel in PHONE_CHANNELS:
-        qs = qs.filter(phone=address)
-    else:
-        qs = qs.filter(email__iexact=address)
+    qs = qs.filter(phone=address) if channel in PHONE_CHANNELS else qs.filter(email__iexact=address)
     return qs.order_by("-updated_at", "-id").first()

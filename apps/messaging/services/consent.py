@@ -250,7 +250,7 @@ def consent_record(
 
 
 def keyword_of(text: str) -> str | None:
-    """"stop" / "start" when the whole message is an opt-out or opt-in keyword (any case, punctuation around)."""
+    """ "stop" / "start" when the whole message is an opt-out or opt-in keyword (any case, punctuation around)."""
     word = _KEYWORD_STRIP.sub("", (text or "").strip()).upper()
     if word in STOP_WORDS:
         return "stop"
@@ -297,7 +297,7 @@ def dnc_entry_create(
     normalised = address_kind_normalise(address)
     if channel and channel not in Channel.values:
         raise Invalid("Unknown channel.", code="invalid_channel", details={"channel": [channel]})
-    if "@" in normalised and channel in ("sms", "whatsapp") or "@" not in normalised and channel == "email":
+    if ("@" in normalised and channel in ("sms", "whatsapp")) or ("@" not in normalised and channel == "email"):
         raise Invalid(f"A {channel} DNC entry needs a matching address.", details={"channel": [channel]})
     customer = customer_for_address("email" if "@" in normalised else "sms", normalised)
     entry = DncEntry(

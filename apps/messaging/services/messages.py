@@ -139,7 +139,9 @@ def message_deliver(*, message_id: int) -> Message | None:
     """Hand a queued message to its provider, once: under a row lock, only while it is queued without a provider
     id (a second run, or a retried task, sends nothing)."""
     with transaction.atomic():
-        message = Message.objects.select_for_update(of=("self",)).select_related("template").filter(pk=message_id).first()
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("template").filter(pk=message_id).first()
+        )
         if message is None or message.status != Message.Status.QUEUED or message.provider_message_id:
             return message
         adapter = provider_named(message.provider)

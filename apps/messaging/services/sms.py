@@ -29,7 +29,9 @@ def body_check(channel: str, body: str) -> None:
     if not body.strip():
         raise Invalid("The message is empty.", code="empty_body", details={"body": ["This field may not be blank."]})
     if any(ord(c) < 32 and c not in "\n\r\t" for c in body) or "\x7f" in body:
-        raise Invalid("Control characters are not allowed.", code="invalid_body", details={"body": ["Control character."]})
+        raise Invalid(
+            "Control characters are not allowed.", code="invalid_body", details={"body": ["Control character."]}
+        )
     if channel == "sms":
         segments, encoding = sms_segments(body)
         limit = settings.MESSAGING_SMS_MAX_SEGMENTS

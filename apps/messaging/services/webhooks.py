@@ -32,19 +32,21 @@ def webhook_receive(*, provider: str, request: WebhookRequest) -> dict:
     adapter = provider_named(provider)
     adapter.verify(request)
     events = adapter.parse(request)
-    result = {"received": 0, "duplicates": 0, "statuses": 0, "templates": 0, "message_ids": []}
+    counts = {"received": 0, "duplicates": 0, "statuses": 0, "templates": 0}
+    message_ids: list[int] = []
     with transaction.atomic():
         for event in events:
             if isinstance(event, Inbound):
                 message, created = message_receive(provider=provider, inbound=event)
-                result["received" if created else "duplicates"] += 1
-                result["message_ids"].append(message.pk)
+                counts["received" if created else "duplicates"] += 1
+                message_ids.append(message.pk)
             elif isinstance(event, StatusUpdate):
-                result["statuses"] += message_status_apply(provider=provider, update=event) is not None
+                counts["statuses"] += message_status_apply(provider=provider, update=event) is not None
             elif isinstance(event, TemplateStatus):
-                result["templates"] += whatsapp_template_status_sync(
+                counts["templates"] += whatsapp_template_status_sync(
                     name=event.name, language=event.language, status=event.status, reason=event.reason
                 )
+    result: dict = {**counts, "message_ids": message_ids}
     return result
 
 

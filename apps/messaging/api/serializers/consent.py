@@ -12,7 +12,17 @@ class DncEntrySerializer(OutputModelSerializer):
 
     class Meta:
         model = DncEntry
-        fields = ["id", "address", "channel", "reason", "source", "contact_id", "added_by_id", "expires_at", "created_at"]
+        fields = [
+            "id",
+            "address",
+            "channel",
+            "reason",
+            "source",
+            "contact_id",
+            "added_by_id",
+            "expires_at",
+            "created_at",
+        ]
 
 
 class DncEntryInputSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """Inject an inbound SMS or WhatsApp message into the sandbox provider, as a signed webhook.
 
-    manage.py messaging_inject --from +351912000001 --body "STOP"
-    manage.py messaging_inject --channel whatsapp --from 912000001 --body "When does my policy renew?"
+manage.py messaging_inject --from +351912000001 --body "STOP"
+manage.py messaging_inject --channel whatsapp --from 912000001 --body "When does my policy renew?"
 """
 
 from django.core.management.base import BaseCommand
