@@ -121,7 +121,7 @@ def test_a_signature_over_other_parameters_is_refused(providers_configured):
 def test_without_a_configured_secret_the_webhook_fails_closed():
     response = twilio_post(APIClient(), sms(), token="anything")
 
-    assert response.status_code == 503
+    assert response.status_code == 403
     assert response.json()["error"]["code"] == "webhook_not_configured"
     assert Message.objects.count() == 0
 
@@ -268,7 +268,7 @@ def test_the_meta_handshake(providers_configured):
 def test_the_handshake_fails_closed_without_a_verify_token():
     response = APIClient().get(URL, {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
 
-    assert response.status_code == 503
+    assert response.status_code == 403
 
 
 def test_a_sandbox_event_batch_is_all_or_nothing(django_capture_on_commit_callbacks):

@@ -30,7 +30,10 @@ class ProviderError(Exception):
 
 
 class WebhookNotConfigured(DomainError):
-    status = 503
+    """Fail closed: without the provider's secret nothing can be verified, so nothing is accepted (a 4xx: the
+    provider keeps the event and retries once the secret is configured)."""
+
+    status = 403
     default_code = "webhook_not_configured"
     default_message = "This provider's webhook secret is not configured: the request is refused."
 

@@ -58,7 +58,7 @@ class IncomingMessageWebhookApi(BaseApi):
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The challenge, echoed"),
             400: OpenApiResponse(description="Wrong verify token or not a subscription check"),
-            503: OpenApiResponse(description="No verify token configured"),
+            403: OpenApiResponse(description="No verify token configured (fail closed)"),
         },
         summary="WhatsApp Cloud API subscription handshake",
     )
@@ -75,7 +75,7 @@ class IncomingMessageWebhookApi(BaseApi):
             200: s.WebhookAckSerializer,
             400: OpenApiResponse(description="Missing or wrong signature, malformed event, invalid number"),
             413: OpenApiResponse(description="Body over 1 MB"),
-            503: OpenApiResponse(description="The provider's webhook secret is not configured (fail closed)"),
+            403: OpenApiResponse(description="The provider's webhook secret is not configured (fail closed)"),
         },
         summary="Provider webhook: inbound SMS/WhatsApp, delivery receipts, template reviews (signed)",
     )
