@@ -1,6 +1,7 @@
 """Consent ledger (append-only: entries are added, never edited), the DNC list (through the services, so the
 address is normalised), and the refusals the consent gate recorded."""
 
+from django import forms
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
@@ -8,6 +9,37 @@ from apps.core import errors
 
 from ..models import ConsentRecord, DncEntry, OutboundRefusal
 from ..services import consent
+from ..services.addresses import address_kind_normalise, address_normalise
+
+
+class ConsentRecordForm(forms.ModelForm):
+    class Meta:
+        model = ConsentRecord
+        fields = ["customer", "channel", "address", "purpose", "granted", "source", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("channel") and cleaned.get("address"):
+            with errors.as_form_error():
+                cleaned["address"] = address_normalise(cleaned["channel"], cleaned["address"])
+        return cleaned
+
+
+class DncEntryForm(forms.ModelForm):
+    class Meta:
+        model = DncEntry
+        fields = ["address", "channel", "reason", "expires_at"]
+
+    def clean_address(self):
+        with errors.as_form_error():
+            return address_kind_normalise(self.cleaned_data["address"])
+
+    def clean(self):
+        cleaned = super().clean()
+        address, channel = cleaned.get("address") or "", cleaned.get("channel") or ""
+        if address and channel and ("@" in address) != (channel == "email"):
+            raise forms.ValidationError(f"A {channel} entry needs a matching address.")
+        return cleaned
 
 
 @admin.register(ConsentRecord)
@@ -17,7 +49,7 @@ class ConsentRecordAdmin(ModelAdmin):
     search_fields = ["address", "customer__customer_code", "customer__last_name"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
-    fields = ["customer", "channel", "address", "purpose", "granted", "source", "note"]
+    form = ConsentRecordForm
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
@@ -26,7 +58,7 @@ class ConsentRecordAdmin(ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        with errors.as_form_error():
+        with errors.as_message(request, about=obj):
             saved = consent.consent_record(
                 channel=obj.channel,
                 address=obj.address,
@@ -46,10 +78,10 @@ class DncEntryAdmin(ModelAdmin):
     list_filter = ["channel", "source"]
     search_fields = ["address", "reason"]
     list_select_related = ["customer", "added_by"]
-    fields = ["address", "channel", "reason", "expires_at"]
+    form = DncEntryForm
 
     def save_model(self, request, obj, form, change):
-        with errors.as_form_error():
+        with errors.as_message(request, about=obj):
             if change:
                 consent.dnc_entry_update(
                     entry=obj,

@@ -9,6 +9,7 @@ from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
 from ..models import Conversation, Message, WhatsAppTemplate
+from ..selectors.messages import conversations_visible_to
 from ..services.webhooks import sandbox_inject
 from ..services.whatsapp import whatsapp_template_status_set
 
@@ -28,6 +29,9 @@ class ConversationAdmin(ModelAdmin):
     readonly_fields = ["customer", "address", "last_message_at", "last_channel", "last_preview", "unread_count"]
     inlines = [MessageInline]
 
+    def get_queryset(self, request):
+        return conversations_visible_to(request.user)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -40,6 +44,10 @@ class MessageAdmin(ModelAdmin):
     list_select_related = ["customer", "sent_by"]
     readonly_fields = [f.name for f in Message._meta.fields]
     actions = ["inject_reply", "inject_stop"]
+
+    def get_queryset(self, request):
+        visible = conversations_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(conversation__in=visible)
 
     def has_add_permission(self, request) -> bool:
         return False
