@@ -46,8 +46,13 @@ def test_agents_see_only_their_customers_conversations(make_user):
 def test_inject_a_reply_from_the_sandbox(make_user, django_capture_on_commit_callbacks):
     client = signed_in(make_user(Role.ADMIN))
     customer = CustomerFactory(phone="+351912345678")
-    sent = MessageFactory(conversation__customer=customer, direction="outbound", to_address="+351912345678",
-                          from_address="", status="delivered")
+    sent = MessageFactory(
+        conversation__customer=customer,
+        direction="outbound",
+        to_address="+351912345678",
+        from_address="",
+        status="delivered",
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/admin/messaging/message/", {"action": "inject_reply", "_selected_action": [sent.pk]})
