@@ -134,6 +134,8 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:webhooks-incoming-message": {"GET": PUBLIC, "POST": PUBLIC},
     "v1:dnc-list": {"GET": {A, M, AG}, "POST": {A, M, AG}},
     "v1:dnc-detail": {"GET": {A, M}, "PUT": {A, M}, "PATCH": {A, M}, "DELETE": {A, M}},
+    "v1:push-subscriptions": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "v1:push-subscription-detail": {"DELETE": SIGNED_IN},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -196,6 +198,7 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:upload-batch-failed-rows": frozenset(),
     "v1:messages-contact": frozenset({AG}),  # a contact's history: their customers' (and team's) only
     "v1:dnc-detail": frozenset(),  # the firm's one list: admins and managers see every entry
+    "v1:push-subscription-detail": SIGNED_IN,  # everyone's browsers are their own
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider.

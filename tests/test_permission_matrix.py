@@ -16,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
 from apps.customers.models import Customer
 from apps.documents.models import Document
+from apps.messaging.models import PushSubscription
 from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
@@ -23,7 +24,7 @@ from tests.conftest import client_for
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
-from tests.factories.messaging import DncEntryFactory
+from tests.factories.messaging import DncEntryFactory, PushSubscriptionFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
@@ -127,6 +128,7 @@ def path_objects(make_user) -> dict:
         "notification": NotificationFactory(user=account),
         "batch": UploadBatchFactory(),
         "dnc": DncEntryFactory(address="+351930000001", customer=customer),
+        "push": PushSubscriptionFactory(user=account),
     }
 
 
@@ -157,6 +159,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["batch"].pk
         elif short.startswith("dnc"):
             kwargs["pk"] = objects["dnc"].pk
+        elif short.startswith("push"):
+            kwargs["pk"] = objects["push"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
@@ -254,6 +258,7 @@ def test_row_limited_roles_are_scoped_wherever_they_are_allowed():
 def hand_over(objects: dict, user: User) -> None:
     """Make the path objects the user's own, the way their role owns records."""
     Notification.objects.filter(pk=objects["notification"].pk).update(user=user)
+    PushSubscription.objects.filter(pk=objects["push"].pk).update(user=user)
     if user.role == Role.AGENT:
         Customer.objects.filter(pk=objects["customer"].pk).update(agent=user)
         Policy.objects.filter(pk=objects["policy"].pk).update(agent=user)

@@ -471,3 +471,9 @@ LOGGING = {
 
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 BENCH_FLOOR = False  # config.settings.bench mounts /bench/floor/
+
+# Web Push (apps.messaging.services.push): a VAPID key pair (base64url, e.g. `vapid --gen` of py-vapid) turns it on.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@insureops.example")
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=3600)

@@ -1,7 +1,16 @@
 import factory
 from django.utils import timezone
 
-from apps.messaging.models import ConsentRecord, Conversation, DncEntry, Message, OutboundRefusal, WhatsAppTemplate
+from apps.messaging.models import (
+    ConsentRecord,
+    Conversation,
+    DncEntry,
+    Message,
+    OutboundRefusal,
+    PushSubscription,
+    WhatsAppTemplate,
+)
+from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 
 
@@ -79,3 +88,13 @@ class OutboundRefusalFactory(factory.django.DjangoModelFactory):
     source = "test"
     first_at = factory.LazyFunction(timezone.now)
     last_at = factory.LazyFunction(timezone.now)
+
+
+class PushSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PushSubscription
+
+    user = factory.SubFactory(UserFactory)
+    endpoint = factory.Sequence(lambda n: f"https://fcm.googleapis.com/fcm/send/sub-{n}")
+    p256dh = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+    auth = "tBHItJI5svbpez7KI4CCXg"

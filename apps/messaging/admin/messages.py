@@ -8,7 +8,7 @@ from unfold.decorators import action
 from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
-from ..models import Conversation, Message, WhatsAppTemplate
+from ..models import Conversation, Message, PushSubscription, WhatsAppTemplate
 from ..selectors.messages import conversations_visible_to
 from ..services.webhooks import sandbox_inject
 from ..services.whatsapp import whatsapp_template_status_set
@@ -100,3 +100,15 @@ class WhatsAppTemplateAdmin(ModelAdmin):
         for template in queryset:
             whatsapp_template_status_set(template=template, status=WhatsAppTemplate.Status.REJECTED, reason="staff")
         self.message_user(request, f"{queryset.count()} template(s) rejected.", messages.SUCCESS)
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ModelAdmin):
+    list_display = ["user", "endpoint", "types", "last_success_at", "failures", "created_at"]
+    search_fields = ["user__email", "endpoint"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "endpoint", "types", "user_agent", "last_success_at", "failures"]
+    exclude = ["p256dh", "auth"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
