@@ -127,6 +127,15 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:upload-batches": {"GET": {A, M}},
     "v1:upload-batch-status": {"GET": {A, M}},
     "v1:upload-batch-failed-rows": {"GET": {A, M}},
+    # messaging (seed 004 §3.4 messages, §3.8 DNC list)
+    "v1:messages-list": {"GET": {A, M, AG}},
+    "v1:messages-send": {"POST": {A, M, AG}},
+    "v1:messages-contact": {"GET": {A, M, AG}},
+    "v1:webhooks-incoming-message": {"GET": PUBLIC, "POST": PUBLIC},
+    "v1:dnc-list": {"GET": {A, M, AG}, "POST": {A, M, AG}},
+    "v1:dnc-detail": {"GET": {A, M}, "PUT": {A, M}, "PATCH": {A, M}, "DELETE": {A, M}},
+    "v1:push-subscriptions": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "v1:push-subscription-detail": {"DELETE": SIGNED_IN},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -187,6 +196,9 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:cases-escalate": frozenset({AG}),
     "v1:upload-batch-status": frozenset(),  # admins and managers oversee every batch
     "v1:upload-batch-failed-rows": frozenset(),
+    "v1:messages-contact": frozenset({AG}),  # a contact's history: their customers' (and team's) only
+    "v1:dnc-detail": frozenset(),  # the firm's one list: admins and managers see every entry
+    "v1:push-subscription-detail": SIGNED_IN,  # everyone's browsers are their own
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider.

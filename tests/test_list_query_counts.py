@@ -18,6 +18,7 @@ from rest_framework.mixins import ListModelMixin
 
 from apps.accounts.roles import Role
 from apps.claims.models import FraudReview
+from apps.messaging.models import Conversation
 from tests.conftest import client_for
 from tests.factories.accounts import BranchFactory, TeamFactory, UserFactory
 from tests.factories.audit import SecurityEventFactory
@@ -40,6 +41,7 @@ from tests.factories.claims import (
 )
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
+from tests.factories.messaging import ConversationFactory, DncEntryFactory, MessageFactory, WhatsAppTemplateFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import (
     CoverageFactory,
@@ -95,6 +97,13 @@ def _policy(**kwargs):
 
 
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
+def _contact_message(ctx):
+    conversation, _ = Conversation.objects.get_or_create(customer=ctx["customer"])
+    return MessageFactory(
+        conversation=conversation, customer=ctx["customer"], sent_by=_agent(), template=WhatsAppTemplateFactory()
+    )
+
+
 LIST_CASES: dict[str, ListCase] = {
     "v1:users-list": ListCase(lambda ctx: UserFactory(team=TeamFactory(), branch=BranchFactory())),
     "v1:teams-list": ListCase(lambda ctx: TeamFactory(manager=UserFactory(role=Role.MANAGER))),
@@ -158,6 +167,9 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:notifications-list": ListCase(lambda ctx: NotificationFactory(user=ctx["caller"])),
     "v1:cases-list": ListCase(lambda ctx: RenewalCaseFactory(policy=_policy(), assigned_to=_agent())),
     "v1:upload-batches": ListCase(lambda ctx: UploadBatchFactory(uploaded_by=UserFactory(role=Role.MANAGER))),
+    "v1:messages-list": ListCase(lambda ctx: ConversationFactory(customer=CustomerFactory(agent=_agent()))),
+    "v1:messages-contact": ListCase(_contact_message, kwargs=lambda ctx: {"pk": ctx["customer"].pk}),
+    "v1:dnc-list": ListCase(lambda ctx: DncEntryFactory(added_by=_agent(), customer=CustomerFactory())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

@@ -16,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
 from apps.customers.models import Customer
 from apps.documents.models import Document
+from apps.messaging.models import PushSubscription
 from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
@@ -23,6 +24,7 @@ from tests.conftest import client_for
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
+from tests.factories.messaging import DncEntryFactory, PushSubscriptionFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
@@ -125,6 +127,8 @@ def path_objects(make_user) -> dict:
         "case": case,
         "notification": NotificationFactory(user=account),
         "batch": UploadBatchFactory(),
+        "dnc": DncEntryFactory(address="+351930000001", customer=customer),
+        "push": PushSubscriptionFactory(user=account),
     }
 
 
@@ -137,7 +141,7 @@ def _url(name: str, objects: dict) -> str:
     kwargs = {}
     short = name.split(":")[-1]
     if "(?P<pk>" in pattern:
-        if short.startswith(("customers", "contacts")):
+        if short.startswith(("customers", "contacts", "messages")):
             kwargs["pk"] = objects["customer"].pk
         elif short.startswith(("documents", "files")):
             kwargs["pk"] = objects["document"].pk
@@ -153,6 +157,10 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
             kwargs["pk"] = objects["batch"].pk
+        elif short.startswith("dnc"):
+            kwargs["pk"] = objects["dnc"].pk
+        elif short.startswith("push"):
+            kwargs["pk"] = objects["push"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
@@ -250,6 +258,7 @@ def test_row_limited_roles_are_scoped_wherever_they_are_allowed():
 def hand_over(objects: dict, user: User) -> None:
     """Make the path objects the user's own, the way their role owns records."""
     Notification.objects.filter(pk=objects["notification"].pk).update(user=user)
+    PushSubscription.objects.filter(pk=objects["push"].pk).update(user=user)
     if user.role == Role.AGENT:
         Customer.objects.filter(pk=objects["customer"].pk).update(agent=user)
         Policy.objects.filter(pk=objects["policy"].pk).update(agent=user)

@@ -50,6 +50,8 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "pricing": {WRITE: frozenset({A}), READ: frozenset({M, AG})},
     "crm": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
     "support": {WRITE: frozenset({A, M, AG}), READ: frozenset({V})},
+    # SMS/WhatsApp inbox, consent ledger, DNC list (removing a DNC entry: admins and managers, in the view)
+    "messaging": {WRITE: frozenset({A, M, AG})},
     "audit": {READ: frozenset({A})},
     "teams": {WRITE: frozenset({A}), READ: frozenset({M, AG, AS, V})},
     # every signed-in person, customers included (their own data, scoped by selectors)

@@ -78,6 +78,7 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         ("dashboard batch-status", "/api/v1/dashboard/batch-status", None, "manager"),
         ("product search (public)", "/api/v1/products?sort_by=premium", None, None),
         ("login", "LOGIN", None, None),
+        ("incoming message webhook (signed SMS)", "WEBHOOK", None, None),
         *api_variants(),
         *backoffice(),
     ]
@@ -156,6 +157,50 @@ def auth_header(credential: str | None) -> str | None:
     return f"Authorization: Bearer {credential}"
 
 
+def webhook_script(count: int = 12_000) -> str:
+    """wrk Lua for the incoming-message webhook: `count` distinct inbound SMS (demo customers' numbers and unknown
+    ones), each signed with the sandbox secret, sent in turn (wrk cannot compute an HMAC itself), so each request
+    stores a new message rather than hitting the duplicate path."""
+    import uuid
+
+    from django.conf import settings
+
+    from apps.customers.models import Customer
+    from apps.messaging.providers.sandbox import inbound_payload, sandbox_signature
+
+    secret = settings.MESSAGING_PROVIDER_CONFIG["sandbox"]["secret"]
+    from apps.core.exceptions import Invalid
+    from apps.messaging.services.addresses import phone_normalise
+
+    phones = [f"+35196{n:07d}" for n in range(100)]  # unknown senders
+    for phone in Customer.objects.exclude(phone="").values_list("phone", flat=True)[:500]:
+        try:
+            phones.append(phone_normalise(phone))  # demo customers (those with a valid number)
+        except Invalid:
+            continue
+    run = uuid.uuid4().hex[:12]
+    bodies, signatures = [], []
+    for n in range(count):
+        raw = inbound_payload(
+            channel="sms", from_address=phones[n % len(phones)], body=f"Bench message {n}", message_id=f"B{run}{n}"
+        )
+        bodies.append(raw.decode())
+        signatures.append(sandbox_signature(secret, raw))
+    return (
+        "local bodies = {" + ",".join(json.dumps(b) for b in bodies) + "}\n"
+        "local sigs = {" + ",".join(json.dumps(x) for x in signatures) + "}\n"
+        "local counter = 0\n"
+        "function setup(thread) thread:set('tid', counter); counter = counter + 1 end\n"
+        "function init(args) i = 0 end\n"
+        "function request()\n"
+        "  i = i + 1\n"
+        "  local k = ((i * 2 + tid) % #bodies) + 1\n"
+        "  return wrk.format('POST', nil, {['Content-Type'] = 'application/json', "
+        "['X-Sandbox-Signature'] = sigs[k]}, bodies[k])\n"
+        "end\n"
+    )
+
+
 def wrk(port: int, path: str, connections: int, duration: int, token: str | None, name: str) -> dict:
     script = WRK_REPORT
     url_path = path
@@ -165,6 +210,9 @@ def wrk(port: int, path: str, connections: int, duration: int, token: str | None
         script = (
             f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers["Content-Type"] = "application/json"\n'
         ) + WRK_REPORT
+    elif path == "WEBHOOK":
+        url_path = "/api/v1/webhooks/incoming-message"
+        script = webhook_script() + WRK_REPORT
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     command = [

@@ -135,6 +135,13 @@ EVENTS: dict[str, EventSpec] = {
         "page follows claim:status_changed from here). → its user.",
         figures=False,
     ),
+    # messaging
+    "message:incoming": EventSpec(
+        ("message_id", "conversation_id", "channel", "from", "customer_id", "preview"),
+        "An SMS or WhatsApp message came in (seed 004; customer_id null for an unknown sender). → the customer's "
+        "agent and managers; an unknown sender's → every agent and manager (the shared queue).",
+        figures=False,
+    ),
     # platform
     "announcement:new": EventSpec(
         ("message", "level"), "`manage.py broadcast`. → every role, or the groups given.", figures=False

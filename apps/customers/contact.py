@@ -4,7 +4,11 @@ Every outbound message to a customer (renewal and payment reminders now; notific
 through `customer_message_send`. Channels are tried in the customer's own order (`preferred_channels` in their
 communication preferences, else email → SMS → WhatsApp) and only where they opted in (`channels[name]` is true:
 absent means no), the contact detail exists and a sender is registered. Email is registered here; the messaging
-app registers SMS and WhatsApp senders with `sender_register` when it lands, with no change to the callers.
+app registers SMS and WhatsApp senders with `sender_register`, with no change to the callers.
+
+When an app provides the `customers.outbound_gate` hook (messaging's consent gate), it decides each channel
+instead: DNC list, opt-outs (STOP), the consent ledger (which falls back to the choice above), quiet hours and the
+WhatsApp window; when no channel may be used, the refusals are recorded there with their reasons.
 """
 
 import logging
@@ -16,6 +20,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils import timezone
 
+from .hooks import outbound_gate
 from .models import Customer
 
 logger = logging.getLogger("insureops.customers")
@@ -65,22 +70,44 @@ def customer_in_quiet_hours(customer: Customer, *, now: datetime | None = None) 
     return in_quiet_hours((customer.communication_preferences or {}).get("quiet_hours"), now=now)
 
 
-def customer_contact_channel(customer: Customer) -> str | None:
-    """The first channel the customer consented to, has an address on, and we can send on; None if none."""
+def customer_contact_channel(customer: Customer, *, now: datetime | None = None, record: bool = True) -> str | None:
+    """The first channel the customer may be reached on now, has an address on, and we can send on; None if none.
+    With the consent gate (hook `customers.outbound_gate`) it decides each channel, and when none is left the
+    refusals are recorded (`record`); without it, the customer's own channel choice decides."""
     prefs = customer.communication_preferences or {}
-    consent = prefs.get("channels") or {}
     order = [c for c in prefs.get("preferred_channels") or [] if c in _senders] or list(DEFAULT_ORDER)
-    for channel in order:
-        if channel in _senders and consent.get(channel) and _senders[channel][0](customer):
+    gates = outbound_gate.providers()
+    if not gates:
+        consent = prefs.get("channels") or {}
+        for channel in order:
+            if channel in _senders and consent.get(channel) and _senders[channel][0](customer):
+                return channel
+        return None
+    candidates = [(c, _senders[c][0](customer)) for c in order if c in _senders]
+    candidates = [(c, address) for c, address in candidates if address]
+    refused: list[tuple[str, str, str]] = []  # (channel, address, reason)
+    for channel, address in candidates:
+        answers = [gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now) for gate in gates]
+        if all(allowed for allowed, _ in answers):
             return channel
+        refused.append((channel, address, next(reason for allowed, reason in answers if not allowed)))
+    if record and refused:
+        # One refusal per unsent message: the channel that came closest (refused for more than a missing consent).
+        channel, address, _ = next((r for r in refused if r[2] != "no_consent"), refused[0])
+        for gate in gates:
+            gate(customer=customer, channel=channel, address=address, source=SOURCE, now=now, record=True)
     return None
+
+
+SOURCE = "customer contact"
 
 
 def customer_message_send(*, customer: Customer, message: Message, now: datetime | None = None) -> str | None:
     """Queue `message` (after commit) on the customer's channel. Returns the channel, or None when the customer
-    cannot be reached now (no consent, no address, or quiet hours — the caller may try again later)."""
-    channel = customer_contact_channel(customer)
-    if channel is None or customer_in_quiet_hours(customer, now=now):
+    cannot be reached now (no consent, no address, quiet hours, or refused by the consent gate — the caller may
+    try again later)."""
+    channel = customer_contact_channel(customer, now=now)
+    if channel is None or (not outbound_gate.providers() and customer_in_quiet_hours(customer, now=now)):
         return None
     address, send = _senders[channel][0](customer), _senders[channel][1]
     transaction.on_commit(lambda: send(address, message), robust=True)

@@ -16,3 +16,11 @@ gdpr_erase = Hook(
     doc="fn(customer) -> None, inside the erasure transaction: scrub the personal fields this app holds (and its "
     "audit snapshots of them), keeping what the brokerage must retain (amounts, numbers, dates).",
 )
+outbound_gate = Hook(
+    "customers.outbound_gate",
+    required=False,
+    doc="fn(*, customer, channel, address, source, now=None, record=False) -> (allowed: bool, reason: str): the "
+    "consent gate (messaging) for a service message to `customer` on `channel` at `address` — DNC, opt-outs, "
+    "consent, quiet hours, the WhatsApp window; `record` keeps the refusal. Without a provider, the customer's "
+    "own channel choice and quiet hours decide.",
+)

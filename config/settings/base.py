@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.renewals",
     "apps.integrations",
     "apps.notifications",
+    "apps.messaging",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
@@ -376,6 +377,34 @@ INTEGRATIONS = env.json(
     },
 )
 
+# SMS and WhatsApp (apps.messaging): which provider sends on each channel (sandbox | twilio | meta) and each
+# provider's credentials and webhook secrets. A provider without its secret refuses its webhooks (fail closed).
+MESSAGING_PROVIDERS = {
+    "sms": env.str("MESSAGING_SMS_PROVIDER", default="sandbox"),
+    "whatsapp": env.str("MESSAGING_WHATSAPP_PROVIDER", default="sandbox"),
+}
+MESSAGING_PROVIDER_CONFIG = {
+    "sandbox": {"secret": env.str("MESSAGING_SANDBOX_SECRET", default="sandbox-messaging-secret")},
+    "twilio": {
+        "account_sid": env.str("TWILIO_ACCOUNT_SID", default=""),
+        "auth_token": env.str("TWILIO_AUTH_TOKEN", default=""),
+        "from_number": env.str("TWILIO_FROM_NUMBER", default=""),
+        "messaging_service_sid": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+        "status_callback": env.str("TWILIO_STATUS_CALLBACK", default=""),
+        "base_url": env.str("TWILIO_BASE_URL", default="https://api.twilio.com"),
+    },
+    "meta": {
+        "access_token": env.str("WHATSAPP_ACCESS_TOKEN", default=""),
+        "phone_number_id": env.str("WHATSAPP_PHONE_NUMBER_ID", default=""),
+        "app_secret": env.str("WHATSAPP_APP_SECRET", default=""),
+        "verify_token": env.str("WHATSAPP_VERIFY_TOKEN", default=""),
+        "api_version": env.str("WHATSAPP_API_VERSION", default="v21.0"),
+        "base_url": env.str("WHATSAPP_BASE_URL", default="https://graph.facebook.com"),
+    },
+}
+# The public URL providers call for webhooks (Twilio signs the URL it called): set it behind a proxy.
+MESSAGING_WEBHOOK_BASE_URL = env.str("MESSAGING_WEBHOOK_BASE_URL", default="").rstrip("/")
+
 # --- Business rules of each domain (billing, loyalty, renewals, claims): config/settings/domain.py ---
 from .domain import *  # noqa: E402
 
@@ -442,3 +471,9 @@ LOGGING = {
 
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 BENCH_FLOOR = False  # config.settings.bench mounts /bench/floor/
+
+# Web Push (apps.messaging.services.push): a VAPID key pair (base64url, e.g. `vapid --gen` of py-vapid) turns it on.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@insureops.example")
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=3600)

@@ -56,3 +56,11 @@ CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.
 CLAIM_FRAUD_MIN_TRAINING_CLAIMS = env.int("CLAIM_FRAUD_MIN_TRAINING_CLAIMS", default=50)
+
+# Messaging (apps.messaging): national phone numbers are read in this region; an SMS longer than this many
+# segments is refused (never cut); marketing keeps these quiet hours when the person set none; outside the
+# WhatsApp 24-hour window, service notices go as this approved template (body "… {{1}} …").
+MESSAGING_DEFAULT_REGION = env.str("MESSAGING_DEFAULT_REGION", default="PT")
+MESSAGING_SMS_MAX_SEGMENTS = env.int("MESSAGING_SMS_MAX_SEGMENTS", default=6)
+MESSAGING_DEFAULT_QUIET_HOURS = {"start": "21:00", "end": "09:00", "timezone": "Europe/Lisbon"}
+MESSAGING_WHATSAPP_NOTICE_TEMPLATE = env.str("MESSAGING_WHATSAPP_NOTICE_TEMPLATE", default="service_notice")

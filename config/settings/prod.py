@@ -66,3 +66,5 @@ if _mail_backend.endswith("smtp.EmailBackend"):  # other backends take no SMTP o
         "password": env.str("SMTP_PASS", default=""),
         "use_tls": env.bool("SMTP_TLS", default=True),
     }
+# Messaging: the sandbox provider's webhook is open only with an explicit secret (no default in production).
+MESSAGING_PROVIDER_CONFIG["sandbox"]["secret"] = env.str("MESSAGING_SANDBOX_SECRET", default="")

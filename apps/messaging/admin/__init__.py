@@ -1,0 +1,3 @@
+"""Back-office screens of the messaging app, one module per area."""
+
+from . import consent, messages  # noqa: F401  (registration)
