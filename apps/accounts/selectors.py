@@ -57,3 +57,11 @@ def mfa_enrolment_pending(*, user: User, secret: str) -> bool:
 def mfa_device_confirmed(user: User) -> TOTPDevice | None:
     """The authenticator `user` signs in with, if they enrolled one."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def team_get_for_membership(*, user: User, pk) -> Team:
+    """The team whose members `user` may change (admins: any; managers: the teams they manage), else 404."""
+    teams = Team.objects.select_related("branch", "manager")
+    if user.role != Role.ADMIN:
+        teams = teams.filter(manager=user) if user.role == Role.MANAGER else teams.none()
+    return get_object_or_404(teams, pk=pk)

@@ -16,3 +16,10 @@ gdpr_erase = Hook(
     doc="fn(customer) -> None, inside the erasure transaction: scrub the personal fields this app holds (and its "
     "audit snapshots of them), keeping what the brokerage must retain (amounts, numbers, dates).",
 )
+contact_related = Hook(
+    "contacts.related",
+    required=False,
+    doc="fn(customer, user) -> dict: this app's records related to the contact, as JSON-ready data keyed by the "
+    "section name (`policies`, `activities`, `opportunities`, `tasks`, `appointments`) for seed 004's "
+    "GET /contacts/{id}; called only for a user who may see the contact.",
+)
