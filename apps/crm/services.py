@@ -436,7 +436,7 @@ def client_lead_convert(
     The contact is the given one, else an existing customer who is the same person (the same email or phone and
     the same name), else a new customer through the customers app. Converting again answers the first result
     (`created` False) — a retried request never makes a second contact or deal."""
-    lead = Lead.objects.select_for_update().select_related("converted_customer").get(pk=lead.pk)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("converted_customer").get(pk=lead.pk)
     if lead.kind != LeadKind.CLIENT:
         raise Conflict("This is a recruit lead: convert it with POST /recruit-leads/{id}/convert.")
     if lead.status == LeadStatus.CONVERTED:
