@@ -156,7 +156,9 @@ NOT_ENDPOINTS = {"v1:api-not-found"}
 # (admin always; managers and viewers for most). Agents and customers are row-limited wherever they are allowed.
 _CUSTOMER_ROWS = frozenset({AG, C})  # customers (theirs / their team's), policies, their documents
 _CLAIM_ROWS = frozenset({AG, AS, C})
-_CRM_ROWS = frozenset({M, AG})  # leads, deals, tasks, appointments: own and team's  # claims they handle / service, assess, or own
+_CRM_ROWS = frozenset(
+    {M, AG}
+)  # leads, deals, tasks, appointments: own and team's  # claims they handle / service, assess, or own
 OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:users-detail": frozenset({M}),  # managers see staff accounts, not customers' logins
     "v1:customers-detail": _CUSTOMER_ROWS,

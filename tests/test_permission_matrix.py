@@ -21,8 +21,8 @@ from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
-from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.accounts import TeamFactory
+from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.crm import (
     AppointmentFactory,
     ClientLeadFactory,

@@ -61,7 +61,15 @@ class Match:
 
 
 def _score(
-    *, name: str, email: str, phone: str, city: str, other_name: str, other_email: str, other_phone: str, other_city: str
+    *,
+    name: str,
+    email: str,
+    phone: str,
+    city: str,
+    other_name: str,
+    other_email: str,
+    other_phone: str,
+    other_city: str,
 ) -> tuple[int, list[str]]:
     score, reasons = 0, []
     if email and email == normalise_email(other_email):
@@ -112,13 +120,26 @@ def find_duplicates(
     fields = ("id", "first_name", "last_name", "email", "phone", "city", "status")
     for row in leads.values(*fields)[:200]:
         score, reasons = _score(
-            name=name, email=email_key, phone=phone_key, city=city,
-            other_name=f"{row['first_name']} {row['last_name']}", other_email=row["email"], other_phone=row["phone"],
+            name=name,
+            email=email_key,
+            phone=phone_key,
+            city=city,
+            other_name=f"{row['first_name']} {row['last_name']}",
+            other_email=row["email"],
+            other_phone=row["phone"],
             other_city=row["city"],
         )
         matches.append(
-            Match("lead", row["id"], f"{row['first_name']} {row['last_name']}".strip(), row["email"], row["phone"],
-                  score, reasons, row["status"])
+            Match(
+                "lead",
+                row["id"],
+                f"{row['first_name']} {row['last_name']}".strip(),
+                row["email"],
+                row["phone"],
+                score,
+                reasons,
+                row["status"],
+            )
         )
     customers = Customer.objects.filter(customer_filter, erased_at__isnull=True).values(
         "id", "first_name", "last_name", "email", "phone", "address"
@@ -126,13 +147,25 @@ def find_duplicates(
     for row in customers[:200]:
         other_city = (row["address"] or {}).get("city", "") if isinstance(row["address"], dict) else ""
         score, reasons = _score(
-            name=name, email=email_key, phone=phone_key, city=city,
-            other_name=f"{row['first_name']} {row['last_name']}", other_email=row["email"], other_phone=row["phone"],
+            name=name,
+            email=email_key,
+            phone=phone_key,
+            city=city,
+            other_name=f"{row['first_name']} {row['last_name']}",
+            other_email=row["email"],
+            other_phone=row["phone"],
             other_city=other_city,
         )
         matches.append(
-            Match("contact", row["id"], f"{row['first_name']} {row['last_name']}".strip(), row["email"],
-                  row["phone"], score, reasons)
+            Match(
+                "contact",
+                row["id"],
+                f"{row['first_name']} {row['last_name']}".strip(),
+                row["email"],
+                row["phone"],
+                score,
+                reasons,
+            )
         )
     threshold = settings.CRM_DUPLICATE_MIN_SCORE
     found = [m for m in matches if m.score >= threshold]

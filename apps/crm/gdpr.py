@@ -11,9 +11,11 @@ from .models import Activity, Appointment, Lead, Opportunity, Task
 
 
 def _activities(customer: Customer):
-    return Activity.objects.filter(customer=customer) | Activity.objects.filter(
-        opportunity__customer=customer
-    ) | Activity.objects.filter(lead__converted_customer=customer)
+    return (
+        Activity.objects.filter(customer=customer)
+        | Activity.objects.filter(opportunity__customer=customer)
+        | Activity.objects.filter(lead__converted_customer=customer)
+    )
 
 
 def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> dict:

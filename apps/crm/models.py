@@ -180,9 +180,7 @@ class Opportunity(TimeStampedModel):
 
     title = models.CharField(max_length=200)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities")
-    lead = models.OneToOneField(
-        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunity"
-    )
+    lead = models.OneToOneField(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunity")
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
     )
@@ -394,9 +392,7 @@ class Task(TimeStampedModel):
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="crm_tasks"
     )
     opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
-    candidate = models.ForeignKey(
-        AgentCandidate, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
-    )
+    candidate = models.ForeignKey(AgentCandidate, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
 
     class Meta:
         ordering = ["due_at", "id"]

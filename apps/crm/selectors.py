@@ -117,7 +117,9 @@ def opportunity_get_for_user(*, user: User, pk) -> Opportunity:
 
 
 def opportunity_timeline(opportunity: Opportunity) -> QuerySet[OpportunityEvent]:
-    return OpportunityEvent.objects.filter(opportunity=opportunity).select_related("actor").order_by("occurred_at", "id")
+    return (
+        OpportunityEvent.objects.filter(opportunity=opportunity).select_related("actor").order_by("occurred_at", "id")
+    )
 
 
 def candidates_visible_to(user: User) -> QuerySet[AgentCandidate]:
@@ -225,7 +227,7 @@ def agents_with_stats(user: User) -> QuerySet[User]:
     )
 
 
-# --- the contact's CRM records (hook contacts.related) -----------------------------------------------------------------
+# --- the contact's CRM records (hook contacts.related) ----------------------------------------------------------
 
 
 def _person(user: User | None) -> dict | None:

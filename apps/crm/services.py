@@ -180,9 +180,8 @@ def lead_create(
         team = assigned_agent.team
     if team is not None and actor is not None and actor.role == Role.AGENT and team.pk != actor.team_id:
         raise ValidationError({"team_id": ["Agents add leads only to their own team."]})
-    if team is not None and actor is not None and actor.role == Role.MANAGER:
-        if team.pk not in managed_team_ids(actor):
-            raise ValidationError({"team_id": ["Managers add leads only to the teams they manage."]})
+    if team is not None and actor is not None and actor.role == Role.MANAGER and team.pk not in managed_team_ids(actor):
+        raise ValidationError({"team_id": ["Managers add leads only to the teams they manage."]})
     if assigned_agent is None and team is not None:
         assigned_agent = lead_assignee_pick(team)
     lead = Lead(

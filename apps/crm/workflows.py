@@ -18,7 +18,9 @@ SUPERVISORS = {Role.ADMIN, Role.MANAGER}
 LEAD_WORKFLOW = Workflow(
     "lead",
     [
-        Transition("Contacted", sources={LeadStatus.NEW, LeadStatus.QUALIFIED}, target=LeadStatus.CONTACTED, roles=WORKERS),
+        Transition(
+            "Contacted", sources={LeadStatus.NEW, LeadStatus.QUALIFIED}, target=LeadStatus.CONTACTED, roles=WORKERS
+        ),
         Transition(
             "Qualified", sources={LeadStatus.NEW, LeadStatus.CONTACTED}, target=LeadStatus.QUALIFIED, roles=WORKERS
         ),
@@ -68,11 +70,15 @@ CANDIDATE_WORKFLOW = Workflow(
     "candidate",
     [
         Transition(
-            CandidateStage.INTERVIEWING, sources={CandidateStage.APPLIED}, target=CandidateStage.INTERVIEWING,
+            CandidateStage.INTERVIEWING,
+            sources={CandidateStage.APPLIED},
+            target=CandidateStage.INTERVIEWING,
             roles=WORKERS,
         ),
         Transition(
-            CandidateStage.LICENSING, sources={CandidateStage.INTERVIEWING}, target=CandidateStage.LICENSING,
+            CandidateStage.LICENSING,
+            sources={CandidateStage.INTERVIEWING},
+            target=CandidateStage.LICENSING,
             roles=WORKERS,
         ),
         Transition(

@@ -84,8 +84,16 @@ def policies_of_contact(customer, user) -> dict:
         Policy.objects.filter(customer=customer)
         .select_related("product")
         .only(
-            "id", "policy_number", "policy_type", "status", "premium_amount", "currency", "start_date", "end_date",
-            "product__id", "product__name",
+            "id",
+            "policy_number",
+            "policy_type",
+            "status",
+            "premium_amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "product__id",
+            "product__name",
         )
         .order_by("-start_date", "-id")[:100]
     )

@@ -26,8 +26,13 @@ def agent():
 def test_converting_a_client_lead_makes_a_contact_and_a_deal_once(agent):
     line = ProductLineFactory(code="home")
     lead = ClientLeadFactory(
-        assigned_agent=agent, team=agent.team, first_name="Rita", last_name="Nunes", email="rita@example.com",
-        product_interest=line, estimated_value=900,
+        assigned_agent=agent,
+        team=agent.team,
+        first_name="Rita",
+        last_name="Nunes",
+        email="rita@example.com",
+        product_interest=line,
+        estimated_value=900,
     )
     client = client_for(agent)
     url = reverse("v1:client-leads-convert", kwargs={"pk": lead.pk})
@@ -37,7 +42,8 @@ def test_converting_a_client_lead_makes_a_contact_and_a_deal_once(agent):
 
     assert first.status_code == 201, first.content
     data = first.json()["data"]
-    assert data["created"] is True and data["existing_contact"] is False
+    assert data["created"] is True
+    assert data["existing_contact"] is False
     assert data["lead"]["status"] == "Converted"
     assert data["opportunity"]["stage"] == "New"
     assert data["opportunity"]["value"] == "900.00"
@@ -70,9 +76,7 @@ def test_a_failed_conversion_leaves_nothing_half_written(agent):
     lead = ClientLeadFactory(assigned_agent=agent, team=agent.team)
 
     with mock.patch("apps.crm.services.opportunity_create", side_effect=RuntimeError("boom")):
-        response = client_for(agent).post(
-            reverse("v1:client-leads-convert", kwargs={"pk": lead.pk}), {}, format="json"
-        )
+        response = client_for(agent).post(reverse("v1:client-leads-convert", kwargs={"pk": lead.pk}), {}, format="json")
 
     assert response.status_code == 500  # the deal failed after the contact was made: both are rolled back
     lead.refresh_from_db()
@@ -124,8 +128,11 @@ def test_moving_a_deal_to_quoted_records_it_and_tells_the_agent(agent, heard, dj
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert data["stage"] == "Quoted"
-    assert [(e["from_stage"], e["to_stage"], e["actor"]["id"]) for e in data["timeline"]] == [("New", "Quoted", agent.pk)]
-    assert "Won" in data["allowed_stages"] and "Quoted" not in data["allowed_stages"]
+    assert [(e["from_stage"], e["to_stage"], e["actor"]["id"]) for e in data["timeline"]] == [
+        ("New", "Quoted", agent.pk)
+    ]
+    assert "Won" in data["allowed_stages"]
+    assert "Quoted" not in data["allowed_stages"]
     assert [(n, d["stage"], d["from"]) for n, d, _ in heard] == [("opportunity:updated", "Quoted", "New")]
     assert f"user.{agent.pk}" in heard[0][2]
 

@@ -25,7 +25,9 @@ def agent(team):
     return UserFactory(role=Role.AGENT, team=team)
 
 
-def test_an_agent_creates_a_client_lead_that_is_theirs_scored_with_reasons(agent, heard, django_capture_on_commit_callbacks):
+def test_an_agent_creates_a_client_lead_that_is_theirs_scored_with_reasons(
+    agent, heard, django_capture_on_commit_callbacks
+):
     ProductLineFactory(code="home")
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(agent).post(
@@ -64,7 +66,9 @@ def test_create_reports_likely_duplicates_among_leads_and_contacts(agent):
     ClientLeadFactory(first_name="Anna", last_name="Silva", email="other@example.com", phone="+351913999999")
 
     response = client_for(agent).post(
-        reverse("v1:client-leads"), {"first_name": "Ana", "last_name": "Silva", "email": "ANA@example.com"}, format="json"
+        reverse("v1:client-leads"),
+        {"first_name": "Ana", "last_name": "Silva", "email": "ANA@example.com"},
+        format="json",
     )
 
     duplicates = response.json()["data"]["duplicates"]
@@ -189,7 +193,9 @@ def test_status_moves_follow_the_workflow_and_lost_needs_a_reason(agent, team):
 def test_an_unknown_status_is_a_clear_400(agent, team):
     lead = ClientLeadFactory(assigned_agent=agent, team=team)
 
-    response = client_for(agent).put(reverse("v1:leads-detail", kwargs={"pk": lead.pk}), {"status": "Hot"}, format="json")
+    response = client_for(agent).put(
+        reverse("v1:leads-detail", kwargs={"pk": lead.pk}), {"status": "Hot"}, format="json"
+    )
 
     assert response.status_code == 400
     assert "status" in response.json()["error"]["details"]
@@ -214,7 +220,8 @@ def test_a_call_contacts_the_lead_and_raises_its_score(agent, team, heard, djang
     assert engagement == {"factor": "engagement", "points": 7, "max": 25, "reason": "Contact so far: 1 call."}
     assert data["lead"]["score"] == before + 7
     assert data["lead"]["first_contacted_at"] is not None
-    assert heard[-1][0] == "lead:updated" and heard[-1][1]["fields"] == ["activities", "score", "status"]
+    assert heard[-1][0] == "lead:updated"
+    assert heard[-1][1]["fields"] == ["activities", "score", "status"]
 
 
 def test_an_empty_activity_is_refused_and_writes_nothing(agent, team):

@@ -55,7 +55,8 @@ def test_a_task_for_a_teammate_is_created_and_announced(agent, heard, django_cap
     assert response.status_code == 201, response.content
     data = response.json()["data"]
     assert (data["assignee"]["id"], data["lead_id"], data["status"]) == (teammate.pk, lead.pk, "Pending")
-    assert heard[0][0] == "task:created" and f"user.{teammate.pk}" in heard[0][2]
+    assert heard[0][0] == "task:created"
+    assert f"user.{teammate.pk}" in heard[0][2]
 
 
 def test_a_task_outside_the_callers_team_is_refused(agent):
@@ -92,7 +93,9 @@ def test_completing_a_task_stamps_it(agent, heard, django_capture_on_commit_call
     assert heard[0][0] == "task:updated"
 
 
-def test_an_overlapping_appointment_is_booked_and_its_conflict_reported(agent, heard, django_capture_on_commit_callbacks):
+def test_an_overlapping_appointment_is_booked_and_its_conflict_reported(
+    agent, heard, django_capture_on_commit_callbacks
+):
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     existing = AppointmentFactory(agent=agent, start=start, end=start + timedelta(hours=1))
     AppointmentFactory(agent=agent, start=start, end=start + timedelta(hours=1), status="Cancelled")
@@ -132,10 +135,14 @@ def test_appointments_in_a_range(agent):
     inside = AppointmentFactory(agent=agent, start=start, end=start + timedelta(hours=1))
     AppointmentFactory(agent=agent, start=start + timedelta(days=10), end=start + timedelta(days=10, hours=1))
 
-    rows = client_for(agent).get(
-        reverse("v1:appointments-list"),
-        {"start": (start - timedelta(days=1)).isoformat(), "end": (start + timedelta(days=1)).isoformat()},
-    ).json()["data"]["appointments"]
+    rows = (
+        client_for(agent)
+        .get(
+            reverse("v1:appointments-list"),
+            {"start": (start - timedelta(days=1)).isoformat(), "end": (start + timedelta(days=1)).isoformat()},
+        )
+        .json()["data"]["appointments"]
+    )
 
     assert [r["id"] for r in rows] == [inside.pk]
 
@@ -235,4 +242,5 @@ def test_the_contact_detail_carries_its_crm_records_and_policies(agent):
     assert [p["id"] for p in data["policies"]] == [policy.pk]
     assert sorted(a["subject"] for a in data["activities"]) == ["Called about renewal", "Sent quote"]
     assert [o["id"] for o in data["opportunities"]] == [opportunity.pk]
-    assert len(data["tasks"]) == 1 and len(data["appointments"]) == 1
+    assert len(data["tasks"]) == 1
+    assert len(data["appointments"]) == 1

@@ -440,9 +440,7 @@ class AgentStatsSerializer(serializers.Serializer):
     renewals_due = serializers.IntegerField(help_text="Open renewal cases due within 30 days.")
     tasks_overdue = serializers.IntegerField()
     avg_first_response_minutes = serializers.FloatField(allow_null=True)
-    commission_this_period = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="This calendar month."
-    )
+    commission_this_period = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="This calendar month.")
 
 
 class AgentWithStatsSerializer(OutputModelSerializer):

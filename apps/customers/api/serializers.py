@@ -197,5 +197,11 @@ class ContactDetailSerializer(CustomerOutputSerializer):
     appointments = serializers.ListField(child=serializers.DictField(), read_only=True)
 
     class Meta(CustomerOutputSerializer.Meta):
-        fields = [*CustomerOutputSerializer.Meta.fields, "policies", "activities", "opportunities", "tasks",
-                  "appointments"]
+        fields = [
+            *CustomerOutputSerializer.Meta.fields,
+            "policies",
+            "activities",
+            "opportunities",
+            "tasks",
+            "appointments",
+        ]
