@@ -134,6 +134,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:recruit-leads": {"GET": {A, M, AG, V}, "POST": {A, M, AG}},
     "v1:recruit-leads-convert": {"POST": {A, M, AG}},
     "v1:leads-bulk-map": {"POST": {A, M, AG}},
+    "v1:leads-bulk-import": {"POST": {A, M, AG}},
     "v1:leads-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
     "v1:leads-activities": {"POST": {A, M, AG}},
     "v1:opportunities-list": {"GET": {A, M, AG, V}},

@@ -2,8 +2,16 @@
 appointments, activities and the teams' assignment rules. Rows are those the API shows the same person
 (selectors); every save goes through one service call."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
@@ -12,6 +20,7 @@ from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
 from .models import (
+    OPEN_STAGES,
     Activity,
     AgentCandidate,
     Appointment,
@@ -20,8 +29,12 @@ from .models import (
     LeadAssignmentRule,
     Opportunity,
     OpportunityEvent,
+    OpportunityStage,
     Task,
 )
+
+BOARD_CLOSED_DAYS = 30  # won and lost deals stay on the board this long
+BOARD_MAX_DEALS = 500
 
 LEAD_FIELDS = [
     "first_name",
@@ -167,6 +180,55 @@ class OpportunityAdmin(ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # deals come from converted leads (or the API)
+
+    def get_urls(self):
+        board = self.admin_site.admin_view(self.board_view)
+        move = self.admin_site.admin_view(self.board_move_view)
+        return [
+            path("board/", board, name="crm_opportunity_board"),
+            path("board/move/", move, name="crm_opportunity_board_move"),
+            *super().get_urls(),
+        ]
+
+    def board_view(self, request):
+        """The pipeline board: a column per stage with the deals the user may see (open ones, recent closed)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        recent = timezone.now() - timedelta(days=BOARD_CLOSED_DAYS)
+        deals = (
+            selectors.opportunities_visible_to(request.user)
+            .filter(Q(stage__in=OPEN_STAGES) | Q(closed_at__gte=recent))
+            .order_by("-value", "id")[:BOARD_MAX_DEALS]
+        )
+        by_stage: dict[str, list] = {stage: [] for stage in OpportunityStage.values}
+        for deal in deals:
+            by_stage[deal.stage].append(deal)
+        columns = [{"stage": s, "label": label, "deals": by_stage[s]} for s, label in OpportunityStage.choices]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Pipeline board",
+            "columns": columns,
+            "move_url": reverse("admin:crm_opportunity_board_move"),
+        }
+        return TemplateResponse(request, "admin/crm/pipeline_board.html", context)
+
+    def board_move_view(self, request):
+        """A drop on the board: the same service as PUT /opportunities/{id} (workflow, timeline, event)."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only."}, status=405)
+        deal = selectors.opportunities_visible_to(request.user).filter(pk=request.POST.get("opportunity") or 0).first()
+        if deal is None:
+            return JsonResponse({"error": "No such deal."}, status=404)
+        try:
+            deal = services.opportunity_update(
+                opportunity=deal,
+                actor=request.user,
+                stage=request.POST.get("stage", ""),
+                lost_reason=request.POST.get("lost_reason", ""),
+            )
+        except errors.SERVICE_ERRORS as exc:
+            return JsonResponse({"error": errors.service_error_message(exc)}, status=400)
+        return JsonResponse({"id": deal.pk, "stage": deal.stage})
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

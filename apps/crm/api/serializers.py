@@ -1,7 +1,6 @@
 """Input and output shapes of the CRM API (seed 004 §3.1, §3.3, §3.5, §3.6). Status and stage values are the
 seed's words; inputs also accept them in any letter case."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -489,6 +488,39 @@ class BulkMapOutputSerializer(serializers.Serializer):
     missing_required = serializers.ListField(child=serializers.CharField())
 
 
-@extend_schema_field(OpenApiTypes.BINARY)
-class IcsField(serializers.Field):
-    """The text/calendar body (schema only)."""
+class BulkImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False, help_text="CSV or XLSX, a header row first.")
+    kind = serializers.ChoiceField(choices=["client", "recruit"], default="client")
+    team_id = serializers.PrimaryKeyRelatedField(
+        source="team",
+        queryset=Team.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Share the rows among this team's agents (default: yours, for an agent).",
+    )
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    error = serializers.CharField()
+
+
+class ImportDuplicateSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    reason = serializers.CharField()
+    skipped = serializers.BooleanField()
+    lead_id = serializers.IntegerField(required=False)
+    same_as_row = serializers.IntegerField(required=False)
+    contact_id = serializers.IntegerField(required=False)
+
+
+class BulkImportOutputSerializer(serializers.Serializer):
+    file_sha256 = serializers.CharField()
+    total_rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    already_imported = serializers.IntegerField(help_text="Rows of this same file imported before.")
+    skipped_duplicates = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    mapping = BulkMapOutputSerializer()
+    errors = ImportRowErrorSerializer(many=True)
+    duplicates = ImportDuplicateSerializer(many=True)

@@ -2,17 +2,21 @@
 tasks, appointments with an ICS feed, and agents with their stats. Thin: parse → service/selector → render."""
 
 import django_filters
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from apps.accounts.api.permissions import module_permission
 from apps.accounts.models import User
+from apps.core.api.exceptions import PayloadTooLarge
+from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.crm import calendar, mapping, selectors, services
+from apps.crm import calendar, imports, mapping, selectors, services
 from apps.crm.models import (
     Appointment,
     AppointmentStatus,
@@ -242,6 +246,28 @@ class LeadBulkMapApi(BaseApi):
     def post(self, request):
         data = self.parse(s.BulkMapInputSerializer)
         return self.ok(mapping.map_lead_headers(data["headers"]))
+
+
+class LeadBulkImportApi(BaseApi):
+    permission_classes = CRM
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [GeneralRateThrottle, UploadRateThrottle]
+
+    @extend_schema(
+        tags=["leads"],
+        request={"multipart/form-data": s.BulkImportInputSerializer},
+        responses={200: s.BulkImportOutputSerializer},
+        summary="Import leads from a CSV/XLSX (headers mapped, duplicates skipped and reported, bad rows listed)",
+    )
+    def post(self, request):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.CRM_IMPORT_MAX_BYTES + 64 * 1024:
+            raise PayloadTooLarge(f"The file is larger than {settings.CRM_IMPORT_MAX_BYTES // (1024 * 1024)} MB.")
+        data = self.parse(s.BulkImportInputSerializer)
+        report = self.call(
+            imports.leads_import, file=data["file"], kind=data["kind"], actor=request.user, team=data.get("team")
+        )
+        return self.ok(report)
 
 
 # --- opportunities ------------------------------------------------------------------------------------------------
