@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
 from apps.core.validators import e164_validator
+from apps.customers.models import Interaction
 
 
 class LeadKind(models.TextChoices):
@@ -282,13 +283,8 @@ class AgentCandidate(TimeStampedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class ActivityKind(models.TextChoices):
-    NOTE = "note", "Note"
-    CALL = "call", "Call"
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    MEETING = "meeting", "Meeting"
-
+# The kinds of seed 004 activities are the customers app's interaction types (one choice set, one API enum).
+ActivityKind = Interaction.Type
 
 ACTIVITY_TARGETS = ("lead", "customer", "opportunity", "candidate")
 

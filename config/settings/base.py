@@ -299,7 +299,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "apps.crm.models.TaskStatus",
         "TaskPriorityEnum": "apps.crm.models.TaskPriority",
         "AppointmentStatusEnum": "apps.crm.models.AppointmentStatus",
-        "ActivityKindEnum": "apps.crm.models.ActivityKind",
+        "LeadKindEnum": "apps.crm.models.LeadKind",
+        "LeadSourceEnum": "apps.crm.models.LeadSource",
+        "SourceEnum": "apps.claims.models.Estimate.Source",  # the name it had before leads had a source
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -14,6 +14,7 @@ from apps.crm.models import (
     Appointment,
     AppointmentStatus,
     Lead,
+    LeadKind,
     LeadSource,
     LeadStatus,
     Opportunity,
@@ -36,7 +37,7 @@ class CaseInsensitiveChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class PersonSerializer(OutputModelSerializer):
+class CrmPersonSerializer(OutputModelSerializer):
     name = serializers.CharField(source="get_full_name")
 
     class Meta:
@@ -58,7 +59,7 @@ class ScoreFactorSerializer(serializers.Serializer):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["lead", "contact"])
+    kind = serializers.CharField(help_text="lead or contact")
     id = serializers.IntegerField()
     name = serializers.CharField()
     email = serializers.CharField()
@@ -73,7 +74,7 @@ class DuplicateSerializer(serializers.Serializer):
 
 class LeadOutputSerializer(OutputModelSerializer):
     name = serializers.CharField(source="full_name")
-    assigned_agent = PersonSerializer(allow_null=True)
+    assigned_agent = CrmPersonSerializer(allow_null=True)
     team = TeamRefSerializer(allow_null=True)
     product_interest = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     score_breakdown = ScoreFactorSerializer(many=True)
@@ -164,7 +165,7 @@ class ActivityInputSerializer(serializers.Serializer):
 
 
 class ActivityOutputSerializer(OutputModelSerializer):
-    author = PersonSerializer(allow_null=True)
+    author = CrmPersonSerializer(allow_null=True)
 
     class Meta:
         model = Activity
@@ -211,7 +212,7 @@ class ContactRefSerializer(FastRepresentationMixin, serializers.Serializer):
 
 class OpportunityOutputSerializer(OutputModelSerializer):
     customer = ContactRefSerializer()
-    agent = PersonSerializer(allow_null=True)
+    agent = CrmPersonSerializer(allow_null=True)
     team = TeamRefSerializer(allow_null=True)
     product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
@@ -247,7 +248,7 @@ class ClientConvertOutputSerializer(serializers.Serializer):
 
 
 class CandidateOutputSerializer(OutputModelSerializer):
-    recruiter = PersonSerializer(allow_null=True)
+    recruiter = CrmPersonSerializer(allow_null=True)
     team = TeamRefSerializer(allow_null=True)
 
     class Meta:
@@ -279,7 +280,7 @@ class RecruitConvertOutputSerializer(serializers.Serializer):
 
 
 class OpportunityEventSerializer(OutputModelSerializer):
-    actor = PersonSerializer(allow_null=True)
+    actor = CrmPersonSerializer(allow_null=True)
 
     class Meta:
         model = OpportunityEvent
@@ -336,8 +337,8 @@ class TaskUpdateSerializer(TaskInputSerializer):
 
 
 class TaskOutputSerializer(OutputModelSerializer):
-    assignee = PersonSerializer()
-    created_by = PersonSerializer(allow_null=True)
+    assignee = CrmPersonSerializer()
+    created_by = CrmPersonSerializer(allow_null=True)
 
     class Meta:
         model = Task
@@ -379,7 +380,7 @@ class AppointmentUpdateSerializer(AppointmentInputSerializer):
 
 
 class AppointmentOutputSerializer(OutputModelSerializer):
-    agent = PersonSerializer()
+    agent = CrmPersonSerializer()
 
     class Meta:
         model = Appointment
@@ -490,7 +491,7 @@ class BulkMapOutputSerializer(serializers.Serializer):
 
 class BulkImportInputSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False, help_text="CSV or XLSX, a header row first.")
-    kind = serializers.ChoiceField(choices=["client", "recruit"], default="client")
+    kind = serializers.ChoiceField(choices=LeadKind.choices, default=LeadKind.CLIENT)
     team_id = serializers.PrimaryKeyRelatedField(
         source="team",
         queryset=Team.objects.all(),
