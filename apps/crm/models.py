@@ -116,6 +116,13 @@ class Lead(TimeStampedModel):
             models.Index(fields=["assigned_agent", "status"], name="crm_lead_agent_status"),
             models.Index(fields=["team", "status"], name="crm_lead_team_status"),
             models.Index(fields=["kind", "-score"], name="crm_lead_score"),
+            # agents' average first-response time (apps.crm.selectors.agents_with_stats) from the index alone
+            models.Index(
+                fields=["assigned_agent"],
+                include=["created_at", "first_contacted_at"],
+                condition=Q(first_contacted_at__isnull=False),
+                name="crm_lead_first_response",
+            ),
             models.Index(fields=["email_key"], name="crm_lead_email_key", condition=~Q(email_key="")),
             models.Index(fields=["phone_key"], name="crm_lead_phone_key", condition=~Q(phone_key="")),
         ]
