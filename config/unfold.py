@@ -126,6 +126,12 @@ UNFOLD = {
                 "separator": True,
                 "items": [
                     {
+                        "title": "My day",
+                        "icon": "today",
+                        "link": reverse_lazy("admin:crm_my_day"),
+                        "permission": _can("crm"),
+                    },
+                    {
                         "title": "Leads",
                         "icon": "person_search",
                         "link": reverse_lazy("admin:crm_lead_changelist"),

@@ -322,6 +322,23 @@ class TaskAdmin(_ServiceSaved):
     def get_queryset(self, request):
         return selectors.tasks_visible_to(request.user)
 
+    def get_urls(self):
+        return [path("my-day/", self.admin_site.admin_view(self.my_day_view), name="crm_my_day"), *super().get_urls()]
+
+    def my_day_view(self, request):
+        """ "My day": the signed-in person's open tasks due by tonight (overdue included) and today's appointments."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        tasks, appointments = selectors.my_day(request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "My day",
+            "tasks": tasks,
+            "appointments": appointments,
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/crm/my_day.html", context)
+
     def save_through_service(self, request, obj, change, fields):
         if change:
             return services.task_update(task=obj, actor=request.user, **fields)

@@ -148,6 +148,21 @@ def appointment_get_for_user(*, user: User, pk) -> Appointment:
     return get_object_or_404(appointments_visible_to(user), pk=pk)
 
 
+def my_day(user: User) -> tuple[list[Task], list[Appointment]]:
+    """The person's open tasks due by the end of today (overdue first) and today's live appointments."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    tasks = list(
+        Task.objects.filter(assignee=user, status__in=OPEN_TASK_STATUSES, due_at__lt=end).order_by("due_at", "id")[:100]
+    )
+    appointments = list(
+        Appointment.objects.filter(agent=user, start__lt=end, end__gt=start)
+        .exclude(status="Cancelled")
+        .order_by("start", "id")[:100]
+    )
+    return tasks, appointments
+
+
 def agent_calendar(agent: User, *, days_back: int = 30, days_ahead: int = 365) -> QuerySet[Appointment]:
     """What an agent's ICS feed carries: their appointments from a month ago to a year ahead."""
     now = timezone.now()

@@ -1,12 +1,15 @@
 """The CRM back office: the pipeline board shows deals by stage and a drop moves one through the service."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.crm.models import OpportunityEvent
 from tests.factories.accounts import TeamFactory, UserFactory
-from tests.factories.crm import ClientLeadFactory, OpportunityFactory, TaskFactory
+from tests.factories.crm import AppointmentFactory, ClientLeadFactory, OpportunityFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,15 @@ def test_lead_and_task_screens_list_the_agents_rows(agent_client):
     assert leads.status_code == 200
     assert lead_page.status_code == 200
     assert b"Call Carolina" in tasks.content
+
+
+def test_my_day_lists_todays_tasks_and_appointments(agent_client):
+    now = timezone.now()
+    TaskFactory(assignee=agent_client.agent, title="Overdue call", due_at=now - timedelta(days=1))
+    TaskFactory(assignee=agent_client.agent, title="Next week", due_at=now + timedelta(days=7))
+    AppointmentFactory(agent=agent_client.agent, title="Review", start=now, end=now + timedelta(minutes=30))
+
+    response = agent_client.get(reverse("admin:crm_my_day"))
+
+    assert [t.title for t in response.context["tasks"]] == ["Overdue call"]
+    assert [a.title for a in response.context["appointments"]] == ["Review"]
