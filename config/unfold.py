@@ -122,6 +122,42 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "CRM",
+                "separator": True,
+                "items": [
+                    {
+                        "title": "My day",
+                        "icon": "today",
+                        "link": reverse_lazy("admin:crm_my_day"),
+                        "permission": _can("crm"),
+                    },
+                    {
+                        "title": "Leads",
+                        "icon": "person_search",
+                        "link": reverse_lazy("admin:crm_lead_changelist"),
+                        "permission": _can("crm"),
+                    },
+                    {
+                        "title": "Pipeline board",
+                        "icon": "view_kanban",
+                        "link": reverse_lazy("admin:crm_opportunity_board"),
+                        "permission": _can("crm"),
+                    },
+                    {
+                        "title": "Tasks",
+                        "icon": "task_alt",
+                        "link": reverse_lazy("admin:crm_task_changelist"),
+                        "permission": _can("crm"),
+                    },
+                    {
+                        "title": "Appointments",
+                        "icon": "event",
+                        "link": reverse_lazy("admin:crm_appointment_changelist"),
+                        "permission": _can("crm"),
+                    },
+                ],
+            },
+            {
                 "title": "Renewals",
                 "separator": True,
                 "items": [

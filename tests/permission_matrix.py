@@ -32,6 +32,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:users-list": {"GET": {A, M}, "POST": {A}},
     "v1:users-detail": {"GET": {A, M}, "PATCH": {A}, "DELETE": {A}},
     "v1:teams-list": {"GET": STAFF, "POST": {A}},
+    "v1:teams-members": {"PUT": {A, M}},
     "v1:branches-list": {"GET": STAFF},
     "v1:audit-security-events": {"GET": {A}},
     "v1:audit-changes": {"GET": {A}},
@@ -136,6 +137,24 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:dnc-detail": {"GET": {A, M}, "PUT": {A, M}, "PATCH": {A, M}, "DELETE": {A, M}},
     "v1:push-subscriptions": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "v1:push-subscription-detail": {"DELETE": SIGNED_IN},
+    # crm (seed 004 §3.1, §3.3, §3.5, §3.6)
+    "v1:client-leads": {"GET": {A, M, AG, V}, "POST": {A, M, AG}},
+    "v1:client-leads-convert": {"POST": {A, M, AG}},
+    "v1:recruit-leads": {"GET": {A, M, AG, V}, "POST": {A, M, AG}},
+    "v1:recruit-leads-convert": {"POST": {A, M, AG}},
+    "v1:leads-bulk-map": {"POST": {A, M, AG}},
+    "v1:leads-bulk-import": {"POST": {A, M, AG}},
+    "v1:leads-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
+    "v1:leads-activities": {"POST": {A, M, AG}},
+    "v1:opportunities-list": {"GET": {A, M, AG, V}},
+    "v1:opportunities-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
+    "v1:tasks-list": {"GET": {A, M, AG, V}, "POST": {A, M, AG}},
+    "v1:tasks-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
+    "v1:appointments-list": {"GET": {A, M, AG, V}, "POST": {A, M, AG}},
+    "v1:appointments-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
+    "v1:calendar-feed": {"POST": {A, M, AG}, "DELETE": {A, M, AG}},
+    "v1:calendar-ics": {"GET": PUBLIC},  # the signed token is the credential (calendar apps cannot sign in)
+    "v1:agents-list": {"GET": {A, M, AG, V}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -146,7 +165,10 @@ NOT_ENDPOINTS = {"v1:api-not-found"}
 # and writes nothing; the same record once theirs is reached. Roles not listed see every row of the kind
 # (admin always; managers and viewers for most). Agents and customers are row-limited wherever they are allowed.
 _CUSTOMER_ROWS = frozenset({AG, C})  # customers (theirs / their team's), policies, their documents
-_CLAIM_ROWS = frozenset({AG, AS, C})  # claims they handle / service, assess, or own
+_CLAIM_ROWS = frozenset({AG, AS, C})
+_CRM_ROWS = frozenset(
+    {M, AG}
+)  # leads, deals, tasks, appointments: own and team's  # claims they handle / service, assess, or own
 OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:users-detail": frozenset({M}),  # managers see staff accounts, not customers' logins
     "v1:customers-detail": _CUSTOMER_ROWS,
@@ -199,10 +221,19 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:messages-contact": frozenset({AG}),  # a contact's history: their customers' (and team's) only
     "v1:dnc-detail": frozenset(),  # the firm's one list: admins and managers see every entry
     "v1:push-subscription-detail": SIGNED_IN,  # everyone's browsers are their own
+    # crm: agents see their own and their team's records, managers their teams' (both row-limited)
+    "v1:teams-members": frozenset({M}),  # managers change only the teams they manage
+    "v1:client-leads-convert": _CRM_ROWS,
+    "v1:recruit-leads-convert": _CRM_ROWS,
+    "v1:leads-detail": _CRM_ROWS,
+    "v1:leads-activities": _CRM_ROWS,
+    "v1:opportunities-detail": _CRM_ROWS,
+    "v1:tasks-detail": _CRM_ROWS,
+    "v1:appointments-detail": _CRM_ROWS,
 }
 
-# Path parameters that name no one's record: a public product code, a payment provider.
-NOT_OBJECT_ENDPOINTS = {"v1:products-detail", "v1:billing-webhook"}
+# Path parameters that name no one's record: a public product code, a payment provider, a signed feed token.
+NOT_OBJECT_ENDPOINTS = {"v1:products-detail", "v1:billing-webhook", "v1:calendar-ics"}
 
 # Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.
 ROW_LIMITED = frozenset({AG, C})

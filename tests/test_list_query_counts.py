@@ -39,6 +39,14 @@ from tests.factories.claims import (
     EstimateLineFactory,
     FraudAssessmentFactory,
 )
+from tests.factories.crm import (
+    ActivityFactory,
+    AppointmentFactory,
+    ClientLeadFactory,
+    OpportunityFactory,
+    RecruitLeadFactory,
+    TaskFactory,
+)
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
 from tests.factories.messaging import ConversationFactory, DncEntryFactory, MessageFactory, WhatsAppTemplateFactory
@@ -94,6 +102,25 @@ def _policy(**kwargs):
     policy = PolicyFactory(product=product, agent=_agent(), customer=CustomerFactory(agent=_agent()), **kwargs)
     VehicleFactory(policy=policy)
     return policy
+
+
+def _crm_agent_with_book(ctx):
+    """An agent with one of everything their stats count (leads, deals, policies, a case, a task)."""
+    agent = _agent()
+    ClientLeadFactory(assigned_agent=agent, team=agent.team)
+    ActivityFactory(lead=ClientLeadFactory(assigned_agent=agent), author=agent)
+    OpportunityFactory(agent=agent, customer=CustomerFactory(agent=agent))
+    policy = PolicyFactory(agent=agent, customer=CustomerFactory(agent=agent))
+    RenewalCaseFactory(policy=policy, assigned_to=agent)
+    TaskFactory(assignee=agent)
+    return agent
+
+
+def _opportunity(ctx):
+    agent = _agent()
+    return OpportunityFactory(
+        agent=agent, team=agent.team, customer=CustomerFactory(agent=agent), product_line=ProductLineFactory()
+    )
 
 
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
@@ -170,6 +197,16 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:messages-list": ListCase(lambda ctx: ConversationFactory(customer=CustomerFactory(agent=_agent()))),
     "v1:messages-contact": ListCase(_contact_message, kwargs=lambda ctx: {"pk": ctx["customer"].pk}),
     "v1:dnc-list": ListCase(lambda ctx: DncEntryFactory(added_by=_agent(), customer=CustomerFactory())),
+    "v1:client-leads": ListCase(
+        lambda ctx: ClientLeadFactory(
+            assigned_agent=(agent := _agent()), team=agent.team, product_interest=ProductLineFactory()
+        )
+    ),
+    "v1:recruit-leads": ListCase(lambda ctx: RecruitLeadFactory(assigned_agent=(agent := _agent()), team=agent.team)),
+    "v1:opportunities-list": ListCase(_opportunity),
+    "v1:tasks-list": ListCase(lambda ctx: TaskFactory(assignee=_agent(), created_by=_agent())),
+    "v1:appointments-list": ListCase(lambda ctx: AppointmentFactory(agent=_agent())),
+    "v1:agents-list": ListCase(_crm_agent_with_book),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

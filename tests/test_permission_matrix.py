@@ -11,9 +11,10 @@ import pytest
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from apps.accounts.models import User
+from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
+from apps.crm.models import Appointment, Lead, Opportunity, Task
 from apps.customers.models import Customer
 from apps.documents.models import Document
 from apps.messaging.models import PushSubscription
@@ -21,7 +22,15 @@ from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
+from tests.factories.accounts import TeamFactory
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
+from tests.factories.crm import (
+    AppointmentFactory,
+    ClientLeadFactory,
+    OpportunityFactory,
+    RecruitLeadFactory,
+    TaskFactory,
+)
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
 from tests.factories.messaging import DncEntryFactory, PushSubscriptionFactory
@@ -129,6 +138,12 @@ def path_objects(make_user) -> dict:
         "batch": UploadBatchFactory(),
         "dnc": DncEntryFactory(address="+351930000001", customer=customer),
         "push": PushSubscriptionFactory(user=account),
+        "client_lead": ClientLeadFactory(assigned_agent=target),
+        "recruit_lead": RecruitLeadFactory(assigned_agent=target),
+        "opportunity": OpportunityFactory(customer=customer, agent=target),
+        "task": TaskFactory(assignee=target),
+        "appointment": AppointmentFactory(agent=target),
+        "team": TeamFactory(manager=make_user(Role.MANAGER, email="other-manager@example.org")),
     }
 
 
@@ -161,6 +176,18 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["dnc"].pk
         elif short.startswith("push"):
             kwargs["pk"] = objects["push"].pk
+        elif short.startswith("recruit-leads"):
+            kwargs["pk"] = objects["recruit_lead"].pk
+        elif short.startswith(("client-leads", "leads")):
+            kwargs["pk"] = objects["client_lead"].pk
+        elif short.startswith("opportunities"):
+            kwargs["pk"] = objects["opportunity"].pk
+        elif short.startswith("tasks"):
+            kwargs["pk"] = objects["task"].pk
+        elif short.startswith("appointments"):
+            kwargs["pk"] = objects["appointment"].pk
+        elif short.startswith("teams"):
+            kwargs["pk"] = objects["team"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
@@ -177,6 +204,8 @@ def _url(name: str, objects: dict) -> str:
         kwargs["code"] = objects["product"].code
     if "(?P<provider>" in pattern:
         kwargs["provider"] = "sandbox"
+    if "(?P<token>" in pattern:
+        kwargs["token"] = "1.forged~signature"
     return reverse(name, kwargs=kwargs)
 
 
@@ -272,6 +301,12 @@ def hand_over(objects: dict, user: User) -> None:
         Assessment.objects.filter(pk=objects["assessment"].pk).update(assessor=user)
     elif user.role == Role.MANAGER:
         User.objects.filter(pk=objects["account"].pk).update(role=Role.AGENT)  # a staff account: theirs to see
+        Team.objects.filter(pk=objects["team"].pk).update(manager=user)
+    if user.role in (Role.AGENT, Role.MANAGER):  # CRM records: assigned to them
+        Lead.objects.filter(pk__in=[objects["client_lead"].pk, objects["recruit_lead"].pk]).update(assigned_agent=user)
+        Opportunity.objects.filter(pk=objects["opportunity"].pk).update(agent=user)
+        Task.objects.filter(pk=objects["task"].pk).update(assignee=user)
+        Appointment.objects.filter(pk=objects["appointment"].pk).update(agent=user)
 
 
 def rows_written() -> int:

@@ -66,3 +66,11 @@ def saved_filters_visible_to(user: User, *, model_label: str | None = None) -> Q
         visible |= Q(shared=True, owner__team_id=user.team_id, owner__is_active=True)
     qs = SavedFilter.objects.filter(visible).select_related("owner")
     return qs.filter(model_label=model_label) if model_label else qs
+
+
+def team_get_for_membership(*, user: User, pk) -> Team:
+    """The team whose members `user` may change (admins: any; managers: the teams they manage), else 404."""
+    teams = Team.objects.select_related("branch", "manager")
+    if user.role != Role.ADMIN:
+        teams = teams.filter(manager=user) if user.role == Role.MANAGER else teams.none()
+    return get_object_or_404(teams, pk=pk)

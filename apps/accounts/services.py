@@ -226,6 +226,35 @@ def team_save(
 
 
 @transaction.atomic
+def team_members_set(
+    *, team: Team, actor: User, add: list[User] | None = None, members: list[User] | None = None
+) -> Team:
+    """Seed 004 PUT /teams/{id}/members: add people to a team (`add`) or make its membership exactly `members`.
+    Only staff join teams; a manager changes only the teams they manage and moves agents and assessors only (an
+    admin or another manager is moved by an admin). Someone added leaves their previous team."""
+    if actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("Only admins and managers change teams.")
+    if actor.role == Role.MANAGER and team.manager_id != actor.pk:
+        raise PermissionDenied("You manage the members of your own teams only.")
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    wanted = list(add or []) + list(members or [])
+    for person in wanted:
+        if person.role == Role.CUSTOMER or not person.is_active:
+            raise ValidationError({"user_id": [f"{person.email} is not active staff."]})
+        if actor.role == Role.MANAGER and person.role not in (Role.AGENT, Role.ASSESSOR, Role.VIEWER):
+            raise ValidationError({"user_id": [f"Only an admin moves {person.email} ({person.role})."]})
+    joining = [p.pk for p in wanted if p.team_id != team.pk]
+    if joining:
+        User.objects.filter(pk__in=joining).update(team=team, updated_at=timezone.now())
+    if members is not None:
+        leaving = User.objects.filter(team=team).exclude(pk__in=[p.pk for p in members])
+        if actor.role == Role.MANAGER and leaving.exclude(role__in=(Role.AGENT, Role.ASSESSOR, Role.VIEWER)).exists():
+            raise ValidationError({"member_ids": ["Only an admin removes a manager or an admin from a team."]})
+        leaving.update(team=None, updated_at=timezone.now())
+    return team
+
+
+@transaction.atomic
 def branch_save(
     *, branch: Branch | None = None, code: str, name: str, city: str = "", is_active: bool = True
 ) -> Branch:

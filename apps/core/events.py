@@ -128,6 +128,30 @@ EVENTS: dict[str, EventSpec] = {
         ("batch_id", "status", "total_records", "processed_records", "successful_records", "failed_records"),
         "After every chunk of an upload batch. → the uploader (admin batches screen).",
     ),
+    # crm (seed 004 §2.3)
+    "lead:updated": EventSpec(
+        ("lead_id", "kind", "status", "assigned_agent_id", "score", "fields"),
+        "A lead was created, edited, moved, scored or assigned (`fields`: the names that changed). → managers, its "
+        "agent (else its team's agents).",
+    ),
+    "opportunity:updated": EventSpec(
+        ("opportunity_id", "stage", "from", "agent_id", "value", "fields"),
+        "An opportunity was created, edited or moved along the pipeline (`from`: the stage before, null when "
+        "created; `value` a decimal string). → managers, its agent.",
+    ),
+    "task:created": EventSpec(
+        ("task_id", "title", "status", "assignee_id", "due_at"), "A CRM task. → its assignee, managers."
+    ),
+    "task:updated": EventSpec(
+        ("task_id", "title", "status", "assignee_id", "due_at"), "A CRM task changed. → its assignee, managers."
+    ),
+    "appointment:created": EventSpec(
+        ("appointment_id", "title", "start", "end", "status", "agent_id"), "An appointment. → its agent, managers."
+    ),
+    "appointment:updated": EventSpec(
+        ("appointment_id", "title", "start", "end", "status", "agent_id"),
+        "An appointment moved, changed or was cancelled. → its agent, managers.",
+    ),
     # notifications
     "notification:new": EventSpec(
         ("id", "type", "title", "message", "link", "priority", "created_at", "event", "data"),

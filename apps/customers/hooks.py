@@ -24,3 +24,10 @@ outbound_gate = Hook(
     "consent, quiet hours, the WhatsApp window; `record` keeps the refusal. Without a provider, the customer's "
     "own channel choice and quiet hours decide.",
 )
+contact_related = Hook(
+    "contacts.related",
+    required=False,
+    doc="fn(customer, user) -> dict: this app's records related to the contact, as JSON-ready data keyed by the "
+    "section name (`policies`, `activities`, `opportunities`, `tasks`, `appointments`) for seed 004's "
+    "GET /contacts/{id}; called only for a user who may see the contact.",
+)

@@ -5,7 +5,7 @@ class PoliciesConfig(AppConfig):
     name = "apps.policies"
     label = "policies"
     verbose_name = "Policies"
-    provides = ("gdpr.export", "gdpr.erase", "admin.record_numbers")  # hooks (apps.core.hooks) this app answers
+    provides = ("gdpr.export", "gdpr.erase", "admin.record_numbers", "contacts.related")  # hooks it answers
 
     def ready(self) -> None:
         from functools import partial
@@ -16,7 +16,7 @@ class PoliciesConfig(AppConfig):
 
         from . import gdpr
         from .models import Policy
-        from .selectors import policies_visible_to, policy_document_owner
+        from .selectors import policies_of_contact, policies_visible_to, policy_document_owner
 
         register_owner("policy", policy_document_owner)  # documents attach to policies (schedules, certificates)
         provide(self, "gdpr.export", gdpr.export_customer_data)
@@ -24,3 +24,4 @@ class PoliciesConfig(AppConfig):
         provide(
             self, "admin.record_numbers", partial(RecordNumber, "POL-", Policy, "policy_number", policies_visible_to)
         )
+        provide(self, "contacts.related", policies_of_contact)

@@ -76,3 +76,40 @@ def policy_refs_by_number(numbers: Iterable[str]) -> dict[str, PolicyRef]:
     """Policy number -> PolicyRef for the numbers that exist (a system read for imports: no user scope)."""
     rows = Policy.objects.filter(policy_number__in=list(numbers)).values_list(*_REF_COLUMNS)
     return {number: PolicyRef(*rest) for number, *rest in rows}
+
+
+def policies_of_contact(customer, user) -> dict:
+    """The contact's policies for seed 004's GET /contacts/{id} (hook `contacts.related`), newest first."""
+    rows = (
+        Policy.objects.filter(customer=customer)
+        .select_related("product")
+        .only(
+            "id",
+            "policy_number",
+            "policy_type",
+            "status",
+            "premium_amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "product__id",
+            "product__name",
+        )
+        .order_by("-start_date", "-id")[:100]
+    )
+    return {
+        "policies": [
+            {
+                "id": p.pk,
+                "policy_number": p.policy_number,
+                "policy_type": p.policy_type,
+                "product": p.product.name,
+                "status": p.status,
+                "premium_amount": str(p.premium_amount),
+                "currency": p.currency,
+                "start_date": p.start_date.isoformat(),
+                "end_date": p.end_date.isoformat(),
+            }
+            for p in rows
+        ]
+    }

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.integrations",
     "apps.notifications",
     "apps.messaging",
+    "apps.crm",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
@@ -294,6 +295,14 @@ SPECTACULAR_SETTINGS = {
         "EstimateLineKindEnum": "apps.claims.models.EstimateLine.Kind",
         "NotificationPriorityEnum": "apps.notifications.models.Notification.Priority",
         "PriorityEnum": "apps.renewals.models.Priority",
+        "LeadStatusEnum": "apps.crm.models.LeadStatus",
+        "OpportunityStageEnum": "apps.crm.models.OpportunityStage",
+        "TaskStatusEnum": "apps.crm.models.TaskStatus",
+        "TaskPriorityEnum": "apps.crm.models.TaskPriority",
+        "AppointmentStatusEnum": "apps.crm.models.AppointmentStatus",
+        "LeadKindEnum": "apps.crm.models.LeadKind",
+        "LeadSourceEnum": "apps.crm.models.LeadSource",
+        "SourceEnum": "apps.claims.models.Estimate.Source",  # the name it had before leads had a source
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

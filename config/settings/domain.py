@@ -37,6 +37,15 @@ RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 *
 RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
 
 
+# --- CRM ------------------------------------------------------------------------------------------
+# An agent's open leads above which least-loaded and round-robin assignment pass them over.
+CRM_AGENT_OPEN_LEAD_CAP = env.int("CRM_AGENT_OPEN_LEAD_CAP", default=500)
+# Duplicates: candidates scoring at least this (0-100) are reported.
+CRM_DUPLICATE_MIN_SCORE = env.int("CRM_DUPLICATE_MIN_SCORE", default=50)
+# Bulk lead import limits (the renewals upload stack's checks, with the CRM's own sizes).
+CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+CRM_IMPORT_MAX_ROWS = env.int("CRM_IMPORT_MAX_ROWS", default=50_000)
+
 # --- Claims ---------------------------------------------------------------------------------------
 # Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an
 # approver whose limit covers it and who is not the requester. Override with a JSON object in the env.

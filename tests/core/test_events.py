@@ -82,9 +82,9 @@ def test_publish_refuses_a_name_that_is_not_entity_verb(name):
 def test_publish_and_subscribe_refuse_an_unlisted_event():
     with pytest.raises(ValueError, match="Unknown event 'claim:exploded'"):
         events.publish("claim:exploded", {"claim_id": 1}, audience=["dashboard"])
-    with pytest.raises(ValueError, match="Unknown event 'lead:updated'"):
-        events.subscribe("lead:updated", print)
-    assert "lead:updated" not in events._subscribers
+    with pytest.raises(ValueError, match="Unknown event 'widget:updated'"):
+        events.subscribe("widget:updated", print)
+    assert "widget:updated" not in events._subscribers
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,36 @@ class TeamSerializer(OutputModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+class TeamMembersInputSerializer(serializers.Serializer):
+    """Seed 004 "add a member to a team": `user_id`; or the whole membership at once: `member_ids`."""
+
+    user_id = serializers.IntegerField(required=False, min_value=1)
+    member_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+
+    def validate(self, attrs):
+        if "user_id" not in attrs and "member_ids" not in attrs:
+            raise serializers.ValidationError({"user_id": ["Give user_id (add one) or member_ids (the whole team)."]})
+        return attrs
+
+
+class TeamMemberSerializer(OutputModelSerializer):
+    name = serializers.CharField(source="get_full_name")
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email", "role"]
+        read_only_fields = fields
+
+
+class TeamWithMembersSerializer(OutputModelSerializer):
+    members = TeamMemberSerializer(many=True, source="member_rows")
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "branch", "manager", "members", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
 class BranchSerializer(OutputModelSerializer):
     class Meta:
         model = Branch

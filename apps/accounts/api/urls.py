@@ -17,5 +17,6 @@ urlpatterns = [
     api_path("users", views.UserListCreateApi.as_view(), "users-list"),
     api_path("users/<int:pk>", views.UserDetailApi.as_view(), "users-detail"),
     api_path("teams", views.TeamListCreateApi.as_view(), "teams-list"),
+    api_path("teams/<int:pk>/members", views.TeamMembersApi.as_view(), "teams-members"),
     api_path("branches", views.BranchListApi.as_view(), "branches-list"),
 ]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -248,6 +249,36 @@ class TeamListCreateApi(BaseListApi):
         data = self.parse(s.TeamSerializer)
         team = self.call(services.team_save, **data)
         return self.created(s.TeamSerializer(team).data)
+
+
+class TeamMembersApi(BaseApi):
+    """Seed 004 PUT /teams/{id}/members: admins for any team, managers for the teams they manage."""
+
+    permission_classes = [IsAuthenticated, MfaSatisfied, module_permission("users", write_methods_need="read")]
+
+    @extend_schema(
+        request=s.TeamMembersInputSerializer,
+        responses={200: s.TeamWithMembersSerializer},
+        tags=["teams"],
+        summary="Add a member to a team (user_id), or set its members (member_ids)",
+    )
+    def put(self, request, pk):
+        team = selectors.team_get_for_membership(user=request.user, pk=pk)
+        data = self.parse(s.TeamMembersInputSerializer)
+        ids = ([data["user_id"]] if "user_id" in data else []) + list(data.get("member_ids") or [])
+        people = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+        unknown = [pk for pk in ids if pk not in people]
+        if unknown:
+            raise ValidationError({"user_id" if "user_id" in data else "member_ids": [f"No such users: {unknown}."]})
+        team = self.call(
+            services.team_members_set,
+            team=team,
+            actor=request.user,
+            add=[people[data["user_id"]]] if "user_id" in data else None,
+            members=[people[pk] for pk in data["member_ids"]] if "member_ids" in data else None,
+        )
+        team.member_rows = list(User.objects.filter(team=team).order_by("last_name", "id"))
+        return self.ok(s.TeamWithMembersSerializer(team).data)
 
 
 class BranchListApi(BaseListApi):

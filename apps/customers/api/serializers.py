@@ -182,3 +182,26 @@ class ErasureInputSerializer(serializers.Serializer):
         if not value:
             raise serializers.ValidationError("Set to true to confirm the erasure; it cannot be undone.")
         return value
+
+
+class ContactDetailSerializer(CustomerOutputSerializer):
+    """Seed 004 GET /contacts/{id}: the contact and the records related to it, which the apps holding them add
+    (hook `contacts.related`: policies from policies; activities, opportunities, tasks, appointments from crm)."""
+
+    RELATED = ("policies", "activities", "opportunities", "tasks", "appointments")
+
+    policies = serializers.ListField(child=serializers.DictField(), read_only=True)
+    activities = serializers.ListField(child=serializers.DictField(), read_only=True)
+    opportunities = serializers.ListField(child=serializers.DictField(), read_only=True)
+    tasks = serializers.ListField(child=serializers.DictField(), read_only=True)
+    appointments = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+    class Meta(CustomerOutputSerializer.Meta):
+        fields = [
+            *CustomerOutputSerializer.Meta.fields,
+            "policies",
+            "activities",
+            "opportunities",
+            "tasks",
+            "appointments",
+        ]

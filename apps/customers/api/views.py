@@ -14,6 +14,7 @@ from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.customers import selectors, services
+from apps.customers.hooks import contact_related
 from apps.customers.models import Customer, Interaction, KycStatus
 
 from . import serializers as s
@@ -361,9 +362,18 @@ class ContactDetailApi(CustomerDetailApi):
     permission_classes = STAFF
     http_method_names = ["get", "put", "head", "options"]
 
-    @extend_schema(tags=["contacts"], responses={200: s.CustomerOutputSerializer}, summary="Contact details")
+    @extend_schema(
+        tags=["contacts"],
+        responses={200: s.ContactDetailSerializer},
+        summary="Contact details with related policies, activities, opportunities, tasks and appointments",
+    )
     def get(self, request, pk):
-        return super().get(request, pk)
+        customer = self._customer(request, pk)
+        data = dict(s.CustomerOutputSerializer(customer).data)
+        related = {name: [] for name in s.ContactDetailSerializer.RELATED}
+        for provider in contact_related.providers():  # the apps above customers contribute their parts
+            related.update(provider(customer, request.user))
+        return self.ok(data | related)
 
     @extend_schema(
         tags=["contacts"],

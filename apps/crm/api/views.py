@@ -1,0 +1,564 @@
+"""Seed 004 CRM endpoints: leads (client and recruit), activities, conversion, header mapping, the pipeline,
+tasks, appointments with an ICS feed, and agents with their stats. Thin: parse → service/selector → render."""
+
+import django_filters
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from apps.accounts.api.permissions import module_permission
+from apps.accounts.models import User
+from apps.core.api.exceptions import PayloadTooLarge
+from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
+from apps.core.api.views import BaseApi, BaseListApi
+from apps.crm import calendar, imports, mapping, selectors, services
+from apps.crm.models import (
+    Appointment,
+    AppointmentStatus,
+    Lead,
+    LeadKind,
+    LeadSource,
+    LeadStatus,
+    Opportunity,
+    OpportunityStage,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
+from apps.crm.workflows import OPPORTUNITY_WORKFLOW
+from apps.customers.selectors import customers_visible_to
+from apps.policies.selectors import policies_visible_to
+
+from . import serializers as s
+
+CRM = [IsAuthenticated, module_permission("crm")]
+
+
+def _visible(queryset, pk, field: str):
+    """The record `pk` of a visible queryset, or a 400 on `field` (a link to something the caller cannot see)."""
+    if pk is None:
+        return None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: ["Not found, or not yours to link."]})
+    return found
+
+
+def _links(user, data: dict) -> dict:
+    """Resolve `<record>_id` inputs into records the caller may see."""
+    resolved = {}
+    for field, key, queryset in (
+        ("lead_id", "lead", lambda: selectors.leads_visible_to(user)),
+        ("customer_id", "customer", lambda: customers_visible_to(user)),
+        ("opportunity_id", "opportunity", lambda: selectors.opportunities_visible_to(user)),
+        ("candidate_id", "candidate", lambda: selectors.candidates_visible_to(user)),
+    ):
+        if field in data:
+            value = data.pop(field)
+            resolved[key] = _visible(queryset(), value, field) if value is not None else None
+    return resolved
+
+
+def _staff(user, pk, field: str):
+    """An agent/assignee named by id: active staff (the service checks the team rules)."""
+    found = User.objects.filter(pk=pk, is_active=True).select_related("team").first()
+    if found is None:
+        raise ValidationError({field: ["No such active user."]})
+    return found
+
+
+# --- leads -------------------------------------------------------------------------------------------------------
+
+
+class LeadFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=LeadStatus.choices)
+    source = django_filters.ChoiceFilter(choices=LeadSource.choices)
+    assigned_agent = django_filters.NumberFilter(field_name="assigned_agent_id")
+    assigned_agent_id = django_filters.NumberFilter(field_name="assigned_agent_id")
+    assignedAgentId = django_filters.NumberFilter(field_name="assigned_agent_id")  # noqa: N815 (seed 004's camelCase)
+    team = django_filters.NumberFilter(field_name="team_id")
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+    created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    unassigned = django_filters.BooleanFilter(field_name="assigned_agent", lookup_expr="isnull")
+
+    class Meta:
+        model = Lead
+        fields = ["status", "source"]
+
+
+class _LeadListCreateApi(BaseListApi):
+    permission_classes = CRM
+    serializer_class = s.LeadOutputSerializer
+    filterset_class = LeadFilterSet
+    model = Lead
+    kind = LeadKind.CLIENT
+    search_fields = ("first_name", "last_name", "email", "phone")
+    sort_fields = {"created_at": "created_at", "score": "score", "last_name": "last_name", "status": "status"}
+    default_sort = ("-created_at", "-id")
+
+    def visible_queryset(self, user):
+        return selectors.leads_visible_to(user, kind=self.kind)
+
+    def create(self, request):
+        data = self.parse(s.LeadInputSerializer)
+        lead, duplicates = self.call(services.lead_create, actor=request.user, kind=self.kind, **data)
+        lead.duplicates = duplicates
+        return self.created(s.LeadCreatedSerializer(lead).data)
+
+
+class ClientLeadListCreateApi(_LeadListCreateApi):
+    list_key = "client_leads"
+    kind = LeadKind.CLIENT
+
+    @extend_schema(tags=["leads"], summary="Client leads (filters: status, source, agent, score, created; search)")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.LeadInputSerializer,
+        responses={201: s.LeadCreatedSerializer},
+        summary="Add a client lead (scored, assigned, duplicates reported)",
+    )
+    def post(self, request):
+        return self.create(request)
+
+
+class RecruitLeadListCreateApi(_LeadListCreateApi):
+    list_key = "recruit_leads"
+    kind = LeadKind.RECRUIT
+
+    @extend_schema(tags=["leads"], summary="Recruit leads (filters: status, source, agent, score, created; search)")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.LeadInputSerializer,
+        responses={201: s.LeadCreatedSerializer},
+        summary="Add a recruit lead (scored, assigned, duplicates reported)",
+    )
+    def post(self, request):
+        return self.create(request)
+
+
+class LeadDetailApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(tags=["leads"], responses={200: s.LeadOutputSerializer}, summary="A lead with its score")
+    def get(self, request, pk):
+        return self.ok(s.LeadOutputSerializer(selectors.lead_get_for_user(user=request.user, pk=pk)).data)
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.LeadUpdateSerializer,
+        responses={200: s.LeadOutputSerializer},
+        summary="Update a lead: details, assignment, status (New → Contacted → Qualified → Lost with a reason)",
+    )
+    def put(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.LeadUpdateSerializer, partial=True)
+        lead = self.call(services.lead_update, lead=lead, actor=request.user, **data)
+        return self.ok(s.LeadOutputSerializer(selectors.lead_get_for_user(user=request.user, pk=lead.pk)).data)
+
+
+class LeadActivityCreateApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.ActivityInputSerializer,
+        responses={201: s.ActivityCreatedSerializer},
+        summary="Log a note, call, email, SMS or meeting on a lead (the score is recomputed)",
+    )
+    def post(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.ActivityInputSerializer)
+        activity = self.call(services.activity_create, actor=request.user, lead=lead, **data)
+        lead = selectors.lead_get_for_user(user=request.user, pk=lead.pk)
+        return self.created(
+            {"activity": s.ActivityOutputSerializer(activity).data, "lead": s.LeadOutputSerializer(lead).data}
+        )
+
+
+class ClientLeadConvertApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.ClientConvertInputSerializer,
+        responses={201: s.ClientConvertOutputSerializer, 200: s.ClientConvertOutputSerializer},
+        summary="Convert a client lead into a contact (an existing one when it is the same person) and a deal",
+    )
+    def post(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk, kind=LeadKind.CLIENT)
+        data = self.parse(s.ClientConvertInputSerializer)
+        customer = None
+        if "customer_id" in data:
+            customer = _visible(customers_visible_to(request.user), data.pop("customer_id"), "customer_id")
+        result = self.call(services.client_lead_convert, lead=lead, actor=request.user, customer=customer, **data)
+        body = {
+            "lead": s.LeadOutputSerializer(result.lead).data,
+            "contact": s.ContactRefSerializer(result.customer).data,
+            "opportunity": s.OpportunityOutputSerializer(result.opportunity).data,
+            "created": result.created,
+            "existing_contact": result.existing_contact,
+        }
+        return self.created(body) if result.created else self.ok(body)
+
+
+class RecruitLeadConvertApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=None,
+        responses={201: s.RecruitConvertOutputSerializer, 200: s.RecruitConvertOutputSerializer},
+        summary="Convert a recruit lead into an agent candidate (recruiting pipeline: Applied)",
+    )
+    def post(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk, kind=LeadKind.RECRUIT)
+        lead, candidate, created = self.call(services.recruit_lead_convert, lead=lead, actor=request.user)
+        body = {
+            "lead": s.LeadOutputSerializer(lead).data,
+            "candidate": s.CandidateOutputSerializer(candidate).data,
+            "created": created,
+        }
+        return self.created(body) if created else self.ok(body)
+
+
+class LeadBulkMapApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.BulkMapInputSerializer,
+        responses={200: s.BulkMapOutputSerializer},
+        summary="Map spreadsheet headers to lead fields, each with a confidence and the reason",
+    )
+    def post(self, request):
+        data = self.parse(s.BulkMapInputSerializer)
+        return self.ok(mapping.map_lead_headers(data["headers"]))
+
+
+class LeadBulkImportApi(BaseApi):
+    permission_classes = CRM
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [GeneralRateThrottle, UploadRateThrottle]
+
+    @extend_schema(
+        tags=["leads"],
+        request={"multipart/form-data": s.BulkImportInputSerializer},
+        responses={200: s.BulkImportOutputSerializer},
+        summary="Import leads from a CSV/XLSX (headers mapped, duplicates skipped and reported, bad rows listed)",
+    )
+    def post(self, request):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.CRM_IMPORT_MAX_BYTES + 64 * 1024:
+            raise PayloadTooLarge(f"The file is larger than {settings.CRM_IMPORT_MAX_BYTES // (1024 * 1024)} MB.")
+        data = self.parse(s.BulkImportInputSerializer)
+        report = self.call(
+            imports.leads_import, file=data["file"], kind=data["kind"], actor=request.user, team=data.get("team")
+        )
+        return self.ok(report)
+
+
+# --- opportunities ------------------------------------------------------------------------------------------------
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(choices=OpportunityStage.choices)
+    agent = django_filters.NumberFilter(field_name="agent_id")
+    team = django_filters.NumberFilter(field_name="team_id")
+    product_line = django_filters.CharFilter(field_name="product_line__code")
+    value_min = django_filters.NumberFilter(field_name="value", lookup_expr="gte")
+    value_max = django_filters.NumberFilter(field_name="value", lookup_expr="lte")
+    expected_close_from = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte")
+    expected_close_to = django_filters.DateFilter(field_name="expected_close", lookup_expr="lte")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+    class Meta:
+        model = Opportunity
+        fields = ["stage"]
+
+
+class OpportunityListApi(BaseListApi):
+    permission_classes = CRM
+    serializer_class = s.OpportunityOutputSerializer
+    filterset_class = OpportunityFilterSet
+    model = Opportunity
+    list_key = "opportunities"
+    search_fields = ("title", "customer__last_name")
+    sort_fields = {"created_at": "created_at", "value": "value", "expected_close": "expected_close"}
+    default_sort = ("-created_at", "-id")
+
+    def visible_queryset(self, user):
+        return selectors.opportunities_visible_to(user)
+
+    @extend_schema(tags=["pipeline"], summary="Opportunities (filters: stage, agent, team, product line, value, close)")
+    def get(self, request):
+        return self.list_response(request)
+
+
+def opportunity_detail(request, pk) -> dict:
+    opportunity = selectors.opportunity_get_for_user(user=request.user, pk=pk)
+    opportunity.timeline_rows = list(selectors.opportunity_timeline(opportunity))
+    opportunity.allowed_moves = OPPORTUNITY_WORKFLOW.allowed(request.user, opportunity)
+    return s.OpportunityDetailSerializer(opportunity).data
+
+
+class OpportunityDetailApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(tags=["pipeline"], responses={200: s.OpportunityDetailSerializer}, summary="An opportunity")
+    def get(self, request, pk):
+        return self.ok(opportunity_detail(request, pk))
+
+    @extend_schema(
+        tags=["pipeline"],
+        request=s.OpportunityUpdateSerializer,
+        responses={200: s.OpportunityDetailSerializer},
+        summary='Update an opportunity; a stage move ({"stage": "Quoted"}) goes on its timeline',
+    )
+    def put(self, request, pk):
+        opportunity = selectors.opportunity_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.OpportunityUpdateSerializer, partial=True)
+        if "policy_id" in data:
+            data["policy"] = _visible(policies_visible_to(request.user), data.pop("policy_id"), "policy_id")
+        self.call(services.opportunity_update, opportunity=opportunity, actor=request.user, **data)
+        return self.ok(opportunity_detail(request, pk))
+
+
+# --- tasks --------------------------------------------------------------------------------------------------------
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    assigneeId = django_filters.NumberFilter(field_name="assignee_id")  # noqa: N815 (seed 004's camelCase)
+    assignee_id = django_filters.NumberFilter(field_name="assignee_id")
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
+    priority = django_filters.ChoiceFilter(choices=TaskPriority.choices)
+    due_from = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_to = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    lead = django_filters.NumberFilter(field_name="lead_id")
+    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+
+    class Meta:
+        model = Task
+        fields = ["status"]
+
+
+def _task_input(request, data: dict) -> dict:
+    data.update(_links(request.user, data))
+    if "assignee_id" in data:
+        data["assignee"] = _staff(request.user, data.pop("assignee_id"), "assignee_id")
+    return data
+
+
+class TaskListCreateApi(BaseListApi):
+    permission_classes = CRM
+    serializer_class = s.TaskOutputSerializer
+    filterset_class = TaskFilterSet
+    model = Task
+    list_key = "tasks"
+    search_fields = ("title",)
+    sort_fields = {"due_at": "due_at", "created_at": "created_at", "priority": "priority"}
+    default_sort = ("due_at", "id")
+
+    def visible_queryset(self, user):
+        return selectors.tasks_visible_to(user)
+
+    @extend_schema(tags=["tasks"], summary="Tasks (?assigneeId= or ?assignee_id=, ?status=)")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["tasks"], request=s.TaskInputSerializer, responses={201: s.TaskOutputSerializer}, summary="Add a task"
+    )
+    def post(self, request):
+        data = _task_input(request, self.parse(s.TaskInputSerializer))
+        task = self.call(services.task_create, actor=request.user, **data)
+        return self.created(s.TaskOutputSerializer(task).data)
+
+
+class TaskDetailApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(tags=["tasks"], responses={200: s.TaskOutputSerializer}, summary="A task")
+    def get(self, request, pk):
+        return self.ok(s.TaskOutputSerializer(selectors.task_get_for_user(user=request.user, pk=pk)).data)
+
+    @extend_schema(
+        tags=["tasks"], request=s.TaskUpdateSerializer, responses={200: s.TaskOutputSerializer}, summary="Update a task"
+    )
+    def put(self, request, pk):
+        task = selectors.task_get_for_user(user=request.user, pk=pk)
+        data = _task_input(request, self.parse(s.TaskUpdateSerializer, partial=True))
+        task = self.call(services.task_update, task=task, actor=request.user, **data)
+        return self.ok(s.TaskOutputSerializer(task).data)
+
+
+# --- appointments ---------------------------------------------------------------------------------------------------
+
+
+class AppointmentFilterSet(django_filters.FilterSet):
+    start = django_filters.IsoDateTimeFilter(field_name="end", lookup_expr="gt", help_text="Range start (ISO 8601).")
+    end = django_filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt", help_text="Range end (ISO 8601).")
+    agent = django_filters.NumberFilter(field_name="agent_id")
+    status = django_filters.ChoiceFilter(choices=AppointmentStatus.choices)
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+    class Meta:
+        model = Appointment
+        fields = ["status"]
+
+
+def _appointment_input(request, data: dict) -> dict:
+    data.update(_links(request.user, data))
+    if "agent_id" in data:
+        data["agent"] = _staff(request.user, data.pop("agent_id"), "agent_id")
+    return data
+
+
+def _saved(appointment, conflicts) -> dict:
+    appointment.conflicts = conflicts
+    return s.AppointmentSavedSerializer(appointment).data
+
+
+class AppointmentListCreateApi(BaseListApi):
+    permission_classes = CRM
+    serializer_class = s.AppointmentOutputSerializer
+    filterset_class = AppointmentFilterSet
+    model = Appointment
+    list_key = "appointments"
+    search_fields = ("title", "location")
+    sort_fields = {"start": "start"}
+    default_sort = ("start", "id")
+
+    def visible_queryset(self, user):
+        return selectors.appointments_visible_to(user)
+
+    @extend_schema(tags=["calendar"], summary="Appointments overlapping ?start=…&end=…")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["calendar"],
+        request=s.AppointmentInputSerializer,
+        responses={201: s.AppointmentSavedSerializer},
+        summary="Book an appointment (overlaps with the agent's others are reported in `conflicts`)",
+    )
+    def post(self, request):
+        data = _appointment_input(request, self.parse(s.AppointmentInputSerializer))
+        appointment, conflicts = self.call(services.appointment_create, actor=request.user, **data)
+        return self.created(_saved(appointment, conflicts))
+
+
+class AppointmentDetailApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(tags=["calendar"], responses={200: s.AppointmentOutputSerializer}, summary="An appointment")
+    def get(self, request, pk):
+        appointment = selectors.appointment_get_for_user(user=request.user, pk=pk)
+        return self.ok(s.AppointmentOutputSerializer(appointment).data)
+
+    @extend_schema(
+        tags=["calendar"],
+        request=s.AppointmentUpdateSerializer,
+        responses={200: s.AppointmentSavedSerializer},
+        summary="Move, change or cancel an appointment",
+    )
+    def put(self, request, pk):
+        appointment = selectors.appointment_get_for_user(user=request.user, pk=pk)
+        data = _appointment_input(request, self.parse(s.AppointmentUpdateSerializer, partial=True))
+        appointment, conflicts = self.call(
+            services.appointment_update, appointment=appointment, actor=request.user, **data
+        )
+        return self.ok(_saved(appointment, conflicts))
+
+
+class CalendarFeedApi(BaseApi):
+    """The caller's own ICS feed URL: POST issues a new one (the old stops working), DELETE revokes it."""
+
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["calendar"], request=None, responses={201: s.CalendarFeedSerializer}, summary="Issue my ICS feed URL"
+    )
+    def post(self, request):
+        feed = self.call(services.calendar_feed_issue, agent=request.user)
+        path = reverse("v1:calendar-ics", kwargs={"token": calendar.feed_token(feed)})
+        return self.created({"url": request.build_absolute_uri(path), "issued_at": feed.updated_at})
+
+    @extend_schema(tags=["calendar"], request=None, responses={204: None}, summary="Revoke my ICS feed URL")
+    def delete(self, request):
+        services.calendar_feed_revoke(agent=request.user)
+        return self.ok(None, status_code=204)
+
+
+class CalendarIcsApi(BaseApi):
+    """The ICS feed itself: no login (calendar apps cannot sign in); the signed token is the credential."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_scope = "anon"
+
+    @extend_schema(
+        tags=["calendar"],
+        responses={(200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="iCalendar")},
+        summary="An agent's appointments as iCalendar (signed, revocable URL)",
+    )
+    def get(self, request, token):
+        feed = calendar.feed_for_token(token)
+        if feed is None:
+            raise Http404
+        body = calendar.agent_ics(feed.agent)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+# --- agents -------------------------------------------------------------------------------------------------------
+
+
+class AgentListApi(BaseListApi):
+    permission_classes = CRM
+    serializer_class = s.AgentWithStatsSerializer
+    model = User
+    list_key = "agents"
+    search_fields = ("first_name", "last_name", "email")
+    sort_fields = {
+        "name": "last_name",
+        "open_leads": "open_leads",
+        "pipeline_value": "pipeline_value",
+        "premium_written": "premium_written",
+        "commission_this_period": "commission_this_period",
+    }
+    default_sort = ("last_name", "id")
+
+    class AgentFilterSet(django_filters.FilterSet):
+        team = django_filters.NumberFilter(field_name="team_id")
+
+        class Meta:
+            model = User
+            fields = ["team"]
+
+    filterset_class = AgentFilterSet
+
+    def visible_queryset(self, user):
+        return selectors.agents_with_stats(user)
+
+    @extend_schema(
+        tags=["teams"],
+        summary="Agents with their stats (AgentWithStats), one aggregate query",
+        parameters=[OpenApiParameter("team", int, description="Only this team's agents.")],
+    )
+    def get(self, request):
+        return self.list_response(request)

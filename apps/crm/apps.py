@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CrmConfig(AppConfig):
+    name = "apps.crm"
+    label = "crm"
+    verbose_name = "CRM"
+    provides = ("gdpr.export", "gdpr.erase", "contacts.related")  # hooks (apps.core.hooks) this app answers
+
+    def ready(self) -> None:
+        from apps.core.hooks import provide
+
+        from . import gdpr, selectors
+
+        provide(self, "gdpr.export", gdpr.export_customer_data)
+        provide(self, "gdpr.erase", gdpr.erase_customer_data)
+        provide(self, "contacts.related", selectors.contact_related)

@@ -1,0 +1,293 @@
+"""`POST /leads/bulk-import` (seed 004 §3.1): a CSV or XLSX of leads, read by the renewals upload stack
+(`apps.renewals.parsing.read_rows`: encodings, XLSX through python-calamine, zip-bomb limits), its headers placed by
+the deterministic matcher of `/leads/bulk-map` (apps.crm.mapping).
+
+Decisions: the import runs in the request (at most CRM_IMPORT_MAX_ROWS rows, one transaction, COPY-free
+`bulk_create` in chunks); every row gets an import key (the file's digest and its row number), so uploading the
+same file again adds nothing; a row whose email or phone is an existing lead's, or an earlier row's, is skipped as
+a duplicate and reported with the match (a contact match is imported and flagged: a customer may well be a
+cross-sell lead); bad rows are reported by row number with the reason, never dropped silently. Each lead is
+scored as on create, and assigned like one (the importing agent's own; else by the team's agents in turn,
+fewest open leads first). No `lead:updated` per row: a list screen reloads after the import's answer.
+"""
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Count, Q
+
+from apps.accounts.models import Team, User
+from apps.accounts.roles import Role
+from apps.catalog.models import ProductLine
+from apps.core.exceptions import Invalid, PayloadTooLarge
+from apps.customers.models import Customer
+from apps.renewals.parsing import BatchError, read_rows
+
+from . import duplicates, mapping, scoring
+from .models import OPEN_LEAD_STATUSES, Lead, LeadKind, LeadSource
+from .services import managed_team_ids
+
+CHUNK = 2000
+MAX_REPORTED = 500
+_TRUE = {"yes", "y", "true", "1", "sim", "x"}
+
+
+@dataclass
+class ImportReport:
+    file_sha256: str
+    total_rows: int = 0
+    created: int = 0
+    already_imported: int = 0
+    skipped_duplicates: int = 0
+    failed: int = 0
+    mapping: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _phone(value) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    digits = re.sub(r"[^\d+]", "", text)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if not re.fullmatch(r"\+[1-9]\d{6,14}", digits):
+        raise ValueError(f"'{text}' is not an international phone number (+351…)")
+    return digits
+
+
+def _sha256(fileobj) -> str:
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+class _Context:
+    def __init__(self, *, kind: str, actor: User, team: Team | None):
+        self.kind = kind
+        self.lines = {line.code: line for line in ProductLine.objects.all()}
+        self.lines_by_name = {line.name.lower(): line for line in self.lines.values()}
+        self.sources = {value.lower(): value for value in LeadSource.values}
+        staff = User.objects.filter(role__in=(Role.AGENT, Role.MANAGER, Role.ADMIN), is_active=True)
+        if actor.role == Role.AGENT:
+            staff = (
+                staff.filter(Q(pk=actor.pk) | Q(team_id=actor.team_id)) if actor.team_id else staff.filter(pk=actor.pk)
+            )
+        elif actor.role == Role.MANAGER:
+            staff = staff.filter(Q(pk=actor.pk) | Q(team_id__in=managed_team_ids(actor)))
+        self.staff = {u.email.lower(): u for u in staff}
+        self.default_agent = actor if actor.role == Role.AGENT and team is None else None
+        self.team = team if team is not None else (actor.team if actor.role == Role.AGENT else None)
+        self.rotation: list[User] = []
+        if team is not None and self.default_agent is None:
+            self.rotation = list(
+                User.objects.filter(role=Role.AGENT, is_active=True, team=team)
+                .annotate(open_leads=Count("crm_leads", filter=Q(crm_leads__status__in=OPEN_LEAD_STATUSES)))
+                .filter(open_leads__lt=settings.CRM_AGENT_OPEN_LEAD_CAP)
+                .order_by("open_leads", "id")
+            )
+        self.turn = 0
+
+    def owner(self, email: str) -> User | None:
+        if email:
+            person = self.staff.get(email.lower())
+            if person is None:
+                raise ValueError(f"'{email}' is not an agent you may assign leads to")
+            return person
+        if self.default_agent is not None:
+            return self.default_agent
+        if self.rotation:
+            person = self.rotation[self.turn % len(self.rotation)]
+            self.turn += 1
+            return person
+        return None
+
+
+def _lead(values: dict, ctx: _Context) -> Lead:
+    """One row as an unsaved lead; ValueError with the reason for a bad one."""
+    first, last = _text(values.get("first_name")), _text(values.get("last_name"))
+    if not first:
+        first, _, rest = _text(values.get("full_name")).partition(" ")
+        last = last or rest
+    if not first:
+        raise ValueError("No name")
+    if len(first) > 100 or len(last) > 100:
+        raise ValueError("The name is too long")
+    email = _text(values.get("email")).lower()
+    if email:
+        if len(email) > 255:
+            raise ValueError("The email address is too long")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValueError(f"'{email}' is not an email address") from None
+    source_text = _text(values.get("source")).lower()
+    source = ctx.sources.get(source_text, LeadSource.IMPORT)
+    lead = Lead(
+        kind=ctx.kind,
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=_phone(values.get("phone")),
+        city=_text(values.get("city"))[:100],
+        source=source,
+        notes=_text(values.get("notes"))[:5000],
+    )
+    if ctx.kind == LeadKind.CLIENT:
+        line = _text(values.get("product_interest")).lower()
+        if line:
+            lead.product_interest = ctx.lines.get(line) or ctx.lines_by_name.get(line)
+            if lead.product_interest is None:
+                raise ValueError(f"Unknown product line '{line}'")
+        value = _text(values.get("estimated_value")).replace(",", "").replace("€", "").replace("$", "")
+        if value:
+            try:
+                lead.estimated_value = Decimal(value)
+            except InvalidOperation:
+                raise ValueError(f"'{value}' is not an amount") from None
+            if lead.estimated_value < 0 or lead.estimated_value >= Decimal("1e10"):
+                raise ValueError(f"'{value}' is out of range")
+    else:
+        lead.licensed = _text(values.get("licensed")).lower() in _TRUE
+        years = _text(values.get("years_experience"))
+        if years:
+            if not years.isdigit() or int(years) > 80:
+                raise ValueError(f"'{years}' is not a number of years")
+            lead.years_experience = int(years)
+    lead.assigned_agent = ctx.owner(_text(values.get("assigned_agent_email")))
+    lead.team = lead.assigned_agent.team if lead.assigned_agent is not None else ctx.team
+    lead.email_key = lead.email
+    lead.phone_key = duplicates.normalise_phone(lead.phone)
+    return lead
+
+
+@transaction.atomic
+def leads_import(*, file, kind: str, actor: User, team: Team | None = None) -> dict:
+    """Import the file's leads; the report (see the module docstring). Refuses the whole file (nothing written)
+    when it is empty, too large, unreadable, or has no name column."""
+    if actor.role not in (Role.ADMIN, Role.MANAGER, Role.AGENT):
+        raise ValidationError({"file": ["Your role cannot import leads."]})
+    if file is None or file.size == 0:
+        raise Invalid("The file is empty.", code="empty_file")
+    if file.size > settings.CRM_IMPORT_MAX_BYTES:
+        raise PayloadTooLarge(
+            f"The file is larger than {settings.CRM_IMPORT_MAX_BYTES // (1024 * 1024)} MB.", code="file_too_large"
+        )
+    if team is not None and actor.role != Role.ADMIN:
+        allowed = [actor.team_id] if actor.role == Role.AGENT else managed_team_ids(actor)
+        if team.pk not in allowed:
+            raise ValidationError({"team_id": ["You import only into your own team (managers: theirs)."]})
+    digest = _sha256(file)
+    report = ImportReport(file_sha256=digest)
+    try:
+        rows = read_rows(file, file_name=file.name)
+        headers = [_text(h) for h in next(rows, None) or []]
+        if not headers:
+            raise BatchError("The file has no rows.")
+        report.mapping = mapping.map_lead_headers(headers)
+        if report.mapping["missing_required"]:
+            raise Invalid(
+                "No column holds the lead's name: the headers were not recognised.",
+                code="unrecognised_headers",
+                details={"mapping": report.mapping},
+            )
+        columns = {i: m["field"] for i, m in enumerate(report.mapping["mappings"]) if m["field"]}
+        ctx = _Context(kind=kind, actor=actor, team=team)
+        parsed: list[tuple[int, Lead]] = []
+        for number, row in enumerate(rows, start=2):
+            if not any(_text(cell) for cell in row):
+                continue
+            report.total_rows += 1
+            if report.total_rows > settings.CRM_IMPORT_MAX_ROWS:
+                raise PayloadTooLarge(f"At most {settings.CRM_IMPORT_MAX_ROWS} rows per import.", code="too_many_rows")
+            values = {name: row[i] for i, name in columns.items() if i < len(row)}
+            try:
+                lead = _lead(values, ctx)
+            except ValueError as exc:
+                report.failed += 1
+                if len(report.errors) < MAX_REPORTED:
+                    report.errors.append({"row": number, "error": str(exc)})
+                continue
+            lead.import_key = f"{digest[:32]}:{number}"
+            parsed.append((number, lead))
+    except BatchError as exc:
+        raise Invalid(str(exc), code="invalid_spreadsheet") from None
+    if report.total_rows == 0:
+        raise Invalid("The file has a header but no data rows.", code="empty_file")
+    _insert(parsed, report, kind=kind, actor=actor)
+    return report.as_dict()
+
+
+def _insert(parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, actor: User) -> None:
+    keys = [lead.import_key for _, lead in parsed]
+    done = set(Lead.objects.filter(kind=kind, import_key__in=keys).values_list("import_key", flat=True))
+    fresh = [(n, lead) for n, lead in parsed if lead.import_key not in done]
+    report.already_imported = len(parsed) - len(fresh)
+    emails = {lead.email_key for _, lead in fresh if lead.email_key}
+    phones = {lead.phone_key for _, lead in fresh if lead.phone_key}
+    known_leads: dict[str, int] = {}
+    for pk, email_key, phone_key in Lead.objects.filter(
+        Q(email_key__in=emails) | Q(phone_key__in=phones), status__in=OPEN_LEAD_STATUSES
+    ).values_list("pk", "email_key", "phone_key"):
+        if email_key:
+            known_leads.setdefault(f"e:{email_key}", pk)
+        if phone_key:
+            known_leads.setdefault(f"p:{phone_key}", pk)
+    contacts = {
+        email.lower(): pk
+        for pk, email in Customer.objects.filter(email__in=emails, erased_at__isnull=True).values_list("pk", "email")
+    }
+    seen: dict[str, int] = {}
+    to_create = []
+    for number, lead in fresh:
+        probes = [f"e:{lead.email_key}"] if lead.email_key else []
+        probes += [f"p:{lead.phone_key}"] if lead.phone_key else []
+        match = next(((k, known_leads[k]) for k in probes if k in known_leads), None)
+        earlier = next(((k, seen[k]) for k in probes if k in seen), None)
+        if match or earlier:
+            report.skipped_duplicates += 1
+            key = (match or earlier)[0]  # type: ignore[index]  # one of the two is set
+            reason = "same email" if key.startswith("e:") else "same phone"
+            if len(report.duplicates) < MAX_REPORTED:
+                entry = {"row": number, "reason": reason, "skipped": True}
+                entry |= {"lead_id": match[1]} if match else {"same_as_row": earlier[1]}  # type: ignore[index]
+                report.duplicates.append(entry)
+            continue
+        for key in probes:
+            seen[key] = number
+        if lead.email_key in contacts and len(report.duplicates) < MAX_REPORTED:
+            report.duplicates.append(
+                {
+                    "row": number,
+                    "reason": "same email as a contact",
+                    "skipped": False,
+                    "contact_id": contacts[lead.email_key],
+                }
+            )
+        lead.created_by = actor
+        lead.score, lead.score_breakdown = scoring.lead_score(lead, {})
+        to_create.append(lead)
+    for start in range(0, len(to_create), CHUNK):
+        created = Lead.objects.bulk_create(to_create[start : start + CHUNK], ignore_conflicts=True)
+        report.created += len(created)

@@ -1,0 +1,501 @@
+"""The agent CRM (seed 004 §2.2): client and recruit leads, activities, the opportunities pipeline, agent
+candidates, tasks, appointments, lead assignment rules and calendar feeds.
+
+Contacts are the customers app's `Customer`; teams are the accounts app's `Team`. Status and stage values are
+seed 004's own words (`?status=New`, `{"stage": "Quoted"}`), so a front end written to the seed works.
+"""
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.models import TimeStampedModel
+from apps.core.validators import e164_validator
+from apps.customers.models import Interaction
+
+
+class LeadKind(models.TextChoices):
+    CLIENT = "client", "Client lead"
+    RECRUIT = "recruit", "Recruit lead"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "New", "New"
+    CONTACTED = "Contacted", "Contacted"
+    QUALIFIED = "Qualified", "Qualified"
+    CONVERTED = "Converted", "Converted"
+    LOST = "Lost", "Lost"
+
+
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+
+
+class LeadSource(models.TextChoices):
+    REFERRAL = "Referral", "Referral"
+    WEBSITE = "Website", "Website"
+    QUOTE = "Quote", "Portal quote"
+    EVENT = "Event", "Event"
+    SOCIAL = "Social Media", "Social media"
+    COLD_CALL = "Cold Call", "Cold call"
+    PURCHASED = "Purchased List", "Purchased list"
+    IMPORT = "Import", "Bulk import"
+    OTHER = "Other", "Other"
+
+
+@pghistory.track()
+class Lead(TimeStampedModel):
+    """One prospect: a would-be client (`ClientLead`) or a would-be agent (`RecruitLead`). One table, so the
+    seed's `/leads/{id}` paths name either kind by one id."""
+
+    permission_module = "crm"
+
+    kind = models.CharField(max_length=10, choices=LeadKind.choices)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=255, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[e164_validator])
+    city = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=30, choices=LeadSource.choices, default=LeadSource.OTHER)
+    status = models.CharField(max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    lost_reason = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    # client leads
+    product_interest = models.ForeignKey(
+        "catalog.ProductLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    estimated_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # recruit leads
+    licensed = models.BooleanField(default=False)
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ownership
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_leads"
+    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # scoring (apps.crm.scoring): the total and the points per factor that make it
+    score = models.PositiveSmallIntegerField(default=0)
+    score_breakdown = models.JSONField(default=list, blank=True)
+    # engagement
+    first_contacted_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    # conversion
+    converted_at = models.DateTimeField(null=True, blank=True)
+    converted_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_leads"
+    )
+    # duplicate keys (apps.crm.duplicates.normalise_*)
+    email_key = models.CharField(max_length=255, blank=True, editable=False)
+    phone_key = models.CharField(max_length=20, blank=True, editable=False)
+    import_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__lte=100), name="crm_lead_score_range"),
+            models.CheckConstraint(
+                condition=~Q(status=LeadStatus.LOST) | ~Q(lost_reason=""), name="crm_lead_lost_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LeadStatus.CONVERTED) | Q(converted_at__isnull=False),
+                name="crm_lead_converted_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__isnull=True) | Q(estimated_value__gte=0), name="crm_lead_value_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "import_key"], condition=~Q(import_key=""), name="crm_lead_import_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "status", "-created_at"], name="crm_lead_kind_status"),
+            models.Index(fields=["assigned_agent", "status"], name="crm_lead_agent_status"),
+            models.Index(fields=["team", "status"], name="crm_lead_team_status"),
+            models.Index(fields=["kind", "-score"], name="crm_lead_score"),
+            # agents' average first-response time (apps.crm.selectors.agents_with_stats) from the index alone
+            models.Index(
+                fields=["assigned_agent"],
+                include=["created_at", "first_contacted_at"],
+                condition=Q(first_contacted_at__isnull=False),
+                name="crm_lead_first_response",
+            ),
+            models.Index(fields=["email_key"], name="crm_lead_email_key", condition=~Q(email_key="")),
+            models.Index(fields=["phone_key"], name="crm_lead_phone_key", condition=~Q(phone_key="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ClientLeadManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=LeadKind.CLIENT)
+
+
+class RecruitLeadManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=LeadKind.RECRUIT)
+
+
+class ClientLead(Lead):
+    """Seed 004 `ClientLead`: someone who may buy insurance."""
+
+    objects = ClientLeadManager()
+
+    class Meta:
+        proxy = True
+
+
+class RecruitLead(Lead):
+    """Seed 004 `RecruitLead`: someone who may join the brokerage as an agent."""
+
+    objects = RecruitLeadManager()
+
+    class Meta:
+        proxy = True
+
+
+class OpportunityStage(models.TextChoices):
+    NEW = "New", "New"
+    NEEDS_ANALYSIS = "Needs Analysis", "Needs analysis"
+    QUOTED = "Quoted", "Quoted"
+    NEGOTIATION = "Negotiation", "Negotiation"
+    WON = "Won", "Won"
+    LOST = "Lost", "Lost"
+
+
+OPEN_STAGES = (
+    OpportunityStage.NEW,
+    OpportunityStage.NEEDS_ANALYSIS,
+    OpportunityStage.QUOTED,
+    OpportunityStage.NEGOTIATION,
+)
+
+
+@pghistory.track(model_name="OpportunityHistory")  # "OpportunityEvent" is its timeline
+class Opportunity(TimeStampedModel):
+    """A possible sale to a contact, moving through the pipeline's stages (apps.crm.workflows)."""
+
+    permission_module = "crm"
+
+    title = models.CharField(max_length=200)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities")
+    lead = models.OneToOneField(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunity")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    product_line = models.ForeignKey(
+        "catalog.ProductLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    stage = models.CharField(max_length=20, choices=OpportunityStage.choices, default=OpportunityStage.NEW)
+    value = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Expected annual premium.")
+    currency = models.CharField(max_length=3, default="EUR")
+    expected_close = models.DateField(null=True, blank=True)
+    lost_reason = models.CharField(max_length=300, blank=True)
+    policy = models.ForeignKey(
+        "policies.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="crm_opportunity_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(stage=OpportunityStage.LOST) | ~Q(lost_reason=""), name="crm_opportunity_lost_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=[OpportunityStage.WON, OpportunityStage.LOST]) | Q(closed_at__isnull=False),
+                name="crm_opportunity_closed_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "-created_at"], name="crm_opp_stage"),
+            models.Index(fields=["agent", "stage"], name="crm_opp_agent_stage"),
+            models.Index(fields=["team", "stage"], name="crm_opp_team_stage"),
+            models.Index(fields=["expected_close"], name="crm_opp_expected_close"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@pghistory.track()
+class OpportunityEvent(models.Model):
+    """The opportunity's timeline: every stage move with who made it and why (append-only)."""
+
+    permission_module = "crm"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="timeline_events")
+    from_stage = models.CharField(max_length=20, blank=True)
+    to_stage = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["opportunity", "occurred_at"], name="crm_opp_event_opp")]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '—'} → {self.to_stage}"
+
+
+class CandidateStage(models.TextChoices):
+    APPLIED = "Applied", "Applied"
+    INTERVIEWING = "Interviewing", "Interviewing"
+    LICENSING = "Licensing", "Licensing"
+    CONTRACTED = "Contracted", "Contracted"
+    WITHDRAWN = "Withdrawn", "Withdrawn"
+
+
+@pghistory.track()
+class AgentCandidate(TimeStampedModel):
+    """A recruit on the way to becoming an agent: applied → interviewing → licensing → contracted."""
+
+    permission_module = "crm"
+
+    lead = models.OneToOneField(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidate")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=255, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[e164_validator])
+    stage = models.CharField(max_length=20, choices=CandidateStage.choices, default=CandidateStage.APPLIED)
+    licensed = models.BooleanField(default=False)
+    recruiter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="candidates"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["stage", "recruiter"], name="crm_candidate_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+# The kinds of seed 004 activities are the customers app's interaction types (one choice set, one API enum).
+ActivityKind = Interaction.Type
+
+ACTIVITY_TARGETS = ("lead", "customer", "opportunity", "candidate")
+
+
+def _exactly_one(fields: tuple[str, ...]) -> Q:
+    condition = Q()
+    for chosen in fields:
+        option = Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                option &= Q(**{f"{other}__isnull": True})
+        condition |= option
+    return condition
+
+
+@pghistory.track()
+class Activity(TimeStampedModel):
+    """Something done with a prospect or client (seed 004 `Activity`): a note, a call, an email, an SMS, a
+    meeting — on exactly one lead, contact, opportunity or candidate."""
+
+    permission_module = "crm"
+
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_activities"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="crm_activities"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+    candidate = models.ForeignKey(
+        AgentCandidate, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "activities"
+        constraints = [models.CheckConstraint(condition=_exactly_one(ACTIVITY_TARGETS), name="crm_activity_one_target")]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"], name="crm_activity_lead"),
+            models.Index(fields=["customer", "-occurred_at"], name="crm_activity_customer"),
+            models.Index(fields=["opportunity", "-occurred_at"], name="crm_activity_opp"),
+            models.Index(fields=["candidate", "-occurred_at"], name="crm_activity_candidate"),
+            models.Index(fields=["author", "-occurred_at"], name="crm_activity_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject or self.body[:40]}"
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "Pending", "Pending"
+    IN_PROGRESS = "In Progress", "In progress"
+    COMPLETED = "Completed", "Completed"
+    CANCELLED = "Cancelled", "Cancelled"
+
+
+OPEN_TASK_STATUSES = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+
+
+class TaskPriority(models.TextChoices):
+    LOW = "Low", "Low"
+    MEDIUM = "Medium", "Medium"
+    HIGH = "High", "High"
+
+
+TASK_LINKS = ("lead", "customer", "opportunity", "candidate")
+
+
+def _at_most_one(fields: tuple[str, ...]) -> Q:
+    none = Q(**{f"{field}__isnull": True for field in fields})
+    return none | _exactly_one(fields)
+
+
+@pghistory.track()
+class Task(TimeStampedModel):
+    """A to-do for one person, with a due time and an optional reminder, linked to at most one CRM record."""
+
+    permission_module = "crm"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    priority = models.CharField(max_length=10, choices=TaskPriority.choices, default=TaskPriority.MEDIUM)
+    due_at = models.DateTimeField(null=True, blank=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="crm_tasks")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="crm_tasks"
+    )
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    candidate = models.ForeignKey(AgentCandidate, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_at_most_one(TASK_LINKS), name="crm_task_one_link"),
+            models.CheckConstraint(
+                condition=Q(remind_at__isnull=True) | Q(due_at__isnull=True) | Q(remind_at__lte=models.F("due_at")),
+                name="crm_task_remind_before_due",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_at"], name="crm_task_assignee"),
+            models.Index(fields=["customer"], name="crm_task_customer", condition=Q(customer__isnull=False)),
+            models.Index(
+                fields=["remind_at"],
+                name="crm_task_reminder_due",
+                condition=Q(reminded_at__isnull=True, remind_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "Scheduled", "Scheduled"
+    COMPLETED = "Completed", "Completed"
+    CANCELLED = "Cancelled", "Cancelled"
+
+
+@pghistory.track()
+class Appointment(TimeStampedModel):
+    """A meeting in an agent's calendar, optionally with a contact or a lead."""
+
+    permission_module = "crm"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="appointments"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="appointments")
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="crm_appointment_ends")]
+        indexes = [
+            models.Index(fields=["agent", "start"], name="crm_appointment_agent"),
+            models.Index(fields=["customer"], name="crm_appointment_customer", condition=Q(customer__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssignmentStrategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", "Round robin"
+    LEAST_LOADED = "least_loaded", "Least loaded (fewest open leads)"
+
+
+@pghistory.track()
+class LeadAssignmentRule(TimeStampedModel):
+    """How a team's unassigned leads find an agent. A team without a rule uses least loaded."""
+
+    permission_module = "crm"
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="lead_assignment_rule")
+    strategy = models.CharField(
+        max_length=20, choices=AssignmentStrategy.choices, default=AssignmentStrategy.LEAST_LOADED
+    )
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.get_strategy_display()}"
+
+
+@pghistory.track()
+class CalendarFeed(TimeStampedModel):
+    """An agent's subscribable ICS feed. The URL carries a signature over (agent, nonce); a new nonce or
+    `revoked_at` ends every copy of the old URL."""
+
+    permission_module = "crm"
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    nonce = models.CharField(max_length=32)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.agent}"

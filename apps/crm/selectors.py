@@ -1,0 +1,318 @@
+"""Reads of the CRM, scoped by role: agents see their own records and their team's, managers the teams they
+manage (and their own), admins everything, viewers everything read-only; customers nothing."""
+
+from datetime import timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.accounts.models import Team, User
+from apps.accounts.roles import Role
+from apps.billing.models import Commission
+from apps.customers.models import Customer
+from apps.policies.models import Policy, PolicyStatus
+from apps.renewals.models import OPEN_STATUSES as OPEN_CASE_STATUSES
+from apps.renewals.models import RenewalCase
+
+from .models import (
+    OPEN_LEAD_STATUSES,
+    OPEN_STAGES,
+    OPEN_TASK_STATUSES,
+    Activity,
+    AgentCandidate,
+    Appointment,
+    Lead,
+    LeadKind,
+    LeadStatus,
+    Opportunity,
+    OpportunityEvent,
+    Task,
+)
+
+RENEWALS_DUE_DAYS = 30
+
+
+def _team_ids(user: User) -> list[int]:
+    ids = list(Team.objects.filter(manager=user).values_list("pk", flat=True))
+    if user.team_id and user.team_id not in ids:
+        ids.append(user.team_id)
+    return ids
+
+
+def _scope(qs: QuerySet, user: User, *, owner: str, team: str | None = None, pool: bool = False) -> QuerySet:
+    """Rows of `qs` the user may see, by the owner field (and the record's own team field, if it has one).
+    `pool`: unowned rows without a team are the managers' intake queue."""
+    if user.role in (Role.ADMIN, Role.VIEWER):
+        return qs
+    if user.role == Role.AGENT:
+        condition = Q(**{owner: user})
+        if user.team_id:
+            condition |= Q(**{f"{owner}__team_id": user.team_id})
+            if team:
+                condition |= Q(**{f"{team}_id": user.team_id})
+        return qs.filter(condition)
+    if user.role == Role.MANAGER:
+        teams = _team_ids(user)
+        condition = Q(**{owner: user}) | Q(**{f"{owner}__team_id__in": teams})
+        if team:
+            condition |= Q(**{f"{team}_id__in": teams})
+            if pool:
+                condition |= Q(**{f"{owner}__isnull": True, f"{team}__isnull": True})
+        return qs.filter(condition)
+    return qs.none()
+
+
+# --- leads -----------------------------------------------------------------------------------------------------
+
+
+def leads_visible_to(user: User, *, kind: str | None = None) -> QuerySet[Lead]:
+    qs = Lead.objects.select_related("assigned_agent", "team", "product_interest")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _scope(qs, user, owner="assigned_agent", team="team", pool=True)
+
+
+def lead_get_for_user(*, user: User, pk, kind: str | None = None) -> Lead:
+    return get_object_or_404(leads_visible_to(user, kind=kind), pk=pk)
+
+
+def client_leads_visible_to(user: User) -> QuerySet[Lead]:
+    return leads_visible_to(user, kind=LeadKind.CLIENT)
+
+
+def recruit_leads_visible_to(user: User) -> QuerySet[Lead]:
+    return leads_visible_to(user, kind=LeadKind.RECRUIT)
+
+
+def lead_activities(lead: Lead) -> QuerySet[Activity]:
+    return Activity.objects.filter(lead=lead).select_related("author").order_by("-occurred_at", "-id")
+
+
+# --- opportunities and candidates ----------------------------------------------------------------------------------
+
+
+def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
+    qs = Opportunity.objects.select_related("customer", "agent", "team", "product_line", "policy")
+    return _scope(qs, user, owner="agent", team="team")
+
+
+def opportunity_get_for_user(*, user: User, pk) -> Opportunity:
+    return get_object_or_404(opportunities_visible_to(user), pk=pk)
+
+
+def opportunity_timeline(opportunity: Opportunity) -> QuerySet[OpportunityEvent]:
+    return (
+        OpportunityEvent.objects.filter(opportunity=opportunity).select_related("actor").order_by("occurred_at", "id")
+    )
+
+
+def candidates_visible_to(user: User) -> QuerySet[AgentCandidate]:
+    qs = AgentCandidate.objects.select_related("recruiter", "team", "lead")
+    return _scope(qs, user, owner="recruiter", team="team")
+
+
+# --- tasks and appointments ----------------------------------------------------------------------------------------
+
+
+def tasks_visible_to(user: User) -> QuerySet[Task]:
+    qs = Task.objects.select_related("assignee", "created_by")
+    return _scope(qs, user, owner="assignee")
+
+
+def task_get_for_user(*, user: User, pk) -> Task:
+    return get_object_or_404(tasks_visible_to(user), pk=pk)
+
+
+def appointments_visible_to(user: User) -> QuerySet[Appointment]:
+    qs = Appointment.objects.select_related("agent", "customer", "lead")
+    return _scope(qs, user, owner="agent")
+
+
+def appointment_get_for_user(*, user: User, pk) -> Appointment:
+    return get_object_or_404(appointments_visible_to(user), pk=pk)
+
+
+def my_day(user: User) -> tuple[list[Task], list[Appointment]]:
+    """The person's open tasks due by the end of today (overdue first) and today's live appointments."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    tasks = list(
+        Task.objects.filter(assignee=user, status__in=OPEN_TASK_STATUSES, due_at__lt=end).order_by("due_at", "id")[:100]
+    )
+    appointments = list(
+        Appointment.objects.filter(agent=user, start__lt=end, end__gt=start)
+        .exclude(status="Cancelled")
+        .order_by("start", "id")[:100]
+    )
+    return tasks, appointments
+
+
+def agent_calendar(agent: User, *, days_back: int = 30, days_ahead: int = 365) -> QuerySet[Appointment]:
+    """What an agent's ICS feed carries: their appointments from a month ago to a year ahead."""
+    now = timezone.now()
+    return (
+        Appointment.objects.filter(
+            agent=agent, start__gte=now - timedelta(days=days_back), start__lte=now + timedelta(days=days_ahead)
+        )
+        .select_related("customer")
+        .order_by("start", "id")
+    )
+
+
+# --- agents with stats (seed 004 AgentWithStats) ---------------------------------------------------------------------
+
+
+def _count(qs: QuerySet, owner: str) -> Coalesce:
+    sub = qs.filter(**{owner: OuterRef("pk")}).order_by().values(owner).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _sum(qs: QuerySet, owner: str, field: str) -> Coalesce:
+    money = DecimalField(max_digits=14, decimal_places=2)
+    sub = qs.filter(**{owner: OuterRef("pk")}).order_by().values(owner).annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(sub, output_field=money), Value(0), output_field=money)
+
+
+def agents_visible_to(user: User) -> QuerySet[User]:
+    """Staff who sell (agents, and managers who hold a book), scoped like the rest of the CRM."""
+    qs = User.objects.filter(role__in=(Role.AGENT, Role.MANAGER), is_active=True).select_related("team")
+    if user.role in (Role.ADMIN, Role.VIEWER):
+        return qs
+    if user.role == Role.MANAGER:
+        return qs.filter(Q(pk=user.pk) | Q(team_id__in=_team_ids(user)))
+    if user.role == Role.AGENT:
+        return qs.filter(Q(pk=user.pk) | Q(team_id=user.team_id)) if user.team_id else qs.filter(pk=user.pk)
+    return qs.none()
+
+
+def agents_with_stats(user: User) -> QuerySet[User]:
+    """The visible agents, each annotated with seed 004's AgentWithStats figures, in ONE SQL statement (correlated
+    aggregate subqueries on the owner indexes; never a query per agent).
+
+    Periods: commission this calendar month; premium written this calendar year (policies started this year and
+    not merely quoted or cancelled); renewals due within 30 days; conversion rate over all the agent's leads."""
+    now = timezone.now()
+    today = timezone.localdate()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    leads = Lead.objects.all()
+    response = ExpressionWrapper(F("first_contacted_at") - F("created_at"), output_field=DurationField())
+    first_response = (
+        Lead.objects.filter(assigned_agent=OuterRef("pk"), first_contacted_at__isnull=False)
+        .order_by()
+        .values("assigned_agent")
+        .annotate(a=Avg(response))
+        .values("a")
+    )
+    written = Policy.objects.filter(start_date__year=today.year).exclude(
+        status__in=(PolicyStatus.QUOTED, PolicyStatus.CANCELLED)
+    )
+    return agents_visible_to(user).annotate(
+        open_leads=_count(leads.filter(status__in=OPEN_LEAD_STATUSES), "assigned_agent"),
+        total_leads=_count(leads, "assigned_agent"),
+        converted_leads=_count(leads.filter(status=LeadStatus.CONVERTED), "assigned_agent"),
+        pipeline_value=_sum(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent", "value"),
+        open_opportunities=_count(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent"),
+        premium_written=_sum(written, "agent", "premium_amount"),
+        policies_in_force=_count(Policy.objects.filter(status=PolicyStatus.ACTIVE), "agent"),
+        renewals_due=_count(
+            RenewalCase.objects.filter(
+                status__in=OPEN_CASE_STATUSES, renewal_period__lte=today + timedelta(days=RENEWALS_DUE_DAYS)
+            ),
+            "assigned_to",
+        ),
+        tasks_overdue=_count(Task.objects.filter(status__in=OPEN_TASK_STATUSES, due_at__lt=now), "assignee"),
+        avg_first_response=Subquery(first_response, output_field=DurationField()),
+        commission_this_period=_sum(Commission.objects.filter(created_at__gte=month_start), "agent", "amount"),
+    )
+
+
+# --- the contact's CRM records (hook contacts.related) ----------------------------------------------------------
+
+
+def _person(user: User | None) -> dict | None:
+    return None if user is None else {"id": user.pk, "name": user.get_full_name(), "email": user.email}
+
+
+def contact_related(customer: Customer, user: User) -> dict:
+    """Activities (on the contact, its deals and the leads it came from), opportunities, tasks and appointments of
+    a contact the user may see, newest first, at most 100 of each."""
+    activities = (
+        Activity.objects.filter(
+            Q(customer=customer) | Q(opportunity__customer=customer) | Q(lead__converted_customer=customer)
+        )
+        .select_related("author")
+        .order_by("-occurred_at", "-id")[:100]
+    )
+    opportunities = (
+        Opportunity.objects.filter(customer=customer).select_related("agent", "product_line").order_by("-created_at")
+    )[:100]
+    tasks = Task.objects.filter(customer=customer).select_related("assignee").order_by("due_at", "id")[:100]
+    appointments = Appointment.objects.filter(customer=customer).select_related("agent").order_by("-start")[:100]
+    return {
+        "activities": [
+            {
+                "id": a.pk,
+                "kind": a.kind,
+                "subject": a.subject,
+                "body": a.body,
+                "occurred_at": a.occurred_at.isoformat(),
+                "author": _person(a.author),
+                "lead_id": a.lead_id,
+                "opportunity_id": a.opportunity_id,
+            }
+            for a in activities
+        ],
+        "opportunities": [
+            {
+                "id": o.pk,
+                "title": o.title,
+                "stage": o.stage,
+                "value": str(o.value),
+                "currency": o.currency,
+                "product_line": o.product_line.code if o.product_line else None,
+                "expected_close": o.expected_close.isoformat() if o.expected_close else None,
+                "agent": _person(o.agent),
+                "policy_id": o.policy_id,
+            }
+            for o in opportunities
+        ],
+        "tasks": [
+            {
+                "id": t.pk,
+                "title": t.title,
+                "status": t.status,
+                "priority": t.priority,
+                "due_at": t.due_at.isoformat() if t.due_at else None,
+                "assignee": _person(t.assignee),
+            }
+            for t in tasks
+        ],
+        "appointments": [
+            {
+                "id": ap.pk,
+                "title": ap.title,
+                "start": ap.start.isoformat(),
+                "end": ap.end.isoformat(),
+                "status": ap.status,
+                "location": ap.location,
+                "agent": _person(ap.agent),
+            }
+            for ap in appointments
+        ],
+    }

@@ -1,0 +1,115 @@
+"""POST /leads/bulk-import: mapped headers, scored and assigned leads, duplicates skipped and reported, bad rows
+listed, the same file twice adds nothing, an unrecognisable file writes nothing."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from apps.accounts.roles import Role
+from apps.crm.models import Lead
+from tests.conftest import client_for
+from tests.factories.accounts import TeamFactory, UserFactory
+from tests.factories.crm import ClientLeadFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.policies import ProductLineFactory
+from tests.renewals.test_batches import xlsx_file
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Full Name,Email Address,Phone Number,Source,Product,Budget,Favourite colour\n"
+    "Carla Mendes,carla@example.com,+351910000001,Referral,home,1200,blue\n"
+    "Bruno Dias,bruno@example.com,+351910000002,website,,,red\n"
+    "Bruno Again,BRUNO@example.com,,,,,\n"
+    "Dora Cruz,known@example.com,,,,,\n"
+    "Eva Lima,not-an-email,,,,,\n"
+    "Filipe Sá,customer@example.net,,,,,\n"
+    ",,,,,,\n"
+)
+
+
+def _upload(client, content: str, name: str = "leads.csv", **extra):
+    file = SimpleUploadedFile(name, content.encode(), content_type="text/csv")
+    return client.post(reverse("v1:leads-bulk-import"), {"file": file, **extra}, format="multipart")
+
+
+def test_an_agent_imports_leads_for_themself_with_a_full_report():
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    ProductLineFactory(code="home")
+    existing = ClientLeadFactory(email="known@example.com")
+    contact = CustomerFactory(email="customer@example.net")
+
+    response = _upload(client_for(agent), CSV)
+
+    assert response.status_code == 200, response.content
+    report = response.json()["data"]
+    assert (report["total_rows"], report["created"], report["skipped_duplicates"], report["failed"]) == (6, 3, 2, 1)
+    assert report["errors"] == [{"row": 6, "error": "'not-an-email' is not an email address"}]
+    assert report["duplicates"] == [
+        {"row": 4, "reason": "same email", "skipped": True, "same_as_row": 3},
+        {"row": 5, "reason": "same email", "skipped": True, "lead_id": existing.pk},
+        {"row": 7, "reason": "same email as a contact", "skipped": False, "contact_id": contact.pk},
+    ]
+    assert report["mapping"]["unmapped"] == ["Favourite colour"]
+    carla = Lead.objects.get(email="carla@example.com")
+    assert (carla.first_name, carla.last_name, carla.source, carla.assigned_agent) == (
+        "Carla",
+        "Mendes",
+        "Referral",
+        agent,
+    )
+    assert carla.product_interest.code == "home"
+    assert carla.score == sum(f["points"] for f in carla.score_breakdown) > 0
+
+
+def test_the_same_file_twice_adds_nothing():
+    agent = UserFactory(role=Role.AGENT)
+    client = client_for(agent)
+    content = "Name,Email\nAna Reis,ana.reis@example.com\nRui Paz,rui.paz@example.com\n"
+
+    _upload(client, content)
+    again = _upload(client, content).json()["data"]
+
+    assert (again["created"], again["already_imported"]) == (0, 2)
+    assert Lead.objects.count() == 2
+
+
+def test_a_team_import_shares_the_rows_among_its_agents():
+    manager = UserFactory(role=Role.MANAGER)
+    team = TeamFactory(manager=manager)
+    first, second = UserFactory(role=Role.AGENT, team=team), UserFactory(role=Role.AGENT, team=team)
+
+    _upload(client_for(manager), "Name\nA One\nB Two\nC Three\nD Four\n", team_id=team.pk)
+
+    owners = list(Lead.objects.order_by("import_key").values_list("assigned_agent", flat=True))
+    assert sorted(owners) == sorted([first.pk, second.pk, first.pk, second.pk])
+
+
+def test_a_file_without_a_name_column_is_refused_and_writes_nothing():
+    response = _upload(client_for(UserFactory(role=Role.AGENT)), "Colour,Size\nred,L\n")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "unrecognised_headers"
+    assert error["details"]["mapping"]["unmapped"] == ["Colour", "Size"]
+    assert not Lead.objects.exists()
+
+
+def test_a_spreadsheet_over_the_limit_is_refused(settings):
+    settings.CRM_IMPORT_MAX_BYTES = 100
+
+    response = _upload(client_for(UserFactory(role=Role.AGENT)), "Name\n" + "Someone Long\n" * 20)
+
+    assert response.status_code == 413
+    assert not Lead.objects.exists()
+
+
+def test_an_xlsx_is_read_like_a_csv():
+    file = xlsx_file([["First Name", "Surname", "Mobile"], ["Gil", "Moura", "+351910000009"]], name="leads.xlsx")
+
+    response = client_for(UserFactory(role=Role.AGENT)).post(
+        reverse("v1:leads-bulk-import"), {"file": file}, format="multipart"
+    )
+
+    assert response.json()["data"]["created"] == 1
+    assert Lead.objects.get().phone == "+351910000009"

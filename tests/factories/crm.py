@@ -1,0 +1,126 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from apps.crm.models import (
+    Activity,
+    AgentCandidate,
+    Appointment,
+    CalendarFeed,
+    ClientLead,
+    Lead,
+    LeadAssignmentRule,
+    LeadKind,
+    Opportunity,
+    OpportunityEvent,
+    RecruitLead,
+    Task,
+)
+from tests.factories.accounts import TeamFactory, UserFactory
+from tests.factories.customers import CustomerFactory
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A client lead (rows are written by factories here; the services keep score and keys in step)."""
+
+    class Meta:
+        model = Lead
+
+    kind = LeadKind.CLIENT
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
+    email_key = factory.LazyAttribute(lambda o: o.email)
+    phone = factory.Sequence(lambda n: f"+35192{n:07d}")
+    phone_key = factory.LazyAttribute(lambda o: o.phone[-9:])
+    source = "Website"
+    score = 30
+
+
+class ClientLeadFactory(LeadFactory):
+    class Meta:
+        model = ClientLead
+
+
+class RecruitLeadFactory(LeadFactory):
+    class Meta:
+        model = RecruitLead
+
+    kind = LeadKind.RECRUIT
+    licensed = True
+    years_experience = 3
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    title = factory.Sequence(lambda n: f"Home cover {n}")
+    customer = factory.SubFactory(CustomerFactory)
+    agent = factory.SubFactory(UserFactory)
+    value = 850
+
+
+class OpportunityEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityEvent
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    from_stage = "New"
+    to_stage = "Quoted"
+
+
+class AgentCandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgentCandidate
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"candidate{n}@example.com")
+    recruiter = factory.SubFactory(UserFactory)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    kind = "call"
+    subject = "Intro call"
+    body = "Talked about home cover."
+    lead = factory.SubFactory(LeadFactory)
+    author = factory.SubFactory(UserFactory)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    title = factory.Sequence(lambda n: f"Follow up {n}")
+    assignee = factory.SubFactory(UserFactory)
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    title = factory.Sequence(lambda n: f"Review meeting {n}")
+    agent = factory.SubFactory(UserFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=1))
+
+
+class LeadAssignmentRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeadAssignmentRule
+
+    team = factory.SubFactory(TeamFactory)
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    agent = factory.SubFactory(UserFactory)
+    nonce = factory.Sequence(lambda n: f"{n:032x}")
