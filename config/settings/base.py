@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.renewals",
     "apps.integrations",
     "apps.notifications",
+    "apps.messaging",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
@@ -162,6 +163,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "billing-arrears": {"task": "billing.arrears", "schedule": 60 * 60},
     "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
     "notifications-flush-deferred": {"task": "notifications.flush_deferred", "schedule": 15 * 60},
+    # each account is synced when its own sync_interval (minutes) has passed; this only finds the due ones
+    "messaging-email-sync-due": {"task": "messaging.email_sync_due", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -56,3 +56,16 @@ CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.
 CLAIM_FRAUD_MIN_TRAINING_CLAIMS = env.int("CLAIM_FRAUD_MIN_TRAINING_CLAIMS", default=50)
+
+
+# --- Email inbox (messaging) ----------------------------------------------------------------------------
+# A message larger than this is stored with its headers only (and says so); attachments go through the documents
+# pipeline and its own limit (DOCUMENT_MAX_BYTES).
+EMAIL_MAX_MESSAGE_BYTES = env.int("EMAIL_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
+# Messages fetched and stored per IMAP round trip and transaction.
+EMAIL_SYNC_BATCH = env.int("EMAIL_SYNC_BATCH", default=250)
+# A reply whose headers name no earlier message joins the correspondent's thread with the same subject within
+# this many days.
+EMAIL_THREAD_SUBJECT_DAYS = env.int("EMAIL_THREAD_SUBJECT_DAYS", default=30)
+# The email classifier: "local" (scikit-learn + VADER, offline).
+EMAIL_CLASSIFIER = env.str("EMAIL_CLASSIFIER", default="local")
