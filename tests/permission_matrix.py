@@ -127,6 +127,11 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:upload-batches": {"GET": {A, M}},
     "v1:upload-batch-status": {"GET": {A, M}},
     "v1:upload-batch-failed-rows": {"GET": {A, M}},
+    # email inbox (seed 003 Email Management)
+    "v1:emails-list": {"GET": {A, M, AG}},
+    "v1:emails-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}},
+    "v1:emails-reply": {"POST": {A, M, AG}},
+    "v1:emails-escalate": {"POST": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -187,6 +192,10 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:cases-escalate": frozenset({AG}),
     "v1:upload-batch-status": frozenset(),  # admins and managers oversee every batch
     "v1:upload-batch-failed-rows": frozenset(),
+    # agents: the shared inbox (unassigned), their own and what was escalated to them; another agent's is a 404
+    "v1:emails-detail": frozenset({AG}),
+    "v1:emails-reply": frozenset({AG}),
+    "v1:emails-escalate": frozenset({AG}),
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider.

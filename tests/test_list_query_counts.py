@@ -40,6 +40,7 @@ from tests.factories.claims import (
 )
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
+from tests.factories.messaging import EmailFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import (
     CoverageFactory,
@@ -158,6 +159,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:notifications-list": ListCase(lambda ctx: NotificationFactory(user=ctx["caller"])),
     "v1:cases-list": ListCase(lambda ctx: RenewalCaseFactory(policy=_policy(), assigned_to=_agent())),
     "v1:upload-batches": ListCase(lambda ctx: UploadBatchFactory(uploaded_by=UserFactory(role=Role.MANAGER))),
+    "v1:emails-list": ListCase(lambda ctx: EmailFactory(assigned_to=_agent())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

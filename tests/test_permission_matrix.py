@@ -16,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
 from apps.customers.models import Customer
 from apps.documents.models import Document
+from apps.messaging.models import Email
 from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
@@ -23,6 +24,7 @@ from tests.conftest import client_for
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
+from tests.factories.messaging import EmailFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
@@ -125,6 +127,7 @@ def path_objects(make_user) -> dict:
         "case": case,
         "notification": NotificationFactory(user=account),
         "batch": UploadBatchFactory(),
+        "email": EmailFactory(assigned_to=target),
     }
 
 
@@ -153,6 +156,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
             kwargs["pk"] = objects["batch"].pk
+        elif short.startswith("emails"):
+            kwargs["pk"] = objects["email"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
@@ -255,6 +260,7 @@ def hand_over(objects: dict, user: User) -> None:
         Policy.objects.filter(pk=objects["policy"].pk).update(agent=user)
         Claim.objects.filter(pk=objects["claim"].pk).update(handler=user)
         RenewalCase.objects.filter(pk=objects["case"].pk).update(assigned_to=user)
+        Email.objects.filter(pk=objects["email"].pk).update(assigned_to=user)
     elif user.role == Role.CUSTOMER:
         Customer.objects.filter(pk=objects["customer"].pk).update(user=user)
         Document.objects.filter(pk=objects["document"].pk).update(uploaded_by=user)  # they delete only their uploads
