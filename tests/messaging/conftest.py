@@ -3,6 +3,7 @@ real SMTP sink (aiosmtpd on loopback) for the inbox tests."""
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from apps.messaging import dovecot
 from tests.factories.messaging import EmailAccountFactory
@@ -18,8 +19,18 @@ def imap_server():
 
 
 class _Sink:
+    """Accepts mail from the test mailbox's login only (SMTP AUTH over plain loopback) and keeps it."""
+
     def __init__(self):
         self.messages: list[dict] = []
+        self.logins: list[str] = []
+        self.credentials = ("inbox@insureops.test", "secret-pass")
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == self.credentials:
+            self.logins.append(auth_data.login.decode())
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
@@ -31,7 +42,14 @@ class _Sink:
 @pytest.fixture
 def smtp_sink():
     sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=dovecot.free_port())
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=dovecot.free_port(),
+        authenticator=sink.authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
     controller.start()
     sink.port = controller.port
     yield sink
