@@ -48,7 +48,7 @@ class EmailAccount(TimeStampedModel):
     `last_uid` are the IMAP sync cursor: a new UIDVALIDITY makes the next sync read the mailbox from the start
     (nothing is stored twice: Message-IDs are unique per account)."""
 
-    permission_module = "emails"
+    permission_module = "settings"  # mailboxes and their passwords: administrators only
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -261,7 +261,7 @@ class ClassifierModel(models.Model):
     """A trained email classifier (scikit-learn TF-IDF + logistic regression), versioned; the newest is used and
     its version is stored on every email it classified."""
 
-    permission_module = "emails"
+    permission_module = "settings"
 
     version = models.PositiveIntegerField(unique=True)
     trained_at = models.DateTimeField(auto_now_add=True)

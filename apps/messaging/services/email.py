@@ -254,3 +254,26 @@ def _enqueue_send(email_id: int) -> None:
     from apps.messaging.tasks import send_email
 
     send_email.delay(email_id)
+
+
+@transaction.atomic
+def email_work(
+    *,
+    email: Email,
+    actor: User,
+    changes: dict | None = None,
+    escalated_to: User | None = None,
+    escalation_reason: str = "",
+    reply_body: str = "",
+    reply_template: EmailTemplate | None = None,
+    reply_to: str = "",
+) -> Email:
+    """One save of the inbox screen: field changes, an escalation and a reply — all or nothing, so a refused reply
+    (header injection, an automatic message) leaves the other changes unsaved too."""
+    if changes:
+        email = email_update(email=email, actor=actor, **changes)
+    if escalated_to is not None:
+        email = email_escalate(email=email, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
+    if reply_body.strip() or reply_template is not None:
+        email_reply(email=email, actor=actor, to=reply_to or None, body=reply_body, template=reply_template)
+    return email
