@@ -133,7 +133,9 @@ EVENTS: dict[str, EventSpec] = {
     "email:assigned": EventSpec(
         ("email_id", "subject", "assigned_to"), "An inbox email has an owner. → the assignee, managers.", figures=False
     ),
-    "email:updated": EventSpec(("email_id", "status"), "Status, category or priority. → managers, its owner.", figures=False),
+    "email:updated": EventSpec(
+        ("email_id", "status"), "Status, category or priority. → managers, its owner.", figures=False
+    ),
     "email:escalated": EventSpec(
         ("email_id", "subject", "reason", "escalated_to"),
         "→ the person escalated to (messaging makes it a notification), managers.",

@@ -130,10 +130,10 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start(*, username: str = "inbox@insureops.test", password: str = "secret-pass") -> Dovecot:
+def start(*, username: str = "inbox@insureops.test", password: str = "secret-pass") -> Dovecot:  # noqa: S107 (a throwaway test login)
     """Start Dovecot in the foreground on a free loopback port and wait until it greets."""
     root = Path(tempfile.mkdtemp(prefix="insureops-dovecot-"))
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 (dovecot's unprivileged processes must traverse it; nothing secret inside)
     if os.geteuid() == 0:
         account = pwd.getpwnam("dovecot")  # the package's unprivileged user owns the mail
         user, group, uid, gid = "dovecot", "dovecot", account.pw_uid, account.pw_gid
@@ -141,7 +141,7 @@ def start(*, username: str = "inbox@insureops.test", password: str = "secret-pas
     else:
         account = pwd.getpwuid(os.getuid())
         user, group, uid, gid = account.pw_name, str(os.getgid()), account.pw_uid, os.getgid()
-        root_settings = "default_login_user = {}\n".format(user)
+        root_settings = f"default_login_user = {user}\n"
     for sub in ("run", "state", "home"):
         (root / sub).mkdir()
     (root / "passwd").write_text(f"{username}:{{PLAIN}}{password}\n")
@@ -152,7 +152,7 @@ def start(*, username: str = "inbox@insureops.test", password: str = "secret-pas
     server = Dovecot(root=root, port=port, username=username, password=password, uid=uid, gid=gid)
     server._make_maildir()
     os.chown(root / "home", uid, gid)
-    server.process = subprocess.Popen(
+    server.process = subprocess.Popen(  # noqa: S603 (our own binary and generated config)
         [DOVECOT, "-F", "-c", str(root / "dovecot.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 20

@@ -1,5 +1,7 @@
-"""Reactions of the inbox to its own events (wired by apps.core: `SUBSCRIPTIONS`): an escalation becomes a notification (in-app, pushed live over the
-websocket by the notifications app, and emailed per the person's preferences)."""
+"""Reactions of the inbox to its own events (wired by apps.core: `SUBSCRIPTIONS`): an escalation becomes a
+notification (in-app, pushed live over the websocket by the notifications app, and emailed per the person's
+preferences)."""
+
 
 def email_escalated(event: dict) -> None:
     from apps.accounts.models import User

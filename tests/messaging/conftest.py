@@ -27,14 +27,21 @@ class _Sink:
         self.credentials = ("inbox@insureops.test", "secret-pass")
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
-        if isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == self.credentials:
+        if (
+            isinstance(auth_data, LoginPassword)
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.credentials
+        ):
             self.logins.append(auth_data.login.decode())
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
-            {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.original_content or envelope.content}
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "data": envelope.original_content or envelope.content,
+            }
         )
         return "250 OK"
 
@@ -84,4 +91,6 @@ def raw(
     headers = f"From: {sender}\r\nTo: inbox@insureops.test\r\nSubject: {subject}\r\nDate: {date}\r\n"
     if message_id:
         headers += f"Message-ID: {message_id}\r\n"
-    return (headers + extra + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n").encode()
+    return (
+        headers + extra + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
+    ).encode()

@@ -49,7 +49,9 @@ def test_agent_answers_from_the_inbox_screen_with_a_template(
         account=mailbox,
         messages=[(1, raw(message_id="<adm@customer.example>", subject="Renewal", body="<b>hi</b> when?"))],
     ).created
-    template = EmailTemplateFactory(name="Renewal answer", body="Dear {{ customer_name }}, we are on it. {{ agent_name }}")
+    template = EmailTemplateFactory(
+        name="Renewal answer", body="Dear {{ customer_name }}, we are on it. {{ agent_name }}"
+    )
     browser = _browser(agent)
     url = f"/admin/messaging/email/{email.pk}/change/"
 
@@ -102,7 +104,8 @@ def test_templates_refuse_unknown_variables_and_agents_cannot_edit_them(make_use
     manager, agent = make_user(Role.MANAGER), make_user(Role.AGENT)
 
     refused = _browser(manager).post(
-        "/admin/messaging/emailtemplate/add/", {"name": "Bad", "subject": "", "body": "Hi {{ nmae }}", "is_active": "on"}
+        "/admin/messaging/emailtemplate/add/",
+        {"name": "Bad", "subject": "", "body": "Hi {{ nmae }}", "is_active": "on"},
     )
     created = _browser(manager).post(
         "/admin/messaging/emailtemplate/add/",

@@ -30,7 +30,17 @@ def test_list_has_the_seed_shape(make_user):
     row = data["emails"][0]
     assert row["sentiment"] == {"score": -0.65, "label": "negative"}
     assert row["ai_intent"] == {"category": "complaint", "confidence": 94.5}
-    assert {"id", "message_id", "from_email", "subject", "category", "priority", "status", "received_at", "read_status"} <= set(row)
+    assert {
+        "id",
+        "message_id",
+        "from_email",
+        "subject",
+        "category",
+        "priority",
+        "status",
+        "received_at",
+        "read_status",
+    } <= set(row)
 
 
 def test_filters_and_full_text_search(make_user):
@@ -77,7 +87,8 @@ def test_detail_marks_read_and_shows_links_thread_and_timeline(make_user):
     assert response.status_code == 200
     assert data["body_text"] == "When does my policy renew?"
     assert [m["id"] for m in data["thread"]] == [email.pk]
-    assert data["links"] == [] and data["timeline"] == []
+    assert data["links"] == []
+    assert data["timeline"] == []
     assert "password" not in str(data)
     assert Email.objects.get(pk=email.pk).read_status is True
 

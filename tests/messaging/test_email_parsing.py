@@ -37,7 +37,9 @@ def _multipart(html: str | None = None, text: str | None = None, attachments=())
 
 def test_html_is_sanitised_and_gives_the_text_when_there_is_no_text_part():
     parsed = parse_message(
-        _multipart(html='<p>Hello <b>there</b></p><script>alert(1)</script><a href="javascript:x()" onclick="y()">x</a>')
+        _multipart(
+            html='<p>Hello <b>there</b></p><script>alert(1)</script><a href="javascript:x()" onclick="y()">x</a>'
+        )
     )
 
     assert "<script>" not in parsed.body_html

@@ -23,7 +23,10 @@ def test_sync_stores_new_mail_including_mail_another_client_already_read(mailbox
     result = email_account_sync(account_id=mailbox.pk)
 
     assert (result.created, result.error) == (2, "")
-    assert sorted(Email.objects.values_list("message_id", flat=True)) == ["<a@customer.example>", "<b@customer.example>"]
+    assert sorted(Email.objects.values_list("message_id", flat=True)) == [
+        "<a@customer.example>",
+        "<b@customer.example>",
+    ]
     mailbox.refresh_from_db()
     assert mailbox.last_uid == 2
     assert mailbox.uid_validity is not None

@@ -159,7 +159,10 @@ class EmailAdmin(ModelAdmin):
         (None, {"fields": ["from_display", "to_email", "subject", "received_at", "customer", "message_body"]}),
         ("Attachments and thread", {"fields": ["attachments_list", "thread_view"]}),
         ("Classification", {"fields": ["ai_view", "automated", "category", "priority"]}),
-        ("Work", {"fields": ["status", "read_status", "assigned_to", "assign_to", "escalated_to", "escalation_reason"]}),
+        (
+            "Work",
+            {"fields": ["status", "read_status", "assigned_to", "assign_to", "escalated_to", "escalation_reason"]},
+        ),
         ("Escalate", {"fields": ["escalate_to", "escalation_note"]}),
         ("Reply", {"fields": ["reply_template", "reply_to", "reply_body", "delivery_status", "delivery_error"]}),
     ]
@@ -317,7 +320,7 @@ class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
         fields = ["name", "category", "subject", "body", "is_active"]
-        help_texts = {"body": "Variables: " + ", ".join("{{ %s }}" % v for v in TEMPLATE_VARIABLES)}
+        help_texts = {"body": "Variables: " + ", ".join(f"{{{{ {v} }}}}" for v in TEMPLATE_VARIABLES)}
 
     def clean(self):
         data = super().clean()
@@ -398,7 +401,12 @@ class EmailAccountAdmin(ModelAdmin):
     actions = ["sync_now"]
 
     def get_fields(self, request, obj=None):
-        return [*EmailAccountForm.Meta.fields[:8], "new_password", *EmailAccountForm.Meta.fields[8:], *self.readonly_fields]
+        return [
+            *EmailAccountForm.Meta.fields[:8],
+            "new_password",
+            *EmailAccountForm.Meta.fields[8:],
+            *self.readonly_fields,
+        ]
 
     @action(description="Sync now", permissions=["change"])
     def sync_now(self, request, queryset):

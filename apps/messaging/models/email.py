@@ -9,7 +9,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
 from encrypted_fields.fields import EncryptedCharField
 
 from apps.core.models import TimeStampedModel

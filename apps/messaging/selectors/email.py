@@ -28,7 +28,9 @@ def inbox_visible_to(user: User) -> QuerySet[Email]:
 
 
 def email_get_for_user(*, user: User, pk) -> Email:
-    timeline = Prefetch("timeline_events", queryset=EmailEvent.objects.select_related("actor").order_by("occurred_at", "id"))
+    timeline = Prefetch(
+        "timeline_events", queryset=EmailEvent.objects.select_related("actor").order_by("occurred_at", "id")
+    )
     return get_object_or_404(
         emails_visible_to(user)
         .select_related("account", "assigned_to", "escalated_to", "customer", "sent_by")

@@ -156,7 +156,9 @@ def email_escalate(*, email: Email, actor: User, escalated_to: User, reason: str
     if email.status == S.NEW:
         email.status = S.IN_PROGRESS
     email.save()
-    _event(email, "Escalated", actor=actor, details=f"To {escalated_to.get_full_name() or escalated_to.email}: {reason}")
+    _event(
+        email, "Escalated", actor=actor, details=f"To {escalated_to.get_full_name() or escalated_to.email}: {reason}"
+    )
     publish(
         "email:escalated",
         {"email_id": email.pk, "subject": email.subject[:200], "reason": reason[:500], "escalated_to": escalated_to.pk},

@@ -107,7 +107,7 @@ def emails_ingest(
                 body_html=p.body_html,
                 parse_defects=p.defects,
                 automated=p.automated,
-                category=c.category,
+                category="other" if p.automated else c.category,
                 priority=c.priority,
                 sentiment_score=c.sentiment_score,
                 sentiment_label=c.sentiment_label,
@@ -224,7 +224,13 @@ def _links(items: list[ParsedEmail]) -> dict[str, tuple[Customer | None, list[_L
         sender = customers.get(p.from_email.lower()) if p.from_email else None
         if sender is not None:
             links.append(
-                _Link(EmailLink.Kind.CUSTOMER, sender.pk, sender.customer_code, f"sender = customer {sender.customer_code}", sender)
+                _Link(
+                    EmailLink.Kind.CUSTOMER,
+                    sender.pk,
+                    sender.customer_code,
+                    f"sender = customer {sender.customer_code}",
+                    sender,
+                )
             )
         done = set()
         for where, number in found[p.message_id]:
@@ -260,7 +266,11 @@ def _store_attachments(email: Email, parsed: ParsedEmail) -> None:
             try:
                 with transaction.atomic():
                     document = document_upload(
-                        file=upload, uploaded_by=uploader, customer=email.customer, entity_type="email", entity_id=email.pk
+                        file=upload,
+                        uploaded_by=uploader,
+                        customer=email.customer,
+                        entity_type="email",
+                        entity_id=email.pk,
                     )
             except DomainError as exc:
                 if getattr(exc, "status", None) == 503:
@@ -277,7 +287,7 @@ def _announce(account: EmailAccount, emails: list[Email]) -> None:
     inbound = [e for e in emails if not e.automated]
     if not inbound:
         return
-    audience = [role_group(Role.MANAGER)] + sorted({user_group(e.assigned_to_id) for e in inbound if e.assigned_to_id})
+    audience = [role_group(Role.MANAGER), *sorted({user_group(e.assigned_to_id) for e in inbound if e.assigned_to_id})]
     publish(
         "email:received",
         {"account_id": account.pk, "count": len(inbound), "email_ids": [e.pk for e in inbound[:100]]},

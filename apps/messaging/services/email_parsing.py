@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -78,19 +79,25 @@ def message_ids(value: str) -> list[str]:
     return _MSGID.findall(value or "")[:100]
 
 
-def _header(message: EmailMessage, name: str, defects: list[str]) -> str:
-    try:
-        value = message.get(name)
-    except Exception as exc:  # a header the parser cannot even represent
-        defects.append(f"{name}: {type(exc).__name__}")
-        return ""
+def _raw_headers(message: EmailMessage) -> dict[str, str]:
+    """The top-level headers as raw strings, first occurrence of each: read once, decoded only when asked.
+    (policy.default builds a structured header object on every access, which costs more than the whole body.)"""
+    headers: dict[str, str] = {}
+    for name, value in message.raw_items():
+        headers.setdefault(name.lower(), value)
+    return headers
+
+
+def _header(headers: dict[str, str], name: str, defects: list[str]) -> str:
+    value = headers.get(name.lower())
     if value is None:
         return ""
     try:
-        return " ".join(str(value).split())
-    except Exception as exc:
+        text = str(make_header(decode_header(value)))
+    except Exception as exc:  # an encoded word in an unknown charset, raw 8-bit bytes, broken base64
         defects.append(f"{name}: {type(exc).__name__}")
-        return ""
+        text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(text.split())
 
 
 def _decode(part: EmailMessage, defects: list[str]) -> str:
@@ -126,8 +133,8 @@ def _address(value: str) -> tuple[str, str]:
     return name.strip(), address.strip().lower()
 
 
-def _received_at(message: EmailMessage, defects: list[str], fallback: datetime | None) -> datetime:
-    value = _header(message, "Date", defects)
+def _received_at(headers: dict[str, str], defects: list[str], fallback: datetime | None) -> datetime:
+    value = _header(headers, "Date", defects)
     if value:
         try:
             parsed = parsedate_to_datetime(value)
@@ -140,26 +147,28 @@ def _received_at(message: EmailMessage, defects: list[str], fallback: datetime |
     return fallback or timezone.now()
 
 
-def _automated(message: EmailMessage, from_email: str, subject: str, own_addresses: set[str], defects) -> str:
-    if _header(message, LOOP_HEADER, defects) or from_email in own_addresses:
+def _automated(
+    message: EmailMessage, headers: dict[str, str], from_email: str, subject: str, own_addresses: set[str], defects
+) -> str:
+    if _header(headers, LOOP_HEADER, defects) or from_email in own_addresses:
         return "loop"
-    x_loop = _header(message, "X-Loop", defects).lower()
+    x_loop = _header(headers, "X-Loop", defects).lower()
     if x_loop and any(address in x_loop for address in own_addresses):
         return "loop"
     content_type = message.get_content_type()
     report_type = (message.get_param("report-type") or "") if content_type == "multipart/report" else ""
     if report_type == "delivery-status" or _BOUNCE_SENDER.match(from_email) or _BOUNCE_SUBJECT.search(subject):
         return "bounce"
-    if _header(message, "Return-Path", defects) == "<>" and not from_email:
+    if _header(headers, "Return-Path", defects) == "<>" and not from_email:
         return "bounce"
-    auto_submitted = _header(message, "Auto-Submitted", defects).lower()
+    auto_submitted = _header(headers, "Auto-Submitted", defects).lower()
     if auto_submitted and auto_submitted != "no":
         return "auto_reply"
-    precedence = _header(message, "Precedence", defects).lower()
+    precedence = _header(headers, "Precedence", defects).lower()
     if precedence in ("auto_reply", "bulk", "junk", "list"):
         return "auto_reply"
-    suppress = _header(message, "X-Auto-Response-Suppress", defects).lower()
-    if any(_header(message, h, defects) for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponse")):
+    suppress = _header(headers, "X-Auto-Response-Suppress", defects).lower()
+    if any(_header(headers, h, defects) for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponse")):
         return "auto_reply"
     if ("oof" in suppress or "all" in suppress) and _AUTO_SUBJECT.match(subject):
         return "auto_reply"
@@ -179,16 +188,17 @@ def parse_message(
         defects.append(f"unparseable: {type(exc).__name__}")
         message = BytesParser(policy=policy.default).parsebytes(b"\r\n\r\n" + raw)
     defects.extend(type(d).__name__ for d in message.defects)
-    ids = message_ids(_header(message, "Message-ID", defects))
+    headers = _raw_headers(message)
+    ids = message_ids(_header(headers, "Message-ID", defects))
     # Without a Message-ID the message is named by its content: the same mail fetched again (a new UIDVALIDITY)
     # gets the same name, so it is still stored once.
     message_id = ids[0] if ids else f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.insureops>"
-    from_name, from_email = _address(_header(message, "From", defects))
-    reply_to = _address(_header(message, "Reply-To", defects))[1]
-    to_header = _header(message, "To", defects)
+    from_name, from_email = _address(_header(headers, "From", defects))
+    reply_to = _address(_header(headers, "Reply-To", defects))[1]
+    to_header = _header(headers, "To", defects)
     to_all = [a.lower() for _, a in getaddresses([to_header]) if a]
-    cc = [a.lower() for _, a in getaddresses([_header(message, "Cc", defects)]) if a]
-    subject = _header(message, "Subject", defects)
+    cc = [a.lower() for _, a in getaddresses([_header(headers, "Cc", defects)]) if a]
+    subject = _header(headers, "Subject", defects)
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
@@ -209,7 +219,9 @@ def parse_message(
         content_type = part.get_content_type()
         if disposition == "attachment" or (filename and content_type not in ("text/plain", "text/html")):
             data = part.get_payload(decode=True) or b""
-            attachments.append(Attachment(filename=(filename or "attachment")[:200], content_type=content_type, data=data))
+            attachments.append(
+                Attachment(filename=(filename or "attachment")[:200], content_type=content_type, data=data)
+            )
         elif content_type == "text/plain":
             text_parts.append(_decode(part, defects))
         elif content_type == "text/html":
@@ -218,9 +230,9 @@ def parse_message(
             continue
     html = sanitise_html("\n".join(html_parts)) if html_parts else ""
     text = "\n".join(t.strip() for t in text_parts).strip() or (html_to_text(html) if html else "")
-    automated = _automated(message, from_email, subject, {a.lower() for a in own_addresses or set()}, defects)
-    references = message_ids(_header(message, "References", defects))
-    in_reply_to = (message_ids(_header(message, "In-Reply-To", defects)) or [""])[0]
+    automated = _automated(message, headers, from_email, subject, {a.lower() for a in own_addresses or set()}, defects)
+    references = message_ids(_header(headers, "References", defects))
+    in_reply_to = (message_ids(_header(headers, "In-Reply-To", defects)) or [""])[0]
     return ParsedEmail(
         message_id=message_id[:255],
         in_reply_to=in_reply_to[:255],
@@ -232,7 +244,7 @@ def parse_message(
         subject=subject[:2000],
         body_text=text.replace("\x00", ""),
         body_html=html.replace("\x00", ""),
-        received_at=_received_at(message, defects, fallback_date),
+        received_at=_received_at(headers, defects, fallback_date),
         automated=automated,
         attachments=attachments,
         defects=defects[:20],

@@ -6,7 +6,6 @@ row lock, and it is marked sent or failed in the same transaction."""
 
 import logging
 import smtplib
-import socket
 
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend
@@ -62,7 +61,7 @@ def email_send(*, email_id: int) -> Email:
         # consent gate: wired at merge
         try:
             sent = _connection(email.account).send_messages([_message(email)])
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             logger.warning("Sending email %s failed: %s", email.pk, exc)
             email.delivery_status, email.delivery_error = Email.Delivery.FAILED, str(exc)[:2000]
         else:

@@ -10,7 +10,6 @@ An advisory lock keeps two workers from syncing one account at once.
 """
 
 import logging
-import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -44,7 +43,9 @@ class SyncResult:
 
 def _connect(account: EmailAccount) -> IMAPClient:
     context = ssl.create_default_context() if account.use_ssl else None
-    client = IMAPClient(account.imap_server, port=account.imap_port, ssl=account.use_ssl, ssl_context=context, timeout=60)
+    client = IMAPClient(
+        account.imap_server, port=account.imap_port, ssl=account.use_ssl, ssl_context=context, timeout=60
+    )
     client.login(account.username, account.password_encrypted)
     return client
 
@@ -71,7 +72,7 @@ def email_account_sync(*, account_id: int, batch_size: int | None = None, keep_i
         account = EmailAccount.objects.get(pk=account_id)
         try:
             client = _connect(account)
-        except (IMAPClientError, OSError, socket.timeout, ssl.SSLError) as exc:
+        except (TimeoutError, IMAPClientError, OSError, ssl.SSLError) as exc:
             return _failed(account, result, f"Could not sign in to {account.imap_server}: {exc}", started)
         try:
             info = client.select_folder(account.folder, readonly=True)
@@ -96,7 +97,7 @@ def email_account_sync(*, account_id: int, batch_size: int | None = None, keep_i
                     result.email_ids += [e.pk for e in ingested.created]
         except ScannerUnavailable as exc:
             return _failed(account, result, f"Attachments could not be scanned, will retry: {exc}", started)
-        except (IMAPClientError, OSError, socket.timeout) as exc:
+        except (TimeoutError, IMAPClientError, OSError) as exc:
             return _failed(account, result, f"IMAP error: {exc}", started)
         finally:
             try:

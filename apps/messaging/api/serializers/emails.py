@@ -167,7 +167,11 @@ class EmailDetailSerializer(OutputModelSerializer):
         return {"id": obj.account_id, "name": obj.account.name, "email": obj.account.email}
 
     @extend_schema_field(
-        {"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "customer_code": {"type": "string"}, "name": {"type": "string"}}}
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "customer_code": {"type": "string"}, "name": {"type": "string"}},
+        }
     )
     def get_customer(self, obj) -> dict | None:
         customer = obj.customer

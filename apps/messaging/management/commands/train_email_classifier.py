@@ -16,5 +16,9 @@ class Command(BaseCommand):
         model = email_classifier_train(evaluate=not options["no_eval"])
         self.stdout.write(
             f"email classifier v{model.version}: {model.sample_count} examples"
-            + (f", cross-validated accuracy {model.metrics['cv_accuracy']:.1%}" if "cv_accuracy" in model.metrics else "")
+            + (
+                f", cross-validated accuracy {model.metrics['cv_accuracy']:.1%}"
+                if "cv_accuracy" in model.metrics
+                else ""
+            )
         )
