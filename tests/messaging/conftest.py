@@ -1,6 +1,8 @@
 """A real IMAP server (Debian's dovecot-imapd, started per test on a loopback port with a throwaway config) and a
 real SMTP sink (aiosmtpd on loopback) for the inbox tests."""
 
+import warnings
+
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -49,15 +51,17 @@ class _Sink:
 @pytest.fixture
 def smtp_sink():
     sink = _Sink()
-    controller = Controller(
-        sink,
-        hostname="127.0.0.1",
-        port=dovecot.free_port(),
-        authenticator=sink.authenticate,
-        auth_require_tls=False,
-        auth_required=True,
-    )
-    controller.start()
+    with warnings.catch_warnings():  # AUTH without TLS is what we want on loopback; aiosmtpd warns about it
+        warnings.simplefilter("ignore", UserWarning)
+        controller = Controller(
+            sink,
+            hostname="127.0.0.1",
+            port=dovecot.free_port(),
+            authenticator=sink.authenticate,
+            auth_require_tls=False,
+            auth_required=True,
+        )
+        controller.start()
     sink.port = controller.port
     yield sink
     controller.stop()

@@ -265,7 +265,7 @@ class ClassifierModel(models.Model):
     version = models.PositiveIntegerField(unique=True)
     trained_at = models.DateTimeField(auto_now_add=True)
     sample_count = models.PositiveIntegerField()
-    metrics = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict, blank=True)
     model = models.BinaryField(help_text="joblib dump of the fitted pipeline.")
 
     class Meta:

@@ -32,7 +32,7 @@ EMAIL_WORKFLOW = Workflow(
     ],
     conflict_message=lambda email, status: f"A {email.status} email cannot become {status}.",
 )
-PRIORITY_RANK = {EmailPriority.LOW: 0, EmailPriority.MEDIUM: 1, EmailPriority.HIGH: 2, EmailPriority.URGENT: 3}
+PRIORITY_RANK: dict[str, int] = {EmailPriority.LOW: 0, EmailPriority.MEDIUM: 1, EmailPriority.HIGH: 2, EmailPriority.URGENT: 3}
 MAX_REFERENCES = 20
 REPLY_PREFIX = re.compile(r"^\s*re\s*:", re.I)
 
@@ -236,7 +236,7 @@ def email_reply(
     )
     reply.full_clean(exclude=["search_vector"])
     reply.save()
-    changes = {"read_status": True}
+    changes: dict[str, object] = {"read_status": True}
     if email.status == S.NEW:
         changes["status"] = S.IN_PROGRESS
     if email.assigned_to_id is None and actor.role in STAFF:

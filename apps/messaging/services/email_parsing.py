@@ -105,14 +105,21 @@ def _decode(part: EmailMessage, defects: list[str]) -> str:
     Latin-1 (which decodes any byte)."""
     try:
         content = part.get_content()
-        return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
+        if isinstance(content, str):
+            return content
+        return content.decode("utf-8", errors="replace") if isinstance(content, bytes) else str(content)
     except (LookupError, UnicodeError, AssertionError, ValueError, KeyError) as exc:
         defects.append(f"charset {part.get_content_charset()!r}: {type(exc).__name__}")
-    payload = part.get_payload(decode=True) or b""
+    payload = _payload(part)
     try:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         return payload.decode("latin-1")
+
+
+def _payload(part: EmailMessage) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def sanitise_html(html: str) -> str:
@@ -218,7 +225,7 @@ def parse_message(
             disposition, filename = None, None
         content_type = part.get_content_type()
         if disposition == "attachment" or (filename and content_type not in ("text/plain", "text/html")):
-            data = part.get_payload(decode=True) or b""
+            data = _payload(part)
             attachments.append(
                 Attachment(filename=(filename or "attachment")[:200], content_type=content_type, data=data)
             )
