@@ -32,7 +32,12 @@ EMAIL_WORKFLOW = Workflow(
     ],
     conflict_message=lambda email, status: f"A {email.status} email cannot become {status}.",
 )
-PRIORITY_RANK: dict[str, int] = {EmailPriority.LOW: 0, EmailPriority.MEDIUM: 1, EmailPriority.HIGH: 2, EmailPriority.URGENT: 3}
+PRIORITY_RANK: dict[str, int] = {
+    EmailPriority.LOW: 0,
+    EmailPriority.MEDIUM: 1,
+    EmailPriority.HIGH: 2,
+    EmailPriority.URGENT: 3,
+}
 MAX_REFERENCES = 20
 REPLY_PREFIX = re.compile(r"^\s*re\s*:", re.I)
 
