@@ -155,6 +155,11 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:calendar-feed": {"POST": {A, M, AG}, "DELETE": {A, M, AG}},
     "v1:calendar-ics": {"GET": PUBLIC},  # the signed token is the credential (calendar apps cannot sign in)
     "v1:agents-list": {"GET": {A, M, AG, V}},
+    # email inbox (seed 003 Email Management)
+    "v1:emails-list": {"GET": {A, M, AG}},
+    "v1:emails-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}},
+    "v1:emails-reply": {"POST": {A, M, AG}},
+    "v1:emails-escalate": {"POST": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -230,6 +235,10 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:opportunities-detail": _CRM_ROWS,
     "v1:tasks-detail": _CRM_ROWS,
     "v1:appointments-detail": _CRM_ROWS,
+    # agents: the shared inbox (unassigned), their own and what was escalated to them; another agent's is a 404
+    "v1:emails-detail": frozenset({AG}),
+    "v1:emails-reply": frozenset({AG}),
+    "v1:emails-escalate": frozenset({AG}),
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider, a signed feed token.

@@ -49,7 +49,13 @@ from tests.factories.crm import (
 )
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
-from tests.factories.messaging import ConversationFactory, DncEntryFactory, MessageFactory, WhatsAppTemplateFactory
+from tests.factories.messaging import (
+    ConversationFactory,
+    DncEntryFactory,
+    EmailFactory,
+    MessageFactory,
+    WhatsAppTemplateFactory,
+)
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import (
     CoverageFactory,
@@ -207,6 +213,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:tasks-list": ListCase(lambda ctx: TaskFactory(assignee=_agent(), created_by=_agent())),
     "v1:appointments-list": ListCase(lambda ctx: AppointmentFactory(agent=_agent())),
     "v1:agents-list": ListCase(_crm_agent_with_book),
+    "v1:emails-list": ListCase(lambda ctx: EmailFactory(assigned_to=_agent())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

@@ -17,7 +17,7 @@ from apps.claims.models import Assessment, Claim
 from apps.crm.models import Appointment, Lead, Opportunity, Task
 from apps.customers.models import Customer
 from apps.documents.models import Document
-from apps.messaging.models import PushSubscription
+from apps.messaging.models import Email, PushSubscription
 from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
@@ -33,7 +33,7 @@ from tests.factories.crm import (
 )
 from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
-from tests.factories.messaging import DncEntryFactory, PushSubscriptionFactory
+from tests.factories.messaging import DncEntryFactory, EmailFactory, PushSubscriptionFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
@@ -144,6 +144,7 @@ def path_objects(make_user) -> dict:
         "task": TaskFactory(assignee=target),
         "appointment": AppointmentFactory(agent=target),
         "team": TeamFactory(manager=make_user(Role.MANAGER, email="other-manager@example.org")),
+        "email": EmailFactory(assigned_to=target),
     }
 
 
@@ -188,6 +189,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["appointment"].pk
         elif short.startswith("teams"):
             kwargs["pk"] = objects["team"].pk
+        elif short.startswith("emails"):
+            kwargs["pk"] = objects["email"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:
@@ -293,6 +296,7 @@ def hand_over(objects: dict, user: User) -> None:
         Policy.objects.filter(pk=objects["policy"].pk).update(agent=user)
         Claim.objects.filter(pk=objects["claim"].pk).update(handler=user)
         RenewalCase.objects.filter(pk=objects["case"].pk).update(assigned_to=user)
+        Email.objects.filter(pk=objects["email"].pk).update(assigned_to=user)
     elif user.role == Role.CUSTOMER:
         Customer.objects.filter(pk=objects["customer"].pk).update(user=user)
         Document.objects.filter(pk=objects["document"].pk).update(uploaded_by=user)  # they delete only their uploads

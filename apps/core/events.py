@@ -124,6 +124,23 @@ EVENTS: dict[str, EventSpec] = {
         ("case_id", "policy_number", "days"),
         "A renewal reminder went out. Subscribers only: notifications tells the customer (notification:new).",
     ),
+    # messaging (email inbox)
+    "email:received": EventSpec(
+        ("account_id", "count", "email_ids"),
+        "New mail stored by a sync (not auto-replies, bounces, loops). → managers, the agents it was assigned to.",
+        figures=False,
+    ),
+    "email:assigned": EventSpec(
+        ("email_id", "subject", "assigned_to"), "An inbox email has an owner. → the assignee, managers.", figures=False
+    ),
+    "email:updated": EventSpec(
+        ("email_id", "status"), "Status, category or priority. → managers, its owner.", figures=False
+    ),
+    "email:escalated": EventSpec(
+        ("email_id", "subject", "reason", "escalated_to"),
+        "→ the person escalated to (messaging makes it a notification), managers.",
+        figures=False,
+    ),
     "batch:progress": EventSpec(
         ("batch_id", "status", "total_records", "processed_records", "successful_records", "failed_records"),
         "After every chunk of an upload batch. → the uploader (admin batches screen).",

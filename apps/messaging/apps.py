@@ -9,11 +9,20 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.hooks import provide
+        from apps.documents.owners import register_owner
 
         from . import gdpr, senders
+        from .selectors import email as email_selectors
         from .services import consent
 
         provide(self, "customers.outbound_gate", consent.customer_channel_gate)
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
         senders.register()
+        # attachments of inbound email are documents of entity_type "email": seen by whoever sees the email
+        register_owner(
+            "email",
+            email_selectors.email_document_owner,
+            visible_ids=lambda user: email_selectors.emails_visible_to(user).values("pk"),
+            owner_only=True,
+        )

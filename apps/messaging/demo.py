@@ -1,10 +1,12 @@
 """Demo messaging for `manage.py seed_demo` (idempotent): WhatsApp templates (one approved, one in review), a DNC
 entry, and conversations in the sandbox — the portal demo customer asking about their renewal by SMS with the
-agent's answer, and an unknown number writing on WhatsApp (the shared queue)."""
+agent's answer, and an unknown number writing on WhatsApp (the shared queue); then the email inbox's demo
+(`demo_email.py`)."""
 
 from apps.accounts.models import User
 from apps.customers.models import Customer
 
+from . import demo_email
 from .models import DncEntry, Message, OutboundRefusal, WhatsAppTemplate
 from .services.consent import dnc_entry_create, outbound_check
 from .services.messages import message_send
@@ -53,3 +55,4 @@ def seed(*, stdout, options=None) -> None:
         message_id="SBXDEMO2",
     )
     stdout.write(f"messaging: {Message.objects.count()} message(s), {DncEntry.objects.count()} DNC entr(ies)")
+    demo_email.seed(stdout=stdout, options=options)

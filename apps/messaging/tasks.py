@@ -1,6 +1,8 @@
-"""Messaging background work: thin, idempotent, by id."""
+"""Messaging background work (messages, push, the email inbox): thin, take ids, safe to run twice."""
 
 from celery import shared_task
+
+from apps.core.exceptions import Conflict
 
 from .services import messages
 
@@ -17,3 +19,39 @@ def push_deliver(notification_id: int) -> None:
     from .services.push import push_notification_send
 
     push_notification_send(notification_id=notification_id)
+
+
+@shared_task(name="messaging.email_sync_due")
+def email_sync_due() -> int:
+    """Beat, every minute: queue a sync of each account whose own `sync_interval` has passed."""
+    from .services.email_sync import email_accounts_due
+
+    due = email_accounts_due()
+    for account_id in due:
+        email_sync_account.delay(account_id)
+    return len(due)
+
+
+@shared_task(name="messaging.email_sync_account")
+def email_sync_account(account_id: int) -> dict:
+    from .services.email_sync import email_account_sync
+
+    try:
+        result = email_account_sync(account_id=account_id)
+    except Conflict:  # a sync of this account is already running; it will pick the new mail up
+        return {"account_id": account_id, "skipped": "running"}
+    return {"account_id": account_id, "created": result.created, "error": result.error}
+
+
+@shared_task(name="messaging.send_email", autoretry_for=(), acks_late=True)
+def send_email(email_id: int) -> str:
+    from .services.email_send import email_send
+
+    return email_send(email_id=email_id).delivery_status
+
+
+@shared_task(name="messaging.train_email_classifier")
+def train_email_classifier() -> int:
+    from .services.email_classifier import email_classifier_train
+
+    return email_classifier_train().version

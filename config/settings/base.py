@@ -164,6 +164,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "billing-arrears": {"task": "billing.arrears", "schedule": 60 * 60},
     "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
     "notifications-flush-deferred": {"task": "notifications.flush_deferred", "schedule": 15 * 60},
+    # each account is synced when its own sync_interval (minutes) has passed; this only finds the due ones
+    "messaging-email-sync-due": {"task": "messaging.email_sync_due", "schedule": 60},
+    "messaging-train-email-classifier": {"task": "messaging.train_email_classifier", "schedule": 7 * 24 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

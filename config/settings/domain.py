@@ -73,3 +73,15 @@ MESSAGING_DEFAULT_REGION = env.str("MESSAGING_DEFAULT_REGION", default="PT")
 MESSAGING_SMS_MAX_SEGMENTS = env.int("MESSAGING_SMS_MAX_SEGMENTS", default=6)
 MESSAGING_DEFAULT_QUIET_HOURS = {"start": "21:00", "end": "09:00", "timezone": "Europe/Lisbon"}
 MESSAGING_WHATSAPP_NOTICE_TEMPLATE = env.str("MESSAGING_WHATSAPP_NOTICE_TEMPLATE", default="service_notice")
+
+# --- Email inbox (messaging) ----------------------------------------------------------------------------
+# A message larger than this is stored with its headers only (and says so); attachments go through the documents
+# pipeline and its own limit (DOCUMENT_MAX_BYTES).
+EMAIL_MAX_MESSAGE_BYTES = env.int("EMAIL_MAX_MESSAGE_BYTES", default=40 * 1024 * 1024)
+# Messages fetched and stored per IMAP round trip and transaction.
+EMAIL_SYNC_BATCH = env.int("EMAIL_SYNC_BATCH", default=250)
+# A reply whose headers name no earlier message joins the correspondent's thread with the same subject within
+# this many days.
+EMAIL_THREAD_SUBJECT_DAYS = env.int("EMAIL_THREAD_SUBJECT_DAYS", default=30)
+# The email classifier: "local" (scikit-learn + VADER, offline).
+EMAIL_CLASSIFIER = env.str("EMAIL_CLASSIFIER", default="local")

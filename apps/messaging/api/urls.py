@@ -1,6 +1,6 @@
 from apps.core.api.urls import api_path
 
-from .views import consent, messages, push, webhooks
+from .views import consent, emails, messages, push, webhooks
 
 urlpatterns = [
     api_path("messages", messages.ConversationListApi.as_view(), "messages-list"),
@@ -15,4 +15,8 @@ urlpatterns = [
         push.PushSubscriptionDetailApi.as_view(),
         "push-subscription-detail",
     ),
+    api_path("emails", emails.EmailListApi.as_view(), "emails-list"),
+    api_path("emails/<int:pk>", emails.EmailDetailApi.as_view(), "emails-detail"),
+    api_path("emails/<int:pk>/reply", emails.EmailReplyApi.as_view(), "emails-reply"),
+    api_path("emails/<int:pk>/escalate", emails.EmailEscalateApi.as_view(), "emails-escalate"),
 ]

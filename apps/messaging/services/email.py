@@ -1,0 +1,286 @@
+"""Working the shared inbox: status moves (EMAIL_WORKFLOW), assignment, category and priority (a category
+corrected by hand is kept as a training example), read marks, escalation (a live notification to the person
+escalated to) and replies (stored, threaded, sent once through `email_send`)."""
+
+import re
+from email.utils import make_msgid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
+from apps.core.events import publish, role_group, user_group
+from apps.core.exceptions import Conflict
+from apps.core.workflow import Transition, Workflow
+from apps.messaging.models import Email, EmailEvent, EmailPriority, EmailStatus, EmailTemplate, TrainingExample
+
+from .email_parsing import is_single_address, normalise_subject
+from .email_templates import template_apply
+
+S = EmailStatus
+STAFF = PERMISSION_MATRIX["emails"][WRITE]
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Moves are named by the status they reach (PUT /emails/:id sends the status).
+EMAIL_WORKFLOW = Workflow(
+    "email",
+    [
+        Transition(S.IN_PROGRESS, sources={S.NEW, S.RESOLVED}, target=S.IN_PROGRESS, roles=STAFF),
+        Transition(S.RESOLVED, sources={S.NEW, S.IN_PROGRESS}, target=S.RESOLVED, roles=STAFF),
+        Transition(S.NEW, sources={S.IN_PROGRESS}, target=S.NEW, roles=STAFF),
+    ],
+    conflict_message=lambda email, status: f"A {email.status} email cannot become {status}.",
+)
+PRIORITY_RANK: dict[str, int] = {
+    EmailPriority.LOW: 0,
+    EmailPriority.MEDIUM: 1,
+    EmailPriority.HIGH: 2,
+    EmailPriority.URGENT: 3,
+}
+MAX_REFERENCES = 20
+REPLY_PREFIX = re.compile(r"^\s*re\s*:", re.I)
+
+
+def _event(email: Email, action: str, *, actor: User | None = None, details: str = "") -> None:
+    EmailEvent.objects.create(email=email, action=action, actor=actor, details=details[:2000])
+
+
+def _audience(email: Email) -> list[str]:
+    audience = [role_group(Role.MANAGER)]
+    if email.assigned_to_id:
+        audience.append(user_group(email.assigned_to_id))
+    return audience
+
+
+def _lock(email: Email) -> Email:
+    return Email.objects.select_for_update(of=("self",)).select_related("account", "customer").get(pk=email.pk)
+
+
+def _may_work(actor: User, email: Email) -> None:
+    if actor.role == Role.AGENT and email.assigned_to_id not in (None, actor.pk) and email.escalated_to_id != actor.pk:
+        raise PermissionDenied("This email is assigned to someone else.")
+
+
+def _check_assignee(assignee: User) -> None:
+    if not assignee.is_active or assignee.role not in STAFF:
+        raise ValidationError({"assigned_to": ["Must be an active agent, manager or administrator."]})
+
+
+@transaction.atomic
+def email_update(
+    *,
+    email: Email,
+    actor: User,
+    status: str | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    assigned_to: User | None = None,
+    unassign: bool = False,
+    read_status: bool | None = None,
+) -> Email:
+    """Seed 003 PUT /emails/:id. Status moves follow EMAIL_WORKFLOW. Managers assign to anyone who works the
+    inbox; agents take an unassigned email for themselves. A category set by hand replaces the model's and is kept
+    as a training example for the next classifier version."""
+    email = _lock(email)
+    _may_work(actor, email)
+    if email.direction != Email.Direction.INBOUND:
+        raise Conflict("Sent emails are not worked; work the email they answer.")
+    changes = []
+    if assigned_to is not None and assigned_to.pk != email.assigned_to_id:
+        _check_assignee(assigned_to)
+        if actor.role not in MANAGERS and not (assigned_to.pk == actor.pk and email.assigned_to_id is None):
+            raise PermissionDenied("Agents can only take unassigned emails for themselves.")
+        email.assigned_to = assigned_to
+        changes.append(f"assigned to {assigned_to.get_full_name() or assigned_to.email}")
+        publish(
+            "email:assigned",
+            {"email_id": email.pk, "subject": email.subject[:200], "assigned_to": assigned_to.pk},
+            audience=[user_group(assigned_to.pk), role_group(Role.MANAGER)],
+        )
+    elif unassign and email.assigned_to_id is not None:
+        if actor.role not in MANAGERS and email.assigned_to_id != actor.pk:
+            raise PermissionDenied("Only managers take an email away from someone.")
+        email.assigned_to = None
+        changes.append("back to the shared inbox")
+    if status and status != email.status:
+        EMAIL_WORKFLOW.check(actor, email, status)
+        changes.append(f"status {email.status} → {status}")
+        email.status = status
+    if category and category != email.category:
+        TrainingExample.objects.update_or_create(
+            email=email,
+            defaults={
+                "text": f"{email.subject}\n{email.body_text}"[:4000],
+                "category": category,
+                "previous_category": email.category,
+                "corrected_by": actor,
+            },
+        )
+        changes.append(f"category {email.category} → {category}")
+        email.category, email.category_source = category, "manual"
+    if priority and priority != email.priority:
+        changes.append(f"priority {email.priority} → {priority}")
+        email.priority = priority
+    if read_status is not None:
+        email.read_status = read_status
+    email.full_clean(exclude=["search_vector"])
+    email.save()
+    if changes:
+        _event(email, "Updated", actor=actor, details="; ".join(changes))
+        publish("email:updated", {"email_id": email.pk, "status": email.status}, audience=_audience(email))
+    return email
+
+
+def email_mark_read(*, email: Email, actor: User) -> Email:
+    """Opening an email marks it read for the team (seed 003 read_status), without a timeline line."""
+    if not email.read_status:
+        Email.objects.filter(pk=email.pk).update(read_status=True)
+        email.read_status = True
+    return email
+
+
+@transaction.atomic
+def email_escalate(*, email: Email, actor: User, escalated_to: User, reason: str) -> Email:
+    """Hand an email up to a manager or administrator with a reason; its priority rises to at least high and
+    the person escalated to is notified live."""
+    reason = (reason or "").strip()
+    if not escalated_to.is_active or escalated_to.role not in MANAGERS:
+        raise ValidationError({"escalated_to": ["Escalate to an active manager or administrator."]})
+    if escalated_to.pk == actor.pk:
+        raise ValidationError({"escalated_to": ["Escalate to someone else."]})
+    if not reason:
+        raise ValidationError({"reason": ["Say why."]})
+    email = _lock(email)
+    _may_work(actor, email)
+    if email.direction != Email.Direction.INBOUND:
+        raise Conflict("Sent emails are not escalated; escalate the email they answer.")
+    email.escalated_to, email.escalation_reason, email.escalated_at = escalated_to, reason[:4000], timezone.now()
+    if PRIORITY_RANK.get(email.priority, 1) < PRIORITY_RANK[EmailPriority.HIGH]:
+        email.priority = EmailPriority.HIGH
+    if email.status == S.NEW:
+        email.status = S.IN_PROGRESS
+    email.save()
+    _event(
+        email, "Escalated", actor=actor, details=f"To {escalated_to.get_full_name() or escalated_to.email}: {reason}"
+    )
+    publish(
+        "email:escalated",
+        {"email_id": email.pk, "subject": email.subject[:200], "reason": reason[:500], "escalated_to": escalated_to.pk},
+        audience=[user_group(escalated_to.pk), role_group(Role.MANAGER)],
+    )
+    return email
+
+
+def _no_line_breaks(field: str, value: str) -> None:
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValidationError({field: ["Line breaks are not allowed here (header injection)."]})
+
+
+@transaction.atomic
+def email_reply(
+    *,
+    email: Email,
+    actor: User,
+    to: str | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+    template: EmailTemplate | None = None,
+) -> Email:
+    """Answer an inbound email: the reply is stored in its thread (In-Reply-To the email, References its chain)
+    and sent through the mailbox's SMTP after commit, once. Auto-replies, bounces and loops are never answered."""
+    for field, value in (("to", to or ""), ("subject", subject or "")):
+        _no_line_breaks(field, value)
+    email = _lock(email)
+    _may_work(actor, email)
+    if email.direction != Email.Direction.INBOUND:
+        raise Conflict("Answer the received email, not a sent one.")
+    if email.automated:
+        raise Conflict(
+            f"This is an automatic message ({email.get_automated_display().lower()}); it is not answered.",
+            code="automated_email",
+        )
+    recipient = (to or email.from_email).strip()
+    if not is_single_address(recipient):
+        raise ValidationError({"to": ["One valid email address."]})
+    template_subject, template_body = ("", "")
+    if template is not None:
+        if not template.is_active:
+            raise ValidationError({"template_id": ["This template is switched off."]})
+        template_subject, template_body = template_apply(template=template, email=email, actor=actor)
+    original = email.subject or ""
+    subject = (subject or template_subject or (original if REPLY_PREFIX.match(original) else f"Re: {original}")).strip()
+    _no_line_breaks("subject", subject)
+    text = (body if body else template_body).strip()
+    if not text:
+        raise ValidationError({"body": ["Write a reply or choose a template."]})
+    chain = [*email.references.split(), email.message_id][-MAX_REFERENCES:]
+    account = email.account
+    reply = Email(
+        account=account,
+        direction=Email.Direction.OUTBOUND,
+        message_id=make_msgid(domain=account.domain),
+        thread_id=email.thread_id or email.message_id,
+        in_reply_to=email.message_id,
+        references=" ".join(chain),
+        from_email=account.email,
+        from_name=account.name,
+        to_email=recipient,
+        correspondent=recipient.lower(),
+        subject=subject[:2000],
+        subject_normalised=normalise_subject(subject),
+        body_text=text,
+        category=email.category,
+        priority=email.priority,
+        status=S.RESOLVED,
+        delivery_status=Email.Delivery.QUEUED,
+        read_status=True,
+        customer=email.customer,
+        sent_by=actor,
+        received_at=timezone.now(),
+    )
+    reply.full_clean(exclude=["search_vector"])
+    reply.save()
+    changes: dict[str, object] = {"read_status": True}
+    if email.status == S.NEW:
+        changes["status"] = S.IN_PROGRESS
+    if email.assigned_to_id is None and actor.role in STAFF:
+        changes["assigned_to_id"] = actor.pk  # whoever answers an unassigned email owns it from then on
+    Email.objects.filter(pk=email.pk).update(**changes, updated_at=timezone.now())
+    _event(
+        email,
+        "Replied",
+        actor=actor,
+        details=f"To {recipient}: {subject}" + (f" (template {template.name})" if template is not None else ""),
+    )
+    transaction.on_commit(lambda: _enqueue_send(reply.pk), robust=True)
+    return reply
+
+
+def _enqueue_send(email_id: int) -> None:
+    from apps.messaging.tasks import send_email
+
+    send_email.delay(email_id)
+
+
+@transaction.atomic
+def email_work(
+    *,
+    email: Email,
+    actor: User,
+    changes: dict | None = None,
+    escalated_to: User | None = None,
+    escalation_reason: str = "",
+    reply_body: str = "",
+    reply_template: EmailTemplate | None = None,
+    reply_to: str = "",
+) -> Email:
+    """One save of the inbox screen: field changes, an escalation and a reply — all or nothing, so a refused reply
+    (header injection, an automatic message) leaves the other changes unsaved too."""
+    if changes:
+        email = email_update(email=email, actor=actor, **changes)
+    if escalated_to is not None:
+        email = email_escalate(email=email, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
+    if reply_body.strip() or reply_template is not None:
+        email_reply(email=email, actor=actor, to=reply_to or None, body=reply_body, template=reply_template)
+    return email
