@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.renewals",
     "apps.integrations",
     "apps.notifications",
+    "apps.support",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
@@ -162,6 +163,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "billing-arrears": {"task": "billing.arrears", "schedule": 60 * 60},
     "claims-train-fraud-model": {"task": "claims.train_fraud_model", "schedule": 7 * 24 * 60 * 60},
     "notifications-flush-deferred": {"task": "notifications.flush_deferred", "schedule": 15 * 60},
+    # SLA warnings and breach escalations: every 30 s, so a breach is escalated within a minute of it
+    "support-sla-sweep": {"task": "support.sla_sweep", "schedule": 30},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
