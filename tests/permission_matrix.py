@@ -127,6 +127,15 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:upload-batches": {"GET": {A, M}},
     "v1:upload-batch-status": {"GET": {A, M}},
     "v1:upload-batch-failed-rows": {"GET": {A, M}},
+    # service desk (seed 004 §3.7, §3.9; seed 002 #7)
+    "v1:tickets-list": {"GET": {A, M, AG, V, C}, "POST": {A, M, AG, C}},
+    "v1:tickets-detail": {"GET": {A, M, AG, V, C}, "PUT": {A, M, AG, C}},
+    "v1:tickets-messages": {"POST": {A, M, AG, C}},
+    "v1:tickets-merge": {"POST": {A, M, AG}},
+    "v1:faqs-list": {"GET": PUBLIC},
+    "v1:faqs-vote": {"POST": PUBLIC},
+    "v1:knowledge-resources": {"GET": PUBLIC, "POST": {A, M, AG}},
+    "v1:knowledge-resource-detail": {"GET": PUBLIC, "PUT": {A, M, AG}, "DELETE": {A, M, AG}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -187,10 +196,19 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:cases-escalate": frozenset({AG}),
     "v1:upload-batch-status": frozenset(),  # admins and managers oversee every batch
     "v1:upload-batch-failed-rows": frozenset(),
+    "v1:tickets-detail": _CUSTOMER_ROWS,  # agents: assigned, their team's queue, their customers'; customers: theirs
+    "v1:tickets-messages": _CUSTOMER_ROWS,
+    "v1:tickets-merge": frozenset({AG}),
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider.
-NOT_OBJECT_ENDPOINTS = {"v1:products-detail", "v1:billing-webhook"}
+NOT_OBJECT_ENDPOINTS = {
+    "v1:products-detail",
+    "v1:billing-webhook",
+    # the help centre's and the knowledge hub's entries are no one's records (audience decides who reads them)
+    "v1:faqs-vote",
+    "v1:knowledge-resource-detail",
+}
 
 # Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.
 ROW_LIMITED = frozenset({AG, C})

@@ -51,6 +51,7 @@ from tests.factories.policies import (
     VehicleFactory,
 )
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
+from tests.factories.support import KnowledgeResourceFactory
 from tests.test_permission_matrix import _walk
 
 
@@ -92,6 +93,13 @@ def _policy(**kwargs):
     policy = PolicyFactory(product=product, agent=_agent(), customer=CustomerFactory(agent=_agent()), **kwargs)
     VehicleFactory(policy=policy)
     return policy
+
+
+def _ticket(ctx):
+    from apps.support.services import ticket_open
+
+    customer = CustomerFactory(agent=_agent())
+    return ticket_open(actor=ctx["caller"], customer=customer, subject="Cover", description="When does it start?")
 
 
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
@@ -158,6 +166,8 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:notifications-list": ListCase(lambda ctx: NotificationFactory(user=ctx["caller"])),
     "v1:cases-list": ListCase(lambda ctx: RenewalCaseFactory(policy=_policy(), assigned_to=_agent())),
     "v1:upload-batches": ListCase(lambda ctx: UploadBatchFactory(uploaded_by=UserFactory(role=Role.MANAGER))),
+    "v1:tickets-list": ListCase(_ticket),
+    "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

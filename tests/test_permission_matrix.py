@@ -26,6 +26,7 @@ from tests.factories.documents import DocumentFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
+from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory
 from tests.permission_matrix import (
     ENDPOINTS,
     NOT_ENDPOINTS,
@@ -125,6 +126,9 @@ def path_objects(make_user) -> dict:
         "case": case,
         "notification": NotificationFactory(user=account),
         "batch": UploadBatchFactory(),
+        "ticket": TicketFactory(customer=customer, assignee=target),
+        "faq": FaqFactory(),
+        "knowledge": KnowledgeResourceFactory(audience="public"),
     }
 
 
@@ -153,6 +157,12 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["case"].pk
         elif short.startswith("upload"):
             kwargs["pk"] = objects["batch"].pk
+        elif short.startswith("tickets"):
+            kwargs["pk"] = objects["ticket"].pk
+        elif short.startswith("faqs"):
+            kwargs["pk"] = objects["faq"].pk
+        elif short.startswith("knowledge"):
+            kwargs["pk"] = objects["knowledge"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

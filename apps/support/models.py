@@ -282,6 +282,11 @@ class Macro(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from .macros import macro_validate
+
+        macro_validate(self.body)
+
 
 # --- help centre ---------------------------------------------------------------------------------------------
 

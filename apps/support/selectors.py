@@ -113,15 +113,16 @@ def tickets_of_customer(*, user: User) -> QuerySet[Ticket]:
 # --- help centre ---------------------------------------------------------------------------------------------
 
 
-def faqs_published() -> QuerySet[Faq]:
-    return (
-        Faq.objects.filter(is_published=True)
-        .select_related("category")
-        .annotate(
-            helpful_yes=Count("votes", filter=Q(votes__helpful=True)),
-            helpful_no=Count("votes", filter=Q(votes__helpful=False)),
-        )
+def faqs_with_votes(qs: QuerySet[Faq]) -> QuerySet[Faq]:
+    """The 'was this helpful' tally of each FAQ."""
+    return qs.annotate(
+        helpful_yes=Count("votes", filter=Q(votes__helpful=True)),
+        helpful_no=Count("votes", filter=Q(votes__helpful=False)),
     )
+
+
+def faqs_published() -> QuerySet[Faq]:
+    return faqs_with_votes(Faq.objects.filter(is_published=True).select_related("category"))
 
 
 def faq_query(term: str) -> SearchQuery:

@@ -452,6 +452,30 @@ def ticket_update(
 
 
 @transaction.atomic
+def ticket_work(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reply: str = "",
+    internal: bool = False,
+    status: str | None = None,
+    priority: str | None = None,
+    assignee=_UNSET,
+    reason: str = "",
+) -> Ticket:
+    """The admin's ticket screen in one transaction: a reply or an internal note, then the changes."""
+    if (reply or "").strip():
+        ticket_message_add(ticket=ticket, actor=actor, body=reply, internal=internal)
+        ticket.refresh_from_db()
+    changes = {k: v for k, v in {"status": status, "priority": priority}.items() if v and v != getattr(ticket, k)}
+    if assignee is not _UNSET and assignee != ticket.assignee:
+        changes["assignee"] = assignee
+    if changes:
+        ticket_update(ticket=ticket, actor=actor, reason=reason, **changes)
+    return ticket
+
+
+@transaction.atomic
 def ticket_merge(*, ticket: Ticket, into: Ticket, actor: User) -> Ticket:
     """Merge a duplicate into another request of the same customer: its messages move to `into`, it is closed and
     points there. Returns `into`."""
