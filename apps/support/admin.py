@@ -224,9 +224,6 @@ class TicketAdmin(ModelAdmin):
                 reason=data.get("reason") or "",
             )
 
-    def save_related(self, request, form, formsets, change):
-        pass
-
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(ModelAdmin):
@@ -313,6 +310,3 @@ class KnowledgeResourceAdmin(ModelAdmin):
                 )
                 obj.pk = created.pk
                 obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        pass

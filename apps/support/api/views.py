@@ -340,7 +340,8 @@ def voter_key(request) -> str:
 
 
 class FaqVoteApi(BaseApi):
-    authentication_classes = []
+    """Signed-in or not: a signed-in person's vote is keyed to them, so it follows them across browsers."""
+
     permission_classes = [AllowAny]
     mfa_exempt = True
 
