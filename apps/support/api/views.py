@@ -2,8 +2,6 @@
 or an internal note, update status/priority/assignee) plus merge; seed 002 #7 FAQs (public, searchable, votes);
 seed 004 §3.9 knowledge hub resources (CRUD, by audience)."""
 
-import hashlib
-
 import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -20,6 +18,7 @@ from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.customers.selectors import customer_get_for_user
 from apps.policies.models import Policy
 from apps.support import selectors, services
+from apps.support.votes import voter_key
 from apps.support.models import (
     Faq,
     KnowledgeResource,
@@ -325,18 +324,6 @@ class FaqListApi(BaseApi):
                 "faqs": s.FaqSerializer(rows, many=True).data,
             }
         )
-
-
-def voter_key(request) -> str:
-    """A signed-in user's id, else a hash of the browser's session or address (no personal data stored)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return f"user:{user.pk}"
-    session = getattr(request, "session", None)
-    raw = (session.session_key if session is not None and session.session_key else "") or request.META.get(
-        "REMOTE_ADDR", ""
-    )
-    return "anon:" + hashlib.sha256(raw.encode()).hexdigest()[:48]
 
 
 class FaqVoteApi(BaseApi):
