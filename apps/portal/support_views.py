@@ -24,8 +24,9 @@ class ContactForm(forms.Form):
     policy = forms.ModelChoiceField(label="Which policy (optional)", queryset=None, required=False)
     subject = forms.CharField(max_length=200)
     description = forms.CharField(label="Your message", max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
-    file = forms.FileField(label="Attach a file (optional)", required=False,
-                           help_text="JPEG, PNG, HEIC or PDF, up to 20 MB.")
+    file = forms.FileField(
+        label="Attach a file (optional)", required=False, help_text="JPEG, PNG, HEIC or PDF, up to 20 MB."
+    )
 
     def __init__(self, *args, policies, **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,7 +58,9 @@ class TicketWorkForm(forms.ModelForm):
     """Reply (or note) and hand-offs; every change goes through services.ticket_work."""
 
     macro = forms.ModelChoiceField(
-        queryset=Macro.objects.none(), required=False, widget=UnfoldAdminSelectWidget,
+        queryset=Macro.objects.none(),
+        required=False,
+        widget=UnfoldAdminSelectWidget,
         help_text="A saved reply; its variables are filled in for this ticket and added to the reply.",
     )
     reply = forms.CharField(widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}), required=False, max_length=20000)
@@ -88,9 +90,7 @@ class TicketWorkForm(forms.ModelForm):
             self.fields["new_status"].choices = [(ticket.status, f"{ticket.get_status_display()} (now)")] + [
                 (t, TicketStatus(t).label) for t in targets
             ]
-            self.initial.update(
-                new_status=ticket.status, new_priority=ticket.priority, new_assignee=ticket.assignee_id
-            )
+            self.initial.update(new_status=ticket.status, new_priority=ticket.priority, new_assignee=ticket.assignee_id)
 
 
 @admin.register(Ticket)
@@ -126,11 +126,30 @@ class TicketAdmin(ModelAdmin):
         "created_at",
     ]
     fieldsets = [
-        (None, {"fields": ["ticket_number", "customer", "subject", "category", "channel", "policy", "claim",
-                           "merged_into", "team", "sla_detail", "satisfaction_rating", "created_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "ticket_number",
+                    "customer",
+                    "subject",
+                    "category",
+                    "channel",
+                    "policy",
+                    "claim",
+                    "merged_into",
+                    "team",
+                    "sla_detail",
+                    "satisfaction_rating",
+                    "created_at",
+                ]
+            },
+        ),
         ("Conversation", {"fields": ["conversation"]}),
-        ("Reply and hand-offs", {"fields": ["macro", "reply", "internal", "new_status", "new_priority",
-                                            "new_assignee", "reason"]}),
+        (
+            "Reply and hand-offs",
+            {"fields": ["macro", "reply", "internal", "new_status", "new_priority", "new_assignee", "reason"]},
+        ),
     ]
     inlines = [TicketActivityInline]
     show_full_result_count = False
@@ -147,14 +166,32 @@ class TicketAdmin(ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @display(description="Status", label={"new": "info", "open": "info", "pending_customer": "warning",
-                                          "pending_third_party": "warning", "resolved": "success",
-                                          "closed": "success", "reopened": "danger"})
+    @display(
+        description="Status",
+        label={
+            "new": "info",
+            "open": "info",
+            "pending_customer": "warning",
+            "pending_third_party": "warning",
+            "resolved": "success",
+            "closed": "success",
+            "reopened": "danger",
+        },
+    )
     def status_display(self, obj):
         return obj.status
 
-    @display(description="SLA", label={"on track": "success", "at risk": "warning", "breached": "danger",
-                                       "paused": "info", "met": "success", "none": "info"})
+    @display(
+        description="SLA",
+        label={
+            "on track": "success",
+            "at risk": "warning",
+            "breached": "danger",
+            "paused": "info",
+            "met": "success",
+            "none": "info",
+        },
+    )
     def sla_badge(self, obj):
         state = getattr(obj, "sla_state", "none")
         due = getattr(obj, "sla_due_at", None)
@@ -175,8 +212,11 @@ class TicketAdmin(ModelAdmin):
             (
                 (
                     t.name.replace("_", " "),
-                    "paused" if t.paused else (
-                        f"missed {timesince(t.due_at, now)} ago" if t.breached and t.due_at
+                    "paused"
+                    if t.paused
+                    else (
+                        f"missed {timesince(t.due_at, now)} ago"
+                        if t.breached and t.due_at
                         else (f"due in {timeuntil(t.due_at, now)}" if t.due_at else "missed")
                     ),
                 )
@@ -227,8 +267,16 @@ class TicketAdmin(ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(ModelAdmin):
-    list_display = ["name", "priority", "category", "first_response_minutes", "next_reply_minutes",
-                    "resolution_minutes", "business_hours", "is_active"]
+    list_display = [
+        "name",
+        "priority",
+        "category",
+        "first_response_minutes",
+        "next_reply_minutes",
+        "resolution_minutes",
+        "business_hours",
+        "is_active",
+    ]
     list_filter = ["priority", "is_active", "business_hours"]
 
 

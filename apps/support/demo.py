@@ -33,12 +33,27 @@ FAQS = {
 }
 
 RESOURCES = [
-    ("Motor claims: what to do at the scene", "public", "claims", ["motor", "claims"],
-     "Make the scene safe, call the police if anyone is hurt, take photos, exchange details."),
-    ("Your policy documents explained", "customers", "policies", ["policy"],
-     "Your schedule lists who and what is covered; the wording says how."),
-    ("Handling a complaint (internal procedure)", "staff", "procedures", ["complaint", "procedure"],
-     "Acknowledge within one working day, escalate to the team manager, log the root cause."),
+    (
+        "Motor claims: what to do at the scene",
+        "public",
+        "claims",
+        ["motor", "claims"],
+        "Make the scene safe, call the police if anyone is hurt, take photos, exchange details.",
+    ),
+    (
+        "Your policy documents explained",
+        "customers",
+        "policies",
+        ["policy"],
+        "Your schedule lists who and what is covered; the wording says how.",
+    ),
+    (
+        "Handling a complaint (internal procedure)",
+        "staff",
+        "procedures",
+        ["complaint", "procedure"],
+        "Acknowledge within one working day, escalate to the team manager, log the root cause.",
+    ),
 ]
 
 MACROS = {
@@ -53,33 +68,48 @@ def seed(*, stdout, options=None) -> None:
     with transaction.atomic():
         for priority, (first, nxt, resolution) in SLA.items():
             SlaPolicy.objects.get_or_create(
-                priority=priority, category="", is_active=True,
-                defaults={"name": f"{priority.capitalize()} requests", "first_response_minutes": first,
-                          "next_reply_minutes": nxt, "resolution_minutes": resolution},
+                priority=priority,
+                category="",
+                is_active=True,
+                defaults={
+                    "name": f"{priority.capitalize()} requests",
+                    "first_response_minutes": first,
+                    "next_reply_minutes": nxt,
+                    "resolution_minutes": resolution,
+                },
             )
         SlaPolicy.objects.get_or_create(
-            priority="medium", category="complaint", is_active=True,
-            defaults={"name": "Complaints", "first_response_minutes": 120, "next_reply_minutes": 240,
-                      "resolution_minutes": 1200},
+            priority="medium",
+            category="complaint",
+            is_active=True,
+            defaults={
+                "name": "Complaints",
+                "first_response_minutes": 120,
+                "next_reply_minutes": 240,
+                "resolution_minutes": 1200,
+            },
         )
         manager = User.objects.filter(email="manager@example.com").first()
         Team.objects.get_or_create(name=settings.SUPPORT_DEFAULT_TEAM, defaults={"manager": manager})
         for position, ((name, slug), entries) in enumerate(FAQS.items()):
             category, _ = FaqCategory.objects.get_or_create(slug=slug, defaults={"name": name, "position": position})
             for i, (question, answer) in enumerate(entries):
-                Faq.objects.get_or_create(question=question, defaults={"category": category, "answer": answer,
-                                                                       "position": i})
+                Faq.objects.get_or_create(
+                    question=question, defaults={"category": category, "answer": answer, "position": i}
+                )
         author = User.objects.filter(email="agent@example.com").first()
         for title, audience, category, tags, body in RESOURCES:
             KnowledgeResource.objects.get_or_create(
-                title=title, defaults={"audience": audience, "category": category, "tags": tags, "body": body,
-                                       "author": author}
+                title=title,
+                defaults={"audience": audience, "category": category, "tags": tags, "body": body, "author": author},
             )
         for name, body in MACROS.items():
             Macro.objects.get_or_create(name=name, defaults={"body": body})
     tickets = _demo_tickets()
-    stdout.write(f"support: SLA policies, {Faq.objects.count()} FAQs, {KnowledgeResource.objects.count()} resources, "
-                 f"{tickets} demo ticket(s)")
+    stdout.write(
+        f"support: SLA policies, {Faq.objects.count()} FAQs, {KnowledgeResource.objects.count()} resources, "
+        f"{tickets} demo ticket(s)"
+    )
 
 
 def _demo_tickets() -> int:
@@ -89,20 +119,34 @@ def _demo_tickets() -> int:
         return 0
     account = customer.user
     with transaction.atomic():
-        first = services.ticket_open(actor=account, customer=customer, subject="Adding my son as a driver",
-                                     description="My son passed his test. Can he drive my car on my policy?",
-                                     category="policy")
-        services.ticket_message_add(ticket=first, actor=agent, internal=True,
-                                    body="Young driver: check the rating rule before quoting.")
-        services.ticket_message_add(ticket=first, actor=agent,
-                                    body="Yes, he can be added. Could you send us his licence number?")
+        first = services.ticket_open(
+            actor=account,
+            customer=customer,
+            subject="Adding my son as a driver",
+            description="My son passed his test. Can he drive my car on my policy?",
+            category="policy",
+        )
+        services.ticket_message_add(
+            ticket=first, actor=agent, internal=True, body="Young driver: check the rating rule before quoting."
+        )
+        services.ticket_message_add(
+            ticket=first, actor=agent, body="Yes, he can be added. Could you send us his licence number?"
+        )
         services.ticket_update(ticket=first, actor=agent, status="pending_customer")
-        second = services.ticket_open(actor=account, customer=customer, subject="Receipt for my last payment",
-                                      description="Could you send me a receipt for my last instalment?",
-                                      category="billing")
+        second = services.ticket_open(
+            actor=account,
+            customer=customer,
+            subject="Receipt for my last payment",
+            description="Could you send me a receipt for my last instalment?",
+            category="billing",
+        )
         services.ticket_message_add(ticket=second, actor=agent, body="Your receipt is in Payments in your account.")
         services.ticket_update(ticket=second, actor=agent, status="resolved")
-        services.ticket_open(actor=account, customer=customer, subject="Website shows the wrong address",
-                             description="My profile still shows my old address after I changed it.",
-                             category="technical")
+        services.ticket_open(
+            actor=account,
+            customer=customer,
+            subject="Website shows the wrong address",
+            description="My profile still shows my old address after I changed it.",
+            category="technical",
+        )
     return 3

@@ -124,9 +124,7 @@ class Ticket(TimeStampedModel):
         "policies.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     claim = models.ForeignKey("claims.Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
-    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="support_tickets"
     )
@@ -201,9 +199,7 @@ class TicketMessage(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_messages_time")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(internal=False) | Q(sender="staff"), name="ticket_note_only_by_staff"
-            ),
+            models.CheckConstraint(condition=Q(internal=False) | Q(sender="staff"), name="ticket_note_only_by_staff"),
         ]
 
     def __str__(self) -> str:
@@ -330,7 +326,9 @@ class Faq(TimeStampedModel):
         verbose_name = "FAQ"
         indexes = [
             GinIndex(fields=["search_vector"], name="faqs_search_gin"),
-            models.Index(fields=["category", "position"], name="faqs_category_position", condition=Q(is_published=True)),
+            models.Index(
+                fields=["category", "position"], name="faqs_category_position", condition=Q(is_published=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -407,7 +405,9 @@ class KnowledgeResource(TimeStampedModel):
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     is_published = models.BooleanField(default=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config="english")
         + SearchVector("body", weight="B", config="english"),
@@ -424,7 +424,8 @@ class KnowledgeResource(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="link") | ~Q(url=""), name="knowledge_link_has_url",
+                condition=~Q(kind="link") | ~Q(url=""),
+                name="knowledge_link_has_url",
                 violation_error_message="A link needs its URL.",
             ),
         ]

@@ -68,9 +68,7 @@ def with_sla_state(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def tickets_for_list(user: User) -> QuerySet[Ticket]:
-    return with_sla_state(
-        tickets_visible_to(user).select_related("customer", "assignee", "team", "last_event")
-    )
+    return with_sla_state(tickets_visible_to(user).select_related("customer", "assignee", "team", "last_event"))
 
 
 def ticket_get_for_user(*, user: User, pk) -> Ticket:
@@ -147,9 +145,9 @@ def faqs_search(term: str) -> QuerySet[Faq]:
 
 
 def faq_categories() -> QuerySet[FaqCategory]:
-    return FaqCategory.objects.annotate(
-        faq_count=Count("faqs", filter=Q(faqs__is_published=True))
-    ).order_by("position", "name")
+    return FaqCategory.objects.annotate(faq_count=Count("faqs", filter=Q(faqs__is_published=True))).order_by(
+        "position", "name"
+    )
 
 
 def knowledge_visible_to(user) -> QuerySet[KnowledgeResource]:

@@ -43,8 +43,8 @@ from .models import (
     KnowledgeResource,
     KnowledgeResourceVersion,
     Ticket,
-    TicketChannel,
     TicketActivity,
+    TicketChannel,
     TicketMessage,
     TicketPriority,
     TicketStatus,
@@ -271,9 +271,11 @@ def ticket_open(
         if priority is not None or assignee is not None:
             raise ValidationError({"priority": ["The service desk sets a request's priority and assignee."]})
     if not (subject or "").strip() or not (description or "").strip():
-        raise ValidationError({"subject": ["Say what the request is about."]} if not (subject or "").strip() else {
-            "description": ["Describe the request."]
-        })
+        raise ValidationError(
+            {"subject": ["Say what the request is about."]}
+            if not (subject or "").strip()
+            else {"description": ["Describe the request."]}
+        )
     _check_related(customer, policy, claim)
     now = timezone.now()
     number = sequence_next_values(TICKET_NUMBER_SEQUENCE)[0]
@@ -299,22 +301,35 @@ def ticket_open(
     ticket.full_clean(exclude=["ticket_number", "last_event"])
     ticket.save()
     message = TicketMessage.objects.create(
-        ticket=ticket, author=actor, sender=TicketMessage.Sender.CUSTOMER, body=description.strip(),
-        channel=ticket.channel, created_at=now,
+        ticket=ticket,
+        author=actor,
+        sender=TicketMessage.Sender.CUSTOMER,
+        body=description.strip(),
+        channel=ticket.channel,
+        created_at=now,
     )
     _attach(message, files, actor=actor, request=request)
     terms = sla.terms_of(sla.policy_for(priority=ticket.priority, category=ticket.category))
-    _append_event(ticket, K.CREATED, actor=actor, at=now, details=f"Opened ({ticket.get_channel_display()})",
-                  sla_terms=terms)
-    if ticket.assignee_id:
-        _append_event(ticket, K.ASSIGNED, actor=None, at=now, internal=True,
-                      details=f"Assigned to {ticket.assignee.get_full_name()}")
+    _append_event(
+        ticket, K.CREATED, actor=actor, at=now, details=f"Opened ({ticket.get_channel_display()})", sla_terms=terms
+    )
+    if ticket.assignee is not None:
+        _append_event(
+            ticket,
+            K.ASSIGNED,
+            actor=None,
+            at=now,
+            internal=True,
+            details=f"Assigned to {ticket.assignee.get_full_name()}",
+        )
     _publish(ticket, "created", internal=False)
     return ticket
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update(of=("self",)).select_related("customer", "assignee", "team").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer", "assignee", "team").get(pk=ticket.pk)
+    )
 
 
 @transaction.atomic
@@ -331,13 +346,14 @@ def ticket_message_add(
     if not by_customer:
         role_required(actor, STAFF_WRITERS, "Your role cannot write on tickets.")
     ticket = _lock(ticket)
-    if ticket.merged_into_id:
+    if ticket.merged_into is not None:
         raise Conflict(f"This request was merged into {ticket.merged_into.ticket_number}; write there.")
     now = timezone.now()
     if by_customer:
         if ticket.status == S.CLOSED:
-            raise Conflict("This request is closed. Please open a new request; you may mention this one.",
-                           code="ticket_closed")
+            raise Conflict(
+                "This request is closed. Please open a new request; you may mention this one.", code="ticket_closed"
+            )
         if ticket.status == S.RESOLVED:
             ticket.status = S.REOPENED
         elif ticket.status in (S.PENDING_CUSTOMER,):
@@ -418,8 +434,15 @@ def ticket_update(
         ticket.priority = priority
         ticket.save(update_fields=["priority", "updated_at"])
         terms = sla.terms_of(sla.policy_for(priority=priority, category=ticket.category))
-        _append_event(ticket, K.PRIORITY, actor=actor, at=now, internal=True,
-                      details=f"Priority {previous} → {ticket.get_priority_display()}", sla_terms=terms)
+        _append_event(
+            ticket,
+            K.PRIORITY,
+            actor=actor,
+            at=now,
+            internal=True,
+            details=f"Priority {previous} → {ticket.get_priority_display()}",
+            sla_terms=terms,
+        )
         changes.append("priority")
     if team is not _UNSET and team != ticket.team:
         ticket.team = team
@@ -467,11 +490,13 @@ def ticket_work(
     if (reply or "").strip():
         ticket_message_add(ticket=ticket, actor=actor, body=reply, internal=internal)
         ticket.refresh_from_db()
-    changes = {k: v for k, v in {"status": status, "priority": priority}.items() if v and v != getattr(ticket, k)}
-    if assignee is not _UNSET and assignee != ticket.assignee:
-        changes["assignee"] = assignee
-    if changes:
-        ticket_update(ticket=ticket, actor=actor, reason=reason, **changes)
+    new_status = status if status and status != ticket.status else None
+    new_priority = priority if priority and priority != ticket.priority else None
+    new_assignee = assignee if assignee is not _UNSET and assignee != ticket.assignee else _UNSET
+    if new_status or new_priority or new_assignee is not _UNSET:
+        ticket_update(
+            ticket=ticket, actor=actor, status=new_status, priority=new_priority, assignee=new_assignee, reason=reason
+        )
     return ticket
 
 
@@ -515,9 +540,12 @@ def ticket_sla_check(*, ticket_id: int, now: dt.datetime | None = None) -> list[
     warn = dt.timedelta(minutes=settings.SUPPORT_SLA_WARN_MINUTES)
     created = []
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("customer", "assignee", "team").filter(
-            pk=ticket_id
-        ).first()
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer", "assignee", "team")
+            .filter(pk=ticket_id)
+            .first()
+        )
         if ticket is None or ticket.status in DONE_STATUSES:
             return []
         state = sla.sla_state(TicketActivity.objects.filter(ticket=ticket).order_by("occurred_at", "id"), at=now)
@@ -570,7 +598,9 @@ def faq_search_miss_record(*, query: str) -> None:
     normalised = _SPACES.sub(" ", query.strip().lower())[:200]
     if not normalised:
         return
-    updated = FaqSearchMiss.objects.filter(query=normalised).update(count=F("count") + 1, last_searched_at=timezone.now())
+    updated = FaqSearchMiss.objects.filter(query=normalised).update(
+        count=F("count") + 1, last_searched_at=timezone.now()
+    )
     if not updated:
         try:
             with transaction.atomic():

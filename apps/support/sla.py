@@ -125,13 +125,12 @@ class Replay:
         elif event.kind == K.STAFF_REPLY:
             self._stop("first_response", at)
             self._stop("next_reply", at)
-        elif event.kind == K.CUSTOMER_MESSAGE:
-            if (
-                previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-                and "first_response" not in self.clocks
-                and "next_reply" not in self.clocks
-            ):
-                self._start("next_reply", at, event.pk)
+        elif event.kind == K.CUSTOMER_MESSAGE and (
+            previous not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+            and "first_response" not in self.clocks
+            and "next_reply" not in self.clocks
+        ):
+            self._start("next_reply", at, event.pk)
         new = event.status
         if new != previous and event.kind != K.CREATED:
             if new in PAUSED_STATUSES and previous not in PAUSED_STATUSES:

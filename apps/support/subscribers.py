@@ -13,9 +13,11 @@ K = TicketActivity.Kind
 def on_ticket_updated(event: dict) -> None:
     data = event["data"]
     change = data["change"]
-    ticket = Ticket.objects.select_related("customer__user", "assignee", "team__manager").filter(
-        pk=data["ticket_id"]
-    ).first()
+    ticket = (
+        Ticket.objects.select_related("customer__user", "assignee", "team__manager")
+        .filter(pk=data["ticket_id"])
+        .first()
+    )
     if ticket is None:
         return
     staff_link = f"/admin/support/ticket/{ticket.pk}/change/"

@@ -26,7 +26,9 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"SLA {n}")
     priority = "medium"
-    category = factory.Sequence(lambda n: ["", "general", "policy", "claim", "billing", "complaint", "technical"][n % 7])
+    category = factory.Sequence(
+        lambda n: ["", "general", "policy", "claim", "billing", "complaint", "technical"][n % 7]
+    )
     first_response_minutes = 240
     next_reply_minutes = 480
     resolution_minutes = 2400

@@ -108,8 +108,16 @@ def _pages(client: Client, urls: list[str], method: str = "get", data=None, stat
 
 def test_signed_out_pages():
     FaqFactory(question="How do I file a claim?")
-    pages = ["/login/", "/register", "/forgot-password", "/reset-password?token=nonsense", "/products", "/help",
-             "/help?q=claim", "/help?q=nothing+matches+this"]
+    pages = [
+        "/login/",
+        "/register",
+        "/forgot-password",
+        "/reset-password?token=nonsense",
+        "/products",
+        "/help",
+        "/help?q=claim",
+        "/help?q=nothing+matches+this",
+    ]
     assert _pages(Client(), pages) == {}
 
 

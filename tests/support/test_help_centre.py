@@ -21,12 +21,19 @@ def faqs():
     claims = FaqCategoryFactory(name="Claims", slug="claims")
     payments = FaqCategoryFactory(name="Payments", slug="payments")
     return {
-        "file": FaqFactory(category=claims, question="How do I file a claim?",
-                           answer="Open Claims in your account and describe what happened."),
-        "documents": FaqFactory(category=claims, question="Which documents does a motor claim need?",
-                                answer="Photos and a repair quote."),
-        "pay": FaqFactory(category=payments, question="How can I pay my premium?",
-                          answer="By card, or by bank transfer. Claims are paid by transfer too."),
+        "file": FaqFactory(
+            category=claims,
+            question="How do I file a claim?",
+            answer="Open Claims in your account and describe what happened.",
+        ),
+        "documents": FaqFactory(
+            category=claims, question="Which documents does a motor claim need?", answer="Photos and a repair quote."
+        ),
+        "pay": FaqFactory(
+            category=payments,
+            question="How can I pay my premium?",
+            answer="By card, or by bank transfer. Claims are paid by transfer too.",
+        ),
         "hidden": FaqFactory(category=payments, question="Draft: claim payments", is_published=False),
     }
 
@@ -72,7 +79,9 @@ def test_was_this_helpful_counts_one_vote_per_person(api_client, faqs, make_user
     assert response.json()["data"] == {"id": faqs["file"].pk, "helpful_yes": 1, "helpful_no": 0}
     listed = {f["id"]: f["helpful_yes"] for f in api_client.get("/api/v1/faqs").json()["data"]["faqs"]}
     assert listed[faqs["file"].pk] == 2
-    assert api_client.post(f"/api/v1/faqs/{faqs['hidden'].pk}/vote", {"helpful": True}, format="json").status_code == 404
+    assert (
+        api_client.post(f"/api/v1/faqs/{faqs['hidden'].pk}/vote", {"helpful": True}, format="json").status_code == 404
+    )
     assert api_client.post(url, {}, format="json").status_code == 400
 
 
@@ -95,13 +104,14 @@ def test_staff_only_resources_never_reach_customers_or_anonymous_callers(api_cli
 
 def test_an_edit_keeps_the_previous_text(make_user):
     agent = client_for(make_user(Role.AGENT))
-    created = agent.post("/api/v1/knowledge-hub/resources",
-                         {"title": "Towing", "body": "Call 112.", "audience": "public", "tags": ["motor"]},
-                         format="json")
+    created = agent.post(
+        "/api/v1/knowledge-hub/resources",
+        {"title": "Towing", "body": "Call 112.", "audience": "public", "tags": ["motor"]},
+        format="json",
+    )
     pk = created.json()["data"]["id"]
 
-    response = agent.put(f"/api/v1/knowledge-hub/resources/{pk}", {"body": "Call the assistance line."},
-                         format="json")
+    response = agent.put(f"/api/v1/knowledge-hub/resources/{pk}", {"body": "Call the assistance line."}, format="json")
 
     data = response.json()["data"]
     assert (data["version"], data["body"]) == (2, "Call the assistance line.")
@@ -149,12 +159,31 @@ def test_admin_ticket_screen_replies_with_a_macro_and_writes_notes(client, make_
     assert page.status_code == 200
     list_page = client.get("/admin/support/ticket/", {"sla_state": "on_track"})
     assert list_page.status_code == 200
-    client.post(url, {"macro": macro.pk, "reply": "", "new_status": "open", "new_priority": "high",
-                      "new_assignee": agent.pk, "reason": "", "activities-TOTAL_FORMS": 0,
-                      "activities-INITIAL_FORMS": 0})
-    client.post(url, {"reply": "Check the rating rule", "internal": "on", "new_status": "open",
-                      "new_priority": "high", "new_assignee": agent.pk, "activities-TOTAL_FORMS": 0,
-                      "activities-INITIAL_FORMS": 0})
+    client.post(
+        url,
+        {
+            "macro": macro.pk,
+            "reply": "",
+            "new_status": "open",
+            "new_priority": "high",
+            "new_assignee": agent.pk,
+            "reason": "",
+            "activities-TOTAL_FORMS": 0,
+            "activities-INITIAL_FORMS": 0,
+        },
+    )
+    client.post(
+        url,
+        {
+            "reply": "Check the rating rule",
+            "internal": "on",
+            "new_status": "open",
+            "new_priority": "high",
+            "new_assignee": agent.pk,
+            "activities-TOTAL_FORMS": 0,
+            "activities-INITIAL_FORMS": 0,
+        },
+    )
 
     messages = list(TicketMessage.objects.filter(ticket=ticket).values_list("body", "internal"))
     assert messages == [("x", False), ("Hello Chris", False), ("Check the rating rule", True)]

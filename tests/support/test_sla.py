@@ -75,7 +75,8 @@ def test_the_clock_pauses_while_pending_the_customer():
 
     resolution = next(t for t in resumed.targets if t.name == "resolution")
     assert resolution.due_at == at(2027, 3, 18, 16, 0)  # 7 of the 8 hours left, from Thursday 09:00
-    assert resumed.target == "next_reply" and resumed.due_at == at(2027, 3, 18, 11, 0)
+    assert resumed.target == "next_reply"
+    assert resumed.due_at == at(2027, 3, 18, 11, 0)
     assert resumed.state == "on_track"
 
 
@@ -102,7 +103,8 @@ def test_priority_change_applies_the_new_targets_to_the_time_run():
 
     state = sla.replay(history, calendar=CAL).snapshot(opened + dt.timedelta(minutes=20))
 
-    assert state.target == "first_response" and state.due_at == opened + dt.timedelta(minutes=30)
+    assert state.target == "first_response"
+    assert state.due_at == opened + dt.timedelta(minutes=30)
 
 
 # --- through the services, the list's SQL and the beat job -------------------------------------------------------
@@ -117,8 +119,14 @@ def desk(make_user, settings):
     account = make_user(Role.CUSTOMER)
     customer = CustomerFactory(user=account, agent=agent)
     # around the clock, so the test does not depend on the day it runs
-    SlaPolicyFactory(priority="medium", category="", first_response_minutes=60, next_reply_minutes=120,
-                     resolution_minutes=600, business_hours=False)
+    SlaPolicyFactory(
+        priority="medium",
+        category="",
+        first_response_minutes=60,
+        next_reply_minutes=120,
+        resolution_minutes=600,
+        business_hours=False,
+    )
     return SimpleNamespace(manager=manager, team=team, agent=agent, account=account, customer=customer)
 
 
@@ -175,7 +183,8 @@ def test_breach_is_escalated_to_the_team_manager_exactly_once(desk, clock, djang
 
     assert (warned, first, second) == (1, 1, 0)
     kinds = list(TicketActivity.objects.filter(ticket=ticket).values_list("kind", flat=True))
-    assert kinds.count(K.SLA_WARNING) == 1 and kinds.count(K.SLA_BREACHED) == 1
+    assert kinds.count(K.SLA_WARNING) == 1
+    assert kinds.count(K.SLA_BREACHED) == 1
     manager_notes = Notification.objects.filter(user=desk.manager, title__startswith="SLA breached")
     assert manager_notes.count() == 1
     assert Notification.objects.filter(user=desk.agent, title__startswith="SLA due soon").count() == 1
@@ -185,26 +194,39 @@ def test_breach_is_escalated_to_the_team_manager_exactly_once(desk, clock, djang
 def test_the_same_alert_cannot_be_written_twice(desk):
     ticket = services.ticket_open(actor=desk.account, customer=desk.customer, subject="Help", description="x")
     first = ticket.activities.first()
-    TicketActivity.objects.create(ticket=ticket, kind=K.SLA_BREACHED, status="new", priority="medium",
-                                  occurred_at=first.occurred_at, key="sla_breached:first_response:1")
+    TicketActivity.objects.create(
+        ticket=ticket,
+        kind=K.SLA_BREACHED,
+        status="new",
+        priority="medium",
+        occurred_at=first.occurred_at,
+        key="sla_breached:first_response:1",
+    )
 
     with pytest.raises(IntegrityError):
-        TicketActivity.objects.create(ticket=ticket, kind=K.SLA_BREACHED, status="new", priority="medium",
-                                      occurred_at=first.occurred_at, key="sla_breached:first_response:1")
+        TicketActivity.objects.create(
+            ticket=ticket,
+            kind=K.SLA_BREACHED,
+            status="new",
+            priority="medium",
+            occurred_at=first.occurred_at,
+            key="sla_breached:first_response:1",
+        )
 
 
 def test_history_is_append_only(desk):
     ticket = services.ticket_open(actor=desk.account, customer=desk.customer, subject="Help", description="x")
 
-    with pytest.raises(Exception, match="append_only|Cannot"):
+    with pytest.raises(Exception, match=r"append_only|Cannot"):
         TicketActivity.objects.filter(ticket=ticket).update(details="rewritten")
 
 
 def test_policy_with_zero_or_negative_targets_is_refused(desk):
     from django.core.exceptions import ValidationError
 
-    policy = SlaPolicy(name="Broken", priority="low", first_response_minutes=0, next_reply_minutes=10,
-                       resolution_minutes=10)
+    policy = SlaPolicy(
+        name="Broken", priority="low", first_response_minutes=0, next_reply_minutes=10, resolution_minutes=10
+    )
 
     with pytest.raises(ValidationError, match="more than zero"):
         policy.full_clean()

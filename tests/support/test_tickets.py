@@ -47,8 +47,9 @@ def captured(monkeypatch):
 
 
 def _open(client, **body):
-    return client.post("/api/v1/tickets", {"subject": "Address change", "description": "I moved.", **body},
-                       format="json")
+    return client.post(
+        "/api/v1/tickets", {"subject": "Address change", "description": "I moved.", **body}, format="json"
+    )
 
 
 def test_customer_opens_a_request_assigned_to_their_agent(desk, django_capture_on_commit_callbacks):
@@ -130,8 +131,9 @@ def test_internal_note_never_reaches_the_customer(desk, captured, django_capture
     customer = client_for(desk["account"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        note = staff.post(f"/api/v1/tickets/{ticket.pk}/messages", {"body": "SECRET: fraud flag", "internal": True},
-                          format="json")
+        note = staff.post(
+            f"/api/v1/tickets/{ticket.pk}/messages", {"body": "SECRET: fraud flag", "internal": True}, format="json"
+        )
         reply = staff.post(f"/api/v1/tickets/{ticket.pk}/messages", {"body": "We will call you."}, format="json")
 
     assert (note.status_code, reply.status_code) == (201, 201)
@@ -139,7 +141,7 @@ def test_internal_note_never_reaches_the_customer(desk, captured, django_capture
     seen = customer.get(f"/api/v1/tickets/{ticket.pk}").json()["data"]
     assert [m["body"] for m in seen["messages"]] == ["It cracked.", "We will call you."]
     assert "SECRET" not in str(customer.get(f"/api/v1/tickets/{ticket.pk}").content)
-    assert all(not e["kind"] == "note" for e in seen["timeline"])
+    assert all(e["kind"] != "note" for e in seen["timeline"])
     # staff see both
     assert [m["internal"] for m in staff.get(f"/api/v1/tickets/{ticket.pk}").json()["data"]["messages"]] == [
         False,
@@ -188,7 +190,8 @@ def test_workflow_moves_and_refusals(desk):
     assert conflict.status_code == 409
     assert "resolved" in conflict.json()["error"]["details"]["allowed"]
     resolved = staff.put(url, {"status": "resolved"}, format="json").json()["data"]
-    assert resolved["status"] == "resolved" and resolved["resolved_at"]
+    assert resolved["status"] == "resolved"
+    assert resolved["resolved_at"]
     assert staff.put(url, {"status": "closed"}, format="json").status_code == 200
     # closed: the agent may not reopen it, a manager may with a reason
     assert staff.put(url, {"status": "reopened"}, format="json").status_code == 403
@@ -237,8 +240,9 @@ def test_customer_may_not_change_priority_or_assignee_but_rates_a_resolved_reque
     assert customer.put(url, {"satisfaction_rating": 4}, format="json").json()["data"]["satisfaction_rating"] == 4
 
 
-def test_assignment_and_priority_are_recorded_and_published(desk, make_user, captured,
-                                                             django_capture_on_commit_callbacks):
+def test_assignment_and_priority_are_recorded_and_published(
+    desk, make_user, captured, django_capture_on_commit_callbacks
+):
     ticket = _ticket(desk)
     colleague = make_user(Role.AGENT, team=desk["team"])
 
@@ -253,7 +257,8 @@ def test_assignment_and_priority_are_recorded_and_published(desk, make_user, cap
     assert kinds[-2:] == ["priority", "assigned"]
     event, groups = [(e, g) for e, g in captured if e["event"] == "ticket:updated"][-1]
     assert event["data"]["internal"] is True  # assignment and priority are the desk's business
-    assert f"user.{colleague.pk}" in groups and f"user.{desk['account'].pk}" not in groups
+    assert f"user.{colleague.pk}" in groups
+    assert f"user.{desk['account'].pk}" not in groups
 
 
 def test_status_change_reaches_the_customer_and_the_team(desk, captured, django_capture_on_commit_callbacks):
@@ -263,7 +268,8 @@ def test_status_change_reaches_the_customer_and_the_team(desk, captured, django_
         services.ticket_update(ticket=ticket, actor=desk["agent"], status="resolved")
 
     event, groups = next((e, g) for e, g in captured if e["event"] == "ticket:updated")
-    assert event["data"]["change"] == "status" and event["data"]["status"] == "resolved"
+    assert event["data"]["change"] == "status"
+    assert event["data"]["status"] == "resolved"
     assert {f"user.{desk['account'].pk}", f"user.{desk['agent'].pk}", f"user.{desk['manager'].pk}"} <= set(groups)
 
 
@@ -331,8 +337,14 @@ def test_list_filters_and_scoping(desk, make_user):
     mine = _ticket(desk)
     services.ticket_update(ticket=mine, actor=desk["agent"], status="resolved")
     other_customer = CustomerFactory(agent=None)
-    elsewhere = services.ticket_open(actor=desk["manager"], customer=other_customer, subject="s", description="d",
-                                     priority="urgent", assignee=desk["manager"])
+    elsewhere = services.ticket_open(
+        actor=desk["manager"],
+        customer=other_customer,
+        subject="s",
+        description="d",
+        priority="urgent",
+        assignee=desk["manager"],
+    )
     staff = client_for(desk["manager"])
 
     def numbers(client, **params):

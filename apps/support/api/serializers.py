@@ -14,8 +14,8 @@ from apps.support.models import (
     KnowledgeResource,
     KnowledgeResourceVersion,
     Ticket,
-    TicketCategory,
     TicketActivity,
+    TicketCategory,
     TicketMessage,
     TicketPriority,
     TicketStatus,
@@ -60,9 +60,7 @@ class TicketListSerializer(OutputModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
-    )
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
     def get_customer(self, obj) -> dict:
         return {"id": obj.customer_id, "name": f"{obj.customer.first_name} {obj.customer.last_name}".strip()}
 

@@ -18,7 +18,6 @@ from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.customers.selectors import customer_get_for_user
 from apps.policies.models import Policy
 from apps.support import selectors, services
-from apps.support.votes import voter_key
 from apps.support.models import (
     Faq,
     KnowledgeResource,
@@ -27,6 +26,7 @@ from apps.support.models import (
     TicketPriority,
     TicketStatus,
 )
+from apps.support.votes import voter_key
 
 from . import serializers as s
 
@@ -191,9 +191,11 @@ def ticket_detail(request, pk) -> dict:
     """The ticket as the asking user sees it: the whole conversation for staff, without notes for customers."""
     user = request.user
     ticket = selectors.ticket_get_for_user(user=user, pk=pk)
-    ticket = selectors.with_sla_state(Ticket.objects.filter(pk=ticket.pk)).select_related(
-        "customer", "assignee", "team"
-    ).get()
+    ticket = (
+        selectors.with_sla_state(Ticket.objects.filter(pk=ticket.pk))
+        .select_related("customer", "assignee", "team")
+        .get()
+    )
     staff = user.role != Role.CUSTOMER
     context = {
         "messages": selectors.ticket_messages(user=user, ticket=ticket),
@@ -307,8 +309,12 @@ class FaqListApi(BaseApi):
     permission_classes = [AllowAny]
     mfa_exempt = True
 
-    @extend_schema(tags=["faqs"], parameters=[s.FaqQuerySerializer], responses={200: s.FaqListSerializer},
-                   summary="FAQs by category, or searched (no sign-in needed)")
+    @extend_schema(
+        tags=["faqs"],
+        parameters=[s.FaqQuerySerializer],
+        responses={200: s.FaqListSerializer},
+        summary="FAQs by category, or searched (no sign-in needed)",
+    )
     def get(self, request):
         params = self.parse(s.FaqQuerySerializer, data=request.query_params)
         term = (params.get("search") or "").strip()
@@ -332,8 +338,12 @@ class FaqVoteApi(BaseApi):
     permission_classes = [AllowAny]
     mfa_exempt = True
 
-    @extend_schema(tags=["faqs"], request=s.FaqVoteSerializer, responses={200: s.FaqVoteResultSerializer},
-                   summary="Was this helpful? (one vote per person; voting again changes it)")
+    @extend_schema(
+        tags=["faqs"],
+        request=s.FaqVoteSerializer,
+        responses={200: s.FaqVoteResultSerializer},
+        summary="Was this helpful? (one vote per person; voting again changes it)",
+    )
     def post(self, request, pk):
         faq = get_object_or_404(Faq, pk=pk, is_published=True)
         data = self.parse(s.FaqVoteSerializer)
@@ -421,8 +431,11 @@ class KnowledgeDetailApi(BaseApi):
         resource = selectors.knowledge_get_for_user(user=request.user, pk=pk)
         data = self.parse(s.KnowledgeResourceInputSerializer, partial=True)
         resource = self.call(services.knowledge_resource_update, resource=resource, actor=request.user, **data)
-        return self.ok(s.KnowledgeResourceDetailSerializer(selectors.knowledge_get_for_user(user=request.user,
-                                                                                           pk=resource.pk)).data)
+        return self.ok(
+            s.KnowledgeResourceDetailSerializer(
+                selectors.knowledge_get_for_user(user=request.user, pk=resource.pk)
+            ).data
+        )
 
     @extend_schema(tags=["knowledge"], responses={204: None}, summary="Delete a resource")
     def delete(self, request, pk):
