@@ -23,17 +23,19 @@ from apps.support.models import (
 from apps.support.selectors import SLA_STATES
 
 
-class PersonSerializer(OutputModelSerializer):
+class TicketPersonSerializer(OutputModelSerializer):
+    """Who works the ticket: id and name (the customer sees this too, so no email)."""
+
     name = serializers.CharField(source="get_full_name")
 
     class Meta:
         model = User
-        fields = ["id", "name", "email"]
+        fields = ["id", "name"]
 
 
 class TicketListSerializer(OutputModelSerializer):
     customer = serializers.SerializerMethodField()
-    assignee = PersonSerializer(allow_null=True)
+    assignee = TicketPersonSerializer(allow_null=True)
     team = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
 
@@ -93,7 +95,7 @@ class TicketListSerializer(OutputModelSerializer):
         }
 
 
-class AttachmentSerializer(OutputModelSerializer):
+class TicketAttachmentSerializer(OutputModelSerializer):
     name = serializers.CharField(source="original_name")
     url = serializers.SerializerMethodField()
 
@@ -108,7 +110,7 @@ class AttachmentSerializer(OutputModelSerializer):
 
 class TicketMessageSerializer(OutputModelSerializer):
     author = serializers.SerializerMethodField()
-    attachments = AttachmentSerializer(many=True)
+    attachments = TicketAttachmentSerializer(many=True)
 
     class Meta:
         model = TicketMessage

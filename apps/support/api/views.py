@@ -14,7 +14,7 @@ from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.claims.models import Claim
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.core.columns import PERSON_SUMMARY, list_columns
+from apps.core.columns import list_columns
 from apps.customers.selectors import customer_get_for_user
 from apps.policies.models import Policy
 from apps.support import selectors, services
@@ -115,7 +115,7 @@ class TicketListCreateApi(BaseListApi):
             selectors.tickets_for_list(user),
             related={
                 "customer": ("first_name", "last_name"),
-                "assignee": PERSON_SUMMARY,
+                "assignee": ("first_name", "last_name"),
                 "team": ("name",),
                 "last_event": ("sla_due_at", "sla_target", "sla_paused", "sla_remaining_seconds", "sla_breached"),
             },
@@ -209,11 +209,9 @@ def ticket_detail(request, pk) -> dict:
         ),
     }
     data = s.TicketDetailSerializer(ticket, context=context).data
-    if not staff:  # what the desk does behind the scenes is not the customer's: SLA, team, the agent's email
+    if not staff:  # what the desk does behind the scenes is not the customer's: the SLA, the team
         data["sla"] = None
         data["team"] = None
-        if data["assignee"]:
-            data["assignee"] = {**data["assignee"], "email": ""}
     return data
 
 
