@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.roles import Role
@@ -157,6 +158,9 @@ def test_internal_note_never_reaches_the_customer(desk, captured, django_capture
     notes = Notification.objects.filter(user=desk["account"])
     assert [n.title for n in notes] == [f"New reply on your request {ticket.ticket_number}"]
     assert "SECRET" not in str(list(notes.values()))
+    # email: whatever went out by email names neither the note nor its text
+    assert mail.outbox, "the reply's notification is emailed"
+    assert all("SECRET" not in f"{m.subject} {m.body} {m.alternatives}" for m in mail.outbox)
     # GDPR export made for the customer
     archive = customer_export(customer=desk["customer"], actor=desk["account"])
     export = zipfile.ZipFile(io.BytesIO(archive)).read("data.json").decode()
