@@ -127,6 +127,8 @@ def _ticket(desk) -> Ticket:
 
 
 def test_internal_note_never_reaches_the_customer(desk, captured, django_capture_on_commit_callbacks):
+    desk["customer"].communication_preferences = {"channels": {"email": True}}  # they consented to email
+    desk["customer"].save(update_fields=["communication_preferences"])
     ticket = _ticket(desk)
     staff = client_for(desk["agent"])
     customer = client_for(desk["account"])
