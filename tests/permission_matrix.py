@@ -136,6 +136,10 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:faqs-vote": {"POST": PUBLIC},
     "v1:knowledge-resources": {"GET": PUBLIC, "POST": {A, M, AG}},
     "v1:knowledge-resource-detail": {"GET": PUBLIC, "PUT": {A, M, AG}, "DELETE": {A, M, AG}},
+    "v1:training-modules": {"GET": STAFF, "POST": {A, M}},
+    "v1:training-module-detail": {"GET": STAFF, "PUT": {A, M}, "DELETE": {A, M}},
+    "v1:training-module-progress": {"POST": STAFF},
+    "v1:training-overdue": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -208,6 +212,8 @@ NOT_OBJECT_ENDPOINTS = {
     # the help centre's and the knowledge hub's entries are no one's records (audience decides who reads them)
     "v1:faqs-vote",
     "v1:knowledge-resource-detail",
+    "v1:training-module-detail",  # a module is for a role, and each person's progress is their own
+    "v1:training-module-progress",
 }
 
 # Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.

@@ -51,7 +51,7 @@ from tests.factories.policies import (
     VehicleFactory,
 )
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
-from tests.factories.support import KnowledgeResourceFactory
+from tests.factories.support import KnowledgeResourceFactory, TrainingProgressFactory
 from tests.test_permission_matrix import _walk
 
 
@@ -168,6 +168,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:upload-batches": ListCase(lambda ctx: UploadBatchFactory(uploaded_by=UserFactory(role=Role.MANAGER))),
     "v1:tickets-list": ListCase(_ticket),
     "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
+    "v1:training-modules": ListCase(lambda ctx: TrainingProgressFactory(user=ctx["caller"]).module),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

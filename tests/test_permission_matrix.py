@@ -26,7 +26,7 @@ from tests.factories.documents import DocumentFactory
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
-from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory
+from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory, TrainingModuleFactory
 from tests.permission_matrix import (
     ENDPOINTS,
     NOT_ENDPOINTS,
@@ -129,6 +129,7 @@ def path_objects(make_user) -> dict:
         "ticket": TicketFactory(customer=customer, assignee=target),
         "faq": FaqFactory(),
         "knowledge": KnowledgeResourceFactory(audience="public"),
+        "training": TrainingModuleFactory(),
     }
 
 
@@ -163,6 +164,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["faq"].pk
         elif short.startswith("knowledge"):
             kwargs["pk"] = objects["knowledge"].pk
+        elif short.startswith("training"):
+            kwargs["pk"] = objects["training"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

@@ -31,6 +31,8 @@ from .models import (
     TicketActivity,
     TicketPriority,
     TicketStatus,
+    TrainingModule,
+    TrainingProgress,
 )
 
 
@@ -358,3 +360,33 @@ class KnowledgeResourceAdmin(ModelAdmin):
                 )
                 obj.pk = created.pk
                 obj._state.adding = False
+
+
+class TrainingProgressInline(ReadOnlyTabularInline):
+    model = TrainingProgress
+    fields = ["user", "status", "started_at", "completed_at", "score"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(TrainingModule)
+class TrainingModuleAdmin(ModelAdmin):
+    """The training editor; who completed what is in the progress list below each module."""
+
+    list_display = ["title", "audience_roles", "required_for_roles", "due_days", "pass_score", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "description"]
+    exclude = ["document"]
+    inlines = [TrainingProgressInline]
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        with errors.as_message(request, about=obj):
+            saved = services.training_module_save(
+                actor=request.user,
+                module=TrainingModule.objects.get(pk=obj.pk) if change else None,
+                **(fields if change else dict(form.cleaned_data.items())),
+            )
+            obj.pk = saved.pk
+            obj._state.adding = False

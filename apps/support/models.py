@@ -457,3 +457,85 @@ class KnowledgeResourceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} v{self.version}"
+
+
+# --- training ------------------------------------------------------------------------------------------------
+
+
+def _role_choices():
+    from apps.accounts.roles import Role
+
+    return [c for c in Role.choices if c[0] != "customer"]
+
+
+@pghistory.track()
+class TrainingModule(TimeStampedModel):
+    """A training module for staff (seed 004 TrainingModule): content (text, a file, a link), who it is for
+    (`audience_roles`, empty: every staff role), for whom it is required and within how many days, and the quiz score
+    that passes it, if it has a quiz."""
+
+    permission_module = "support"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, blank=True)
+    content = models.TextField(max_length=50000, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    audience_roles = ArrayField(
+        models.CharField(max_length=20, choices=_role_choices()),
+        default=list,
+        blank=True,
+        help_text="Empty: every staff role.",
+    )
+    required_for_roles = ArrayField(models.CharField(max_length=20, choices=_role_choices()), default=list, blank=True)
+    due_days = models.PositiveIntegerField(
+        default=30, help_text="Required training is due this many days after the module or the person arrived."
+    )
+    pass_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Quiz: the score (0–100) to pass.")
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_score__isnull=True) | Q(pass_score__lte=100), name="training_pass_score_0_100"
+            ),
+        ]
+        indexes = [GinIndex(fields=["required_for_roles"], name="training_required_gin")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@pghistory.track()
+class TrainingProgress(TimeStampedModel):
+    """One person's progress on one module: started, completed (with the quiz score, if any)."""
+
+    permission_module = "support"
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="progress")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_progress")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "user"], name="training_progress_once"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="training_score_0_100"),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False), name="training_completed_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="training_progress_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.module_id}: {self.status}"

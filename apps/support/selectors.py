@@ -23,6 +23,8 @@ from .models import (
     Ticket,
     TicketActivity,
     TicketMessage,
+    TrainingModule,
+    TrainingProgress,
 )
 
 SLA_STATES = ("on_track", "at_risk", "breached", "paused", "met", "none")
@@ -164,3 +166,62 @@ def knowledge_visible_to(user) -> QuerySet[KnowledgeResource]:
 
 def knowledge_get_for_user(*, user, pk) -> KnowledgeResource:
     return get_object_or_404(knowledge_visible_to(user).prefetch_related("versions"), pk=pk)
+
+
+# --- training ------------------------------------------------------------------------------------------------
+
+
+def training_modules_visible_to(user: User) -> QuerySet[TrainingModule]:
+    """Staff: the published modules for their role (editors: every module), with their own progress; customers:
+    none."""
+    if user.role not in STAFF_ROLES:
+        return TrainingModule.objects.none()
+    qs = TrainingModule.objects.select_related("document").prefetch_related(
+        Prefetch("progress", queryset=TrainingProgress.objects.filter(user=user), to_attr="mine")
+    )
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return qs
+    return qs.filter(is_published=True).filter(Q(audience_roles=[]) | Q(audience_roles__contains=[user.role]))
+
+
+def training_module_get_for_user(*, user: User, pk) -> TrainingModule:
+    return get_object_or_404(training_modules_visible_to(user), pk=pk)
+
+
+def training_overdue(user: User) -> list[dict]:
+    """Required training not completed in time: for a manager, the members of the teams they lead; for an admin,
+    everyone. One row per person and module, most overdue first. Due = the later of the module's and the
+    person's arrival, plus the module's due_days."""
+    if user.role == Role.ADMIN:
+        people = User.objects.filter(is_active=True).exclude(role=Role.CUSTOMER)
+    elif user.role == Role.MANAGER:
+        people = User.objects.filter(is_active=True, team__manager=user).exclude(role=Role.CUSTOMER)
+    else:
+        return []
+    now = timezone.now()
+    rows = []
+    modules = list(TrainingModule.objects.filter(is_published=True).exclude(required_for_roles=[]))
+    if not modules:
+        return []
+    done = set(
+        TrainingProgress.objects.filter(
+            status=TrainingProgress.Status.COMPLETED, module__in=modules, user__in=people
+        ).values_list("user_id", "module_id")
+    )
+    for person in people.only("id", "first_name", "last_name", "role", "date_joined"):
+        for module in modules:
+            if person.role not in module.required_for_roles or (person.pk, module.pk) in done:
+                continue
+            due = max(module.created_at, person.date_joined) + dt.timedelta(days=module.due_days)
+            if due < now:
+                rows.append(
+                    {
+                        "user_id": person.pk,
+                        "name": person.get_full_name(),
+                        "module_id": module.pk,
+                        "module": module.title,
+                        "due_at": due,
+                        "days_overdue": (now - due).days,
+                    }
+                )
+    return sorted(rows, key=lambda r: r["due_at"])

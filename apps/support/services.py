@@ -48,6 +48,8 @@ from .models import (
     TicketMessage,
     TicketPriority,
     TicketStatus,
+    TrainingModule,
+    TrainingProgress,
 )
 
 S = TicketStatus
@@ -658,3 +660,52 @@ def knowledge_resource_update(*, resource: KnowledgeResource, actor: User, **fie
 def knowledge_resource_delete(*, resource: KnowledgeResource, actor: User) -> None:
     role_required(actor, SENIOR | {Role.AGENT}, "Your role cannot edit the knowledge hub.")
     resource.delete()
+
+
+# --- training ------------------------------------------------------------------------------------------------
+
+TRAINING_EDITORS = SENIOR
+
+
+@transaction.atomic
+def training_module_save(*, actor: User, module: TrainingModule | None = None, **fields) -> TrainingModule:
+    """Create or edit a module (administrators and managers)."""
+    role_required(actor, TRAINING_EDITORS, "Only managers and administrators edit training.")
+    module = module or TrainingModule()
+    for name, value in fields.items():
+        setattr(module, name, value)
+    module.full_clean()
+    module.save()
+    return module
+
+
+@transaction.atomic
+def training_module_delete(*, actor: User, module: TrainingModule) -> None:
+    role_required(actor, TRAINING_EDITORS, "Only managers and administrators edit training.")
+    module.delete()
+
+
+@transaction.atomic
+def training_progress_record(*, module: TrainingModule, user: User, action: str, score: int | None = None):
+    """`start` (idempotent) or `complete` a module; a module with a quiz is completed only with a passing score."""
+    if user.role == Role.CUSTOMER:
+        raise PermissionDenied("Training is for staff.")
+    now = timezone.now()
+    progress, _ = TrainingProgress.objects.select_for_update().get_or_create(
+        module=module, user=user, defaults={"started_at": now}
+    )
+    if action == "complete":
+        if module.pass_score is not None:
+            if score is None:
+                raise ValidationError({"score": ["This module has a quiz: send the score."]})
+            if score < module.pass_score:
+                raise ValidationError({"score": [f"{score} does not pass; {module.pass_score} is needed."]})
+        if progress.status != TrainingProgress.Status.COMPLETED:
+            progress.status = TrainingProgress.Status.COMPLETED
+            progress.completed_at = now
+        progress.score = score if score is not None else progress.score
+        progress.full_clean()
+        progress.save()
+    elif action != "start":
+        raise ValidationError({"action": ["start or complete."]})
+    return progress

@@ -15,6 +15,8 @@ from apps.support.models import (
     Ticket,
     TicketActivity,
     TicketMessage,
+    TrainingModule,
+    TrainingProgress,
 )
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
@@ -129,3 +131,20 @@ class KnowledgeResourceVersionFactory(factory.django.DjangoModelFactory):
     title = "Earlier title"
     body = "Earlier text."
     audience = "staff"
+
+
+class TrainingModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingModule
+
+    title = factory.Sequence(lambda n: f"Complaint handling {n}")
+    content = "Acknowledge within one working day."
+
+
+class TrainingProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingProgress
+
+    module = factory.SubFactory(TrainingModuleFactory)
+    user = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)

@@ -19,6 +19,7 @@ from apps.support.models import (
     TicketMessage,
     TicketPriority,
     TicketStatus,
+    TrainingModule,
 )
 from apps.support.selectors import SLA_STATES
 
@@ -324,3 +325,107 @@ class KnowledgeResourceInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=40), required=False, max_length=20, default=list
     )
     is_published = serializers.BooleanField(default=True)
+
+
+# --- training ------------------------------------------------------------------------------------------------
+
+
+class TrainingModuleSerializer(OutputModelSerializer):
+    """`my_progress`: the asking person's (null before they start)."""
+
+    my_progress = serializers.SerializerMethodField()
+    required = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingModule
+        fields = [
+            "id",
+            "title",
+            "description",
+            "content",
+            "url",
+            "document_id",
+            "audience_roles",
+            "required_for_roles",
+            "due_days",
+            "pass_score",
+            "is_published",
+            "required",
+            "my_progress",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "status": {"type": "string", "enum": ["in_progress", "completed"]},
+                "started_at": {"type": "string", "format": "date-time"},
+                "completed_at": {"type": "string", "format": "date-time", "nullable": True},
+                "score": {"type": "integer", "nullable": True},
+            },
+        }
+    )
+    def get_my_progress(self, obj) -> dict | None:
+        mine = getattr(obj, "mine", None)
+        if not mine:
+            return None
+        p = mine[0]
+        dt_field = serializers.DateTimeField()
+        return {
+            "status": p.status,
+            "started_at": dt_field.to_representation(p.started_at),
+            "completed_at": dt_field.to_representation(p.completed_at) if p.completed_at else None,
+            "score": p.score,
+        }
+
+    def get_required(self, obj) -> bool:
+        role = self.context.get("role")
+        return bool(role and role in obj.required_for_roles)
+
+
+class TrainingModuleInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    content = serializers.CharField(required=False, allow_blank=True, max_length=50000, default="")
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="")
+    audience_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=["admin", "manager", "agent", "assessor", "viewer"]),
+        required=False,
+        default=list,
+        max_length=5,
+    )
+    required_for_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=["admin", "manager", "agent", "assessor", "viewer"]),
+        required=False,
+        default=list,
+        max_length=5,
+    )
+    due_days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=30)
+    pass_score = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100, default=None)
+    is_published = serializers.BooleanField(default=True)
+
+
+class TrainingProgressInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["start", "complete"])
+    score = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
+
+
+class TrainingProgressSerializer(serializers.Serializer):
+    module_id = serializers.IntegerField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+
+
+class TrainingOverdueSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    module_id = serializers.IntegerField()
+    module = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    days_overdue = serializers.IntegerField()

@@ -25,6 +25,7 @@ from apps.support.models import (
     TicketCategory,
     TicketPriority,
     TicketStatus,
+    TrainingModule,
 )
 from apps.support.votes import voter_key
 
@@ -440,3 +441,121 @@ class KnowledgeDetailApi(BaseApi):
         resource = selectors.knowledge_get_for_user(user=request.user, pk=pk)
         self.call(services.knowledge_resource_delete, resource=resource, actor=request.user)
         return self.ok(None, status_code=204)
+
+
+# --- training (seed 004 §3.9) --------------------------------------------------------------------------------
+
+
+class TrainingPermission(BasePermission):
+    """Every staff role reads its modules and records its own progress; managers and admins edit modules."""
+
+    message = "Training is for staff; managers and administrators edit it."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated) or user.role == Role.CUSTOMER:
+            return False
+        if request.method in SAFE_METHODS or getattr(view, "staff_writes", False):
+            return True
+        return user.role in (Role.ADMIN, Role.MANAGER)
+
+
+class TrainingModuleListCreateApi(BaseListApi):
+    permission_classes = [IsAuthenticated, TrainingPermission]
+    serializer_class = s.TrainingModuleSerializer
+    model = TrainingModule
+    list_key = "modules"
+    search_fields = ("title",)
+    sort_fields = {"title": "title", "created_at": "created_at"}
+    default_sort = ("title", "id")
+
+    def visible_queryset(self, user):
+        return selectors.training_modules_visible_to(user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "role": self.request.user.role}
+
+    @extend_schema(tags=["training"], summary="Training modules for your role, with your progress")
+    def get(self, request):
+        return self.list_response(request)
+
+    @extend_schema(
+        tags=["training"],
+        request=s.TrainingModuleInputSerializer,
+        responses={201: s.TrainingModuleSerializer},
+        summary="Add a module (managers, administrators)",
+    )
+    def post(self, request):
+        data = self.parse(s.TrainingModuleInputSerializer)
+        module = self.call(services.training_module_save, actor=request.user, **data)
+        return self.created(s.TrainingModuleSerializer(module, context={"role": request.user.role}).data)
+
+
+class TrainingModuleDetailApi(BaseApi):
+    permission_classes = [IsAuthenticated, TrainingPermission]
+
+    def _data(self, request, pk) -> dict:
+        module = selectors.training_module_get_for_user(user=request.user, pk=pk)
+        return s.TrainingModuleSerializer(module, context={"role": request.user.role}).data
+
+    @extend_schema(tags=["training"], responses={200: s.TrainingModuleSerializer}, summary="A training module")
+    def get(self, request, pk):
+        return self.ok(self._data(request, pk))
+
+    @extend_schema(
+        tags=["training"],
+        request=s.TrainingModuleInputSerializer,
+        responses={200: s.TrainingModuleSerializer},
+        summary="Edit a module (managers, administrators)",
+    )
+    def put(self, request, pk):
+        module = selectors.training_module_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.TrainingModuleInputSerializer, partial=True)
+        self.call(services.training_module_save, actor=request.user, module=module, **data)
+        return self.ok(self._data(request, pk))
+
+    @extend_schema(tags=["training"], responses={204: None}, summary="Delete a module (managers, administrators)")
+    def delete(self, request, pk):
+        module = selectors.training_module_get_for_user(user=request.user, pk=pk)
+        self.call(services.training_module_delete, actor=request.user, module=module)
+        return self.ok(None, status_code=204)
+
+
+class TrainingProgressApi(BaseApi):
+    permission_classes = [IsAuthenticated, TrainingPermission]
+    staff_writes = True  # every staff member records their own progress
+
+    @extend_schema(
+        tags=["training"],
+        request=s.TrainingProgressInputSerializer,
+        responses={200: s.TrainingProgressSerializer},
+        summary="Start or complete a module (with the quiz score, if it has a quiz)",
+    )
+    def post(self, request, pk):
+        module = selectors.training_module_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.TrainingProgressInputSerializer)
+        progress = self.call(
+            services.training_progress_record,
+            module=module,
+            user=request.user,
+            action=data["action"],
+            score=data.get("score"),
+        )
+        return self.ok(s.TrainingProgressSerializer(progress).data)
+
+
+class TrainingOverdueApi(BaseApi):
+    permission_classes = [IsAuthenticated, TrainingPermission]
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if request.user.role not in (Role.ADMIN, Role.MANAGER):
+            self.permission_denied(request, message="The overdue list is for managers and administrators.")
+
+    @extend_schema(
+        tags=["training"],
+        responses={200: s.TrainingOverdueSerializer(many=True)},
+        summary="Required training overdue in your teams (managers) or anywhere (administrators)",
+    )
+    def get(self, request):
+        return self.ok(s.TrainingOverdueSerializer(selectors.training_overdue(request.user), many=True).data)
