@@ -382,3 +382,20 @@ def test_customer_without_a_record_gets_a_clear_answer(make_user):
     response = _open(client_for(UserFactory(role=Role.CUSTOMER)))
 
     assert response.status_code == 409
+
+
+def test_erasure_scrubs_subjects_and_messages_and_the_staff_export_marks_notes(desk, make_user):
+    from apps.customers.services import customer_erase
+
+    ticket = _ticket(desk)
+    services.ticket_message_add(ticket=ticket, actor=desk["agent"], body="Called Mr X at home", internal=True)
+    staff_export = customer_export(customer=desk["customer"], actor=desk["manager"])
+    data = zipfile.ZipFile(io.BytesIO(staff_export)).read("data.json").decode()
+    assert '"internal": true' in data
+
+    customer_erase(customer=desk["customer"], actor=make_user(Role.ADMIN), reason="Art. 17 request")
+
+    ticket.refresh_from_db()
+    assert "Windscreen" not in ticket.subject
+    assert not TicketMessage.objects.filter(ticket=ticket, body__contains="Mr X").exists()
+    assert not TicketMessage.objects.filter(ticket=ticket, body__contains="cracked").exists()
