@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 
+from apps.accounts.roles import Role
 from apps.core.models import TimeStampedModel
 
 TICKET_NUMBER_SEQUENCE = "support_ticket_number_seq"
@@ -462,10 +463,8 @@ class KnowledgeResourceVersion(models.Model):
 # --- training ------------------------------------------------------------------------------------------------
 
 
-def _role_choices():
-    from apps.accounts.roles import Role
-
-    return [c for c in Role.choices if c[0] != "customer"]
+# The staff roles a training module is for (every role but customer).
+STAFF_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value != Role.CUSTOMER]
 
 
 @pghistory.track()
@@ -484,12 +483,12 @@ class TrainingModule(TimeStampedModel):
         "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     audience_roles = ArrayField(
-        models.CharField(max_length=20, choices=_role_choices()),
+        models.CharField(max_length=20, choices=STAFF_ROLE_CHOICES),
         default=list,
         blank=True,
         help_text="Empty: every staff role.",
     )
-    required_for_roles = ArrayField(models.CharField(max_length=20, choices=_role_choices()), default=list, blank=True)
+    required_for_roles = ArrayField(models.CharField(max_length=20, choices=STAFF_ROLE_CHOICES), default=list, blank=True)
     due_days = models.PositiveIntegerField(
         default=30, help_text="Required training is due this many days after the module or the person arrived."
     )

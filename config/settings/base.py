@@ -296,6 +296,11 @@ SPECTACULAR_SETTINGS = {
         "EstimateLineKindEnum": "apps.claims.models.EstimateLine.Kind",
         "NotificationPriorityEnum": "apps.notifications.models.Notification.Priority",
         "PriorityEnum": "apps.renewals.models.Priority",
+        "TicketStatusEnum": "apps.support.models.TicketStatus",
+        "TicketChannelEnum": "apps.support.models.TicketChannel",
+        "TicketActivityKindEnum": "apps.support.models.TicketActivity.Kind",
+        "KnowledgeResourceKindEnum": "apps.support.models.KnowledgeResource.Kind",
+        "StaffRoleEnum": "apps.support.models.STAFF_ROLE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

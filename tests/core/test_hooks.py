@@ -48,7 +48,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
     assert providers_of("policies.arrears") == ["billing"]
-    everyone = ["documents", "policies", "billing", "claims", "renewals", "integrations", "notifications"]
+    everyone = ["documents", "policies", "billing", "claims", "renewals", "integrations", "notifications", "support"]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone
 

@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.core.api.serializers import OutputModelSerializer
 from apps.documents.models import Document
 from apps.support.models import (
+    STAFF_ROLE_CHOICES,
     Audience,
     Faq,
     FaqCategory,
@@ -16,6 +17,7 @@ from apps.support.models import (
     Ticket,
     TicketActivity,
     TicketCategory,
+    TicketChannel,
     TicketMessage,
     TicketPriority,
     TicketStatus,
@@ -205,7 +207,9 @@ class TicketCreateSerializer(serializers.Serializer):
     policy_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     claim_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     assignee_id = serializers.IntegerField(required=False, min_value=1, help_text="Staff: skip the round robin.")
-    channel = serializers.ChoiceField(choices=["phone", "email", "staff"], required=False)
+    channel = serializers.ChoiceField(
+        choices=TicketChannel.choices, required=False, help_text="Staff: how the customer asked (phone, email)."
+    )
     files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
 
 
@@ -362,7 +366,7 @@ class TrainingModuleSerializer(OutputModelSerializer):
             "type": "object",
             "nullable": True,
             "properties": {
-                "status": {"type": "string", "enum": ["in_progress", "completed"]},
+                "status": {"type": "string", "description": "in_progress or completed"},
                 "started_at": {"type": "string", "format": "date-time"},
                 "completed_at": {"type": "string", "format": "date-time", "nullable": True},
                 "score": {"type": "integer", "nullable": True},
@@ -393,13 +397,13 @@ class TrainingModuleInputSerializer(serializers.Serializer):
     content = serializers.CharField(required=False, allow_blank=True, max_length=50000, default="")
     url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="")
     audience_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=["admin", "manager", "agent", "assessor", "viewer"]),
+        child=serializers.ChoiceField(choices=STAFF_ROLE_CHOICES),
         required=False,
         default=list,
         max_length=5,
     )
     required_for_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=["admin", "manager", "agent", "assessor", "viewer"]),
+        child=serializers.ChoiceField(choices=STAFF_ROLE_CHOICES),
         required=False,
         default=list,
         max_length=5,

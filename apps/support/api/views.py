@@ -180,7 +180,7 @@ class TicketListCreateApi(BaseListApi):
             priority=data.get("priority"),
             policy=policy,
             claim=claim,
-            channel=data.get("channel") or ("api" if user.role == Role.CUSTOMER else None),
+            channel="api" if user.role == Role.CUSTOMER else data.get("channel"),
             assignee=assignee,
             files=data.get("files") or (),
             request=request,
