@@ -488,7 +488,9 @@ class TrainingModule(TimeStampedModel):
         blank=True,
         help_text="Empty: every staff role.",
     )
-    required_for_roles = ArrayField(models.CharField(max_length=20, choices=STAFF_ROLE_CHOICES), default=list, blank=True)
+    required_for_roles = ArrayField(
+        models.CharField(max_length=20, choices=STAFF_ROLE_CHOICES), default=list, blank=True
+    )
     due_days = models.PositiveIntegerField(
         default=30, help_text="Required training is due this many days after the module or the person arrived."
     )
