@@ -79,3 +79,20 @@ def test_overdue_required_training_for_the_managers_team(make_user):
     assert [(r["user_id"], r["module"]) for r in rows] == [(late.pk, "Complaints")]
     assert rows[0]["days_overdue"] == 23
     assert client_for(late).get("/api/v1/training/overdue").status_code == 403
+
+
+def test_managers_dashboard_shows_overdue_training_and_tickets_past_their_sla(client, make_user):
+    manager = make_user(Role.MANAGER)
+    team = TeamFactory(manager=manager)
+    late = make_user(Role.AGENT, team=team)
+    module = TrainingModuleFactory(required_for_roles=["agent"], due_days=1)
+    long_ago = timezone.now() - dt.timedelta(days=10)
+    TrainingModule.objects.filter(pk=module.pk).update(created_at=long_ago)
+    User.objects.filter(pk=late.pk).update(date_joined=long_ago)
+    client.force_login(manager)
+
+    page = client.get("/admin/").content.decode()
+
+    assert "Required training overdue" in page
+    assert "1 person(s) in your teams" in page
+    assert "Tickets past their SLA" in page
