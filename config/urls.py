@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("apps.messaging.api.urls")),
     path("", include("apps.renewals.api.urls")),
     path("", include("apps.crm.api.urls")),
+    path("", include("apps.support.api.urls")),
     # Last: anything else under /api/v1/ is a 404 in the envelope (even with DEBUG on).
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

@@ -160,6 +160,19 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:emails-detail": {"GET": {A, M, AG}, "PUT": {A, M, AG}},
     "v1:emails-reply": {"POST": {A, M, AG}},
     "v1:emails-escalate": {"POST": {A, M, AG}},
+    # service desk (seed 004 §3.7, §3.9; seed 002 #7)
+    "v1:tickets-list": {"GET": {A, M, AG, V, C}, "POST": {A, M, AG, C}},
+    "v1:tickets-detail": {"GET": {A, M, AG, V, C}, "PUT": {A, M, AG, C}},
+    "v1:tickets-messages": {"POST": {A, M, AG, C}},
+    "v1:tickets-merge": {"POST": {A, M, AG}},
+    "v1:faqs-list": {"GET": PUBLIC},
+    "v1:faqs-vote": {"POST": PUBLIC},
+    "v1:knowledge-resources": {"GET": PUBLIC, "POST": {A, M, AG}},
+    "v1:knowledge-resource-detail": {"GET": PUBLIC, "PUT": {A, M, AG}, "DELETE": {A, M, AG}},
+    "v1:training-modules": {"GET": STAFF, "POST": {A, M}},
+    "v1:training-module-detail": {"GET": STAFF, "PUT": {A, M}, "DELETE": {A, M}},
+    "v1:training-module-progress": {"POST": STAFF},
+    "v1:training-overdue": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -239,10 +252,22 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:emails-detail": frozenset({AG}),
     "v1:emails-reply": frozenset({AG}),
     "v1:emails-escalate": frozenset({AG}),
+    "v1:tickets-detail": _CUSTOMER_ROWS,  # agents: assigned, their team's queue, their customers'; customers: theirs
+    "v1:tickets-messages": _CUSTOMER_ROWS,
+    "v1:tickets-merge": frozenset({AG}),
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider, a signed feed token.
-NOT_OBJECT_ENDPOINTS = {"v1:products-detail", "v1:billing-webhook", "v1:calendar-ics"}
+NOT_OBJECT_ENDPOINTS = {
+    "v1:products-detail",
+    "v1:billing-webhook",
+    "v1:calendar-ics",
+    # the help centre's and the knowledge hub's entries are no one's records (audience decides who reads them)
+    "v1:faqs-vote",
+    "v1:knowledge-resource-detail",
+    "v1:training-module-detail",  # a module is for a role, and each person's progress is their own
+    "v1:training-module-progress",
+}
 
 # Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.
 ROW_LIMITED = frozenset({AG, C})

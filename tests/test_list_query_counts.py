@@ -67,6 +67,7 @@ from tests.factories.policies import (
     VehicleFactory,
 )
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
+from tests.factories.support import KnowledgeResourceFactory, TrainingProgressFactory
 from tests.test_permission_matrix import _walk
 
 
@@ -127,6 +128,13 @@ def _opportunity(ctx):
     return OpportunityFactory(
         agent=agent, team=agent.team, customer=CustomerFactory(agent=agent), product_line=ProductLineFactory()
     )
+
+
+def _ticket(ctx):
+    from apps.support.services import ticket_open
+
+    customer = CustomerFactory(agent=_agent())
+    return ticket_open(actor=ctx["caller"], customer=customer, subject="Cover", description="When does it start?")
 
 
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
@@ -214,6 +222,9 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:appointments-list": ListCase(lambda ctx: AppointmentFactory(agent=_agent())),
     "v1:agents-list": ListCase(_crm_agent_with_book),
     "v1:emails-list": ListCase(lambda ctx: EmailFactory(assigned_to=_agent())),
+    "v1:tickets-list": ListCase(_ticket),
+    "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
+    "v1:training-modules": ListCase(lambda ctx: TrainingProgressFactory(user=ctx["caller"]).module),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

@@ -37,6 +37,7 @@ from tests.factories.messaging import DncEntryFactory, EmailFactory, PushSubscri
 from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
+from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory, TrainingModuleFactory
 from tests.permission_matrix import (
     ENDPOINTS,
     NOT_ENDPOINTS,
@@ -145,6 +146,10 @@ def path_objects(make_user) -> dict:
         "appointment": AppointmentFactory(agent=target),
         "team": TeamFactory(manager=make_user(Role.MANAGER, email="other-manager@example.org")),
         "email": EmailFactory(assigned_to=target),
+        "ticket": TicketFactory(customer=customer, assignee=target),
+        "faq": FaqFactory(),
+        "knowledge": KnowledgeResourceFactory(audience="public"),
+        "training": TrainingModuleFactory(),
     }
 
 
@@ -191,6 +196,14 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["team"].pk
         elif short.startswith("emails"):
             kwargs["pk"] = objects["email"].pk
+        elif short.startswith("tickets"):
+            kwargs["pk"] = objects["ticket"].pk
+        elif short.startswith("faqs"):
+            kwargs["pk"] = objects["faq"].pk
+        elif short.startswith("knowledge"):
+            kwargs["pk"] = objects["knowledge"].pk
+        elif short.startswith("training"):
+            kwargs["pk"] = objects["training"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

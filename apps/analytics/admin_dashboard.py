@@ -16,6 +16,7 @@ from apps.claims.models import OPEN_CLAIM_STATUSES, Claim
 from apps.core.formatting import format_count, format_money
 from apps.renewals import dashboards as renewal_dashboards
 from apps.renewals.models import OPEN_STATUSES, RenewalCase
+from apps.support import selectors as support_selectors
 
 
 def _tile(title, value, href, note="", *, currency=""):
@@ -128,6 +129,33 @@ def dashboard_callback(request, context):
                 reverse("admin:claims_assessment_changelist") + "?status__exact=in_progress",
             ),
         ]
+    if user.can("support"):
+        # the service desk: active tickets past an SLA target, from each ticket's history (computed in SQL)
+        breached = (
+            support_selectors.with_sla_state(support_selectors.tickets_visible_to(user))
+            .filter(sla_state="breached")
+            .exclude(status__in=("resolved", "closed"))
+        )
+        tiles.append(
+            _tile(
+                "Tickets past their SLA",
+                breached.count(),
+                reverse("admin:support_ticket_changelist") + "?sla_state=breached&status__exact=open",
+                "active tickets whose target was missed",
+            )
+        )
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        overdue = support_selectors.training_overdue(user)
+        tiles.append(
+            _tile(
+                "Required training overdue",
+                len(overdue),
+                reverse("admin:support_trainingmodule_changelist"),
+                f"{len({r['user_id'] for r in overdue})} person(s) in your teams"
+                if overdue
+                else "everyone is up to date",
+            )
+        )
     workload = []
     if user.role in (Role.MANAGER, Role.ADMIN):
         team = User.objects.filter(role=Role.AGENT, is_active=True)

@@ -66,6 +66,8 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
             "manager",
         ),
         ("claim detail", f"/api/v1/claims/{claim_id}", None, "manager"),
+        ("FAQ search (public)", "/api/v1/faqs?search=claim", None, None),
+        ("tickets list (active, SLA state, 50 rows)", "/api/v1/tickets?status=active&limit=50", None, "manager"),
         ("claims dashboard kpi", "/api/v1/dashboard/kpi", None, "manager"),
         ("claims dashboard alerts", "/api/v1/dashboard/alerts", None, "manager"),
         ("dashboard stats (month)", "/api/v1/dashboard/stats?date_range=month", None, "manager"),

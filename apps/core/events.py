@@ -169,6 +169,15 @@ EVENTS: dict[str, EventSpec] = {
         ("appointment_id", "title", "start", "end", "status", "agent_id"),
         "An appointment moved, changed or was cancelled. → its agent, managers.",
     ),
+    # support
+    "ticket:updated": EventSpec(
+        ("ticket_id", "ticket_number", "status", "priority", "change", "internal", "assignee_id"),
+        "A service ticket changed (`change`: created, customer_message, staff_reply, note, status, priority, "
+        "assignee, team, rating, merged, sla_warning, sla_breached, updated; never a message's text). → its assignee "
+        "and team; the customer too unless `internal` (notes, assignment, SLA alerts).",
+        optional=("message_id", "escalated_to"),
+        figures=False,
+    ),
     # notifications
     "notification:new": EventSpec(
         ("id", "type", "title", "message", "link", "priority", "created_at", "event", "data"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.messaging",
     "apps.crm",
+    "apps.support",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
@@ -167,6 +168,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # each account is synced when its own sync_interval (minutes) has passed; this only finds the due ones
     "messaging-email-sync-due": {"task": "messaging.email_sync_due", "schedule": 60},
     "messaging-train-email-classifier": {"task": "messaging.train_email_classifier", "schedule": 7 * 24 * 60 * 60},
+    # SLA warnings and breach escalations: every 30 s, so a breach is escalated within a minute of it
+    "support-sla-sweep": {"task": "support.sla_sweep", "schedule": 30},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -306,6 +309,11 @@ SPECTACULAR_SETTINGS = {
         "LeadKindEnum": "apps.crm.models.LeadKind",
         "LeadSourceEnum": "apps.crm.models.LeadSource",
         "SourceEnum": "apps.claims.models.Estimate.Source",  # the name it had before leads had a source
+        "TicketStatusEnum": "apps.support.models.TicketStatus",
+        "TicketChannelEnum": "apps.support.models.TicketChannel",
+        "TicketActivityKindEnum": "apps.support.models.TicketActivity.Kind",
+        "KnowledgeResourceKindEnum": "apps.support.models.KnowledgeResource.Kind",
+        "StaffRoleEnum": "apps.support.models.STAFF_ROLE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

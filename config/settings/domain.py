@@ -85,3 +85,16 @@ EMAIL_SYNC_BATCH = env.int("EMAIL_SYNC_BATCH", default=250)
 EMAIL_THREAD_SUBJECT_DAYS = env.int("EMAIL_THREAD_SUBJECT_DAYS", default=30)
 # The email classifier: "local" (scikit-learn + VADER, offline).
 EMAIL_CLASSIFIER = env.str("EMAIL_CLASSIFIER", default="local")
+# --- Service desk (apps.support) -----------------------------------------------------------------------------
+# Business hours of the service desk, in its own time zone, and the country whose public holidays it closes on
+# (the `holidays` library). SLA targets of policies with business_hours count only these hours.
+SUPPORT_TIME_ZONE = env.str("SUPPORT_TIME_ZONE", default="Europe/Dublin")
+SUPPORT_BUSINESS_DAYS = env.list("SUPPORT_BUSINESS_DAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday = 0
+SUPPORT_BUSINESS_START = env.str("SUPPORT_BUSINESS_START", default="09:00")
+SUPPORT_BUSINESS_END = env.str("SUPPORT_BUSINESS_END", default="17:30")
+SUPPORT_HOLIDAY_COUNTRY = env.str("SUPPORT_HOLIDAY_COUNTRY", default="IE")
+# The assignee is warned this long (clock minutes) before an SLA target is missed; the team manager is told at the
+# breach. Both once per target and clock.
+SUPPORT_SLA_WARN_MINUTES = env.int("SUPPORT_SLA_WARN_MINUTES", default=30)
+# The team whose queue takes tickets of customers without an agent in a team (created by seed_demo / the admin).
+SUPPORT_DEFAULT_TEAM = env.str("SUPPORT_DEFAULT_TEAM", default="Customer service")

@@ -74,6 +74,25 @@
       });
   }
 
+  // A support request's page follows its ticket (ticket:updated reaches the customer for replies and moves, never
+  // for internal notes): the same in-place refresh of its data-live-part parts.
+  function refreshTicket(data) {
+    var status = document.querySelector("[data-ticket-status]");
+    if (!status || status.getAttribute("data-ticket-id") !== String(data.ticket_id)) return;
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live-part]").forEach(function (part) {
+          var next = fresh.querySelector('[data-live-part="' + part.getAttribute("data-live-part") + '"]');
+          if (!next || part.contains(document.activeElement)) return;
+          part.className = next.className;
+          part.innerHTML = next.innerHTML;
+        });
+      })
+      .catch(function () {});
+  }
+
   // An upload replaces the document with the server's answer (document.write below), which runs this script again
   // in the same window, where the previous run's socket lives on: it is stopped, or the page would hear every event
   // once per upload plus one.
@@ -103,6 +122,8 @@
         if (payload.data.event === "claim:status_changed" && payload.data.data) refreshClaim(payload.data.data);
       } else if (payload.event === "claim:updated") {
         refreshClaim({ claim_id: payload.data.claim_id, to: payload.data.status });
+      } else if (payload.event === "ticket:updated") {
+        refreshTicket(payload.data);
       }
     };
     socket.onclose = function () { window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay); };

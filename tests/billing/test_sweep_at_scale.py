@@ -57,7 +57,7 @@ def test_sweep_bills_like_one_by_one_and_once(monkeypatch):
     except _Undo:
         pass
     before = Transaction.objects.filter(policy=billed).count()
-    monkeypatch.setattr(services, "SWEEP_CHUNK", 3)
+    monkeypatch.setattr(services.schedules, "SWEEP_CHUNK", 3)
 
     first = services.billing_sweep()
     second = services.billing_sweep()

@@ -42,6 +42,8 @@ def test_every_declared_hook_has_its_providers_in_app_order():
 
     assert sorted(hooks.registry.hooks) == [
         "admin.record_numbers",
+        "contacts.related",
+        "customers.outbound_gate",
         "gdpr.erase",
         "gdpr.export",
         "loyalty.policy_had_claims",
@@ -50,7 +52,20 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
     assert providers_of("policies.arrears") == ["billing"]
     assert providers_of("admin.record_numbers") == ["customers", "policies", "claims", "renewals"]
-    everyone = ["documents", "policies", "billing", "claims", "renewals", "integrations", "notifications"]
+    assert providers_of("contacts.related") == ["policies", "crm"]
+    assert providers_of("customers.outbound_gate") == ["messaging"]
+    everyone = [
+        "documents",
+        "policies",
+        "billing",
+        "claims",
+        "renewals",
+        "integrations",
+        "notifications",
+        "messaging",
+        "crm",
+        "support",
+    ]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone
 

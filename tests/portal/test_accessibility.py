@@ -18,6 +18,8 @@ from django.conf import settings
 from django.test import Client
 
 from apps.claims.models import Claim
+from apps.support.services import ticket_message_add, ticket_open
+from tests.factories.support import FaqFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +107,17 @@ def _pages(client: Client, urls: list[str], method: str = "get", data=None, stat
 
 
 def test_signed_out_pages():
-    pages = ["/login/", "/register", "/forgot-password", "/reset-password?token=nonsense", "/products"]
+    FaqFactory(question="How do I file a claim?")
+    pages = [
+        "/login/",
+        "/register",
+        "/forgot-password",
+        "/reset-password?token=nonsense",
+        "/products",
+        "/help",
+        "/help?q=claim",
+        "/help?q=nothing+matches+this",
+    ]
     assert _pages(Client(), pages) == {}
 
 
@@ -113,6 +125,8 @@ def test_signed_in_pages(insured, file_claim, home_product):
     user, _, policy = insured
     claim = file_claim()
     assert Claim.objects.filter(pk=claim.pk).exists()
+    ticket = ticket_open(actor=user, customer=policy.customer, subject="Cover", description="When does it start?")
+    ticket_message_add(ticket=ticket, actor=policy.agent, body="On the start date.")
     client = Client()
     client.force_login(user)
     pages = [
@@ -128,6 +142,10 @@ def test_signed_in_pages(insured, file_claim, home_product):
         "/payments",
         "/products",
         f"/products/{home_product.code}/quote",
+        "/help",
+        "/support/new",
+        "/support/requests",
+        f"/support/requests/{ticket.pk}",
     ]
     assert _pages(client, pages) == {}
 
@@ -136,6 +154,7 @@ def test_forms_with_errors(insured):
     client = Client()
     client.force_login(insured[0])
     assert _pages(client, ["/claims/new"], method="post", data={"policy": "", "description": ""}) == {}
+    assert _pages(client, ["/support/new"], method="post", data={"subject": "", "description": ""}) == {}
     assert _pages(Client(), ["/register"], method="post", data={"email": "not-an-email"}) == {}
     assert _pages(Client(), ["/login/"], method="post", data={"username": "x@example.org", "password": "x"}) == {}
 

@@ -9,10 +9,34 @@ from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-POST_ONLY = {"logout", "claim-withdraw", "notifications-read", "profile-export", "pay-now"}
+POST_ONLY = {
+    "logout",
+    "claim-withdraw",
+    "notifications-read",
+    "profile-export",
+    "pay-now",
+    "faq-vote",
+    "request-reopen",
+}
 
 
-def _url(name, policy, claim, product):
+def _support_path(name, user, policy):
+    """The help centre's and support requests' paths name a FAQ or the customer's own ticket."""
+    from apps.support.services import ticket_open
+    from tests.factories.support import FaqFactory
+
+    if name == "faq-vote":
+        return f"/help/faqs/{FaqFactory().pk}/vote"
+    if name in ("request", "request-reopen"):
+        ticket = ticket_open(actor=user, customer=policy.customer, subject="Cover", description="When?")
+        return f"/support/requests/{ticket.pk}" + ("/reopen" if name == "request-reopen" else "")
+    return None
+
+
+def _url(name, policy, claim, product, user=None):
+    support = _support_path(name, user, policy)
+    if support:
+        return support
     path = {
         "policy": f"/policies/{policy.pk}",
         "claim": f"/claims/{claim.pk}",
@@ -28,9 +52,9 @@ def _url(name, policy, claim, product):
 
 @pytest.mark.parametrize("name", [p.name for p in portal_urls.urlpatterns])
 def test_every_portal_url_answers_with_and_without_a_slash(name, browser, insured, file_claim):
-    _, _, policy = insured
+    user, _, policy = insured
     claim = file_claim()
-    path = _url(name, policy, claim, policy.product)
+    path = _url(name, policy, claim, policy.product, user)
     method = "post" if name in POST_ONLY else "get"
 
     bare = getattr(browser, method)(path)

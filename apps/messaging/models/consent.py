@@ -92,6 +92,7 @@ class DncEntry(TimeStampedModel):
         return f"{self.address} ({self.channel or 'all channels'})"
 
 
+@pghistory.track()
 class OutboundRefusal(models.Model):
     """A message the consent gate refused, with its reason: one row per (day, address, channel, purpose, reason,
     source), counted, so a nightly job retrying a refused reminder does not grow the table without bound."""

@@ -1,0 +1,191 @@
+"""The help centre (seed 002 #7): public FAQs with full-text search ranked by relevance, votes, failed searches
+recorded; the knowledge hub (seed 004 §3.9) by audience, with versions; macros; the admin ticket screen."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.accounts.roles import Role
+from apps.support import services
+from apps.support.macros import macro_render
+from apps.support.models import FaqSearchMiss, KnowledgeResource, Macro, TicketMessage
+from tests.conftest import client_for
+from tests.factories.accounts import TeamFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.support import FaqCategoryFactory, FaqFactory, KnowledgeResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def faqs():
+    claims = FaqCategoryFactory(name="Claims", slug="claims")
+    payments = FaqCategoryFactory(name="Payments", slug="payments")
+    return {
+        "file": FaqFactory(
+            category=claims,
+            question="How do I file a claim?",
+            answer="Open Claims in your account and describe what happened.",
+        ),
+        "documents": FaqFactory(
+            category=claims, question="Which documents does a motor claim need?", answer="Photos and a repair quote."
+        ),
+        "pay": FaqFactory(
+            category=payments,
+            question="How can I pay my premium?",
+            answer="By card, or by bank transfer. Claims are paid by transfer too.",
+        ),
+        "hidden": FaqFactory(category=payments, question="Draft: claim payments", is_published=False),
+    }
+
+
+def test_faqs_are_public_with_categories(api_client, faqs):
+    response = api_client.get("/api/v1/faqs")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert {c["slug"]: c["faq_count"] for c in data["categories"]} == {"claims": 2, "payments": 1}
+    assert len(data["faqs"]) == 3
+    assert api_client.get("/api/v1/faqs", {"category": "payments"}).json()["data"]["faqs"][0]["id"] == faqs["pay"].pk
+
+
+def test_search_ranks_by_relevance_and_stems(api_client, faqs):
+    response = api_client.get("/api/v1/faqs", {"search": "claims"})
+
+    ids = [f["id"] for f in response.json()["data"]["faqs"]]
+    # a question about claims outranks an answer that mentions them; the unpublished draft never shows
+    assert ids[-1] == faqs["pay"].pk
+    assert set(ids) == {faqs["file"].pk, faqs["documents"].pk, faqs["pay"].pk}
+    prefix = api_client.get("/api/v1/faqs", {"search": "docum"}).json()["data"]["faqs"]
+    assert [f["id"] for f in prefix] == [faqs["documents"].pk]
+
+
+def test_failed_search_is_recorded_for_the_editors(api_client, faqs):
+    api_client.get("/api/v1/faqs", {"search": "Pet  insurance"})
+    api_client.get("/api/v1/faqs", {"search": "pet insurance"})
+    api_client.get("/api/v1/faqs", {"search": "claim"})
+
+    assert list(FaqSearchMiss.objects.values_list("query", "count")) == [("pet insurance", 2)]
+
+
+def test_was_this_helpful_counts_one_vote_per_person(api_client, faqs, make_user):
+    url = f"/api/v1/faqs/{faqs['file'].pk}/vote"
+    customer = client_for(make_user(Role.CUSTOMER))
+
+    customer.post(url, {"helpful": False}, format="json")
+    response = customer.post(url, {"helpful": True}, format="json")  # changes their vote
+    api_client.post(url, {"helpful": True}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["data"] == {"id": faqs["file"].pk, "helpful_yes": 1, "helpful_no": 0}
+    listed = {f["id"]: f["helpful_yes"] for f in api_client.get("/api/v1/faqs").json()["data"]["faqs"]}
+    assert listed[faqs["file"].pk] == 2
+    assert (
+        api_client.post(f"/api/v1/faqs/{faqs['hidden'].pk}/vote", {"helpful": True}, format="json").status_code == 404
+    )
+    assert api_client.post(url, {}, format="json").status_code == 400
+
+
+def test_staff_only_resources_never_reach_customers_or_anonymous_callers(api_client, make_user):
+    public = KnowledgeResourceFactory(audience="public", title="Motor claims at the scene")
+    customers = KnowledgeResourceFactory(audience="customers", title="Your policy documents")
+    staff_only = KnowledgeResourceFactory(audience="staff", title="Complaint procedure")
+
+    def titles(client, **params):
+        return {r["title"] for r in client.get("/api/v1/knowledge-hub/resources", params).json()["data"]["resources"]}
+
+    assert titles(api_client) == {public.title}
+    assert titles(client_for(make_user(Role.CUSTOMER))) == {public.title, customers.title}
+    assert titles(client_for(make_user(Role.VIEWER))) == {public.title, customers.title, staff_only.title}
+    assert titles(api_client, search="complaint") == set()
+    assert api_client.get(f"/api/v1/knowledge-hub/resources/{staff_only.pk}").status_code == 404
+    customer = client_for(make_user(Role.CUSTOMER))
+    assert customer.get(f"/api/v1/knowledge-hub/resources/{staff_only.pk}").status_code == 404
+
+
+def test_an_edit_keeps_the_previous_text(make_user):
+    agent = client_for(make_user(Role.AGENT))
+    created = agent.post(
+        "/api/v1/knowledge-hub/resources",
+        {"title": "Towing", "body": "Call 112.", "audience": "public", "tags": ["motor"]},
+        format="json",
+    )
+    pk = created.json()["data"]["id"]
+
+    response = agent.put(f"/api/v1/knowledge-hub/resources/{pk}", {"body": "Call the assistance line."}, format="json")
+
+    data = response.json()["data"]
+    assert (data["version"], data["body"]) == (2, "Call the assistance line.")
+    assert [(v["version"], v["body"]) for v in data["versions"]] == [(1, "Call 112.")]
+    assert agent.get("/api/v1/knowledge-hub/resources", {"tag": "motor"}).json()["data"]["resources"][0]["id"] == pk
+
+
+def test_a_link_needs_its_url_and_customers_cannot_edit(make_user):
+    agent = client_for(make_user(Role.AGENT))
+    resource = KnowledgeResourceFactory(audience="public")
+
+    bad = agent.post("/api/v1/knowledge-hub/resources", {"title": "A link", "kind": "link"}, format="json")
+    refused = client_for(make_user(Role.CUSTOMER)).put(
+        f"/api/v1/knowledge-hub/resources/{resource.pk}", {"title": "Hacked"}, format="json"
+    )
+
+    assert bad.status_code == 400
+    assert refused.status_code == 403
+    assert KnowledgeResource.objects.get(pk=resource.pk).title != "Hacked"
+
+
+def test_macro_variables_are_filled_and_unknown_ones_refused(make_user):
+    agent = make_user(Role.AGENT, first_name="Alex", last_name="Agent")
+    customer = CustomerFactory(first_name="Chris", agent=agent)
+    ticket = services.ticket_open(actor=agent, customer=customer, subject="Cover", description="x")
+
+    text = macro_render("Hi {{customer_first_name}}, re {{ticket_number}}. {{agent_name}}", ticket=ticket, agent=agent)
+
+    assert text == f"Hi Chris, re {ticket.ticket_number}. Alex Agent"
+    with pytest.raises(ValidationError, match="Unknown variables: password"):
+        Macro(name="Bad", body="{{password}}").full_clean()
+
+
+def test_admin_ticket_screen_replies_with_a_macro_and_writes_notes(client, make_user):
+    manager = make_user(Role.MANAGER, first_name="Maya")
+    team = TeamFactory(manager=manager)
+    agent = make_user(Role.AGENT, team=team)
+    customer = CustomerFactory(first_name="Chris", agent=agent)
+    ticket = services.ticket_open(actor=agent, customer=customer, subject="Cover", description="x")
+    macro = Macro.objects.create(name="Ack", body="Hello {{customer_first_name}}")
+    client.force_login(manager)
+    url = f"/admin/support/ticket/{ticket.pk}/change/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    list_page = client.get("/admin/support/ticket/", {"sla_state": "on_track"})
+    assert list_page.status_code == 200
+    client.post(
+        url,
+        {
+            "macro": macro.pk,
+            "reply": "",
+            "new_status": "open",
+            "new_priority": "high",
+            "new_assignee": agent.pk,
+            "reason": "",
+            "activities-TOTAL_FORMS": 0,
+            "activities-INITIAL_FORMS": 0,
+        },
+    )
+    client.post(
+        url,
+        {
+            "reply": "Check the rating rule",
+            "internal": "on",
+            "new_status": "open",
+            "new_priority": "high",
+            "new_assignee": agent.pk,
+            "activities-TOTAL_FORMS": 0,
+            "activities-INITIAL_FORMS": 0,
+        },
+    )
+
+    messages = list(TicketMessage.objects.filter(ticket=ticket).values_list("body", "internal"))
+    assert messages == [("x", False), ("Hello Chris", False), ("Check the rating rule", True)]
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == ("open", "high")
