@@ -110,7 +110,10 @@ class Dovecot:
         os.replace(tmp, target)
 
     def reset_mailbox(self) -> None:
-        """Forget the mailbox entirely: Dovecot starts a new one with a new UIDVALIDITY."""
+        """Forget the mailbox entirely: Dovecot starts a new one with a new UIDVALIDITY. Dovecot takes UIDVALIDITY
+        from the clock in whole seconds, so wait for the next second: a mailbox rebuilt within the second that made
+        the old one would get the same UIDVALIDITY (a real server's rebuild is never that quick)."""
+        time.sleep(1.01 - time.time() % 1)
         shutil.rmtree(self.maildir, ignore_errors=True)
         self._make_maildir()
 

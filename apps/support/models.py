@@ -435,6 +435,7 @@ class KnowledgeResource(TimeStampedModel):
         return self.title
 
 
+@pghistory.track()
 class KnowledgeResourceVersion(models.Model):
     """The text of a resource before an edit (append-only)."""
 

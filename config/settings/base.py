@@ -284,6 +284,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets that share a field name across resources get explicit component names.
     "ENUM_NAME_OVERRIDES": {
+        "DirectionEnum": "apps.claims.models.Direction",  # claims' communications and customers' interactions
+        "EmailDirectionEnum": "apps.messaging.models.email.Email.Direction",
+        "EmailStatusEnum": "apps.messaging.models.EmailStatus",
+        "EmailCategoryEnum": "apps.messaging.models.EmailCategory",
+        "MessageChannelEnum": "apps.messaging.models.Channel",
+        "TicketCategoryEnum": "apps.support.models.TicketCategory",
+        "NotificationTypeEnum": "apps.notifications.models.NotificationType",
         "PolicyStatusEnum": "apps.policies.models.PolicyStatus",
         "UserStatusEnum": "apps.accounts.models.User.Status",
         "EndorsementKindEnum": "apps.policies.models.EndorsementKind",

@@ -22,6 +22,8 @@ APPEND_ONLY = {
     "claims.ClaimCommunication": "the claim's communications log",
     "claims.ReserveChange": "the reserve's history",
     "renewals.CaseEvent": "the renewal case's timeline",
+    "messaging.EmailEvent": "the email's timeline",
+    "support.TicketActivity": "the ticket's history, which its SLA clock is replayed from",
 }
 # Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
 LINK_TABLES = {

@@ -243,3 +243,39 @@ def test_escalation_needs_a_manager_and_a_reason(make_user):
     assert to_agent.status_code == 400
     assert no_reason.status_code == 400
     assert Email.objects.get(pk=email.pk).escalated_to is None
+
+
+def test_reply_passes_the_consent_gate_dnc_refused_and_recorded(make_user, mailbox, smtp_sink):
+    from apps.messaging.models import DncEntry, OutboundRefusal
+
+    manager = make_user(Role.MANAGER)
+    email = EmailFactory(account=mailbox, from_email="Jo.Customer@Customer.example")
+    DncEntry.objects.create(address="jo.customer@customer.example", channel="email", reason="Asked by phone")
+    url = reverse("v1:emails-reply", kwargs={"pk": email.pk})
+
+    response = client_for(manager).post(url, {"body": "Hello"}, format="json")
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert (error["code"], error["details"]["reason"]) == ("message_refused", "dnc")
+    assert Email.objects.filter(direction="outbound").count() == 0
+    assert smtp_sink.messages == []
+    refusal = OutboundRefusal.objects.get()
+    assert (refusal.channel, refusal.address) == ("email", "jo.customer@customer.example")
+    assert refusal.source == "email_reply"
+
+
+def test_reply_to_a_correspondent_without_email_consent_goes_out(
+    make_user, mailbox, django_capture_on_commit_callbacks
+):
+    """Answering someone who wrote to us needs no channel consent (they started it); only DNC or an opt-out stop it."""
+    manager = make_user(Role.MANAGER)
+    email = EmailFactory(account=mailbox, from_email="prospect@example.org")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client_for(manager).post(
+            reverse("v1:emails-reply", kwargs={"pk": email.pk}), {"body": "Thanks, we will call you."}, format="json"
+        )
+
+    assert response.status_code == 201
+    assert Email.objects.filter(direction="outbound", to_email="prospect@example.org").count() == 1

@@ -190,6 +190,7 @@ class Email(TimeStampedModel):
         return {"score": score, "label": self.sentiment_label}
 
 
+@pghistory.track()
 class EmailLink(models.Model):
     """A record an email is about, with the reason in words. One row per (email, kind, record)."""
 
@@ -256,6 +257,7 @@ class EmailTemplate(TimeStampedModel):
         return self.name
 
 
+@pghistory.track(exclude=["model"])  # the fitted pipeline's bytes stay out of the history
 class ClassifierModel(models.Model):
     """A trained email classifier (scikit-learn TF-IDF + logistic regression), versioned; the newest is used and
     its version is stored on every email it classified."""
@@ -275,6 +277,7 @@ class ClassifierModel(models.Model):
         return f"email classifier v{self.version} ({self.sample_count} examples)"
 
 
+@pghistory.track(exclude=["text"])  # an email's words: personal data, kept out of the history
 class TrainingExample(models.Model):
     """A labelled example the classifier learns from besides the repository's set: each manual correction of an
     email's category."""

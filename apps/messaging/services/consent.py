@@ -94,8 +94,10 @@ def _evaluate(
     customer: Customer | None,
     template: WhatsAppTemplate | None,
     now: datetime,
+    answering: bool = False,
 ) -> tuple[str, str]:
-    """(reason, detail) of a refusal, ("", "") when the message may go."""
+    """(reason, detail) of a refusal, ("", "") when the message may go. `answering`: the message answers one the
+    contact sent us (an email reply), which counts as the contact writing just now."""
     if channel not in Channel.values:
         return Reason.INVALID_ADDRESS, f"unknown channel {channel!r}"
     if purpose not in Purpose.values:
@@ -107,13 +109,13 @@ def _evaluate(
     if latest is not None and not latest.granted:
         return Reason.OPTED_OUT, f"withdrawn {latest.recorded_at:%Y-%m-%d %H:%M} ({latest.get_source_display()})"
     last_inbound = _last_inbound(channel, address) if channel != Channel.EMAIL else None
-    conversing = last_inbound is not None and now - last_inbound < timedelta(hours=24)
+    conversing = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=24))
     if latest is None:
         prefs = (customer.communication_preferences or {}) if customer is not None else {}
         chosen = bool((prefs.get("channels") or {}).get(channel))
         if purpose == Purpose.MARKETING or not (chosen or conversing):
             return Reason.NO_CONSENT, f"no {purpose} consent on {channel}"
-    just_wrote = last_inbound is not None and now - last_inbound < timedelta(hours=1)
+    just_wrote = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=1))
     if not just_wrote:
         quiet = (customer.communication_preferences or {}).get("quiet_hours") if customer is not None else None
         if not quiet and purpose == Purpose.MARKETING:
@@ -158,9 +160,13 @@ def outbound_check(
     template: WhatsAppTemplate | None = None,
     now: datetime | None = None,
     record: bool = True,
+    answering: bool = False,
 ) -> Decision:
     """May a message go to `address` on `channel` for `purpose` now? The one consent gate; see the module doc.
-    `source` names the sending path (recorded with a refusal); `record=False` only asks (a channel probe)."""
+    `source` names the sending path (recorded with a refusal); `record=False` only asks (a channel probe).
+    `answering=True` for a reply to a message the contact sent (an email answered from the inbox): the contact
+    started the exchange, so no channel consent or quiet hours are needed — the DNC list and an opt-out still
+    refuse it."""
     now = now or timezone.now()
     try:
         normalised = address_normalise(channel, address)
@@ -170,7 +176,13 @@ def outbound_check(
         if customer is None:
             customer = customer_for_address(channel, normalised)
         reason, detail = _evaluate(
-            channel=channel, address=normalised, purpose=purpose, customer=customer, template=template, now=now
+            channel=channel,
+            address=normalised,
+            purpose=purpose,
+            customer=customer,
+            template=template,
+            now=now,
+            answering=answering,
         )
         decision = Decision(
             not reason, channel, normalised, purpose, reason, detail, customer.pk if customer is not None else None

@@ -12,10 +12,20 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.core.events import publish, role_group, user_group
-from apps.core.exceptions import Conflict
+from apps.core.exceptions import Conflict, Unprocessable
 from apps.core.workflow import Transition, Workflow
-from apps.messaging.models import Email, EmailEvent, EmailPriority, EmailStatus, EmailTemplate, TrainingExample
+from apps.messaging.models import (
+    Channel,
+    Email,
+    EmailEvent,
+    EmailPriority,
+    EmailStatus,
+    EmailTemplate,
+    Purpose,
+    TrainingExample,
+)
 
+from .consent import outbound_check
 from .email_parsing import is_single_address, normalise_subject
 from .email_templates import template_apply
 
@@ -177,7 +187,6 @@ def _no_line_breaks(field: str, value: str) -> None:
         raise ValidationError({field: ["Line breaks are not allowed here (header injection)."]})
 
 
-@transaction.atomic
 def email_reply(
     *,
     email: Email,
@@ -188,9 +197,42 @@ def email_reply(
     template: EmailTemplate | None = None,
 ) -> Email:
     """Answer an inbound email: the reply is stored in its thread (In-Reply-To the email, References its chain)
-    and sent through the mailbox's SMTP after commit, once. Auto-replies, bounces and loops are never answered."""
+    and sent through the mailbox's SMTP after commit, once. Auto-replies, bounces and loops are never answered.
+
+    The reply passes the consent gate first (as a service message answering the correspondent): a DNC'd or
+    opted-out address is refused with 422 `message_refused`, the refusal recorded (outside the reply's
+    transaction, so it is kept)."""
     for field, value in (("to", to or ""), ("subject", subject or "")):
         _no_line_breaks(field, value)
+    recipient = (to or email.from_email).strip()
+    if is_single_address(recipient):
+        decision = outbound_check(
+            channel=Channel.EMAIL,
+            address=recipient,
+            purpose=Purpose.SERVICE,
+            source="email_reply",
+            customer=email.customer,
+            answering=True,
+        )
+        if not decision.allowed:
+            raise Unprocessable(
+                f"Not sent: {decision.detail or decision.reason}.",
+                code="message_refused",
+                details={"reason": decision.reason, "detail": decision.detail},
+            )
+    return _email_reply_write(email=email, actor=actor, to=to, subject=subject, body=body, template=template)
+
+
+@transaction.atomic
+def _email_reply_write(
+    *,
+    email: Email,
+    actor: User,
+    to: str | None,
+    subject: str | None,
+    body: str | None,
+    template: EmailTemplate | None,
+) -> Email:
     email = _lock(email)
     _may_work(actor, email)
     if email.direction != Email.Direction.INBOUND:

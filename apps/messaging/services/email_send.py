@@ -58,7 +58,7 @@ def email_send(*, email_id: int) -> Email:
         email = Email.objects.select_for_update(of=("self",)).select_related("account").get(pk=email_id)
         if email.direction != Email.Direction.OUTBOUND or email.delivery_status != Email.Delivery.QUEUED:
             return email
-        # consent gate: wired at merge
+        # the consent gate was passed when the reply was written (services.email.email_reply)
         try:
             sent = _connection(email.account).send_messages([_message(email)])
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:

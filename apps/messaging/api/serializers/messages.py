@@ -6,14 +6,14 @@ from apps.core.api.serializers import OutputModelSerializer
 from apps.messaging.models import Conversation, Message
 
 
-class ContactRefSerializer(serializers.Serializer):
+class ConversationContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     customer_code = serializers.CharField()
     name = serializers.CharField(source="full_name")
 
 
 class ConversationSerializer(OutputModelSerializer):
-    contact = ContactRefSerializer(source="customer", allow_null=True, read_only=True)
+    contact = ConversationContactSerializer(source="customer", allow_null=True, read_only=True)
 
     class Meta:
         model = Conversation
@@ -29,7 +29,7 @@ class ConversationSerializer(OutputModelSerializer):
         ]
 
 
-class MessageSerializer(OutputModelSerializer):
+class ChannelMessageSerializer(OutputModelSerializer):
     contact_id = serializers.IntegerField(source="customer_id", allow_null=True, read_only=True)
     template_id = serializers.IntegerField(allow_null=True, read_only=True)
     sent_by_id = serializers.IntegerField(allow_null=True, read_only=True)
@@ -85,7 +85,7 @@ class MessageSendInputSerializer(serializers.Serializer):
         return attrs
 
 
-class WebhookAckSerializer(serializers.Serializer):
+class IncomingMessageAckSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     statuses = serializers.IntegerField()

@@ -2,7 +2,7 @@
 POST /emails/:id/reply, POST /emails/:id/escalate."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 
 from apps.accounts.api.permissions import module_permission
@@ -95,7 +95,10 @@ class EmailReplyApi(BaseApi):
     @extend_schema(
         tags=["emails"],
         request=s.EmailReplySerializer,
-        responses={201: s.EmailDetailSerializer},
+        responses={
+            201: s.EmailDetailSerializer,
+            422: OpenApiResponse(description="Refused by the consent gate (error.details.reason): DNC or opted out"),
+        },
         summary="Reply (threaded, through the mailbox's SMTP; optional managed template)",
     )
     def post(self, request, pk):

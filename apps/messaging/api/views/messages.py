@@ -59,7 +59,7 @@ class ConversationListApi(BaseListApi):
 
 class ContactMessagesApi(BaseListApi):
     permission_classes = PERMISSIONS
-    serializer_class = s.MessageSerializer
+    serializer_class = s.ChannelMessageSerializer
     model = Message
     list_key = "messages"
     sort_fields = {"created_at": "created_at"}
@@ -72,7 +72,8 @@ class ContactMessagesApi(BaseListApi):
     @extend_schema(
         tags=["messages"],
         summary="A contact's message history (newest first); opening it marks their messages read",
-        responses={200: s.MessageSerializer(many=True), 404: ERRORS[404]},
+        operation_id="messages_contact_retrieve",
+        responses={200: s.ChannelMessageSerializer(many=True), 404: ERRORS[404]},
     )
     def get(self, request, pk):
         response = self.list_response(request)
@@ -88,7 +89,7 @@ class MessageSendApi(BaseApi):
     @extend_schema(
         tags=["messages"],
         request=s.MessageSendInputSerializer,
-        responses={201: s.MessageSerializer, **ERRORS},
+        responses={201: s.ChannelMessageSerializer, **ERRORS},
         summary="Send an SMS or WhatsApp message (body, or an approved template with variables) through the "
         "consent gate",
     )
@@ -122,4 +123,4 @@ class MessageSendApi(BaseApi):
             source="agent",
         )
         message.refresh_from_db()
-        return self.created(s.MessageSerializer(message).data)
+        return self.created(s.ChannelMessageSerializer(message).data)

@@ -72,7 +72,7 @@ class IncomingMessageWebhookApi(BaseApi):
         parameters=SIGNATURES,
         request={"application/json": OpenApiTypes.OBJECT, "application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
         responses={
-            200: s.WebhookAckSerializer,
+            200: s.IncomingMessageAckSerializer,
             400: OpenApiResponse(description="Missing or wrong signature, malformed event, invalid number"),
             413: OpenApiResponse(description="Body over 1 MB"),
             403: OpenApiResponse(description="The provider's webhook secret is not configured (fail closed)"),
