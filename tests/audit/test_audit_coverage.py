@@ -29,6 +29,8 @@ APPEND_ONLY = {
 LINK_TABLES = {
     "claims.ClaimCommunication_attachments": "set once, in the same transaction that writes the append-only "
     "communication (claims.services.claim_communication_add); the documents themselves are tracked",
+    "support.TicketMessage_attachments": "set once, in the transaction that writes the message "
+    "(support.services.ticket_message_add); a merge moves messages, not their files; the documents are tracked",
 }
 
 

@@ -107,6 +107,8 @@ def _placeholder_kwargs(name: str) -> dict:
         kwargs["code"] = "prod-code"
     if "(?P<provider>" in pattern:
         kwargs["provider"] = "prov-name"
+    if "(?P<token>" in pattern:
+        kwargs["token"] = "feed-token"
     return kwargs
 
 
@@ -132,6 +134,7 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
             .replace("/1006", "/{estimate_id}")
             .replace("/prod-code", "/{code}")
             .replace("/prov-name", "/{provider}")
+            .replace("/feed-token", "/{token}")
         )
         missing += [f"{m} {path}" for m in methods if (path, m) not in documented]
     assert missing == []
