@@ -2,6 +2,7 @@
 customers of the demo agents and managers), and `--customers N` generated in bulk."""
 
 import random
+import unicodedata
 from datetime import date, timedelta
 
 import pgtrigger
@@ -73,6 +74,17 @@ BATCH = 5000
 BOOK_SIZE = 300
 
 
+def _ascii(text: str) -> str:
+    """ "Luís" → "luis" (accents dropped, not the letters), for the demo's email addresses."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def demo_mobile_number(n: int) -> str:
+    """A valid Portuguese mobile number (91, 92, 93 or 96 …) from one random draw, so the consent gate and the SMS
+    senders accept the demo customers' phones."""
+    return f"+3519{'1236'[n // 10_000_000 % 4]}{n % 10_000_000:07d}"
+
+
 def seed(*, stdout, options=None) -> None:
     options = options or {}
     agent = User.objects.filter(email="agent@example.com").first()
@@ -136,8 +148,8 @@ def customers_bulk_generate(*, count: int, stdout) -> None:
                         code,
                         first,
                         last,
-                        f"{first.lower()}.{last.lower()}.{number}@example.net".encode("ascii", "ignore").decode(),
-                        f"+3519{rng.randint(10_000_000, 99_999_999)}",
+                        _ascii(f"{first.lower()}.{last.lower()}.{number}@example.net"),
+                        demo_mobile_number(rng.randint(10_000_000, 99_999_999)),
                         Jsonb(
                             {"line1": f"Rua {rng.choice(LAST)} {rng.randint(1, 300)}", "city": city, "country": "PT"}
                         ),

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.customers.demo import demo_mobile_number
 from apps.policies.models import Policy, PolicyStatus
 
 from .models import CaseStatus, RenewalCase, UploadBatch
@@ -120,7 +121,7 @@ def book_batch_process(*, stdout) -> UploadBatch | None:
             f"INS-MOT-{1000 + i}",
             name,
             f"{name.lower().replace(' ', '.')}.{i}@example.org",
-            f"+3519{rng.randrange(10_000_000, 99_999_999)}",
+            demo_mobile_number(rng.randrange(10_000_000, 99_999_999)),
             (today + timedelta(days=rng.randrange(10, 90))).isoformat(),
             f"{rng.uniform(250, 1400):.2f}",
             rng.choice(["low", "medium", "medium", "high"]),
