@@ -23,6 +23,7 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.db import transaction
 from django.template.response import TemplateResponse
+from unfold.decorators import action
 
 from . import errors
 
@@ -153,3 +154,23 @@ def bulk_change_view(modeladmin, request, queryset, change: BulkChange):
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, "admin/bulk_change.html", context)
+
+
+class BulkActionsMixin:
+    """`bulk_assign`, `bulk_escalate`, `bulk_status` for a changelist (name them in the admin's `actions`): each
+    previews, then applies, the `BulkChange` a subclass lists in `bulk_changes` under "assign", "escalate" and
+    "status"."""
+
+    bulk_changes: dict[str, BulkChange] = {}
+
+    @action(description="Assign to… (with confirmation)", permissions=["change"])
+    def bulk_assign(self, request, queryset):
+        return bulk_change_view(self, request, queryset, self.bulk_changes["assign"])
+
+    @action(description="Escalate… (with confirmation)", permissions=["change"])
+    def bulk_escalate(self, request, queryset):
+        return bulk_change_view(self, request, queryset, self.bulk_changes["escalate"])
+
+    @action(description="Change status… (with confirmation)", permissions=["change"])
+    def bulk_status(self, request, queryset):
+        return bulk_change_view(self, request, queryset, self.bulk_changes["status"])

@@ -2,12 +2,11 @@
 confirmation page that lists what will change and what will be refused (apps.core.admin_bulk)."""
 
 from django import forms
-from unfold.decorators import action
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.core.admin_bulk import BulkChange, BulkForm, bulk_change_view
+from apps.core.admin_bulk import BulkActionsMixin, BulkChange, BulkForm
 
 from . import services
 from .models import CaseStatus
@@ -81,17 +80,7 @@ STATUS = BulkChange(
 )
 
 
-class CaseBulkActionsMixin:
+class CaseBulkActionsMixin(BulkActionsMixin):
     """`bulk_assign`, `bulk_escalate`, `bulk_status` for the cases list (name them in the admin's `actions`)."""
 
-    @action(description="Assign to… (with confirmation)", permissions=["change"])
-    def bulk_assign(self, request, queryset):
-        return bulk_change_view(self, request, queryset, ASSIGN)
-
-    @action(description="Escalate… (with confirmation)", permissions=["change"])
-    def bulk_escalate(self, request, queryset):
-        return bulk_change_view(self, request, queryset, ESCALATE)
-
-    @action(description="Change status… (with confirmation)", permissions=["change"])
-    def bulk_status(self, request, queryset):
-        return bulk_change_view(self, request, queryset, STATUS)
+    bulk_changes = {"assign": ASSIGN, "escalate": ESCALATE, "status": STATUS}
