@@ -24,6 +24,8 @@ api_v1 = [
     path("", include("apps.renewals.api.urls")),
     path("", include("apps.crm.api.urls")),
     path("", include("apps.support.api.urls")),
+    path("", include("apps.campaigns.api.urls")),
+    path("", include("apps.assistant.api.urls")),
     # Last: anything else under /api/v1/ is a 404 in the envelope (even with DEBUG on).
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

@@ -27,5 +27,5 @@ def test_the_built_table_lists_every_installed_app_once():
 def test_no_planned_app_exists_yet():
     planned = _table_apps("Planned")
 
-    assert planned == ["campaigns", "assistant", "automations"]
+    assert planned == ["automations"]
     assert [name for name in planned if (ROOT / "apps" / name).exists()] == []

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.messaging",
     "apps.crm",
     "apps.support",
+    "apps.campaigns",
+    "apps.assistant",
     "apps.analytics",
     "apps.portal",
     "apps.bench",
