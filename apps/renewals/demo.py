@@ -81,7 +81,7 @@ def book_cases_work(*, stdout) -> int:
                 status=status,
                 payment_status="completed",
                 payment_method=rng.choice(["card", "direct_debit", "bank_transfer"]),
-                payment_date=timezone.localdate(),
+                payment_date=timezone.now(),
                 notes="Customer accepted the renewal.",
             )
         elif status == CaseStatus.NOT_TAKEN:
