@@ -343,3 +343,16 @@ def test_a_customers_list_hides_the_team_and_the_sla_as_the_detail_does(desk):
     assert (mine["team"], mine["sla"]) == (None, None)
     assert staff["team"] == {"id": desk["team"].pk, "name": "Customer service"}
     assert staff["sla"]["state"]
+
+
+def test_an_email_the_agent_may_not_see_is_a_404_and_opens_nothing(desk, make_user, django_capture_on_commit_callbacks):
+    _, raw = _mail(sender="Jo at work <jo.work@office.example>")
+    email = _receive(desk["inbox"], raw, django_capture_on_commit_callbacks)
+    Email.objects.filter(pk=email.pk).update(assigned_to=make_user(Role.AGENT))  # another agent's email
+
+    response = client_for(desk["agent"]).post(
+        "/api/v1/tickets/from-email", {"email_id": email.pk, "customer_id": desk["customer"].pk}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert Ticket.objects.count() == 0
