@@ -742,10 +742,13 @@ def ticket_work(
 
 
 def _ticket_work(*, ticket, actor, reply, internal, status, priority, assignee, reason, channel) -> Ticket:
+    # The screen's status field shows the status as it was when opened: left as it was, it asks for no move — even
+    # when the reply itself moved the ticket (a first reply opens a new ticket).
+    shown_status = ticket.status
     if (reply or "").strip():
         ticket_message_add(ticket=ticket, actor=actor, body=reply, internal=internal, channel=channel)
         ticket.refresh_from_db()
-    new_status = status if status and status != ticket.status else None
+    new_status = status if status and status not in (shown_status, ticket.status) else None
     new_priority = priority if priority and priority != ticket.priority else None
     new_assignee = assignee if assignee is not _UNSET and assignee != ticket.assignee else _UNSET
     if new_status or new_priority or new_assignee is not _UNSET:
