@@ -165,6 +165,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:tickets-detail": {"GET": {A, M, AG, V, C}, "PUT": {A, M, AG, C}},
     "v1:tickets-messages": {"POST": {A, M, AG, C}},
     "v1:tickets-merge": {"POST": {A, M, AG}},
+    "v1:tickets-from-email": {"POST": {A, M, AG}},
     "v1:faqs-list": {"GET": PUBLIC},
     "v1:faqs-vote": {"POST": PUBLIC},
     "v1:knowledge-resources": {"GET": PUBLIC, "POST": {A, M, AG}},

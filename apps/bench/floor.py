@@ -91,3 +91,19 @@ def cases(request):
     if priority := request.GET.get("priority"):
         qs = qs.filter(priority=priority)
     return _respond("cases", qs.order_by("-created_at", "-id"), request)
+
+
+def tickets(request):
+    """The service desk's queue with the SLA state computed in SQL (the API's own annotation), newest first."""
+    from apps.support.api.views import TicketListCreateApi
+    from apps.support.models import TicketStatus
+
+    qs = TicketListCreateApi().visible_queryset(_manager())
+    status = request.GET.get("status")
+    if status == "active":
+        qs = qs.exclude(status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED))
+    elif status:
+        qs = qs.filter(status=status)
+    if sla_state := request.GET.get("sla_state"):
+        qs = qs.filter(sla_state=sla_state)
+    return _respond("tickets", qs.order_by("-created_at", "-id"), request)

@@ -178,6 +178,22 @@ EVENTS: dict[str, EventSpec] = {
         optional=("message_id", "escalated_to"),
         figures=False,
     ),
+    "ticket:resolved": EventSpec(
+        (
+            "ticket_id",
+            "ticket_number",
+            "customer_id",
+            "customer_user_id",
+            "assignee_id",
+            "category",
+            "channel",
+            "resolved_at",
+        ),
+        "A service ticket was resolved (each time: a reopened ticket resolved again publishes it again; `resolved_at` "
+        "ISO 8601, `customer_user_id` null for a customer without a portal account). Subscribers only: the surveys "
+        "app asks for a satisfaction rating (Ticket.satisfaction_rating, set by the customer: PUT /tickets/{id}).",
+        figures=False,
+    ),
     # notifications
     "notification:new": EventSpec(
         ("id", "type", "title", "message", "link", "priority", "created_at", "event", "data"),

@@ -20,6 +20,7 @@ from apps.core.admin_utils import ReadOnlyTabularInline
 from . import selectors, services
 from .macros import VARIABLES, macro_render
 from .models import (
+    REPLY_CHANNELS,
     Faq,
     FaqCategory,
     FaqSearchMiss,
@@ -67,6 +68,14 @@ class TicketWorkForm(forms.ModelForm):
     )
     reply = forms.CharField(widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}), required=False, max_length=20000)
     internal = forms.BooleanField(required=False, label="Internal note (never shown to the customer)")
+    reply_by = forms.ChoiceField(
+        choices=[("", "The channel the customer last wrote on"), *((c.value, c.label) for c in REPLY_CHANNELS)],
+        required=False,
+        label="Send the reply by",
+        widget=UnfoldAdminSelectWidget,
+        help_text="Email answers the customer's latest email in its thread; SMS and WhatsApp go to their phone. "
+        "Each passes the consent gate: a refusal is shown here and nothing is saved.",
+    )
     new_status = forms.ChoiceField(choices=[("", "—")], required=False, label="Status", widget=UnfoldAdminSelectWidget)
     new_priority = forms.ChoiceField(
         choices=TicketPriority.choices, required=False, label="Priority", widget=UnfoldAdminSelectWidget
@@ -150,7 +159,18 @@ class TicketAdmin(ModelAdmin):
         ("Conversation", {"fields": ["conversation"]}),
         (
             "Reply and hand-offs",
-            {"fields": ["macro", "reply", "internal", "new_status", "new_priority", "new_assignee", "reason"]},
+            {
+                "fields": [
+                    "macro",
+                    "reply",
+                    "internal",
+                    "reply_by",
+                    "new_status",
+                    "new_priority",
+                    "new_assignee",
+                    "reason",
+                ]
+            },
         ),
     ]
     inlines = [TicketActivityInline]
@@ -264,6 +284,7 @@ class TicketAdmin(ModelAdmin):
                 priority=data.get("new_priority") or None,
                 assignee=data.get("new_assignee"),
                 reason=data.get("reason") or "",
+                channel=data.get("reply_by") or None,
             )
 
 

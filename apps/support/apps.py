@@ -8,10 +8,19 @@ class SupportConfig(AppConfig):
     provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from apps.core.hooks import provide
         from apps.documents.owners import register_owner
 
         from . import gdpr, selectors
+        from .faq_cache import faq_generation_bump
+        from .models import Faq, FaqCategory, FaqVote
+
+        # the public FAQ answers' cache (apps/support/faq_cache.py) is stale after any of these changes
+        for model in (Faq, FaqCategory, FaqVote):
+            for signal in (post_save, post_delete):
+                signal.connect(faq_generation_bump, sender=model, dispatch_uid=f"faq-cache-{model.__name__}-{signal}")
 
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)

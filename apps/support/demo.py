@@ -106,6 +106,9 @@ def seed(*, stdout, options=None) -> None:
         for name, body in MACROS.items():
             Macro.objects.get_or_create(name=name, defaults={"body": body})
     tickets = _demo_tickets()
+    wanted = (options or {}).get("tickets") or 0
+    if wanted:
+        tickets_bulk_generate(count=wanted - Ticket.objects.count(), stdout=stdout)
     stdout.write(
         f"support: SLA policies, {Faq.objects.count()} FAQs, {KnowledgeResource.objects.count()} resources, "
         f"{tickets} demo ticket(s)"
@@ -150,3 +153,108 @@ def _demo_tickets() -> int:
             category="technical",
         )
     return 3
+
+
+def tickets_bulk_generate(*, count: int, stdout) -> int:
+    """Synthetic service tickets for the benchmark's scale checks, set-based (INSERT … SELECT over generate_series,
+    no row in Python): `count` tickets spread over the customers and the agents' team queues, in every status and
+    priority (the active ones opened in the last three days, the rest over two months), each with its customer's
+    first message and its opening event carrying the SLA snapshot the list reads in SQL — running deadlines for
+    active tickets (some already missed), the time left for paused ones, met or missed for done ones. About 100k
+    tickets in seconds."""
+    import json
+
+    from django.db import connection
+
+    from . import sla
+    from .models import TICKET_NUMBER_SEQUENCE, TicketActivity, TicketMessage
+
+    if count <= 0:
+        return 0
+    terms = {p: json.dumps(sla.terms_of(sla.policy_for(priority=p, category=""))) for p in SLA}
+    ticket, activity, message = Ticket._meta.db_table, TicketActivity._meta.db_table, TicketMessage._meta.db_table
+    customers, users = Customer._meta.db_table, User._meta.db_table
+    statuses = ["new"] * 2 + ["open"] * 5 + ["pending_customer"] * 2 + ["pending_third_party"]
+    statuses += ["resolved"] * 5 + ["closed"] * 5
+    priorities = ["low"] * 2 + ["medium"] * 5 + ["high"] * 2 + ["urgent"]
+    ranks = [{"low": 0, "medium": 1, "high": 2, "urgent": 3}[p] for p in priorities]
+    minutes = {p: targets[2] for p, targets in SLA.items()}  # resolution targets: the due date of the snapshot
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {ticket}")  # noqa: S608 - names from model metadata
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            f"""
+            WITH cust AS (SELECT array_agg(id ORDER BY id) AS ids FROM {customers}),
+                 agents AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(team_id ORDER BY id) AS teams
+                            FROM {users} WHERE role = 'agent' AND is_active AND team_id IS NOT NULL),
+                 g AS (SELECT n, nextval(%(sequence)s) AS num, n %% 20 AS s, n %% 10 AS p
+                       FROM generate_series(1, %(count)s) n),
+                 t AS (SELECT g.*, now() - random() * CASE WHEN g.s < 10 THEN interval '3 days' ELSE interval '60 days'
+                       END AS ts FROM g)
+            INSERT INTO {ticket} (created_at, updated_at, ticket_number, customer_id, subject, category, priority,
+                                  priority_rank, status, channel, team_id, assignee_id, last_message_at, resolved_at,
+                                  closed_at)
+            SELECT t.ts, t.ts,
+                   'TKT-' || to_char(t.ts, 'YYYY') || '-' || lpad(t.num::text, greatest(6, length(t.num::text)), '0'),
+                   cust.ids[1 + (t.n * 7919) %% array_length(cust.ids, 1)],
+                   'Generated request ' || t.n,
+                   (%(categories)s::text[])[1 + t.n %% 7],
+                   (%(priorities)s::text[])[1 + t.p],
+                   (%(ranks)s::int[])[1 + t.p],
+                   (%(statuses)s::text[])[1 + t.s],
+                   'portal',
+                   agents.teams[1 + t.n %% array_length(agents.ids, 1)],
+                   agents.ids[1 + t.n %% array_length(agents.ids, 1)],
+                   t.ts,
+                   CASE WHEN t.s >= 10 THEN t.ts + interval '2 days' END,
+                   CASE WHEN t.s >= 15 THEN t.ts + interval '5 days' END
+            FROM t, cust, agents
+            WHERE array_length(cust.ids, 1) > 0
+            """,  # noqa: S608 - table names from model metadata, values as parameters
+            {
+                "sequence": TICKET_NUMBER_SEQUENCE,
+                "count": count,
+                "categories": ["general", "policy", "claim", "billing", "complaint", "technical", "other"],
+                "priorities": priorities,
+                "ranks": ranks,
+                "statuses": statuses,
+            },
+        )
+        made = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO {activity} (ticket_id, kind, status, priority, details, internal, key, occurred_at,
+                                    sla_target, sla_due_at, sla_paused, sla_remaining_seconds, sla_breached,
+                                    sla_terms)
+            SELECT t.id, 'created', t.status, t.priority, 'Opened (Portal)', false, '', t.created_at,
+                   CASE WHEN t.status IN ('new', 'open', 'pending_customer', 'pending_third_party')
+                        THEN 'resolution' ELSE '' END,
+                   CASE WHEN t.status IN ('new', 'open')
+                        THEN t.created_at + make_interval(mins => (%(minutes)s::jsonb ->> t.priority)::int) END,
+                   t.status IN ('pending_customer', 'pending_third_party'),
+                   CASE WHEN t.status IN ('pending_customer', 'pending_third_party') THEN (t.id %% 36000) - 3600 END,
+                   t.status IN ('resolved', 'closed') AND t.id %% 9 = 0,
+                   (%(terms)s::jsonb -> t.priority)
+            FROM {ticket} t WHERE t.id > %(before)s
+            """,  # noqa: S608
+            {
+                "minutes": json.dumps(minutes),
+                "terms": json.dumps({p: json.loads(v) for p, v in terms.items()}),
+                "before": before,
+            },
+        )
+        cursor.execute(
+            f"""UPDATE {ticket} t SET last_event_id = a.id FROM {activity} a
+                WHERE a.ticket_id = t.id AND t.id > %(before)s""",  # noqa: S608
+            {"before": before},
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {message} (ticket_id, sender, body, internal, channel, created_at)
+            SELECT id, 'customer', 'A generated request: please help with my policy.', false, 'portal', created_at
+            FROM {ticket} WHERE id > %(before)s
+            """,  # noqa: S608
+            {"before": before},
+        )
+    stdout.write(f"support: {made} generated tickets (set-based), with their first message and SLA snapshot")
+    return made

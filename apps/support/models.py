@@ -63,7 +63,14 @@ class TicketChannel(models.TextChoices):
     API = "api", "API"
     PHONE = "phone", "Phone"
     EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
     STAFF = "staff", "Opened by staff"
+
+
+# How staff's public reply reaches the customer: on the portal only (with an in-app notification), or also by email
+# (answering the customer's latest email on the ticket), SMS or WhatsApp, each through the consent gate.
+REPLY_CHANNELS = (TicketChannel.PORTAL, TicketChannel.EMAIL, TicketChannel.SMS, TicketChannel.WHATSAPP)
 
 
 @pghistory.track()
@@ -194,6 +201,14 @@ class TicketMessage(models.Model):
     internal = models.BooleanField(default=False, help_text="An internal note: staff only, never the customer.")
     channel = models.CharField(max_length=10, choices=TicketChannel.choices, default=TicketChannel.PORTAL)
     attachments = models.ManyToManyField("documents.Document", blank=True, related_name="ticket_messages")
+    # The inbox email this message came in as or went out as (email-to-ticket, replies by email), or the SMS /
+    # WhatsApp message; each one belongs to one ticket message at most (an email is threaded once).
+    email = models.ForeignKey(
+        "messaging.Email", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    channel_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -201,6 +216,18 @@ class TicketMessage(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_messages_time")]
         constraints = [
             models.CheckConstraint(condition=Q(internal=False) | Q(sender="staff"), name="ticket_note_only_by_staff"),
+            models.UniqueConstraint(
+                fields=["email"], condition=Q(email__isnull=False), name="ticket_message_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["channel_message"],
+                condition=Q(channel_message__isnull=False),
+                name="ticket_message_channel_message_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(internal=False) | (Q(email__isnull=True) & Q(channel_message__isnull=True)),
+                name="ticket_note_never_sent",
+            ),
         ]
 
     def __str__(self) -> str:

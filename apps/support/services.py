@@ -14,6 +14,7 @@ reply to a ticket pending them resumes it.
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,17 +26,22 @@ from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.claims.models import Claim
 from apps.core.events import publish, user_group
-from apps.core.exceptions import Conflict
+from apps.core.exceptions import Conflict, Unprocessable
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow, role_required
 from apps.customers.models import Customer
 from apps.documents.models import Document
 from apps.documents.services import document_upload
+from apps.messaging.models import Channel, Email, Message, Purpose
+from apps.messaging.services.consent import outbound_check
+from apps.messaging.services.email import email_reply
+from apps.messaging.services.messages import message_send
 from apps.policies.models import Policy
 
 from . import sla
 from .models import (
     DONE_STATUSES,
+    REPLY_CHANNELS,
     TICKET_NUMBER_SEQUENCE,
     Faq,
     FaqSearchMiss,
@@ -178,6 +184,24 @@ def _publish(ticket: Ticket, change: str, *, internal: bool, extra: dict | None 
     publish("ticket:updated", payload | (extra or {}), audience=audience)
 
 
+def _publish_resolved(ticket: Ticket) -> None:
+    """`ticket:resolved` for subscribers (the surveys app asks the customer for a satisfaction rating)."""
+    publish(
+        "ticket:resolved",
+        {
+            "ticket_id": ticket.pk,
+            "ticket_number": ticket.ticket_number,
+            "customer_id": ticket.customer_id,
+            "customer_user_id": ticket.customer.user_id,
+            "assignee_id": ticket.assignee_id,
+            "category": ticket.category,
+            "channel": ticket.channel,
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else timezone.now().isoformat(),
+        },
+        audience=[],
+    )
+
+
 # --- assignment ----------------------------------------------------------------------------------------------
 
 
@@ -272,6 +296,43 @@ def ticket_open(
             raise PermissionDenied("Customers open requests for themselves only.")
         if priority is not None or assignee is not None:
             raise ValidationError({"priority": ["The service desk sets a request's priority and assignee."]})
+    if assignee is not None:
+        _check_assignee(assignee)
+    ticket, message = ticket_create(
+        created_by=actor,
+        author=actor,
+        customer=customer,
+        subject=subject,
+        description=description,
+        category=category,
+        priority=priority,
+        policy=policy,
+        claim=claim,
+        channel=channel or (TicketChannel.PORTAL if by_customer else TicketChannel.STAFF),
+        assignee=assignee,
+    )
+    _attach(message, files, actor=actor, request=request)
+    return ticket
+
+
+def ticket_create(
+    *,
+    created_by: User | None,
+    author: User | None,
+    customer: Customer,
+    subject: str,
+    description: str,
+    category: str,
+    priority: str | None,
+    policy: Policy | None,
+    claim: Claim | None,
+    channel: str,
+    assignee: User | None = None,
+    email=None,
+) -> tuple[Ticket, TicketMessage]:
+    """The write shared by every way a ticket opens (portal, API, staff, an email): the ticket, its first message
+    (the customer's words; `email` the inbox email they came as), assignment, the history and `ticket:updated`.
+    The caller has checked who may open it; runs in the caller's transaction."""
     if not (subject or "").strip() or not (description or "").strip():
         raise ValidationError(
             {"subject": ["Say what the request is about."]}
@@ -284,19 +345,18 @@ def ticket_open(
     ticket = Ticket(
         ticket_number=f"TKT-{now:%Y}-{number:06d}",
         customer=customer,
-        subject=subject.strip(),
+        subject=subject.strip()[:200],
         category=category,
         priority=priority or TicketPriority.MEDIUM,
         status=S.NEW,
-        channel=channel or (TicketChannel.PORTAL if by_customer else TicketChannel.STAFF),
+        channel=channel,
         policy=policy,
         claim=claim,
-        created_by=actor,
+        created_by=created_by,
         last_message_at=now,
         created_at=now,
     )
     if assignee is not None:
-        _check_assignee(assignee)
         ticket.assignee, ticket.team = assignee, assignee.team
     else:
         _assign_on_open(ticket)
@@ -304,16 +364,21 @@ def ticket_open(
     ticket.save()
     message = TicketMessage.objects.create(
         ticket=ticket,
-        author=actor,
+        author=author,
         sender=TicketMessage.Sender.CUSTOMER,
-        body=description.strip(),
+        body=description.strip()[:20000],
         channel=ticket.channel,
+        email=email,
         created_at=now,
     )
-    _attach(message, files, actor=actor, request=request)
     terms = sla.terms_of(sla.policy_for(priority=ticket.priority, category=ticket.category))
     _append_event(
-        ticket, K.CREATED, actor=actor, at=now, details=f"Opened ({ticket.get_channel_display()})", sla_terms=terms
+        ticket,
+        K.CREATED,
+        actor=created_by,
+        at=now,
+        details=f"Opened ({ticket.get_channel_display()})",
+        sla_terms=terms,
     )
     if ticket.assignee is not None:
         _append_event(
@@ -325,7 +390,7 @@ def ticket_open(
             details=f"Assigned to {ticket.assignee.get_full_name()}",
         )
     _publish(ticket, "created", internal=False)
-    return ticket
+    return ticket, message
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -334,20 +399,175 @@ def _lock(ticket: Ticket) -> Ticket:
     )
 
 
-@transaction.atomic
 def ticket_message_add(
-    *, ticket: Ticket, actor: User, body: str, internal: bool = False, files=(), request=None
+    *,
+    ticket: Ticket,
+    actor: User,
+    body: str,
+    internal: bool = False,
+    files=(),
+    request=None,
+    channel: str | None = None,
 ) -> TicketMessage:
     """A message (the customer's, or staff's public reply) or an internal note (staff only). A customer's reply
-    resumes a ticket pending them and reopens a resolved one; a closed ticket refuses it."""
+    resumes a ticket pending them and reopens a resolved one; a closed ticket refuses it.
+
+    Staff's public reply goes out by `channel`: `portal` (the portal and an in-app notification), `email` (answering
+    the customer's latest email on the ticket, in its thread), `sms` or `whatsapp` (to the customer's phone);
+    by default the channel the customer last wrote on. Every outbound reply passes the consent gate first, outside
+    the write's transaction so a refusal is kept on record: refused, it is a 422 `message_refused` naming the
+    reason, and nothing of the reply is written."""
     if not (body or "").strip():
         raise ValidationError({"body": ["Write a message."]})
     by_customer = actor.role == Role.CUSTOMER
     if by_customer and internal:
         raise ValidationError({"internal": ["Only staff write internal notes."]})
+    if by_customer and channel not in (None, TicketChannel.PORTAL):
+        raise ValidationError({"channel": ["Only staff choose how a reply is sent."]})
     if not by_customer:
         role_required(actor, STAFF_WRITERS, "Your role cannot write on tickets.")
-    ticket = _lock(ticket)
+    route = None if by_customer else reply_route(ticket=ticket, internal=internal, channel=channel)
+    if route is not None:
+        route.check()
+    with transaction.atomic():
+        return _message_write(
+            ticket=_lock(ticket),
+            author=actor,
+            by_customer=by_customer,
+            body=body,
+            internal=internal,
+            channel=TicketChannel.PORTAL if by_customer else TicketChannel.STAFF,
+            files=files,
+            request=request,
+            route=route,
+        )
+
+
+@dataclass(frozen=True)
+class ReplyRoute:
+    """Where staff's public reply goes besides the portal: the channel, the address, and for email the inbound
+    email it answers."""
+
+    ticket: Ticket
+    channel: str
+    address: str
+    email: Email | None = None
+
+    def check(self) -> None:
+        """The consent gate, asked before anything is written (its refusal is recorded and kept)."""
+        decision = outbound_check(
+            channel=self.channel,
+            address=self.address,
+            purpose=Purpose.SERVICE,
+            source=REPLY_SOURCE,
+            customer=self.ticket.customer,
+            answering=self.channel == Channel.EMAIL,
+        )
+        if not decision.allowed:
+            raise Unprocessable(
+                f"Not sent: {decision.detail or decision.reason}.",
+                code="message_refused",
+                details={"reason": decision.reason, "detail": decision.detail, "channel": self.channel},
+            )
+
+
+REPLY_SOURCE = "ticket reply"
+
+
+def _latest_customer_email(ticket: Ticket) -> Email | None:
+    message = (
+        TicketMessage.objects.filter(ticket=ticket, sender=TicketMessage.Sender.CUSTOMER, email__isnull=False)
+        .select_related("email__customer")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return message.email if message is not None else None
+
+
+def reply_route(*, ticket: Ticket, internal: bool, channel: str | None) -> ReplyRoute | None:
+    """How staff's reply on `ticket` leaves (None: the portal only). An internal note never leaves."""
+    if internal:
+        if channel not in (None, TicketChannel.PORTAL):
+            raise ValidationError({"channel": ["An internal note is never sent to the customer."]})
+        return None
+    if channel is None:
+        latest = (
+            TicketMessage.objects.filter(ticket=ticket, sender=TicketMessage.Sender.CUSTOMER)
+            .order_by("-created_at", "-id")
+            .values("email_id", "channel_message__channel")
+            .first()
+        )
+        if latest is None:
+            return None
+        if latest["email_id"]:
+            channel = TicketChannel.EMAIL
+        elif latest["channel_message__channel"] in (Channel.SMS, Channel.WHATSAPP):
+            channel = latest["channel_message__channel"]
+        else:
+            return None
+    if channel == TicketChannel.PORTAL:
+        return None
+    if channel not in REPLY_CHANNELS:
+        raise ValidationError({"channel": [f"Reply on {', '.join(REPLY_CHANNELS)}."]})
+    customer = ticket.customer
+    if channel == TicketChannel.EMAIL:
+        email = _latest_customer_email(ticket)
+        if email is None:
+            raise ValidationError(
+                {
+                    "channel": [
+                        "This request has no email from the customer to answer: reply on the portal, by SMS "
+                        "or WhatsApp."
+                    ]
+                }
+            )
+        return ReplyRoute(ticket=ticket, channel=Channel.EMAIL, address=email.from_email, email=email)
+    if not customer.phone:
+        raise ValidationError({"channel": ["The customer has no phone number on file."]})
+    return ReplyRoute(ticket=ticket, channel=channel, address=customer.phone)
+
+
+def _send_reply(message: TicketMessage, route: ReplyRoute, *, actor: User) -> None:
+    """Staff's reply out by email (messaging's reply path, in the customer's thread, the ticket's number in the
+    subject) or SMS/WhatsApp (messaging's `message_send`); both pass the consent gate again there."""
+    ticket = message.ticket
+    if route.channel == Channel.EMAIL:
+        assert route.email is not None
+        subject = (
+            ticket.subject if ticket.ticket_number in ticket.subject else f"{ticket.subject} [{ticket.ticket_number}]"
+        )
+        sent = email_reply(email=route.email, actor=actor, subject=f"Re: {subject}", body=message.body, authorised=True)
+        message.email = sent
+    else:
+        message.channel_message = message_send(
+            channel=route.channel,
+            to=route.address,
+            body=message.body,
+            source=REPLY_SOURCE,
+            purpose=Purpose.SERVICE,
+            actor=actor,
+            customer=ticket.customer,
+        )
+    message.channel = route.channel
+    message.save(update_fields=["email", "channel_message", "channel"])
+
+
+def _message_write(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    by_customer: bool,
+    body: str,
+    internal: bool,
+    channel: str,
+    files=(),
+    request=None,
+    documents=(),
+    route: ReplyRoute | None = None,
+    email: Email | None = None,
+    channel_message: Message | None = None,
+) -> TicketMessage:
+    """One message on a locked ticket, with the status it brings, its history line and `ticket:updated`."""
     if ticket.merged_into is not None:
         raise Conflict(f"This request was merged into {ticket.merged_into.ticket_number}; write there.")
     now = timezone.now()
@@ -367,21 +587,32 @@ def ticket_message_add(
             ticket.status = S.OPEN
     message = TicketMessage.objects.create(
         ticket=ticket,
-        author=actor,
+        author=author,
         sender=TicketMessage.Sender.CUSTOMER if by_customer else TicketMessage.Sender.STAFF,
-        body=body.strip(),
+        body=body.strip()[:20000],
         internal=internal,
-        channel=TicketChannel.PORTAL if by_customer else TicketChannel.STAFF,
+        channel=channel,
+        email=email,
+        channel_message=channel_message,
         created_at=now,
     )
-    _attach(message, files, actor=actor, request=request)
+    if files:
+        _attach(message, files, actor=author, request=request)
+    if documents:
+        message.attachments.add(*documents)
+    if route is not None and author is not None:
+        _send_reply(message, route, actor=author)
     if not internal:
         ticket.last_message_at = now
     ticket.save(update_fields=["status", "last_message_at", "updated_at"])
     kind = K.NOTE if internal else (K.CUSTOMER_MESSAGE if by_customer else K.STAFF_REPLY)
-    _append_event(ticket, kind, actor=actor, at=now, internal=internal)
+    details = f"By {message.get_channel_display()}" if message.channel in OUTSIDE_CHANNELS else ""
+    _append_event(ticket, kind, actor=author, at=now, internal=internal, details=details)
     _publish(ticket, kind, internal=internal, extra={"message_id": message.pk})
     return message
+
+
+OUTSIDE_CHANNELS = (TicketChannel.EMAIL, TicketChannel.SMS, TicketChannel.WHATSAPP)
 
 
 def _check_assignee(assignee: User) -> None:
@@ -431,6 +662,8 @@ def ticket_update(
         detail = f"{previous} → {ticket.get_status_display()}" + (f": {reason.strip()}" if reason.strip() else "")
         _append_event(ticket, K.STATUS, actor=actor, at=now, details=detail)
         changes.append("status")
+        if status == S.RESOLVED:
+            _publish_resolved(ticket)
     if priority is not None and priority != ticket.priority:
         previous = ticket.get_priority_display()
         ticket.priority = priority
@@ -476,7 +709,6 @@ def ticket_update(
     return ticket
 
 
-@transaction.atomic
 def ticket_work(
     *,
     ticket: Ticket,
@@ -487,12 +719,36 @@ def ticket_work(
     priority: str | None = None,
     assignee=_UNSET,
     reason: str = "",
+    channel: str | None = None,
 ) -> Ticket:
-    """The admin's ticket screen in one transaction: a reply or an internal note, then the changes."""
+    """The admin's ticket screen in one transaction: a reply (by `channel`, see ticket_message_add) or an internal
+    note, then the changes. The consent gate is asked first, outside it, so its refusal stays on record."""
+    if (reply or "").strip() and not internal and actor.role in STAFF_WRITERS:
+        route = reply_route(ticket=ticket, internal=False, channel=channel)
+        if route is not None:
+            route.check()
+    with transaction.atomic():
+        return _ticket_work(
+            ticket=ticket,
+            actor=actor,
+            reply=reply,
+            internal=internal,
+            status=status,
+            priority=priority,
+            assignee=assignee,
+            reason=reason,
+            channel=channel,
+        )
+
+
+def _ticket_work(*, ticket, actor, reply, internal, status, priority, assignee, reason, channel) -> Ticket:
+    # The screen's status field shows the status as it was when opened: left as it was, it asks for no move — even
+    # when the reply itself moved the ticket (a first reply opens a new ticket).
+    shown_status = ticket.status
     if (reply or "").strip():
-        ticket_message_add(ticket=ticket, actor=actor, body=reply, internal=internal)
+        ticket_message_add(ticket=ticket, actor=actor, body=reply, internal=internal, channel=channel)
         ticket.refresh_from_db()
-    new_status = status if status and status != ticket.status else None
+    new_status = status if status and status not in (shown_status, ticket.status) else None
     new_priority = priority if priority and priority != ticket.priority else None
     new_assignee = assignee if assignee is not _UNSET and assignee != ticket.assignee else _UNSET
     if new_status or new_priority or new_assignee is not _UNSET:

@@ -1,4 +1,6 @@
-"""Notifications of service desk changes (wired by apps.core: `SUBSCRIPTIONS`). The customer hears of staff's
+"""What the service desk does on events (wired by apps.core: `SUBSCRIPTIONS`): mail in the shared inbox and
+customers' SMS/WhatsApp messages onto tickets (apps/support/inbound.py, in tasks), and notifications of ticket
+changes. The customer hears of staff's
 public replies and of resolution, never of a note; the assignee hears of an SLA warning; the team's manager of a
 breach. Each notification's dedupe key is the event's id, so a redelivered event notifies no one twice."""
 
@@ -73,4 +75,24 @@ def on_ticket_updated(event: dict) -> None:
             )
 
 
-SUBSCRIPTIONS = {"ticket:updated": on_ticket_updated}
+def on_email_received(event: dict) -> None:
+    """New mail in the shared inbox: onto tickets, in a task (after the sync's commit)."""
+    from .tasks import tickets_from_emails
+
+    data = event["data"]
+    tickets_from_emails.delay(list(data["email_ids"]), data["account_id"], data["count"])
+
+
+def on_message_incoming(event: dict) -> None:
+    """A customer's SMS or WhatsApp message: onto the ticket we texted them about, if any."""
+    from .tasks import ticket_from_channel_message
+
+    if event["data"].get("customer_id"):
+        ticket_from_channel_message.delay(event["data"]["message_id"])
+
+
+SUBSCRIPTIONS = {
+    "ticket:updated": on_ticket_updated,
+    "email:received": on_email_received,
+    "message:incoming": on_message_incoming,
+}

@@ -98,3 +98,11 @@ SUPPORT_HOLIDAY_COUNTRY = env.str("SUPPORT_HOLIDAY_COUNTRY", default="IE")
 SUPPORT_SLA_WARN_MINUTES = env.int("SUPPORT_SLA_WARN_MINUTES", default=30)
 # The team whose queue takes tickets of customers without an agent in a team (created by seed_demo / the admin).
 SUPPORT_DEFAULT_TEAM = env.str("SUPPORT_DEFAULT_TEAM", default="Customer service")
+# A customer's SMS or WhatsApp message joins the (not closed) ticket staff last replied to them about on that
+# channel within this many days; otherwise it stays in the unified inbox.
+SUPPORT_CHANNEL_THREAD_DAYS = env.int("SUPPORT_CHANNEL_THREAD_DAYS", default=14)
+# Mail from known customers in the shared inbox opens tickets (replies to a ticket's mail always join it).
+SUPPORT_EMAIL_TO_TICKET = env.bool("SUPPORT_EMAIL_TO_TICKET", default=True)
+# The public FAQ answers are kept this long at most (and recomputed at once after any FAQ, category or vote
+# change); 0: not cached.
+SUPPORT_FAQ_CACHE_SECONDS = env.int("SUPPORT_FAQ_CACHE_SECONDS", default=600)

@@ -67,6 +67,38 @@ def test_failed_search_is_recorded_for_the_editors(api_client, faqs):
     assert list(FaqSearchMiss.objects.values_list("query", "count")) == [("pet insurance", 2)]
 
 
+def test_public_answers_are_kept_until_an_faq_changes(api_client, faqs, django_assert_num_queries):
+    first = api_client.get("/api/v1/faqs?search=claim").json()["data"]
+
+    with django_assert_num_queries(0):  # the same search again: from the cache
+        again = api_client.get("/api/v1/faqs?search=claim").json()["data"]
+    assert again == first
+    faqs["file"].question = "How do I report a claim?"
+    faqs["file"].save()
+    edited = api_client.get("/api/v1/faqs?search=claim").json()["data"]
+    assert "How do I report a claim?" in [f["question"] for f in edited["faqs"]]
+    faqs["hidden"].is_published = True
+    faqs["hidden"].save()
+    assert "Draft: claim payments" in [
+        f["question"] for f in api_client.get("/api/v1/faqs?search=claim").json()["data"]["faqs"]
+    ]
+
+
+def test_a_failed_search_is_counted_each_time_even_when_cached(api_client, faqs):
+    api_client.get("/api/v1/faqs?search=hovercraft")
+    api_client.get("/api/v1/faqs?search=Hovercraft")
+
+    assert FaqSearchMiss.objects.get(query="hovercraft").count == 2
+
+
+def test_a_vote_refreshes_the_kept_tally(api_client, faqs):
+    api_client.get("/api/v1/faqs?search=pay")
+    api_client.post(f"/api/v1/faqs/{faqs['pay'].pk}/vote", {"helpful": True}, format="json")
+
+    row = next(f for f in api_client.get("/api/v1/faqs?search=pay").json()["data"]["faqs"] if f["id"] == faqs["pay"].pk)
+    assert row["helpful_yes"] == 1
+
+
 def test_was_this_helpful_counts_one_vote_per_person(api_client, faqs, make_user):
     url = f"/api/v1/faqs/{faqs['file'].pk}/vote"
     customer = client_for(make_user(Role.CUSTOMER))
@@ -189,3 +221,29 @@ def test_admin_ticket_screen_replies_with_a_macro_and_writes_notes(client, make_
     assert messages == [("x", False), ("Hello Chris", False), ("Check the rating rule", True)]
     ticket.refresh_from_db()
     assert (ticket.status, ticket.priority) == ("open", "high")
+
+
+def test_admin_reply_on_a_new_ticket_keeps_the_shown_status_and_opens_it(client, make_user):
+    agent = make_user(Role.AGENT, team=TeamFactory())
+    customer = CustomerFactory(agent=agent)
+    ticket = services.ticket_open(actor=agent, customer=customer, subject="Cover", description="x")
+    client.force_login(agent)
+    url = f"/admin/support/ticket/{ticket.pk}/change/"
+
+    response = client.post(
+        url,
+        {
+            "reply": "We are on it.",
+            "new_status": "new",  # the status the screen showed: no move asked
+            "new_priority": ticket.priority,
+            "new_assignee": agent.pk,
+            "activities-TOTAL_FORMS": 0,
+            "activities-INITIAL_FORMS": 0,
+        },
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"] if m.level_tag == "error"] == []
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert ticket.messages.filter(sender="staff", body="We are on it.").exists()

@@ -5,9 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.accounts.roles import Role
 from apps.core.api.serializers import OutputModelSerializer
 from apps.documents.models import Document
 from apps.support.models import (
+    REPLY_CHANNELS,
     STAFF_ROLE_CHOICES,
     Audience,
     Faq,
@@ -37,6 +39,9 @@ class TicketPersonSerializer(OutputModelSerializer):
 
 
 class TicketListSerializer(OutputModelSerializer):
+    """A ticket in a list. What the desk does behind the scenes — the team's queue and the SLA — is staff's: a
+    customer (the `request` in the context is theirs) gets null for both, in the list as in the detail."""
+
     customer = serializers.SerializerMethodField()
     assignee = TicketPersonSerializer(allow_null=True)
     team = serializers.SerializerMethodField()
@@ -77,11 +82,19 @@ class TicketListSerializer(OutputModelSerializer):
         }
     )
     def get_team(self, obj) -> dict | None:
+        if not self._for_staff():
+            return None
         return {"id": obj.team_id, "name": obj.team.name} if obj.team_id else None
+
+    def _for_staff(self) -> bool:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return user is None or getattr(user, "role", None) != Role.CUSTOMER
 
     @extend_schema_field(
         {
             "type": "object",
+            "nullable": True,
             "properties": {
                 "state": {"type": "string", "enum": list(SLA_STATES)},
                 "due_at": {"type": "string", "format": "date-time", "nullable": True},
@@ -89,7 +102,9 @@ class TicketListSerializer(OutputModelSerializer):
             },
         }
     )
-    def get_sla(self, obj) -> dict:
+    def get_sla(self, obj) -> dict | None:
+        if not self._for_staff():
+            return None
         due = getattr(obj, "sla_due_at", None)
         return {
             "state": getattr(obj, "sla_state", "none"),
@@ -216,6 +231,13 @@ class TicketCreateSerializer(serializers.Serializer):
 class TicketMessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20000)
     internal = serializers.BooleanField(default=False, help_text="An internal note: staff only.")
+    channel = serializers.ChoiceField(
+        choices=[(c.value, c.label) for c in REPLY_CHANNELS],
+        required=False,
+        help_text="Staff's public reply: portal, or also email (answering the customer's latest email on the ticket), "
+        "sms or whatsapp — through the consent gate (refused: 422 message_refused). Default: the channel the "
+        "customer last wrote on.",
+    )
     files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
 
 
@@ -226,6 +248,13 @@ class TicketUpdateSerializer(serializers.Serializer):
     team_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     satisfaction_rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class TicketFromEmailSerializer(serializers.Serializer):
+    email_id = serializers.IntegerField(min_value=1, help_text="An inbound email of the shared inbox.")
+    customer_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Whose request it is, when the sender is not a known customer."
+    )
 
 
 class TicketMergeSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     api_path("tickets", views.TicketListCreateApi.as_view(), "tickets-list"),
+    api_path("tickets/from-email", views.TicketFromEmailApi.as_view(), "tickets-from-email"),
     api_path("tickets/<int:pk>", views.TicketDetailApi.as_view(), "tickets-detail"),
     api_path("tickets/<int:pk>/messages", views.TicketMessageCreateApi.as_view(), "tickets-messages"),
     api_path("tickets/<int:pk>/merge", views.TicketMergeApi.as_view(), "tickets-merge"),

@@ -16,13 +16,17 @@ from apps.claims.models import Claim
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import list_columns
 from apps.customers.selectors import customer_get_for_user
+from apps.messaging.selectors.email import emails_visible_to
 from apps.policies.models import Policy
 from apps.support import selectors, services
+from apps.support.faq_cache import faqs_cached
+from apps.support.inbound import ticket_from_email
 from apps.support.models import (
     Faq,
     KnowledgeResource,
     Ticket,
     TicketCategory,
+    TicketMessage,
     TicketPriority,
     TicketStatus,
     TrainingModule,
@@ -199,6 +203,7 @@ def ticket_detail(request, pk) -> dict:
     )
     staff = user.role != Role.CUSTOMER
     context = {
+        "request": request,
         "messages": selectors.ticket_messages(user=user, ticket=ticket),
         "events": selectors.ticket_events(user=user, ticket=ticket),
         "sla": selectors.ticket_sla(ticket) if staff else None,
@@ -209,11 +214,8 @@ def ticket_detail(request, pk) -> dict:
             }
         ),
     }
-    data = s.TicketDetailSerializer(ticket, context=context).data
-    if not staff:  # what the desk does behind the scenes is not the customer's: the SLA, the team
-        data["sla"] = None
-        data["team"] = None
-    return data
+    # what the desk does behind the scenes (the SLA, the team) is not the customer's: null for them, as in the list
+    return s.TicketDetailSerializer(ticket, context=context).data
 
 
 class TicketDetailApi(BaseApi):
@@ -276,8 +278,33 @@ class TicketMessageCreateApi(BaseApi):
             internal=data["internal"],
             files=data.get("files") or (),
             request=request,
+            channel=data.get("channel"),
         )
         return self.created(s.TicketMessageSerializer(message).data)
+
+
+class TicketFromEmailApi(BaseApi):
+    """An email of the shared inbox as a ticket: it joins the ticket its thread or subject names, or opens one for
+    the sender (a known customer) or the customer named. Staff who may see the email and write tickets."""
+
+    permission_classes = [IsAuthenticated, SupportPermission]
+
+    @extend_schema(
+        tags=["tickets"],
+        request=s.TicketFromEmailSerializer,
+        responses={200: s.TicketDetailSerializer, 201: s.TicketDetailSerializer},
+        summary="Turn an inbox email into a ticket, or thread it into its ticket (201 opened, 200 joined)",
+    )
+    def post(self, request):
+        data = self.parse(s.TicketFromEmailSerializer)
+        email = get_object_or_404(emails_visible_to(request.user), pk=data["email_id"])
+        customer = customer_get_for_user(user=request.user, pk=data["customer_id"]) if data.get("customer_id") else None
+        already = TicketMessage.objects.filter(email=email).exists()
+        ticket = self.call(ticket_from_email, email=email, actor=request.user, customer=customer)
+        first = TicketMessage.objects.filter(ticket=ticket).order_by("created_at", "id").values("email_id").first()
+        opened = not already and first is not None and first["email_id"] == email.pk
+        data = ticket_detail(request, ticket.pk)
+        return self.created(data) if opened else self.ok(data)
 
 
 class TicketMergeApi(BaseApi):
@@ -317,18 +344,24 @@ class FaqListApi(BaseApi):
     def get(self, request):
         params = self.parse(s.FaqQuerySerializer, data=request.query_params)
         term = (params.get("search") or "").strip()
-        faqs = selectors.faqs_search(term) if term else selectors.faqs_published()
-        if params.get("category"):
-            faqs = faqs.filter(category__slug=params["category"])
-        rows = list(faqs[:50])
-        if term and not rows:
-            services.faq_search_miss_record(query=term)
-        return self.ok(
-            {
+        category = params.get("category") or ""
+
+        def build() -> tuple[dict, bool]:
+            faqs = selectors.faqs_search(term) if term else selectors.faqs_published()
+            if category:
+                faqs = faqs.filter(category__slug=category)
+            rows = list(faqs[:50])
+            answer = {
                 "categories": s.FaqCategorySerializer(selectors.faq_categories(), many=True).data,
                 "faqs": s.FaqSerializer(rows, many=True).data,
             }
-        )
+            return answer, bool(rows)
+
+        # the same for every caller: kept until an FAQ, category or vote changes (apps/support/faq_cache.py)
+        answer, found = faqs_cached(term=term, category=category, build=build)
+        if term and not found:
+            services.faq_search_miss_record(query=term)  # counted each time, cached or not
+        return self.ok(answer)
 
 
 class FaqVoteApi(BaseApi):
