@@ -139,7 +139,11 @@ def _ticket(ctx):
 
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
 def _contact_message(ctx):
+    """Alternately an SMS/WhatsApp message and an email: the contact's history is one list of both."""
     conversation, _ = Conversation.objects.get_or_create(customer=ctx["customer"])
+    ctx["history_rows"] = ctx.get("history_rows", 0) + 1
+    if ctx["history_rows"] % 2 == 0:
+        return EmailFactory(customer=ctx["customer"], sent_by=_agent())
     return MessageFactory(
         conversation=conversation, customer=ctx["customer"], sent_by=_agent(), template=WhatsAppTemplateFactory()
     )

@@ -27,6 +27,7 @@ from apps.core import errors
 from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.core.columns import PERSON_SUMMARY
+from apps.customers.timeline import LinkedTimelineAdminMixin
 
 from . import selectors, services
 from .admin_actions import ClaimBulkActionsMixin
@@ -164,7 +165,8 @@ class ClaimWorkForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SavedFiltersMixin, ClaimBulkActionsMixin, ScaledSearchMixin, ModelAdmin):
+class ClaimAdmin(LinkedTimelineAdminMixin, SavedFiltersMixin, ClaimBulkActionsMixin, ScaledSearchMixin, ModelAdmin):
+    linked_kind = "claim"
     form = ClaimWorkForm
     list_display = [
         "claim_number",
@@ -235,6 +237,7 @@ class ClaimAdmin(SavedFiltersMixin, ClaimBulkActionsMixin, ScaledSearchMixin, Mo
         "filed_by",
         "created_at",
         "closed_at",
+        "linked_timeline",
     ]
     fieldsets = [
         ("Claim", {"fields": readonly_fields[:17]}),
@@ -256,6 +259,7 @@ class ClaimAdmin(SavedFiltersMixin, ClaimBulkActionsMixin, ScaledSearchMixin, Mo
         ("Fraud", {"fields": ["fraud_score", "fraud_review", "fraud_indicators"]}),
         ("Assessment", {"fields": ["assessment_link"]}),
         ("Record", {"fields": ["duplicate_of", "filed_by", "created_at", "closed_at"]}),
+        ("Emails", {"fields": ["linked_timeline"]}),
     ]
     inlines = [ClaimEventInline, ClaimCommunicationInline, ClaimPaymentInline]
     actions = ["take_claims", "start_triage", "bulk_assign", "bulk_escalate", "bulk_status"]

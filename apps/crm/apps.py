@@ -5,7 +5,8 @@ class CrmConfig(AppConfig):
     name = "apps.crm"
     label = "crm"
     verbose_name = "CRM"
-    provides = ("gdpr.export", "gdpr.erase", "contacts.related")  # hooks (apps.core.hooks) this app answers
+    # hooks (apps.core.hooks) this app answers
+    provides = ("gdpr.export", "gdpr.erase", "contacts.related", "messaging.lead")
 
     def ready(self) -> None:
         from apps.core.hooks import provide
@@ -15,3 +16,4 @@ class CrmConfig(AppConfig):
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
         provide(self, "contacts.related", selectors.contact_related)
+        provide(self, "messaging.lead", selectors.lead_for_messages)

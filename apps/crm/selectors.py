@@ -25,6 +25,7 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.billing.models import Commission
+from apps.core.exceptions import NotFound
 from apps.customers.models import Customer
 from apps.policies.models import Policy, PolicyStatus
 from apps.renewals.models import OPEN_STATUSES as OPEN_CASE_STATUSES
@@ -315,4 +316,22 @@ def contact_related(customer: Customer, user: User) -> dict:
             }
             for ap in appointments
         ],
+    }
+
+
+# --- a lead for the unified inbox (hook messaging.lead) --------------------------------------------------------
+
+
+def lead_for_messages(*, user: User, pk) -> dict | None:
+    """Seed 004 GET /messages/:leadId: the lead's addresses (and the contact it became) when `user` may see it.
+    A lead that exists but is not theirs is refused like a missing one (404)."""
+    lead = leads_visible_to(user).filter(pk=pk).first()
+    if lead is None:
+        raise NotFound("No such lead, or not yours.")
+    return {
+        "id": lead.pk,
+        "name": lead.full_name,
+        "customer_id": lead.converted_customer_id,
+        "phones": [lead.phone] if lead.phone else [],
+        "emails": [lead.email.lower()] if lead.email else [],
     }

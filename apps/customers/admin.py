@@ -15,6 +15,7 @@ from apps.accounts.roles import Role
 from apps.core import errors
 from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.columns import PERSON_SUMMARY
+from apps.customers.timeline import LinkedTimelineAdminMixin
 
 from . import selectors, services
 from .models import Customer, Interaction
@@ -159,7 +160,8 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
+class CustomerAdmin(LinkedTimelineAdminMixin, SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
+    linked_kind = "customer"
     form = CustomerAdminForm
     list_display = [
         "customer_code",
@@ -179,7 +181,15 @@ class CustomerAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
     list_select_related = ["agent"]
     list_related = {"agent": PERSON_SUMMARY}
     list_skip = ("search_vector", "national_id", "kyc_documents")
-    readonly_fields = ["customer_code", "created_at", "updated_at", "deleted_at", "deleted_by", "erased_at"]
+    readonly_fields = [
+        "customer_code",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "deleted_by",
+        "erased_at",
+        "linked_timeline",
+    ]
     fieldsets = [
         (
             None,
@@ -207,6 +217,7 @@ class CustomerAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
         ),
         ("Communication", {"fields": ["channels", ("quiet_start", "quiet_end", "quiet_timezone"), "language"]}),
         ("Servicing", {"fields": ["kyc_status", "agent"]}),
+        ("Emails", {"fields": ["linked_timeline"]}),
         (
             "Record",
             {"fields": ["created_at", "updated_at", "deleted_at", "deleted_by", "erased_at"], "classes": ["collapse"]},

@@ -31,3 +31,11 @@ contact_related = Hook(
     "section name (`policies`, `activities`, `opportunities`, `tasks`, `appointments`) for seed 004's "
     "GET /contacts/{id}; called only for a user who may see the contact.",
 )
+record_timeline = Hook(
+    "records.timeline",
+    required=False,
+    doc="fn(*, kind, object_id, user) -> list[dict]: what this app links to a record's timeline — `kind` customer, "
+    "policy, claim or case — that `user` may see, newest first, at most 50: each {'type', 'id', 'occurred_at' "
+    "(aware datetime), 'direction' (inbound/outbound or ''), 'title', 'party', 'reason' (why it is linked, in "
+    "words), 'status', 'admin_url'}. Messaging adds the emails linked to the record.",
+)

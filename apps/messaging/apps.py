@@ -5,7 +5,8 @@ class MessagingConfig(AppConfig):
     name = "apps.messaging"
     label = "messaging"
     verbose_name = "Messaging"
-    provides = ("customers.outbound_gate", "gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
+    # hooks (apps.core.hooks) this app answers
+    provides = ("customers.outbound_gate", "gdpr.export", "gdpr.erase", "records.timeline")
 
     def ready(self) -> None:
         from apps.core.hooks import provide
@@ -18,6 +19,7 @@ class MessagingConfig(AppConfig):
         provide(self, "customers.outbound_gate", consent.customer_channel_gate)
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)
+        provide(self, "records.timeline", email_selectors.email_timeline_entries)
         senders.register()
         # attachments of inbound email are documents of entity_type "email": seen by whoever sees the email
         register_owner(

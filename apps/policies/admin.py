@@ -12,6 +12,7 @@ from apps.core import errors
 from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.core.columns import PERSON_SUMMARY
+from apps.customers.timeline import LinkedTimelineAdminMixin
 
 from . import selectors, services
 from .models import Endorsement, Policy, PolicyTransition, Vehicle
@@ -63,7 +64,8 @@ class InArrearsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
+class PolicyAdmin(LinkedTimelineAdminMixin, SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
+    linked_kind = "policy"
     list_display = [
         "policy_number",
         "customer",
@@ -119,6 +121,7 @@ class PolicyAdmin(SavedFiltersMixin, ScaledSearchMixin, ModelAdmin):
         "cancelled_at",
         "cancellation_reason",
         "arrears_display",
+        "linked_timeline",
     ]
     readonly_fields = [f for f in fields if f not in ("agent", "branch", "grace_period_days", "payment_frequency")]
     actions = ["cancel", "reinstate"]

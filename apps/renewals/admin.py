@@ -21,6 +21,7 @@ from apps.core import errors
 from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 from apps.core.columns import PERSON_SUMMARY
+from apps.customers.timeline import LinkedTimelineAdminMixin
 
 from . import ingest, selectors, services
 from .admin_actions import CaseBulkActionsMixin
@@ -75,7 +76,10 @@ class CaseWorkForm(forms.ModelForm):
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(SavedFiltersMixin, CaseBulkActionsMixin, ScaledSearchMixin, ModelAdmin):
+class RenewalCaseAdmin(
+    LinkedTimelineAdminMixin, SavedFiltersMixin, CaseBulkActionsMixin, ScaledSearchMixin, ModelAdmin
+):
+    linked_kind = "case"
     form = CaseWorkForm
     list_display = [
         "case_number",
@@ -126,6 +130,7 @@ class RenewalCaseAdmin(SavedFiltersMixin, CaseBulkActionsMixin, ScaledSearchMixi
         "last_contact_date",
         "created_at",
         "updated_at",
+        "linked_timeline",
     ]
     fields = [
         *readonly_fields[:6],

@@ -47,13 +47,17 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "gdpr.erase",
         "gdpr.export",
         "loyalty.policy_had_claims",
+        "messaging.lead",
         "policies.arrears",
+        "records.timeline",
     ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
     assert providers_of("policies.arrears") == ["billing"]
     assert providers_of("admin.record_numbers") == ["customers", "policies", "claims", "renewals"]
     assert providers_of("contacts.related") == ["policies", "crm"]
     assert providers_of("customers.outbound_gate") == ["messaging"]
+    assert providers_of("messaging.lead") == ["crm"]
+    assert providers_of("records.timeline") == ["messaging"]
     everyone = [
         "documents",
         "policies",

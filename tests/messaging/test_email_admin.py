@@ -146,3 +146,42 @@ def test_mailbox_password_is_write_only(make_user):
     assert "s3cret-imap" not in page.content.decode()
     assert EmailAccount.objects.get().password_encrypted == "s3cret-imap"
     assert _browser(make_user(Role.MANAGER)).get("/admin/messaging/emailaccount/").status_code == 403
+
+
+def test_a_reply_refused_by_the_consent_gate_saves_nothing_but_keeps_the_refusal(make_user):
+    """The screen's save is one transaction (email_work), which the gate's refusal rolls back; the refusal row the
+    gate wrote inside it is recorded again outside, so the admin path keeps it like the API does."""
+    from apps.messaging.models import OutboundRefusal
+    from tests.factories.messaging import DncEntryFactory
+
+    agent = make_user(Role.AGENT)
+    email = EmailFactory(assigned_to=agent, from_email="blocked@customer.example", category="renewal")
+    DncEntryFactory(address="blocked@customer.example", channel="email", reason="Asked by letter")
+    browser = _browser(agent)
+    url = f"/admin/messaging/email/{email.pk}/change/"
+
+    response = browser.post(
+        url,
+        {
+            **INLINES,
+            "category": "complaint",
+            "priority": email.priority,
+            "status": email.status,
+            "reply_body": "We will call you.",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Not sent: DNC entry" in response.content.decode()
+    email.refresh_from_db()
+    assert email.category == "renewal"  # the save's other changes were rolled back with the reply
+    assert not Email.objects.filter(direction="outbound").exists()
+    refusal = OutboundRefusal.objects.get()
+    assert (refusal.address, refusal.channel, refusal.reason, refusal.source, refusal.count) == (
+        "blocked@customer.example",
+        "email",
+        "dnc",
+        "email_reply",
+        1,
+    )

@@ -184,6 +184,20 @@ class ErasureInputSerializer(serializers.Serializer):
         return value
 
 
+class LinkedEntrySerializer(serializers.Serializer):
+    """A record another app links to this one's timeline (hook `records.timeline`): today the emails about it,
+    with the reason each is linked."""
+
+    type = serializers.CharField(help_text="email")
+    id = serializers.IntegerField(help_text="The linked record's id (an email: GET /emails/{id}).")
+    occurred_at = serializers.DateTimeField()
+    direction = serializers.CharField(help_text="inbound, outbound or empty")
+    title = serializers.CharField()
+    party = serializers.CharField(help_text="Who it is from (received) or to (sent).")
+    reason = serializers.CharField(help_text='Why it is linked, e.g. "subject names CLM-2026-0001".')
+    status = serializers.CharField()
+
+
 class ContactDetailSerializer(CustomerOutputSerializer):
     """Seed 004 GET /contacts/{id}: the contact and the records related to it, which the apps holding them add
     (hook `contacts.related`: policies from policies; activities, opportunities, tasks, appointments from crm)."""
@@ -195,6 +209,7 @@ class ContactDetailSerializer(CustomerOutputSerializer):
     opportunities = serializers.ListField(child=serializers.DictField(), read_only=True)
     tasks = serializers.ListField(child=serializers.DictField(), read_only=True)
     appointments = serializers.ListField(child=serializers.DictField(), read_only=True)
+    linked = LinkedEntrySerializer(many=True, read_only=True, help_text="Emails about the contact, newest first.")
 
     class Meta(CustomerOutputSerializer.Meta):
         fields = [
@@ -204,4 +219,5 @@ class ContactDetailSerializer(CustomerOutputSerializer):
             "opportunities",
             "tasks",
             "appointments",
+            "linked",
         ]

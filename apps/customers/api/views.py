@@ -16,6 +16,7 @@ from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.customers import selectors, services
 from apps.customers.hooks import contact_related
 from apps.customers.models import Customer, Interaction, KycStatus
+from apps.customers.timeline import linked_entries
 
 from . import serializers as s
 
@@ -373,7 +374,8 @@ class ContactDetailApi(CustomerDetailApi):
         related = {name: [] for name in s.ContactDetailSerializer.RELATED}
         for provider in contact_related.providers():  # the apps above customers contribute their parts
             related.update(provider(customer, request.user))
-        return self.ok(data | related)
+        linked = linked_entries(kind="customer", object_id=customer.pk, user=request.user)
+        return self.ok(data | related | {"linked": s.LinkedEntrySerializer(linked, many=True).data})
 
     @extend_schema(
         tags=["contacts"],

@@ -88,14 +88,22 @@ class LocalClassifier:
     """The newest trained version (trained from the labelled set on first use when there is none)."""
 
     def _pipeline(self) -> tuple[Pipeline, int]:
+        """The newest version's fitted pipeline. Asking which version is newest reads one integer; the pickled
+        pipeline (hundreds of kilobytes) is read and unpickled only when that version is not loaded yet — not
+        for every batch of mail, as before."""
+        from apps.messaging.models import ClassifierModel
         from apps.messaging.services.email_classifier import classifier_latest
 
-        record = classifier_latest()
+        version = ClassifierModel.objects.order_by("-version").values_list("version", flat=True).first()
         with _lock:
-            if record.version not in _cache:
-                _cache.clear()
-                _cache[record.version] = joblib.load(io.BytesIO(bytes(record.model)))
-            return _cache[record.version], record.version
+            if version is not None and version in _cache:
+                return _cache[version], version
+        record = classifier_latest() if version is None else ClassifierModel.objects.get(version=version)
+        pipeline = joblib.load(io.BytesIO(bytes(record.model)))
+        with _lock:
+            _cache.clear()
+            _cache[record.version] = pipeline
+        return pipeline, record.version
 
     def classify_many(self, items: list[ClassifierInput]) -> list[Classification]:
         if not items:

@@ -3,7 +3,7 @@
 Admins and managers see every email. Agents see the shared inbox (unassigned mail), mail assigned to them and
 mail escalated to them; another agent's email is a 404. Other roles see none."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
@@ -66,3 +66,42 @@ def email_templates_active() -> QuerySet[EmailTemplate]:
 def emails_linked_to(*, kind: str, object_id: int) -> QuerySet[Email]:
     """The emails linked to a record (its timeline): `kind` customer, policy, claim or case."""
     return Email.objects.filter(links__kind=kind, links__object_id=object_id).order_by("-received_at", "-id")
+
+
+def email_timeline_entries(*, kind: str, object_id: int, user: User) -> list[dict]:
+    """Hook `records.timeline`: the emails linked to a customer, policy, claim or case that `user` may open, newest
+    first (at most 50), each with the reason it is linked. A customer's own mail counts too (the email's
+    customer), not only mail whose sender is them; automatic mail is left out."""
+    from django.urls import reverse
+
+    visible = emails_visible_to(user).filter(automated="")
+    if kind == EmailLink.Kind.CUSTOMER:
+        rows = visible.filter(customer_id=object_id).annotate(link_reason=Value(""))
+    else:
+        link = EmailLink.objects.filter(email=OuterRef("pk"), kind=kind, object_id=object_id)
+        rows = visible.filter(Exists(link)).annotate(link_reason=Subquery(link.values("reason")[:1]))
+    rows = rows.only(
+        "id",
+        "direction",
+        "subject",
+        "from_email",
+        "to_email",
+        "status",
+        "delivery_status",
+        "received_at",
+        "link_reasons",
+    ).order_by("-received_at", "-id")[:50]
+    return [
+        {
+            "type": "email",
+            "id": email.pk,
+            "occurred_at": email.received_at,
+            "direction": email.direction,
+            "title": email.subject[:200],
+            "party": email.from_email if email.direction == Email.Direction.INBOUND else email.to_email,
+            "reason": email.link_reason or "; ".join(email.link_reasons or []) or "about this customer",
+            "status": email.status if email.direction == Email.Direction.INBOUND else email.delivery_status,
+            "admin_url": reverse("admin:messaging_email_change", args=[email.pk]),
+        }
+        for email in rows
+    ]

@@ -15,6 +15,7 @@ STOP / START (and local equivalents) received on any channel withdraw or restore
 (`inbound_keyword_apply`).
 """
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.exceptions import Conflict, Invalid
+from apps.core.exceptions import Conflict, Invalid, Unprocessable
 from apps.customers.contact import in_quiet_hours
 from apps.customers.models import Customer
 
@@ -148,6 +149,36 @@ def refusal_record(decision: Decision, *, source: str, now: datetime | None = No
     except IntegrityError:
         OutboundRefusal.objects.filter(**key).update(count=F("count") + 1, last_at=now, detail=decision.detail[:255])
     logger.info("Outbound %s to %s refused (%s): %s", key["channel"], key["address"], decision.reason, decision.detail)
+
+
+class MessageRefused(Unprocessable):
+    """The consent gate refused a message (422 `message_refused`, `details.reason`). It carries the decision, so a
+    caller whose transaction the refusal rolls back can keep the refusal's record (`refusal_kept`)."""
+
+    def __init__(self, decision: Decision, *, source: str, now: datetime | None = None):
+        super().__init__(
+            f"Not sent: {decision.detail or decision.reason}.",
+            code="message_refused",
+            details={"reason": decision.reason, "detail": decision.detail},
+        )
+        self.decision, self.source, self.at = decision, source, now
+
+
+def refusal_kept(function):
+    """Decorate a service that runs the gate inside its own transaction (`@transaction.atomic` below this one):
+    when the gate refuses, the transaction — and the refusal row the gate wrote in it — roll back; the refusal is
+    then recorded again, outside, in the caller's transaction (the admin's save commits, since it shows the error)
+    or in autocommit. Never counted twice: the row written inside is gone."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except MessageRefused as exc:
+            refusal_record(exc.decision, source=exc.source, now=exc.at)
+            raise
+
+    return wrapper
 
 
 def outbound_check(

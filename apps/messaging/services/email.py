@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.core.events import publish, role_group, user_group
-from apps.core.exceptions import Conflict, Unprocessable
+from apps.core.exceptions import Conflict
 from apps.core.workflow import Transition, Workflow
 from apps.messaging.models import (
     Channel,
@@ -25,9 +25,10 @@ from apps.messaging.models import (
     TrainingExample,
 )
 
-from .consent import outbound_check
+from .consent import MessageRefused, outbound_check, refusal_kept
 from .email_parsing import is_single_address, normalise_subject
 from .email_templates import template_apply
+from .messages import conversation_email_read, conversations_touch_emails
 
 S = EmailStatus
 STAFF = PERMISSION_MATRIX["emails"][WRITE]
@@ -132,8 +133,9 @@ def email_update(
     if priority and priority != email.priority:
         changes.append(f"priority {email.priority} → {priority}")
         email.priority = priority
-    if read_status is not None:
+    if read_status is not None and read_status != email.read_status:
         email.read_status = read_status
+        conversation_email_read(email, read=read_status)
     email.full_clean(exclude=["search_vector"])
     email.save()
     if changes:
@@ -145,7 +147,8 @@ def email_update(
 def email_mark_read(*, email: Email, actor: User) -> Email:
     """Opening an email marks it read for the team (seed 003 read_status), without a timeline line."""
     if not email.read_status:
-        Email.objects.filter(pk=email.pk).update(read_status=True)
+        if Email.objects.filter(pk=email.pk, read_status=False).update(read_status=True):
+            conversation_email_read(email)
         email.read_status = True
     return email
 
@@ -218,11 +221,7 @@ def email_reply(
             answering=True,
         )
         if not decision.allowed:
-            raise Unprocessable(
-                f"Not sent: {decision.detail or decision.reason}.",
-                code="message_refused",
-                details={"reason": decision.reason, "detail": decision.detail},
-            )
+            raise MessageRefused(decision, source="email_reply")
     return _email_reply_write(
         email=email, actor=actor, to=to, subject=subject, body=body, template=template, authorised=authorised
     )
@@ -290,6 +289,9 @@ def _email_reply_write(
     )
     reply.full_clean(exclude=["search_vector"])
     reply.save()
+    if not email.read_status:
+        conversation_email_read(email)
+    conversations_touch_emails([reply])
     changes: dict[str, object] = {"read_status": True}
     if email.status == S.NEW:
         changes["status"] = S.IN_PROGRESS
@@ -312,6 +314,7 @@ def _enqueue_send(email_id: int) -> None:
     send_email.delay(email_id)
 
 
+@refusal_kept
 @transaction.atomic
 def email_work(
     *,
@@ -325,7 +328,8 @@ def email_work(
     reply_to: str = "",
 ) -> Email:
     """One save of the inbox screen: field changes, an escalation and a reply — all or nothing, so a refused reply
-    (header injection, an automatic message) leaves the other changes unsaved too."""
+    (header injection, an automatic message, the consent gate) leaves the other changes unsaved too. A refusal by
+    the consent gate is still recorded (`refusal_kept`), though the save's transaction is rolled back."""
     if changes:
         email = email_update(email=email, actor=actor, **changes)
     if escalated_to is not None:

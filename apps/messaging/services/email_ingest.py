@@ -19,13 +19,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.claims.models import Claim
+from apps.core.bulk import copy_insert
 from apps.core.events import publish, role_group, user_group
 from apps.core.exceptions import DomainError
 from apps.customers.models import Customer
@@ -36,6 +37,7 @@ from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 
 from .email_parsing import ParsedEmail, parse_message
+from .messages import conversations_touch_emails
 
 logger = logging.getLogger("insureops.messaging")
 
@@ -119,21 +121,55 @@ def emails_ingest(
                 received_at=p.received_at,
             )
         )
-    Email.objects.bulk_create(emails, batch_size=500)
-    EmailLink.objects.bulk_create(
-        [
-            EmailLink(email=email, kind=link.kind, object_id=link.object_id, label=link.label, reason=link.reason)
+    _copy_emails(emails)
+    copy_insert(
+        EmailLink,
+        ["email", "kind", "object_id", "label", "reason"],
+        (
+            (email.pk, link.kind, link.object_id, link.label, link.reason)
             for email, (_, p) in zip(emails, fresh, strict=True)
             for link in links[p.message_id][1]
-        ],
-        batch_size=1000,
+        ),
     )
+    conversations_touch_emails(emails)
     for email, (_, p) in zip(emails, fresh, strict=True):
         if p.attachments:
             _store_attachments(email, p)
     if notify:
         _announce(account, emails)
     return IngestResult(created=emails, skipped=skipped)
+
+
+_COPIED_FIELDS = [
+    f.name
+    for f in Email._meta.concrete_fields
+    if not getattr(f, "generated", False) and f.name not in ("created_at", "updated_at")
+]
+
+
+def _copy_emails(emails: list[Email]) -> None:
+    """Insert the batch by COPY (apps.core.bulk): bulk_create spent longer building and quoting a statement of
+    some 20,000 parameters than PostgreSQL spent storing the rows (profiled). The ids are drawn from the table's
+    sequence first, in one query, so the links, attachments and events that follow can name their email."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Email._meta.db_table, len(emails)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    now = timezone.now()
+    fields = [Email._meta.get_field(name) for name in _COPIED_FIELDS]
+    for email, pk in zip(emails, ids, strict=True):
+        email.pk = pk
+        email.created_at = email.updated_at = now
+    copy_insert(
+        Email,
+        _COPIED_FIELDS,
+        ([f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields] for email in emails),
+    )
+    for email in emails:
+        email._state.adding = False
+        email._state.db = "default"
 
 
 def _threads(account: EmailAccount, items: list[ParsedEmail]) -> dict[str, str]:

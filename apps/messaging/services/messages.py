@@ -8,23 +8,23 @@ message once per provider id, links it to the customer with that number, applies
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.events import publish, role_group, user_group
-from apps.core.exceptions import Invalid, Unprocessable
+from apps.core.exceptions import Invalid
 from apps.customers.models import Customer
 
-from ..models import Channel, Conversation, Message, Purpose, WhatsAppTemplate
+from ..models import Channel, Conversation, Email, Message, Purpose, WhatsAppTemplate
 from ..providers import ProviderError, provider_for, provider_named
 from ..providers.base import Inbound, OutboundMessage, StatusUpdate
 from .addresses import customer_for_address, phone_normalise
-from .consent import inbound_keyword_apply, outbound_check
+from .consent import MessageRefused, inbound_keyword_apply, outbound_check
 from .sms import body_check
 
 logger = logging.getLogger("insureops.messaging")
@@ -51,6 +51,91 @@ def _touch(conversation: Conversation, message: Message, *, unread: bool) -> Non
         unread_count=F("unread_count") + (1 if unread else 0),
         updated_at=timezone.now(),
     )
+
+
+_UPSERT = """
+INSERT INTO messaging_conversation AS c (created_at, updated_at, customer_id, address, last_message_at, last_channel,
+                                         last_direction, last_preview, unread_count)
+VALUES {rows}
+ON CONFLICT {target} DO UPDATE SET
+    updated_at = EXCLUDED.updated_at,
+    unread_count = c.unread_count + EXCLUDED.unread_count,
+    last_channel = CASE WHEN c.last_message_at IS NULL OR EXCLUDED.last_message_at >= c.last_message_at
+                        THEN EXCLUDED.last_channel ELSE c.last_channel END,
+    last_direction = CASE WHEN c.last_message_at IS NULL OR EXCLUDED.last_message_at >= c.last_message_at
+                          THEN EXCLUDED.last_direction ELSE c.last_direction END,
+    last_preview = CASE WHEN c.last_message_at IS NULL OR EXCLUDED.last_message_at >= c.last_message_at
+                        THEN EXCLUDED.last_preview ELSE c.last_preview END,
+    last_message_at = GREATEST(c.last_message_at, EXCLUDED.last_message_at)
+"""
+
+
+def email_preview(email: Email) -> str:
+    return (email.subject or email.body_text or "").strip().replace("\n", " ")[:160]
+
+
+def conversations_touch_emails(emails: Iterable[Email]) -> None:
+    """Put emails in the unified inbox: each customer's (or unknown correspondent's) conversation gets the latest
+    email as its last message and one unread per received email. A whole batch in at most two statements (an
+    upsert per kind of conversation), so the IMAP sync pays nothing per message; automatic mail (bounces,
+    auto-replies) stays out of the conversations."""
+    latest: dict[tuple[int | None, str], tuple[Email, int]] = {}
+    for email in emails:
+        if email.automated:
+            continue
+        key = (email.customer_id, "" if email.customer_id else email.correspondent)
+        unread = 1 if email.direction == Email.Direction.INBOUND and not email.read_status else 0
+        current = latest.get(key)
+        if current is None:
+            latest[key] = (email, unread)
+        else:
+            newest = (
+                email
+                if (email.received_at, email.pk or 0) >= (current[0].received_at, current[0].pk or 0)
+                else current[0]
+            )
+            latest[key] = (newest, current[1] + unread)
+    if not latest:
+        return
+    now = timezone.now()
+    for target, keys in (
+        ("(customer_id)", [k for k in latest if k[0] is not None]),
+        ("(address) WHERE customer_id IS NULL", [k for k in latest if k[0] is None]),
+    ):
+        if not keys:
+            continue
+        params: list = []
+        for key in sorted(keys, key=lambda k: (k[0] or 0, k[1])):  # one lock order, no deadlock between two syncs
+            email, unread = latest[key]
+            params += [
+                now,
+                now,
+                key[0],
+                key[1],
+                email.received_at,
+                Channel.EMAIL,
+                email.direction,
+                email_preview(email),
+                unread,
+            ]
+        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(keys))
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT.format(rows=rows, target=target), params)
+
+
+def conversation_email_read(email: Email, *, read: bool = True) -> None:
+    """A received email was marked read (or unread again) in the inbox: its conversation's unread count follows."""
+    if email.automated or email.direction != Email.Direction.INBOUND:
+        return
+    qs = (
+        Conversation.objects.filter(customer_id=email.customer_id)
+        if email.customer_id
+        else Conversation.objects.filter(customer=None, address=email.correspondent)
+    )
+    if read:
+        qs.filter(unread_count__gt=0).update(unread_count=F("unread_count") - 1)
+    else:
+        qs.update(unread_count=F("unread_count") + 1)
 
 
 def message_send(
@@ -98,11 +183,7 @@ def message_send(
         now=now,
     )
     if not decision.allowed:
-        raise Unprocessable(
-            f"Not sent: {decision.detail or decision.reason}.",
-            code="message_refused",
-            details={"reason": decision.reason, "detail": decision.detail},
-        )
+        raise MessageRefused(decision, source=source, now=now)
     provider = provider_for(channel)
     with transaction.atomic():
         conversation = conversation_for(customer=customer, address=address)
@@ -263,11 +344,18 @@ def message_receive(*, provider: str, inbound: Inbound) -> tuple[Message, bool]:
 
 
 def conversation_mark_read(*, conversation: Conversation) -> int:
-    """Staff opened the conversation: its inbound messages are read."""
+    """Staff opened the conversation: its inbound messages and emails are read."""
     with transaction.atomic():
         count = Message.objects.filter(
             conversation=conversation, direction=Message.Direction.INBOUND, read_at__isnull=True
         ).update(read_at=timezone.now())
+        emails = Email.objects.filter(direction=Email.Direction.INBOUND, read_status=False)
+        emails = (
+            emails.filter(customer_id=conversation.customer_id)
+            if conversation.customer_id
+            else emails.filter(customer=None, correspondent=conversation.address)
+        )
+        count += emails.update(read_status=True, updated_at=timezone.now())
         if conversation.unread_count:
             Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
     return count

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from apps.accounts.models import Branch, User
 from apps.catalog.models import Product
 from apps.core.api.serializers import OutputModelSerializer
-from apps.customers.api.serializers import AddressSerializer
+from apps.customers.api.serializers import AddressSerializer, LinkedEntrySerializer
 from apps.policies.models import Endorsement, EndorsementKind, PaymentFrequency, Policy, PolicyTransition, Vehicle
 from apps.policies.services import POLICY_WORKFLOW, allowed_actions
 
@@ -114,6 +114,11 @@ class TransitionSerializer(OutputModelSerializer):
         model = PolicyTransition
         fields = ["from_status", "to_status", "actor", "note", "occurred_at"]
         read_only_fields = fields
+
+
+class PolicyTimelineSerializer(serializers.Serializer):
+    timeline = TransitionSerializer(many=True)
+    linked = LinkedEntrySerializer(many=True, help_text="Emails about the policy, newest first, and why.")
 
 
 class PolicyListSerializer(OutputModelSerializer):

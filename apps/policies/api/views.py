@@ -8,7 +8,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
+from apps.customers.api.serializers import LinkedEntrySerializer
 from apps.customers.selectors import customer_get_for_user
+from apps.customers.timeline import linked_entries
 from apps.documents.api.serializers import DocumentOutputSerializer
 from apps.documents.selectors import documents_visible_to
 from apps.policies import selectors, services
@@ -186,10 +188,20 @@ class PolicyTransitionApi(BaseApi):
 class PolicyTimelineApi(BaseApi):
     permission_classes = READERS
 
-    @extend_schema(tags=["policies"], responses={200: s.TransitionSerializer(many=True)}, summary="Lifecycle timeline")
+    @extend_schema(
+        tags=["policies"],
+        responses={200: s.PolicyTimelineSerializer},
+        summary="Lifecycle timeline, and the emails linked to the policy",
+    )
     def get(self, request, pk):
         policy = selectors.policy_get_for_user(user=request.user, pk=pk)
-        return self.ok({"timeline": s.TransitionSerializer(selectors.policy_timeline(policy), many=True).data})
+        linked = linked_entries(kind="policy", object_id=policy.pk, user=request.user)
+        return self.ok(
+            {
+                "timeline": s.TransitionSerializer(selectors.policy_timeline(policy), many=True).data,
+                "linked": LinkedEntrySerializer(linked, many=True).data,
+            }
+        )
 
 
 class EndorsementListCreateApi(BaseApi):

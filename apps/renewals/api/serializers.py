@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
+from apps.customers.api.serializers import LinkedEntrySerializer
 from apps.documents.models import Document
 from apps.renewals.models import CaseEvent, CaseStatus, PaymentStatus, Priority, RenewalCase
 
@@ -82,6 +83,7 @@ class CaseDetailSerializer(OutputModelSerializer):
     assigned_to = PersonSerializer(allow_null=True)
     escalated_to = PersonSerializer(allow_null=True)
     timeline = CaseEventSerializer(source="timeline_events", many=True)
+    linked = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,11 +108,17 @@ class CaseDetailSerializer(OutputModelSerializer):
             "escalated_at",
             "renewed_policy",
             "timeline",
+            "linked",
             "documents",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(LinkedEntrySerializer(many=True))
+    def get_linked(self, obj) -> list[dict]:
+        """Emails about the case, newest first, and why (context `linked`: customers.timeline.linked_entries)."""
+        return LinkedEntrySerializer(self.context.get("linked", []), many=True).data
 
     @extend_schema_field(CaseDocumentSerializer(many=True))
     def get_documents(self, obj) -> list[dict]:

@@ -16,6 +16,7 @@ from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.core.search import record_search
+from apps.customers.timeline import linked_entries
 from apps.renewals import dashboards, ingest, selectors, services
 from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
 
@@ -95,7 +96,8 @@ def case_detail(request, pk) -> dict:
     """The case as the asking user sees it: timeline and the files attached to it that they may see."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     documents = selectors.case_documents(user=request.user, case=case)
-    return s.CaseDetailSerializer(case, context={"documents": documents}).data
+    linked = linked_entries(kind="case", object_id=case.pk, user=request.user)
+    return s.CaseDetailSerializer(case, context={"documents": documents, "linked": linked}).data
 
 
 class CaseDetailApi(BaseApi):

@@ -22,6 +22,7 @@ from apps.claims.models import (
     Stakeholder,
 )
 from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
+from apps.customers.api.serializers import LinkedEntrySerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -89,6 +90,12 @@ class PublicTimelineEntrySerializer(TimelineEntrySerializer):
     class Meta(TimelineEntrySerializer.Meta):
         fields = ["date", "action", "from_status", "to_status", "note"]
         read_only_fields = fields
+
+
+class ClaimTimelineSerializer(serializers.Serializer):
+    claim_number = serializers.CharField()
+    timeline = TimelineEntrySerializer(many=True, help_text="A customer sees the public entries only.")
+    linked = LinkedEntrySerializer(many=True, help_text="Emails about the claim, and why (staff only).")
 
 
 class ClaimDetailSerializer(ClaimListSerializer):

@@ -23,6 +23,8 @@ from apps.claims.models import (
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
 from apps.core.search import record_search
+from apps.customers.api.serializers import LinkedEntrySerializer
+from apps.customers.timeline import linked_entries
 from apps.documents import selectors as document_selectors
 from apps.documents import services as document_services
 from apps.documents.api import serializers as document_serializers
@@ -186,7 +188,9 @@ class ClaimTimelineApi(BaseApi):
     customer_methods = ("GET",)
 
     @extend_schema(
-        tags=["claims"], responses={200: s.TimelineEntrySerializer(many=True)}, summary="The claim's timeline"
+        tags=["claims"],
+        responses={200: s.ClaimTimelineSerializer},
+        summary="The claim's timeline, and (staff) the emails linked to the claim",
     )
     def get(self, request, pk):
         claim = selectors.claim_get_for_user(user=request.user, pk=pk)
@@ -194,7 +198,14 @@ class ClaimTimelineApi(BaseApi):
         serializer = (
             s.PublicTimelineEntrySerializer if request.user.role == Role.CUSTOMER else s.TimelineEntrySerializer
         )
-        return self.ok({"claim_number": claim.claim_number, "timeline": serializer(events, many=True).data})
+        linked = linked_entries(kind="claim", object_id=claim.pk, user=request.user)  # none for the claimant
+        return self.ok(
+            {
+                "claim_number": claim.claim_number,
+                "timeline": serializer(events, many=True).data,
+                "linked": LinkedEntrySerializer(linked, many=True).data,
+            }
+        )
 
 
 class ClaimCommunicationsApi(BaseListApi):

@@ -61,8 +61,48 @@ class ChannelMessageSerializer(OutputModelSerializer):
         ]
 
 
+class HistoryItemSerializer(serializers.Serializer):
+    """One item of a contact's history: an SMS or WhatsApp message (`type` message: the seed's `Message`) or an
+    email (`type` email, `id` its /emails/{id}, with `subject` and `thread_id`)."""
+
+    id = serializers.IntegerField(source="h_id")
+    type = serializers.ChoiceField(source="h_type", choices=["message", "email"])
+    conversation_id = serializers.IntegerField(source="h_conversation_id", allow_null=True)
+    contact_id = serializers.IntegerField(source="h_contact_id", allow_null=True)
+    channel = serializers.ChoiceField(source="h_channel", choices=["sms", "whatsapp", "email"])
+    direction = serializers.ChoiceField(source="h_direction", choices=["inbound", "outbound"])
+    from_address = serializers.CharField(source="h_from_address")
+    to_address = serializers.CharField(source="h_to_address")
+    subject = serializers.CharField(source="h_subject", allow_null=True)
+    body = serializers.CharField(source="h_body")
+    template_id = serializers.IntegerField(source="h_template_id", allow_null=True)
+    template_variables = serializers.ListField(source="h_template_variables", child=serializers.CharField())
+    purpose = serializers.CharField(source="h_purpose")
+    provider = serializers.CharField(source="h_provider")
+    provider_message_id = serializers.CharField(source="h_provider_message_id", help_text="An email's Message-ID.")
+    status = serializers.CharField(
+        source="h_status",
+        help_text="received, queued, sent, delivered, read or failed (emails: received, queued, sent, failed).",
+    )
+    error_code = serializers.CharField(source="h_error_code")
+    error_message = serializers.CharField(source="h_error_message")
+    source = serializers.CharField(source="h_source")
+    sent_by_id = serializers.IntegerField(source="h_sent_by_id", allow_null=True)
+    created_at = serializers.DateTimeField(source="h_created_at")
+    status_updated_at = serializers.DateTimeField(source="h_status_updated_at", allow_null=True)
+    read = serializers.BooleanField(source="h_read", help_text="Staff have read it (always true when outbound).")
+    thread_id = serializers.CharField(source="h_thread_id", allow_null=True)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["contact", "lead"], default="contact", help_text="Whether the id is a contact's or a lead's."
+    )
+    sort_order = serializers.ChoiceField(choices=["asc", "desc"], default="desc")
+
+
 class ConversationQuerySerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["sms", "whatsapp"], required=False)
+    channel = serializers.ChoiceField(choices=["sms", "whatsapp", "email"], required=False)
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

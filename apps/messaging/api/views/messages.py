@@ -1,6 +1,7 @@
-"""Unified inbox (seed 004 §3.4): `GET /messages` (the caller's conversations), `GET /messages/{contact id}`
-(one contact's history; leads do not exist yet — the CRM issue adds them), `POST /messages/send`."""
+"""Unified inbox (seed 004 §3.4): `GET /messages` (the caller's conversations on every channel, email included),
+`GET /messages/{id}` (one contact's history, or a lead's with `?type=lead`), `POST /messages/send`."""
 
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 
@@ -10,10 +11,12 @@ from apps.core.exceptions import Invalid, NotFound
 from apps.customers.selectors import customer_get_for_user
 from apps.messaging.models import Conversation, Message, WhatsAppTemplate
 from apps.messaging.selectors.messages import (
-    contact_for_messages,
+    conversation_has_email,
     conversations_visible_to,
     customer_reachable_by,
-    messages_of_contact,
+    party_conversations,
+    party_for,
+    party_history,
 )
 from apps.messaging.services.addresses import customer_for_address, phone_normalise
 from apps.messaging.services.messages import conversation_mark_read, message_send
@@ -42,8 +45,12 @@ class ConversationListApi(BaseListApi):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         params = self.parse(s.ConversationQuerySerializer, data=self.request.query_params)
-        if params.get("channel"):
-            queryset = queryset.filter(messages__channel=params["channel"]).distinct()
+        if params.get("channel") == "email":
+            queryset = queryset.filter(conversation_has_email())
+        elif params.get("channel"):
+            queryset = queryset.filter(
+                Exists(Message.objects.filter(conversation=OuterRef("pk"), channel=params["channel"]))
+            )
         if params.get("unread") is not None:
             queryset = queryset.filter(unread_count__gt=0) if params["unread"] else queryset.filter(unread_count=0)
         return queryset
@@ -58,28 +65,38 @@ class ConversationListApi(BaseListApi):
 
 
 class ContactMessagesApi(BaseListApi):
+    """One contact's (or, with `?type=lead`, one lead's) history on every channel, newest first: SMS and WhatsApp
+    messages and emails in one list (a UNION of the two tables: one query per page, one to count)."""
+
     permission_classes = PERMISSIONS
-    serializer_class = s.ChannelMessageSerializer
+    serializer_class = s.HistoryItemSerializer
     model = Message
     list_key = "messages"
-    sort_fields = {"created_at": "created_at"}
-    default_sort = ("-created_at", "-id")
+    filter_backends: list = []
 
     def visible_queryset(self, user):
-        customer = contact_for_messages(user=user, pk=self.kwargs["pk"])
-        return messages_of_contact(customer)
+        params = self.parse(s.HistoryQuerySerializer, data=self.request.query_params)
+        self.party = party_for(user=user, pk=self.kwargs["pk"], kind=params["type"])
+        self.conversations = list(party_conversations(self.party))
+        conversation_id = self.conversations[0].pk if self.conversations else None
+        order = "h_created_at" if params["sort_order"] == "asc" else "-h_created_at"
+        return party_history(self.party, conversation_id=conversation_id).order_by(
+            order, order.replace("created_at", "id")
+        )
 
     @extend_schema(
         tags=["messages"],
-        summary="A contact's message history (newest first); opening it marks their messages read",
+        summary="A contact's or a lead's messages on every channel (SMS, WhatsApp, email), newest first; opening "
+        "it marks them read",
         operation_id="messages_contact_retrieve",
-        responses={200: s.ChannelMessageSerializer(many=True), 404: ERRORS[404]},
+        parameters=[s.HistoryQuerySerializer],
+        responses={200: s.HistoryItemSerializer(many=True), 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request, pk):
         response = self.list_response(request)
-        conversation = Conversation.objects.filter(customer_id=pk).first()
-        if conversation is not None and conversation.unread_count:
-            conversation_mark_read(conversation=conversation)
+        for conversation in self.conversations:
+            if conversation.unread_count:
+                conversation_mark_read(conversation=conversation)
         return response
 
 
