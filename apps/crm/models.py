@@ -7,8 +7,10 @@ seed 004's own words (`?status=New`, `{"stage": "Quoted"}`), so a front end writ
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
@@ -44,7 +46,7 @@ class LeadSource(models.TextChoices):
     OTHER = "Other", "Other"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["search_vector"])
 class Lead(TimeStampedModel):
     """One prospect: a would-be client (`ClientLead`) or a would-be agent (`RecruitLead`). One table, so the
     seed's `/leads/{id}` paths name either kind by one id."""
@@ -92,6 +94,21 @@ class Lead(TimeStampedModel):
     email_key = models.CharField(max_length=255, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)
     import_key = models.CharField(max_length=64, blank=True, editable=False)
+    # `?search=` (apps.core.search.prefix_tsquery): names, email (also split at @ and dots) and phone digits, the
+    # customers' document; kept by PostgreSQL itself, so bulk imports are indexed too ('simple': no stemming).
+    search_vector = models.GeneratedField(
+        expression=SearchVector(
+            "first_name",
+            "last_name",
+            "email",
+            Func(F("email"), Value("@.-_+"), Value("     "), function="translate"),
+            Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+            "city",
+            config="simple",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -125,6 +142,7 @@ class Lead(TimeStampedModel):
             ),
             models.Index(fields=["email_key"], name="crm_lead_email_key", condition=~Q(email_key="")),
             models.Index(fields=["phone_key"], name="crm_lead_phone_key", condition=~Q(phone_key="")),
+            GinIndex(fields=["search_vector"], name="crm_lead_search_gin"),
         ]
 
     def __str__(self) -> str:

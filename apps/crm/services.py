@@ -197,7 +197,7 @@ def lead_create(
     _keys(lead)
     lead.created_at = timezone.now()
     lead_rescore(lead, save=False)
-    lead.full_clean(exclude=["created_by"])
+    lead.full_clean(exclude=["created_by", "search_vector"])
     found = duplicates.find_duplicates(
         first_name=lead.first_name, last_name=lead.last_name, email=lead.email, phone=lead.phone, city=lead.city
     )
@@ -247,7 +247,7 @@ def lead_update(*, lead: Lead, actor: User, status: str | None = None, lost_reas
         changed.append("lost_reason")
     _keys(lead)
     lead_rescore(lead, save=False)
-    lead.full_clean(exclude=["created_by"])
+    lead.full_clean(exclude=["created_by", "search_vector"])
     lead.save()
     _lead_published(lead, changed or ["score"])
     return lead

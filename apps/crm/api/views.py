@@ -99,12 +99,12 @@ class _LeadListCreateApi(BaseListApi):
     filterset_class = LeadFilterSet
     model = Lead
     kind = LeadKind.CLIENT
-    search_fields = ("first_name", "last_name", "email", "phone")
+    search_vector_field = "search_vector"  # full-text (GIN), ranked; never a LIKE scan of every lead
     sort_fields = {"created_at": "created_at", "score": "score", "last_name": "last_name", "status": "status"}
     default_sort = ("-created_at", "-id")
 
     def visible_queryset(self, user):
-        return selectors.leads_visible_to(user, kind=self.kind)
+        return selectors.leads_visible_to(user, kind=self.kind).defer("search_vector")
 
     def create(self, request):
         data = self.parse(s.LeadInputSerializer)
