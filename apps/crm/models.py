@@ -94,6 +94,8 @@ class Lead(TimeStampedModel):
     email_key = models.CharField(max_length=255, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)
     import_key = models.CharField(max_length=64, blank=True, editable=False)
+    # folded into another record as a duplicate (apps.crm.merging); hidden from lists until the merge is undone
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     # `?search=` (apps.core.search.prefix_tsquery): names, email (also split at @ and dots) and phone digits, the
     # customers' document; kept by PostgreSQL itself, so bulk imports are indexed too ('simple': no stemming).
     search_vector = models.GeneratedField(
@@ -517,3 +519,45 @@ class CalendarFeed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.agent}"
+
+
+@pghistory.track()
+class LeadMerge(TimeStampedModel):
+    """A duplicate lead folded into another lead or into an existing contact (apps.crm.merging): what moved and
+    what the survivor gained, kept so the merge can be undone within CRM_MERGE_UNDO_HOURS."""
+
+    permission_module = "crm"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="merges_away")
+    into_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="merges_in")
+    into_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="lead_merges"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    # {"activities": [ids], "tasks": [ids], "appointments": [ids]}: the rows re-pointed at the survivor
+    moved = models.JSONField(default=dict, blank=True)
+    # {field: the survivor's value before the merge filled it}: restored on undo if still the filled value
+    filled = models.JSONField(default=dict, blank=True)
+    undo_until = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(into_lead__isnull=False, into_customer__isnull=True)
+                | Q(into_lead__isnull=True, into_customer__isnull=False),
+                name="crm_merge_one_survivor",
+            ),
+            models.CheckConstraint(condition=~Q(lead=models.F("into_lead")), name="crm_merge_not_itself"),
+            # a lead is folded away at most once at a time
+            models.UniqueConstraint(fields=["lead"], condition=Q(undone_at__isnull=True), name="crm_merge_live_once"),
+        ]
+
+    def __str__(self) -> str:
+        into = f"lead {self.into_lead_id}" if self.into_lead_id else f"contact {self.into_customer_id}"
+        return f"Lead {self.lead_id} merged into {into}"

@@ -39,6 +39,7 @@ from .models import (
     Appointment,
     Lead,
     LeadKind,
+    LeadMerge,
     LeadStatus,
     Opportunity,
     OpportunityEvent,
@@ -81,8 +82,11 @@ def _scope(qs: QuerySet, user: User, *, owner: str, team: str | None = None, poo
 # --- leads -----------------------------------------------------------------------------------------------------
 
 
-def leads_visible_to(user: User, *, kind: str | None = None) -> QuerySet[Lead]:
+def leads_visible_to(user: User, *, kind: str | None = None, merged: bool = False) -> QuerySet[Lead]:
+    """`merged`: also the duplicates folded into another record (hidden from lists and screens otherwise)."""
     qs = Lead.objects.select_related("assigned_agent", "team", "product_interest")
+    if not merged:
+        qs = qs.filter(merged_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
     return _scope(qs, user, owner="assigned_agent", team="team", pool=True)
@@ -98,6 +102,16 @@ def client_leads_visible_to(user: User) -> QuerySet[Lead]:
 
 def recruit_leads_visible_to(user: User) -> QuerySet[Lead]:
     return leads_visible_to(user, kind=LeadKind.RECRUIT)
+
+
+def lead_merges_visible_to(user: User) -> QuerySet[LeadMerge]:
+    """Merges of duplicates the user may see (by the folded lead's ownership)."""
+    leads = leads_visible_to(user, merged=True).values("pk")
+    return LeadMerge.objects.filter(lead__in=leads).select_related("lead", "into_lead", "into_customer", "actor")
+
+
+def lead_merge_get_for_user(*, user: User, pk) -> LeadMerge:
+    return get_object_or_404(lead_merges_visible_to(user), pk=pk)
 
 
 def lead_activities(lead: Lead) -> QuerySet[Activity]:

@@ -12,6 +12,7 @@ from apps.crm.models import (
     Lead,
     LeadAssignmentRule,
     LeadKind,
+    LeadMerge,
     Opportunity,
     OpportunityEvent,
     RecruitLead,
@@ -124,3 +125,16 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
 
     agent = factory.SubFactory(UserFactory)
     nonce = factory.Sequence(lambda n: f"{n:032x}")
+
+
+class LeadMergeFactory(factory.django.DjangoModelFactory):
+    """A live merge of a duplicate into another lead (nothing moved); build it with the service for real moves."""
+
+    class Meta:
+        model = LeadMerge
+
+    lead = factory.SubFactory(ClientLeadFactory, merged_at=factory.LazyFunction(timezone.now))
+    into_lead = factory.SubFactory(ClientLeadFactory)
+    actor = factory.SubFactory(UserFactory, role="agent")
+    moved = factory.LazyFunction(lambda: {"activities": [], "tasks": [], "appointments": []})
+    undo_until = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))

@@ -11,6 +11,8 @@ urlpatterns = [
     api_path("leads/bulk-import", views.LeadBulkImportApi.as_view(), "leads-bulk-import"),
     api_path("leads/<int:pk>", views.LeadDetailApi.as_view(), "leads-detail"),
     api_path("leads/<int:pk>/activities", views.LeadActivityCreateApi.as_view(), "leads-activities"),
+    api_path("leads/<int:pk>/merge", views.LeadMergeApi.as_view(), "leads-merge"),
+    api_path("leads/merges/<int:pk>/undo", views.LeadMergeUndoApi.as_view(), "leads-merge-undo"),
     api_path("opportunities", views.OpportunityListApi.as_view(), "opportunities-list"),
     api_path("opportunities/<int:pk>", views.OpportunityDetailApi.as_view(), "opportunities-detail"),
     api_path("tasks", views.TaskListCreateApi.as_view(), "tasks-list"),

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.crm import calendar, imports, mapping, selectors, services
+from apps.crm import calendar, imports, mapping, merging, selectors, services
 from apps.crm.models import (
     Appointment,
     AppointmentStatus,
@@ -232,6 +232,51 @@ class RecruitLeadConvertApi(BaseApi):
             "created": created,
         }
         return self.created(body) if created else self.ok(body)
+
+
+class LeadMergeApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.LeadMergeInputSerializer,
+        responses={201: s.LeadMergeOutputSerializer},
+        summary="Merge this duplicate lead into another lead or a contact (its activities, tasks and appointments "
+        "move; undo within the window)",
+    )
+    def post(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.LeadMergeInputSerializer)
+        into_lead = into_customer = None
+        if "into_lead_id" in data:
+            into_lead = _visible(selectors.leads_visible_to(request.user), data.pop("into_lead_id"), "into_lead_id")
+        else:
+            into_customer = _visible(customers_visible_to(request.user), data.pop("into_contact_id"), "into_contact_id")
+        merge = self.call(
+            merging.lead_merge,
+            lead=lead,
+            actor=request.user,
+            into_lead=into_lead,
+            into_customer=into_customer,
+            reason=data.get("reason", ""),
+        )
+        return self.created(s.LeadMergeOutputSerializer(merge).data)
+
+
+class LeadMergeUndoApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=None,
+        responses={200: s.LeadMergeUndoneSerializer},
+        summary="Undo a duplicate merge (within the window, once): everything that moved goes back",
+    )
+    def post(self, request, pk):
+        merge = selectors.lead_merge_get_for_user(user=request.user, pk=pk)
+        merge, kept = self.call(merging.lead_merge_undo, merge=merge, actor=request.user)
+        merge = selectors.lead_merge_get_for_user(user=request.user, pk=merge.pk)
+        return self.ok({"merge": s.LeadMergeOutputSerializer(merge).data, "kept_fields": kept})
 
 
 class LeadBulkMapApi(BaseApi):
