@@ -561,3 +561,32 @@ class LeadMerge(TimeStampedModel):
     def __str__(self) -> str:
         into = f"lead {self.into_lead_id}" if self.into_lead_id else f"contact {self.into_customer_id}"
         return f"Lead {self.lead_id} merged into {into}"
+
+
+@pghistory.track(exclude=["rejected"])  # the rejected rows are the uploaded file's own cells, not our data
+class LeadImport(TimeStampedModel):
+    """One `POST /leads/bulk-import`: its counts and the rows it turned away (bad or duplicate), each with its cells
+    and the reason, for the failed-rows file (`GET /leads/imports/{id}/failed-rows`, CSV or XLSX)."""
+
+    permission_module = "crm"
+
+    kind = models.CharField(max_length=10, choices=LeadKind.choices)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    total_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    already_imported = models.PositiveIntegerField(default=0)
+    skipped_duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    headers = models.JSONField(default=list, blank=True)
+    # [{"row": n, "cells": [...], "reason": "..."}], in file order
+    rejected = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="crm_import_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_count} leads)"

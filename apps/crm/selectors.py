@@ -38,6 +38,7 @@ from .models import (
     AgentCandidate,
     Appointment,
     Lead,
+    LeadImport,
     LeadKind,
     LeadMerge,
     LeadStatus,
@@ -112,6 +113,22 @@ def lead_merges_visible_to(user: User) -> QuerySet[LeadMerge]:
 
 def lead_merge_get_for_user(*, user: User, pk) -> LeadMerge:
     return get_object_or_404(lead_merges_visible_to(user), pk=pk)
+
+
+def lead_imports_visible_to(user: User) -> QuerySet[LeadImport]:
+    """Bulk imports: one's own; a manager's, also those of the teams they manage; an admin's, all."""
+    qs = LeadImport.objects.select_related("actor")
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.MANAGER:
+        return qs.filter(Q(actor=user) | Q(actor__team_id__in=_team_ids(user)))
+    if user.role == Role.AGENT:
+        return qs.filter(actor=user)
+    return qs.none()
+
+
+def lead_import_get_for_user(*, user: User, pk) -> LeadImport:
+    return get_object_or_404(lead_imports_visible_to(user), pk=pk)
 
 
 def lead_activities(lead: Lead) -> QuerySet[Activity]:

@@ -11,6 +11,7 @@ from apps.crm.models import (
     ClientLead,
     Lead,
     LeadAssignmentRule,
+    LeadImport,
     LeadKind,
     LeadMerge,
     Opportunity,
@@ -138,3 +139,20 @@ class LeadMergeFactory(factory.django.DjangoModelFactory):
     actor = factory.SubFactory(UserFactory, role="agent")
     moved = factory.LazyFunction(lambda: {"activities": [], "tasks": [], "appointments": []})
     undo_until = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))
+
+
+class LeadImportFactory(factory.django.DjangoModelFactory):
+    """A bulk import with one rejected row."""
+
+    class Meta:
+        model = LeadImport
+
+    kind = LeadKind.CLIENT
+    file_name = "leads.csv"
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    actor = factory.SubFactory(UserFactory, role="agent")
+    total_rows = 2
+    created_count = 1
+    failed = 1
+    headers = factory.LazyFunction(lambda: ["Name", "Email"])
+    rejected = factory.LazyFunction(lambda: [{"row": 3, "cells": ["", "x@example.com"], "reason": "No name"}])

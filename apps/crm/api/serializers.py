@@ -526,6 +526,10 @@ class BulkImportOutputSerializer(serializers.Serializer):
     mapping = BulkMapOutputSerializer()
     errors = ImportRowErrorSerializer(many=True)
     duplicates = ImportDuplicateSerializer(many=True)
+    import_id = serializers.IntegerField()
+    failed_rows_url = serializers.CharField(
+        allow_null=True, help_text="Every turned-away row with its reason, as CSV (add ?file_format=xlsx for XLSX)."
+    )
 
 
 # --- duplicate merges -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     api_path("recruit-leads/<int:pk>/convert", views.RecruitLeadConvertApi.as_view(), "recruit-leads-convert"),
     api_path("leads/bulk-map", views.LeadBulkMapApi.as_view(), "leads-bulk-map"),
     api_path("leads/bulk-import", views.LeadBulkImportApi.as_view(), "leads-bulk-import"),
+    api_path("leads/imports/<int:pk>/failed-rows", views.LeadImportFailedRowsApi.as_view(), "leads-import-failed-rows"),
     api_path("leads/<int:pk>", views.LeadDetailApi.as_view(), "leads-detail"),
     api_path("leads/<int:pk>/activities", views.LeadActivityCreateApi.as_view(), "leads-activities"),
     api_path("leads/<int:pk>/merge", views.LeadMergeApi.as_view(), "leads-merge"),

@@ -312,7 +312,43 @@ class LeadBulkImportApi(BaseApi):
         report = self.call(
             imports.leads_import, file=data["file"], kind=data["kind"], actor=request.user, team=data.get("team")
         )
+        rejected = report["failed"] + report["skipped_duplicates"]
+        path = reverse("v1:leads-import-failed-rows", kwargs={"pk": report["import_id"]})
+        report["failed_rows_url"] = request.build_absolute_uri(path) if rejected else None
         return self.ok(report)
+
+
+class LeadImportFailedRowsApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        parameters=[
+            OpenApiParameter(
+                "file_format", str, enum=["csv", "xlsx"], description="csv (default) or xlsx.", required=False
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The rejected rows, CSV"),
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The rejected rows, XLSX"
+            ),
+        },
+        summary="A bulk import's rejected rows (bad or duplicate) with the reason: fix and upload again",
+    )
+    def get(self, request, pk):
+        record = selectors.lead_import_get_for_user(user=request.user, pk=pk)
+        kind = (request.query_params.get("file_format") or "csv").lower()
+        if kind not in ("csv", "xlsx"):
+            raise ValidationError({"file_format": ["Must be csv or xlsx."]})
+        if kind == "xlsx":
+            body = imports.failed_rows_xlsx(record)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, content_type = imports.failed_rows_csv(record), "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="lead-import-{record.pk}-failed-rows.{kind}"'
+        return response
 
 
 # --- opportunities ------------------------------------------------------------------------------------------------
