@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import (
     Avg,
     Count,
+    DateTimeField,
     DecimalField,
     DurationField,
     ExpressionWrapper,
@@ -18,17 +19,14 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
-from apps.billing.models import Commission
 from apps.customers.models import Customer
-from apps.policies.models import Policy, PolicyStatus
-from apps.renewals.models import OPEN_STATUSES as OPEN_CASE_STATUSES
-from apps.renewals.models import RenewalCase
 
 from .models import (
     OPEN_LEAD_STATUSES,
@@ -232,15 +230,25 @@ def agents_visible_to(user: User) -> QuerySet[User]:
     return qs.none()
 
 
-def agents_with_stats(user: User) -> QuerySet[User]:
-    """The visible agents, each annotated with seed 004's AgentWithStats figures, in ONE SQL statement (correlated
-    aggregate subqueries on the owner indexes; never a query per agent).
+BOOK_VIEW = "crm_agent_book_stats"  # migration 0006; refreshed by crm.agent_book_stats_refresh
 
-    Periods: commission this calendar month; premium written this calendar year (policies started this year and
-    not merely quoted or cancelled); renewals due within 30 days; conversion rate over all the agent's leads."""
+
+def _book(column: str, field) -> Coalesce:
+    # The view is keyed by agent_id (unique index): one index probe per agent on the page.
+    sql = f"SELECT {column} FROM {BOOK_VIEW} b WHERE b.agent_id = accounts_user.id"  # noqa: S608 (constants only)
+    return Coalesce(RawSQL(sql, [], output_field=field), Value(0), output_field=field)  # noqa: S611
+
+
+def agents_with_stats(user: User) -> QuerySet[User]:
+    """The visible agents, each annotated with seed 004's AgentWithStats figures, in ONE SQL statement; never a
+    query per agent.
+
+    The CRM's own figures (leads, conversion, pipeline, tasks, first response) are live: correlated aggregates on
+    the owner indexes. The book's figures that live in other apps (premium written this calendar year, policies in
+    force, renewals due within 30 days, commission this calendar month) are read from the `crm_agent_book_stats`
+    materialized view, refreshed every few minutes by a beat job (`book_as_of` says when): aggregating thousands
+    of policies and renewal cases per agent on every request is what made the list slow at scale."""
     now = timezone.now()
-    today = timezone.localdate()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     leads = Lead.objects.all()
     response = ExpressionWrapper(F("first_contacted_at") - F("created_at"), output_field=DurationField())
     first_response = (
@@ -250,26 +258,24 @@ def agents_with_stats(user: User) -> QuerySet[User]:
         .annotate(a=Avg(response))
         .values("a")
     )
-    written = Policy.objects.filter(start_date__year=today.year).exclude(
-        status__in=(PolicyStatus.QUOTED, PolicyStatus.CANCELLED)
-    )
+    money = DecimalField(max_digits=14, decimal_places=2)
     return agents_visible_to(user).annotate(
         open_leads=_count(leads.filter(status__in=OPEN_LEAD_STATUSES), "assigned_agent"),
         total_leads=_count(leads, "assigned_agent"),
         converted_leads=_count(leads.filter(status=LeadStatus.CONVERTED), "assigned_agent"),
         pipeline_value=_sum(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent", "value"),
         open_opportunities=_count(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent"),
-        premium_written=_sum(written, "agent", "premium_amount"),
-        policies_in_force=_count(Policy.objects.filter(status=PolicyStatus.ACTIVE), "agent"),
-        renewals_due=_count(
-            RenewalCase.objects.filter(
-                status__in=OPEN_CASE_STATUSES, renewal_period__lte=today + timedelta(days=RENEWALS_DUE_DAYS)
-            ),
-            "assigned_to",
-        ),
+        premium_written=_book("premium_written", money),
+        policies_in_force=_book("policies_in_force", IntegerField()),
+        renewals_due=_book("renewals_due", IntegerField()),
         tasks_overdue=_count(Task.objects.filter(status__in=OPEN_TASK_STATUSES, due_at__lt=now), "assignee"),
         avg_first_response=Subquery(first_response, output_field=DurationField()),
-        commission_this_period=_sum(Commission.objects.filter(created_at__gte=month_start), "agent", "amount"),
+        commission_this_period=_book("commission_this_period", money),
+        book_as_of=RawSQL(  # noqa: S611 (constants only)
+            f"SELECT refreshed_at FROM {BOOK_VIEW} b WHERE b.agent_id = accounts_user.id",  # noqa: S608
+            [],
+            output_field=DateTimeField(),
+        ),
     )
 
 

@@ -448,10 +448,15 @@ class AgentWithStatsSerializer(OutputModelSerializer):
     name = serializers.CharField(source="get_full_name")
     team = TeamRefSerializer(allow_null=True)
     stats = serializers.SerializerMethodField()
+    book_as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When premium written, policies in force, renewals due and commission were last computed "
+        "(every 5 minutes); the CRM figures are live.",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "name", "email", "phone", "role", "job_title", "team", "stats"]
+        fields = ["id", "name", "email", "phone", "role", "job_title", "team", "stats", "book_as_of"]
         read_only_fields = fields
 
     @extend_schema_field(AgentStatsSerializer)
