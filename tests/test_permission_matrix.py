@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.claims.models import Assessment, Claim
-from apps.crm.models import Appointment, Lead, Opportunity, Task
+from apps.crm.models import Appointment, Lead, LeadImport, Opportunity, Task
 from apps.customers.models import Customer
 from apps.documents.models import Document
 from apps.messaging.models import Email, PushSubscription
@@ -27,6 +27,8 @@ from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPayment
 from tests.factories.crm import (
     AppointmentFactory,
     ClientLeadFactory,
+    LeadImportFactory,
+    LeadMergeFactory,
     OpportunityFactory,
     RecruitLeadFactory,
     TaskFactory,
@@ -140,6 +142,8 @@ def path_objects(make_user) -> dict:
         "dnc": DncEntryFactory(address="+351930000001", customer=customer),
         "push": PushSubscriptionFactory(user=account),
         "client_lead": ClientLeadFactory(assigned_agent=target),
+        "lead_merge": LeadMergeFactory(lead__assigned_agent=target, into_lead__assigned_agent=target),
+        "lead_import": LeadImportFactory(actor=target),
         "recruit_lead": RecruitLeadFactory(assigned_agent=target),
         "opportunity": OpportunityFactory(customer=customer, agent=target),
         "task": TaskFactory(assignee=target),
@@ -184,6 +188,10 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["push"].pk
         elif short.startswith("recruit-leads"):
             kwargs["pk"] = objects["recruit_lead"].pk
+        elif short.startswith("leads-import"):
+            kwargs["pk"] = objects["lead_import"].pk
+        elif short.startswith("leads-merge-undo"):
+            kwargs["pk"] = objects["lead_merge"].pk
         elif short.startswith(("client-leads", "leads")):
             kwargs["pk"] = objects["client_lead"].pk
         elif short.startswith("opportunities"):
@@ -321,6 +329,8 @@ def hand_over(objects: dict, user: User) -> None:
         Team.objects.filter(pk=objects["team"].pk).update(manager=user)
     if user.role in (Role.AGENT, Role.MANAGER):  # CRM records: assigned to them
         Lead.objects.filter(pk__in=[objects["client_lead"].pk, objects["recruit_lead"].pk]).update(assigned_agent=user)
+        Lead.objects.filter(pk=objects["lead_merge"].lead_id).update(assigned_agent=user)
+        LeadImport.objects.filter(pk=objects["lead_import"].pk).update(actor=user)
         Opportunity.objects.filter(pk=objects["opportunity"].pk).update(agent=user)
         Task.objects.filter(pk=objects["task"].pk).update(assignee=user)
         Appointment.objects.filter(pk=objects["appointment"].pk).update(agent=user)

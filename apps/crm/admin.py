@@ -16,6 +16,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from apps.core import errors
+from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 
 from . import selectors, services
@@ -84,8 +85,9 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(ModelAdmin):
+class LeadAdmin(ScaledSearchMixin, ModelAdmin):
     form = LeadAdminForm
+    name_search_vector = "search_vector"  # names, email, phone digits by full-text search (GIN), best first
     list_display = ["full_name", "kind", "status", "score_display", "source", "assigned_agent", "team", "created_at"]
     list_filter = ["kind", "status", "source", "team"]
     list_select_related = ["assigned_agent", "team"]
@@ -111,7 +113,7 @@ class LeadAdmin(ModelAdmin):
         return form
 
     def get_queryset(self, request):
-        return selectors.leads_visible_to(request.user)
+        return selectors.leads_visible_to(request.user).defer("search_vector")
 
     @display(description="Score", ordering="score")
     def score_display(self, obj):

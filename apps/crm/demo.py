@@ -36,6 +36,13 @@ RECRUITS = [
 
 
 def seed(*, stdout, options=None) -> None:
+    book_seed(stdout=stdout)
+    wanted = int((options or {}).get("leads") or 0)
+    if wanted:
+        volumes_generate(leads=wanted, stdout=stdout)
+
+
+def book_seed(*, stdout) -> None:
     if Lead.objects.filter(import_key__startswith="demo-").exists():
         stdout.write("crm: demo leads already present")
         return
@@ -133,3 +140,139 @@ def _agents_day(agent: User) -> None:
     )
     tomorrow = start + timedelta(days=1)
     services.appointment_create(actor=agent, title="Home visit", start=tomorrow, end=tomorrow + timedelta(hours=1))
+
+
+# --- `seed_demo --leads N` / `--scale S` (200k leads per unit of scale): synthetic volumes, set-based -------------
+
+SALES_FORCE = 500  # agents at scale 1 (seed 004's "/agents for 500 agents")
+
+
+def volumes_generate(*, leads: int, stdout) -> None:
+    """Synthetic CRM volumes for benchmarks, each table written by one INSERT … SELECT (never a row at a time):
+    per lead, 5 activities, ½ task, ¼ opportunity (on a random customer), ¼ appointment; agents are topped up
+    to 500 per 200k leads. The audit triggers are skipped for synthetic rows only, as the other apps' generators
+    do. Idempotent: only the shortfall of leads is generated (`import_key` gen-<n>)."""
+    import pgtrigger
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from apps.accounts.roles import Role
+    from apps.customers.demo import FIRST, LAST
+
+    have = Lead.objects.filter(import_key__startswith="gen-").count()
+    if have >= leads:
+        return
+    count = leads - have
+    wanted_agents = max(2, SALES_FORCE * leads // 200_000)
+    teams = list(Team.objects.order_by("id").values_list("pk", flat=True))
+    existing = User.objects.filter(role=Role.AGENT, is_active=True).count()
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"sales.agent{n}@example.com",
+                first_name=FIRST[n % len(FIRST)],
+                last_name=LAST[(n * 7) % len(LAST)],
+                role=Role.AGENT,
+                team_id=teams[n % len(teams)] if teams else None,
+                password=unusable,
+            )
+            for n in range(existing, wanted_agents)
+        ],
+        ignore_conflicts=True,
+    )
+    triggers = [f"crm.{m}:insert_insert" for m in ("Lead", "Activity", "Task", "Appointment", "Opportunity")]
+    with transaction.atomic(), pgtrigger.ignore(*triggers), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS gen_agents, gen_leads, gen_customers")  # inside an outer transaction
+        cursor.execute("SELECT coalesce(max(id), 0) FROM crm_lead")
+        before = cursor.fetchone()[0]
+        cursor.execute(
+            "CREATE TEMP TABLE gen_agents AS SELECT row_number() OVER (ORDER BY id) - 1 AS i, "
+            "id, team_id FROM accounts_user WHERE role = 'agent' AND is_active"
+        )
+        cursor.execute(
+            """
+            WITH n AS (SELECT count(*) AS n FROM gen_agents),
+            src AS (SELECT g, random() AS r, random() AS r2, random() AS r3, now() - random() * interval '400 days'
+                           AS created FROM generate_series(%s, %s) AS g)
+            INSERT INTO crm_lead (created_at, updated_at, kind, first_name, last_name, email, phone, city, source,
+                status, lost_reason, notes, estimated_value, licensed, years_experience, score, score_breakdown,
+                first_contacted_at, last_activity_at, converted_at, email_key, phone_key, import_key,
+                assigned_agent_id, team_id)
+            SELECT created, created, CASE WHEN r3 < 0.9 THEN 'client' ELSE 'recruit' END,
+                (%s::text[])[1 + g %% array_length(%s::text[], 1)],
+                (%s::text[])[1 + (g * 7) %% array_length(%s::text[], 1)],
+                'lead' || g || '@example.org', '+35193' || lpad(g::text, 7, '0'), 'Lisboa',
+                (ARRAY['Referral','Website','Quote','Event','Social Media','Cold Call'])[1 + floor(r2 * 6)::int],
+                status, CASE WHEN status = 'Lost' THEN 'Chose another broker' ELSE '' END, '',
+                round((100 + r2 * 3000)::numeric, 2), false, NULL, floor(r * 100)::int, '[]'::jsonb,
+                CASE WHEN status <> 'New' THEN created + interval '5 hours' * (1 + r2 * 40) END,
+                CASE WHEN status <> 'New' THEN created + interval '2 days' END,
+                CASE WHEN status = 'Converted' THEN created + interval '20 days' END,
+                'lead' || g || '@example.org', '93' || lpad(g::text, 7, '0'), 'gen-' || g,
+                CASE WHEN r3 < 0.05 THEN NULL ELSE a.id END, a.team_id
+            FROM (SELECT *, CASE WHEN r < 0.35 THEN 'New' WHEN r < 0.55 THEN 'Contacted' WHEN r < 0.70 THEN 'Qualified'
+                                   WHEN r < 0.85 THEN 'Converted' ELSE 'Lost' END AS status FROM src) s
+            JOIN gen_agents a ON a.i = floor(s.r3 * (SELECT n FROM n))::int
+            """,
+            [have + 1, have + count, FIRST, FIRST, LAST, LAST],
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE gen_leads AS SELECT id, assigned_agent_id, created_at, row_number() OVER (ORDER BY id) "
+            "AS i FROM crm_lead WHERE id > %s",
+            [before],
+        )
+        cursor.execute(
+            """
+            INSERT INTO crm_activity (created_at, updated_at, kind, subject, body, occurred_at, author_id, lead_id)
+            SELECT l.created_at + k * interval '1 day', l.created_at + k * interval '1 day',
+                (ARRAY['call','email','note','meeting','sms'])[k], 'Follow-up ' || k, '',
+                l.created_at + k * interval '1 day', l.assigned_agent_id, l.id
+            FROM gen_leads l CROSS JOIN generate_series(1, 5) AS k
+            """
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE gen_customers AS SELECT row_number() OVER (ORDER BY id) - 1 AS i, id "
+            "FROM customers_customer WHERE deleted_at IS NULL"
+        )
+        cursor.execute(
+            """
+            INSERT INTO crm_opportunity (created_at, updated_at, title, customer_id, lead_id, agent_id, team_id,
+                stage, value, currency, lost_reason, closed_at)
+            SELECT l.created_at, l.created_at, 'Cover for lead ' || l.id, c.id, l.id, l.assigned_agent_id, a.team_id,
+                stage, round((200 + random() * 2500)::numeric, 2), 'EUR',
+                CASE WHEN stage = 'Lost' THEN 'Price' ELSE '' END,
+                CASE WHEN stage IN ('Won', 'Lost') THEN l.created_at + interval '30 days' END
+            FROM (SELECT *, (ARRAY['New','Needs Analysis','Quoted','Negotiation','Won','Lost'])[1 + i %% 6] AS stage
+                  FROM gen_leads WHERE i %% 4 = 0) l
+            JOIN gen_customers c ON c.i = (l.i * 7919) %% (SELECT greatest(count(*), 1) FROM gen_customers)
+            LEFT JOIN gen_agents a ON a.id = l.assigned_agent_id
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO crm_task (created_at, updated_at, title, description, status, priority, due_at, assignee_id,
+                lead_id, completed_at)
+            SELECT l.created_at, l.created_at, 'Call back lead ' || l.id, '',
+                CASE WHEN i %% 3 = 0 THEN 'Completed' ELSE 'Pending' END, 'Medium',
+                now() + (i %% 60 - 30) * interval '1 day', l.assigned_agent_id, l.id,
+                CASE WHEN i %% 3 = 0 THEN l.created_at + interval '1 day' END
+            FROM gen_leads l WHERE i %% 2 = 0 AND l.assigned_agent_id IS NOT NULL
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO crm_appointment (created_at, updated_at, title, description, location, start, "end", status,
+                agent_id, lead_id)
+            SELECT l.created_at, l.created_at, 'Meeting with lead ' || l.id, '', '', s, s + interval '1 hour',
+                CASE WHEN s < now() THEN 'Completed' ELSE 'Scheduled' END, l.assigned_agent_id, l.id
+            FROM (SELECT *, date_trunc('hour', now()) + (i %% 240 - 120) * interval '1 day'
+                            + (i %% 9) * interval '1 hour' AS s FROM gen_leads WHERE i %% 4 = 1) l
+            WHERE l.assigned_agent_id IS NOT NULL
+            """
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS gen_agents, gen_leads, gen_customers")
+        for table in ("crm_lead", "crm_activity", "crm_opportunity", "crm_task", "crm_appointment", "accounts_user"):
+            cursor.execute(f"ANALYZE {table}")
+    stdout.write(f"crm: {count} leads generated with their activities, tasks, deals and appointments")

@@ -30,7 +30,7 @@ from apps.customers.models import Customer
 from apps.renewals.parsing import BatchError, read_rows
 
 from . import duplicates, mapping, scoring
-from .models import OPEN_LEAD_STATUSES, Lead, LeadKind, LeadSource
+from .models import OPEN_LEAD_STATUSES, Lead, LeadImport, LeadKind, LeadSource
 from .services import managed_team_ids
 
 CHUNK = 2000
@@ -49,9 +49,14 @@ class ImportReport:
     mapping: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
+    import_id: int | None = None
+    # every row turned away, with its cells and the reason (the failed-rows file); not in the answer itself
+    rejected: list = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("rejected")
+        return data
 
 
 def _text(value) -> str:
@@ -215,6 +220,7 @@ def leads_import(*, file, kind: str, actor: User, team: Team | None = None) -> d
         columns = {i: m["field"] for i, m in enumerate(report.mapping["mappings"]) if m["field"]}
         ctx = _Context(kind=kind, actor=actor, team=team)
         parsed: list[tuple[int, Lead]] = []
+        cells: dict[int, list[str]] = {}
         for number, row in enumerate(rows, start=2):
             if not any(_text(cell) for cell in row):
                 continue
@@ -228,18 +234,38 @@ def leads_import(*, file, kind: str, actor: User, team: Team | None = None) -> d
                 report.failed += 1
                 if len(report.errors) < MAX_REPORTED:
                     report.errors.append({"row": number, "error": str(exc)})
+                report.rejected.append({"row": number, "cells": [_text(c) for c in row], "reason": str(exc)})
                 continue
             lead.import_key = f"{digest[:32]}:{number}"
+            cells[number] = [_text(c) for c in row]
             parsed.append((number, lead))
     except BatchError as exc:
         raise Invalid(str(exc), code="invalid_spreadsheet") from None
     if report.total_rows == 0:
         raise Invalid("The file has a header but no data rows.", code="empty_file")
-    _insert(parsed, report, kind=kind, actor=actor)
+    _insert(parsed, report, kind=kind, actor=actor, cells=cells)
+    report.rejected.sort(key=lambda entry: entry["row"])
+    record = LeadImport.objects.create(
+        kind=kind,
+        file_name=(getattr(file, "name", "") or "")[:255],
+        file_sha256=digest,
+        actor=actor,
+        team=team,
+        total_rows=report.total_rows,
+        created_count=report.created,
+        already_imported=report.already_imported,
+        skipped_duplicates=report.skipped_duplicates,
+        failed=report.failed,
+        headers=headers,
+        rejected=report.rejected,
+    )
+    report.import_id = record.pk
     return report.as_dict()
 
 
-def _insert(parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, actor: User) -> None:
+def _insert(
+    parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, actor: User, cells: dict[int, list[str]]
+) -> None:
     keys = [lead.import_key for _, lead in parsed]
     done = set(Lead.objects.filter(kind=kind, import_key__in=keys).values_list("import_key", flat=True))
     fresh = [(n, lead) for n, lead in parsed if lead.import_key not in done]
@@ -269,10 +295,14 @@ def _insert(parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, 
             report.skipped_duplicates += 1
             key = (match or earlier)[0]  # type: ignore[index]  # one of the two is set
             reason = "same email" if key.startswith("e:") else "same phone"
+            entry = {"row": number, "reason": reason, "skipped": True}
+            entry |= {"lead_id": match[1]} if match else {"same_as_row": earlier[1]}  # type: ignore[index]
             if len(report.duplicates) < MAX_REPORTED:
-                entry = {"row": number, "reason": reason, "skipped": True}
-                entry |= {"lead_id": match[1]} if match else {"same_as_row": earlier[1]}  # type: ignore[index]
                 report.duplicates.append(entry)
+            where = f"lead {match[1]}" if match else f"row {earlier[1]} of this file"  # type: ignore[index]
+            report.rejected.append(
+                {"row": number, "cells": cells.get(number, []), "reason": f"Duplicate: {reason} as {where}"}
+            )
             continue
         for key in probes:
             seen[key] = number
@@ -291,3 +321,50 @@ def _insert(parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, 
     for start in range(0, len(to_create), CHUNK):
         created = Lead.objects.bulk_create(to_create[start : start + CHUNK], ignore_conflicts=True)
         report.created += len(created)
+
+
+def failed_rows(record: LeadImport) -> tuple[list[str], list[list[str]]]:
+    """The failed-rows file's header and rows: the file's own columns, then the row number and the reason — fix
+    them and upload the file again (rows imported before are recognised and not added twice)."""
+    header = [*(str(h) for h in record.headers), "row", "reason"]
+    width = len(record.headers)
+    rows = [[*(entry["cells"] + [""] * width)[:width], str(entry["row"]), entry["reason"]] for entry in record.rejected]
+    return header, rows
+
+
+def failed_rows_csv(record: LeadImport) -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    header, rows = failed_rows(record)
+    writer.writerow([_formula_safe(cell) for cell in header])
+    writer.writerows([[_formula_safe(cell) for cell in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode()  # a BOM: spreadsheet apps then read UTF-8 names right
+
+
+def failed_rows_xlsx(record: LeadImport) -> bytes:
+    """XLSX by xlsxwriter; every cell is written as text, so nothing in a cell is ever a formula."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet("Failed rows")
+    bold = book.add_format({"bold": True})
+    header, rows = failed_rows(record)
+    for col, name in enumerate(header):
+        sheet.write_string(0, col, name, bold)
+    for r, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            sheet.write_string(r, col, value)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _formula_safe(text: str) -> str:
+    """CSV injection: a cell starting like a formula is prefixed with a quote (OWASP)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -7,8 +7,10 @@ seed 004's own words (`?status=New`, `{"stage": "Quoted"}`), so a front end writ
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
 from apps.core.models import TimeStampedModel
@@ -44,7 +46,7 @@ class LeadSource(models.TextChoices):
     OTHER = "Other", "Other"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["search_vector"])
 class Lead(TimeStampedModel):
     """One prospect: a would-be client (`ClientLead`) or a would-be agent (`RecruitLead`). One table, so the
     seed's `/leads/{id}` paths name either kind by one id."""
@@ -92,6 +94,23 @@ class Lead(TimeStampedModel):
     email_key = models.CharField(max_length=255, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)
     import_key = models.CharField(max_length=64, blank=True, editable=False)
+    # folded into another record as a duplicate (apps.crm.merging); hidden from lists until the merge is undone
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # `?search=` (apps.core.search.prefix_tsquery): names, email (also split at @ and dots) and phone digits, the
+    # customers' document; kept by PostgreSQL itself, so bulk imports are indexed too ('simple': no stemming).
+    search_vector = models.GeneratedField(
+        expression=SearchVector(
+            "first_name",
+            "last_name",
+            "email",
+            Func(F("email"), Value("@.-_+"), Value("     "), function="translate"),
+            Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"),
+            "city",
+            config="simple",
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -125,6 +144,7 @@ class Lead(TimeStampedModel):
             ),
             models.Index(fields=["email_key"], name="crm_lead_email_key", condition=~Q(email_key="")),
             models.Index(fields=["phone_key"], name="crm_lead_phone_key", condition=~Q(phone_key="")),
+            GinIndex(fields=["search_vector"], name="crm_lead_search_gin"),
         ]
 
     def __str__(self) -> str:
@@ -499,3 +519,74 @@ class CalendarFeed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.agent}"
+
+
+@pghistory.track()
+class LeadMerge(TimeStampedModel):
+    """A duplicate lead folded into another lead or into an existing contact (apps.crm.merging): what moved and
+    what the survivor gained, kept so the merge can be undone within CRM_MERGE_UNDO_HOURS."""
+
+    permission_module = "crm"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="merges_away")
+    into_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="merges_in")
+    into_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="lead_merges"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    # {"activities": [ids], "tasks": [ids], "appointments": [ids]}: the rows re-pointed at the survivor
+    moved = models.JSONField(default=dict, blank=True)
+    # {field: the survivor's value before the merge filled it}: restored on undo if still the filled value
+    filled = models.JSONField(default=dict, blank=True)
+    undo_until = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(into_lead__isnull=False, into_customer__isnull=True)
+                | Q(into_lead__isnull=True, into_customer__isnull=False),
+                name="crm_merge_one_survivor",
+            ),
+            models.CheckConstraint(condition=~Q(lead=models.F("into_lead")), name="crm_merge_not_itself"),
+            # a lead is folded away at most once at a time
+            models.UniqueConstraint(fields=["lead"], condition=Q(undone_at__isnull=True), name="crm_merge_live_once"),
+        ]
+
+    def __str__(self) -> str:
+        into = f"lead {self.into_lead_id}" if self.into_lead_id else f"contact {self.into_customer_id}"
+        return f"Lead {self.lead_id} merged into {into}"
+
+
+@pghistory.track(exclude=["rejected"])  # the rejected rows are the uploaded file's own cells, not our data
+class LeadImport(TimeStampedModel):
+    """One `POST /leads/bulk-import`: its counts and the rows it turned away (bad or duplicate), each with its cells
+    and the reason, for the failed-rows file (`GET /leads/imports/{id}/failed-rows`, CSV or XLSX)."""
+
+    permission_module = "crm"
+
+    kind = models.CharField(max_length=10, choices=LeadKind.choices)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    total_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    already_imported = models.PositiveIntegerField(default=0)
+    skipped_duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    headers = models.JSONField(default=list, blank=True)
+    # [{"row": n, "cells": [...], "reason": "..."}], in file order
+    rejected = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="crm_import_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_count} leads)"

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import (
     Avg,
     Count,
+    DateTimeField,
     DecimalField,
     DurationField,
     ExpressionWrapper,
@@ -18,18 +19,15 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
-from apps.billing.models import Commission
 from apps.core.exceptions import NotFound
 from apps.customers.models import Customer
-from apps.policies.models import Policy, PolicyStatus
-from apps.renewals.models import OPEN_STATUSES as OPEN_CASE_STATUSES
-from apps.renewals.models import RenewalCase
 
 from .models import (
     OPEN_LEAD_STATUSES,
@@ -39,7 +37,9 @@ from .models import (
     AgentCandidate,
     Appointment,
     Lead,
+    LeadImport,
     LeadKind,
+    LeadMerge,
     LeadStatus,
     Opportunity,
     OpportunityEvent,
@@ -82,8 +82,11 @@ def _scope(qs: QuerySet, user: User, *, owner: str, team: str | None = None, poo
 # --- leads -----------------------------------------------------------------------------------------------------
 
 
-def leads_visible_to(user: User, *, kind: str | None = None) -> QuerySet[Lead]:
+def leads_visible_to(user: User, *, kind: str | None = None, merged: bool = False) -> QuerySet[Lead]:
+    """`merged`: also the duplicates folded into another record (hidden from lists and screens otherwise)."""
     qs = Lead.objects.select_related("assigned_agent", "team", "product_interest")
+    if not merged:
+        qs = qs.filter(merged_at__isnull=True)
     if kind:
         qs = qs.filter(kind=kind)
     return _scope(qs, user, owner="assigned_agent", team="team", pool=True)
@@ -99,6 +102,32 @@ def client_leads_visible_to(user: User) -> QuerySet[Lead]:
 
 def recruit_leads_visible_to(user: User) -> QuerySet[Lead]:
     return leads_visible_to(user, kind=LeadKind.RECRUIT)
+
+
+def lead_merges_visible_to(user: User) -> QuerySet[LeadMerge]:
+    """Merges of duplicates the user may see (by the folded lead's ownership)."""
+    leads = leads_visible_to(user, merged=True).values("pk")
+    return LeadMerge.objects.filter(lead__in=leads).select_related("lead", "into_lead", "into_customer", "actor")
+
+
+def lead_merge_get_for_user(*, user: User, pk) -> LeadMerge:
+    return get_object_or_404(lead_merges_visible_to(user), pk=pk)
+
+
+def lead_imports_visible_to(user: User) -> QuerySet[LeadImport]:
+    """Bulk imports: one's own; a manager's, also those of the teams they manage; an admin's, all."""
+    qs = LeadImport.objects.select_related("actor")
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.MANAGER:
+        return qs.filter(Q(actor=user) | Q(actor__team_id__in=_team_ids(user)))
+    if user.role == Role.AGENT:
+        return qs.filter(actor=user)
+    return qs.none()
+
+
+def lead_import_get_for_user(*, user: User, pk) -> LeadImport:
+    return get_object_or_404(lead_imports_visible_to(user), pk=pk)
 
 
 def lead_activities(lead: Lead) -> QuerySet[Activity]:
@@ -202,15 +231,25 @@ def agents_visible_to(user: User) -> QuerySet[User]:
     return qs.none()
 
 
-def agents_with_stats(user: User) -> QuerySet[User]:
-    """The visible agents, each annotated with seed 004's AgentWithStats figures, in ONE SQL statement (correlated
-    aggregate subqueries on the owner indexes; never a query per agent).
+BOOK_VIEW = "crm_agent_book_stats"  # migration 0006; refreshed by crm.agent_book_stats_refresh
 
-    Periods: commission this calendar month; premium written this calendar year (policies started this year and
-    not merely quoted or cancelled); renewals due within 30 days; conversion rate over all the agent's leads."""
+
+def _book(column: str, field) -> Coalesce:
+    # The view is keyed by agent_id (unique index): one index probe per agent on the page.
+    sql = f"SELECT {column} FROM {BOOK_VIEW} b WHERE b.agent_id = accounts_user.id"  # noqa: S608 (constants only)
+    return Coalesce(RawSQL(sql, [], output_field=field), Value(0), output_field=field)  # noqa: S611
+
+
+def agents_with_stats(user: User) -> QuerySet[User]:
+    """The visible agents, each annotated with seed 004's AgentWithStats figures, in ONE SQL statement; never a
+    query per agent.
+
+    The CRM's own figures (leads, conversion, pipeline, tasks, first response) are live: correlated aggregates on
+    the owner indexes. The book's figures that live in other apps (premium written this calendar year, policies in
+    force, renewals due within 30 days, commission this calendar month) are read from the `crm_agent_book_stats`
+    materialized view, refreshed every few minutes by a beat job (`book_as_of` says when): aggregating thousands
+    of policies and renewal cases per agent on every request is what made the list slow at scale."""
     now = timezone.now()
-    today = timezone.localdate()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     leads = Lead.objects.all()
     response = ExpressionWrapper(F("first_contacted_at") - F("created_at"), output_field=DurationField())
     first_response = (
@@ -220,26 +259,24 @@ def agents_with_stats(user: User) -> QuerySet[User]:
         .annotate(a=Avg(response))
         .values("a")
     )
-    written = Policy.objects.filter(start_date__year=today.year).exclude(
-        status__in=(PolicyStatus.QUOTED, PolicyStatus.CANCELLED)
-    )
+    money = DecimalField(max_digits=14, decimal_places=2)
     return agents_visible_to(user).annotate(
         open_leads=_count(leads.filter(status__in=OPEN_LEAD_STATUSES), "assigned_agent"),
         total_leads=_count(leads, "assigned_agent"),
         converted_leads=_count(leads.filter(status=LeadStatus.CONVERTED), "assigned_agent"),
         pipeline_value=_sum(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent", "value"),
         open_opportunities=_count(Opportunity.objects.filter(stage__in=OPEN_STAGES), "agent"),
-        premium_written=_sum(written, "agent", "premium_amount"),
-        policies_in_force=_count(Policy.objects.filter(status=PolicyStatus.ACTIVE), "agent"),
-        renewals_due=_count(
-            RenewalCase.objects.filter(
-                status__in=OPEN_CASE_STATUSES, renewal_period__lte=today + timedelta(days=RENEWALS_DUE_DAYS)
-            ),
-            "assigned_to",
-        ),
+        premium_written=_book("premium_written", money),
+        policies_in_force=_book("policies_in_force", IntegerField()),
+        renewals_due=_book("renewals_due", IntegerField()),
         tasks_overdue=_count(Task.objects.filter(status__in=OPEN_TASK_STATUSES, due_at__lt=now), "assignee"),
         avg_first_response=Subquery(first_response, output_field=DurationField()),
-        commission_this_period=_sum(Commission.objects.filter(created_at__gte=month_start), "agent", "amount"),
+        commission_this_period=_book("commission_this_period", money),
+        book_as_of=RawSQL(  # noqa: S611 (constants only)
+            f"SELECT refreshed_at FROM {BOOK_VIEW} b WHERE b.agent_id = accounts_user.id",  # noqa: S608
+            [],
+            output_field=DateTimeField(),
+        ),
     )
 
 

@@ -197,7 +197,7 @@ def lead_create(
     _keys(lead)
     lead.created_at = timezone.now()
     lead_rescore(lead, save=False)
-    lead.full_clean(exclude=["created_by"])
+    lead.full_clean(exclude=["created_by", "search_vector"])
     found = duplicates.find_duplicates(
         first_name=lead.first_name, last_name=lead.last_name, email=lead.email, phone=lead.phone, city=lead.city
     )
@@ -247,7 +247,7 @@ def lead_update(*, lead: Lead, actor: User, status: str | None = None, lost_reas
         changed.append("lost_reason")
     _keys(lead)
     lead_rescore(lead, save=False)
-    lead.full_clean(exclude=["created_by"])
+    lead.full_clean(exclude=["created_by", "search_vector"])
     lead.save()
     _lead_published(lead, changed or ["score"])
     return lead
@@ -669,3 +669,63 @@ def calendar_feed_revoke(*, agent: User) -> None:
     CalendarFeed.objects.filter(agent=agent, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), updated_at=timezone.now()
     )
+
+
+# --- agents' book figures (GET /agents) ------------------------------------------------------------------------
+
+
+def agent_book_stats_refresh() -> int:
+    """Recompute every agent's book figures from policies, renewals and commissions (the `crm_agent_book_stats`
+    materialized view, migration 0006), without blocking readers (CONCURRENTLY: the old rows answer until the
+    new ones are in). One set-based statement; safe to run at any time and twice. Answers the agents counted."""
+    from django.db import connection
+
+    from .selectors import BOOK_VIEW
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {BOOK_VIEW}")
+        cursor.execute(f"SELECT count(*) FROM {BOOK_VIEW}")  # noqa: S608 (a constant)
+        return cursor.fetchone()[0]
+
+
+# --- task reminders (beat) -----------------------------------------------------------------------------------------
+
+
+def task_reminders_send(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Remind each open task's assignee when its `remind_at` comes: an in-app notification, pushed live, and an
+    email when the assignee's notification preferences want reminders by email (held through their quiet hours by
+    the notifications app). Exactly once per reminder time: rows are claimed under a lock (`skip_locked`, so two
+    workers never take the same task), stamped `reminded_at`, and the notification carries a dedupe key of the
+    task and its reminder time (a retried run adds nothing; a task given a new reminder time is reminded again).
+
+    The consent gate is not involved: the reminder goes to our own staff, never to the lead or contact the task
+    is about. Answers the reminders sent."""
+    from apps.notifications.models import NotificationType
+    from apps.notifications.services import notify
+
+    now = now or timezone.now()
+    sent = 0
+    with transaction.atomic():
+        tasks = list(
+            Task.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                remind_at__lte=now, reminded_at__isnull=True, status__in=(TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+            )
+            .select_related("assignee")
+            .order_by("remind_at", "id")[:limit]
+        )
+        for task in tasks:
+            due = timezone.localtime(task.due_at).strftime("%d %b %H:%M") if task.due_at else "no due time"
+            created = notify(
+                user=task.assignee,
+                kind=NotificationType.REMINDER,
+                event="task:reminder",
+                title=f"Reminder: {task.title}"[:255],
+                message=f"Due {due}." + (f" {task.description[:200]}" if task.description else ""),
+                data={"task_id": task.pk, "due_at": task.due_at.isoformat() if task.due_at else None},
+                link=f"/admin/crm/task/{task.pk}/change/",
+                dedupe_key=f"crm-task-reminder:{task.pk}:{task.remind_at.isoformat()}",
+            )
+            sent += created is not None
+        Task.objects.filter(pk__in=[t.pk for t in tasks]).update(reminded_at=now, updated_at=now)
+    return sent

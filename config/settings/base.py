@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "messaging-train-email-classifier": {"task": "messaging.train_email_classifier", "schedule": 7 * 24 * 60 * 60},
     # SLA warnings and breach escalations: every 30 s, so a breach is escalated within a minute of it
     "support-sla-sweep": {"task": "support.sla_sweep", "schedule": 30},
+    # GET /agents: the agents' book figures from policies, renewals and commissions (a materialized view)
+    "crm-agent-book-stats": {"task": "crm.agent_book_stats_refresh", "schedule": 5 * 60},
+    # task reminders at their remind_at, once each (a row lock and a notification dedupe key)
+    "crm-task-reminders": {"task": "crm.task_reminders", "schedule": 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

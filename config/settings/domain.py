@@ -45,6 +45,8 @@ CRM_DUPLICATE_MIN_SCORE = env.int("CRM_DUPLICATE_MIN_SCORE", default=50)
 # Bulk lead import limits (the renewals upload stack's checks, with the CRM's own sizes).
 CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 CRM_IMPORT_MAX_ROWS = env.int("CRM_IMPORT_MAX_ROWS", default=50_000)
+# A duplicate merge can be undone for this many hours (then it stands; the audit trail still shows it).
+CRM_MERGE_UNDO_HOURS = env.int("CRM_MERGE_UNDO_HOURS", default=72)
 
 # --- Claims ---------------------------------------------------------------------------------------
 # Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an

@@ -113,3 +113,51 @@ def test_an_xlsx_is_read_like_a_csv():
 
     assert response.json()["data"]["created"] == 1
     assert Lead.objects.get().phone == "+351910000009"
+
+
+def test_the_failed_rows_file_lists_every_turned_away_row_with_its_reason_as_csv_and_xlsx():
+    import csv
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    ProductLineFactory(code="home")
+    existing = ClientLeadFactory(email="known@example.com")
+    client = client_for(agent)
+    content = CSV + '"=HYPERLINK(""http://x"")",bad@,,,,,\n'
+
+    report = _upload(client, content).json()["data"]
+    url = report["failed_rows_url"]
+
+    assert url.endswith(reverse("v1:leads-import-failed-rows", kwargs={"pk": report["import_id"]}))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header = ["Full Name", "Email Address", "Phone Number", "Source", "Product", "Budget", "Favourite colour"]
+    assert rows[0] == [*header, "row", "reason"]
+    assert [(r[0], r[7], r[8]) for r in rows[1:]] == [
+        ("Bruno Again", "4", "Duplicate: same email as row 3 of this file"),
+        ("Dora Cruz", "5", f"Duplicate: same email as lead {existing.pk}"),
+        ("Eva Lima", "6", "'not-an-email' is not an email address"),
+        ('\'=HYPERLINK("http://x")', "9", "'bad@' is not an email address"),  # never a live formula
+    ]
+    xlsx = client.get(url, {"file_format": "xlsx"})
+    assert xlsx.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.content)).get_sheet_by_index(0).to_python()
+    assert [str(c) for c in sheet[0]] == rows[0]
+    assert [str(r[0]) for r in sheet[1:]] == ["Bruno Again", "Dora Cruz", "Eva Lima", '=HYPERLINK("http://x")']
+    assert [str(r[8]) for r in sheet[1:]] == [r[8] for r in rows[1:]]
+    assert client.get(url, {"file_format": "pdf"}).status_code == 400
+
+
+def test_a_clean_import_has_no_failed_rows_file_and_another_agents_is_a_404():
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    report = _upload(client_for(agent), "Name,Email\nAna Reis,ana.reis@example.com\n").json()["data"]
+    assert report["failed_rows_url"] is None
+
+    url = reverse("v1:leads-import-failed-rows", kwargs={"pk": report["import_id"]})
+    assert client_for(UserFactory(role=Role.AGENT, team=agent.team)).get(url).status_code == 404
+    assert client_for(agent).get(url).status_code == 200

@@ -163,6 +163,32 @@ def test_lists_filter_by_status_score_and_search_and_scope_by_team(agent, team):
     assert client.get(reverse("v1:recruit-leads")).json()["data"]["pagination"]["total_records"] == 1
 
 
+def test_search_is_full_text_by_name_prefixes_email_parts_and_phone_digits(agent, team):
+    joana = ClientLeadFactory(
+        assigned_agent=agent,
+        team=team,
+        first_name="Joana",
+        last_name="Sousa Marques",
+        email="jsm@corretora.pt",
+        phone="+351912345678",
+    )
+    joao = ClientLeadFactory(assigned_agent=agent, team=team, first_name="João", last_name="Marques", email="")
+    ClientLeadFactory(assigned_agent=agent, team=team, first_name="Rui", last_name="Costa", email="rui@example.pt")
+    client = client_for(agent)
+
+    def ids(term):
+        response = client.get(reverse("v1:client-leads"), {"search": term})
+        assert response.status_code == 200, response.content
+        return sorted(row["id"] for row in response.json()["data"]["client_leads"])
+
+    assert ids("jo marq") == sorted([joana.pk, joao.pk])  # every word as a prefix, AND-ed
+    assert ids("sousa jo") == [joana.pk]
+    assert ids("corretora") == [joana.pk]  # the email split at @ and dots
+    assert ids("+351 912 345 678") == [joana.pk]  # a phone typed with spaces: its digits
+    assert ids("costa marques") == []
+    assert ids("!!!") == []  # no word at all: nothing, not everything
+
+
 def test_a_customer_sees_no_leads():
     response = client_for(UserFactory(role=Role.CUSTOMER)).get(reverse("v1:client-leads"))
 

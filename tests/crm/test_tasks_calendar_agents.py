@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from apps.accounts.roles import Role
+from apps.crm import services
 from apps.crm.models import Appointment, LeadStatus, Task
 from tests.conftest import client_for
 from tests.factories.accounts import TeamFactory, UserFactory
@@ -178,6 +179,7 @@ def test_agents_with_stats_in_one_query(agent):
     OpportunityFactory(agent=agent, value=Decimal("99.00"), stage="Lost", lost_reason="x", closed_at=timezone.now())
     PolicyFactory(agent=agent, status="active", start_date=timezone.localdate(), premium_amount=Decimal("700.00"))
     TaskFactory(assignee=agent, due_at=timezone.now() - timedelta(days=1))
+    services.agent_book_stats_refresh()  # the beat job: the book's figures from policies, renewals, commissions
     client = client_for(UserFactory(role=Role.ADMIN))
     client.get(reverse("v1:agents-list"))
 
@@ -198,8 +200,28 @@ def test_agents_with_stats_in_one_query(agent):
         "commission_this_period": "0.00",
     }
     assert rows[other.pk]["open_leads"] == 0
+    as_of = {r["id"]: r["book_as_of"] for r in response.json()["data"]["agents"]}
+    assert as_of[agent.pk] is not None
     stats_queries = [q["sql"] for q in queries.captured_queries if "crm_lead" in q["sql"]]
     assert len(stats_queries) == 1  # every figure of every agent on the page in one statement
+
+
+def test_the_book_figures_are_those_of_the_last_refresh_and_the_crm_figures_are_live(agent):
+    client = client_for(UserFactory(role=Role.ADMIN))
+    services.agent_book_stats_refresh()
+    PolicyFactory(agent=agent, status="active", start_date=timezone.localdate(), premium_amount=Decimal("250.00"))
+    ClientLeadFactory(assigned_agent=agent)
+
+    def stats():
+        rows = client.get(reverse("v1:agents-list"), {"team": agent.team_id}).json()["data"]["agents"]
+        return next(r["stats"] for r in rows if r["id"] == agent.pk)
+
+    before = stats()
+    services.agent_book_stats_refresh()
+    after = stats()
+
+    assert (before["open_leads"], before["policies_in_force"], before["premium_written"]) == (1, 0, "0.00")
+    assert (after["open_leads"], after["policies_in_force"], after["premium_written"]) == (1, 1, "250.00")
 
 
 def test_an_agent_sees_themself_and_their_team_only(agent):

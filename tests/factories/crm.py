@@ -11,7 +11,9 @@ from apps.crm.models import (
     ClientLead,
     Lead,
     LeadAssignmentRule,
+    LeadImport,
     LeadKind,
+    LeadMerge,
     Opportunity,
     OpportunityEvent,
     RecruitLead,
@@ -124,3 +126,33 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
 
     agent = factory.SubFactory(UserFactory)
     nonce = factory.Sequence(lambda n: f"{n:032x}")
+
+
+class LeadMergeFactory(factory.django.DjangoModelFactory):
+    """A live merge of a duplicate into another lead (nothing moved); build it with the service for real moves."""
+
+    class Meta:
+        model = LeadMerge
+
+    lead = factory.SubFactory(ClientLeadFactory, merged_at=factory.LazyFunction(timezone.now))
+    into_lead = factory.SubFactory(ClientLeadFactory)
+    actor = factory.SubFactory(UserFactory, role="agent")
+    moved = factory.LazyFunction(lambda: {"activities": [], "tasks": [], "appointments": []})
+    undo_until = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=72))
+
+
+class LeadImportFactory(factory.django.DjangoModelFactory):
+    """A bulk import with one rejected row."""
+
+    class Meta:
+        model = LeadImport
+
+    kind = LeadKind.CLIENT
+    file_name = "leads.csv"
+    file_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    actor = factory.SubFactory(UserFactory, role="agent")
+    total_rows = 2
+    created_count = 1
+    failed = 1
+    headers = factory.LazyFunction(lambda: ["Name", "Email"])
+    rejected = factory.LazyFunction(lambda: [{"row": 3, "cells": ["", "x@example.com"], "reason": "No name"}])

@@ -15,6 +15,7 @@ from apps.crm.models import (
     AppointmentStatus,
     Lead,
     LeadKind,
+    LeadMerge,
     LeadSource,
     LeadStatus,
     Opportunity,
@@ -447,10 +448,15 @@ class AgentWithStatsSerializer(OutputModelSerializer):
     name = serializers.CharField(source="get_full_name")
     team = TeamRefSerializer(allow_null=True)
     stats = serializers.SerializerMethodField()
+    book_as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When premium written, policies in force, renewals due and commission were last computed "
+        "(every 5 minutes); the CRM figures are live.",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "name", "email", "phone", "role", "job_title", "team", "stats"]
+        fields = ["id", "name", "email", "phone", "role", "job_title", "team", "stats", "book_as_of"]
         read_only_fields = fields
 
     @extend_schema_field(AgentStatsSerializer)
@@ -525,3 +531,65 @@ class BulkImportOutputSerializer(serializers.Serializer):
     mapping = BulkMapOutputSerializer()
     errors = ImportRowErrorSerializer(many=True)
     duplicates = ImportDuplicateSerializer(many=True)
+    import_id = serializers.IntegerField()
+    failed_rows_url = serializers.CharField(
+        allow_null=True, help_text="Every turned-away row with its reason, as CSV (add ?file_format=xlsx for XLSX)."
+    )
+
+
+# --- duplicate merges -------------------------------------------------------------------------------------------
+
+
+class LeadMergeInputSerializer(serializers.Serializer):
+    into_lead_id = serializers.IntegerField(required=False, help_text="The lead this one duplicates.")
+    into_contact_id = serializers.IntegerField(required=False, help_text="Or: the contact this lead duplicates.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+    def validate(self, attrs):
+        if ("into_lead_id" in attrs) == ("into_contact_id" in attrs):
+            raise serializers.ValidationError({"into_lead_id": ["Give into_lead_id or into_contact_id (one)."]})
+        return attrs
+
+
+class LeadRefSerializer(FastRepresentationMixin, serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="full_name")
+    kind = serializers.CharField()
+    status = serializers.CharField()
+
+
+class LeadMergeOutputSerializer(OutputModelSerializer):
+    lead = LeadRefSerializer(help_text="The duplicate, folded away (hidden from lists until undone).")
+    into_lead = LeadRefSerializer(allow_null=True)
+    into_contact = ContactRefSerializer(source="into_customer", allow_null=True)
+    actor = CrmPersonSerializer(allow_null=True)
+    moved = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
+    filled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadMerge
+        fields = [
+            "id",
+            "lead",
+            "into_lead",
+            "into_contact",
+            "actor",
+            "reason",
+            "moved",
+            "filled",
+            "created_at",
+            "undo_until",
+            "undone_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_filled(self, merge) -> list[str]:
+        return sorted(merge.filled)
+
+
+class LeadMergeUndoneSerializer(serializers.Serializer):
+    merge = LeadMergeOutputSerializer()
+    kept_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="Survivor fields edited since the merge: the later edit stands."
+    )

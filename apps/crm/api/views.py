@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.crm import calendar, imports, mapping, selectors, services
+from apps.crm import calendar, imports, mapping, merging, selectors, services
 from apps.crm.models import (
     Appointment,
     AppointmentStatus,
@@ -99,12 +99,12 @@ class _LeadListCreateApi(BaseListApi):
     filterset_class = LeadFilterSet
     model = Lead
     kind = LeadKind.CLIENT
-    search_fields = ("first_name", "last_name", "email", "phone")
+    search_vector_field = "search_vector"  # full-text (GIN), ranked; never a LIKE scan of every lead
     sort_fields = {"created_at": "created_at", "score": "score", "last_name": "last_name", "status": "status"}
     default_sort = ("-created_at", "-id")
 
     def visible_queryset(self, user):
-        return selectors.leads_visible_to(user, kind=self.kind)
+        return selectors.leads_visible_to(user, kind=self.kind).defer("search_vector")
 
     def create(self, request):
         data = self.parse(s.LeadInputSerializer)
@@ -234,6 +234,51 @@ class RecruitLeadConvertApi(BaseApi):
         return self.created(body) if created else self.ok(body)
 
 
+class LeadMergeApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=s.LeadMergeInputSerializer,
+        responses={201: s.LeadMergeOutputSerializer},
+        summary="Merge this duplicate lead into another lead or a contact (its activities, tasks and appointments "
+        "move; undo within the window)",
+    )
+    def post(self, request, pk):
+        lead = selectors.lead_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.LeadMergeInputSerializer)
+        into_lead = into_customer = None
+        if "into_lead_id" in data:
+            into_lead = _visible(selectors.leads_visible_to(request.user), data.pop("into_lead_id"), "into_lead_id")
+        else:
+            into_customer = _visible(customers_visible_to(request.user), data.pop("into_contact_id"), "into_contact_id")
+        merge = self.call(
+            merging.lead_merge,
+            lead=lead,
+            actor=request.user,
+            into_lead=into_lead,
+            into_customer=into_customer,
+            reason=data.get("reason", ""),
+        )
+        return self.created(s.LeadMergeOutputSerializer(merge).data)
+
+
+class LeadMergeUndoApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        request=None,
+        responses={200: s.LeadMergeUndoneSerializer},
+        summary="Undo a duplicate merge (within the window, once): everything that moved goes back",
+    )
+    def post(self, request, pk):
+        merge = selectors.lead_merge_get_for_user(user=request.user, pk=pk)
+        merge, kept = self.call(merging.lead_merge_undo, merge=merge, actor=request.user)
+        merge = selectors.lead_merge_get_for_user(user=request.user, pk=merge.pk)
+        return self.ok({"merge": s.LeadMergeOutputSerializer(merge).data, "kept_fields": kept})
+
+
 class LeadBulkMapApi(BaseApi):
     permission_classes = CRM
 
@@ -267,7 +312,43 @@ class LeadBulkImportApi(BaseApi):
         report = self.call(
             imports.leads_import, file=data["file"], kind=data["kind"], actor=request.user, team=data.get("team")
         )
+        rejected = report["failed"] + report["skipped_duplicates"]
+        path = reverse("v1:leads-import-failed-rows", kwargs={"pk": report["import_id"]})
+        report["failed_rows_url"] = request.build_absolute_uri(path) if rejected else None
         return self.ok(report)
+
+
+class LeadImportFailedRowsApi(BaseApi):
+    permission_classes = CRM
+
+    @extend_schema(
+        tags=["leads"],
+        parameters=[
+            OpenApiParameter(
+                "file_format", str, enum=["csv", "xlsx"], description="csv (default) or xlsx.", required=False
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The rejected rows, CSV"),
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The rejected rows, XLSX"
+            ),
+        },
+        summary="A bulk import's rejected rows (bad or duplicate) with the reason: fix and upload again",
+    )
+    def get(self, request, pk):
+        record = selectors.lead_import_get_for_user(user=request.user, pk=pk)
+        kind = (request.query_params.get("file_format") or "csv").lower()
+        if kind not in ("csv", "xlsx"):
+            raise ValidationError({"file_format": ["Must be csv or xlsx."]})
+        if kind == "xlsx":
+            body = imports.failed_rows_xlsx(record)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, content_type = imports.failed_rows_csv(record), "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="lead-import-{record.pk}-failed-rows.{kind}"'
+        return response
 
 
 # --- opportunities ------------------------------------------------------------------------------------------------

@@ -26,11 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=0, help="Generate renewal cases until there are N.")
         parser.add_argument("--tickets", type=int, default=0, help="Generate service tickets until there are N.")
         parser.add_argument(
+            "--leads", type=int, default=0, help="Generate CRM leads (with activities, tasks, deals) until there are N."
+        )
+        parser.add_argument(
             "--scale",
             type=float,
             default=0,
             help="A coherent data set: at 1, 100k customers, 200k policies (with ~140k payments in the ledger), "
-            "50k claims, 1M renewal cases, 100k service tickets. Overrides the counts above.",
+            "50k claims, 1M renewal cases, 100k service tickets, 200k CRM leads (1M activities, 500 agents). "
+            "Overrides the counts above.",
         )
 
     def handle(self, *args, **options):
@@ -44,6 +48,7 @@ class Command(BaseCommand):
                 claims=int(50_000 * scale),
                 cases=int(1_000_000 * scale),
                 tickets=int(100_000 * scale),
+                leads=int(200_000 * scale),
             )
         started = time.monotonic()
         for config in apps.get_app_configs():
@@ -54,7 +59,7 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 import_module(module_name).seed(stdout=self.stdout, options=options)
-        if any(options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets")):
+        if any(options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets", "leads")):
             # Bulk-loaded tables: build the visibility map (index-only scans) and flush GIN pending lists, so the
             # first queries are as fast as they will be in steady state.
             from django.db import connection

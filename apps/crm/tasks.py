@@ -1,0 +1,17 @@
+"""CRM schedules (celery beat): thin, idempotent wrappers around services."""
+
+from celery import shared_task
+
+
+@shared_task(name="crm.agent_book_stats_refresh")
+def agent_book_stats_refresh() -> int:
+    from apps.crm.services import agent_book_stats_refresh as refresh
+
+    return refresh()
+
+
+@shared_task(name="crm.task_reminders")
+def task_reminders() -> int:
+    from apps.crm.services import task_reminders_send
+
+    return task_reminders_send()
