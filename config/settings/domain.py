@@ -67,6 +67,8 @@ CLAIM_LARGE_RESERVE = env.int("CLAIM_LARGE_RESERVE", default=25000)
 CLAIM_FRAUD_REVIEW_THRESHOLD = env.int("CLAIM_FRAUD_REVIEW_THRESHOLD", default=60)
 # The anomaly model trains only on at least this many claims.
 CLAIM_FRAUD_MIN_TRAINING_CLAIMS = env.int("CLAIM_FRAUD_MIN_TRAINING_CLAIMS", default=50)
+# ... and on at most this many (the most recent): a bounded run whatever the size of the claim history.
+CLAIM_FRAUD_TRAINING_SAMPLE = env.int("CLAIM_FRAUD_TRAINING_SAMPLE", default=50_000)
 
 # Messaging (apps.messaging): national phone numbers are read in this region; an SMS longer than this many
 # segments is refused (never cut); marketing keeps these quiet hours when the person set none; outside the

@@ -235,3 +235,51 @@ def test_the_same_photo_in_another_claims_assessment(file_claim, insured):
         document.save()
     assert first.claim_number in codes(second)["shared_documents"]["explanation"]
     assert second.claim_number in codes(first)["shared_documents"]["explanation"]
+
+
+def test_training_reads_a_bounded_sample_with_the_features_scoring_uses(insured):
+    """The set-based training query gives each claim exactly the features the one-claim scoring path computes
+    (prior claims within 365 days, same-day claims excluded), and reads no more than the sample."""
+    _, _, policy = insured
+    other = CustomerFactory()
+    days = [1, 2, 2, 40, 366, 367, 500, 731]  # same-day pair, the 365-day edge on both sides
+    claims = [
+        Claim(
+            claim_number=f"CLM-W-{i}",
+            policy=policy,
+            customer=policy.customer if i % 3 else other,
+            claim_type="fire",
+            coverage_code="buildings",
+            coverage_limit=Decimal("50000"),
+            claimed_amount=Decimal(900 + 100 * i),
+            currency="EUR",
+            description="x",
+            incident_date=date.today() - timedelta(days=d),
+            incident_place="x",
+            reported_date=date.today() - timedelta(days=max(0, d - 5)),
+            status="closed",
+        )
+        for i, d in enumerate(days)
+    ]
+    Claim.objects.bulk_create(claims)
+    newest = Claim.objects.order_by("-created_at", "-id")
+
+    trained = fraud.training_features(sample_limit=100)
+    scored = fraud.claim_features(fraud._with_prior_claims(newest))
+    assert sorted(trained) == sorted(scored)
+    assert sorted(row[4] for row in trained) != [0.0] * len(days)  # some claims do have priors
+    assert len(fraud.training_features(sample_limit=3)) == 3
+    assert sorted(fraud.training_features(sample_limit=3)) == sorted(
+        fraud.claim_features(fraud._with_prior_claims(newest[:3]))
+    )
+
+
+def test_training_uses_the_sample_setting(file_claim, insured, settings):
+    settings.CLAIM_FRAUD_MIN_TRAINING_CLAIMS = 3
+    settings.CLAIM_FRAUD_TRAINING_SAMPLE = 4
+    for n in range(6):
+        file_claim(days_ago=n + 2)
+
+    model = fraud.fraud_model_train()
+
+    assert model.sample_count == 4
