@@ -294,9 +294,9 @@ def _freeze(campaign: Campaign, now: datetime) -> int:
                CASE WHEN a.b < %s THEN NULL WHEN a.b < %s OR %s THEN {variant_case} ELSE NULL END,
                %s
         FROM (
-            SELECT s.id AS id,
-                   abs(hashtext(%s::text || ':' || s.id::text)::bigint) %% 10000 AS b,
-                   abs(hashtext(s.id::text || ':variant:' || %s::text)::bigint) %% 100 AS v
+            SELECT s.pk AS id,
+                   abs(hashtext(%s::text || ':' || s.pk::text)::bigint) %% 10000 AS b,
+                   abs(hashtext(s.pk::text || ':variant:' || %s::text)::bigint) %% 100 AS v
             FROM ({audience_sql}) s
         ) a
         ON CONFLICT (campaign_id, customer_id) DO NOTHING

@@ -39,6 +39,8 @@ MAX_LINKS = 20
 
 
 def _check(text: str, field: str) -> list[str]:
+    if "{%" in (text or ""):
+        return [f"{field}: template tags are not allowed."]
     try:
         template = _ENGINE.from_string(text or "")
     except TemplateSyntaxError as exc:

@@ -70,7 +70,7 @@ def campaign_dispatch(*, campaign_id: int) -> int:
     sql, params = _pending(campaign).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT min(id), max(id) FROM (SELECT p.id, (row_number() OVER (ORDER BY p.id) - 1) / %s AS g "
+            f"SELECT min(id), max(id) FROM (SELECT p.pk AS id, (row_number() OVER (ORDER BY p.pk) - 1) / %s AS g "
             f"FROM ({sql}) p) x GROUP BY g ORDER BY g",
             [settings.CAMPAIGNS_BATCH_SIZE, *params],
         )

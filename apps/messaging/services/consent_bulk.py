@@ -11,6 +11,7 @@ rules are then `consent._decide`, the very function the one-by-one gate applies,
 `OutboundRefusal` by one INSERT … ON CONFLICT.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -121,7 +122,7 @@ def outbound_check_many(
                 if granted is not None
                 else None,
                 last_inbound=inbound_at,
-                prefs=prefs or {},
+                prefs=(json.loads(prefs) if isinstance(prefs, str) else prefs) or {},
             )
             reason, detail = _decide(
                 facts,
