@@ -43,8 +43,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.billing.sandbox")),  # the sandbox payment provider's hosted page (404 when disabled)
-    path("anymail/", include("anymail.urls")),  # ESP delivery/bounce/complaint webhooks (campaigns)
-    path("", include("apps.campaigns.urls")),  # campaign tracking: open pixel, click redirects, unsubscribe
+    path("", include("apps.campaigns.urls")),  # campaign tracking: pixel, clicks, unsubscribe, ESP webhooks
     path("", include("apps.portal.urls")),
 ]
 

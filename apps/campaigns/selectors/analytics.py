@@ -10,7 +10,7 @@ after it. The holdout's conversion over the same window from the start gives the
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 
 from apps.policies.models import PolicyTransition
@@ -75,7 +75,7 @@ def variant_figures(campaign: Campaign, *, customers=None, group: str | None = N
     """Per variant: the seed's figures and rates (one GROUP BY)."""
     rows = (
         _sends(campaign, customers, group)
-        .annotate(is_converted=_converted(campaign, F("sent_at")))
+        .annotate(is_converted=_converted(campaign, OuterRef("sent_at")))
         .values("variant__code")
         .annotate(**AGGREGATES)
         .order_by("variant__code")
@@ -86,7 +86,7 @@ def variant_figures(campaign: Campaign, *, customers=None, group: str | None = N
 def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
     """The analytics answer: seed keys first, then the breakdowns (variants, holdout and lift, budget, over time,
     recent events by kind). `customers`: restrict to these customer ids (an agent's)."""
-    sends = _sends(campaign, customers).annotate(is_converted=_converted(campaign, F("sent_at")))
+    sends = _sends(campaign, customers).annotate(is_converted=_converted(campaign, OuterRef("sent_at")))
     total = _with_rates(sends.aggregate(**AGGREGATES))
     data = {k: total[k] for k in ("sent", "delivered", "opened", "clicked", "converted")}
     data |= {k: total[k] for k in ("open_rate", "click_rate", "conversion_rate")}

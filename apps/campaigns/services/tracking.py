@@ -212,10 +212,26 @@ def esp_event_apply(
     return kind
 
 
+def _soft_bounce(event) -> bool:
+    """Anymail reports soft bounces as `bounced` too: a temporary failure must not suppress the address. Postmark
+    says so in `Type`, Mailgun in `severity`, SES in `bounceType`."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    data = raw.get("event-data", raw)
+    bounce = (raw.get("bounce") or {}) if isinstance(raw.get("bounce"), dict) else {}
+    return (
+        raw.get("Type") in ("SoftBounce", "Transient", "DnsError")
+        or data.get("severity") == "temporary"
+        or bounce.get("bounceType") == "Transient"
+    )
+
+
 def anymail_tracking_received(sender, event, esp_name, **kwargs) -> None:
     """Receiver of anymail's `tracking` signal: hands the normalised event to `esp_event_apply`."""
+    event_type = str(event.event_type or "")
+    if event_type == "bounced" and _soft_bounce(event):
+        event_type = "deferred"  # not tracked: the ESP retries, and a hard bounce follows if it gives up
     esp_event_apply(
-        event_type=str(event.event_type or ""),
+        event_type=event_type,
         message_id=str(event.message_id or ""),
         event_id=f"{esp_name}:{event.event_id}" if event.event_id else "",
         timestamp=event.timestamp,
