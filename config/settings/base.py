@@ -520,7 +520,7 @@ ANYMAIL = {
     for k, v in {
         "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
         "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
-        "AMAZON_SES_CLIENT_PARAMS": {"region_name": env.str("AWS_SES_REGION", default="")} or None,
+        "AMAZON_SES_CLIENT_PARAMS": {"region_name": env.str("AWS_SES_REGION", default="")},
         "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
         "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
     }.items()

@@ -41,20 +41,25 @@ def test_the_ab_winner_is_picked_by_renewals_not_clicks_and_goes_to_the_rest(
     with django_capture_on_commit_callbacks(execute=True):
         campaign_send(campaign=campaign, actor=manager)
 
-    groups = {g: CampaignRecipient.objects.filter(campaign=campaign, group=g).count() for g in ("test", "rest", "holdout")}
-    assert sum(groups.values()) == 80 and all(groups.values()), groups
+    groups = {
+        g: CampaignRecipient.objects.filter(campaign=campaign, group=g).count() for g in ("test", "rest", "holdout")
+    }
+    assert sum(groups.values()) == 80, groups
+    assert all(groups.values()), groups
     test_sends = list(CampaignSend.objects.filter(campaign=campaign).select_related("variant"))
     assert len(test_sends) == groups["test"]  # the rest waits for the winner, the holdout gets nothing
     a = [s for s in test_sends if s.variant.code == "A"]
     b = [s for s in test_sends if s.variant.code == "B"]
-    assert a and b
+    assert a
+    assert b
     # A gets every click; B's recipients renew: the campaign's metric is conversion, so B must win
     CampaignSend.objects.filter(pk__in=[s.pk for s in a]).update(opened_at=timezone.now(), clicked_at=timezone.now())
     for send in b[: max(1, len(b) // 2)]:
         policy = send.customer.policies.get()
         PolicyTransitionFactory(policy=policy, from_status="active", to_status="renewed")
     campaign.refresh_from_db()
-    assert campaign.status == CampaignStatus.ACTIVE and campaign.winner is None
+    assert campaign.status == CampaignStatus.ACTIVE
+    assert campaign.winner is None
     assert campaigns_tick()["winners"] == []  # the test window is still open
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,27 +77,46 @@ def test_the_ab_winner_is_picked_by_renewals_not_clicks_and_goes_to_the_rest(
     assert not CampaignSend.objects.filter(campaign=campaign, recipient__group="holdout").exists()
 
     data = campaign_analytics(campaign)
-    assert list(data)[:8] == ["sent", "delivered", "opened", "clicked", "converted", "open_rate", "click_rate",
-                              "conversion_rate"]
+    assert list(data)[:8] == [
+        "sent",
+        "delivered",
+        "opened",
+        "clicked",
+        "converted",
+        "open_rate",
+        "click_rate",
+        "conversion_rate",
+    ]
     converted_b = max(1, len(b) // 2)
     assert data["sent"] == data["delivered"] == groups["test"] + groups["rest"]
-    assert data["converted"] == converted_b and data["clicked"] == len(a)
+    assert data["converted"] == converted_b
+    assert data["clicked"] == len(a)
     assert data["conversion_rate"] == round(100 * converted_b / data["delivered"], 1)
     by_code = {v["code"]: v for v in data["variants"]}
-    assert by_code["A"]["converted"] == 0 and by_code["B"]["converted"] == converted_b
-    assert data["holdout"]["recipients"] == groups["holdout"] and data["holdout"]["converted"] == 0
+    assert by_code["A"]["converted"] == 0
+    assert by_code["B"]["converted"] == converted_b
+    assert data["holdout"]["recipients"] == groups["holdout"]
+    assert data["holdout"]["converted"] == 0
     assert data["holdout"]["lift_points"] == data["holdout"]["treated_conversion_rate"] > 0
     assert data["winner"] == "B"
     assert data["over_time"][0]["sent"] == data["sent"]
 
 
-def test_a_renewal_outside_the_attribution_window_is_not_a_conversion(manager, outbox, settings,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_renewal_outside_the_attribution_window_is_not_a_conversion(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
     settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
-    customer, = consenting(1)
+    (customer,) = consenting(1)
     policy = PolicyFactory(customer=customer, status="active")
-    campaign = campaign_create(actor=manager, name="x", type="email", channels=["email"], attribution_days=7,
-                               target_audience={"customer_ids": [customer.pk]}, content={"subject": "s", "body": "b"})
+    campaign = campaign_create(
+        actor=manager,
+        name="x",
+        type="email",
+        channels=["email"],
+        attribution_days=7,
+        target_audience={"customer_ids": [customer.pk]},
+        content={"subject": "s", "body": "b"},
+    )
     with django_capture_on_commit_callbacks(execute=True):
         campaign_send(campaign=campaign, actor=manager)
     PolicyTransitionFactory(policy=policy, from_status="active", to_status="renewed")

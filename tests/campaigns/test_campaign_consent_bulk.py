@@ -44,25 +44,46 @@ def _build(scenario: str, channel: str, purpose: str):
     address = customer.email if channel == "email" else customer.phone
     grant = {"channel": channel, "purpose": purpose}
     if scenario in ("grant_by_address", "own_quiet_hours", "wrote_2_days_ago", "dnc_other_channel", "dnc_expired"):
-        ConsentRecordFactory(customer=None, address=address, granted=True, recorded_at=NOON - timedelta(days=3), **grant)
+        ConsentRecordFactory(
+            customer=None, address=address, granted=True, recorded_at=NOON - timedelta(days=3), **grant
+        )
     if scenario == "grant_by_customer":
-        ConsentRecordFactory(customer=customer, address="other@example.org" if channel == "email" else "+351919999999",
-                             granted=True, recorded_at=NOON - timedelta(days=3), **grant)
+        ConsentRecordFactory(
+            customer=customer,
+            address="other@example.org" if channel == "email" else "+351919999999",
+            granted=True,
+            recorded_at=NOON - timedelta(days=3),
+            **grant,
+        )
     if scenario in ("grant_then_withdrawal", "withdrawal_then_grant"):
         first, second = (True, False) if scenario == "grant_then_withdrawal" else (False, True)
-        ConsentRecordFactory(customer=customer, address=address, granted=first, recorded_at=NOON - timedelta(days=5), **grant)
-        ConsentRecordFactory(customer=customer, address=address, granted=second, recorded_at=NOON - timedelta(days=1), **grant)
+        ConsentRecordFactory(
+            customer=customer, address=address, granted=first, recorded_at=NOON - timedelta(days=5), **grant
+        )
+        ConsentRecordFactory(
+            customer=customer, address=address, granted=second, recorded_at=NOON - timedelta(days=1), **grant
+        )
     if scenario == "dnc_all":
         DncEntryFactory(address=address, channel="")
     if scenario == "dnc_other_channel":
         DncEntryFactory(address=address, channel="sms" if channel != "sms" else "whatsapp")
     if scenario == "dnc_expired":
         DncEntryFactory(address=address, channel=channel, expires_at=NOON - timedelta(days=1))
-    ago = {"wrote_30_min_ago": timedelta(minutes=30), "wrote_10_hours_ago": timedelta(hours=10),
-           "wrote_2_days_ago": timedelta(days=2)}.get(scenario)
+    ago = {
+        "wrote_30_min_ago": timedelta(minutes=30),
+        "wrote_10_hours_ago": timedelta(hours=10),
+        "wrote_2_days_ago": timedelta(days=2),
+    }.get(scenario)
     if ago is not None and channel != "email":
-        MessageFactory(customer=customer, channel=channel, direction=Message.Direction.INBOUND, from_address=address,
-                       to_address="+351210000000", status="received", created_at=NOON - ago)
+        MessageFactory(
+            customer=customer,
+            channel=channel,
+            direction=Message.Direction.INBOUND,
+            from_address=address,
+            to_address="+351210000000",
+            status="received",
+            created_at=NOON - ago,
+        )
     if scenario == "invalid_address":
         address = "not-an-address"
     return customer, address
@@ -78,13 +99,28 @@ def test_bulk_and_one_by_one_gates_agree_on_every_rule(channel, settings):
     for purpose, template in itertools.product(["service", "marketing"], templates):
         cases = [_build(scenario, channel, purpose) for scenario in SCENARIOS]
         expected = [
-            outbound_check(channel=channel, address=address, purpose=purpose, source="test", customer=customer,
-                           template=template, now=NOON, record=False)
+            outbound_check(
+                channel=channel,
+                address=address,
+                purpose=purpose,
+                source="test",
+                customer=customer,
+                template=template,
+                now=NOON,
+                record=False,
+            )
             for customer, address in cases
         ]
         with CaptureQueriesContext(connection) as queries:
-            got = outbound_check_many(channel=channel, purpose=purpose, source="test", template=template, now=NOON,
-                                      recipients=[(c.pk, a) for c, a in cases], record=False)
+            got = outbound_check_many(
+                channel=channel,
+                purpose=purpose,
+                source="test",
+                template=template,
+                now=NOON,
+                recipients=[(c.pk, a) for c, a in cases],
+                record=False,
+            )
 
         assert len(queries) == 1
         summary = [(s, e.allowed, e.reason, e.detail, e.address) for s, e in zip(SCENARIOS, expected, strict=True)]
@@ -101,8 +137,13 @@ def test_bulk_and_one_by_one_gates_agree_on_every_rule(channel, settings):
 def test_bulk_refusals_are_counted_like_one_by_one(settings):
     settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
     nobody = CustomerFactory()
-    outbound_check_many(channel="email", purpose="marketing", source="campaign 1", now=NOON,
-                        recipients=[(nobody.pk, nobody.email), (nobody.pk, nobody.email)])
+    outbound_check_many(
+        channel="email",
+        purpose="marketing",
+        source="campaign 1",
+        now=NOON,
+        recipients=[(nobody.pk, nobody.email), (nobody.pk, nobody.email)],
+    )
 
     row = OutboundRefusal.objects.get(address=nobody.email, source="campaign 1")
     assert (row.reason, row.count, row.customer_id) == ("no_consent", 2, nobody.pk)

@@ -42,7 +42,10 @@ def _campaign(manager, customers, **kwargs):
         "type": "email",
         "channels": ["email"],
         "target_audience": {"customer_ids": [c.pk for c in customers]},
-        "content": {"subject": "Your renewal, {{ first_name }}", "body": "Hi {{ first_name }}, see https://insureops.example/renew"},
+        "content": {
+            "subject": "Your renewal, {{ first_name }}",
+            "body": "Hi {{ first_name }}, see https://insureops.example/renew",
+        },
     }
     return campaign_create(actor=manager, **(data | kwargs))
 
@@ -60,24 +63,31 @@ def test_a_send_reaches_each_consenting_recipient_once(manager, outbox, django_c
     first = next(m for m in outbox if m.to[0] == customers[0].email)
     assert first.subject == f"Your renewal, {customers[0].first_name}"
     assert first.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert first.extra_headers["List-Unsubscribe"].startswith("<http") and "/c/u/" in first.extra_headers["List-Unsubscribe"]
-    assert "/c/k/" in first.body and "https://insureops.example/renew" not in first.body
+    assert first.extra_headers["List-Unsubscribe"].startswith("<http")
+    assert "/c/u/" in first.extra_headers["List-Unsubscribe"]
+    assert "/c/k/" in first.body
+    assert "https://insureops.example/renew" not in first.body
     html = first.alternatives[0].content
-    assert "/c/o/" in html and ".gif" in html
+    assert "/c/o/" in html
+    assert ".gif" in html
     assert set(CampaignSend.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"delivered"}
 
 
-def test_the_gate_refuses_without_marketing_consent_dnc_and_suppression(manager, outbox, django_capture_on_commit_callbacks):
-    ok, = consenting(1)
+def test_the_gate_refuses_without_marketing_consent_dnc_and_suppression(
+    manager, outbox, django_capture_on_commit_callbacks
+):
+    (ok,) = consenting(1)
     no_consent = CustomerFactory()
     service_only = CustomerFactory()
     ConsentRecordFactory(customer=service_only, channel="email", address=service_only.email, purpose="service")
-    on_dnc, = consenting(1)
+    (on_dnc,) = consenting(1)
     DncEntryFactory(address=on_dnc.email, channel="email")
-    bounced, = consenting(1)
+    (bounced,) = consenting(1)
     SuppressionFactory(address=bounced.email, reason="bounce")
-    opted_out, = consenting(1)
-    ConsentRecordFactory(customer=opted_out, channel="email", address=opted_out.email, purpose="marketing", granted=False)
+    (opted_out,) = consenting(1)
+    ConsentRecordFactory(
+        customer=opted_out, channel="email", address=opted_out.email, purpose="marketing", granted=False
+    )
     everyone = [ok, no_consent, service_only, on_dnc, bounced, opted_out]
     campaign = _campaign(manager, everyone)
 
@@ -113,9 +123,11 @@ def test_open_complaint_and_disputed_claim_are_left_out_of_marketing_but_not_ser
     assert sorted(ids) == sorted(r["id"] for r in campaign_preview(campaign=service)["sample"])
 
 
-def test_a_second_channel_is_used_when_the_first_is_refused(manager, sandbox_outbox, outbox, django_capture_on_commit_callbacks):
-    sms_only, = consenting(1, channels=("sms",))
-    both, = consenting(1, channels=("email", "sms"))
+def test_a_second_channel_is_used_when_the_first_is_refused(
+    manager, sandbox_outbox, outbox, django_capture_on_commit_callbacks
+):
+    (sms_only,) = consenting(1, channels=("sms",))
+    (both,) = consenting(1, channels=("email", "sms"))
     campaign = _campaign(
         manager, [sms_only, both], channels=["email", "sms"], content={"subject": "Hi", "body": "Hi {{ first_name }}"}
     )
@@ -168,7 +180,9 @@ def test_a_worker_killed_mid_batch_and_rerun_sends_each_recipient_exactly_once(
     assert campaign.status == CampaignStatus.COMPLETED
 
 
-def test_pause_stops_and_resume_finishes_cancel_cancels_queued(manager, sandbox_outbox, settings, django_capture_on_commit_callbacks):
+def test_pause_stops_and_resume_finishes_cancel_cancels_queued(
+    manager, sandbox_outbox, settings, django_capture_on_commit_callbacks
+):
     settings.CAMPAIGNS_BATCH_SIZE = 2
     customers = consenting(6, channels=("sms",))
     campaign = _campaign(manager, customers, type="sms", channels=["sms"], content={"body": "Hello"})
@@ -215,7 +229,8 @@ def test_quiet_hours_defer_recipients_until_the_deadline(manager, outbox, settin
     with django_capture_on_commit_callbacks(execute=True):
         campaign_send(campaign=campaign, actor=manager)
 
-    assert outbox == [] and CampaignSend.objects.filter(campaign=campaign).count() == 0
+    assert outbox == []
+    assert CampaignSend.objects.filter(campaign=campaign).count() == 0
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE  # waiting for the morning
 

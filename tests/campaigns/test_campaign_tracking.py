@@ -52,12 +52,15 @@ def test_pixel_counts_a_person_once_and_machines_apart(sent):
 
     for _ in range(2):
         response = client.get(url, HTTP_USER_AGENT=IPHONE, REMOTE_ADDR="81.84.1.1")
-        assert response.status_code == 200 and response["Content-Type"] == "image/gif"
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/gif"
     client.get(_path(c.open_url(two.pk)), HTTP_USER_AGENT="Mozilla/5.0", REMOTE_ADDR="17.58.1.2")  # Apple MPP
 
     one.refresh_from_db()
     two.refresh_from_db()
-    assert one.opened_at is not None and two.opened_at is None and two.machine_opened_at is not None
+    assert one.opened_at is not None
+    assert two.opened_at is None
+    assert two.machine_opened_at is not None
     assert TrackingEvent.objects.filter(campaign=campaign, kind="open").count() == 2  # the log has both hits
     assert client.get("/c/o/1:forged.gif").status_code == 404
 
@@ -72,7 +75,8 @@ def test_click_redirects_only_to_the_campaigns_own_link(sent):
     assert response.status_code == 302
     assert response["Location"] == "https://insureops.example/offer?x=1"
     one.refresh_from_db()
-    assert one.clicked_at is not None and one.opened_at is not None
+    assert one.clicked_at is not None
+    assert one.opened_at is not None
 
 
 def test_forged_or_altered_click_tokens_are_refused_and_not_counted(sent):
@@ -93,13 +97,16 @@ def test_forged_or_altered_click_tokens_are_refused_and_not_counted(sent):
     assert not TrackingEvent.objects.filter(kind="click").exists()
 
 
-def test_one_click_unsubscribe_withdraws_marketing_consent_once(sent, manager, outbox, django_capture_on_commit_callbacks):
+def test_one_click_unsubscribe_withdraws_marketing_consent_once(
+    sent, manager, outbox, django_capture_on_commit_callbacks
+):
     campaign, (one, two), _ = sent
     url = _path(c.unsubscribe_url(one.pk))
     client = Client(enforce_csrf_checks=True)
 
     page = client.get(url)
-    assert page.status_code == 200 and one.address in page.content.decode()
+    assert page.status_code == 200
+    assert one.address in page.content.decode()
     assert not ConsentRecord.objects.filter(address=one.address, granted=False).exists()  # GET changes nothing
     for _ in range(2):  # a mail client may POST twice
         response = client.post(url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
@@ -110,7 +117,10 @@ def test_one_click_unsubscribe_withdraws_marketing_consent_once(sent, manager, o
     assert TrackingEvent.objects.filter(send=one, kind="unsubscribe").count() == 1
     # the next campaign does not reach them
     again = campaign_create(
-        actor=manager, name="Again", type="email", channels=["email"],
+        actor=manager,
+        name="Again",
+        type="email",
+        channels=["email"],
         target_audience={"customer_ids": [one.customer_id, two.customer_id]},
         content={"subject": "Again", "body": "Hi"},
     )
@@ -124,22 +134,38 @@ def test_one_click_unsubscribe_withdraws_marketing_consent_once(sent, manager, o
 def _postmark(event, secret="hook:s3cret"):
     auth = base64.b64encode(secret.encode()).decode()
     return Client().post(
-        "/anymail/postmark/tracking/", json.dumps(event), content_type="application/json",
+        "/anymail/postmark/tracking/",
+        json.dumps(event),
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Basic {auth}",
     )
 
 
 def _bounce(send, kind="HardBounce", event_id=1):
-    return {"RecordType": "Bounce", "ID": event_id, "Type": kind, "TypeCode": 1, "MessageID": send.provider_message_id,
-            "Email": send.address, "BouncedAt": timezone.now().isoformat(), "Description": "The server was unable to "
-            "deliver your message (ex: unknown user, mailbox not found).", "Details": "550 5.1.1 User unknown"}
+    return {
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": kind,
+        "TypeCode": 1,
+        "MessageID": send.provider_message_id,
+        "Email": send.address,
+        "BouncedAt": timezone.now().isoformat(),
+        "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+        "Details": "550 5.1.1 User unknown",
+    }
 
 
 def test_esp_webhooks_track_delivery_and_suppress_bounces_and_complaints(sent, settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
     campaign, (one, two), _ = sent
-    complaint = {"RecordType": "SpamComplaint", "ID": 2, "Type": "SpamComplaint", "MessageID": two.provider_message_id,
-                 "Email": two.address, "BouncedAt": timezone.now().isoformat()}
+    complaint = {
+        "RecordType": "SpamComplaint",
+        "ID": 2,
+        "Type": "SpamComplaint",
+        "MessageID": two.provider_message_id,
+        "Email": two.address,
+        "BouncedAt": timezone.now().isoformat(),
+    }
 
     assert _postmark(_bounce(two, "SoftBounce", event_id=3)).status_code == 200
     assert not Suppression.objects.exists()  # a temporary failure suppresses nothing
@@ -149,7 +175,10 @@ def test_esp_webhooks_track_delivery_and_suppress_bounces_and_complaints(sent, s
 
     one.refresh_from_db()
     assert one.status == "bounced"
-    assert set(Suppression.objects.values_list("address", "reason")) == {(one.address, "bounce"), (two.address, "complaint")}
+    assert set(Suppression.objects.values_list("address", "reason")) == {
+        (one.address, "bounce"),
+        (two.address, "complaint"),
+    }
     assert TrackingEvent.objects.filter(kind="bounce").count() == 1
     assert ConsentRecord.objects.filter(address=two.address, purpose="marketing", granted=False).exists()
     assert _postmark(_bounce(one, event_id=9), secret="hook:wrong").status_code == 400

@@ -117,7 +117,9 @@ class CampaignSerializer(OutputModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field({"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    @extend_schema_field(
+        {"type": "object", "nullable": True, "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    )
     def get_created_by(self, obj):
         user = obj.created_by
         return {"id": user.pk, "name": user.get_full_name() or user.email} if user is not None else None

@@ -74,9 +74,11 @@ def _channels_clean(kind: str, channels) -> list[str]:
 def _content_resolve(content: dict, channels: list[str], field: str) -> dict:
     clean = content_validate(content, channel_kinds=channels, field=field)
     if clean.get("template_id") is not None:
-        template = EmailTemplate.objects.filter(pk=clean["template_id"], is_active=True).first() if str(
-            clean["template_id"]
-        ).isdigit() else None
+        template = (
+            EmailTemplate.objects.filter(pk=clean["template_id"], is_active=True).first()
+            if str(clean["template_id"]).isdigit()
+            else None
+        )
         if template is None:
             raise ValidationError({f"{field}.template_id": ["No active email template with this id."]})
         # The template's words are copied in: what was approved is what goes out, even if the template changes.
@@ -86,9 +88,10 @@ def _content_resolve(content: dict, channels: list[str], field: str) -> dict:
             field=field,
         )
     if clean.get("whatsapp_template_id") is not None:
-        ok = str(clean["whatsapp_template_id"]).isdigit() and WhatsAppTemplate.objects.filter(
-            pk=clean["whatsapp_template_id"]
-        ).exists()
+        ok = (
+            str(clean["whatsapp_template_id"]).isdigit()
+            and WhatsAppTemplate.objects.filter(pk=clean["whatsapp_template_id"]).exists()
+        )
         if not ok:
             raise ValidationError({f"{field}.whatsapp_template_id": ["No WhatsApp template with this id."]})
         template = WhatsAppTemplate.objects.get(pk=clean["whatsapp_template_id"])
@@ -105,7 +108,9 @@ def _schedule_check(schedule_type: str, scheduled_at: datetime | None, now: date
         if scheduled_at is None:
             raise ValidationError({"scheduled_at": ["A scheduled campaign needs its time."]})
         if scheduled_at <= now:
-            raise ValidationError({"scheduled_at": [f"In the past ({scheduled_at:%Y-%m-%d %H:%M %Z}): pick a later time."]})
+            raise ValidationError(
+                {"scheduled_at": [f"In the past ({scheduled_at:%Y-%m-%d %H:%M %Z}): pick a later time."]}
+            )
 
 
 def _variants_clean(variants, *, content: dict, channels: list[str]) -> list[dict]:
@@ -300,7 +305,7 @@ def _freeze(campaign: Campaign, now: datetime) -> int:
             FROM ({audience_sql}) s
         ) a
         ON CONFLICT (campaign_id, customer_id) DO NOTHING
-    """
+    """  # noqa: S608 - table names from the models; values are bound parameters
     audience_sql_params = [
         campaign.pk,
         holdout,
@@ -373,7 +378,9 @@ def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
     for pk in Campaign.objects.filter(status=S.SCHEDULED, scheduled_at__lte=now).values_list("pk", flat=True):
         try:
             with transaction.atomic():
-                campaign = Campaign.objects.select_for_update(skip_locked=True).filter(pk=pk, status=S.SCHEDULED).first()
+                campaign = (
+                    Campaign.objects.select_for_update(skip_locked=True).filter(pk=pk, status=S.SCHEDULED).first()
+                )
                 if campaign is not None:
                     _start(campaign, actor=None, now=now)
                     started.append(pk)
@@ -418,4 +425,3 @@ def campaign_resume(*, campaign: Campaign, actor: User | None) -> Campaign:
 def campaign_cancel(*, campaign: Campaign, actor: User | None) -> Campaign:
     """Stop for good: queued messages are cancelled, the rest of the list never gets it."""
     return _move(campaign, actor=actor, move="cancel")
-

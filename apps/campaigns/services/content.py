@@ -67,8 +67,11 @@ def content_validate(content: dict, *, channel_kinds: list[str], field: str = "c
     if not isinstance(content, dict):
         raise ValidationError({field: ["An object with subject and body."]})
     errors: dict[str, list[str]] = {}
-    clean = {k: content[k] for k in ("subject", "body", "whatsapp_template_id", "template_variables", "template_id")
-             if content.get(k) not in (None, "")}
+    clean = {
+        k: content[k]
+        for k in ("subject", "body", "whatsapp_template_id", "template_variables", "template_id")
+        if content.get(k) not in (None, "")
+    }
     for key in ("subject", "body"):
         value = clean.get(key, "")
         if not isinstance(value, str) or len(value) > (255 if key == "subject" else 20_000):

@@ -56,7 +56,9 @@ QUIET = "quiet_hours"
 def _pending(campaign: Campaign):
     """Recipients still to be sent to: not holdout, with a variant (or the winner chosen), no final send row."""
     sends = CampaignSend.objects.filter(recipient=OuterRef("pk")).exclude(status=SendStatus.QUEUED)
-    qs = CampaignRecipient.objects.filter(campaign=campaign).exclude(group=RecipientGroup.HOLDOUT).exclude(Exists(sends))
+    qs = (
+        CampaignRecipient.objects.filter(campaign=campaign).exclude(group=RecipientGroup.HOLDOUT).exclude(Exists(sends))
+    )
     if campaign.winner_id is None:
         qs = qs.filter(variant__isnull=False)
     return qs
@@ -70,7 +72,7 @@ def campaign_dispatch(*, campaign_id: int) -> int:
     sql, params = _pending(campaign).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT min(id), max(id) FROM (SELECT p.pk AS id, (row_number() OVER (ORDER BY p.pk) - 1) / %s AS g "
+            f"SELECT min(id), max(id) FROM (SELECT p.pk AS id, (row_number() OVER (ORDER BY p.pk) - 1) / %s AS g "  # noqa: S608
             f"FROM ({sql}) p) x GROUP BY g ORDER BY g",
             [settings.CAMPAIGNS_BATCH_SIZE, *params],
         )
@@ -93,9 +95,7 @@ def _suppressed(channel: str, addresses: list[str]) -> set[str]:
     if not addresses:
         return set()
     lowered = [a.lower() if channel == "email" else a for a in addresses]
-    found = set(
-        Suppression.objects.filter(channel=channel, address__in=lowered).values_list("address", flat=True)
-    )
+    found = set(Suppression.objects.filter(channel=channel, address__in=lowered).values_list("address", flat=True))
     return {a for a, low in zip(addresses, lowered, strict=True) if low in found}
 
 
@@ -134,7 +134,9 @@ def _check_and_queue(campaign_id: int, first_id: int, last_id: int, now: datetim
             r["email"], r["phone"] = r.pop("customer__email"), r.pop("customer__phone")
             r["variant_id"] = r["variant_id"] or campaign.winner_id
         variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign=campaign)}
-        outcome: dict[int, tuple[str, str, str, str, str]] = {}  # recipient -> (status, channel, address, reason, detail)
+        outcome: dict[
+            int, tuple[str, str, str, str, str]
+        ] = {}  # recipient -> (status, channel, address, reason, detail)
         first_refusal: dict[int, tuple[str, str, str, str]] = {}
         deferred: set[int] = set()
         final = campaign.send_deadline is not None and now >= campaign.send_deadline
@@ -158,7 +160,9 @@ def _check_and_queue(campaign_id: int, first_id: int, last_id: int, now: datetim
             # One gate call per channel and template (WhatsApp variants may name different templates).
             by_template: dict[int | None, list[dict]] = {}
             for r in asked:
-                template_id = variants[r["variant_id"]].content.get("whatsapp_template_id") if channel == "whatsapp" else None
+                template_id = (
+                    variants[r["variant_id"]].content.get("whatsapp_template_id") if channel == "whatsapp" else None
+                )
                 by_template.setdefault(template_id, []).append(r)
             for template_id, group in by_template.items():
                 template = WhatsAppTemplate.objects.filter(pk=template_id).first() if template_id else None
@@ -308,9 +312,7 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
     if not ids:
         return 0
     variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign_id=campaign_id)}
-    templates = {
-        v.pk: _whatsapp_template(v) for v in variants.values() if v.content.get("whatsapp_template_id")
-    }
+    templates = {v.pk: _whatsapp_template(v) for v in variants.values() if v.content.get("whatsapp_template_id")}
     contexts = _contexts(ids)
     mailer = None
     receipts = False
@@ -321,7 +323,11 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
             if n % 50 == 0 and not Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).exists():
                 break
             with transaction.atomic():
-                send = CampaignSend.objects.select_for_update(skip_locked=True).filter(pk=pk, status=SendStatus.QUEUED).first()
+                send = (
+                    CampaignSend.objects.select_for_update(skip_locked=True)
+                    .filter(pk=pk, status=SendStatus.QUEUED)
+                    .first()
+                )
                 if send is None:
                     continue
                 variant = variants[send.variant_id]
@@ -348,7 +354,9 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                         template = templates.get(send.variant_id) if send.channel == "whatsapp" else None
                         context = contexts[pk]
                         if template is not None:
-                            variables = tuple(context.get(name, "") for name in variant.content.get("template_variables", []))
+                            variables = tuple(
+                                context.get(name, "") for name in variant.content.get("template_variables", [])
+                            )
                             outbound = OutboundMessage(
                                 channel=send.channel,
                                 to=send.address,
@@ -384,8 +392,8 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                 except OSError as exc:  # SMTP down: leave it queued for the next pass
                     logger.warning("Campaign %s send %s: %s", campaign_id, pk, exc)
                     break
-                send.status = SendStatus.DELIVERED if delivered else (
-                    SendStatus.FAILED if send.failed_at else SendStatus.SENT
+                send.status = (
+                    SendStatus.DELIVERED if delivered else (SendStatus.FAILED if send.failed_at else SendStatus.SENT)
                 )
                 send.sent_at = now
                 if delivered:
@@ -416,9 +424,12 @@ def campaign_finish_if_done(*, campaign_id: int, now: datetime | None = None) ->
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
         if campaign is None or campaign.status != CampaignStatus.ACTIVE:
             return False
-        waiting = campaign.winner_id is None and CampaignRecipient.objects.filter(
-            campaign=campaign, group=RecipientGroup.REST, variant__isnull=True
-        ).exists()
+        waiting = (
+            campaign.winner_id is None
+            and CampaignRecipient.objects.filter(
+                campaign=campaign, group=RecipientGroup.REST, variant__isnull=True
+            ).exists()
+        )
         if waiting or _pending(campaign).exists():
             campaign.metrics = campaign_progress(campaign)
             campaign.save(update_fields=["metrics", "updated_at"])
@@ -472,4 +483,3 @@ def campaigns_tick(*, now: datetime | None = None) -> dict:
         if campaign_dispatch(campaign_id=pk) >= 0
     ]
     return {"started": started, "winners": winners, "dispatched": dispatched}
-

@@ -177,9 +177,7 @@ def esp_event_apply(
     if kind is None or not message_id:
         return None
     send = (
-        CampaignSend.objects.filter(channel="email", provider_message_id=message_id)
-        .select_related("customer")
-        .first()
+        CampaignSend.objects.filter(channel="email", provider_message_id=message_id).select_related("customer").first()
     )
     if send is None:
         return None

@@ -16,13 +16,20 @@ from ..selectors.analytics import variant_figures
 METRIC_KEY = {"conversion": "conversion_rate", "click": "click_rate", "open": "open_rate"}
 
 
-def campaign_pick_winner(*, campaign_id: int, actor: User | None, now: datetime | None = None) -> CampaignVariant | None:
+def campaign_pick_winner(
+    *, campaign_id: int, actor: User | None, now: datetime | None = None
+) -> CampaignVariant | None:
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-        if campaign is None or campaign.winner_id is not None or campaign.status not in (
-            CampaignStatus.ACTIVE,
-            CampaignStatus.PAUSED,
+        if (
+            campaign is None
+            or campaign.winner_id is not None
+            or campaign.status
+            not in (
+                CampaignStatus.ACTIVE,
+                CampaignStatus.PAUSED,
+            )
         ):
             return None
         figures = variant_figures(campaign, group=RecipientGroup.TEST, now=now)
