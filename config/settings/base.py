@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "EmailStatusEnum": "apps.messaging.models.EmailStatus",
         "EmailCategoryEnum": "apps.messaging.models.EmailCategory",
         "MessageChannelEnum": "apps.messaging.models.Channel",
+        "CampaignPurposeEnum": "apps.campaigns.models.CampaignPurpose",
         "TicketCategoryEnum": "apps.support.models.TicketCategory",
         "NotificationTypeEnum": "apps.notifications.models.NotificationType",
         "PolicyStatusEnum": "apps.policies.models.PolicyStatus",
