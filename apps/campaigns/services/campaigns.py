@@ -129,7 +129,10 @@ def _variants_clean(variants, *, content: dict, channels: list[str]) -> list[dic
         weight = item.get("weight", 100 // len(variants))
         if type(weight) is not int or not 1 <= weight <= 100:
             raise ValidationError({f"variants[{i}].weight": ["1 to 100."]})
-        merged = {**content, **(item.get("content") or {})}
+        override = item.get("content") or {}
+        if not isinstance(override, dict):
+            raise ValidationError({f"variants[{i}].content": ["An object (subject, body…)."]})
+        merged = {**content, **override}
         result.append(
             {
                 "code": code,
