@@ -64,11 +64,8 @@ def _pending(campaign: Campaign):
     return qs
 
 
-def campaign_dispatch(*, campaign_id: int) -> int:
-    """Queue a batch task per range of pending recipients; returns how many batches. Safe to run any time."""
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is None or campaign.status != CampaignStatus.ACTIVE:
-        return 0
+def batch_ranges(campaign: Campaign) -> list[tuple[int, int]]:
+    """(first, last) recipient ids of each batch of CAMPAIGNS_BATCH_SIZE pending recipients, in one query."""
     sql, params = _pending(campaign).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -76,7 +73,15 @@ def campaign_dispatch(*, campaign_id: int) -> int:
             f"FROM ({sql}) p) x GROUP BY g ORDER BY g",
             [settings.CAMPAIGNS_BATCH_SIZE, *params],
         )
-        ranges = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def campaign_dispatch(*, campaign_id: int) -> int:
+    """Queue a batch task per range of pending recipients; returns how many batches. Safe to run any time."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != CampaignStatus.ACTIVE:
+        return 0
+    ranges = batch_ranges(campaign)
     from ..tasks import campaign_send_batch
 
     for first, last in ranges:
