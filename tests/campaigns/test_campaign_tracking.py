@@ -197,3 +197,27 @@ def test_budget_spent_per_channel(sent):
     assert budget["by_channel"] == {"email": {"sent": 2, "spent": "0.0020"}}
     assert (budget["spent"], budget["remaining"]) == ("0.0020", "9.9980")
     assert campaigns_tick()["dispatched"] == []  # a completed campaign gets no further pass
+
+
+def test_gdpr_erasure_blanks_campaign_addresses_and_tracking_details(sent, make_user):
+    from apps.accounts.roles import Role
+    from apps.customers.services import customer_erase, customer_export
+
+    campaign, (one, two), _ = sent
+    Client().get(_path(c.open_url(one.pk)), HTTP_USER_AGENT=IPHONE, REMOTE_ADDR="81.84.1.1")
+    admin = make_user(Role.ADMIN)
+    import io
+    import zipfile
+
+    exported = zipfile.ZipFile(io.BytesIO(customer_export(customer=one.customer, actor=admin))).read("data.json")
+    assert one.address in exported.decode()
+
+    customer_erase(customer=one.customer, actor=admin, reason="Art. 17 request")
+
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.address == ""
+    assert two.address != ""
+    event = TrackingEvent.objects.get(send=one, kind="open")
+    assert (event.user_agent, event.ip) == ("", None)
+    assert one.opened_at is not None  # the campaign's figures stay right
