@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.billing.sandbox")),  # the sandbox payment provider's hosted page (404 when disabled)
+    path("", include("apps.campaigns.urls")),  # campaign tracking: pixel, clicks, unsubscribe, ESP webhooks
     path("", include("apps.portal.urls")),
 ]
 

@@ -177,6 +177,16 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:training-module-detail": {"GET": STAFF, "PUT": {A, M}, "DELETE": {A, M}},
     "v1:training-module-progress": {"POST": STAFF},
     "v1:training-overdue": {"GET": {A, M}},
+    # campaigns (seed 003, seed 004 §3.4): managers and admins create and send; agents read their customers' results
+    "v1:campaigns-list": {"GET": {A, M, AG}, "POST": {A, M}},
+    "v1:campaigns-audience-preview": {"POST": {A, M}},
+    "v1:campaigns-detail": {"GET": {A, M, AG}, "PUT": {A, M}, "PATCH": {A, M}, "DELETE": {A, M}},
+    "v1:campaigns-send": {"POST": {A, M}},
+    "v1:campaigns-pause": {"POST": {A, M}},
+    "v1:campaigns-resume": {"POST": {A, M}},
+    "v1:campaigns-cancel": {"POST": {A, M}},
+    "v1:campaigns-analytics": {"GET": {A, M, AG}},
+    "v1:campaigns-audience": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -262,6 +272,14 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:tickets-detail": _CUSTOMER_ROWS,  # agents: assigned, their team's queue, their customers'; customers: theirs
     "v1:tickets-messages": _CUSTOMER_ROWS,
     "v1:tickets-merge": frozenset({AG}),
+    # campaigns: agents see those that reached their customers (their own and their team's)
+    "v1:campaigns-detail": frozenset({AG}),
+    "v1:campaigns-analytics": frozenset({AG}),
+    "v1:campaigns-send": frozenset(),
+    "v1:campaigns-pause": frozenset(),
+    "v1:campaigns-resume": frozenset(),
+    "v1:campaigns-cancel": frozenset(),
+    "v1:campaigns-audience": frozenset(),
 }
 
 # Path parameters that name no one's record: a public product code, a payment provider, a signed feed token.

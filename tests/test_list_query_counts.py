@@ -28,6 +28,7 @@ from tests.factories.billing import (
     PaymentFactory,
     TransactionFactory,
 )
+from tests.factories.campaign import CampaignFactory, CampaignVariantFactory
 from tests.factories.claims import (
     AssessmentFactory,
     AssessmentPhotoFactory,
@@ -137,6 +138,14 @@ def _ticket(ctx):
     return ticket_open(actor=ctx["caller"], customer=customer, subject="Cover", description="When does it start?")
 
 
+def _campaign(ctx):
+    """A campaign with two variants and its own author."""
+    campaign = CampaignFactory(created_by=_agent())
+    CampaignVariantFactory(campaign=campaign, code="A", weight=50)
+    CampaignVariantFactory(campaign=campaign, code="B", weight=50)
+    return campaign
+
+
 # url name -> how to add one row to it. The caller is an admin (who sees every row), or the row's owner.
 def _contact_message(ctx):
     """Alternately an SMS/WhatsApp message and an email: the contact's history is one list of both."""
@@ -229,6 +238,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:tickets-list": ListCase(_ticket),
     "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
     "v1:training-modules": ListCase(lambda ctx: TrainingProgressFactory(user=ctx["caller"]).module),
+    "v1:campaigns-list": ListCase(_campaign),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

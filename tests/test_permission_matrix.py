@@ -23,6 +23,7 @@ from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
 from tests.factories.accounts import TeamFactory
+from tests.factories.campaign import CampaignRecipientFactory
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.crm import (
     AppointmentFactory,
@@ -154,6 +155,8 @@ def path_objects(make_user) -> dict:
         "faq": FaqFactory(),
         "knowledge": KnowledgeResourceFactory(audience="public"),
         "training": TrainingModuleFactory(),
+        # a campaign that went to the customer (sent: nothing about it may change, a delete is a 409)
+        "campaign": CampaignRecipientFactory(customer=customer, campaign__status="completed").campaign,
     }
 
 
@@ -212,6 +215,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["knowledge"].pk
         elif short.startswith("training"):
             kwargs["pk"] = objects["training"].pk
+        elif short.startswith("campaigns"):
+            kwargs["pk"] = objects["campaign"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

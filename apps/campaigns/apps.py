@@ -5,4 +5,18 @@ class CampaignsConfig(AppConfig):
     name = "apps.campaigns"
     label = "campaigns"
     verbose_name = "Campaigns and surveys"
-    provides = ()  # hooks (apps.core.hooks) this app answers
+    provides = ("gdpr.export", "gdpr.erase")  # hooks (apps.core.hooks) this app answers
+
+    def ready(self) -> None:
+        from anymail.signals import tracking
+
+        from apps.core.hooks import provide
+
+        from . import gdpr
+        from .services.tracking import anymail_tracking_received
+
+        provide(self, "gdpr.export", gdpr.export_customer_data)
+        provide(self, "gdpr.erase", gdpr.erase_customer_data)
+
+        # anymail verifies and normalises each ESP's webhook; the receiver only hands the event to the service
+        tracking.connect(anymail_tracking_received, dispatch_uid="campaigns.anymail_tracking")

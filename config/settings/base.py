@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "anymail",
     # Our bounded contexts, in dependency order (docs/architecture.md): lower apps never import higher ones.
     "django_htmx",
     "apps.core",
@@ -295,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "EmailStatusEnum": "apps.messaging.models.EmailStatus",
         "EmailCategoryEnum": "apps.messaging.models.EmailCategory",
         "MessageChannelEnum": "apps.messaging.models.Channel",
+        "CampaignPurposeEnum": "apps.campaigns.models.CampaignPurpose",
         "TicketCategoryEnum": "apps.support.models.TicketCategory",
         "NotificationTypeEnum": "apps.notifications.models.NotificationType",
         "PolicyStatusEnum": "apps.policies.models.PolicyStatus",
@@ -510,3 +512,30 @@ WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:ops@insureops.example")
 WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=3600)
+
+# --- Campaigns (apps.campaigns) ------------------------------------------------------------------------------
+# Email goes through Django's email API: the "campaigns" mailer when configured (an ESP through django-anymail,
+# e.g. CAMPAIGNS_EMAIL_BACKEND=anymail.backends.sendgrid.EmailBackend with ANYMAIL={"SENDGRID_API_KEY": …}),
+# else the default mailer (SMTP, or the console locally). ESP webhooks: /anymail/<esp>/tracking/ (basic auth
+# with ANYMAIL_WEBHOOK_SECRET).
+if env.str("CAMPAIGNS_EMAIL_BACKEND", default=""):
+    MAILERS["campaigns"] = {"BACKEND": env.str("CAMPAIGNS_EMAIL_BACKEND")}
+ANYMAIL = {
+    k: v
+    for k, v in {
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
+        "AMAZON_SES_CLIENT_PARAMS": {"region_name": env.str("AWS_SES_REGION", default="")},
+        "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+        "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+    }.items()
+    if v and v != {"region_name": ""}
+}
+CAMPAIGNS_FROM_EMAIL = env.str("CAMPAIGNS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+CAMPAIGNS_MESSAGE_ID_DOMAIN = env.str("CAMPAIGNS_MESSAGE_ID_DOMAIN", default="insureops.local")
+CAMPAIGNS_BATCH_SIZE = env.int("CAMPAIGNS_BATCH_SIZE", default=500)
+CAMPAIGNS_SEND_DEADLINE_HOURS = env.int("CAMPAIGNS_SEND_DEADLINE_HOURS", default=36)  # quiet-hours deferrals give up
+CAMPAIGNS_PREFETCH_SECONDS = env.int("CAMPAIGNS_PREFETCH_SECONDS", default=2)  # a pixel hit sooner is a machine
+# What one message costs on each channel (EUR), for the budget spent per channel.
+CAMPAIGNS_CHANNEL_COST = {"email": "0.0010", "sms": "0.0450", "whatsapp": "0.0300"}
+CELERY_BEAT_SCHEDULE["campaigns-tick"] = {"task": "campaigns.tick", "schedule": 60}

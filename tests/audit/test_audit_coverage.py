@@ -14,6 +14,8 @@ from django.db import connection
 # UPDATE and DELETE; only GDPR erasure scrubs through it), so a row is written once and is its own history: an
 # insert event would duplicate it, and no update or delete can happen to record.
 APPEND_ONLY = {
+    "campaigns.CampaignRecipient": "a campaign's recipient list, frozen when the send starts",
+    "campaigns.TrackingEvent": "the raw log of opens, clicks and ESP events of campaign messages",
     "audit.SecurityEvent": "the security log itself",
     "policies.PolicyTransition": "the policy's lifecycle timeline",
     "policies.Endorsement": "immutable, effective-dated mid-term changes",

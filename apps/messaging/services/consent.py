@@ -87,6 +87,74 @@ def _dnc_entry(channel: str, address: str, now: datetime) -> DncEntry | None:
     )
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What the gate's rules read about one (address, customer): the DNC entry (id, reason) if any, the latest
+    consent-ledger entry (granted, recorded_at, source label) if any, the contact's last inbound message on the
+    channel, and the customer's communication preferences. Gathered per message (`_facts`) or for a whole batch
+    in one query (`consent_bulk.outbound_check_many`); `_decide` applies the same rules to both."""
+
+    dnc: tuple[int, str] | None
+    consent: tuple[bool, datetime, str] | None
+    last_inbound: datetime | None
+    prefs: dict
+
+
+def _facts(*, channel: str, address: str, purpose: str, customer: Customer | None, now: datetime) -> Facts:
+    entry = _dnc_entry(channel, address, now)
+    latest = _latest_consent(channel, address, purpose, customer)
+    return Facts(
+        dnc=(entry.pk, entry.reason) if entry is not None else None,
+        consent=(latest.granted, latest.recorded_at, latest.get_source_display()) if latest is not None else None,
+        last_inbound=_last_inbound(channel, address) if channel != Channel.EMAIL and entry is None else None,
+        prefs=(customer.communication_preferences or {}) if customer is not None else {},
+    )
+
+
+def _decide(
+    facts: Facts,
+    *,
+    channel: str,
+    purpose: str,
+    template_status: str | None,
+    template_name: str = "",
+    now: datetime,
+    answering: bool = False,
+) -> tuple[str, str]:
+    """The rules, on gathered facts: (reason, detail) of a refusal, ("", "") when the message may go."""
+    if facts.dnc is not None:
+        pk, why = facts.dnc
+        return Reason.DNC, f"DNC entry #{pk}" + (f": {why}" if why else "")
+    if facts.consent is not None and not facts.consent[0]:
+        return Reason.OPTED_OUT, f"withdrawn {facts.consent[1]:%Y-%m-%d %H:%M} ({facts.consent[2]})"
+    last_inbound = facts.last_inbound if channel != Channel.EMAIL else None
+    conversing = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=24))
+    if facts.consent is None:
+        chosen = bool((facts.prefs.get("channels") or {}).get(channel))
+        if purpose == Purpose.MARKETING or not (chosen or conversing):
+            return Reason.NO_CONSENT, f"no {purpose} consent on {channel}"
+    just_wrote = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=1))
+    if not just_wrote:
+        quiet = facts.prefs.get("quiet_hours")
+        if not quiet and purpose == Purpose.MARKETING:
+            quiet = settings.MESSAGING_DEFAULT_QUIET_HOURS
+        if quiet and in_quiet_hours(quiet, now=now, default_zone=settings.TIME_ZONE):
+            return Reason.QUIET_HOURS, f"quiet hours {quiet.get('start')}–{quiet.get('end')}"
+    if template_status is not None and template_status != WhatsAppTemplate.Status.APPROVED:
+        return Reason.WHATSAPP_WINDOW, f"template {template_name} is {template_status}, not approved"
+    if channel == Channel.WHATSAPP and not conversing and template_status is None:
+        return Reason.WHATSAPP_WINDOW, "no message from the contact in 24 hours: only an approved template may go"
+    return "", ""
+
+
+def _precheck(channel: str, purpose: str) -> tuple[str, str]:
+    if channel not in Channel.values:
+        return Reason.INVALID_ADDRESS, f"unknown channel {channel!r}"
+    if purpose not in Purpose.values:
+        return Reason.NO_CONSENT, f"unknown purpose {purpose!r}"
+    return "", ""
+
+
 def _evaluate(
     *,
     channel: str,
@@ -99,35 +167,19 @@ def _evaluate(
 ) -> tuple[str, str]:
     """(reason, detail) of a refusal, ("", "") when the message may go. `answering`: the message answers one the
     contact sent us (an email reply), which counts as the contact writing just now."""
-    if channel not in Channel.values:
-        return Reason.INVALID_ADDRESS, f"unknown channel {channel!r}"
-    if purpose not in Purpose.values:
-        return Reason.NO_CONSENT, f"unknown purpose {purpose!r}"
-    entry = _dnc_entry(channel, address, now)
-    if entry is not None:
-        return Reason.DNC, f"DNC entry #{entry.pk}" + (f": {entry.reason}" if entry.reason else "")
-    latest = _latest_consent(channel, address, purpose, customer)
-    if latest is not None and not latest.granted:
-        return Reason.OPTED_OUT, f"withdrawn {latest.recorded_at:%Y-%m-%d %H:%M} ({latest.get_source_display()})"
-    last_inbound = _last_inbound(channel, address) if channel != Channel.EMAIL else None
-    conversing = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=24))
-    if latest is None:
-        prefs = (customer.communication_preferences or {}) if customer is not None else {}
-        chosen = bool((prefs.get("channels") or {}).get(channel))
-        if purpose == Purpose.MARKETING or not (chosen or conversing):
-            return Reason.NO_CONSENT, f"no {purpose} consent on {channel}"
-    just_wrote = answering or (last_inbound is not None and now - last_inbound < timedelta(hours=1))
-    if not just_wrote:
-        quiet = (customer.communication_preferences or {}).get("quiet_hours") if customer is not None else None
-        if not quiet and purpose == Purpose.MARKETING:
-            quiet = settings.MESSAGING_DEFAULT_QUIET_HOURS
-        if quiet and in_quiet_hours(quiet, now=now, default_zone=settings.TIME_ZONE):
-            return Reason.QUIET_HOURS, f"quiet hours {quiet.get('start')}–{quiet.get('end')}"
-    if template is not None and template.status != WhatsAppTemplate.Status.APPROVED:
-        return Reason.WHATSAPP_WINDOW, f"template {template.name} is {template.status}, not approved"
-    if channel == Channel.WHATSAPP and not conversing and template is None:
-        return Reason.WHATSAPP_WINDOW, "no message from the contact in 24 hours: only an approved template may go"
-    return "", ""
+    refusal = _precheck(channel, purpose)
+    if refusal[0]:
+        return refusal
+    facts = _facts(channel=channel, address=address, purpose=purpose, customer=customer, now=now)
+    return _decide(
+        facts,
+        channel=channel,
+        purpose=purpose,
+        template_status=template.status if template is not None else None,
+        template_name=template.name if template is not None else "",
+        now=now,
+        answering=answering,
+    )
 
 
 def refusal_record(decision: Decision, *, source: str, now: datetime | None = None) -> None:

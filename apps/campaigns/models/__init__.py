@@ -1,0 +1,33 @@
+"""Campaign models (`campaigns.py`)."""
+
+from .campaigns import (
+    Campaign,
+    CampaignChannel,
+    CampaignPurpose,
+    CampaignRecipient,
+    CampaignSend,
+    CampaignStatus,
+    CampaignVariant,
+    GoalMetric,
+    RecipientGroup,
+    SendStatus,
+    Suppression,
+    TrackingEvent,
+    TrackingKind,
+)
+
+__all__ = [
+    "Campaign",
+    "CampaignChannel",
+    "CampaignPurpose",
+    "CampaignRecipient",
+    "CampaignSend",
+    "CampaignStatus",
+    "CampaignVariant",
+    "GoalMetric",
+    "RecipientGroup",
+    "SendStatus",
+    "Suppression",
+    "TrackingEvent",
+    "TrackingKind",
+]

@@ -1,0 +1,1 @@
+"""Reads of campaigns: visibility (`campaigns.py`) and analytics (`analytics.py`)."""

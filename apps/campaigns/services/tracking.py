@@ -1,0 +1,239 @@
+"""What happens after a message leaves: the open pixel, click redirects, unsubscribes and the ESP's delivery
+webhooks (normalised by django-anymail). Each writes one append-only `TrackingEvent` and sets the send's first
+open / click / delivery (only the first: a second open of the same message counts once in the analytics).
+
+Opens by machines are counted apart (`machine_open`): Apple Mail Privacy Protection fetches every image through
+Apple's proxy (17.0.0.0/8, a bare "Mozilla/5.0" user agent), security scanners fetch mail as it arrives (a hit
+within CAMPAIGNS_PREFETCH_SECONDS of the send), and crawlers and scripts say what they are in the user agent.
+
+Bounces and spam complaints suppress the address (`Suppression`); an unsubscribe — link, one-click POST
+(RFC 8058) or the ESP's — withdraws marketing consent on that channel in messaging's consent ledger.
+"""
+
+import ipaddress
+import logging
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import Invalid, NotFound
+from apps.messaging.models import ConsentRecord
+from apps.messaging.services.consent import consent_record
+
+from ..models import CampaignSend, SendStatus, Suppression, TrackingEvent, TrackingKind
+from . import content as c
+
+logger = logging.getLogger("insureops.campaigns")
+APPLE_PROXY = ipaddress.ip_network("17.0.0.0/8")
+MACHINE_AGENTS = re.compile(
+    r"bot|crawl|spider|scanner|barracuda|mimecast|proofpoint|preview|headless|python|curl|wget|go-http|java/",
+    re.IGNORECASE,
+)
+
+
+def is_machine_open(*, user_agent: str, ip: str | None, sent_at: datetime | None, now: datetime) -> bool:
+    agent = (user_agent or "").strip()
+    if agent == "Mozilla/5.0" or MACHINE_AGENTS.search(agent):
+        return True
+    try:
+        if ip and ipaddress.ip_address(ip) in APPLE_PROXY:
+            return True
+    except ValueError:
+        pass
+    return sent_at is not None and now - sent_at < timedelta(seconds=settings.CAMPAIGNS_PREFETCH_SECONDS)
+
+
+def _event(send: CampaignSend, kind: str, now: datetime, **fields) -> TrackingEvent:
+    return TrackingEvent.objects.create(
+        campaign_id=send.campaign_id, send=send, variant_id_copy=send.variant_id, kind=kind, occurred_at=now, **fields
+    )
+
+
+def _first(send_id: int, field: str, now: datetime) -> None:
+    CampaignSend.objects.filter(pk=send_id, **{f"{field}__isnull": True}).update(**{field: now})
+
+
+def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now: datetime | None = None) -> str:
+    """A pixel hit: 'open' or 'machine_open'. NotFound for a token that is not ours (nothing counted)."""
+    now = now or timezone.now()
+    try:
+        send_id = c.send_token_read(token, salt=c.OPEN_SALT)
+    except Exception:  # signing.BadSignature and anything malformed
+        raise NotFound("Unknown image.") from None
+    send = CampaignSend.objects.filter(pk=send_id).only("pk", "campaign_id", "variant_id", "sent_at").first()
+    if send is None:
+        raise NotFound("Unknown image.")
+    machine = is_machine_open(user_agent=user_agent, ip=ip, sent_at=send.sent_at, now=now)
+    kind = TrackingKind.MACHINE_OPEN if machine else TrackingKind.OPEN
+    with transaction.atomic():
+        _event(send, kind, now, user_agent=(user_agent or "")[:255], ip=ip)
+        _first(send.pk, "machine_opened_at" if machine else "opened_at", now)
+    return kind
+
+
+def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now: datetime | None = None) -> str:
+    """A click: the URL to redirect to — always one of the variant's own links. Invalid (bad_signature) for a
+    forged or altered token, NotFound for a send or link that does not exist; nothing is counted then."""
+    now = now or timezone.now()
+    try:
+        send_id, index = c.click_token_read(token)
+    except Exception:
+        raise Invalid("This link is not valid.", code="bad_signature") from None
+    send = CampaignSend.objects.filter(pk=send_id).select_related("variant").first()
+    if send is None or not 0 <= index < len(send.variant.links):
+        raise NotFound("This link is not valid.")
+    url = send.variant.links[index]
+    with transaction.atomic():
+        _event(send, TrackingKind.CLICK, now, url=url[:2000], user_agent=(user_agent or "")[:255], ip=ip)
+        _first(send.pk, "clicked_at", now)
+        _first(send.pk, "opened_at", now)  # a click is an open the pixel may have missed (images off)
+    return url
+
+
+def unsubscribe_send(token: str) -> CampaignSend:
+    try:
+        send_id = c.send_token_read(token, salt=c.UNSUBSCRIBE_SALT)
+    except Exception:
+        raise NotFound("This unsubscribe link is not valid.") from None
+    send = CampaignSend.objects.filter(pk=send_id).select_related("campaign", "customer").first()
+    if send is None or not send.address:
+        raise NotFound("This unsubscribe link is not valid.")
+    return send
+
+
+def _withdraw(send: CampaignSend, *, note: str, now: datetime) -> bool:
+    """Withdraw marketing consent for the send's address and channel, unless the latest entry already is one."""
+    latest = (
+        ConsentRecord.objects.filter(address=send.address, channel=send.channel, purpose="marketing")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    if latest is not None and not latest.granted:
+        return False
+    consent_record(
+        channel=send.channel,
+        address=send.address,
+        purpose="marketing",
+        granted=False,
+        source=ConsentRecord.Source.PORTAL,
+        customer=send.customer,
+        note=note,
+        now=now,
+    )
+    return True
+
+
+def unsubscribe_record(*, token: str, how: str = "link", now: datetime | None = None) -> CampaignSend:
+    """The recipient asked to stop (the unsubscribe page, or a mail client's RFC 8058 one-click POST): marketing
+    consent on that channel is withdrawn in the ledger (once; repeating changes nothing)."""
+    now = now or timezone.now()
+    send = unsubscribe_send(token)
+    with transaction.atomic():
+        if _withdraw(send, note=f"Unsubscribed ({how}) from campaign {send.campaign_id}", now=now):
+            _event(send, TrackingKind.UNSUBSCRIBE, now)
+    return send
+
+
+def _suppress(send: CampaignSend, reason: str, detail: str) -> None:
+    address = send.address.lower() if send.channel == "email" else send.address
+    try:
+        with transaction.atomic():
+            Suppression.objects.create(
+                channel=send.channel, address=address, reason=reason, detail=detail[:255], send=send
+            )
+    except IntegrityError:
+        pass  # already suppressed
+
+
+ESP_KINDS = {
+    "delivered": TrackingKind.DELIVERED,
+    "bounced": TrackingKind.BOUNCE,
+    "complained": TrackingKind.COMPLAINT,
+    "unsubscribed": TrackingKind.UNSUBSCRIBE,
+    "rejected": TrackingKind.FAILED,
+    "failed": TrackingKind.FAILED,
+    "opened": TrackingKind.OPEN,
+    "clicked": TrackingKind.CLICK,
+}
+
+
+def esp_event_apply(
+    *,
+    event_type: str,
+    message_id: str,
+    event_id: str = "",
+    timestamp: datetime | None = None,
+    detail: str = "",
+    url: str = "",
+    user_agent: str = "",
+) -> str | None:
+    """An ESP's tracking event (anymail's normalised `AnymailTrackingEvent`): recorded once per event id, the send
+    moved on (delivered, bounced…), bounces and complaints suppress the address, an unsubscribe withdraws consent.
+    Returns the kind recorded, None for an unknown message, an event kind we do not track, or a repeat."""
+    kind = ESP_KINDS.get(event_type)
+    if kind is None or not message_id:
+        return None
+    send = (
+        CampaignSend.objects.filter(channel="email", provider_message_id=message_id).select_related("customer").first()
+    )
+    if send is None:
+        return None
+    now = timestamp or timezone.now()
+    key = (event_id or f"{message_id}:{event_type}:{now.isoformat()}")[:255]
+    try:
+        with transaction.atomic():
+            _event(send, kind, now, provider_event_id=key, url=url[:2000], user_agent=(user_agent or "")[:255])
+            if kind == TrackingKind.DELIVERED:
+                _first(send.pk, "delivered_at", now)
+                CampaignSend.objects.filter(pk=send.pk, status=SendStatus.SENT).update(status=SendStatus.DELIVERED)
+            elif kind == TrackingKind.BOUNCE:
+                CampaignSend.objects.filter(pk=send.pk).update(status=SendStatus.BOUNCED, failed_at=now)
+                _suppress(send, Suppression.Reason.BOUNCE, detail)
+            elif kind == TrackingKind.COMPLAINT:
+                _suppress(send, Suppression.Reason.COMPLAINT, detail)
+                _withdraw(send, note=f"Spam complaint about campaign {send.campaign_id}", now=now)
+            elif kind == TrackingKind.UNSUBSCRIBE:
+                _withdraw(send, note=f"Unsubscribed at the ESP from campaign {send.campaign_id}", now=now)
+            elif kind == TrackingKind.FAILED:
+                CampaignSend.objects.filter(pk=send.pk, status__in=(SendStatus.SENT,)).update(
+                    status=SendStatus.FAILED, failed_at=now
+                )
+            elif kind == TrackingKind.OPEN:
+                _first(send.pk, "opened_at", now)
+            elif kind == TrackingKind.CLICK:
+                _first(send.pk, "clicked_at", now)
+    except IntegrityError:
+        return None  # the ESP delivered this event before
+    return kind
+
+
+def _soft_bounce(event) -> bool:
+    """Anymail reports soft bounces as `bounced` too: a temporary failure must not suppress the address. Postmark
+    says so in `Type`, Mailgun in `severity`, SES in `bounceType`."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    data = raw.get("event-data", raw)
+    bounce = (raw.get("bounce") or {}) if isinstance(raw.get("bounce"), dict) else {}
+    return (
+        raw.get("Type") in ("SoftBounce", "Transient", "DnsError")
+        or data.get("severity") == "temporary"
+        or bounce.get("bounceType") == "Transient"
+    )
+
+
+def anymail_tracking_received(sender, event, esp_name, **kwargs) -> None:
+    """Receiver of anymail's `tracking` signal: hands the normalised event to `esp_event_apply`."""
+    event_type = str(event.event_type or "")
+    if event_type == "bounced" and _soft_bounce(event):
+        event_type = "deferred"  # not tracked: the ESP retries, and a hard bounce follows if it gives up
+    esp_event_apply(
+        event_type=event_type,
+        message_id=str(event.message_id or ""),
+        event_id=f"{esp_name}:{event.event_id}" if event.event_id else "",
+        timestamp=event.timestamp,
+        detail=str(event.description or event.reject_reason or "")[:255],
+        url=str(event.click_url or ""),
+        user_agent=str(event.user_agent or ""),
+    )

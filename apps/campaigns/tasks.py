@@ -1,0 +1,31 @@
+"""Campaign background work: thin, take ids, safe to run twice (the send rows are unique per recipient and
+variant, and a message is handed to its provider only while its row is queued, under a lock)."""
+
+from celery import shared_task
+
+from .services import sending
+
+
+@shared_task(name="campaigns.dispatch", ignore_result=True)
+def campaign_dispatch(campaign_id: int) -> int:
+    """Queue a batch per range of recipients still to be sent to."""
+    return sending.campaign_dispatch(campaign_id=campaign_id)
+
+
+@shared_task(
+    name="campaigns.send_batch",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def campaign_send_batch(campaign_id: int, first_id: int, last_id: int) -> dict:
+    """Check (set-based) and queue the range's recipients, then deliver its queued messages."""
+    return sending.campaign_send_batch(campaign_id=campaign_id, first_id=first_id, last_id=last_id)
+
+
+@shared_task(name="campaigns.tick", ignore_result=True)
+def campaigns_tick() -> dict:
+    """Beat, every minute: due scheduled campaigns start, A/B winners are picked, active campaigns get a pass."""
+    return sending.campaigns_tick()

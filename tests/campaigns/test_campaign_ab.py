@@ -1,0 +1,129 @@
+"""A/B tests scored on renewals, the holdout's lift, and the analytics answer (seed 003 keys and rates)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.campaigns.models import CampaignRecipient, CampaignSend, CampaignStatus
+from apps.campaigns.selectors.analytics import campaign_analytics
+from apps.campaigns.services.campaigns import campaign_create, campaign_send
+from apps.campaigns.services.sending import campaigns_tick
+from tests.factories.policies import PolicyFactory, PolicyTransitionFactory
+
+from .conftest import consenting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_ab_winner_is_picked_by_renewals_not_clicks_and_goes_to_the_rest(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(80)
+    for customer in customers:
+        PolicyFactory(customer=customer, status="active")
+    campaign = campaign_create(
+        actor=manager,
+        name="Renewal test",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}, renew: https://insureops.example/renew"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "Don't miss out!!!"}},
+            {"code": "B", "weight": 50, "content": {"subject": "Your renewal terms"}},
+        ],
+        test_percent=60,
+        holdout_percent=10,
+        test_window_hours=48,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+
+    groups = {
+        g: CampaignRecipient.objects.filter(campaign=campaign, group=g).count() for g in ("test", "rest", "holdout")
+    }
+    assert sum(groups.values()) == 80, groups
+    assert all(groups.values()), groups
+    test_sends = list(CampaignSend.objects.filter(campaign=campaign).select_related("variant"))
+    assert len(test_sends) == groups["test"]  # the rest waits for the winner, the holdout gets nothing
+    a = [s for s in test_sends if s.variant.code == "A"]
+    b = [s for s in test_sends if s.variant.code == "B"]
+    assert a
+    assert b
+    # A gets every click; B's recipients renew: the campaign's metric is conversion, so B must win
+    CampaignSend.objects.filter(pk__in=[s.pk for s in a]).update(opened_at=timezone.now(), clicked_at=timezone.now())
+    for send in b[: max(1, len(b) // 2)]:
+        policy = send.customer.policies.get()
+        PolicyTransitionFactory(policy=policy, from_status="active", to_status="renewed")
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ACTIVE
+    assert campaign.winner is None
+    assert campaigns_tick()["winners"] == []  # the test window is still open
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = campaigns_tick(now=timezone.now() + timedelta(hours=49))
+
+    assert result["winners"] == [campaign.pk]
+    campaign.refresh_from_db()
+    assert campaign.winner.code == "B"
+    assert campaign.winner_reason.startswith("Conversion")
+    rest = CampaignSend.objects.filter(campaign=campaign, recipient__group="rest")
+    assert rest.count() == groups["rest"]
+    assert set(rest.values_list("variant__code", flat=True)) == {"B"}
+    assert campaign.status == CampaignStatus.COMPLETED
+    assert len(outbox) == groups["test"] + groups["rest"]
+    assert not CampaignSend.objects.filter(campaign=campaign, recipient__group="holdout").exists()
+
+    data = campaign_analytics(campaign)
+    assert list(data)[:8] == [
+        "sent",
+        "delivered",
+        "opened",
+        "clicked",
+        "converted",
+        "open_rate",
+        "click_rate",
+        "conversion_rate",
+    ]
+    converted_b = max(1, len(b) // 2)
+    assert data["sent"] == data["delivered"] == groups["test"] + groups["rest"]
+    assert data["converted"] == converted_b
+    assert data["clicked"] == len(a)
+    assert data["conversion_rate"] == round(100 * converted_b / data["delivered"], 1)
+    by_code = {v["code"]: v for v in data["variants"]}
+    assert by_code["A"]["converted"] == 0
+    assert by_code["B"]["converted"] == converted_b
+    assert data["holdout"]["recipients"] == groups["holdout"]
+    assert data["holdout"]["converted"] == 0
+    assert data["holdout"]["lift_points"] == data["holdout"]["treated_conversion_rate"] > 0
+    assert data["winner"] == "B"
+    assert data["over_time"][0]["sent"] == data["sent"]
+
+
+def test_a_renewal_outside_the_attribution_window_is_not_a_conversion(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    (customer,) = consenting(1)
+    policy = PolicyFactory(customer=customer, status="active")
+    campaign = campaign_create(
+        actor=manager,
+        name="x",
+        type="email",
+        channels=["email"],
+        attribution_days=7,
+        target_audience={"customer_ids": [customer.pk]},
+        content={"subject": "s", "body": "b"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    PolicyTransitionFactory(policy=policy, from_status="active", to_status="renewed")
+    PolicyTransitionFactory(policy=PolicyFactory(customer=customer), from_status="quoted", to_status="active")
+    send = CampaignSend.objects.filter(campaign=campaign)
+
+    send.update(sent_at=timezone.now() - timedelta(days=8))  # renewed and bound 8 days after the message
+    assert campaign_analytics(campaign)["converted"] == 0
+    send.update(sent_at=timezone.now() - timedelta(days=3))
+    assert campaign_analytics(campaign)["converted"] == 1  # within 7 days; two policies, one converted send

@@ -1,0 +1,223 @@
+"""Tracking: the open pixel (machine opens apart), signed click redirects (no open redirect, forged signatures
+refused, nothing counted), unsubscribe with RFC 8058 one-click into the consent ledger, and ESP webhooks through
+django-anymail (Postmark's wire format) that suppress bounced and complaining addresses."""
+
+import base64
+import json
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django.utils import timezone
+
+from apps.campaigns.models import CampaignSend, Suppression, TrackingEvent
+from apps.campaigns.services import content as c
+from apps.campaigns.services.campaigns import campaign_create, campaign_send
+from apps.campaigns.services.sending import campaigns_tick
+from apps.messaging.models import ConsentRecord
+
+from .conftest import consenting
+
+pytestmark = pytest.mark.django_db
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+
+
+@pytest.fixture
+def sent(manager, outbox, settings, django_capture_on_commit_callbacks):
+    """Two customers sent an email with one link; returns (campaign, sends, outbox)."""
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    settings.CAMPAIGNS_PREFETCH_SECONDS = 0
+    customers = consenting(2)
+    campaign = campaign_create(
+        actor=manager,
+        name="Renew",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [x.pk for x in customers]},
+        content={"subject": "Renew", "body": "Hello {{ first_name }}: https://insureops.example/offer?x=1."},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    return campaign, list(CampaignSend.objects.filter(campaign=campaign).order_by("pk")), outbox
+
+
+def _path(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def test_pixel_counts_a_person_once_and_machines_apart(sent):
+    campaign, (one, two), _ = sent
+    client = Client()
+    url = _path(c.open_url(one.pk))
+
+    for _ in range(2):
+        response = client.get(url, HTTP_USER_AGENT=IPHONE, REMOTE_ADDR="81.84.1.1")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/gif"
+    client.get(_path(c.open_url(two.pk)), HTTP_USER_AGENT="Mozilla/5.0", REMOTE_ADDR="17.58.1.2")  # Apple MPP
+
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.opened_at is not None
+    assert two.opened_at is None
+    assert two.machine_opened_at is not None
+    assert TrackingEvent.objects.filter(campaign=campaign, kind="open").count() == 2  # the log has both hits
+    assert client.get("/c/o/1:forged.gif").status_code == 404
+
+
+def test_click_redirects_only_to_the_campaigns_own_link(sent):
+    campaign, (one, _), outbox = sent
+    body = next(m.body for m in outbox if m.to[0] == one.address)
+    link = next(word for word in body.split() if "/c/k/" in word).rstrip(".")
+
+    response = Client().get(_path(link))
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://insureops.example/offer?x=1"
+    one.refresh_from_db()
+    assert one.clicked_at is not None
+    assert one.opened_at is not None
+
+
+def test_forged_or_altered_click_tokens_are_refused_and_not_counted(sent):
+    campaign, (one, _), _ = sent
+    genuine = c.click_token(one.pk, 0)
+    forged = signing.dumps([one.pk, 0], key="not-our-secret", salt=c.CLICK_SALT)
+    payload, signature = genuine.rsplit(":", 1)
+    other_link = signing.dumps([one.pk, 5], salt=c.CLICK_SALT)  # genuine signature, a link the variant lacks
+    client = Client()
+
+    for token in (forged, payload + ":" + signature[::-1], "garbage"):
+        response = client.get(f"/c/k/{token}")
+        assert response.status_code == 400, token
+        assert "Location" not in response
+    assert client.get(f"/c/k/{other_link}").status_code == 404
+    one.refresh_from_db()
+    assert one.clicked_at is None
+    assert not TrackingEvent.objects.filter(kind="click").exists()
+
+
+def test_one_click_unsubscribe_withdraws_marketing_consent_once(
+    sent, manager, outbox, django_capture_on_commit_callbacks
+):
+    campaign, (one, two), _ = sent
+    url = _path(c.unsubscribe_url(one.pk))
+    client = Client(enforce_csrf_checks=True)
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert one.address in page.content.decode()
+    assert not ConsentRecord.objects.filter(address=one.address, granted=False).exists()  # GET changes nothing
+    for _ in range(2):  # a mail client may POST twice
+        response = client.post(url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200
+
+    withdrawals = ConsentRecord.objects.filter(address=one.address, channel="email", purpose="marketing", granted=False)
+    assert withdrawals.count() == 1
+    assert TrackingEvent.objects.filter(send=one, kind="unsubscribe").count() == 1
+    # the next campaign does not reach them
+    again = campaign_create(
+        actor=manager,
+        name="Again",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [one.customer_id, two.customer_id]},
+        content={"subject": "Again", "body": "Hi"},
+    )
+    outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=again, actor=manager)
+    assert [m.to[0] for m in outbox] == [two.address]
+    assert CampaignSend.objects.get(campaign=again, customer_id=one.customer_id).reason == "opted_out"
+
+
+def _postmark(event, secret="hook:s3cret"):
+    auth = base64.b64encode(secret.encode()).decode()
+    return Client().post(
+        "/anymail/postmark/tracking/",
+        json.dumps(event),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+
+
+def _bounce(send, kind="HardBounce", event_id=1):
+    return {
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": kind,
+        "TypeCode": 1,
+        "MessageID": send.provider_message_id,
+        "Email": send.address,
+        "BouncedAt": timezone.now().isoformat(),
+        "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+        "Details": "550 5.1.1 User unknown",
+    }
+
+
+def test_esp_webhooks_track_delivery_and_suppress_bounces_and_complaints(sent, settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:s3cret"}
+    campaign, (one, two), _ = sent
+    complaint = {
+        "RecordType": "SpamComplaint",
+        "ID": 2,
+        "Type": "SpamComplaint",
+        "MessageID": two.provider_message_id,
+        "Email": two.address,
+        "BouncedAt": timezone.now().isoformat(),
+    }
+
+    assert _postmark(_bounce(two, "SoftBounce", event_id=3)).status_code == 200
+    assert not Suppression.objects.exists()  # a temporary failure suppresses nothing
+    assert _postmark(_bounce(one)).status_code == 200
+    assert _postmark(complaint).status_code == 200
+    assert _postmark(_bounce(one)).status_code == 200  # delivered again by the ESP: counted once
+
+    one.refresh_from_db()
+    assert one.status == "bounced"
+    assert set(Suppression.objects.values_list("address", "reason")) == {
+        (one.address, "bounce"),
+        (two.address, "complaint"),
+    }
+    assert TrackingEvent.objects.filter(kind="bounce").count() == 1
+    assert ConsentRecord.objects.filter(address=two.address, purpose="marketing", granted=False).exists()
+    assert _postmark(_bounce(one, event_id=9), secret="hook:wrong").status_code == 400
+    settings.ANYMAIL = {}
+    assert _postmark(_bounce(one, event_id=10)).status_code == 403  # fails closed without a secret
+    assert TrackingEvent.objects.filter(kind="bounce").count() == 1
+
+
+def test_budget_spent_per_channel(sent):
+    from apps.campaigns.selectors.analytics import campaign_analytics
+
+    campaign, sends, _ = sent
+    campaign.budget = 10
+    campaign.save()
+    budget = campaign_analytics(campaign)["budget"]
+    assert budget["by_channel"] == {"email": {"sent": 2, "spent": "0.0020"}}
+    assert (budget["spent"], budget["remaining"]) == ("0.0020", "9.9980")
+    assert campaigns_tick()["dispatched"] == []  # a completed campaign gets no further pass
+
+
+def test_gdpr_erasure_blanks_campaign_addresses_and_tracking_details(sent, make_user):
+    from apps.accounts.roles import Role
+    from apps.customers.services import customer_erase, customer_export
+
+    campaign, (one, two), _ = sent
+    Client().get(_path(c.open_url(one.pk)), HTTP_USER_AGENT=IPHONE, REMOTE_ADDR="81.84.1.1")
+    admin = make_user(Role.ADMIN)
+    import io
+    import zipfile
+
+    exported = zipfile.ZipFile(io.BytesIO(customer_export(customer=one.customer, actor=admin))).read("data.json")
+    assert one.address in exported.decode()
+
+    customer_erase(customer=one.customer, actor=admin, reason="Art. 17 request")
+
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.address == ""
+    assert two.address != ""
+    event = TrackingEvent.objects.get(send=one, kind="open")
+    assert (event.user_agent, event.ip) == ("", None)
+    assert one.opened_at is not None  # the campaign's figures stay right
