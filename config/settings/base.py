@@ -323,6 +323,9 @@ SPECTACULAR_SETTINGS = {
         "TicketActivityKindEnum": "apps.support.models.TicketActivity.Kind",
         "KnowledgeResourceKindEnum": "apps.support.models.KnowledgeResource.Kind",
         "StaffRoleEnum": "apps.support.models.STAFF_ROLE_CHOICES",
+        "SurveyKindEnum": "apps.campaigns.models.SurveyKind",
+        "SurveyStatusEnum": "apps.campaigns.models.SurveyStatus",
+        "SurveyTriggerEnum": "apps.campaigns.models.SurveyTrigger",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -147,7 +147,7 @@ def survey_publish(*, survey: Survey, actor: User | None, expires_at=_UNSET) -> 
     """Publish the working copy as the next immutable version (none when nothing changed since the last one).
     Refused: a closed survey, an expiry in the past, a trigger another published survey already has."""
     _builder(actor)
-    survey = Survey.objects.select_for_update().select_related("current_version").get(pk=survey.pk)
+    survey = Survey.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=survey.pk)
     now = timezone.now()
     if survey.status == SurveyStatus.CLOSED:
         raise Conflict("A closed survey cannot be published again.", code="survey_closed")
@@ -350,12 +350,13 @@ def invitation_send(*, invitation: SurveyInvitation, now: datetime | None = None
 # --- answering -------------------------------------------------------------------------------------------------
 
 
-def invitation_open(*, survey_id: int, token: str) -> SurveyInvitation:
+def invitation_open(*, survey_id: int | str, token: str) -> SurveyInvitation:
     """The invitation a link names, if the link is genuine and for this survey: a forged or altered signature,
     a link of another survey, another version or another customer is a 404 (`survey_link_invalid`). Whether it
     may still be answered is `invitation_state`'s to say."""
     invalid = NotFound("This survey link is not valid.", code="survey_link_invalid")
     try:
+        survey_id = int(survey_id)
         payload = signing.Signer(salt=LINK_SALT).unsign_object(token or "")
     except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
         raise invalid from None
