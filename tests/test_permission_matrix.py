@@ -38,6 +38,7 @@ from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
 from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory, TrainingModuleFactory
+from tests.factories.surveys import SurveyFactory
 from tests.permission_matrix import (
     ENDPOINTS,
     NOT_ENDPOINTS,
@@ -150,6 +151,7 @@ def path_objects(make_user) -> dict:
         "faq": FaqFactory(),
         "knowledge": KnowledgeResourceFactory(audience="public"),
         "training": TrainingModuleFactory(),
+        "survey": SurveyFactory(),
     }
 
 
@@ -204,6 +206,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["knowledge"].pk
         elif short.startswith("training"):
             kwargs["pk"] = objects["training"].pk
+        elif short.startswith("surveys"):
+            kwargs["pk"] = objects["survey"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

@@ -65,6 +65,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "messaging",
         "crm",
         "support",
+        "campaigns",
     ]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone
