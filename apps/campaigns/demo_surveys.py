@@ -76,7 +76,12 @@ def seed(*, stdout, options=None) -> None:
     made = []
     for title, questions, trigger, settings in (
         ("Would you recommend us?", NPS, SurveyTrigger.RENEWAL_COMPLETED, {"intro": "Your policy has renewed."}),
-        ("How did we handle your claim?", CSAT, SurveyTrigger.CLAIM_CLOSED, {"thank_you": "Thank you — we read every answer."}),
+        (
+            "How did we handle your claim?",
+            CSAT,
+            SurveyTrigger.CLAIM_CLOSED,
+            {"thank_you": "Thank you — we read every answer."},
+        ),
         ("How did we do with your request?", TICKET_CSAT, SurveyTrigger.TICKET_RESOLVED, {}),
     ):
         survey = services.survey_create(

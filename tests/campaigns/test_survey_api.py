@@ -54,7 +54,8 @@ def test_a_malformed_survey_is_a_clear_envelope_error_and_nothing_is_saved():
 
     assert response.status_code == 400
     body = response.json()
-    assert body["success"] is False and body["error"]["code"] == "validation_error"
+    assert body["success"] is False
+    assert body["error"]["code"] == "validation_error"
     assert "skip" in " ".join(body["error"]["details"]["questions"])
     assert manager.get("/api/v1/surveys").json()["data"]["pagination"]["total_records"] == 0
 
@@ -81,12 +82,17 @@ def test_an_answer_out_of_range_through_the_link_is_refused_and_nothing_is_store
     assert SurveyResponse.objects.get().completion_time is not None
 
     forged = anonymous.post(f"/api/v1/surveys/{survey.pk}/answer/x{url[-20:]}", {"responses": {}}, format="json")
-    assert forged.status_code == 404 and forged.json()["error"]["code"] == "survey_link_invalid"
+    assert forged.status_code == 404
+    assert forged.json()["error"]["code"] == "survey_link_invalid"
 
 
 def _answered(survey, customer, score, *, line="auto", comment=None, agent=None):
     issued = services.invitation_create(
-        survey=survey, customer=customer, channel="email", source=f"t:{customer.pk}:{score}", product_line=line,
+        survey=survey,
+        customer=customer,
+        channel="email",
+        source=f"t:{customer.pk}:{score}",
+        product_line=line,
         agent=agent,
     )
     answers = {"score": score} | ({"why": comment} if comment else {})
@@ -98,7 +104,9 @@ def test_analytics_nps_by_agent_team_product_line_and_channel_and_agents_see_the
     mine, theirs = UserFactory(role=Role.AGENT, team=team), UserFactory(role=Role.AGENT)
     survey = SurveyFactory(questions=[dict(q) for q in NPS_QUESTIONS])
     for score in (10, 9, 7, 3):  # 2 promoters, 1 passive, 1 detractor → NPS 25
-        _answered(survey, CustomerFactory(agent=mine), score, line="home", comment="Slow and rude" if score < 5 else None)
+        _answered(
+            survey, CustomerFactory(agent=mine), score, line="home", comment="Slow and rude" if score < 5 else None
+        )
     _answered(survey, CustomerFactory(agent=theirs), 0, line="auto")
     manager = client_for(UserFactory(role=Role.MANAGER))
 
@@ -133,7 +141,8 @@ def test_analytics_refuse_a_reversed_date_range():
         f"/api/v1/surveys/{survey.pk}/analytics", {"date_from": "2026-05-01", "date_to": "2026-04-01"}
     )
 
-    assert response.status_code == 400 and "date_to" in response.json()["error"]["details"]
+    assert response.status_code == 400
+    assert "date_to" in response.json()["error"]["details"]
 
 
 def test_closing_twice_is_a_conflict():
@@ -143,4 +152,5 @@ def test_closing_twice_is_a_conflict():
     assert manager.post(f"/api/v1/surveys/{survey.pk}/close", {}, format="json").status_code == 200
     second = manager.post(f"/api/v1/surveys/{survey.pk}/close", {}, format="json")
 
-    assert second.status_code == 409 and second.json()["error"]["code"] == "survey_not_published"
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "survey_not_published"

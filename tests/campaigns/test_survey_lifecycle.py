@@ -91,8 +91,10 @@ def test_a_lifecycle_csat_is_answered_once_through_its_link_and_refused_the_seco
     )
     assert (response.invitation, response.version, response.customer) == (invitation, survey.current_version, customer)
     assert (response.user_agent, response.ip_address, response.channel) == ("Firefox/128", "127.0.0.1", "email")
-    assert response.completion_time is not None and 0 <= response.completion_time < 60
-    assert response.sentiment_label == "positive" and response.classifier_version.startswith("local-v")
+    assert response.completion_time is not None
+    assert 0 <= response.completion_time < 60
+    assert response.sentiment_label == "positive"
+    assert response.classifier_version.startswith("local-v")
     survey.refresh_from_db()
     assert survey.response_count == 1
 
@@ -168,7 +170,9 @@ def test_sms_when_the_customer_prefers_it_and_email_is_on_the_dnc_list(agent, dj
 
 def test_a_completed_renewal_sends_the_nps(customer, agent, django_capture_on_commit_callbacks):
     survey = _published(SurveyTrigger.RENEWAL_COMPLETED, questions=NPS_QUESTIONS, title="Would you recommend us?")
-    case = RenewalCaseFactory(policy=PolicyFactory(customer=customer, agent=agent, policy_type="auto"), assigned_to=agent)
+    case = RenewalCaseFactory(
+        policy=PolicyFactory(customer=customer, agent=agent, policy_type="auto"), assigned_to=agent
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         renewal_case_update(case=case, actor=agent, status="renewed")

@@ -77,7 +77,8 @@ def test_publishing_freezes_a_version_and_editing_makes_the_next_one(manager):
     survey.refresh_from_db()
 
     assert survey.current_version == first  # still live until published again
-    assert services.has_unpublished_changes(survey) and survey.kind == "csat"
+    assert services.has_unpublished_changes(survey)
+    assert survey.kind == "csat"
     survey = services.survey_publish(survey=survey, actor=manager)
     assert (survey.current_version.number, survey.current_version.kind) == (2, "csat")
     assert services.survey_publish(survey=survey, actor=manager).current_version.number == 2  # nothing changed
@@ -266,8 +267,10 @@ def test_free_text_is_categorised_and_scored_and_a_detractor_gets_one_follow_up(
             answers={"score": 2, "why": "Terrible service, I want to complain: nobody answered my calls for weeks."},
         )
 
-    assert response.sentiment_label == "negative" and response.sentiment_score < 0
-    assert response.feedback_category != "" and response.classifier_version.startswith("local-v")
+    assert response.sentiment_label == "negative"
+    assert response.sentiment_score < 0
+    assert response.feedback_category != ""
+    assert response.classifier_version.startswith("local-v")
     follow_up = SurveyFollowUp.objects.get()
     ticket = follow_up.ticket
     assert (follow_up.response, ticket.customer, ticket.assignee) == (response, customer, agent)
@@ -282,7 +285,8 @@ def test_a_promoter_opens_no_follow_up(manager, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         services.response_submit(invitation=_link(_published(manager)).invitation, answers={"score": 10})
 
-    assert SurveyFollowUp.objects.count() == 0 and Ticket.objects.count() == 0
+    assert SurveyFollowUp.objects.count() == 0
+    assert Ticket.objects.count() == 0
 
 
 def test_the_factories_build_a_consistent_survey():

@@ -258,4 +258,3 @@ class SurveyInvitationAdmin(_ReadOnly):
         if request.user.role == "agent":
             return qs.filter(Q(customer__agent=request.user) | Q(agent=request.user))
         return qs
-

@@ -203,9 +203,7 @@ class SurveyAnswerApi(BaseApi):
     permission_classes = [AllowAny]
     mfa_exempt = True
 
-    @extend_schema(
-        tags=["surveys"], responses={200: s.SurveyLinkSerializer}, summary="What a signed survey link opens"
-    )
+    @extend_schema(tags=["surveys"], responses={200: s.SurveyLinkSerializer}, summary="What a signed survey link opens")
     def get(self, request, pk, token):
         return self.ok(link_view(services.invitation_open(survey_id=pk, token=token)))
 
@@ -232,4 +230,3 @@ class SurveyAnswerApi(BaseApi):
         )
         thank_you = (invitation.version.settings or {}).get("thank_you") or "Thank you for your answers."
         return self.created({"response_id": response.pk, "thank_you": thank_you})
-

@@ -136,9 +136,7 @@ class SurveyInvitation(models.Model):
     nonce = models.CharField(max_length=43, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     refusal_reason = models.CharField(max_length=40, blank=True)
-    agent = models.ForeignKey(
-        conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    agent = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     product_line = models.CharField(max_length=30, blank=True)
     expires_at = models.DateTimeField()
@@ -178,9 +176,7 @@ class SurveyResponse(models.Model):
     score_kind = models.CharField(max_length=10, blank=True)
     channel = models.CharField(max_length=10, blank=True)
     source = models.CharField(max_length=100, blank=True)
-    agent = models.ForeignKey(
-        conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    agent = models.ForeignKey(conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     product_line = models.CharField(max_length=30, blank=True)
     feedback = models.TextField(blank=True, help_text="The free-text answers, as classified.")

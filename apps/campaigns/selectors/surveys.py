@@ -3,7 +3,9 @@ agents see their own customers' answers and those about them; analytics are comp
 user may see (NPS, CSAT, by agent, team, product line and channel, over time, and the free text's categories
 and sentiment)."""
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
@@ -49,7 +51,7 @@ def invitations_visible_to(user: User, *, survey: Survey) -> QuerySet[SurveyInvi
     return _scoped(SurveyInvitation.objects.filter(survey=survey), user)
 
 
-def _figures(row: dict) -> dict:
+def _figures(row: Mapping[str, Any]) -> dict:
     """NPS (% promoters − % detractors), CSAT (% of 4–5 answers), the average score and sentiment of a group."""
     nps_n, csat_n = row["nps_answers"], row["csat_answers"]
     return {

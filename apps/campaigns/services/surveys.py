@@ -312,8 +312,8 @@ def invitation_send(*, invitation: SurveyInvitation, now: datetime | None = None
             break
         refusal = refusal if refusal != "no_address" else decision.reason
     with transaction.atomic():
-        invitation = SurveyInvitation.objects.select_for_update().select_related("survey", "version").get(
-            pk=invitation.pk
+        invitation = (
+            SurveyInvitation.objects.select_for_update().select_related("survey", "version").get(pk=invitation.pk)
         )
         if invitation.status != SurveyInvitation.Status.PENDING:
             return invitation  # sent (or answered) already: a redelivered trigger sends nothing twice
@@ -335,7 +335,7 @@ def invitation_send(*, invitation: SurveyInvitation, now: datetime | None = None
         context = {"customer": customer, "survey": invitation.version, "url": url, "expires_at": invitation.expires_at}
         if channel == Channel.EMAIL:
             subject = f"{invitation.version.title}: two minutes of your time?"
-            body = render_to_string("emails/survey_invitation.txt", context)
+            body: str = render_to_string("emails/survey_invitation.txt", context)
             transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=[address]), robust=True)
         else:
             body = f"InsureOps: {invitation.version.title} — tell us how we did: {url}"
@@ -497,9 +497,7 @@ def follow_up_open(*, response_id: int) -> SurveyFollowUp | None:
     from apps.support.services import ticket_open
 
     response = (
-        SurveyResponse.objects.select_related("survey", "customer__agent", "agent")
-        .filter(pk=response_id)
-        .first()
+        SurveyResponse.objects.select_related("survey", "customer__agent", "agent").filter(pk=response_id).first()
     )
     if response is None or not response.is_detractor or response.customer is None:
         return None
