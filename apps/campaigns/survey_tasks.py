@@ -18,3 +18,10 @@ def survey_follow_up_open(response_id: int) -> int | None:
 
     follow_up = follow_up_open(response_id=response_id)
     return follow_up.ticket_id if follow_up is not None else None
+
+
+@shared_task(name="campaigns.survey_invitations_retry")
+def survey_invitations_retry() -> int:
+    from apps.campaigns.services.surveys import survey_invitations_retry as retry
+
+    return retry()

@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
+    "surveys-retry-quiet-hours": {"task": "campaigns.survey_invitations_retry", "schedule": 60 * 60},
     "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
     # overdue marking and lapses are date steps (idempotent, daily would do); hourly so arrears reminders
     # skipped in quiet hours go out the same day

@@ -201,3 +201,36 @@ def test_a_resolved_ticket_sends_the_csat_once_even_when_resolved_again(
     invitation = SurveyInvitation.objects.get()
     assert (invitation.source, invitation.agent) == (f"ticket_resolved:{ticket.ticket_number}", agent)
     assert len(mail.outbox) == 1
+
+
+def test_an_invitation_held_by_quiet_hours_goes_out_later_and_an_opt_out_never(
+    agent, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.campaigns.services.surveys import survey_invitations_retry
+
+    quiet = {"start": "00:00", "end": "23:59", "timezone": "UTC"}
+    night_owl = CustomerFactory(
+        agent=agent,
+        email="owl@example.org",
+        communication_preferences={"channels": {"email": True}, "quiet_hours": quiet},
+    )
+    _published(SurveyTrigger.CLAIM_CLOSED)
+    _closed_claim(night_owl, agent, django_capture_on_commit_callbacks)
+    held = SurveyInvitation.objects.get()
+    assert (held.status, held.refusal_reason) == ("not_sent", "quiet_hours")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert survey_invitations_retry() == 0  # still quiet
+    night_owl.communication_preferences = {"channels": {"email": True}}
+    night_owl.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert survey_invitations_retry(now=timezone.now() + timedelta(minutes=1)) == 1
+        assert survey_invitations_retry(now=timezone.now() + timedelta(minutes=2)) == 0
+
+    held.refresh_from_db()
+    assert (held.status, held.refusal_reason) == ("sent", "")
+    assert [m.to for m in mail.outbox] == [["owl@example.org"]]

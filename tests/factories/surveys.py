@@ -12,6 +12,7 @@ from apps.campaigns.models import (
     SurveyStatus,
     SurveyVersion,
 )
+from apps.campaigns.survey_schema import questions_check
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.support import TicketFactory
@@ -50,6 +51,7 @@ class SurveyFactory(factory.django.DjangoModelFactory):
         if not create or extracted is False or self.status == SurveyStatus.DRAFT:
             return
         now = timezone.now()
+        self.questions = questions_check(self.questions)  # as the builder stores them (defaults filled in)
         self.current_version = SurveyVersion.objects.create(
             survey=self,
             number=1,
@@ -61,7 +63,9 @@ class SurveyFactory(factory.django.DjangoModelFactory):
             published_at=now,
         )
         self.published_at = now
-        Survey.objects.filter(pk=self.pk).update(current_version=self.current_version, published_at=now)
+        Survey.objects.filter(pk=self.pk).update(
+            current_version=self.current_version, published_at=now, questions=self.questions
+        )
 
 
 class SurveyVersionFactory(factory.django.DjangoModelFactory):

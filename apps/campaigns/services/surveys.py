@@ -347,6 +347,32 @@ def invitation_send(*, invitation: SurveyInvitation, now: datetime | None = None
     return invitation
 
 
+RETRY_REASONS = ("quiet_hours",)
+RETRY_WINDOW = timedelta(days=3)
+
+
+def survey_invitations_retry(*, now: datetime | None = None) -> int:
+    """Invitations held back only by the customer's quiet hours go out on a later run (beat, hourly), for three
+    days and while the link is valid; any other refusal (opt-out, DNC, no consent) is final. Returns how many
+    were sent."""
+    now = now or timezone.now()
+    held = SurveyInvitation.objects.filter(
+        status=SurveyInvitation.Status.NOT_SENT,
+        refusal_reason__in=RETRY_REASONS,
+        created_at__gte=now - RETRY_WINDOW,
+        expires_at__gt=now,
+    ).select_related("customer")
+    sent = 0
+    for invitation in held[:500]:
+        with transaction.atomic():
+            claimed = SurveyInvitation.objects.filter(pk=invitation.pk, status=SurveyInvitation.Status.NOT_SENT).update(
+                status=SurveyInvitation.Status.PENDING, refusal_reason=""
+            )
+            if claimed and invitation_send(invitation=invitation, now=now).status == SurveyInvitation.Status.SENT:
+                sent += 1
+    return sent
+
+
 # --- answering -------------------------------------------------------------------------------------------------
 
 
