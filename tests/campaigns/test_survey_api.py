@@ -154,3 +154,30 @@ def test_closing_twice_is_a_conflict():
 
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "survey_not_published"
+
+
+def test_analytics_take_the_same_queries_for_1_and_30_responses():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survey = SurveyFactory()
+    manager = client_for(UserFactory(role=Role.MANAGER))
+    url = f"/api/v1/surveys/{survey.pk}/analytics"
+
+    def add(n):
+        for i in range(n):
+            agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+            _answered(
+                survey, CustomerFactory(agent=agent), i % 11, line=f"line{i % 4}", comment="Too slow", agent=agent
+            )
+
+    add(1)
+    manager.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert manager.get(url).status_code == 200
+    add(29)
+    with CaptureQueriesContext(connection) as thirty:
+        data = manager.get(url).json()["data"]
+
+    assert data["overall"]["responses"] == 30
+    assert len(thirty) == len(one)
