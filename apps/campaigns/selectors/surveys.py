@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 
 from ..models import Survey, SurveyInvitation, SurveyResponse
@@ -67,22 +68,6 @@ def _figures(row: Mapping[str, Any]) -> dict:
     }
 
 
-def _aggregates() -> dict:
-    nps, csat = Q(score_kind="nps", score__isnull=False), Q(score_kind="csat", score__isnull=False)
-    return {
-        "responses": Count("id"),
-        "nps_answers": Count("id", filter=nps),
-        "promoters": Count("id", filter=nps & Q(score__gte=9)),
-        "passives": Count("id", filter=nps & Q(score__gte=7, score__lte=8)),
-        "detractors": Count("id", filter=nps & Q(score__lte=6)),
-        "csat_answers": Count("id", filter=csat),
-        "satisfied": Count("id", filter=csat & Q(score__gte=4)),
-        "csat_average": Avg("score", filter=csat),
-        "average_score": Avg("score"),
-        "sentiment": Avg("sentiment_score"),
-    }
-
-
 def _bounds(date_from: date | None, date_to: date | None) -> Q:
     zone = timezone.get_current_timezone()
     q = Q()
@@ -93,14 +78,57 @@ def _bounds(date_from: date | None, date_to: date | None) -> Q:
     return q
 
 
+GROUPED = ("agent_id", "team_id", "product_line", "channel", "bucket", "feedback_category", "sentiment_label")
+
+
+def _grouped(responses: QuerySet, trunc) -> dict[str, list[dict]]:
+    """The figures of every group analytics shows, from one scan of the responses: PostgreSQL's GROUPING SETS
+    over the scoped queryset (its SQL, parameters bound by Django). {column: [row per value], "all": [total]}."""
+    base = responses.annotate(bucket=trunc("created_at")).values(
+        "id", *GROUPED, "score", "score_kind", "sentiment_score"
+    )
+    sql, params = base.query.sql_with_params()
+    columns = ", ".join(GROUPED)
+    nps = "score_kind = 'nps' AND score IS NOT NULL"
+    csat = "score_kind = 'csat' AND score IS NOT NULL"
+    query = f"""
+        WITH r AS ({sql})
+        SELECT GROUPING({columns}) AS grouping_mask, {columns},
+               COUNT(*) AS responses,
+               COUNT(*) FILTER (WHERE {nps}) AS nps_answers,
+               COUNT(*) FILTER (WHERE {nps} AND score >= 9) AS promoters,
+               COUNT(*) FILTER (WHERE {nps} AND score BETWEEN 7 AND 8) AS passives,
+               COUNT(*) FILTER (WHERE {nps} AND score <= 6) AS detractors,
+               COUNT(*) FILTER (WHERE {csat}) AS csat_answers,
+               COUNT(*) FILTER (WHERE {csat} AND score >= 4) AS satisfied,
+               AVG(score) FILTER (WHERE {csat}) AS csat_average,
+               AVG(score) AS average_score,
+               AVG(sentiment_score) AS sentiment
+        FROM r
+        GROUP BY GROUPING SETS ((), {", ".join(f"({c})" for c in GROUPED)})
+    """  # noqa: S608 (only our column names are formatted in; values are bound parameters)
+    full = (1 << len(GROUPED)) - 1
+    mask_of = {full - (1 << (len(GROUPED) - 1 - i)): name for i, name in enumerate(GROUPED)} | {full: "all"}
+    out: dict[str, list[dict]] = {name: [] for name in (*GROUPED, "all")}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            for key in ("csat_average", "average_score", "sentiment"):
+                row[key] = float(row[key]) if row[key] is not None else None
+            out[mask_of[row["grouping_mask"]]].append(row)
+    return out
+
+
 def survey_analytics(
     *, user: User, survey: Survey, period: str = "month", date_from: date | None = None, date_to: date | None = None
 ) -> dict:
     """Everything the results screen and GET /surveys/{id}/analytics show, in a fixed number of queries."""
     responses = responses_visible_to(user, survey=survey).filter(_bounds(date_from, date_to)).order_by()
     invitations = invitations_visible_to(user, survey=survey).filter(_bounds(date_from, date_to)).order_by()
-    aggregates = _aggregates()
-    overall = _figures(responses.aggregate(**aggregates))
+    groups = _grouped(responses, PERIODS.get(period, TruncMonth))
+    overall = _figures(groups["all"][0])
     sent = invitations.aggregate(
         invited=Count("id"),
         delivered=Count("id", filter=Q(status__in=("sent", "answered"))),
@@ -109,31 +137,42 @@ def survey_analytics(
     )
     overall.update(sent)
     overall["response_rate"] = round(100 * sent["answered"] / sent["delivered"], 1) if sent["delivered"] else None
-    by: dict[str, list] = {}
-    agent_rows = responses.values("agent_id", "agent__first_name", "agent__last_name").annotate(**aggregates)
-    by["agent"] = [
-        {
-            "key": row["agent_id"],
-            "label": f"{row['agent__first_name']} {row['agent__last_name']}".strip() if row["agent_id"] else "—",
-            **_figures(row),
-        }
-        for row in agent_rows.order_by("agent__last_name", "agent_id")
-    ]
-    team_rows = responses.values("team_id", "team__name").annotate(**aggregates).order_by("team__name", "team_id")
-    by["team"] = [{"key": r["team_id"], "label": r["team__name"] or "—", **_figures(r)} for r in team_rows]
-    for name in ("product_line", "channel"):
-        rows = responses.values(name).annotate(**aggregates).order_by(name)
-        by[name] = [{"key": r[name] or None, "label": r[name] or "—", **_figures(r)} for r in rows]
-    trunc = PERIODS.get(period, TruncMonth)
-    trend_rows = responses.annotate(bucket=trunc("created_at")).values("bucket").annotate(**aggregates)
-    trend = [{"period": r["bucket"].date().isoformat(), **_figures(r)} for r in trend_rows.order_by("bucket")]
-    category_rows = (
-        responses.exclude(feedback_category="")
-        .values("feedback_category")
-        .annotate(count=Count("id"), sentiment=Avg("sentiment_score"))
-        .order_by("-count", "feedback_category")
+    agents = {
+        u["id"]: f"{u['first_name']} {u['last_name']}".strip()
+        for u in User.objects.filter(pk__in=[r["agent_id"] for r in groups["agent_id"] if r["agent_id"]]).values(
+            "id", "first_name", "last_name"
+        )
+    }
+    teams = dict(
+        Team.objects.filter(pk__in=[r["team_id"] for r in groups["team_id"] if r["team_id"]]).values_list("id", "name")
     )
-    sentiment_rows = responses.exclude(sentiment_label="").values("sentiment_label").annotate(count=Count("id"))
+    by: dict[str, list] = {
+        "agent": sorted(
+            (
+                {"key": r["agent_id"], "label": agents.get(r["agent_id"], "—"), **_figures(r)}
+                for r in groups["agent_id"]
+            ),
+            key=lambda row: (row["key"] is None, row["label"], row["key"] or 0),
+        ),
+        "team": sorted(
+            ({"key": r["team_id"], "label": teams.get(r["team_id"], "—"), **_figures(r)} for r in groups["team_id"]),
+            key=lambda row: (row["key"] is None, row["label"], row["key"] or 0),
+        ),
+    }
+    for name in ("product_line", "channel"):
+        by[name] = sorted(
+            ({"key": r[name] or None, "label": r[name] or "—", **_figures(r)} for r in groups[name]),
+            key=lambda row: row["label"],
+        )
+    trend = [
+        {"period": r["bucket"].date().isoformat(), **_figures(r)}
+        for r in sorted(groups["bucket"], key=lambda r: r["bucket"])
+    ]
+    category_rows = sorted(
+        (r for r in groups["feedback_category"] if r["feedback_category"]),
+        key=lambda r: (-r["responses"], r["feedback_category"]),
+    )
+    sentiment_counts = {r["sentiment_label"]: r["responses"] for r in groups["sentiment_label"]}
     return {
         "survey_id": survey.pk,
         "kind": survey.kind,
@@ -148,14 +187,11 @@ def survey_analytics(
             "categories": [
                 {
                     "category": r["feedback_category"],
-                    "count": r["count"],
+                    "count": r["responses"],
                     "sentiment": round(r["sentiment"], 2) if r["sentiment"] is not None else None,
                 }
                 for r in category_rows
             ],
-            "sentiment": {
-                label: next((r["count"] for r in sentiment_rows if r["sentiment_label"] == label), 0)
-                for label in ("positive", "neutral", "negative")
-            },
+            "sentiment": {label: sentiment_counts.get(label, 0) for label in ("positive", "neutral", "negative")},
         },
     }
