@@ -294,3 +294,14 @@ def test_the_factories_build_a_consistent_survey():
 
     assert survey.current_version.questions == survey.questions
     assert services.invitation_url(_link(survey).invitation).startswith("http")
+
+
+def test_a_campaign_records_the_link_it_sent_once(manager):
+    issued = services.invitation_create(
+        survey=_published(manager), customer=CustomerFactory(), channel="link", source="campaign:3"
+    )
+
+    assert services.invitation_mark_sent(invitation=issued.invitation, channel="whatsapp") == 1
+    assert services.invitation_mark_sent(invitation=issued.invitation, channel="email") == 0
+    issued.invitation.refresh_from_db()
+    assert (issued.invitation.status, issued.invitation.channel) == ("sent", "whatsapp")

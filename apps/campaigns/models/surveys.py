@@ -40,6 +40,7 @@ class SurveyTrigger(models.TextChoices):
 class SurveyChannel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
     LINK = "link", "Link only (handed over by the caller, e.g. a campaign)"
 
 

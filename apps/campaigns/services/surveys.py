@@ -278,6 +278,16 @@ def invitation_create(
     return IssuedInvitation(invitation, invitation_url(invitation), True)
 
 
+def invitation_mark_sent(*, invitation: SurveyInvitation, channel: str, now: datetime | None = None) -> int:
+    """For a sender of its own (a campaign's message carried the link): record that the invitation went out on
+    `channel`, once (a pending invitation only). Returns 1 when recorded, 0 when it was already sent or answered."""
+    if channel not in (SurveyChannel.EMAIL, SurveyChannel.SMS, SurveyChannel.WHATSAPP):
+        raise ValidationError({"channel": ["email, sms or whatsapp."]})
+    return SurveyInvitation.objects.filter(pk=invitation.pk, status=SurveyInvitation.Status.PENDING).update(
+        status=SurveyInvitation.Status.SENT, channel=channel, sent_at=now or timezone.now()
+    )
+
+
 def _addresses(customer: Customer) -> list[tuple[str, str]]:
     prefs = customer.communication_preferences or {}
     order = [c for c in prefs.get("preferred_channels") or [] if c in (Channel.EMAIL, Channel.SMS)]
