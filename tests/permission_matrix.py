@@ -187,6 +187,14 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:campaigns-cancel": {"POST": {A, M}},
     "v1:campaigns-analytics": {"GET": {A, M, AG}},
     "v1:campaigns-audience": {"GET": {A, M}},
+    # surveys (seed 003 Survey & Feedback Service): managers and admins build; agents read their customers' results
+    "v1:surveys-list": {"GET": {A, M, AG, V}, "POST": {A, M}},
+    "v1:surveys-detail": {"GET": {A, M, AG, V}, "PUT": {A, M}},
+    "v1:surveys-publish": {"POST": {A, M}},
+    "v1:surveys-close": {"POST": {A, M}},
+    "v1:surveys-responses": {"GET": {A, M, AG, V}},
+    "v1:surveys-analytics": {"GET": {A, M, AG, V}},
+    "v1:surveys-answer": {"GET": PUBLIC, "POST": PUBLIC},  # the signed link is the credential
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).
@@ -292,6 +300,13 @@ NOT_OBJECT_ENDPOINTS = {
     "v1:knowledge-resource-detail",
     "v1:training-module-detail",  # a module is for a role, and each person's progress is their own
     "v1:training-module-progress",
+    # a survey is the firm's, not a person's: agents see every survey and, inside it, their customers' answers only
+    "v1:surveys-detail",
+    "v1:surveys-publish",
+    "v1:surveys-close",
+    "v1:surveys-responses",
+    "v1:surveys-analytics",
+    "v1:surveys-answer",  # the link names the survey and signs the recipient: a forged one is a 404
 }
 
 # Roles that never see every row of anything: allowed on an object endpoint, they must be in OBJECT_SCOPED.

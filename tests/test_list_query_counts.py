@@ -69,6 +69,12 @@ from tests.factories.policies import (
 )
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
 from tests.factories.support import KnowledgeResourceFactory, TrainingProgressFactory
+from tests.factories.surveys import (
+    SurveyFactory,
+    SurveyFollowUpFactory,
+    SurveyInvitationFactory,
+    SurveyResponseFactory,
+)
 from tests.test_permission_matrix import _walk
 
 
@@ -103,6 +109,21 @@ def _communication(ctx):
     communication = ClaimCommunicationFactory(claim=ctx["claim"], author=_agent())
     communication.attachments.add(_claim_document(ctx))
     return communication
+
+
+def _survey(ctx):
+    if "survey" not in ctx:
+        ctx["survey"] = SurveyFactory()
+    return ctx["survey"]
+
+
+def _survey_response(ctx):
+    """A response with its own customer, agent, team and follow-up ticket."""
+    agent = _agent()
+    invitation = SurveyInvitationFactory(
+        survey=_survey(ctx), customer=CustomerFactory(agent=agent), agent=agent, team=agent.team, status="answered"
+    )
+    return SurveyFollowUpFactory(response=SurveyResponseFactory(invitation=invitation, team=agent.team, score=2))
 
 
 def _policy(**kwargs):
@@ -239,6 +260,8 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
     "v1:training-modules": ListCase(lambda ctx: TrainingProgressFactory(user=ctx["caller"]).module),
     "v1:campaigns-list": ListCase(_campaign),
+    "v1:surveys-list": ListCase(lambda ctx: SurveyFactory(created_by=_agent())),
+    "v1:surveys-responses": ListCase(_survey_response, kwargs=lambda ctx: {"pk": _survey(ctx).pk}),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

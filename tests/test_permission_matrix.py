@@ -41,6 +41,7 @@ from tests.factories.notifications import NotificationFactory
 from tests.factories.policies import PolicyFactory, ProductFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
 from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory, TrainingModuleFactory
+from tests.factories.surveys import SurveyFactory
 from tests.permission_matrix import (
     ENDPOINTS,
     NOT_ENDPOINTS,
@@ -157,6 +158,7 @@ def path_objects(make_user) -> dict:
         "training": TrainingModuleFactory(),
         # a campaign that went to the customer (sent: nothing about it may change, a delete is a 409)
         "campaign": CampaignRecipientFactory(customer=customer, campaign__status="completed").campaign,
+        "survey": SurveyFactory(),
     }
 
 
@@ -217,6 +219,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["training"].pk
         elif short.startswith("campaigns"):
             kwargs["pk"] = objects["campaign"].pk
+        elif short.startswith("surveys"):
+            kwargs["pk"] = objects["survey"].pk
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

@@ -58,6 +58,8 @@ PERMISSION_MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "profile": {WRITE: ALL_ROLES},
     "notifications": {WRITE: ALL_ROLES},
     "self_service": {WRITE: frozenset({C})},
+    # surveys: managers and admins build and publish; agents read their customers' results (rows by selector)
+    "surveys": {WRITE: frozenset({A, M}), READ: frozenset({AG, V})},
 }
 
 

@@ -1,6 +1,6 @@
 from apps.core.urls import slash_optional_path
 
-from . import account_views, customer_views, support_views, views
+from . import account_views, customer_views, support_views, survey_views, views
 
 app_name = "portal"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     slash_optional_path("support/requests", support_views.request_list, name="requests"),
     slash_optional_path("support/requests/<int:pk>", support_views.request_detail, name="request"),
     slash_optional_path("support/requests/<int:pk>/reopen", support_views.request_reopen, name="request-reopen"),
+    slash_optional_path("survey/<int:pk>/<str:token>", survey_views.survey_answer, name="survey"),
 ]

@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
     "renewals-lapse": {"task": "renewals.lapse", "schedule": 6 * 60 * 60},
+    "surveys-retry-quiet-hours": {"task": "campaigns.survey_invitations_retry", "schedule": 60 * 60},
     "billing-payment-reminders": {"task": "billing.payment_reminders", "schedule": 60 * 60},
     # overdue marking and lapses are date steps (idempotent, daily would do); hourly so arrears reminders
     # skipped in quiet hours go out the same day
@@ -329,6 +330,9 @@ SPECTACULAR_SETTINGS = {
         "TicketActivityKindEnum": "apps.support.models.TicketActivity.Kind",
         "KnowledgeResourceKindEnum": "apps.support.models.KnowledgeResource.Kind",
         "StaffRoleEnum": "apps.support.models.STAFF_ROLE_CHOICES",
+        "SurveyKindEnum": "apps.campaigns.models.SurveyKind",
+        "SurveyStatusEnum": "apps.campaigns.models.SurveyStatus",
+        "SurveyTriggerEnum": "apps.campaigns.models.SurveyTrigger",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -27,6 +27,7 @@ def test_a_viewers_claim_names_their_modules_and_writes_only_their_own_profile()
         "profile:write",
         "notifications",
         "notifications:write",
+        "surveys",
     ]
 
 

@@ -26,6 +26,8 @@ APPEND_ONLY = {
     "renewals.CaseEvent": "the renewal case's timeline",
     "messaging.EmailEvent": "the email's timeline",
     "support.TicketActivity": "the ticket's history, which its SLA clock is replayed from",
+    "campaigns.SurveyVersion": "a published survey version is immutable; responses are bound to it",
+    "campaigns.SurveyResponse": "a survey answer as given, once per link",
 }
 # Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
 LINK_TABLES = {

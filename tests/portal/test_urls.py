@@ -33,7 +33,19 @@ def _support_path(name, user, policy):
     return None
 
 
+def _survey_path(customer):
+    """A survey link of the customer's (the page answers without a sign-in; an invalid link is a 404)."""
+    from urllib.parse import urlparse
+
+    from apps.campaigns.services.surveys import invitation_url
+    from tests.factories.surveys import SurveyInvitationFactory
+
+    return urlparse(invitation_url(SurveyInvitationFactory(customer=customer))).path
+
+
 def _url(name, policy, claim, product, user=None):
+    if name == "survey":
+        return _survey_path(policy.customer)
     support = _support_path(name, user, policy)
     if support:
         return support

@@ -31,3 +31,14 @@ __all__ = [
     "TrackingEvent",
     "TrackingKind",
 ]
+from .surveys import (  # noqa: F401
+    Survey,
+    SurveyChannel,
+    SurveyFollowUp,
+    SurveyInvitation,
+    SurveyKind,
+    SurveyResponse,
+    SurveyStatus,
+    SurveyTrigger,
+    SurveyVersion,
+)
