@@ -173,6 +173,13 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:training-module-detail": {"GET": STAFF, "PUT": {A, M}, "DELETE": {A, M}},
     "v1:training-module-progress": {"POST": STAFF},
     "v1:training-overdue": {"GET": {A, M}},
+    # AI assistant (seed 003 AI endpoints, seed 004 §3.2 copilot and §3.8 rescinded responses)
+    "v1:ai-query": {"POST": {A, M}},
+    "v1:ai-settings": {"GET": {A}, "PUT": {A}},
+    "v1:ai-actions-confirm": {"POST": {A, M, AG, C}},
+    "v1:copilot-chat": {"POST": {A, M, AG}},
+    "v1:assistant-chat": {"POST": {C}},
+    "v1:safety-rescinded-responses": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

@@ -21,6 +21,7 @@ from apps.claims.models import FraudReview
 from apps.messaging.models import Conversation
 from tests.conftest import client_for
 from tests.factories.accounts import BranchFactory, TeamFactory, UserFactory
+from tests.factories.assistant import RescindedResponseFactory
 from tests.factories.audit import SecurityEventFactory
 from tests.factories.billing import (
     CommissionFactory,
@@ -225,6 +226,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:tickets-list": ListCase(_ticket),
     "v1:knowledge-resources": ListCase(lambda ctx: KnowledgeResourceFactory(author=_agent())),
     "v1:training-modules": ListCase(lambda ctx: TrainingProgressFactory(user=ctx["caller"]).module),
+    "v1:safety-rescinded-responses": ListCase(lambda ctx: RescindedResponseFactory(user=_agent())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

@@ -501,7 +501,7 @@ def file_claim_run(user: User, args: dict) -> dict:
     )
     return {
         "claim": {"id": claim.pk, "claim_number": claim.claim_number, "status": claim.status, "created": created},
-        "url": f"/portal/claims/{claim.pk}" if user.role == Role.CUSTOMER else "",
+        "url": reverse("portal:claim", kwargs={"pk": claim.pk}) if user.role == Role.CUSTOMER else "",
     }
 
 
@@ -527,7 +527,7 @@ def hand_over_run(user: User, args: dict) -> dict:
         description=args["summary"],
         channel=TicketChannel.PORTAL,
     )
-    return {"ticket": {"id": ticket.pk, "number": ticket.ticket_number, "url": f"/portal/support/requests/{ticket.pk}"}}
+    return {"ticket": {"id": ticket.pk, "number": ticket.ticket_number, "url": reverse("portal:request", kwargs={"pk": ticket.pk})}}
 
 
 def hand_over_summary(user: User, args: dict) -> str:

@@ -24,6 +24,8 @@ APPEND_ONLY = {
     "renewals.CaseEvent": "the renewal case's timeline",
     "messaging.EmailEvent": "the email's timeline",
     "support.TicketActivity": "the ticket's history, which its SLA clock is replayed from",
+    "assistant.ToolCallRecord": "the record of every AI tool call and refused attempt",
+    "assistant.RescindedResponse": "the log of AI answers the guardrails blocked",
 }
 # Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
 LINK_TABLES = {
