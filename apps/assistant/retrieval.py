@@ -2,7 +2,11 @@
 (support's selectors decide: staff-only resources never reach a customer), within the settings' knowledge-base
 scope; and the caller's own records as facts (a customer's policies, covers, payments due and claims)."""
 
-from django.contrib.postgres.search import SearchHeadline, SearchRank
+import operator
+import re
+from functools import reduce
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F
 
 from apps.accounts.models import User
@@ -10,7 +14,7 @@ from apps.accounts.roles import Role
 from apps.billing.selectors import instalments_open_for
 from apps.claims.selectors import claims_visible_to
 from apps.policies.selectors import policies_visible_to
-from apps.support.selectors import faq_query, faqs_published, knowledge_visible_to
+from apps.support.selectors import faqs_published, knowledge_visible_to
 
 from .providers.base import Source
 
@@ -22,13 +26,31 @@ def _scope() -> dict:
     return ai_settings_get().knowledge_base or {}
 
 
+STOP = set(
+    "a an the and or of to in on for is are was were be been i my me we our you your it this that what how when where "
+    "which who do does did can could should would will with at by from as about have has had any there their they "
+    "know tell please want need".split()
+)
+
+
+def any_words_query(text: str) -> SearchQuery | None:
+    """English full-text query matching ANY of the question's words (a question rarely repeats every word of its
+    answer), each stemmed, so the rank orders passages by how many and how well they match."""
+    words = [w for w in re.findall(r"[a-z0-9à-ÿ]+", text.lower()) if w not in STOP and len(w) > 1][:12]
+    if not words:
+        return None
+    return reduce(operator.or_, [SearchQuery(w, search_type="plain", config="english") for w in words])
+
+
 def search(user: User | None, query: str, *, limit: int = 5) -> list[Source]:
     """The most relevant passages for `query` the user may read, best first (knowledge hub and FAQ merged by rank)."""
     query = (query or "").strip()[:500]
     if not query:
         return []
     scope = _scope()
-    ts_query = faq_query(query)
+    ts_query = any_words_query(query)
+    if ts_query is None:
+        return []
     found: list[Source] = []
     if scope.get("knowledge_hub", True):
         qs = knowledge_visible_to(user).filter(is_published=True, search_vector=ts_query)

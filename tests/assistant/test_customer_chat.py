@@ -78,7 +78,7 @@ def test_asking_for_a_person_opens_a_request_once_confirmed(motor_customer):
     client.post("/api/v1/ai/actions/confirm", {"action_id": data["actions"][0]["id"], "decision": "confirm"}, format="json")
 
     ticket = Ticket.objects.get()
-    assert ticket.customer == customer and "talk to a real person" in ticket.description
+    assert ticket.customer == customer and "talk to a real person" in ticket.messages.get().body
 
 
 def test_another_customers_policy_is_not_found(motor_customer):
@@ -95,7 +95,7 @@ def test_a_promise_about_a_claim_is_rescinded_and_logged(motor_customer):
     user, _, _ = motor_customer()
     KnowledgeResourceFactory(title="Glass claims", audience="public", body="Good news about glass: your claim will be paid within a day, we guarantee it.")
 
-    data = chat(client_for(user), "Tell me about glass claims paid")
+    data = chat(client_for(user), "What should I know about glass claims?")
 
     rescinded = RescindedResponse.objects.get()
     assert rescinded.rule == "claim_promise" and "will be paid" in rescinded.original

@@ -351,8 +351,11 @@ class LocalProvider:
         intent, confidence = classify(
             text, {"report_claim", "question", "claim_status", "my_policy", "handover", "greeting", "payments_due"}
         )
-        if (intent == "report_claim" and confidence >= 0.2) or (
-            slots.peril(text) and intent not in ("claim_status", "my_policy", "handover")
+        question = text.rstrip().endswith("?") or re.match(
+            r"^\s*(how|what|when|where|why|which|who|can|could|do|does|is|are|should|will|would)\b", text, re.IGNORECASE
+        )
+        if (intent == "report_claim" and confidence >= 0.2 and not question) or (
+            slots.peril(text) and not question and intent not in ("claim_status", "my_policy", "handover")
         ):
             return last
         return None
