@@ -195,6 +195,13 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:surveys-responses": {"GET": {A, M, AG, V}},
     "v1:surveys-analytics": {"GET": {A, M, AG, V}},
     "v1:surveys-answer": {"GET": PUBLIC, "POST": PUBLIC},  # the signed link is the credential
+    # AI assistant (seed 003 AI endpoints, seed 004 §3.2 copilot and §3.8 rescinded responses)
+    "v1:ai-query": {"POST": {A, M}},
+    "v1:ai-settings": {"GET": {A}, "PUT": {A}},
+    "v1:ai-actions-confirm": {"POST": {A, M, AG, C}},
+    "v1:copilot-chat": {"POST": {A, M, AG}},
+    "v1:assistant-chat": {"POST": {C}},
+    "v1:safety-rescinded-responses": {"GET": {A, M}},
 }
 
 # URL patterns under /api/ that are not endpoints (the envelope 404 catch-all).

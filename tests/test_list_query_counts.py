@@ -21,6 +21,7 @@ from apps.claims.models import FraudReview
 from apps.messaging.models import Conversation
 from tests.conftest import client_for
 from tests.factories.accounts import BranchFactory, TeamFactory, UserFactory
+from tests.factories.assistant import RescindedResponseFactory
 from tests.factories.audit import SecurityEventFactory
 from tests.factories.billing import (
     CommissionFactory,
@@ -262,6 +263,7 @@ LIST_CASES: dict[str, ListCase] = {
     "v1:campaigns-list": ListCase(_campaign),
     "v1:surveys-list": ListCase(lambda ctx: SurveyFactory(created_by=_agent())),
     "v1:surveys-responses": ListCase(_survey_response, kwargs=lambda ctx: {"pk": _survey(ctx).pk}),
+    "v1:safety-rescinded-responses": ListCase(lambda ctx: RescindedResponseFactory(user=_agent())),
 }
 
 # Lists whose length does not grow with the data: one entry per check kind, a batch's stored error log.

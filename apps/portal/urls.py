@@ -1,6 +1,6 @@
 from apps.core.urls import slash_optional_path
 
-from . import account_views, customer_views, support_views, survey_views, views
+from . import account_views, assistant_views, customer_views, support_views, survey_views, views
 
 app_name = "portal"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     slash_optional_path("products", account_views.products, name="products"),
     slash_optional_path("products/<slug:code>/quote", account_views.product_quote, name="quote"),
     slash_optional_path("help", support_views.help_centre, name="help"),
+    slash_optional_path("assistant", assistant_views.assistant_chat, name="assistant"),
     slash_optional_path("help/faqs/<int:pk>/vote", support_views.faq_vote, name="faq-vote"),
     slash_optional_path("support/new", support_views.contact, name="contact"),
     slash_optional_path("support/requests", support_views.request_list, name="requests"),

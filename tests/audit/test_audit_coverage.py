@@ -28,6 +28,8 @@ APPEND_ONLY = {
     "support.TicketActivity": "the ticket's history, which its SLA clock is replayed from",
     "campaigns.SurveyVersion": "a published survey version is immutable; responses are bound to it",
     "campaigns.SurveyResponse": "a survey answer as given, once per link",
+    "assistant.ToolCallRecord": "the record of every AI tool call and refused attempt",
+    "assistant.RescindedResponse": "the log of AI answers the guardrails blocked",
 }
 # Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
 LINK_TABLES = {
