@@ -171,6 +171,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:tickets-from-email": {"POST": {A, M, AG}},
     "v1:faqs-list": {"GET": PUBLIC},
     "v1:faqs-vote": {"POST": PUBLIC},
+    "v1:knowledge-resource-file": {"GET": PUBLIC},
     "v1:knowledge-resources": {"GET": PUBLIC, "POST": {A, M, AG}},
     "v1:knowledge-resource-detail": {"GET": PUBLIC, "PUT": {A, M, AG}, "DELETE": {A, M, AG}},
     "v1:training-modules": {"GET": STAFF, "POST": {A, M}},
@@ -305,6 +306,7 @@ NOT_OBJECT_ENDPOINTS = {
     # the help centre's and the knowledge hub's entries are no one's records (audience decides who reads them)
     "v1:faqs-vote",
     "v1:knowledge-resource-detail",
+    "v1:knowledge-resource-file",
     "v1:training-module-detail",  # a module is for a role, and each person's progress is their own
     "v1:training-module-progress",
     # a survey is the firm's, not a person's: agents see every survey and, inside it, their customers' answers only

@@ -31,3 +31,11 @@ class SupportConfig(AppConfig):
             visible_ids=lambda user: selectors.tickets_visible_to(user).values("pk"),
             owner_only=True,
         )
+        # a knowledge resource's file: seen by whoever may read the resource (its audience), never as a customer's
+        # document (it has no customer)
+        register_owner(
+            "knowledge",
+            selectors.knowledge_document_owner,
+            visible_ids=lambda user: selectors.knowledge_visible_to(user).values("pk"),
+            owner_only=True,
+        )

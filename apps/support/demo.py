@@ -9,7 +9,7 @@ from apps.accounts.models import Team, User
 from apps.customers.models import Customer
 
 from . import services
-from .models import Faq, FaqCategory, KnowledgeResource, Macro, SlaPolicy, Ticket
+from .models import Faq, FaqCategory, KnowledgeResource, Macro, SlaPolicy, Ticket, TicketMessage
 
 # priority -> (first response, next reply, resolution) in business minutes
 SLA = {"urgent": (30, 60, 240), "high": (60, 120, 960), "medium": (240, 480, 2400), "low": (480, 960, 4800)}
@@ -106,13 +106,30 @@ def seed(*, stdout, options=None) -> None:
         for name, body in MACROS.items():
             Macro.objects.get_or_create(name=name, defaults={"body": body})
     tickets = _demo_tickets()
+    tickets += _demo_email_tickets()
     wanted = (options or {}).get("tickets") or 0
     if wanted:
         tickets_bulk_generate(count=wanted - Ticket.objects.count(), stdout=stdout)
     stdout.write(
         f"support: SLA policies, {Faq.objects.count()} FAQs, {KnowledgeResource.objects.count()} resources, "
-        f"{tickets} demo ticket(s)"
+        f"{tickets} demo ticket(s) and emails placed on tickets"
     )
+
+
+def _demo_email_tickets() -> int:
+    """The demo inbox's customer mail as tickets (the sandbox mailbox is seeded without the live event): the
+    complaint with its follow-up threaded in, the renewal and cancellation requests; bounces, auto-replies and
+    strangers' mail stay in the inbox."""
+    from apps.messaging.models import Email
+
+    from .inbound import tickets_from_emails
+
+    ids = list(
+        Email.objects.filter(direction="inbound", automated="", customer__isnull=False)
+        .exclude(pk__in=TicketMessage.objects.filter(email__isnull=False).values("email_id"))
+        .values_list("pk", flat=True)[:20]
+    )
+    return tickets_from_emails(email_ids=ids) if ids else 0
 
 
 def _demo_tickets() -> int:

@@ -474,6 +474,14 @@ class KnowledgeResourceVersion(models.Model):
     body = models.TextField(max_length=50000, blank=True)
     url = models.URLField(max_length=500, blank=True)
     audience = models.CharField(max_length=10, choices=Audience.choices)
+    document = models.ForeignKey(
+        "documents.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The file the resource had before the edit.",
+    )
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

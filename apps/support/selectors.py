@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Now
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -166,6 +167,21 @@ def knowledge_visible_to(user) -> QuerySet[KnowledgeResource]:
 
 def knowledge_get_for_user(*, user, pk) -> KnowledgeResource:
     return get_object_or_404(knowledge_visible_to(user).prefetch_related("versions"), pk=pk)
+
+
+def knowledge_document_owner(user, pk):
+    """documents.owners resolver for entity_type "knowledge": (no customer, resource id) if the user may read the
+    resource (its audience); a staff-only resource's file is a 404 to anyone else."""
+    resource = get_object_or_404(knowledge_visible_to(user), pk=pk)
+    return None, resource.pk
+
+
+def knowledge_file_for_user(*, user, pk) -> Document:
+    """The file of a resource the user may read (its audience), else 404."""
+    resource = knowledge_get_for_user(user=user, pk=pk)
+    if resource.document is None:
+        raise Http404("This resource has no file.")
+    return resource.document
 
 
 # --- training ------------------------------------------------------------------------------------------------

@@ -879,21 +879,46 @@ KNOWLEDGE_EDITORS = STAFF_WRITERS
 _VERSIONED = ("title", "body", "url", "audience")
 
 
+def _knowledge_file(resource: KnowledgeResource, file, *, actor: User, request=None) -> Document:
+    """A resource's file through the documents pipeline (real type, size, malware scan, processing), owned by the
+    resource (entity `knowledge`) and by no customer, staff-only as a document: who may read it is the resource's
+    audience, checked where it is downloaded (GET /knowledge-hub/resources/{id}/file)."""
+    return document_upload(
+        file=file,
+        uploaded_by=actor,
+        customer=None,
+        entity_type="knowledge",
+        entity_id=resource.pk,
+        doc_type="other",
+        visibility=Document.Visibility.INTERNAL,
+        request=request,
+    )
+
+
 @transaction.atomic
-def knowledge_resource_create(*, actor: User, **fields) -> KnowledgeResource:
+def knowledge_resource_create(*, actor: User, file=None, request=None, **fields) -> KnowledgeResource:
+    """A resource; with `file`, a document resource whose file went through the documents pipeline (a refused
+    file — malware, a type we do not take — leaves nothing behind)."""
     role_required(actor, KNOWLEDGE_EDITORS, "Your role cannot edit the knowledge hub.")
     resource = KnowledgeResource(author=actor, **fields)
+    if file is not None:
+        resource.kind = KnowledgeResource.Kind.DOCUMENT
     resource.full_clean()
     resource.save()
+    if file is not None:
+        resource.document = _knowledge_file(resource, file, actor=actor, request=request)
+        resource.save(update_fields=["document", "updated_at"])
     return resource
 
 
 @transaction.atomic
-def knowledge_resource_update(*, resource: KnowledgeResource, actor: User, **fields) -> KnowledgeResource:
-    """An edit keeps the text before it as a version (when title, body, link or audience change)."""
+def knowledge_resource_update(
+    *, resource: KnowledgeResource, actor: User, file=None, request=None, **fields
+) -> KnowledgeResource:
+    """An edit keeps the text (and file) before it as a version (when title, body, link, audience or file change)."""
     role_required(actor, KNOWLEDGE_EDITORS, "Your role cannot edit the knowledge hub.")
     resource = KnowledgeResource.objects.select_for_update().get(pk=resource.pk)
-    changed = any(name in fields and fields[name] != getattr(resource, name) for name in _VERSIONED)
+    changed = file is not None or any(name in fields and fields[name] != getattr(resource, name) for name in _VERSIONED)
     if changed:
         KnowledgeResourceVersion.objects.create(
             resource=resource,
@@ -902,11 +927,15 @@ def knowledge_resource_update(*, resource: KnowledgeResource, actor: User, **fie
             body=resource.body,
             url=resource.url,
             audience=resource.audience,
+            document=resource.document,
             edited_by=actor,
         )
         resource.version += 1
     for name, value in fields.items():
         setattr(resource, name, value)
+    if file is not None:
+        resource.document = _knowledge_file(resource, file, actor=actor, request=request)
+        resource.kind = KnowledgeResource.Kind.DOCUMENT
     resource.full_clean()
     resource.save()
     return resource

@@ -3,6 +3,7 @@ recorded; the knowledge hub (seed 004 §3.9) by audience, with versions; macros;
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.roles import Role
 from apps.support import services
@@ -247,3 +248,69 @@ def test_admin_reply_on_a_new_ticket_keeps_the_shown_status_and_opens_it(client,
     ticket.refresh_from_db()
     assert ticket.status == "open"
     assert ticket.messages.filter(sender="staff", body="We are on it.").exists()
+
+
+def _pdf(text: str = "Motor claims at the scene") -> SimpleUploadedFile:
+    body = f"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% {text}\ntrailer<</Root 1 0 R>>\n%%EOF\n".encode()
+    return SimpleUploadedFile("guide.pdf", body, content_type="application/pdf")
+
+
+def test_a_staff_only_file_never_reaches_customers_or_anonymous_callers(api_client, make_user):
+    agent = make_user(Role.AGENT)
+    customer = make_user(Role.CUSTOMER)
+    CustomerFactory(user=customer)
+    staff = client_for(agent)
+
+    internal = staff.post(
+        "/api/v1/knowledge-hub/resources",
+        {"title": "Underwriting guide", "audience": "staff", "file": _pdf("internal")},
+        format="multipart",
+    )
+    public = staff.post(
+        "/api/v1/knowledge-hub/resources",
+        {"title": "Motor claims guide", "audience": "public", "file": _pdf("public")},
+        format="multipart",
+    )
+
+    assert internal.status_code == public.status_code == 201, internal.content
+    secret, open_ = internal.json()["data"], public.json()["data"]
+    assert secret["kind"] == "document"
+    assert secret["file"]["name"] == "guide.pdf"
+    assert secret["file"]["url"] == f"/api/v1/knowledge-hub/resources/{secret['id']}/file"
+    assert staff.get(secret["file"]["url"]).status_code == 200
+    for client in (api_client, client_for(customer)):
+        assert client.get(secret["file"]["url"]).status_code == 404
+        assert client.get(f"/api/v1/knowledge-hub/resources/{secret['id']}").status_code == 404
+        download = client.get(open_["file"]["url"])
+        assert download.status_code == 200
+        assert b"public" in b"".join(download.streaming_content)
+    # nor as a document of theirs, by the documents API
+    assert client_for(customer).get(f"/api/v1/files/{secret['document_id']}/download").status_code == 404
+
+
+def test_an_infected_file_is_refused_and_nothing_is_written(make_user):
+    from apps.documents.inspection import EICAR
+
+    staff = client_for(make_user(Role.AGENT))
+
+    response = staff.post(
+        "/api/v1/knowledge-hub/resources",
+        {"title": "Virus", "audience": "public", "file": SimpleUploadedFile("x.txt", EICAR)},
+        format="multipart",
+    )
+
+    assert response.status_code in (415, 422)
+    assert KnowledgeResource.objects.count() == 0
+
+
+def test_a_new_file_keeps_the_previous_one_as_a_version(make_user):
+    agent = make_user(Role.AGENT)
+    resource = services.knowledge_resource_create(actor=agent, title="Guide", audience="customers", file=_pdf("v1"))
+    first = resource.document
+
+    services.knowledge_resource_update(resource=resource, actor=agent, file=_pdf("v2"))
+
+    resource.refresh_from_db()
+    assert resource.version == 2
+    assert resource.document != first
+    assert resource.versions.get().document == first

@@ -1,4 +1,6 @@
 """Back-office screens of the campaigns app, one module per area."""
 
-from . import campaigns  # noqa: F401  (registration)
-from . import surveys  # noqa: F401  (registration)
+from . import (
+    campaigns,  # noqa: F401  (registration)
+    surveys,  # noqa: F401  (registration)
+)

@@ -313,6 +313,7 @@ class KnowledgeVersionSerializer(OutputModelSerializer):
 
 class KnowledgeResourceSerializer(OutputModelSerializer):
     author = serializers.SerializerMethodField()
+    file = serializers.SerializerMethodField()
 
     class Meta:
         model = KnowledgeResource
@@ -329,6 +330,7 @@ class KnowledgeResourceSerializer(OutputModelSerializer):
             "version",
             "is_published",
             "author",
+            "file",
             "created_at",
             "updated_at",
         ]
@@ -337,6 +339,33 @@ class KnowledgeResourceSerializer(OutputModelSerializer):
     @extend_schema_field({"type": "string"})
     def get_author(self, obj) -> str:
         return obj.author.get_full_name() if obj.author_id else ""
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "name": {"type": "string"},
+                "mime_type": {"type": "string"},
+                "size": {"type": "integer"},
+                "scan_status": {"type": "string"},
+                "url": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    def get_file(self, obj) -> dict | None:
+        """The resource's file, downloaded through the resource (its audience decides who may)."""
+        document = obj.document
+        if document is None:
+            return None
+        url = reverse("v1:knowledge-resource-file", kwargs={"pk": obj.pk}) if document.is_downloadable else None
+        return {
+            "name": document.original_name,
+            "mime_type": document.mime_type,
+            "size": document.size,
+            "scan_status": document.scan_status,
+            "url": url,
+        }
 
 
 class KnowledgeResourceDetailSerializer(KnowledgeResourceSerializer):
@@ -348,6 +377,9 @@ class KnowledgeResourceDetailSerializer(KnowledgeResourceSerializer):
 
 
 class KnowledgeResourceInputSerializer(serializers.Serializer):
+    """JSON, or multipart with `file` (a document resource; the documents pipeline checks it)."""
+
+    file = serializers.FileField(required=False, help_text="The resource's file (multipart).")
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=KnowledgeResource.Kind.choices, default=KnowledgeResource.Kind.ARTICLE)
     body = serializers.CharField(required=False, allow_blank=True, max_length=50000, default="")

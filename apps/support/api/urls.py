@@ -12,6 +12,7 @@ urlpatterns = [
     api_path("faqs/<int:pk>/vote", views.FaqVoteApi.as_view(), "faqs-vote"),
     api_path("knowledge-hub/resources", views.KnowledgeListCreateApi.as_view(), "knowledge-resources"),
     api_path("knowledge-hub/resources/<int:pk>", views.KnowledgeDetailApi.as_view(), "knowledge-resource-detail"),
+    api_path("knowledge-hub/resources/<int:pk>/file", views.KnowledgeFileApi.as_view(), "knowledge-resource-file"),
     api_path("training/modules", views.TrainingModuleListCreateApi.as_view(), "training-modules"),
     api_path("training/modules/<int:pk>", views.TrainingModuleDetailApi.as_view(), "training-module-detail"),
     api_path("training/modules/<int:pk>/progress", views.TrainingProgressApi.as_view(), "training-module-progress"),

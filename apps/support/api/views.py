@@ -4,7 +4,9 @@ seed 004 §3.9 knowledge hub resources (CRUD, by audience)."""
 
 import django_filters
 from django.db.models import Q
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
@@ -16,6 +18,7 @@ from apps.claims.models import Claim
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.columns import list_columns
 from apps.customers.selectors import customer_get_for_user
+from apps.documents.services import document_open_for_download
 from apps.messaging.selectors.email import emails_visible_to
 from apps.policies.models import Policy
 from apps.support import selectors, services
@@ -415,6 +418,7 @@ class KnowledgeFilterSet(django_filters.FilterSet):
 
 class KnowledgeListCreateApi(BaseListApi):
     permission_classes = [KnowledgePermission]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     serializer_class = s.KnowledgeResourceSerializer
     filterset_class = KnowledgeFilterSet
     model = KnowledgeResource
@@ -432,18 +436,22 @@ class KnowledgeListCreateApi(BaseListApi):
 
     @extend_schema(
         tags=["knowledge"],
-        request=s.KnowledgeResourceInputSerializer,
+        request={
+            "application/json": s.KnowledgeResourceInputSerializer,
+            "multipart/form-data": s.KnowledgeResourceInputSerializer,
+        },
         responses={201: s.KnowledgeResourceDetailSerializer},
-        summary="Add a resource",
+        summary="Add a resource (multipart with `file`: a document, through the documents pipeline)",
     )
     def post(self, request):
         data = self.parse(s.KnowledgeResourceInputSerializer)
-        resource = self.call(services.knowledge_resource_create, actor=request.user, **data)
+        resource = self.call(services.knowledge_resource_create, actor=request.user, request=request._request, **data)
         return self.created(s.KnowledgeResourceDetailSerializer(resource).data)
 
 
 class KnowledgeDetailApi(BaseApi):
     permission_classes = [KnowledgePermission]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(tags=["knowledge"], responses={200: s.KnowledgeResourceDetailSerializer}, summary="A resource")
     def get(self, request, pk):
@@ -455,14 +463,23 @@ class KnowledgeDetailApi(BaseApi):
 
     @extend_schema(
         tags=["knowledge"],
-        request=s.KnowledgeResourceInputSerializer,
+        request={
+            "application/json": s.KnowledgeResourceInputSerializer,
+            "multipart/form-data": s.KnowledgeResourceInputSerializer,
+        },
         responses={200: s.KnowledgeResourceDetailSerializer},
-        summary="Edit a resource (the previous text is kept as a version)",
+        summary="Edit a resource (the previous text and file are kept as a version)",
     )
     def put(self, request, pk):
         resource = selectors.knowledge_get_for_user(user=request.user, pk=pk)
         data = self.parse(s.KnowledgeResourceInputSerializer, partial=True)
-        resource = self.call(services.knowledge_resource_update, resource=resource, actor=request.user, **data)
+        resource = self.call(
+            services.knowledge_resource_update,
+            resource=resource,
+            actor=request.user,
+            request=request._request,
+            **data,
+        )
         return self.ok(
             s.KnowledgeResourceDetailSerializer(
                 selectors.knowledge_get_for_user(user=request.user, pk=resource.pk)
@@ -474,6 +491,29 @@ class KnowledgeDetailApi(BaseApi):
         resource = selectors.knowledge_get_for_user(user=request.user, pk=pk)
         self.call(services.knowledge_resource_delete, resource=resource, actor=request.user)
         return self.ok(None, status_code=204)
+
+
+class KnowledgeFileApi(BaseApi):
+    """A resource's file, for whoever may read the resource: a staff-only resource's file is a 404 to customers
+    and anonymous callers, as the resource is. Quarantined files are refused (409); each download is logged."""
+
+    permission_classes = [KnowledgePermission]
+
+    @extend_schema(
+        tags=["knowledge"],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        summary="Download a resource's file",
+    )
+    def get(self, request, pk):
+        document = selectors.knowledge_file_for_user(user=request.user, pk=pk)
+        handle = document_open_for_download(document=document, actor=request.user, request=request._request)
+        response = FileResponse(
+            handle, content_type=document.mime_type, as_attachment=True, filename=document.original_name
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
 
 # --- training (seed 004 §3.9) --------------------------------------------------------------------------------
