@@ -22,7 +22,7 @@ def users_visible_to(user: User) -> QuerySet[User]:
     return qs.none()
 
 
-def book_agents(user: User) -> QuerySet[User]:
+def book_agents(user: User) -> QuerySet[User, int]:
     """The agents whose customers `user` services: themself and their team's members (seed 001: an agent sees
     their own and their team's customers), as a subquery of ids. Scoping rows by `customer.agent_id IN (this)`
     lets PostgreSQL test each row against a small hashed set, where `customer.agent.team_id = …` joined the users
@@ -30,7 +30,7 @@ def book_agents(user: User) -> QuerySet[User]:
     condition = Q(pk=user.pk)
     if user.team_id:
         condition |= Q(team_id=user.team_id)
-    return User.objects.filter(condition).values("pk")
+    return User.objects.filter(condition).values_list("pk", flat=True)
 
 
 def user_get_for_user(*, user: User, pk) -> User:
