@@ -22,6 +22,17 @@ def users_visible_to(user: User) -> QuerySet[User]:
     return qs.none()
 
 
+def book_agents(user: User) -> QuerySet[User, int]:
+    """The agents whose customers `user` services: themself and their team's members (seed 001: an agent sees
+    their own and their team's customers), as a subquery of ids. Scoping rows by `customer.agent_id IN (this)`
+    lets PostgreSQL test each row against a small hashed set, where `customer.agent.team_id = …` joined the users
+    table into every list and count (and an OR across that join is answered from no index)."""
+    condition = Q(pk=user.pk)
+    if user.team_id:
+        condition |= Q(team_id=user.team_id)
+    return User.objects.filter(condition).values_list("pk", flat=True)
+
+
 def user_get_for_user(*, user: User, pk) -> User:
     return get_object_or_404(users_visible_to(user), pk=pk)
 

@@ -13,6 +13,7 @@ from apps.accounts.roles import Role
 from apps.billing import dashboards as billing_dashboards
 from apps.claims import dashboards as claims_dashboards
 from apps.claims.models import OPEN_CLAIM_STATUSES, Claim
+from apps.core.figures import dashboard_figure
 from apps.core.formatting import format_count, format_money
 from apps.renewals import dashboards as renewal_dashboards
 from apps.renewals.models import OPEN_STATUSES, RenewalCase
@@ -130,22 +131,16 @@ def dashboard_callback(request, context):
             ),
         ]
     if user.can("support"):
-        # the service desk: active tickets past an SLA target, from each ticket's history (computed in SQL)
-        breached = (
-            support_selectors.with_sla_state(support_selectors.tickets_visible_to(user))
-            .filter(sla_state="breached")
-            .exclude(status__in=("resolved", "closed"))
-        )
         tiles.append(
             _tile(
                 "Tickets past their SLA",
-                breached.count(),
+                tickets_past_sla(user=user),
                 reverse("admin:support_ticket_changelist") + "?sla_state=breached&status__exact=open",
                 "active tickets whose target was missed",
             )
         )
     if user.role in (Role.MANAGER, Role.ADMIN):
-        overdue = support_selectors.training_overdue(user)
+        overdue = training_overdue(user=user)
         tiles.append(
             _tile(
                 "Required training overdue",
@@ -156,31 +151,7 @@ def dashboard_callback(request, context):
                 else "everyone is up to date",
             )
         )
-    workload = []
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        team = User.objects.filter(role=Role.AGENT, is_active=True)
-        if user.role == Role.MANAGER and user.team_id:
-            team = team.filter(team_id=user.team_id)
-        # two correlated counts (each answered from an (assignee, status) index), not one join of both tables
-        open_cases = (
-            RenewalCase.objects.filter(assigned_to=OuterRef("pk"), status__in=OPEN_STATUSES)
-            .order_by()
-            .values("assigned_to")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        open_claims = (
-            Claim.objects.filter(handler=OuterRef("pk"), status__in=OPEN_CLAIM_STATUSES)
-            .order_by()
-            .values("handler")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        workload = list(
-            team.annotate(open_cases=Coalesce(Subquery(open_cases), 0), open_claims=Coalesce(Subquery(open_claims), 0))
-            .order_by("-open_claims", "-open_cases")
-            .values("pk", "first_name", "last_name", "open_cases", "open_claims")[:15]
-        )
+    workload = team_workload(user=user) if user.role in (Role.MANAGER, Role.ADMIN) else []
     context.update(
         {
             "kpi_tiles": tiles,
@@ -188,7 +159,60 @@ def dashboard_callback(request, context):
             "workload": workload,
             "claims_url": claims_url,
             "cases_url": cases_url,
-            "has_claims": Claim.objects.exists(),
+            "has_claims": has_claims(user=user),
         }
     )
     return context
+
+
+# The home's own figures, cached like the dashboards' (apps.core.figures: per user and short-lived, recomputed as
+# soon as a domain event moves the business), so a home page is the tiles' cached answers plus rendering.
+
+
+@dashboard_figure
+def tickets_past_sla(*, user) -> int:
+    """Active tickets the user sees that missed an SLA target (computed in SQL from each ticket's history)."""
+    breached = (
+        support_selectors.with_sla_state(support_selectors.tickets_visible_to(user))
+        .filter(sla_state="breached")
+        .exclude(status__in=("resolved", "closed"))
+    )
+    return breached.count()
+
+
+@dashboard_figure
+def training_overdue(*, user) -> list[dict]:
+    return support_selectors.training_overdue(user)
+
+
+@dashboard_figure
+def has_claims(*, user) -> bool:
+    return Claim.objects.exists()
+
+
+@dashboard_figure
+def team_workload(*, user) -> list[dict]:
+    """The agents of a manager's team (every agent for an admin) with their open cases and claims, busiest first:
+    two correlated counts, each answered from an (assignee, status) index, not one join of both tables."""
+    team = User.objects.filter(role=Role.AGENT, is_active=True)
+    if user.role == Role.MANAGER and user.team_id:
+        team = team.filter(team_id=user.team_id)
+    open_cases = (
+        RenewalCase.objects.filter(assigned_to=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    open_claims = (
+        Claim.objects.filter(handler=OuterRef("pk"), status__in=OPEN_CLAIM_STATUSES)
+        .order_by()
+        .values("handler")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return list(
+        team.annotate(open_cases=Coalesce(Subquery(open_cases), 0), open_claims=Coalesce(Subquery(open_claims), 0))
+        .order_by("-open_claims", "-open_cases")
+        .values("pk", "first_name", "last_name", "open_cases", "open_claims")[:15]
+    )

@@ -6,14 +6,14 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure
+from apps.core.figures import WHOLE_BOOK, dashboard_figure
 from apps.policies.models import PolicyStatus
 from apps.policies.selectors import policies_visible_to
 
 from .models import Instalment, NonPaymentLapse
 
 
-@dashboard_figure
+@dashboard_figure(shared_by=WHOLE_BOOK)  # admins and managers see every policy
 def dashboard_arrears(*, user: User) -> dict:
     """Counts are integers and amounts JSON numbers (two decimals), by currency for the amounts."""
     visible = policies_visible_to(user).values("pk")

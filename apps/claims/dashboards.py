@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure, money_figure
+from apps.core.figures import WHOLE_BOOK, dashboard_figure, money_figure
 
 from .models import (
     OPEN_CLAIM_STATUSES,
@@ -36,7 +36,7 @@ def _scope(user: User):
     return claims_visible_to(user).select_related(None).order_by()
 
 
-@dashboard_figure
+@dashboard_figure(shared_by=WHOLE_BOOK)  # admins and managers see every claim
 def dashboard_kpi(*, user: User, period: str = "month") -> dict:
     since = _since(period)
     today = timezone.localdate()
@@ -134,7 +134,7 @@ def dashboard_alerts(*, user: User, limit: int = 50) -> list[dict]:
     return sorted(alerts, key=lambda a: (rank[a["severity"]], a["since"] or ""))[:limit]
 
 
-@dashboard_figure
+@dashboard_figure(shared_by=WHOLE_BOOK)  # admins and managers see every claim
 def dashboard_claims(*, user: User) -> dict:
     """Overview: counts by status, priority and type; open claims by age since reported."""
     scope = _scope(user)

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import book_agents
 
 from .models import Claim, ClaimCommunication, ClaimEvent, ClaimPayment, ClaimStatus
 
@@ -16,10 +17,7 @@ def claims_visible_to(user: User) -> QuerySet[Claim]:
     if user.role in (Role.ADMIN, Role.MANAGER, Role.VIEWER):
         return qs
     if user.role == Role.AGENT:
-        condition = Q(handler=user) | Q(customer__agent=user)
-        if user.team_id:
-            condition |= Q(customer__agent__team_id=user.team_id)
-        return qs.filter(condition)
+        return qs.filter(Q(handler=user) | Q(customer__agent_id__in=book_agents(user)))
     if user.role == Role.ASSESSOR:
         return qs.filter(assessor=user)
     if user.role == Role.CUSTOMER:

@@ -86,11 +86,11 @@ class ScaledSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         kind = self._search_kind(search_term)
         if kind in ("number", "name"):
-            found, ranked = record_search(
+            found, order = record_search(
                 queryset, search_term.strip(), numbers=self.number_search, vector=self.name_search_vector or ""
             )
-            if ranked and ORDER_VAR not in request.GET:  # best matches first, as in the API, unless a sort was picked
-                found = found.order_by("-search_rank", "-pk")
+            if order and ORDER_VAR not in request.GET:  # best matches first, as in the API, unless a sort was picked
+                found = found.order_by(*order)
             return found, False
         if kind == "other":
             return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]

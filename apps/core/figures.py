@@ -18,6 +18,8 @@ from django.core.cache import cache
 from .events import EVENTS
 
 GENERATION_KEY = "figures:generation"
+# Roles that see the whole book in every dashboard that lists them in `shared_by` (claims, cases, policies, arrears).
+WHOLE_BOOK = ("admin", "manager")
 
 
 def money_figure(amount: Decimal | int | None) -> float:
@@ -39,8 +41,14 @@ def bump_generation(event: dict | None = None) -> None:
             cache.add(GENERATION_KEY, 1, timeout=None)
 
 
-def dashboard_figure(func):
-    """Cache `func(*, user, **arguments)`; see the module docstring."""
+def dashboard_figure(func=None, *, shared_by: tuple[str, ...] = ()):
+    """Cache `func(*, user, **arguments)`; see the module docstring.
+
+    `shared_by`: roles for whom the figure depends on the role alone (they see the whole book, so every admin gets
+    the same answer): one cached answer serves everyone with that role, and a home page opened by the tenth manager
+    after a change reads what the first one computed. Anyone else's answer is kept per user (their own scope)."""
+    if func is None:
+        return functools.partial(dashboard_figure, shared_by=shared_by)
     name = f"{func.__module__}.{func.__qualname__}"
 
     @functools.wraps(func)
@@ -49,7 +57,8 @@ def dashboard_figure(func):
         if not seconds:
             return func(user=user, **arguments)
         digest = hashlib.blake2b(repr(sorted(arguments.items())).encode(), digest_size=12).hexdigest()
-        key = f"figures:{name}:{user.pk}:{digest}"
+        who = f"role-{user.role}" if user.role in shared_by else user.pk
+        key = f"figures:{name}:{who}:{digest}"
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY, 0)
         kept = found.get(key)

@@ -1,10 +1,11 @@
 """Reads of customers and interactions, scoped to what the asking user may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import book_agents
 
 from .models import Customer, Interaction
 
@@ -15,10 +16,7 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     if user.role in (Role.ADMIN, Role.MANAGER):
         return qs
     if user.role == Role.AGENT:
-        condition = Q(agent=user)
-        if user.team_id:
-            condition |= Q(agent__team_id=user.team_id)
-        return qs.filter(condition)
+        return qs.filter(agent_id__in=book_agents(user))
     if user.role == Role.CUSTOMER:
         return qs.filter(user=user)
     return qs.none()

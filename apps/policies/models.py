@@ -47,7 +47,10 @@ class Policy(TimeStampedModel):
     permission_module = "policies"
 
     policy_number = models.CharField(max_length=30, unique=True, editable=False)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="policies")
+    # indexed by `policies_customer_agent` (and `policies_customer_status`), both led by the customer
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="policies", db_index=False
+    )
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="policies")
     policy_type = models.CharField(max_length=30, db_index=True, help_text="The product line's code.")
     status = models.CharField(max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.QUOTED)
@@ -89,6 +92,9 @@ class Policy(TimeStampedModel):
         verbose_name_plural = "policies"
         indexes = [
             models.Index(fields=["customer", "status"], name="policies_customer_status"),
+            # a customer's policies with their agent: an agent's scope (their policies, or their book's customers')
+            # is tested from this index alone when a name search walks the matching customers' policies
+            models.Index(fields=["customer", "agent"], name="policies_customer_agent"),
             models.Index(fields=["status", "renewal_date"], name="policies_status_renewal"),
             models.Index(fields=["agent", "status"], name="policies_agent_status"),
             models.Index(fields=["policy_type", "status", "renewal_date"], name="policies_type_status_renewal"),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.selectors import book_agents
 
 from .hooks import policy_arrears
 from .models import Endorsement, Policy, PolicyTransition, Vehicle
@@ -30,10 +31,9 @@ def policies_visible_to(user: User) -> QuerySet[Policy]:
     if user.role in (Role.ADMIN, Role.MANAGER):
         return qs
     if user.role == Role.AGENT:
-        # Same rule as customers_visible_to (own + team's customers), written as joins the planner can index.
-        condition = Q(agent=user) | Q(customer__agent=user)
-        if user.team_id:
-            condition |= Q(customer__agent__team_id=user.team_id)
+        # Same rule as customers_visible_to (own + team's customers): the customer's agent tested against the small
+        # set of book agents (no join to the users table), plus the policies the agent services themself.
+        condition = Q(agent=user) | Q(customer__agent_id__in=book_agents(user))
         return qs.filter(condition, customer__deleted_at__isnull=True)
     if user.role == Role.CUSTOMER:
         return qs.filter(customer__user=user, customer__deleted_at__isnull=True).exclude(status="quoted")

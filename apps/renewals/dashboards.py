@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.figures import dashboard_figure, money_figure
+from apps.core.figures import WHOLE_BOOK, dashboard_figure, money_figure
 
 from .models import CLOSED_STATUSES, CaseStatus, PaymentStatus, RenewalCase, UploadBatch
 from .selectors import cases_visible_parts
@@ -83,7 +83,7 @@ def _created_in(period: Period) -> Q:
     return period.bounds("created_at")
 
 
-@dashboard_figure
+@dashboard_figure(shared_by=WHOLE_BOOK)  # admins and managers see every case
 def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> dict:
     """One aggregate query: counts by status and money collected/pending over the period's cases."""
     zero = Value(0, output_field=_MONEY)
@@ -111,7 +111,7 @@ def dashboard_stats(*, user: User, period: Period, policy_type: str = "all", cas
     }
 
 
-@dashboard_figure
+@dashboard_figure(shared_by=WHOLE_BOOK)  # admins and managers see every case
 def dashboard_trends(*, user: User, period: Period, policy_type: str = "all", case_status: str = "all") -> list[dict]:
     """Per day: cases opened, cases renewed and the share of the cases closed that day that renewed. Two grouped
     queries (per visible part) whatever the length of the period: opened by `created_at`, closed by `closed_at`."""

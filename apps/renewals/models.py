@@ -96,7 +96,10 @@ class RenewalCase(TimeStampedModel):
     permission_module = "cases"
 
     case_number = models.CharField(max_length=30, unique=True, editable=False)
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="renewal_cases")
+    # indexed by `cases_policy_assignee` (and the per-period constraint), both led by the policy
+    policy = models.ForeignKey(
+        "policies.Policy", on_delete=models.PROTECT, related_name="renewal_cases", db_index=False
+    )
     renewal_period = models.DateField(help_text="The renewal date this case is about (one case per period).")
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
@@ -139,6 +142,9 @@ class RenewalCase(TimeStampedModel):
             models.Index(fields=["payment_status", "-created_at"], name="cases_payment_newest"),
             # an agent's scope is also "unassigned cases of the policies I service": from their policies, here
             models.Index(fields=["policy"], condition=Q(assigned_to__isnull=True), name="cases_unassigned_policy"),
+            # a policy's cases with their assignee: a name search (customer → policies → cases) counts an agent's
+            # matches from this index alone, without reading each matching case
+            models.Index(fields=["policy", "assigned_to"], name="cases_policy_assignee"),
             models.Index(fields=["assigned_to", "status"], name="cases_assignee_status"),
             models.Index(fields=["status", "renewal_period"], name="cases_status_period"),
             models.Index(fields=["priority_rank", "-created_at"], name="cases_priority"),

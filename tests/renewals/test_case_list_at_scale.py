@@ -54,3 +54,28 @@ def test_numbers_by_prefix_and_names_by_relevance(make_user):
     assert [c["id"] for c in by_policy] == [partial.pk]
     assert by_name[0]["id"] == exact.pk  # the closer name ranks first
     assert {c["id"] for c in by_name} == {exact.pk, partial.pk}
+
+
+def test_a_common_name_lists_each_customer_together_best_first_in_the_api_and_the_admin(make_user):
+    """Everyone named Smith ranks the same: the tie is broken by customer, then newest case first, so PostgreSQL
+    walks the matching customers in order and stops at the page (never sorts every Smith's cases)."""
+    from django.test import Client
+
+    from tests.factories.renewals import RenewalCaseFactory as Case
+
+    manager = make_user(Role.MANAGER)
+    first, second = CustomerFactory(last_name="Smith"), CustomerFactory(last_name="Smith")
+    best = CustomerFactory(first_name="Smith", last_name="Smith")  # both words match: ranks above
+    cases = {}
+    for customer in (first, second, best, first, second, best):  # interleaved: ids alone would mix customers
+        cases.setdefault(customer.pk, []).append(Case(policy=PolicyFactory(customer=customer)).pk)
+    _case(last_name="Jones")
+    expected = [pk for customer in (best, second, first) for pk in sorted(cases[customer.pk], reverse=True)]
+    browser = Client()
+    browser.force_login(manager)
+
+    api = client_for(manager).get("/api/v1/cases", {"search": "smith"}).json()["data"]["cases"]
+    admin = browser.get("/admin/renewals/renewalcase/", {"q": "smith"}).context["cl"].result_list
+
+    assert [c["id"] for c in api] == expected
+    assert [c.pk for c in admin] == expected

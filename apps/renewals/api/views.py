@@ -71,7 +71,7 @@ class CaseListApi(BaseListApi):
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
             # a number on its own index; otherwise the policyholder's name by full-text search, best first
-            queryset, ranked = record_search(
+            queryset, order = record_search(
                 queryset,
                 term,
                 numbers={
@@ -81,8 +81,8 @@ class CaseListApi(BaseListApi):
                 },
                 vector="policy__customer__search_vector",
             )
-            if ranked and not self.request.query_params.get("sort_by"):
-                queryset = queryset.order_by("-search_rank", "-pk")
+            if order and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by(*order)
         return queryset
 
     @extend_schema(

@@ -89,14 +89,14 @@ class ClaimListCreateApi(BaseListApi):
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
             # a number on its own index; otherwise the customer's name by full-text search, best first
-            queryset, ranked = record_search(
+            queryset, order = record_search(
                 queryset,
                 term,
                 numbers={"CLM-": "claim_number", "POL-": "policy__policy_number", "CUS-": "customer__customer_code"},
                 vector="customer__search_vector",
             )
-            if ranked and not self.request.query_params.get("sort_by"):
-                queryset = queryset.order_by("-search_rank", "-pk")
+            if order and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by(*order)
         return queryset
 
     @extend_schema(
