@@ -95,7 +95,7 @@ def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
     }
     variants = variant_figures(campaign, customers=customers)
     data["variants"] = variants
-    data["winner"] = campaign.winner.code if campaign.winner_id else None
+    data["winner"] = campaign.winner.code if campaign.winner is not None else None
     data["winner_reason"] = campaign.winner_reason
     # Holdout: conversion from the start, over the same window; lift in percentage points against those sent to.
     holdout = CampaignRecipient.objects.filter(campaign=campaign, group=RecipientGroup.HOLDOUT)
