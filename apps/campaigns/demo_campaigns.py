@@ -80,7 +80,6 @@ def seed(*, stdout, options=None) -> None:
     )
     campaign_send(campaign=campaign, actor=manager, now=noon)
     _send_all(campaign, noon)
-    agent = User.objects.filter(email="agent@example.com").first() or manager
     clicked = 0
     for send in CampaignSend.objects.filter(campaign=campaign, sent_at__isnull=False).select_related("variant"):
         if send.variant.code == "A" or send.pk % 3 == 0:
@@ -90,16 +89,16 @@ def seed(*, stdout, options=None) -> None:
     for send in CampaignSend.objects.filter(campaign=campaign, variant__code="B", sent_at__isnull=False)[:3]:
         policy = Policy.objects.filter(customer_id=send.customer_id, status="active").first()
         if policy is not None:
-            policy_transition(policy=policy, actor=agent, action="renew", note="Demo: renewed after the reminder")
+            policy_transition(policy=policy, actor=manager, action="renew", note="Demo: renewed after the reminder")
             renewed += 1
     campaign_pick_winner(campaign_id=campaign.pk, actor=None, now=noon + timedelta(hours=2))
     _send_all(campaign, noon + timedelta(hours=2))
-    campaign_create(
+    newsletter = campaign_create(
         actor=manager,
         name=SCHEDULED_NAME,
         type="email",
         channels=["email"],
-        target_audience={"policy_types": ["home"], "consented_only": True},
+        target_audience={"policy_types": ["home"]},
         content={
             "subject": "Storm season: three checks for your home, {{ first_name }}",
             "body": "Hello {{ first_name }},\n\nStorm season is coming. Our checklist: "
@@ -108,6 +107,7 @@ def seed(*, stdout, options=None) -> None:
         schedule_type="scheduled",
         scheduled_at=now + timedelta(days=7),
     )
+    campaign_send(campaign=newsletter, actor=manager)  # scheduled: beat starts it on the day
     stdout.write(f"campaigns: 1 sent ({clicked} clicks, {renewed} renewals), 1 scheduled")
 
 

@@ -280,3 +280,54 @@ def test_bad_input_is_refused_with_nothing_written(manager):
     nobody.refresh_from_db()
     assert nobody.status == CampaignStatus.DRAFT
     assert CampaignRecipient.objects.filter(campaign=nobody).count() == 0
+
+
+def test_whatsapp_goes_as_an_approved_template_outside_the_window(
+    manager, sandbox_outbox, django_capture_on_commit_callbacks
+):
+    from tests.factories.messaging import WhatsAppTemplateFactory
+
+    approved = WhatsAppTemplateFactory(status="approved", template_data={"body": "Hi {{1}}, renew by {{2}}."})
+    pending = WhatsAppTemplateFactory(status="pending", template_data={"body": "Hi {{1}}"})
+    first, second, third = consenting(3, channels=("whatsapp",))
+    PolicyFactory(customer=first, status="active")
+    free_text = _campaign(manager, [first], type="whatsapp", channels=["whatsapp"], content={"body": "Hello"})
+    templated = _campaign(
+        manager,
+        [first],
+        name="Templated",
+        type="whatsapp",
+        channels=["whatsapp"],
+        content={
+            "body": "-",
+            "whatsapp_template_id": approved.pk,
+            "template_variables": ["first_name", "renewal_date"],
+        },
+    )
+    unapproved = _campaign(
+        manager,
+        [second, third],
+        name="Unapproved",
+        type="whatsapp",
+        channels=["whatsapp"],
+        content={"body": "-", "whatsapp_template_id": pending.pk, "template_variables": ["first_name"]},
+    )
+    with pytest.raises(ValidationError):  # the template takes two variables
+        _campaign(
+            manager,
+            [first],
+            type="whatsapp",
+            channels=["whatsapp"],
+            content={"body": "-", "whatsapp_template_id": approved.pk, "template_variables": ["first_name"]},
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for campaign in (free_text, templated, unapproved):
+            campaign_send(campaign=campaign, actor=manager)
+
+    assert CampaignSend.objects.get(campaign=free_text).reason == "whatsapp_window"
+    assert set(CampaignSend.objects.filter(campaign=unapproved).values_list("reason", flat=True)) == {"whatsapp_window"}
+    [message] = sandbox_outbox
+    assert (message.to, message.template_name) == (first.phone, approved.name)
+    assert message.variables[0] == first.first_name
+    assert message.variables[1]  # the renewal date of their policy

@@ -20,7 +20,7 @@ from ..models import Campaign, CampaignChannel, CampaignStatus, CampaignVariant,
 from ..selectors.analytics import campaign_analytics
 from ..services import campaigns as services
 from ..services.audience import audience_validate
-from ..services.content import VARIABLES
+from ..services.content import VARIABLES, content_validate
 from ..services.sending import campaign_progress
 
 BUILDER_FIELDS = [
@@ -67,6 +67,12 @@ class CampaignBuilderForm(forms.ModelForm):
                 self.initial["variants_json"] = [
                     {"code": v.code, "name": v.name, "weight": v.weight, "content": v.content} for v in variants
                 ]
+
+    def clean_content(self):
+        with errors.as_form_error():
+            return content_validate(
+                self.cleaned_data.get("content") or {}, channel_kinds=self.cleaned_data.get("channels") or []
+            )
 
     def clean_target_audience(self):
         with errors.as_form_error():

@@ -170,4 +170,3 @@ class CampaignAnalyticsSerializer(serializers.Serializer):
     holdout = serializers.JSONField()
     budget = serializers.JSONField()
     over_time = serializers.JSONField()
-    events = serializers.JSONField()

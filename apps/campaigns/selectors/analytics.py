@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 
 from apps.policies.models import PolicyTransition
 
-from ..models import Campaign, CampaignRecipient, CampaignSend, RecipientGroup, TrackingEvent, TrackingKind
+from ..models import Campaign, CampaignRecipient, CampaignSend, RecipientGroup
 
 CONVERTING = ("active", "renewed")
 
@@ -85,7 +85,7 @@ def variant_figures(campaign: Campaign, *, customers=None, group: str | None = N
 
 def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
     """The analytics answer: seed keys first, then the breakdowns (variants, holdout and lift, budget, over time,
-    recent events by kind). `customers`: restrict to these customer ids (an agent's)."""
+    `customers`: restrict to these customer ids (an agent's)."""
     sends = _sends(campaign, customers).annotate(is_converted=_converted(campaign, OuterRef("sent_at")))
     total = _with_rates(sends.aggregate(**AGGREGATES))
     data = {k: total[k] for k in ("sent", "delivered", "opened", "clicked", "converted")}
@@ -95,7 +95,7 @@ def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
     }
     variants = variant_figures(campaign, customers=customers)
     data["variants"] = variants
-    data["winner"] = campaign.winner.code if campaign.winner_id else None
+    data["winner"] = campaign.winner.code if campaign.winner is not None else None
     data["winner_reason"] = campaign.winner_reason
     # Holdout: conversion from the start, over the same window; lift in percentage points against those sent to.
     holdout = CampaignRecipient.objects.filter(campaign=campaign, group=RecipientGroup.HOLDOUT)
@@ -143,10 +143,4 @@ def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
         )
         .order_by("day")
     ]
-    events = TrackingEvent.objects.filter(campaign=campaign)
-    if customers is not None:
-        events = events.filter(send__customer_id__in=customers)
-    data["events"] = dict(events.values_list("kind").annotate(n=Count("pk")).order_by())
-    for kind in TrackingKind.values:
-        data["events"].setdefault(kind, 0)
     return data

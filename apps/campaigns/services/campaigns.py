@@ -94,8 +94,8 @@ def _content_resolve(content: dict, channels: list[str], field: str) -> dict:
         )
         if not ok:
             raise ValidationError({f"{field}.whatsapp_template_id": ["No WhatsApp template with this id."]})
-        template = WhatsAppTemplate.objects.get(pk=clean["whatsapp_template_id"])
-        expected = template.body.count("{{")
+        whatsapp = WhatsAppTemplate.objects.get(pk=clean["whatsapp_template_id"])
+        expected = whatsapp.body.count("{{")
         if len(clean.get("template_variables") or []) != expected:
             raise ValidationError({f"{field}.template_variables": [f"The template takes {expected} variable(s)."]})
     return clean
@@ -118,7 +118,8 @@ def _variants_clean(variants, *, content: dict, channels: list[str]) -> list[dic
         return [{"code": "A", "name": "", "weight": 100, "content": content}]
     if not isinstance(variants, list) or len(variants) > 5:
         raise ValidationError({"variants": ["A list of up to 5 variants."]})
-    result, codes = [], set()
+    result: list[dict] = []
+    codes: set[str] = set()
     for i, item in enumerate(variants):
         if not isinstance(item, dict):
             raise ValidationError({f"variants[{i}]": ["An object."]})
@@ -141,7 +142,7 @@ def _variants_clean(variants, *, content: dict, channels: list[str]) -> list[dic
                 "content": _content_resolve(merged, channels, f"variants[{i}].content"),
             }
         )
-    if len(result) > 1 and sum(v["weight"] for v in result) != 100:
+    if len(result) > 1 and sum(int(v["weight"]) for v in result) != 100:
         raise ValidationError({"variants": ["The weights add up to 100."]})
     return result
 

@@ -21,6 +21,7 @@ import logging
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core import mail
@@ -193,9 +194,9 @@ def _check_and_queue(campaign_id: int, first_id: int, last_id: int, now: datetim
             if r["id"] in outcome or r["id"] in deferred:
                 continue
             channel, address, reason, detail = first_refusal[r["id"]]
-            status = SendStatus.SUPPRESSED if reason in ("suppressed", "no_address") else SendStatus.REFUSED
-            outcome[r["id"]] = (status, channel, address, reason, detail)
-            if status == SendStatus.REFUSED:
+            final_status = str(SendStatus.SUPPRESSED if reason in ("suppressed", "no_address") else SendStatus.REFUSED)
+            outcome[r["id"]] = (final_status, channel, address, reason, detail)
+            if final_status == SendStatus.REFUSED:
                 from apps.messaging.services.consent import Decision
 
                 refusals.append(Decision(False, channel, address, purpose, reason, detail, r["customer_id"]))
@@ -242,14 +243,14 @@ def _contexts(send_ids: list[int]) -> dict[int, dict]:
         )
     )
     customer_ids = {r["customer_id"] for r in rows}
-    policies = {}
-    for p in (
+    policies: dict[int, Any] = {}
+    for row in (
         Policy.objects.filter(customer_id__in=customer_ids, status="active")
         .order_by("customer_id", "end_date")
         .distinct("customer_id")
         .values("customer_id", "policy_number", "policy_type", "end_date", "premium_amount", "currency")
     ):
-        policies[p["customer_id"]] = p
+        policies[row["customer_id"]] = row
     result = {}
     for r in rows:
         p = policies.get(r["customer_id"], {})
@@ -322,7 +323,7 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
     mailer = None
     receipts = False
     sent = 0
-    providers: dict[str, object] = {}
+    providers: dict[str, Any] = {}
     try:
         for n, pk in enumerate(ids):
             if n % 50 == 0 and not Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).exists():
@@ -376,11 +377,11 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                                 to=send.address,
                                 body=c.tracked_text(body, send_id=send.pk, links=variant.links),
                             )
-                        result = adapter.send(outbound)  # type: ignore[attr-defined]
-                        send.provider = adapter.name  # type: ignore[attr-defined]
+                        result = adapter.send(outbound)
+                        send.provider = adapter.name
                         send.provider_message_id = result.provider_message_id
                         if getattr(adapter, "simulates_receipts", False):
-                            receipt, _ = adapter.receipt_for(send.address)  # type: ignore[attr-defined]
+                            receipt, _ = adapter.receipt_for(send.address)
                             delivered = receipt == "delivered"
                             if receipt == "failed":
                                 send.failed_at = now
