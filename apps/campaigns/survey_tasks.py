@@ -25,3 +25,10 @@ def survey_invitations_retry() -> int:
     from apps.campaigns.services.surveys import survey_invitations_retry as retry
 
     return retry()
+
+
+@shared_task(name="campaigns.survey_ticket_rating", acks_late=True)
+def survey_ticket_rating(response_id: int) -> bool:
+    from apps.campaigns.services.surveys import ticket_rating_record
+
+    return ticket_rating_record(response_id=response_id)

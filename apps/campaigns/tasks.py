@@ -4,7 +4,12 @@ variant, and a message is handed to its provider only while its row is queued, u
 from celery import shared_task
 
 from .services import sending
-from .survey_tasks import survey_follow_up_open, survey_invitations_retry, survey_invite_for_event  # noqa: F401
+from .survey_tasks import (  # noqa: F401
+    survey_follow_up_open,
+    survey_invitations_retry,
+    survey_invite_for_event,
+    survey_ticket_rating,
+)
 
 
 @shared_task(name="campaigns.dispatch", ignore_result=True)

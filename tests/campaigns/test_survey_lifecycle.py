@@ -234,3 +234,22 @@ def test_an_invitation_held_by_quiet_hours_goes_out_later_and_an_opt_out_never(
     held.refresh_from_db()
     assert (held.status, held.refusal_reason) == ("sent", "")
     assert [m.to for m in mail.outbox] == [["owl@example.org"]]
+
+
+def test_a_tickets_csat_answer_becomes_the_tickets_satisfaction_rating(agent, django_capture_on_commit_callbacks):
+    from apps.campaigns.services.surveys import invitation_token, response_submit
+
+    account = UserFactory(role=Role.CUSTOMER)
+    customer = CustomerFactory(agent=agent, user=account, communication_preferences={"channels": {"email": True}})
+    _published(SurveyTrigger.TICKET_RESOLVED, title="How did we do with your request?")
+    ticket = ticket_open(actor=agent, customer=customer, subject="Address", description="Change it", assignee=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=agent, status="resolved")
+    invitation = SurveyInvitation.objects.get()
+    assert any(invitation_token(invitation) in m.body for m in mail.outbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response_submit(invitation=invitation, answers={"csat": 5, "comment": "Sorted in a day."})
+
+    ticket.refresh_from_db()
+    assert ticket.satisfaction_rating == 5

@@ -514,9 +514,11 @@ def response_submit(
         invitation.status, invitation.answered_at = SurveyInvitation.Status.ANSWERED, now
         invitation.save(update_fields=["status", "answered_at"])
         Survey.objects.filter(pk=invitation.survey_id).update(response_count=F("response_count") + 1)
+        response_id = response.pk
         if response.is_detractor:
-            response_id = response.pk
             transaction.on_commit(lambda: _follow_up_later(response_id), robust=True)
+        if kind == "csat" and invitation.source.startswith(f"{SurveyTrigger.TICKET_RESOLVED}:"):
+            transaction.on_commit(lambda: _ticket_rating_later(response_id), robust=True)
     return response
 
 
@@ -524,6 +526,36 @@ def _follow_up_later(response_id: int) -> None:
     from ..tasks import survey_follow_up_open
 
     survey_follow_up_open.delay(response_id)
+
+
+def _ticket_rating_later(response_id: int) -> None:
+    from ..tasks import survey_ticket_rating
+
+    survey_ticket_rating.delay(response_id)
+
+
+def ticket_rating_record(*, response_id: int) -> bool:
+    """A resolved ticket's CSAT, answered through its survey, is also the ticket's own satisfaction rating (the
+    service desk's field, set through its service as the customer, once). False when it does not apply: no
+    portal account, the ticket reopened meanwhile, or already rated."""
+    from django.core.exceptions import PermissionDenied
+
+    from apps.support.models import Ticket
+    from apps.support.services import ticket_update
+
+    response = SurveyResponse.objects.select_related("customer__user").filter(pk=response_id).first()
+    if response is None or response.score_kind != "csat" or response.score is None or response.customer is None:
+        return False
+    user = response.customer.user
+    number = response.source.removeprefix(f"{SurveyTrigger.TICKET_RESOLVED}:")
+    ticket = Ticket.objects.filter(ticket_number=number, customer=response.customer).first()
+    if user is None or ticket is None or ticket.satisfaction_rating is not None:
+        return False
+    try:
+        ticket_update(ticket=ticket, actor=user, satisfaction_rating=response.score)
+    except (Conflict, ValidationError, PermissionDenied):
+        return False
+    return True
 
 
 def follow_up_open(*, response_id: int) -> SurveyFollowUp | None:
