@@ -78,14 +78,17 @@ def ai_settings_update(*, actor: User, api_key: str | None = None, **changes) ->
     if unknown:
         raise ValidationError({name: ["Not a setting."] for name in sorted(unknown)})
     ai_settings_get()
-    row = AiSettings.objects.select_for_update().order_by("id").first()
+    row = AiSettings.objects.select_for_update().order_by("id").get(pk=ai_settings_get().pk)
     for name, value in changes.items():
         setattr(row, name, value)
     if api_key is not None:
         row.api_key_encrypted = api_key
-    if row.provider in (Provider.OPENAI, Provider.AZURE, Provider.GEMINI) and not row.api_key_encrypted:
+    if (
+        row.provider in {Provider.OPENAI.value, Provider.AZURE.value, Provider.GEMINI.value}
+        and not row.api_key_encrypted
+    ):
         raise ValidationError({"api_key": [f"The {row.get_provider_display()} provider needs an API key."]})
-    if row.provider in (Provider.AZURE, Provider.OPENAI_COMPATIBLE) and not row.base_url:
+    if row.provider in {Provider.AZURE.value, Provider.OPENAI_COMPATIBLE.value} and not row.base_url:
         raise ValidationError({"base_url": ["This provider needs the endpoint's URL."]})
     if row.features is None or not isinstance(row.features, dict):
         raise ValidationError({"features": ["An object of feature flags."]})
@@ -248,7 +251,8 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
             )
             return action
     tool = tool_registry.TOOLS[action.tool]
-    outcome, result, status = ToolOutcome.CONFIRMED, {}, ActionStatus.CONFIRMED
+    outcome, status = ToolOutcome.CONFIRMED, ActionStatus.CONFIRMED
+    result: dict = {}
     if not tool_registry.api_allows(user, tool):
         outcome, result, status = ToolOutcome.DENIED, {"error": "Your role no longer allows this."}, ActionStatus.FAILED
     else:
