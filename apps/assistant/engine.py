@@ -103,7 +103,11 @@ def trim(turns: list[Turn], window_tokens: int) -> list[Turn]:
     budget = window_tokens * 4
     kept: list[Turn] = []
     for turn in reversed(turns):
-        size = len(turn.text or "") + len(json.dumps(turn.result, default=str)) if turn.result is not None else len(turn.text or "")
+        size = (
+            len(turn.text or "") + len(json.dumps(turn.result, default=str))
+            if turn.result is not None
+            else len(turn.text or "")
+        )
         if kept and budget - size < 0:
             break
         budget -= size
@@ -143,11 +147,19 @@ def history_from_client(raw, *, user: User, channel: str) -> list[Turn]:
             raise BadInput(f"Turn {index} is not an object.", field="history")
         role = item.get("role")
         if role not in ("user", "model", "assistant"):
-            raise BadInput(f"Turn {index}: role must be user or model (tool results come from the server).", field="history", code="forged")
+            raise BadInput(
+                f"Turn {index}: role must be user or model (tool results come from the server).",
+                field="history",
+                code="forged",
+            )
         parts = item.get("parts")
         if parts is not None:
             if not isinstance(parts, list) or any(not isinstance(p, dict) or set(p) - {"text"} for p in parts):
-                raise BadInput(f"Turn {index}: only text parts are accepted (function calls and responses come from the server).", field="history", code="forged")
+                raise BadInput(
+                    f"Turn {index}: only text parts are accepted (function calls and responses come from the server).",
+                    field="history",
+                    code="forged",
+                )
             text = "".join(str(p.get("text") or "") for p in parts)
         else:
             text = item.get("text", item.get("content", ""))
@@ -160,12 +172,16 @@ def history_from_client(raw, *, user: User, channel: str) -> list[Turn]:
             if issued is None:
                 issued = {
                     m.get("sha")
-                    for messages in Conversation.objects.filter(user=user, channel=channel).order_by("-updated_at").values_list("messages", flat=True)[:20]
+                    for messages in Conversation.objects.filter(user=user, channel=channel)
+                    .order_by("-updated_at")
+                    .values_list("messages", flat=True)[:20]
                     for m in messages
                     if m.get("role") == "assistant"
                 }
             if _sha(text) not in issued:
-                raise BadInput(f"Turn {index}: this assistant turn was not given by the assistant.", field="history", code="forged")
+                raise BadInput(
+                    f"Turn {index}: this assistant turn was not given by the assistant.", field="history", code="forged"
+                )
             turns.append(Turn(role="assistant", text=text))
     if turns[-1].role != "user":
         raise BadInput("The history must end with the user's message.", field="history")
@@ -173,7 +189,11 @@ def history_from_client(raw, *, user: User, channel: str) -> list[Turn]:
 
 
 def history_from_conversation(conversation: Conversation) -> list[Turn]:
-    return [Turn(role=m["role"], text=m.get("text", "")) for m in conversation.messages if m.get("role") in ("user", "assistant")]
+    return [
+        Turn(role=m["role"], text=m.get("text", ""))
+        for m in conversation.messages
+        if m.get("role") in ("user", "assistant")
+    ]
 
 
 def figures(user: User) -> dict:
@@ -185,22 +205,41 @@ def figures(user: User) -> dict:
     today = timezone.localdate()
     period = Period(today - timedelta(days=29), today)
     stats = dict(dashboard_stats(user=user, period=period))
-    stats["lapsed"] = cases_visible_to(user).filter(status=CaseStatus.LAPSED, created_at__date__gte=period.start).count()
+    stats["lapsed"] = (
+        cases_visible_to(user).filter(status=CaseStatus.LAPSED, created_at__date__gte=period.start).count()
+    )
     stats["days"] = 30
     return {"renewals": stats}
 
 
-def _record_rejection(*, user: User, channel: str, reason: str, details: dict, conversation: Conversation | None = None) -> None:
-    services.tool_call_record(user=user, channel=channel, tool="(request)", arguments=details, result={"error": reason}, outcome=ToolOutcome.REJECTED, conversation=conversation)
+def _record_rejection(
+    *, user: User, channel: str, reason: str, details: dict, conversation: Conversation | None = None
+) -> None:
+    services.tool_call_record(
+        user=user,
+        channel=channel,
+        tool="(request)",
+        arguments=details,
+        result={"error": reason},
+        outcome=ToolOutcome.REJECTED,
+        conversation=conversation,
+    )
 
 
 def reject(exc: BadInput, *, user: User, channel: str, raw=None) -> None:
     """Record a refused request on the audit trail (its own transaction: the request itself writes nothing)."""
     preview = raw if isinstance(raw, str) else json.dumps(raw, default=str) if raw is not None else ""
-    _record_rejection(user=user, channel=channel, reason=str(exc), details={"field": exc.field, "code": exc.code, "size": len(preview), "preview": preview[:300]})
+    _record_rejection(
+        user=user,
+        channel=channel,
+        reason=str(exc),
+        details={"field": exc.field, "code": exc.code, "size": len(preview), "preview": preview[:300]},
+    )
 
 
-def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None = None) -> Answer:
+def chat(
+    *, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None = None
+) -> Answer:
     row = services.ai_settings_get()
     question = turns[-1].text
     feature = {Channel.COPILOT: "copilot", Channel.CUSTOMER: "customerChat"}.get(channel)
@@ -208,7 +247,12 @@ def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversat
         return Answer(text=services.fallback_text(row), confidence=0.0, fallback=True, conversation_id=conversation.pk)
     services.rate_limit_check(user=user, row=row)
     turns = trim(turns, row.context_window_tokens)
-    key = services.cache_key(user=user, channel=channel, parts=[f"{t.role}:{t.text}" for t in turns] + [json.dumps(context or {}, sort_keys=True, default=str)], row=row)
+    key = services.cache_key(
+        user=user,
+        channel=channel,
+        parts=[f"{t.role}:{t.text}" for t in turns] + [json.dumps(context or {}, sort_keys=True, default=str)],
+        row=row,
+    )
     if row.cache_seconds:
         hit = cache.get(key)
         if hit is not None:
@@ -249,11 +293,27 @@ def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversat
             assistant_turn = Turn(role="assistant", text=reply.text, tool_calls=reply.tool_calls)
             results = []
             for call in reply.tool_calls[:5]:
-                result = _run_tool(call, user=user, channel=channel, offered=offered, conversation=conversation, masker=masker)
+                result = _run_tool(
+                    call, user=user, channel=channel, offered=offered, conversation=conversation, masker=masker
+                )
                 function_calls.append({"name": call.name, "args": masker.restore(call.arguments), "result": result})
                 if result.get("status") == "proposed":
-                    actions.append({"id": result["action_id"], "tool": call.name, "summary": result["summary"], "status": "pending"})
-                results.append(Turn(role="tool", tool_call_id=call.id, tool_name=call.name, result=masker.mask_data(result) if hosted(provider) else result))
+                    actions.append(
+                        {
+                            "id": result["action_id"],
+                            "tool": call.name,
+                            "summary": result["summary"],
+                            "status": "pending",
+                        }
+                    )
+                results.append(
+                    Turn(
+                        role="tool",
+                        tool_call_id=call.id,
+                        tool_name=call.name,
+                        result=masker.mask_data(result) if hosted(provider) else result,
+                    )
+                )
             second = Request(**{**request.__dict__, "turns": [*request.turns, assistant_turn, *results]})
             final = provider.complete(second)
             text = final.text or reply.text
@@ -262,10 +322,23 @@ def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversat
             text, confidence, suggestions, cited = reply.text, reply.confidence, reply.suggestions, reply.cited
     except ProviderError as exc:
         logger.warning("assistant provider %s failed: %s", provider.name, exc)
-        _record_rejection(user=user, channel=channel, reason=f"provider {exc.kind}: {exc}", details={"provider": provider.name}, conversation=conversation)
+        _record_rejection(
+            user=user,
+            channel=channel,
+            reason=f"provider {exc.kind}: {exc}",
+            details={"provider": provider.name},
+            conversation=conversation,
+        )
         if not row.fallback_enabled:
             raise
-        answer = Answer(text=services.fallback_text(row), confidence=0.0, fallback=True, conversation_id=conversation.pk, function_calls=function_calls, actions=actions)
+        answer = Answer(
+            text=services.fallback_text(row),
+            confidence=0.0,
+            fallback=True,
+            conversation_id=conversation.pk,
+            function_calls=function_calls,
+            actions=actions,
+        )
         _remember(conversation, question, answer.text, context)
         return answer
     text = masker.restore(text) if hosted(provider) else text
@@ -276,7 +349,16 @@ def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversat
     if verdict is not None:
         rule, reason = verdict
         replacement = guardrails.REPLACEMENTS[rule]
-        services.rescinded_response_record(user=user, channel=channel, rule=rule, reason=reason, original=text, replacement=replacement, provider=provider.name, conversation=conversation)
+        services.rescinded_response_record(
+            user=user,
+            channel=channel,
+            rule=rule,
+            reason=reason,
+            original=text,
+            replacement=replacement,
+            provider=provider.name,
+            conversation=conversation,
+        )
         text, rescinded, confidence = replacement, True, 0.0
     used = _cited_sources(sources, cited, text)
     answer = Answer(
@@ -291,7 +373,11 @@ def chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversat
         used_figures="platform_figures" in (cited or []),
     )
     if row.cache_seconds and not function_calls and not rescinded:
-        cache.set(key, {k: v for k, v in answer.as_dict().items() if k not in ("cached", "conversation_id")}, row.cache_seconds)
+        cache.set(
+            key,
+            {k: v for k, v in answer.as_dict().items() if k not in ("cached", "conversation_id")},
+            row.cache_seconds,
+        )
     _remember(conversation, question, text, context)
     return answer
 
@@ -303,37 +389,84 @@ def display(text: str) -> str:
 
 def _masked(request: Request, masker: guardrails.Masker) -> Request:
     turns = [
-        Turn(role=t.role, text=masker.mask(t.text), tool_calls=t.tool_calls, tool_call_id=t.tool_call_id, tool_name=t.tool_name, result=masker.mask_data(t.result))
+        Turn(
+            role=t.role,
+            text=masker.mask(t.text),
+            tool_calls=t.tool_calls,
+            tool_call_id=t.tool_call_id,
+            tool_name=t.tool_name,
+            result=masker.mask_data(t.result),
+        )
         for t in request.turns
     ]
-    sources = [Source(ref=s.ref, title=masker.mask(s.title), text=masker.mask(s.text), kind=s.kind, url=s.url, rank=s.rank) for s in request.sources]
+    sources = [
+        Source(ref=s.ref, title=masker.mask(s.title), text=masker.mask(s.text), kind=s.kind, url=s.url, rank=s.rank)
+        for s in request.sources
+    ]
     return Request(**{**request.__dict__, "turns": turns, "sources": sources, "facts": masker.mask_data(request.facts)})
 
 
-def _run_tool(call: ToolCall, *, user: User, channel: str, offered: list, conversation: Conversation, masker: guardrails.Masker) -> dict:
+def _run_tool(
+    call: ToolCall, *, user: User, channel: str, offered: list, conversation: Conversation, masker: guardrails.Masker
+) -> dict:
     """Check and run (or propose) one tool call as the user; every call is recorded, refused ones too."""
     offered_names = {t.name for t in offered}
     arguments = masker.restore(call.arguments)
     tool = tools.TOOLS.get(call.name)
     if tool is None or call.name not in offered_names:
         result = {"error": f"The tool {call.name!r} is not available to you."}
-        services.tool_call_record(user=user, channel=channel, tool=call.name, arguments=arguments, result=result, outcome=ToolOutcome.DENIED, conversation=conversation)
+        services.tool_call_record(
+            user=user,
+            channel=channel,
+            tool=call.name,
+            arguments=arguments,
+            result=result,
+            outcome=ToolOutcome.DENIED,
+            conversation=conversation,
+        )
         return result
     try:
         args = tools.check_arguments(tool, arguments)
         if tool.write:
             summary = tool.summarise(user, args) if tool.summarise else tool.name
             with transaction.atomic():
-                action = services.action_propose(user=user, conversation=conversation, tool=tool.name, arguments=args, summary=summary)
+                action = services.action_propose(
+                    user=user, conversation=conversation, tool=tool.name, arguments=args, summary=summary
+                )
                 result = {"status": "proposed", "action_id": action.pk, "summary": action.summary}
-                services.tool_call_record(user=user, channel=channel, tool=tool.name, arguments=args, result=result, outcome=ToolOutcome.PROPOSED, conversation=conversation, action=action)
+                services.tool_call_record(
+                    user=user,
+                    channel=channel,
+                    tool=tool.name,
+                    arguments=args,
+                    result=result,
+                    outcome=ToolOutcome.PROPOSED,
+                    conversation=conversation,
+                    action=action,
+                )
             return result
         result = services._json_safe(tools.execute_read(tool, user, args))
-        services.tool_call_record(user=user, channel=channel, tool=tool.name, arguments=args, result=result, outcome=ToolOutcome.EXECUTED, conversation=conversation)
+        services.tool_call_record(
+            user=user,
+            channel=channel,
+            tool=tool.name,
+            arguments=args,
+            result=result,
+            outcome=ToolOutcome.EXECUTED,
+            conversation=conversation,
+        )
         return result
     except tools.ToolRefused as exc:
         result = {"error": str(exc), "details": exc.details}
-        services.tool_call_record(user=user, channel=channel, tool=tool.name, arguments=arguments, result=result, outcome=exc.outcome, conversation=conversation)
+        services.tool_call_record(
+            user=user,
+            channel=channel,
+            tool=tool.name,
+            arguments=arguments,
+            result=result,
+            outcome=exc.outcome,
+            conversation=conversation,
+        )
         return result
     except Exception as exc:  # a service's own refusal (Django ValidationError/PermissionDenied/Conflict)
         from django.core.exceptions import PermissionDenied, ValidationError
@@ -346,7 +479,15 @@ def _run_tool(call: ToolCall, *, user: User, channel: str, offered: list, conver
         outcome = ToolOutcome.FAILED if isinstance(exc, (ValidationError, DomainError)) else ToolOutcome.DENIED
         details = exc.message_dict if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") else {}
         result = {"error": "; ".join(getattr(exc, "messages", [str(exc)])) or "Refused.", "details": details}
-        services.tool_call_record(user=user, channel=channel, tool=tool.name, arguments=arguments, result=result, outcome=outcome, conversation=conversation)
+        services.tool_call_record(
+            user=user,
+            channel=channel,
+            tool=tool.name,
+            arguments=arguments,
+            result=result,
+            outcome=outcome,
+            conversation=conversation,
+        )
         return result
 
 
@@ -363,7 +504,11 @@ def _own_identifiers(user: User, facts: dict, function_calls: list[dict]) -> dic
         phones.add(customer["phone"] or "")
     blob = json.dumps([c.get("result") for c in function_calls], default=str)
     numbers = set(re.findall(r"\b[A-Z]{2,5}-\d{4}-\d{3,8}\b", blob))
-    return {"emails": sorted(e for e in emails if e), "phones": sorted(p for p in phones if p), "numbers": sorted(numbers)}
+    return {
+        "emails": sorted(e for e in emails if e),
+        "phones": sorted(p for p in phones if p),
+        "numbers": sorted(numbers),
+    }
 
 
 def _cited_sources(sources: list[Source], cited: list[str], text: str) -> list[dict]:

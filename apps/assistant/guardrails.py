@@ -23,7 +23,8 @@ from .providers import slots
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 NATIONAL_ID = re.compile(
-    r"\b(?:NIF|NIPC|national id|nationalid|citizen card|cc|passport|ssn|tax (?:id|number))\s*(?:no\.?|number|#|:)?\s*([A-Z0-9][A-Z0-9 .-]{5,20}[A-Z0-9])",
+    r"\b(?:NIF|NIPC|national id|nationalid|citizen card|cc|passport|ssn|tax (?:id|number))"
+    r"\s*(?:no\.?|number|#|:)?\s*([A-Z0-9][A-Z0-9 .-]{5,20}[A-Z0-9])",
     re.IGNORECASE,
 )
 PT_NIF = re.compile(r"\b[1235689]\d{8}\b")
@@ -78,15 +79,26 @@ class Masker:
     def mask(self, text: str) -> str:
         if not text:
             return text
-        text = IBAN.sub(lambda m: self._token("IBAN", m.group(0), reversible=False) if _iban_valid(m.group(0)) else m.group(0), text)
+        text = IBAN.sub(
+            lambda m: self._token("IBAN", m.group(0), reversible=False) if _iban_valid(m.group(0)) else m.group(0), text
+        )
         text = CARD.sub(
-            lambda m: self._token("CARD", m.group(0), reversible=False)
-            if _luhn(re.sub(r"\D", "", m.group(0))) and 13 <= len(re.sub(r"\D", "", m.group(0))) <= 19
-            else m.group(0),
+            lambda m: (
+                self._token("CARD", m.group(0), reversible=False)
+                if _luhn(re.sub(r"\D", "", m.group(0))) and 13 <= len(re.sub(r"\D", "", m.group(0))) <= 19
+                else m.group(0)
+            ),
             text,
         )
-        text = NATIONAL_ID.sub(lambda m: m.group(0).replace(m.group(1), self._token("NATIONAL_ID", m.group(1), reversible=False)), text)
-        text = PT_NIF.sub(lambda m: self._token("NATIONAL_ID", m.group(0), reversible=False) if _nif_valid(m.group(0)) else m.group(0), text)
+        text = NATIONAL_ID.sub(
+            lambda m: m.group(0).replace(m.group(1), self._token("NATIONAL_ID", m.group(1), reversible=False)), text
+        )
+        text = PT_NIF.sub(
+            lambda m: (
+                self._token("NATIONAL_ID", m.group(0), reversible=False) if _nif_valid(m.group(0)) else m.group(0)
+            ),
+            text,
+        )
         text = slots.EMAIL.sub(lambda m: self._token("EMAIL", m.group(0), reversible=True), text)
         for number in set(slots.phones(text)):
             text = text.replace(number, self._token("PHONE", number, reversible=True))
@@ -122,7 +134,8 @@ class Masker:
 # --- output rules ----------------------------------------------------------------------------------------------------
 
 PROMISE = re.compile(
-    r"\b(?:(?:your|the|this) claim (?:will|shall|is going to) (?:definitely |certainly )?be (?:paid|approved|accepted|settled)"
+    r"\b(?:(?:your|the|this) claim (?:will|shall|is going to) (?:definitely |certainly )?"
+    r"be (?:paid|approved|accepted|settled)"
     r"|(?:we|i) (?:guarantee|promise)"
     r"|guaranteed (?:to be )?(?:paid|covered|approved)"
     r"|(?:you are|you're|you will be|it is|it's|this is) (?:definitely |certainly |fully |100% )covered"
@@ -149,7 +162,11 @@ def internal_texts(user: User) -> list[str]:
     notes = list(
         TicketMessage.objects.filter(ticket__customer__user=user, internal=True).values_list("body", flat=True)[:50]
     )
-    notes += list(ClaimEvent.objects.filter(claim__customer__user=user, internal=True).exclude(note="").values_list("note", flat=True)[:50])
+    notes += list(
+        ClaimEvent.objects.filter(claim__customer__user=user, internal=True)
+        .exclude(note="")
+        .values_list("note", flat=True)[:50]
+    )
     staff = KnowledgeResource.objects.filter(audience=Audience.STAFF).values_list("title", "body")[:200]
     notes += [f"{title}. {body[:2000]}" for title, body in staff]
     return notes
@@ -177,9 +194,11 @@ def check_output(text: str, *, user: User, channel: str, facts: dict) -> tuple[s
     for phone in slots.phones(text):
         if phone not in own_phones:
             return "other_customer_data", "The answer named a phone number that is not the customer's."
-    own_numbers = {p["policy_number"].upper() for p in facts.get("policies", [])} | {
-        c["claim_number"].upper() for c in facts.get("claims", [])
-    } | {n.upper() for n in own.get("numbers", [])}
+    own_numbers = (
+        {p["policy_number"].upper() for p in facts.get("policies", [])}
+        | {c["claim_number"].upper() for c in facts.get("claims", [])}
+        | {n.upper() for n in own.get("numbers", [])}
+    )
     for number in slots.POLICY_NUMBER.findall(text or "") + slots.CLAIM_NUMBER.findall(text or ""):
         if number.upper() not in own_numbers:
             return "other_customer_data", f"The answer named a record that is not the customer's ({number})."

@@ -38,8 +38,7 @@ DEFAULT_FEATURES = {
 }
 DEFAULT_KNOWLEDGE_BASE = {"faq": True, "knowledge_hub": True, "categories": []}
 DEFAULT_FALLBACK = (
-    "The assistant cannot answer right now. Please try again in a few minutes, or ask a colleague or our service "
-    "desk."
+    "The assistant cannot answer right now. Please try again in a few minutes, or ask a colleague or our service desk."
 )
 
 
@@ -73,7 +72,9 @@ class AiSettings(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("2"))],
     )
     max_tokens = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(16), MaxValueValidator(32000)])
-    response_timeout = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1), MaxValueValidator(300)])
+    response_timeout = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
     rate_limit_per_minute = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
     rate_limit_per_hour = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1)])
     context_window_tokens = models.PositiveIntegerField(

@@ -19,18 +19,72 @@ from apps.support.selectors import faqs_published, knowledge_visible_to
 from .providers.base import Source
 
 
-
 def _scope() -> dict:
     from .services import ai_settings_get
 
     return ai_settings_get().knowledge_base or {}
 
 
-STOP = set(
-    "a an the and or of to in on for is are was were be been i my me we our you your it this that what how when where "
-    "which who do does did can could should would will with at by from as about have has had any there their they "
-    "know tell please want need".split()
-)
+STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "for",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "i",
+    "my",
+    "me",
+    "we",
+    "our",
+    "you",
+    "your",
+    "it",
+    "this",
+    "that",
+    "what",
+    "how",
+    "when",
+    "where",
+    "which",
+    "who",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "with",
+    "at",
+    "by",
+    "from",
+    "as",
+    "about",
+    "have",
+    "has",
+    "had",
+    "any",
+    "there",
+    "their",
+    "they",
+    "know",
+    "tell",
+    "please",
+    "want",
+    "need",
+}
 
 
 def any_words_query(text: str) -> SearchQuery | None:
@@ -60,15 +114,29 @@ def search(user: User | None, query: str, *, limit: int = 5) -> list[Source]:
             qs.annotate(
                 rank=SearchRank(F("search_vector"), ts_query),
                 excerpt=SearchHeadline(
-                    "body", ts_query, config="english", max_words=70, min_words=25, max_fragments=2,
-                    fragment_delimiter=" … ", start_sel="", stop_sel="",
+                    "body",
+                    ts_query,
+                    config="english",
+                    max_words=70,
+                    min_words=25,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                    start_sel="",
+                    stop_sel="",
                 ),
             )
             .order_by("-rank", "id")
             .values("pk", "title", "excerpt", "rank", "url", "audience")[:limit]
         )
         found += [
-            Source(ref=f"kb:{r['pk']}", title=r["title"], text=r["excerpt"] or "", kind="knowledge", url=r["url"], rank=r["rank"])
+            Source(
+                ref=f"kb:{r['pk']}",
+                title=r["title"],
+                text=r["excerpt"] or "",
+                kind="knowledge",
+                url=r["url"],
+                rank=r["rank"],
+            )
             for r in rows
         ]
     if scope.get("faq", True):
@@ -80,7 +148,14 @@ def search(user: User | None, query: str, *, limit: int = 5) -> list[Source]:
             .values("pk", "question", "answer", "rank")[:limit]
         )
         found += [
-            Source(ref=f"faq:{r['pk']}", title=r["question"], text=r["answer"], kind="faq", url="/portal/help", rank=r["rank"])
+            Source(
+                ref=f"faq:{r['pk']}",
+                title=r["question"],
+                text=r["answer"],
+                kind="faq",
+                url="/portal/help",
+                rank=r["rank"],
+            )
             for r in rows
         ]
     found.sort(key=lambda s: -s.rank)
@@ -95,7 +170,9 @@ def own_records(user: User) -> dict:
     from .tools import _covers
 
     policies = []
-    for p in policies_visible_to(user).select_related("product").exclude(status__in=("quoted",)).order_by("-start_date")[:10]:
+    for p in (
+        policies_visible_to(user).select_related("product").exclude(status__in=("quoted",)).order_by("-start_date")[:10]
+    ):
         policies.append(
             {
                 "policy_number": p.policy_number,
@@ -110,7 +187,12 @@ def own_records(user: User) -> dict:
             }
         )
     payments = [
-        {"policy_number": i.policy.policy_number, "due_date": i.due_date.isoformat(), "amount": f"{i.amount} {i.currency}", "status": i.status}
+        {
+            "policy_number": i.policy.policy_number,
+            "due_date": i.due_date.isoformat(),
+            "amount": f"{i.amount} {i.currency}",
+            "status": i.status,
+        }
         for i in instalments_open_for(user)[:12]
     ]
     claims = [

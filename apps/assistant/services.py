@@ -78,14 +78,17 @@ def ai_settings_update(*, actor: User, api_key: str | None = None, **changes) ->
     if unknown:
         raise ValidationError({name: ["Not a setting."] for name in sorted(unknown)})
     ai_settings_get()
-    row = AiSettings.objects.select_for_update().order_by("id").first()
+    row = AiSettings.objects.select_for_update().order_by("id").get(pk=ai_settings_get().pk)
     for name, value in changes.items():
         setattr(row, name, value)
     if api_key is not None:
         row.api_key_encrypted = api_key
-    if row.provider in (Provider.OPENAI, Provider.AZURE, Provider.GEMINI) and not row.api_key_encrypted:
+    if (
+        row.provider in {Provider.OPENAI.value, Provider.AZURE.value, Provider.GEMINI.value}
+        and not row.api_key_encrypted
+    ):
         raise ValidationError({"api_key": [f"The {row.get_provider_display()} provider needs an API key."]})
-    if row.provider in (Provider.AZURE, Provider.OPENAI_COMPATIBLE) and not row.base_url:
+    if row.provider in {Provider.AZURE.value, Provider.OPENAI_COMPATIBLE.value} and not row.base_url:
         raise ValidationError({"base_url": ["This provider needs the endpoint's URL."]})
     if row.features is None or not isinstance(row.features, dict):
         raise ValidationError({"features": ["An object of feature flags."]})
@@ -146,7 +149,15 @@ def tool_call_record(
 
 
 def rescinded_response_record(
-    *, user: User, channel: str, rule: str, reason: str, original: str, replacement: str, provider: str, conversation=None
+    *,
+    user: User,
+    channel: str,
+    rule: str,
+    reason: str,
+    original: str,
+    replacement: str,
+    provider: str,
+    conversation=None,
 ) -> RescindedResponse:
     return RescindedResponse.objects.create(
         user=user,
@@ -175,7 +186,9 @@ def conversation_for(*, user: User, channel: str, pk: int | None) -> Conversatio
 # --- proposed actions -----------------------------------------------------------------------------------------------
 
 
-def action_propose(*, user: User, conversation: Conversation, tool: str, arguments: dict, summary: str) -> ProposedAction:
+def action_propose(
+    *, user: User, conversation: Conversation, tool: str, arguments: dict, summary: str
+) -> ProposedAction:
     return ProposedAction.objects.create(
         user=user,
         conversation=conversation,
@@ -196,24 +209,50 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
     from . import tools as tool_registry
 
     with transaction.atomic():
-        action = ProposedAction.objects.select_for_update().filter(pk=action_id, user=user).select_related("conversation").first()
+        action = (
+            ProposedAction.objects.select_for_update()
+            .filter(pk=action_id, user=user)
+            .select_related("conversation")
+            .first()
+        )
         if action is None:
             raise Http404("No such action.")
         if action.status != ActionStatus.PENDING:
-            raise Conflict(f"This action is already {action.get_status_display().lower()}.", details={"status": action.status})
+            raise Conflict(
+                f"This action is already {action.get_status_display().lower()}.", details={"status": action.status}
+            )
         channel = action.conversation.channel
         if action.is_expired:
             action.status, action.decided_at = ActionStatus.EXPIRED, timezone.now()
             action.save(update_fields=["status", "decided_at", "updated_at"])
-            tool_call_record(user=user, channel=channel, tool=action.tool, arguments=action.arguments, result={"error": "expired"}, outcome=ToolOutcome.REFUSED, conversation=action.conversation, action=action)
+            tool_call_record(
+                user=user,
+                channel=channel,
+                tool=action.tool,
+                arguments=action.arguments,
+                result={"error": "expired"},
+                outcome=ToolOutcome.REFUSED,
+                conversation=action.conversation,
+                action=action,
+            )
             return action
         if not confirm:
             action.status, action.decided_at = ActionStatus.REFUSED, timezone.now()
             action.save(update_fields=["status", "decided_at", "updated_at"])
-            tool_call_record(user=user, channel=channel, tool=action.tool, arguments=action.arguments, result={}, outcome=ToolOutcome.REFUSED, conversation=action.conversation, action=action)
+            tool_call_record(
+                user=user,
+                channel=channel,
+                tool=action.tool,
+                arguments=action.arguments,
+                result={},
+                outcome=ToolOutcome.REFUSED,
+                conversation=action.conversation,
+                action=action,
+            )
             return action
     tool = tool_registry.TOOLS[action.tool]
-    outcome, result, status = ToolOutcome.CONFIRMED, {}, ActionStatus.CONFIRMED
+    outcome, status = ToolOutcome.CONFIRMED, ActionStatus.CONFIRMED
+    result: dict = {}
     if not tool_registry.api_allows(user, tool):
         outcome, result, status = ToolOutcome.DENIED, {"error": "Your role no longer allows this."}, ActionStatus.FAILED
     else:
@@ -229,7 +268,16 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
         action = ProposedAction.objects.select_for_update().get(pk=action.pk)
         action.status, action.decided_at, action.result = status, timezone.now(), _json_safe(result)
         action.save(update_fields=["status", "decided_at", "result", "updated_at"])
-        tool_call_record(user=user, channel=channel, tool=action.tool, arguments=action.arguments, result=action.result, outcome=outcome, conversation=action.conversation, action=action)
+        tool_call_record(
+            user=user,
+            channel=channel,
+            tool=action.tool,
+            arguments=action.arguments,
+            result=action.result,
+            outcome=outcome,
+            conversation=action.conversation,
+            action=action,
+        )
     return action
 
 

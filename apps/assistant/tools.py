@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.billing.selectors import instalments_open_for
 from apps.catalog.models import ProductLine
 from apps.claims import selectors as claim_selectors
 from apps.claims import services as claim_services
@@ -33,7 +34,6 @@ from apps.crm import selectors as crm_selectors
 from apps.crm import services as crm_services
 from apps.crm.models import LeadKind, LeadStatus
 from apps.customers.selectors import customer_of_user, customers_visible_to
-from apps.billing.selectors import instalments_open_for
 from apps.messaging.models import EmailTemplate
 from apps.messaging.services.email_templates import template_render
 from apps.policies.selectors import policies_visible_to
@@ -209,7 +209,10 @@ def find_leads(user: User, args: dict) -> dict:
     qs = crm_selectors.leads_visible_to(user, kind=args.get("kind"))
     for word in str(args["query"]).split()[:4]:
         qs = qs.filter(
-            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word) | Q(phone__icontains=word)
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
         )
     return {"leads": [_lead_row(lead) for lead in qs.order_by("-created_at", "-id")[:10]]}
 
@@ -264,7 +267,11 @@ def policy_summary(user: User, args: dict) -> dict:
         return {"policies": [_policy_row(policy)]}
     if user.role != Role.CUSTOMER:
         raise ToolRefused("Name the policy.", outcome="invalid", details={"policyNumber": "Required."})
-    return {"policies": [_policy_row(p) for p in qs.exclude(status__in=("quoted", "cancelled")).order_by("-start_date")[:10]]}
+    return {
+        "policies": [
+            _policy_row(p) for p in qs.exclude(status__in=("quoted", "cancelled")).order_by("-start_date")[:10]
+        ]
+    }
 
 
 def claim_status(user: User, args: dict) -> dict:
@@ -348,7 +355,9 @@ def draft_email(user: User, args: dict) -> dict:
         subject = args.get("subject") or "Following up"
         greeting = f"Dear {name}," if name else "Hello,"
         body = f"{greeting}\n\n{args['purpose'].strip()}\n\nKind regards,\n{context['agent_name']}"
-    return {"draft": {"to": args.get("to", ""), "subject": subject, "body": body, "template": getattr(template, "name", "")}}
+    return {
+        "draft": {"to": args.get("to", ""), "subject": subject, "body": body, "template": getattr(template, "name", "")}
+    }
 
 
 # --- writes (proposed, then run on confirmation) --------------------------------------------------------------------
@@ -365,7 +374,13 @@ def _product_line(value: str | None):
 
 def _lead_fields(args: dict, kind: str) -> dict:
     fields: dict = {}
-    for arg, name in (("email", "email"), ("phone", "phone"), ("city", "city"), ("notes", "notes"), ("lastName", "last_name")):
+    for arg, name in (
+        ("email", "email"),
+        ("phone", "phone"),
+        ("city", "city"),
+        ("notes", "notes"),
+        ("lastName", "last_name"),
+    ):
         if arg in args:
             fields[name] = args[arg]
     if kind == LeadKind.CLIENT:
@@ -428,7 +443,11 @@ def _update_lead(kind: str):
 
 def _appointment_times(args: dict) -> tuple[dt.datetime, dt.datetime]:
     start = _when(args["start"], "start")
-    end = _when(args["end"], "end") if args.get("end") else start + dt.timedelta(minutes=int(args.get("durationMinutes") or 30))
+    end = (
+        _when(args["end"], "end")
+        if args.get("end")
+        else start + dt.timedelta(minutes=int(args.get("durationMinutes") or 30))
+    )
     return start, end
 
 
@@ -471,7 +490,9 @@ def schedule_appointment_run(user: User, args: dict) -> dict:
 def schedule_appointment_summary(user: User, args: dict) -> str:
     start, end = _appointment_times(args)
     if end <= start:
-        raise ToolRefused("An appointment must end after it starts.", outcome="invalid", details={"end": "After start."})
+        raise ToolRefused(
+            "An appointment must end after it starts.", outcome="invalid", details={"end": "After start."}
+        )
     _appointment_links(user, args)
     local = timezone.localtime(start)
     return f"Book “{args['title']}” on {local:%a %d %b %Y at %H:%M} for {int((end - start).total_seconds() // 60)} min"
@@ -527,7 +548,13 @@ def hand_over_run(user: User, args: dict) -> dict:
         description=args["summary"],
         channel=TicketChannel.PORTAL,
     )
-    return {"ticket": {"id": ticket.pk, "number": ticket.ticket_number, "url": reverse("portal:request", kwargs={"pk": ticket.pk})}}
+    return {
+        "ticket": {
+            "id": ticket.pk,
+            "number": ticket.ticket_number,
+            "url": reverse("portal:request", kwargs={"pk": ticket.pk}),
+        }
+    }
 
 
 def hand_over_summary(user: User, args: dict) -> str:
@@ -552,7 +579,10 @@ _LEAD_COMMON = {
     "city": {"type": "string", "maxLength": 100},
     "notes": {"type": "string", "maxLength": 2000},
 }
-_CLIENT = {"productInterest": {"type": "string", "description": "Product line code or name (auto, home…)"}, "estimatedValue": {"type": "number"}}
+_CLIENT = {
+    "productInterest": {"type": "string", "description": "Product line code or name (auto, home…)"},
+    "estimatedValue": {"type": "number"},
+}
 _RECRUIT = {"licensed": {"type": "boolean"}, "yearsExperience": {"type": "integer"}}
 _UPDATE = {
     "leadId": {"type": "integer", "description": "The lead's id, from findLeads"},
@@ -702,7 +732,25 @@ TOOLS: dict[str, Tool] = {
             "Report a loss (first notice) on one of the customer's policies (proposed; filed when they confirm).",
             {
                 "policyNumber": {"type": "string", "maxLength": 40},
-                "claimType": {"type": "string", "enum": ["glass", "theft", "collision", "vandalism", "fire", "flood", "storm", "escape_of_water", "breakdown", "accidental_damage", "hospitalisation", "outpatient", "dental", "third_party_liability"]},
+                "claimType": {
+                    "type": "string",
+                    "enum": [
+                        "glass",
+                        "theft",
+                        "collision",
+                        "vandalism",
+                        "fire",
+                        "flood",
+                        "storm",
+                        "escape_of_water",
+                        "breakdown",
+                        "accidental_damage",
+                        "hospitalisation",
+                        "outpatient",
+                        "dental",
+                        "third_party_liability",
+                    ],
+                },
                 "description": {"type": "string", "maxLength": 4000},
                 "incidentDate": {"type": "string", "description": "ISO 8601 date"},
                 "incidentPlace": {"type": "string", "maxLength": 200},

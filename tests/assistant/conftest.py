@@ -14,10 +14,26 @@ def motor_customer(make_user):
 
     def make(email="rita@example.org", **kwargs):
         user = make_user(Role.CUSTOMER, email=email, first_name="Rita")
-        customer = CustomerFactory(user=user, email=email, first_name="Rita", last_name="Moura", phone="+351912000111", agent=make_user(Role.AGENT))
+        customer = CustomerFactory(
+            user=user,
+            email=email,
+            first_name="Rita",
+            last_name="Moura",
+            phone="+351912000111",
+            agent=make_user(Role.AGENT),
+        )
         product = ProductFactory(name="Motor Comprehensive", line=ProductLineFactory(code="auto"))
-        CoverageFactory(product=product, code="glass", name="Glass breakage", perils=["glass"], deductible=Decimal("50.00"), limit=Decimal("1500.00"))
-        CoverageFactory(product=product, code="collision", name="Own damage", perils=["collision"], deductible=Decimal("250.00"))
+        CoverageFactory(
+            product=product,
+            code="glass",
+            name="Glass breakage",
+            perils=["glass"],
+            deductible=Decimal("50.00"),
+            limit=Decimal("1500.00"),
+        )
+        CoverageFactory(
+            product=product, code="collision", name="Own damage", perils=["collision"], deductible=Decimal("250.00")
+        )
         policy = PolicyFactory(
             customer=customer,
             product=product,

@@ -40,13 +40,15 @@ def test_a_windscreen_claim_is_gathered_step_by_step_and_filed_on_confirmation(m
     assert policy.policy_number in proposed["actions"][0]["summary"]
     assert not Claim.objects.exists()
 
-    done = client.post("/api/v1/ai/actions/confirm", {"action_id": proposed["actions"][0]["id"], "decision": "confirm"}, format="json").json()["data"]
+    done = client.post(
+        "/api/v1/ai/actions/confirm", {"action_id": proposed["actions"][0]["id"], "decision": "confirm"}, format="json"
+    ).json()["data"]
 
     claim = Claim.objects.get()
-    assert done["status"] == "confirmed" and claim.claim_number in done["message"]
+    assert done["status"] == "confirmed" and claim.claim_number in done["message"]  # noqa: PT018
     assert (claim.customer, claim.claim_type, claim.incident_place) == (customer, "glass", "the A1 near Coimbra")
     assert claim.incident_date == timezone.localdate() - timedelta(days=1)
-    assert str(claim.claimed_amount) == "300.00" and claim.channel == "portal"
+    assert str(claim.claimed_amount) == "300.00" and claim.channel == "portal"  # noqa: PT018
     assert claim.deductible == 50
 
 
@@ -56,18 +58,26 @@ def test_the_customer_is_answered_from_their_own_policy(motor_customer):
     data = chat(client_for(user), "What is my deductible for glass?")
 
     assert policy.policy_number in data["response"]
-    assert "Glass breakage" in data["response"] and "deductible 50.00" in data["response"]
+    assert "Glass breakage" in data["response"] and "deductible 50.00" in data["response"]  # noqa: PT018
 
 
 def test_staff_only_knowledge_never_reaches_a_customer(motor_customer):
     user, _, _ = motor_customer()
-    KnowledgeResourceFactory(title="Windscreen fraud red flags", audience="staff", body="Internal: windscreen claims from garages on the watch list get a site visit.")
-    KnowledgeResourceFactory(title="Windscreen repairs", audience="public", body="A windscreen chip smaller than a coin is usually repaired rather than replaced.")
+    KnowledgeResourceFactory(
+        title="Windscreen fraud red flags",
+        audience="staff",
+        body="Internal: windscreen claims from garages on the watch list get a site visit.",
+    )
+    KnowledgeResourceFactory(
+        title="Windscreen repairs",
+        audience="public",
+        body="A windscreen chip smaller than a coin is usually repaired rather than replaced.",
+    )
 
     data = chat(client_for(user), "How are windscreen chips repaired?")
 
     assert [s["title"] for s in data["sources"]] == ["Windscreen repairs"]
-    assert "watch list" not in data["response"] and "coin" in data["response"]
+    assert "watch list" not in data["response"] and "coin" in data["response"]  # noqa: PT018
 
 
 def test_asking_for_a_person_opens_a_request_once_confirmed(motor_customer):
@@ -75,10 +85,12 @@ def test_asking_for_a_person_opens_a_request_once_confirmed(motor_customer):
     client = client_for(user)
 
     data = chat(client, "I want to talk to a real person please")
-    client.post("/api/v1/ai/actions/confirm", {"action_id": data["actions"][0]["id"], "decision": "confirm"}, format="json")
+    client.post(
+        "/api/v1/ai/actions/confirm", {"action_id": data["actions"][0]["id"], "decision": "confirm"}, format="json"
+    )
 
     ticket = Ticket.objects.get()
-    assert ticket.customer == customer and "talk to a real person" in ticket.messages.get().body
+    assert ticket.customer == customer and "talk to a real person" in ticket.messages.get().body  # noqa: PT018
 
 
 def test_another_customers_policy_is_not_found(motor_customer):
@@ -93,10 +105,14 @@ def test_another_customers_policy_is_not_found(motor_customer):
 
 def test_a_promise_about_a_claim_is_rescinded_and_logged(motor_customer):
     user, _, _ = motor_customer()
-    KnowledgeResourceFactory(title="Glass claims", audience="public", body="Good news about glass: your claim will be paid within a day, we guarantee it.")
+    KnowledgeResourceFactory(
+        title="Glass claims",
+        audience="public",
+        body="Good news about glass: your claim will be paid within a day, we guarantee it.",
+    )
 
     data = chat(client_for(user), "What should I know about glass claims?")
 
     rescinded = RescindedResponse.objects.get()
-    assert rescinded.rule == "claim_promise" and "will be paid" in rescinded.original
+    assert rescinded.rule == "claim_promise" and "will be paid" in rescinded.original  # noqa: PT018
     assert data["response"] == rescinded.replacement

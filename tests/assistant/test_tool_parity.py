@@ -23,7 +23,10 @@ from tests.permission_matrix import ENDPOINTS, PUBLIC
 
 pytestmark = pytest.mark.django_db
 
-CHANNEL_ROLES = {"copilot": set(ENDPOINTS["v1:copilot-chat"]["POST"]), "customer": set(ENDPOINTS["v1:assistant-chat"]["POST"])}
+CHANNEL_ROLES = {
+    "copilot": set(ENDPOINTS["v1:copilot-chat"]["POST"]),
+    "customer": set(ENDPOINTS["v1:assistant-chat"]["POST"]),
+}
 CASES = [(name, role) for name in tools.TOOLS for role in Role.values]
 
 
@@ -37,26 +40,40 @@ def test_tool_is_offered_exactly_when_the_api_admits_the_role(tool_name, role, m
     user = make_user(role)
     url_name, method = tool.api
     lead = ClientLeadFactory(assigned_agent=user if role in (Role.AGENT, Role.MANAGER) else None)
-    response = client_for(user).generic(method, _api_url(url_name, lead.pk if "<pk>" in str(tool.api) or url_name == "v1:leads-detail" else None), "{}", content_type="application/json")
+    response = client_for(user).generic(
+        method,
+        _api_url(url_name, lead.pk if "<pk>" in str(tool.api) or url_name == "v1:leads-detail" else None),
+        "{}",
+        content_type="application/json",
+    )
     api_admits = response.status_code not in (401, 403)
     allowed = ENDPOINTS[url_name][method]
     in_matrix = allowed == PUBLIC or role in allowed
     reachable = any(role in CHANNEL_ROLES[channel] for channel in tool.channels)
 
-    offered = [t.name for channel in tool.channels if role in CHANNEL_ROLES[channel] for t in tools.tools_for(user, channel)]
+    offered = [
+        t.name for channel in tool.channels if role in CHANNEL_ROLES[channel] for t in tools.tools_for(user, channel)
+    ]
 
     assert api_admits == in_matrix, f"{method} {url_name} for {role}: {response.status_code}"
     assert (tool_name in offered) == (in_matrix and reachable)
     # through the engine: a tool not offered is refused and recorded, never run
     channel = next((c for c in tool.channels if role in CHANNEL_ROLES[c]), tool.channels[0])
     conversation = ConversationFactory(user=user, channel=channel)
-    result = engine._run_tool(ToolCall(name=tool_name, arguments={}), user=user, channel=channel, offered=tools.tools_for(user, channel) if role in CHANNEL_ROLES[channel] else [], conversation=conversation, masker=Masker())
+    result = engine._run_tool(
+        ToolCall(name=tool_name, arguments={}),
+        user=user,
+        channel=channel,
+        offered=tools.tools_for(user, channel) if role in CHANNEL_ROLES[channel] else [],
+        conversation=conversation,
+        masker=Masker(),
+    )
     record = ToolCallRecord.objects.get(user=user)
     if tool_name in offered:
         assert record.outcome in ("invalid", "executed", "proposed", "denied", "failed")
         assert record.outcome != "denied" or "not available" not in result.get("error", "")
     else:
-        assert record.outcome == "denied" and "not available" in result["error"]
+        assert record.outcome == "denied" and "not available" in result["error"]  # noqa: PT018
 
 
 def _world(user):
@@ -67,14 +84,23 @@ def _world(user):
     if user.role == Role.CUSTOMER:
         own_customer = CustomerFactory(user=user)
         mine["policy"] = PolicyFactory(customer=own_customer)
-        mine["claim"] = ClaimFactory(policy=mine["policy"], incident_date=mine["policy"].start_date, reported_date=mine["policy"].start_date)
+        mine["claim"] = ClaimFactory(
+            policy=mine["policy"], incident_date=mine["policy"].start_date, reported_date=mine["policy"].start_date
+        )
     else:
         mine["policy"] = PolicyFactory(agent=user, customer=CustomerFactory(agent=user))
-        mine["claim"] = ClaimFactory(policy=mine["policy"], handler=user, incident_date=mine["policy"].start_date, reported_date=mine["policy"].start_date)
+        mine["claim"] = ClaimFactory(
+            policy=mine["policy"],
+            handler=user,
+            incident_date=mine["policy"].start_date,
+            reported_date=mine["policy"].start_date,
+        )
     mine["client_lead"] = ClientLeadFactory(assigned_agent=user if user.role in (Role.AGENT, Role.MANAGER) else None)
     mine["recruit_lead"] = RecruitLeadFactory(assigned_agent=user if user.role in (Role.AGENT, Role.MANAGER) else None)
     theirs["policy"] = PolicyFactory(customer=CustomerFactory(agent=other_agent))
-    theirs["claim"] = ClaimFactory(policy=theirs["policy"], incident_date=theirs["policy"].start_date, reported_date=theirs["policy"].start_date)
+    theirs["claim"] = ClaimFactory(
+        policy=theirs["policy"], incident_date=theirs["policy"].start_date, reported_date=theirs["policy"].start_date
+    )
     theirs["client_lead"] = ClientLeadFactory(assigned_agent=None, team=None)
     theirs["recruit_lead"] = RecruitLeadFactory(assigned_agent=None, team=None)
     return mine, theirs
@@ -82,11 +108,30 @@ def _world(user):
 
 # tool -> (arguments naming a record, the API URL reading the same record)
 SCOPED = {
-    "updateClientLead": (lambda w: {"leadId": w["client_lead"].pk, "status": "Contacted"}, lambda w: _api_url("v1:leads-detail", w["client_lead"].pk)),
-    "updateRecruitLead": (lambda w: {"leadId": w["recruit_lead"].pk, "status": "Contacted"}, lambda w: _api_url("v1:leads-detail", w["recruit_lead"].pk)),
-    "policySummary": (lambda w: {"policyNumber": w["policy"].policy_number}, lambda w: _api_url("v1:policies-detail", w["policy"].pk)),
-    "claimStatus": (lambda w: {"claimNumber": w["claim"].claim_number}, lambda w: _api_url("v1:claims-detail", w["claim"].pk)),
-    "scheduleAppointment": (lambda w: {"title": "Call", "start": (timezone.now() + timezone.timedelta(days=1)).isoformat(), "leadId": w["client_lead"].pk}, lambda w: _api_url("v1:leads-detail", w["client_lead"].pk)),
+    "updateClientLead": (
+        lambda w: {"leadId": w["client_lead"].pk, "status": "Contacted"},
+        lambda w: _api_url("v1:leads-detail", w["client_lead"].pk),
+    ),
+    "updateRecruitLead": (
+        lambda w: {"leadId": w["recruit_lead"].pk, "status": "Contacted"},
+        lambda w: _api_url("v1:leads-detail", w["recruit_lead"].pk),
+    ),
+    "policySummary": (
+        lambda w: {"policyNumber": w["policy"].policy_number},
+        lambda w: _api_url("v1:policies-detail", w["policy"].pk),
+    ),
+    "claimStatus": (
+        lambda w: {"claimNumber": w["claim"].claim_number},
+        lambda w: _api_url("v1:claims-detail", w["claim"].pk),
+    ),
+    "scheduleAppointment": (
+        lambda w: {
+            "title": "Call",
+            "start": (timezone.now() + timezone.timedelta(days=1)).isoformat(),
+            "leadId": w["client_lead"].pk,
+        },
+        lambda w: _api_url("v1:leads-detail", w["client_lead"].pk),
+    ),
 }
 SCOPED_CASES = [(name, role) for name in SCOPED for role in Role.values]
 
@@ -106,7 +151,14 @@ def test_a_tool_reaches_the_same_records_as_the_api(tool_name, role, make_user):
 
     for world in (theirs, mine):
         api_status = client.get(api(world)).status_code
-        result = engine._run_tool(ToolCall(name=tool_name, arguments=arguments(world)), user=user, channel=channel, offered=offered, conversation=conversation, masker=Masker())
+        result = engine._run_tool(
+            ToolCall(name=tool_name, arguments=arguments(world)),
+            user=user,
+            channel=channel,
+            offered=offered,
+            conversation=conversation,
+            masker=Masker(),
+        )
         outcome = ToolCallRecord.objects.filter(user=user).order_by("-id").first().outcome
         if api_status == 404:
             assert outcome == "denied", (world is mine, result)

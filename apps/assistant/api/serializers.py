@@ -20,7 +20,10 @@ class SourceSerializer(serializers.Serializer):
 class AiQueryOutputSerializer(serializers.Serializer):
     response = serializers.CharField()
     confidence = serializers.FloatField()
-    sources = serializers.ListField(child=serializers.CharField(), help_text="What the answer rests on: refs of the passages cited, 'platform_figures' when the figures were used.")
+    sources = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the answer rests on: the cited passages' refs, 'platform_figures' when figures were used.",
+    )
     suggestions = serializers.ListField(child=serializers.CharField())
     source_details = SourceSerializer(many=True)
     cached = serializers.BooleanField()
@@ -44,7 +47,9 @@ class CopilotChatInputSerializer(serializers.Serializer):
     """Seed 004 §3.2 `{history, context}`; `conversation_id` continues a conversation the server keeps."""
 
     history = serializers.JSONField(help_text="[{role: user|model, parts: [{text}]}, …] ending with the user's message")
-    context = serializers.JSONField(required=False, default=None, help_text="The page the agent is on (free text or object)")
+    context = serializers.JSONField(
+        required=False, default=None, help_text="The page the agent is on (free text or object)"
+    )
     conversation_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
@@ -141,13 +146,17 @@ class AiSettingsInputSerializer(serializers.Serializer):
     knowledge_base = serializers.DictField(required=False)
     fallback_enabled = serializers.BooleanField(required=False)
     fallback_message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    api_key = serializers.CharField(max_length=400, required=False, allow_blank=True, write_only=True, trim_whitespace=True)
+    api_key = serializers.CharField(
+        max_length=400, required=False, allow_blank=True, write_only=True, trim_whitespace=True
+    )
 
     def validate_knowledge_base(self, value):
         allowed = {"faq", "knowledge_hub", "categories"}
         unknown = set(value) - allowed
         if unknown:
-            raise serializers.ValidationError(f"Unknown keys: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(allowed))}.")
+            raise serializers.ValidationError(
+                f"Unknown keys: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(allowed))}."
+            )
         categories = value.get("categories", [])
         if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
             raise serializers.ValidationError("categories: a list of category names.")
@@ -159,4 +168,15 @@ class RescindedResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RescindedResponse
-        fields = ["id", "user_id", "conversation_id", "channel", "rule", "reason", "original", "replacement", "provider", "created_at"]
+        fields = [
+            "id",
+            "user_id",
+            "conversation_id",
+            "channel",
+            "rule",
+            "reason",
+            "original",
+            "replacement",
+            "provider",
+            "created_at",
+        ]

@@ -71,7 +71,12 @@ class AiQueryApi(_ChatApi):
 
     permission_classes = [IsAuthenticated, roles_permission(Role.ADMIN, Role.MANAGER)]
 
-    @extend_schema(tags=["ai"], request=s.AiQueryInputSerializer, responses={200: s.AiQueryOutputSerializer, **UNAVAILABLE}, summary="Ask the AI assistant (answers with sources and suggestions)")
+    @extend_schema(
+        tags=["ai"],
+        request=s.AiQueryInputSerializer,
+        responses={200: s.AiQueryOutputSerializer, **UNAVAILABLE},
+        summary="Ask the AI assistant (answers with sources and suggestions)",
+    )
     def post(self, request):
         data = self.parse(s.AiQueryInputSerializer)
         context = _context(data.get("context"))
@@ -79,7 +84,9 @@ class AiQueryApi(_ChatApi):
         def turns(conversation):
             return [engine.Turn(role="user", text=engine.check_message(data["query"]))]
 
-        answer = self.run(channel=Channel.QUERY, turns_builder=turns, conversation_id=None, context=context, raw=data["query"])
+        answer = self.run(
+            channel=Channel.QUERY, turns_builder=turns, conversation_id=None, context=context, raw=data["query"]
+        )
         refs = [src["ref"] for src in answer.sources]
         if answer.used_figures:
             refs.append("platform_figures")
@@ -101,7 +108,12 @@ class CopilotChatApi(_ChatApi):
 
     permission_classes = [IsAuthenticated, module_permission("crm")]
 
-    @extend_schema(tags=["ai"], request=s.CopilotChatInputSerializer, responses={200: s.CopilotChatOutputSerializer, **UNAVAILABLE}, summary="Copilot chat turn (function calls run as you; writes wait for your confirmation)")
+    @extend_schema(
+        tags=["ai"],
+        request=s.CopilotChatInputSerializer,
+        responses={200: s.CopilotChatOutputSerializer, **UNAVAILABLE},
+        summary="Copilot chat turn (function calls run as you; writes wait for your confirmation)",
+    )
     def post(self, request):
         data = self.parse(s.CopilotChatInputSerializer)
         context = _context(data.get("context"))
@@ -109,7 +121,13 @@ class CopilotChatApi(_ChatApi):
         def turns(conversation):
             return engine.history_from_client(data["history"], user=request.user, channel=Channel.COPILOT)
 
-        answer = self.run(channel=Channel.COPILOT, turns_builder=turns, conversation_id=data.get("conversation_id"), context=context, raw=data["history"])
+        answer = self.run(
+            channel=Channel.COPILOT,
+            turns_builder=turns,
+            conversation_id=data.get("conversation_id"),
+            context=context,
+            raw=data["history"],
+        )
         return self.ok(
             {
                 "chatResponse": engine.display(answer.text),
@@ -130,7 +148,12 @@ class CustomerChatApi(_ChatApi):
 
     permission_classes = [IsAuthenticated, module_permission("self_service")]
 
-    @extend_schema(tags=["ai"], request=s.CustomerChatInputSerializer, responses={200: s.CustomerChatOutputSerializer, **UNAVAILABLE}, summary="Customer chat turn")
+    @extend_schema(
+        tags=["ai"],
+        request=s.CustomerChatInputSerializer,
+        responses={200: s.CustomerChatOutputSerializer, **UNAVAILABLE},
+        summary="Customer chat turn",
+    )
     def post(self, request):
         data = self.parse(s.CustomerChatInputSerializer)
 
@@ -138,7 +161,13 @@ class CustomerChatApi(_ChatApi):
             message = engine.check_message(data["message"])
             return [*engine.history_from_conversation(conversation), engine.Turn(role="user", text=message)]
 
-        answer = self.run(channel=Channel.CUSTOMER, turns_builder=turns, conversation_id=data.get("conversation_id"), context=_context(data.get("context")), raw=data["message"])
+        answer = self.run(
+            channel=Channel.CUSTOMER,
+            turns_builder=turns,
+            conversation_id=data.get("conversation_id"),
+            context=_context(data.get("context")),
+            raw=data["message"],
+        )
         return self.ok(
             {
                 "response": engine.display(answer.text),
@@ -165,10 +194,17 @@ class ActionDecisionApi(BaseApi):
 
     permission_classes = [IsAuthenticated, roles_permission(Role.ADMIN, Role.MANAGER, Role.AGENT, Role.CUSTOMER)]
 
-    @extend_schema(tags=["ai"], request=s.ActionDecisionInputSerializer, responses={200: s.ActionDecisionOutputSerializer}, summary="Confirm or refuse a proposed action")
+    @extend_schema(
+        tags=["ai"],
+        request=s.ActionDecisionInputSerializer,
+        responses={200: s.ActionDecisionOutputSerializer},
+        summary="Confirm or refuse a proposed action",
+    )
     def post(self, request):
         data = self.parse(s.ActionDecisionInputSerializer)
-        action = services.action_confirm(action_id=data["action_id"], user=request.user, confirm=data["decision"] == "confirm")
+        action = services.action_confirm(
+            action_id=data["action_id"], user=request.user, confirm=data["decision"] == "confirm"
+        )
         result = action.result or {}
         from apps.assistant.providers.local import LocalProvider
 
@@ -177,7 +213,16 @@ class ActionDecisionApi(BaseApi):
             message = LocalProvider().describe(action.tool, result, None)
         elif action.status == ActionStatus.FAILED and result.get("error"):
             message = f"{MESSAGES[action.status]} {result['error']}"
-        return self.ok({"id": action.pk, "tool": action.tool, "summary": action.summary, "status": action.status, "result": result, "message": message})
+        return self.ok(
+            {
+                "id": action.pk,
+                "tool": action.tool,
+                "summary": action.summary,
+                "status": action.status,
+                "result": result,
+                "message": message,
+            }
+        )
 
 
 class AiSettingsApi(BaseApi):
@@ -185,11 +230,20 @@ class AiSettingsApi(BaseApi):
 
     permission_classes = [IsAuthenticated, module_permission("settings")]
 
-    @extend_schema(tags=["ai"], responses={200: s.AiSettingsOutputSerializer}, summary="The AI settings (the API key is never returned)")
+    @extend_schema(
+        tags=["ai"],
+        responses={200: s.AiSettingsOutputSerializer},
+        summary="The AI settings (the API key is never returned)",
+    )
     def get(self, request):
         return self.ok(s.AiSettingsOutputSerializer(services.ai_settings_get()).data)
 
-    @extend_schema(tags=["ai"], request=s.AiSettingsInputSerializer, responses={200: s.AiSettingsOutputSerializer}, summary="Change the AI settings")
+    @extend_schema(
+        tags=["ai"],
+        request=s.AiSettingsInputSerializer,
+        responses={200: s.AiSettingsOutputSerializer},
+        summary="Change the AI settings",
+    )
     def put(self, request):
         data = dict(self.parse(s.AiSettingsInputSerializer))
         api_key = data.pop("api_key", None)

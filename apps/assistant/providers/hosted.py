@@ -25,7 +25,9 @@ GEMINI_BASE = "https://generativelanguage.googleapis.com/v1beta"
 
 
 def _system_text(request: Request) -> str:
-    return "\n\n".join(part for part in (request.system, facts_block(request.facts), sources_block(request.sources)) if part)
+    return "\n\n".join(
+        part for part in (request.system, facts_block(request.facts), sources_block(request.sources)) if part
+    )
 
 
 def _post(client: httpx.Client, url: str, *, headers: dict, body: dict, timeout: float) -> dict:
@@ -99,13 +101,22 @@ class OpenAICompatibleProvider:
         }
         if request.tools:
             body["tools"] = [
-                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                {
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+                }
                 for t in request.tools
             ]
         return body
 
     def complete(self, request: Request) -> Reply:
-        data = _post(self.client, self.url(request.model), headers=self.headers(), body=self.body(request), timeout=request.timeout)
+        data = _post(
+            self.client,
+            self.url(request.model),
+            headers=self.headers(),
+            body=self.body(request),
+            timeout=request.timeout,
+        )
         try:
             message = data["choices"][0]["message"]
             calls = [
@@ -118,7 +129,9 @@ class OpenAICompatibleProvider:
             ]
             text = message.get("content") or ""
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ProviderError("The provider's answer is not in the Chat Completions format.", kind="malformed") from exc
+            raise ProviderError(
+                "The provider's answer is not in the Chat Completions format.", kind="malformed"
+            ) from exc
         if any(not isinstance(c.arguments, dict) for c in calls) or not isinstance(text, str):
             raise ProviderError("The provider's tool call arguments are not an object.", kind="malformed")
         return Reply(text=text, tool_calls=calls, confidence=0.8, raw=data)
@@ -179,12 +192,16 @@ class GeminiProvider:
             parts = data["candidates"][0]["content"]["parts"]
             text = "".join(p["text"] for p in parts if "text" in p)
             calls = [
-                ToolCall(id=uuid.uuid4().hex, name=p["functionCall"]["name"], arguments=p["functionCall"].get("args") or {})
+                ToolCall(
+                    id=uuid.uuid4().hex, name=p["functionCall"]["name"], arguments=p["functionCall"].get("args") or {}
+                )
                 for p in parts
                 if "functionCall" in p
             ]
         except (KeyError, IndexError, TypeError) as exc:
-            raise ProviderError("The provider's answer is not in the generateContent format.", kind="malformed") from exc
+            raise ProviderError(
+                "The provider's answer is not in the generateContent format.", kind="malformed"
+            ) from exc
         if any(not isinstance(c.arguments, dict) for c in calls):
             raise ProviderError("The provider's function call arguments are not an object.", kind="malformed")
         return Reply(text=text, tool_calls=calls, confidence=0.8, raw=data)

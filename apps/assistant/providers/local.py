@@ -27,68 +27,130 @@ MODEL_NAME = "local-retrieval-1"
 EXAMPLES: dict[str, list[str]] = {
     "greeting": ["hi", "hello", "good morning", "hey there", "thanks", "thank you", "bye"],
     "handover": [
-        "I want to talk to a person", "speak to a human", "can someone call me", "I need an agent",
-        "transfer me to support", "talk to a real person please", "open a support ticket", "contact customer service",
+        "I want to talk to a person",
+        "speak to a human",
+        "can someone call me",
+        "I need an agent",
+        "transfer me to support",
+        "talk to a real person please",
+        "open a support ticket",
+        "contact customer service",
         "this is not helping, get me a human",
     ],
     "report_claim": [
-        "my windscreen is cracked", "I want to report a claim", "I had an accident", "my car was stolen",
-        "a stone hit my windshield", "I need to file a claim", "my house was flooded", "someone broke into my car",
-        "there is water damage in my kitchen", "my car was damaged in the storm", "I crashed my car",
-        "report a loss", "file a claim for my broken window",
+        "my windscreen is cracked",
+        "I want to report a claim",
+        "I had an accident",
+        "my car was stolen",
+        "a stone hit my windshield",
+        "I need to file a claim",
+        "my house was flooded",
+        "someone broke into my car",
+        "there is water damage in my kitchen",
+        "my car was damaged in the storm",
+        "I crashed my car",
+        "report a loss",
+        "file a claim for my broken window",
     ],
     "claim_status": [
-        "what is the status of my claim", "where is my claim", "has my claim been approved", "claim status",
-        "any news on claim CLM-2026-000123", "is my claim paid yet",
+        "what is the status of my claim",
+        "where is my claim",
+        "has my claim been approved",
+        "claim status",
+        "any news on claim CLM-2026-000123",
+        "is my claim paid yet",
     ],
     "my_policy": [
-        "what does my policy cover", "what is my deductible", "when does my policy renew", "am I covered for glass",
-        "what is my excess", "show my policy", "policy summary for POL-2026-000001", "what cover do I have",
-        "when is my renewal date", "what is the limit on my home policy",
+        "what does my policy cover",
+        "what is my deductible",
+        "when does my policy renew",
+        "am I covered for glass",
+        "what is my excess",
+        "show my policy",
+        "policy summary for POL-2026-000001",
+        "what cover do I have",
+        "when is my renewal date",
+        "what is the limit on my home policy",
     ],
     "payments_due": [
-        "what do I owe", "when is my next payment", "payments due", "how much do I have to pay",
-        "is there an outstanding instalment", "my next premium",
+        "what do I owe",
+        "when is my next payment",
+        "payments due",
+        "how much do I have to pay",
+        "is there an outstanding instalment",
+        "my next premium",
     ],
     "create_client_lead": [
-        "create a client lead for Maria Santos", "add a new lead John Smith john@example.com",
-        "new prospect Ana Costa 912345678 interested in home insurance", "log a lead for Pedro Alves",
-        "create lead for Rui Gomes, email rui@x.pt", "add client lead",
+        "create a client lead for Maria Santos",
+        "add a new lead John Smith john@example.com",
+        "new prospect Ana Costa 912345678 interested in home insurance",
+        "log a lead for Pedro Alves",
+        "create lead for Rui Gomes, email rui@x.pt",
+        "add client lead",
     ],
     "create_recruit_lead": [
-        "create a recruit lead for Carla Dias", "new agent candidate Tiago Silva", "add a recruit Joana Reis licensed",
-        "log a recruiting lead for Bruno Lopes", "new recruit lead",
+        "create a recruit lead for Carla Dias",
+        "new agent candidate Tiago Silva",
+        "add a recruit Joana Reis licensed",
+        "log a recruiting lead for Bruno Lopes",
+        "new recruit lead",
     ],
     "update_lead": [
-        "mark lead 42 as contacted", "update lead #17 email to new@x.pt", "set lead 8 to qualified",
-        "change the phone of lead 12", "lead 5 is lost, went with a competitor", "update the lead status",
+        "mark lead 42 as contacted",
+        "update lead #17 email to new@x.pt",
+        "set lead 8 to qualified",
+        "change the phone of lead 12",
+        "lead 5 is lost, went with a competitor",
+        "update the lead status",
     ],
     "schedule_appointment": [
-        "schedule a meeting with Maria tomorrow at 3pm", "book an appointment on Friday at 10:00",
-        "set up a call next Monday at 9", "put a meeting in my calendar for tomorrow morning",
-        "schedule appointment with lead 42 on 12 March at 14:30", "book a review meeting next week",
+        "schedule a meeting with Maria tomorrow at 3pm",
+        "book an appointment on Friday at 10:00",
+        "set up a call next Monday at 9",
+        "put a meeting in my calendar for tomorrow morning",
+        "schedule appointment with lead 42 on 12 March at 14:30",
+        "book a review meeting next week",
     ],
     "draft_email": [
-        "draft an email to Maria about her renewal", "write an email to the client", "compose a follow-up email",
-        "draft a message to john@example.com thanking him", "prepare an email about the missing documents",
+        "draft an email to Maria about her renewal",
+        "write an email to the client",
+        "compose a follow-up email",
+        "draft a message to john@example.com thanking him",
+        "prepare an email about the missing documents",
     ],
     "find_customer": [
-        "find customer Ana Costa", "look up the customer Silva", "who is customer CUS-000123", "search customers for Pedro",
+        "find customer Ana Costa",
+        "look up the customer Silva",
+        "who is customer CUS-000123",
+        "search customers for Pedro",
     ],
     "find_leads": ["find lead Maria", "search my leads for Santos", "show leads named John", "look up lead Costa"],
     "renewals_due": [
-        "which renewals are due", "renewal cases due this week", "what renewals do I have coming up",
-        "list renewal cases due in 30 days", "upcoming renewals",
+        "which renewals are due",
+        "renewal cases due this week",
+        "what renewals do I have coming up",
+        "list renewal cases due in 30 days",
+        "upcoming renewals",
     ],
     "search_knowledge": [
-        "search the knowledge hub for complaints", "look in the knowledge base for claims procedure",
-        "find an article about motor claims", "knowledge hub windscreen",
+        "search the knowledge hub for complaints",
+        "look in the knowledge base for claims procedure",
+        "find an article about motor claims",
+        "knowledge hub windscreen",
     ],
     "question": [
-        "how do I file a claim", "how can I improve renewal rates", "what documents does a motor claim need",
-        "how long does a claim take", "how can I pay my premium", "what happens if I miss a payment",
-        "what should I do at the scene of an accident", "how do I change my address", "what is a deductible",
-        "how to handle a complaint", "what communication strategies work best", "tips for retention",
+        "how do I file a claim",
+        "how can I improve renewal rates",
+        "what documents does a motor claim need",
+        "how long does a claim take",
+        "how can I pay my premium",
+        "what happens if I miss a payment",
+        "what should I do at the scene of an accident",
+        "how do I change my address",
+        "what is a deductible",
+        "how to handle a complaint",
+        "what communication strategies work best",
+        "tips for retention",
     ],
 }
 
@@ -121,10 +183,61 @@ FNOL_QUESTIONS = {
 FNOL_ORDER = ["claimType", "policyNumber", "incidentDate", "incidentPlace", "hasPhotos", "estimatedAmount"]
 FNOL_MARK = "[claim step: "
 
-STOP = set(
-    "a an the and or of to in on for is are was were be been i my me we our you your it this that what how when where "
-    "which who do does did can could should would will with at by from as about have has had any there their they".split()
-)
+STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "for",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "i",
+    "my",
+    "me",
+    "we",
+    "our",
+    "you",
+    "your",
+    "it",
+    "this",
+    "that",
+    "what",
+    "how",
+    "when",
+    "where",
+    "which",
+    "who",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "with",
+    "at",
+    "by",
+    "from",
+    "as",
+    "about",
+    "have",
+    "has",
+    "had",
+    "any",
+    "there",
+    "their",
+    "they",
+}
 
 
 @cache
@@ -200,13 +313,21 @@ class LocalProvider:
     @staticmethod
     def call(name: str, **arguments) -> Reply:
         args = {k: v for k, v in arguments.items() if v not in (None, "", [])}
-        return Reply(tool_calls=[ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, arguments=args)], confidence=0.8)
+        return Reply(
+            tool_calls=[ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, arguments=args)], confidence=0.8
+        )
 
     def intent_greeting(self, request: Request, text: str) -> Reply:
         if request.channel == "customer":
-            hello = "Hello! I can answer questions about your policies, payments and claims, help you report a claim, or put you in touch with our team."
+            hello = (
+                "Hello! I can answer questions about your policies, payments and claims, help you report a claim, "
+                "or put you in touch with our team."
+            )
         else:
-            hello = "Hello! I can search the knowledge hub, find customers and leads, create or update leads, book appointments and draft e-mails."
+            hello = (
+                "Hello! I can search the knowledge hub, find customers and leads, create or update leads, "
+                "book appointments and draft e-mails."
+            )
         if re.search(r"\bthank", text, re.IGNORECASE):
             hello = "You're welcome. Anything else?"
         return Reply(text=hello, confidence=0.9, suggestions=self.suggest(request.channel, "greeting"))
@@ -231,7 +352,14 @@ class LocalProvider:
     def _lead_args(self, text: str) -> dict:
         found = slots.names(text)
         first, last = slots.split_name(found[0]) if found else ("", "")
-        product = next((w for w in ("auto", "motor", "home", "health", "life", "travel") if re.search(rf"\b{w}\b", text, re.IGNORECASE)), None)
+        product = next(
+            (
+                w
+                for w in ("auto", "motor", "home", "health", "life", "travel")
+                if re.search(rf"\b{w}\b", text, re.IGNORECASE)
+            ),
+            None,
+        )
         amounts = slots.amounts(text)
         return {
             "firstName": first,
@@ -260,7 +388,9 @@ class LocalProvider:
         lead_id = slots.record_id(text)
         if lead_id is None:
             return Reply(text="Which lead? Give me its number (find it with “find lead <name>”).", confidence=0.6)
-        status = next((s for s in ("New", "Contacted", "Qualified", "Lost") if re.search(rf"\b{s}\b", text, re.IGNORECASE)), None)
+        status = next(
+            (s for s in ("New", "Contacted", "Qualified", "Lost") if re.search(rf"\b{s}\b", text, re.IGNORECASE)), None
+        )
         tool = "updateRecruitLead" if re.search(r"\brecruit|candidate\b", text, re.IGNORECASE) else "updateClientLead"
         reason = None
         if status == "Lost":
@@ -282,8 +412,14 @@ class LocalProvider:
         if start.hour == 0 and start.minute == 0 and not re.search(r"\b(0?0:00|midnight)\b", text):
             start = start.replace(hour=9)  # a day without a time: the start of the working day
         who = slots.names(text)
-        title_m = re.search(r"\b(?:meeting|call|appointment|review)\b.*?(?:\bwith\s+([\w\s]+?))?(?=\s+(?:on|at|tomorrow|next|this)\b|$)", text, re.IGNORECASE)
-        title = f"Meeting with {who[0]}" if who else (title_m.group(0).strip().capitalize() if title_m else "Appointment")
+        title_m = re.search(
+            r"\b(?:meeting|call|appointment|review)\b.*?(?:\bwith\s+([\w\s]+?))?(?=\s+(?:on|at|tomorrow|next|this)\b|$)",
+            text,
+            re.IGNORECASE,
+        )
+        title = (
+            f"Meeting with {who[0]}" if who else (title_m.group(0).strip().capitalize() if title_m else "Appointment")
+        )
         lead_id = slots.record_id(text) if re.search(r"\blead\b", text, re.IGNORECASE) else None
         return self.call(
             "scheduleAppointment",
@@ -310,10 +446,15 @@ class LocalProvider:
         return " ".join(q.split()) or text
 
     def intent_find_customer(self, request: Request, text: str) -> Reply:
-        return self.call("findCustomer", query=self._query(text, "find", "look", "up", "search", "customers?", "for", "the", "who", "is"))
+        return self.call(
+            "findCustomer",
+            query=self._query(text, "find", "look", "up", "search", "customers?", "for", "the", "who", "is"),
+        )
 
     def intent_find_leads(self, request: Request, text: str) -> Reply:
-        return self.call("findLeads", query=self._query(text, "find", "search", "show", "look", "up", "my", "leads?", "for", "named"))
+        return self.call(
+            "findLeads", query=self._query(text, "find", "search", "show", "look", "up", "my", "leads?", "for", "named")
+        )
 
     def intent_renewals_due(self, request: Request, text: str) -> Reply:
         m = re.search(r"(\d{1,3})\s*days?", text)
@@ -323,7 +464,21 @@ class LocalProvider:
     def intent_search_knowledge(self, request: Request, text: str) -> Reply:
         return self.call(
             "searchKnowledgeHub",
-            query=self._query(text, "search", "the", "knowledge", "hub", "base", "find", "an?", "article", "about", "for", "look", "in"),
+            query=self._query(
+                text,
+                "search",
+                "the",
+                "knowledge",
+                "hub",
+                "base",
+                "find",
+                "an?",
+                "article",
+                "about",
+                "for",
+                "look",
+                "in",
+            ),
         )
 
     # --- first notice of loss, step by step -----------------------------------------------------------------
@@ -377,7 +532,9 @@ class LocalProvider:
             self.fill_free(found, text, policies)
             asked = None
         if "policyNumber" not in found and "claimType" in found:
-            fitting = [p for p in policies if any(found["claimType"] in c.get("perils", []) for c in p.get("covers", []))]
+            fitting = [
+                p for p in policies if any(found["claimType"] in c.get("perils", []) for c in p.get("covers", []))
+            ]
             if len(fitting) == 1:
                 found["policyNumber"] = fitting[0]["policy_number"]
             elif not fitting and policies:
@@ -390,7 +547,11 @@ class LocalProvider:
             if slot not in found:
                 listing = ", ".join(f"{p['policy_number']} ({p['product']})" for p in policies) or "none found"
                 question = FNOL_QUESTIONS[slot].format(policies=listing)
-                lead = "I can help you report this. " if slot == FNOL_ORDER[0] or len(found) <= 2 and slot == "incidentDate" else ""
+                lead = (
+                    "I can help you report this. "
+                    if slot == FNOL_ORDER[0] or (len(found) <= 2 and slot == "incidentDate")
+                    else ""
+                )
                 return Reply(text=f"{lead}{question} {FNOL_MARK}{slot}]", confidence=0.85)
         description = found.get("description") or "Reported through the chat."
         return self.call(
@@ -407,7 +568,9 @@ class LocalProvider:
     @staticmethod
     def fill_answer(found: dict, asked: str, text: str, policies: list[dict]) -> None:
         if asked == "incidentPlace" and text.strip():
-            found["incidentPlace"] = re.sub(r"^(?:it was\s+)?(?:in|at|on|near)\s+", "", text.strip(), flags=re.IGNORECASE)[:200]
+            found["incidentPlace"] = re.sub(
+                r"^(?:it was\s+)?(?:in|at|on|near)\s+", "", text.strip(), flags=re.IGNORECASE
+            )[:200]
         elif asked == "hasPhotos":
             if slots.YES.search(text):
                 found["hasPhotos"] = True
@@ -423,7 +586,11 @@ class LocalProvider:
             found.setdefault("description", text.strip()[:4000])
         elif asked == "policyNumber":
             for p in policies:
-                if p["policy_number"].lower() in text.lower() or p["product"].lower() in text.lower() or p.get("line", "~") in text.lower():
+                if (
+                    p["policy_number"].lower() in text.lower()
+                    or p["product"].lower() in text.lower()
+                    or p.get("line", "~") in text.lower()
+                ):
                     found["policyNumber"] = p["policy_number"]
                     break
 
@@ -435,7 +602,9 @@ class LocalProvider:
             found.setdefault("description", text.strip()[:4000])
         m = slots.POLICY_NUMBER.search(text)
         if m and any(p["policy_number"].lower() == m.group(0).lower() for p in policies):
-            found["policyNumber"] = next(p["policy_number"] for p in policies if p["policy_number"].lower() == m.group(0).lower())
+            found["policyNumber"] = next(
+                p["policy_number"] for p in policies if p["policy_number"].lower() == m.group(0).lower()
+            )
         if "incidentDate" not in found:
             day = slots.day(text)
             if day is not None and day <= timezone.localdate():
@@ -462,41 +631,72 @@ class LocalProvider:
             more = "; ".join(f"{k}: {v}" for k, v in details.items()) if isinstance(details, dict) else ""
             return f"I could not do that: {result['error']}" + (f" ({more})" if more else "")
         if result.get("status") == "proposed":
-            return f"I have prepared this for you: {result['summary']}. Please confirm to go ahead, or refuse to cancel."
+            return (
+                f"I have prepared this for you: {result['summary']}. Please confirm to go ahead, or refuse to cancel."
+            )
         if tool == "searchKnowledgeHub":
             rows = result.get("results", [])
             if not rows:
                 return "I found nothing in the knowledge hub for that."
-            return "From the knowledge hub:\n" + "\n".join(f"[{n}] {r['title']}: {r['excerpt'][:200]}" for n, r in enumerate(rows, 1))
+            return "From the knowledge hub:\n" + "\n".join(
+                f"[{n}] {r['title']}: {r['excerpt'][:200]}" for n, r in enumerate(rows, 1)
+            )
         if tool in ("findLeads", "findCustomer"):
             key = "leads" if tool == "findLeads" else "customers"
             rows = result.get(key, [])
             if not rows:
                 return f"No {key} you can see match."
-            lines = [f"#{r['id']} {r['name']} — {r.get('email') or ''} {r.get('phone') or ''} {r.get('status', r.get('code', ''))}".rstrip() for r in rows]
+            lines = [
+                f"#{r['id']} {r['name']} — {r.get('email') or ''} {r.get('phone') or ''} "
+                f"{r.get('status', r.get('code', ''))}".rstrip()
+                for r in rows
+            ]
             return f"{len(rows)} {key}:\n" + "\n".join(lines)
         if tool == "policySummary":
             lines = []
             for p in result.get("policies", []):
-                covers = "; ".join(f"{c['name']} (limit {c['limit']}, deductible {c['deductible']})" for c in p["covers"]) or "no covers listed"
-                lines.append(f"Policy {p['policy_number']} ({p['product']}, {p['status']}): covers {covers}. Renews on {p['renewal_date']}; premium {p['premium']}.")
+                covers = (
+                    "; ".join(f"{c['name']} (limit {c['limit']}, deductible {c['deductible']})" for c in p["covers"])
+                    or "no covers listed"
+                )
+                lines.append(
+                    f"Policy {p['policy_number']} ({p['product']}, {p['status']}): covers {covers}. "
+                    f"Renews on {p['renewal_date']}; premium {p['premium']}."
+                )
             return "\n".join(lines) or "You have no policies in force."
         if tool == "claimStatus":
             rows = result.get("claims", [])
-            return "\n".join(f"Claim {c['claim_number']} on {c['policy_number']}: {c['status_label']} (incident {c['incident_date']})." for c in rows) or "There are no claims."
+            return (
+                "\n".join(
+                    f"Claim {c['claim_number']} on {c['policy_number']}: {c['status_label']} "
+                    f"(incident {c['incident_date']})."
+                    for c in rows
+                )
+                or "There are no claims."
+            )
         if tool == "paymentsDue":
             rows = result.get("instalments", [])
-            return ("Payments due:\n" + "\n".join(f"{r['due_date']}: {r['amount']} on {r['policy_number']} ({r['status']})" for r in rows)) if rows else "You have nothing to pay at the moment."
+            return (
+                (
+                    "Payments due:\n"
+                    + "\n".join(f"{r['due_date']}: {r['amount']} on {r['policy_number']} ({r['status']})" for r in rows)
+                )
+                if rows
+                else "You have nothing to pay at the moment."
+            )
         if tool == "renewalCasesDue":
             rows = result.get("cases", [])
             if not rows:
                 return f"No open renewal cases are due in the next {result.get('days')} days."
             return f"{len(rows)} renewal cases due within {result.get('days')} days:\n" + "\n".join(
-                f"{c['case_number']} {c['customer']} — {c['policy_number']}, renews {c['renewal_date']} ({c['status']})" for c in rows
+                f"{c['case_number']} {c['customer']} — {c['policy_number']}, renews {c['renewal_date']} ({c['status']})"
+                for c in rows
             )
         if tool == "draftEmail":
             d = result.get("draft", {})
-            return f"Here is a draft (not sent):\nTo: {d.get('to') or '—'}\nSubject: {d.get('subject')}\n\n{d.get('body')}"
+            return (
+                f"Here is a draft (not sent):\nTo: {d.get('to') or '—'}\nSubject: {d.get('subject')}\n\n{d.get('body')}"
+            )
         if tool in ("createClientLead", "createRecruitLead", "updateClientLead", "updateRecruitLead"):
             lead = result.get("lead", {})
             return f"Done: lead #{lead.get('id')} {lead.get('name')} is {lead.get('status')}."
@@ -523,8 +723,16 @@ class LocalProvider:
                     scored.append((overlap + source.rank, -position, n, sentence))
         facts = self.facts_answer(request, text)
         if not scored and not facts:
-            offer = " I can put you in touch with our team if you like (say “talk to a person”)." if request.channel == "customer" else ""
-            return Reply(text=f"I don't know that from the information I can see.{offer}", confidence=0.2, suggestions=self.suggest(request.channel, "question"))
+            offer = (
+                " I can put you in touch with our team if you like (say “talk to a person”)."
+                if request.channel == "customer"
+                else ""
+            )
+            return Reply(
+                text=f"I don't know that from the information I can see.{offer}",
+                confidence=0.2,
+                suggestions=self.suggest(request.channel, "question"),
+            )
         scored.sort(reverse=True)
         chosen, cited = [], []
         for _, _, n, sentence in scored:
@@ -538,7 +746,12 @@ class LocalProvider:
         confidence = min(0.95, 0.45 + 0.1 * len(chosen) + (0.2 if facts else 0))
         if facts:
             cited.append("platform_figures")
-        return Reply(text=text_out, confidence=round(confidence, 2), cited=list(dict.fromkeys(cited)), suggestions=self.suggest(request.channel, "question", text))
+        return Reply(
+            text=text_out,
+            confidence=round(confidence, 2),
+            cited=list(dict.fromkeys(cited)),
+            suggestions=self.suggest(request.channel, "question", text),
+        )
 
     def facts_answer(self, request: Request, text: str) -> str:
         facts = request.facts or {}
@@ -563,12 +776,18 @@ class LocalProvider:
             return ["What does my policy cover?", "When is my next payment?", "I want to report a claim"]
         if channel == "query":
             if re.search(r"renew", text, re.IGNORECASE):
-                return ["How to optimize the renewal process?", "What communication strategies work best?", "Which renewals are due this week?"]
+                return [
+                    "How to optimize the renewal process?",
+                    "What communication strategies work best?",
+                    "Which renewals are due this week?",
+                ]
             return ["How can I improve renewal rates?", "What communication strategies work best?"]
         return {
             "findLeads": ["Mark lead <id> as contacted", "Schedule a call with lead <id> tomorrow at 10:00"],
             "createClientLead": ["Schedule a meeting with them tomorrow at 15:00", "Draft an email to them"],
-        }.get(topic, ["Find lead <name>", "Which renewals are due this week?", "Search the knowledge hub for complaints"])
+        }.get(
+            topic, ["Find lead <name>", "Which renewals are due this week?", "Search the knowledge hub for complaints"]
+        )
 
 
 def next_weekday_morning() -> str:

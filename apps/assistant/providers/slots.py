@@ -10,9 +10,7 @@ from dateparser.search import search_dates
 from django.utils import timezone
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-AMOUNT = re.compile(
-    r"(?:€|eur(?:os?)?\s*)\s*(\d[\d.,]*)|(\d[\d.,]*)\s*(?:€|eur(?:os?)?\b|k\b)", re.IGNORECASE
-)
+AMOUNT = re.compile(r"(?:€|eur(?:os?)?\s*)\s*(\d[\d.,]*)|(\d[\d.,]*)\s*(?:€|eur(?:os?)?\b|k\b)", re.IGNORECASE)
 POLICY_NUMBER = re.compile(r"\b[A-Z]{2,5}-\d{4}-\d{3,8}\b|\bPOL-[\w-]+\b", re.IGNORECASE)
 CLAIM_NUMBER = re.compile(r"\bCLM-\d{4}-\d{4,8}\b", re.IGNORECASE)
 RECORD_ID = re.compile(r"(?:#|\b(?:lead|id|number|no\.?)\s*#?)\s*(\d{1,12})\b", re.IGNORECASE)
@@ -23,10 +21,49 @@ NAME_AFTER = re.compile(
 )
 CAPITALISED = re.compile(r"\b([A-ZÀ-Ý][a-zà-ÿ'’-]+(?:\s+[A-ZÀ-Ý][a-zà-ÿ'’-]+){1,3})\b")
 NOT_NAMES = {
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Today", "Tomorrow",
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December", "Create", "Add", "New", "Schedule", "Book", "Update", "Mark", "Draft", "Email",
-    "Please", "Lead", "Client", "Recruit", "Meeting", "Call", "Set", "Find", "Search", "The", "I", "Hi", "Hello",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Today",
+    "Tomorrow",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Create",
+    "Add",
+    "New",
+    "Schedule",
+    "Book",
+    "Update",
+    "Mark",
+    "Draft",
+    "Email",
+    "Please",
+    "Lead",
+    "Client",
+    "Recruit",
+    "Meeting",
+    "Call",
+    "Set",
+    "Find",
+    "Search",
+    "The",
+    "I",
+    "Hi",
+    "Hello",
 }
 
 # What the customer says → the peril a claim is for (apps.catalog Peril values).
@@ -130,7 +167,7 @@ def duration_minutes(text: str) -> int | None:
 
 def names(text: str) -> list[str]:
     found = [m.strip() for m in NAME_AFTER.findall(text or "")]
-    found += [m for m in CAPITALISED.findall(text or "")]
+    found += list(CAPITALISED.findall(text or ""))
     out = []
     for name in found:
         words = [w for w in name.split() if w not in NOT_NAMES]
