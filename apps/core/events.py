@@ -285,23 +285,17 @@ def _run_subscribers(event: dict) -> None:
 
 
 def deliver(event: dict, groups: list[str]) -> None:
-    """Send an event now (after commit) to subscribers and websocket groups."""
-    _run_subscribers(event)
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    send = async_to_sync(layer.group_send)
-    for group in groups:
-        try:
-            send(group, {"type": "event.message", "event": event})
-        except Exception:
-            logger.exception("Could not deliver %s to %s", event["event"], group)
+    """Send an event now (after commit) to subscribers and websocket groups (every group in one event-loop pass:
+    a loop per group cost a millisecond or more each on the request that published it)."""
+    deliver_many([(event, groups)])
 
 
 def deliver_many(batch: list[tuple[dict, list[str]]]) -> None:
     """`deliver` for many events: each one's subscribers, then every group message in one event-loop pass."""
     for event, _ in batch:
         _run_subscribers(event)
+    if not any(groups for _, groups in batch):  # subscribers only: no event loop to start
+        return
     layer = get_channel_layer()
     if layer is None:
         return

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -67,11 +67,35 @@ ON CONFLICT {target} DO UPDATE SET
     last_preview = CASE WHEN c.last_message_at IS NULL OR EXCLUDED.last_message_at >= c.last_message_at
                         THEN EXCLUDED.last_preview ELSE c.last_preview END,
     last_message_at = GREATEST(c.last_message_at, EXCLUDED.last_message_at)
+RETURNING c.id, c.customer_id, c.address
 """
 
 
 def email_preview(email: Email) -> str:
     return (email.subject or email.body_text or "").strip().replace("\n", " ")[:160]
+
+
+def _conversations_upsert(rows: list[tuple[int | None, str, datetime, str, str, str, int]]) -> dict:
+    """Create or bring forward conversations, one statement per kind (a customer's; an unknown address's):
+    each row (customer id or None, address, at, channel, direction, preview, unread to add) becomes the last
+    message unless the conversation already has a later one. Returns {(customer id, address): conversation id}."""
+    now = timezone.now()
+    ids: dict = {}
+    for target, keyed in (
+        ("(customer_id)", [r for r in rows if r[0] is not None]),
+        ("(address) WHERE customer_id IS NULL", [r for r in rows if r[0] is None]),
+    ):
+        if not keyed:
+            continue
+        params: list = []
+        for row in sorted(keyed, key=lambda r: (r[0] or 0, r[1])):  # one lock order: no deadlock between batches
+            params += [now, now, row[0], "" if row[0] is not None else row[1], *row[2:]]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(keyed))
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT.format(rows=values, target=target), params)
+            for pk, customer_id, address in cursor.fetchall():
+                ids[(customer_id, "" if customer_id is not None else address)] = pk
+    return ids
 
 
 def conversations_touch_emails(emails: Iterable[Email]) -> None:
@@ -89,38 +113,14 @@ def conversations_touch_emails(emails: Iterable[Email]) -> None:
         if current is None:
             latest[key] = (email, unread)
         else:
-            newest = (
-                email
-                if (email.received_at, email.pk or 0) >= (current[0].received_at, current[0].pk or 0)
-                else current[0]
-            )
-            latest[key] = (newest, current[1] + unread)
-    if not latest:
-        return
-    now = timezone.now()
-    for target, keys in (
-        ("(customer_id)", [k for k in latest if k[0] is not None]),
-        ("(address) WHERE customer_id IS NULL", [k for k in latest if k[0] is None]),
-    ):
-        if not keys:
-            continue
-        params: list = []
-        for key in sorted(keys, key=lambda k: (k[0] or 0, k[1])):  # one lock order, no deadlock between two syncs
-            email, unread = latest[key]
-            params += [
-                now,
-                now,
-                key[0],
-                key[1],
-                email.received_at,
-                Channel.EMAIL,
-                email.direction,
-                email_preview(email),
-                unread,
-            ]
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(keys))
-        with connection.cursor() as cursor:
-            cursor.execute(_UPSERT.format(rows=rows, target=target), params)
+            newer = (email.received_at, email.pk or 0) >= (current[0].received_at, current[0].pk or 0)
+            latest[key] = (email if newer else current[0], current[1] + unread)
+    _conversations_upsert(
+        [
+            (key[0], key[1], email.received_at, Channel.EMAIL, email.direction, email_preview(email), unread)
+            for key, (email, unread) in latest.items()
+        ]
+    )
 
 
 def conversation_email_read(email: Email, *, read: bool = True) -> None:
@@ -300,28 +300,27 @@ def message_receive(*, provider: str, inbound: Inbound) -> tuple[Message, bool]:
     body = inbound.body.replace("\x00", "")[:INBOUND_MAX_CHARS]
     customer = customer_for_address(inbound.channel, sender)
     now = timezone.now()
-    with transaction.atomic():
-        conversation = conversation_for(customer=customer, address=sender)
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    customer=customer,
-                    channel=inbound.channel,
-                    direction=Message.Direction.INBOUND,
-                    from_address=sender,
-                    to_address=recipient,
-                    body=body,
-                    provider=provider,
-                    provider_message_id=inbound.provider_message_id,
-                    status=Message.Status.RECEIVED,
-                    source=f"{provider} webhook",
-                    created_at=now,
-                    status_updated_at=inbound.received_at,
-                )
-        except IntegrityError:  # the same delivery, concurrently
-            return Message.objects.get(provider=provider, provider_message_id=inbound.provider_message_id), False
-        _touch(conversation, message, unread=True)
+    # No savepoint of its own: inside the webhook's transaction a concurrent duplicate (the same delivery twice at
+    # once) fails the whole delivery, which the webhook then retries once and answers as a duplicate.
+    with transaction.atomic(savepoint=False):
+        conversation_id = _conversations_upsert(
+            [(customer.pk if customer else None, sender, now, inbound.channel, "inbound", body[:160], 1)]
+        )[(customer.pk if customer else None, "" if customer else sender)]
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            customer=customer,
+            channel=inbound.channel,
+            direction=Message.Direction.INBOUND,
+            from_address=sender,
+            to_address=recipient,
+            body=body,
+            provider=provider,
+            provider_message_id=inbound.provider_message_id,
+            status=Message.Status.RECEIVED,
+            source=f"{provider} webhook",
+            created_at=now,
+            status_updated_at=inbound.received_at,
+        )
         inbound_keyword_apply(channel=inbound.channel, address=sender, text=body, customer=customer, now=now)
         audience = [role_group("manager")]
         if customer is not None and customer.agent_id:
@@ -332,7 +331,7 @@ def message_receive(*, provider: str, inbound: Inbound) -> tuple[Message, bool]:
             "message:incoming",
             {
                 "message_id": message.pk,
-                "conversation_id": conversation.pk,
+                "conversation_id": conversation_id,
                 "channel": message.channel,
                 "from": sender,
                 "customer_id": customer.pk if customer is not None else None,

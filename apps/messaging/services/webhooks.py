@@ -3,7 +3,7 @@ apply every event in one transaction — inbound messages (idempotent on the pro
 (forward only), template review results. A replayed or repeated delivery stores nothing new."""
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.core.exceptions import Invalid
 
@@ -32,6 +32,18 @@ def webhook_receive(*, provider: str, request: WebhookRequest) -> dict:
     adapter = provider_named(provider)
     adapter.verify(request)
     events = adapter.parse(request)
+    for attempt in (1, 2):
+        try:
+            return _apply(provider, events)
+        except IntegrityError:
+            # the same delivery, stored by a concurrent request between our check and our insert: everything
+            # rolled back; applied again, the message is found and answered as a duplicate
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(provider: str, events: list) -> dict:
     counts = {"received": 0, "duplicates": 0, "statuses": 0, "templates": 0}
     message_ids: list[int] = []
     with transaction.atomic():
@@ -46,8 +58,7 @@ def webhook_receive(*, provider: str, request: WebhookRequest) -> dict:
                 counts["templates"] += whatsapp_template_status_sync(
                     name=event.name, language=event.language, status=event.status, reason=event.reason
                 )
-    result: dict = {**counts, "message_ids": message_ids}
-    return result
+    return {**counts, "message_ids": message_ids}
 
 
 def webhook_handshake(*, query: dict[str, str]) -> str:

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import OutputModelSerializer
-from apps.messaging.models import Conversation, Message
+from apps.messaging.models import Channel, Conversation, Message
 
 
 class ConversationContactSerializer(serializers.Serializer):
@@ -69,7 +69,7 @@ class HistoryItemSerializer(serializers.Serializer):
     type = serializers.ChoiceField(source="h_type", choices=["message", "email"])
     conversation_id = serializers.IntegerField(source="h_conversation_id", allow_null=True)
     contact_id = serializers.IntegerField(source="h_contact_id", allow_null=True)
-    channel = serializers.ChoiceField(source="h_channel", choices=["sms", "whatsapp", "email"])
+    channel = serializers.ChoiceField(source="h_channel", choices=Channel.choices)
     direction = serializers.ChoiceField(source="h_direction", choices=["inbound", "outbound"])
     from_address = serializers.CharField(source="h_from_address")
     to_address = serializers.CharField(source="h_to_address")
@@ -102,7 +102,7 @@ class HistoryQuerySerializer(serializers.Serializer):
 
 
 class ConversationQuerySerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["sms", "whatsapp", "email"], required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
