@@ -7,4 +7,5 @@ urlpatterns = [
     path("floor/policies", floor.policies),
     path("floor/claims", floor.claims),
     path("floor/cases", floor.cases),
+    path("floor/client-leads", floor.client_leads),
 ]
