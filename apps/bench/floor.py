@@ -107,3 +107,15 @@ def tickets(request):
     if sla_state := request.GET.get("sla_state"):
         qs = qs.filter(sla_state=sla_state)
     return _respond("tickets", qs.order_by("-created_at", "-id"), request)
+def client_leads(request):
+    from apps.crm.api.views import ClientLeadListCreateApi
+
+    qs = ClientLeadListCreateApi().visible_queryset(_manager())
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    order = ("-created_at", "-id")
+    if term := request.GET.get("search"):
+        query = prefix_tsquery(term)
+        qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        order = ("-rank", "-pk")
+    return _respond("client_leads", qs.order_by(*order), request)

@@ -102,7 +102,32 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         ("login", "LOGIN", None, None),
         ("incoming message webhook (signed SMS)", "WEBHOOK", None, None),
         *api_variants(),
+        *crm(),
         *backoffice(),
+    ]
+
+
+def crm() -> list[tuple[str, str, str | None, str | None]]:
+    """Issue 17: the CRM lists at `seed_demo --scale` volumes (200k leads, 1M activities, 500 agents)."""
+    return [
+        ("crm client-leads", "/api/v1/client-leads?limit=20", "/bench/floor/client-leads?limit=20", "manager"),
+        (
+            "crm client-leads status=New",
+            "/api/v1/client-leads?status=New&limit=20",
+            "/bench/floor/client-leads?status=New&limit=20",
+            "manager",
+        ),
+        (
+            "crm client-leads search name",
+            "/api/v1/client-leads?search=silva&limit=20",
+            "/bench/floor/client-leads?search=silva&limit=20",
+            "manager",
+        ),
+        ("crm client-leads [agent]", "/api/v1/client-leads?limit=20", None, "agent"),
+        ("crm agents with stats", "/api/v1/agents?limit=20", None, "manager"),
+        ("crm agents with stats (all, by pipeline)", "/api/v1/agents?limit=100&sort_by=pipeline_value", None, "admin"),
+        ("crm opportunities", "/api/v1/opportunities?limit=20", None, "manager"),
+        ("crm tasks", "/api/v1/tasks?limit=20", None, "agent"),
     ]
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("floor/claims", floor.claims),
     path("floor/cases", floor.cases),
     path("floor/tickets", floor.tickets),
+    path("floor/client-leads", floor.client_leads),
 ]

@@ -40,6 +40,7 @@ def seed(*, stdout, options=None) -> None:
     wanted = int((options or {}).get("leads") or 0)
     if wanted:
         volumes_generate(leads=wanted, stdout=stdout)
+    services.agent_book_stats_refresh()  # /agents' book figures for the demo at once, not at the first beat
 
 
 def book_seed(*, stdout) -> None:

@@ -469,6 +469,9 @@ class Appointment(TimeStampedModel):
     opportunity = models.ForeignKey(
         Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
+    # iCalendar SEQUENCE of the invitation (apps.crm.invitations): raised on every change the attendee must see
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    invitation_status = models.CharField(max_length=60, blank=True, editable=False)
 
     class Meta:
         ordering = ["start", "id"]

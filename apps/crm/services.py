@@ -623,7 +623,21 @@ def appointment_create(
     conflicts = appointment_conflicts(agent=agent, start=start, end=end)
     appointment.save()
     _appointment_published(appointment, "appointment:created")
+    _invitation(appointment, "REQUEST")
     return appointment, conflicts
+
+
+INVITATION_FIELDS = ("title", "start", "end", "location", "description", "status", "customer", "lead")
+
+
+def _invitation(appointment: Appointment, method: str) -> None:
+    """After commit: the attendee's invitation email with its ICS (apps.crm.invitations), through the worker."""
+    if not (appointment.customer_id or appointment.lead_id):
+        return
+    from .tasks import appointment_invitation
+
+    pk = appointment.pk
+    transaction.on_commit(lambda: appointment_invitation.delay(pk, method), robust=True)
 
 
 @transaction.atomic
@@ -633,11 +647,17 @@ def appointment_update(*, appointment: Appointment, actor: User, **changes: Any)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if "agent" in changes:
         _check_owner(actor, changes["agent"], field="agent_id")
+    seen = [name for name in INVITATION_FIELDS if name in changes and getattr(appointment, name) != changes[name]]
+    was_cancelled = appointment.status == AppointmentStatus.CANCELLED
     for name, value in changes.items():
         setattr(appointment, name, value)
     _check_times(appointment.start, appointment.end)
+    if seen:
+        appointment.sequence += 1
     appointment.full_clean()
     appointment.save()
+    if seen and not (was_cancelled and appointment.status == AppointmentStatus.CANCELLED):
+        _invitation(appointment, "CANCEL" if appointment.status == AppointmentStatus.CANCELLED else "REQUEST")
     conflicts = (
         []
         if appointment.status == AppointmentStatus.CANCELLED
@@ -724,7 +744,7 @@ def task_reminders_send(*, now: datetime | None = None, limit: int = 1000) -> in
                 message=f"Due {due}." + (f" {task.description[:200]}" if task.description else ""),
                 data={"task_id": task.pk, "due_at": task.due_at.isoformat() if task.due_at else None},
                 link=f"/admin/crm/task/{task.pk}/change/",
-                dedupe_key=f"crm-task-reminder:{task.pk}:{task.remind_at.isoformat()}",
+                dedupe_key=f"crm-task-reminder:{task.pk}:{task.remind_at.isoformat() if task.remind_at else ''}",
             )
             sent += created is not None
         Task.objects.filter(pk__in=[t.pk for t in tasks]).update(reminded_at=now, updated_at=now)

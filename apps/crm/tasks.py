@@ -15,3 +15,10 @@ def task_reminders() -> int:
     from apps.crm.services import task_reminders_send
 
     return task_reminders_send()
+
+
+@shared_task(name="crm.appointment_invitation")
+def appointment_invitation(appointment_id: int, method: str) -> str:
+    from apps.crm.invitations import appointment_invite_send
+
+    return appointment_invite_send(appointment_id=appointment_id, method=method)

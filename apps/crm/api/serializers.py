@@ -397,6 +397,8 @@ class AppointmentOutputSerializer(OutputModelSerializer):
             "customer_id",
             "lead_id",
             "opportunity_id",
+            "sequence",
+            "invitation_status",
             "created_at",
             "updated_at",
         ]
