@@ -107,6 +107,8 @@ def tickets(request):
     if sla_state := request.GET.get("sla_state"):
         qs = qs.filter(sla_state=sla_state)
     return _respond("tickets", qs.order_by("-created_at", "-id"), request)
+
+
 def client_leads(request):
     from apps.crm.api.views import ClientLeadListCreateApi
 

@@ -20,7 +20,7 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
             sends.values(
                 "campaign__name", "channel", "address", "status", "sent_at", "delivered_at", "opened_at", "clicked_at"
             )
-        )
+        ),
     }
 
 

@@ -597,6 +597,8 @@ def _message_write(
         created_at=now,
     )
     if files:
+        if author is None:  # only people upload files; mail and texts bring theirs as stored documents
+            raise ValueError("Uploaded files need the person who uploads them.")
         _attach(message, files, actor=author, request=request)
     if documents:
         message.attachments.add(*documents)

@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -158,7 +160,7 @@ def _copy_emails(emails: list[Email]) -> None:
         )
         ids = [row[0] for row in cursor.fetchall()]
     now = timezone.now()
-    fields = [Email._meta.get_field(name) for name in _COPIED_FIELDS]
+    fields = [cast(Field, Email._meta.get_field(name)) for name in _COPIED_FIELDS]
     for email, pk in zip(emails, ids, strict=True):
         email.pk = pk
         email.created_at = email.updated_at = now

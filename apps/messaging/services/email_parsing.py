@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -223,10 +224,10 @@ def parse_message(
     """Parse one message. `own_addresses` are our mailboxes' addresses (for loop detection)."""
     defects: list[str] = []
     try:
-        message = BytesParser(policy=MIME_POLICY).parsebytes(raw)
+        message = cast(EmailMessage, BytesParser(policy=MIME_POLICY).parsebytes(raw))
     except Exception as exc:  # the parser is lenient; this is the last resort for pathological input
         defects.append(f"unparseable: {type(exc).__name__}")
-        message = BytesParser(policy=MIME_POLICY).parsebytes(b"\r\n\r\n" + raw)
+        message = cast(EmailMessage, BytesParser(policy=MIME_POLICY).parsebytes(b"\r\n\r\n" + raw))
     defects.extend(type(d).__name__ for d in message.defects)
     headers = _raw_headers(message)
     ids = message_ids(_header(headers, "Message-ID", defects))
