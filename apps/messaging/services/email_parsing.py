@@ -12,13 +12,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import cast
 
 import nh3
 from django.utils import timezone
