@@ -264,9 +264,9 @@ def volumes_generate(*, leads: int, stdout) -> None:
         cursor.execute(
             """
             INSERT INTO crm_appointment (created_at, updated_at, title, description, location, start, "end", status,
-                agent_id, lead_id)
+                agent_id, lead_id, sequence, invitation_status)
             SELECT l.created_at, l.created_at, 'Meeting with lead ' || l.id, '', '', s, s + interval '1 hour',
-                CASE WHEN s < now() THEN 'Completed' ELSE 'Scheduled' END, l.assigned_agent_id, l.id
+                CASE WHEN s < now() THEN 'Completed' ELSE 'Scheduled' END, l.assigned_agent_id, l.id, 0, ''
             FROM (SELECT *, date_trunc('hour', now()) + (i %% 240 - 120) * interval '1 day'
                             + (i %% 9) * interval '1 hour' AS s FROM gen_leads WHERE i %% 4 = 1) l
             WHERE l.assigned_agent_id IS NOT NULL

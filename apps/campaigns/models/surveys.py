@@ -100,7 +100,7 @@ class SurveyVersion(models.Model):
     kind = models.CharField(max_length=10, choices=SurveyKind.choices)
     title = models.CharField(max_length=255)
     questions = models.JSONField()
-    settings = models.JSONField(default=dict)
+    settings = models.JSONField(default=dict, blank=True)  # none set: the defaults (links valid 30 days)
     published_by = models.ForeignKey(
         conf.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

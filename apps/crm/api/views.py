@@ -37,6 +37,8 @@ from apps.policies.selectors import policies_visible_to
 from . import serializers as s
 
 CRM = [IsAuthenticated, module_permission("crm")]
+# a bulk import's rejected rows are for whoever may import (write), not for read-only roles
+CRM_IMPORTERS = [IsAuthenticated, module_permission("crm", read_access="write")]
 
 
 def _visible(queryset, pk, field: str):
@@ -319,7 +321,7 @@ class LeadBulkImportApi(BaseApi):
 
 
 class LeadImportFailedRowsApi(BaseApi):
-    permission_classes = CRM
+    permission_classes = CRM_IMPORTERS
 
     @extend_schema(
         tags=["leads"],
