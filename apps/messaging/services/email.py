@@ -337,3 +337,35 @@ def email_work(
     if reply_body.strip() or reply_template is not None:
         email_reply(email=email, actor=actor, to=reply_to or None, body=reply_body, template=reply_template)
     return email
+
+
+def emails_worked_elsewhere(*, email_ids: list[int], status: str, details: str, actor: User | None = None) -> int:
+    """Emails whose work moved onto another record (the service desk places an email on a ticket; the ticket is
+    resolved): the inbox stops showing them as new. `in_progress` also marks them read for the team (the ticket is
+    where they are answered); `resolved` closes them. Only forward moves are made — an email staff already resolved
+    is not reopened by a ticket — each with a line on the email's timeline. Set-based; returns how many moved."""
+    if status not in (S.IN_PROGRESS, S.RESOLVED):
+        raise ValueError(f"Emails are worked elsewhere only into in_progress or resolved, not {status}.")
+    sources = [S.NEW] if status == S.IN_PROGRESS else [S.NEW, S.IN_PROGRESS]
+    moving = list(
+        Email.objects.filter(pk__in=email_ids, direction=Email.Direction.INBOUND, status__in=sources)
+        .select_for_update(of=("self",))
+        .only("pk", "status", "read_status", "automated", "direction", "customer_id", "correspondent")
+    )
+    if not moving:
+        return 0
+    unread = [e for e in moving if not e.read_status]
+    Email.objects.filter(pk__in=[e.pk for e in moving]).update(
+        status=status, read_status=True, updated_at=timezone.now()
+    )
+    for email in unread:
+        conversation_email_read(email)
+    EmailEvent.objects.bulk_create(
+        [
+            EmailEvent(
+                email_id=e.pk, action="Updated", actor=actor, details=f"status {e.status} → {status}; {details}"[:2000]
+            )
+            for e in moving
+        ]
+    )
+    return len(moving)
