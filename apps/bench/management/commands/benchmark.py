@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.bench import probes
 from apps.bench.jobs import run_jobs
-from apps.bench.load import format_row, scenarios, wrk
+from apps.bench.load import format_row, scenarios, warm_up, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
 from apps.bench.table import table
 
@@ -112,6 +112,9 @@ class Command(BaseCommand):
                 report["table"] = self._table(port, tokens, only)
             chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process and not table_only else []
             for name, path, floor_path, auth in chosen:
+                warm_up(port, path, tokens.get(auth), workers)
+                if floor_path:
+                    warm_up(port, floor_path, None, workers)
                 for level in levels:
                     result = wrk(port, path, level, duration, tokens.get(auth), name)
                     if floor_path:
