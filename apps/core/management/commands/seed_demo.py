@@ -4,6 +4,7 @@ Apps are seeded in INSTALLED_APPS order, which is the dependency order of docs/a
 never imports a higher app by name.
 """
 
+import logging
 import time
 from importlib import import_module
 from importlib.util import find_spec
@@ -40,6 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEMO_ACCOUNTS_ALLOWED:
             raise CommandError("Demo data is disabled in these settings (DEMO_ACCOUNTS_ALLOWED is False).")
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # tasks run inline while seeding: one "Task … succeeded" line each is noise, not progress
+            logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         if options["scale"]:
             scale = options["scale"]
             options.update(
