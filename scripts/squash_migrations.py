@@ -1,20 +1,27 @@
-"""Squash each of our apps' migrations into one (`squashmigrations` with `replaces`), folding triggers in too.
+"""Squash each of our apps' migrations into one (`squashmigrations` with `replaces`), built from the final state.
 
-Django's optimizer folds AddField/AddIndex/AddConstraint into CreateModel, but it knows nothing of django-pgtrigger's
-AddTrigger/RemoveTrigger (pghistory's event triggers: a third of all operations), and every RunSQL stops it. Here,
-for the length of the squash only:
+Why: a fresh `migrate` re-renders every related model after each operation, and our model graph is dense (most
+models point at the user; every audited model has a pghistory event model and three triggers), so the ~1,200
+AddField/AddIndex/AddConstraint/AddTrigger operations of the original migrations cost over a minute of CPU.
 
-- CreateModel absorbs a later AddTrigger (into `options["triggers"]`, which pgtrigger's schema editor installs when
-  it creates the table) and a later RemoveTrigger (the trigger leaves the options); an AddTrigger followed by the
-  RemoveTrigger of the same name cancels out; a trigger operation lets the optimizer move operations on other models
-  across it.
-- RunSQL that only creates a sequence, or the CRM's materialized view (which reads no CRM table), lets operations
-  move across it. Data-only RunSQL/RunPython are marked `elidable` in their own migrations and drop out.
+Django's optimizer cannot do this squash on its own: it knows nothing of django-pgtrigger's AddTrigger/RemoveTrigger,
+stops at every RunSQL and at the first foreign-key cycle, and a half-folded squash is not even safe (a CreateModel's
+FK indexes are deferred to the end of the migration, so a later AlterField(db_index=False) in the same squash finds
+no index to drop). So the operations are written from the app's state at its leaf migration instead:
 
-Usage (writes `apps/<app>/migrations/0001_squashed_<leaf>.py`; the replaced migrations stay until every deployment
-has applied them):
+- one CreateModel per model, with its fields in the order the original migrations added the columns and its
+  indexes, constraints and triggers in `options` (pgtrigger's schema editor installs `Meta.triggers` when it creates
+  the table), ordered so that a model comes after the models of the same app it points to;
+- where the app's foreign keys form a cycle, the model is created up to the first such field and the rest of its
+  columns follow as AddField (then its indexes, constraints and triggers), keeping the column order;
+- the app's RunSQL: sequences first, other SQL (the CRM's materialized view) last. Data-only RunSQL/RunPython are
+  marked `elidable` in their own migrations and are dropped; any other RunPython stops the script.
 
-    DJANGO_SETTINGS_MODULE=config.settings.dev .venv/bin/python scripts/squash_migrations.py [app ...]
+`squashmigrations` itself writes the file (`replaces`, external dependencies), so an existing database at the
+replaced leaf, or partway through the replaced migrations, keeps working; the replaced files stay until every
+deployment has applied them.
+
+    .venv/bin/python scripts/squash_migrations.py [app ...]
 """
 
 from __future__ import annotations
@@ -26,15 +33,17 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.core.management.commands import squashmigrations  # noqa: E402
 from django.db.migrations import operations as ops  # noqa: E402
 from django.db.migrations.loader import MigrationLoader  # noqa: E402
-from django.utils.copy import replace  # noqa: E402
-from pgtrigger.migrations import AddTrigger, RemoveTrigger  # noqa: E402
+from django.db.migrations.state import ModelState  # noqa: E402
+from django.db.migrations.utils import resolve_relation  # noqa: E402
+from pgtrigger.migrations import AddTrigger  # noqa: E402
 
 APPS = [
     "accounts",
@@ -53,93 +62,98 @@ APPS = [
     "support",
 ]
 
-# RunSQL that other operations may be moved across: it creates an object no model operation touches.
-MOVABLE_SQL = ("CREATE SEQUENCE", "CREATE MATERIALIZED VIEW crm_agent_book_stats")
+LATE_OPTIONS = ("indexes", "constraints", "triggers", "unique_together")
 
 
-def _sql_text(op: ops.RunSQL) -> str:
-    sql = op.sql
-    return sql if isinstance(sql, str) else " ".join(str(s) for s in sql)
+def _targets(app_label: str, ms: ModelState, field: Any) -> set[str]:
+    """The models of the same app this field needs to exist (FK/O2O/M2M targets and M2M through models)."""
+    names = set()
+    remote = getattr(field, "remote_field", None)
+    if remote is None:
+        return names
+    for model in (remote.model, getattr(remote, "through", None)):
+        if model is None:
+            continue
+        app, name = resolve_relation(model, app_label, ms.name_lower)
+        if app == app_label and name != ms.name_lower:
+            names.add(name)
+    return names
 
 
-_create_model_reduce = ops.CreateModel.reduce
+def final_state_operations(app_label: str, leaf: str, original: list[Any]) -> list[Any]:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    state = loader.project_state((app_label, leaf))
+    created = [op.name_lower for op in original if isinstance(op, ops.CreateModel)]
+    models = {name: ms for (app, name), ms in state.models.items() if app == app_label}
+    order = [n for n in dict.fromkeys(created) if n in models] + sorted(set(models) - set(created))
+    for op in original:
+        if isinstance(op, ops.RunPython) and not op.elidable:
+            raise SystemExit(f"{app_label}: a RunPython that is not elidable needs porting by hand")
+
+    first, creates, late = [], [], []
+    for op in original:
+        if isinstance(op, ops.RunSQL) and not op.elidable:
+            sql = op.sql if isinstance(op.sql, str) else " ".join(map(str, op.sql))
+            (first if sql.lstrip().upper().startswith("CREATE SEQUENCE") else late).append(op)
+
+    done: set[str] = set()
+    pending = list(order)
+    deferred: list[Any] = []
+    while pending:
+        ready = next(
+            (
+                n
+                for n in pending
+                if all(_targets(app_label, models[n], f) <= done | {n} for f in models[n].fields.values())
+                and all(resolve_relation(b, app_label, n)[1] in done for b in models[n].bases if _in_app(b, app_label))
+            ),
+            None,
+        )
+        name = ready or pending[0]
+        ms = models[name]
+        fields = list(ms.fields.items())
+        cut = len(fields)
+        if ready is None:  # a cycle: create it up to the first field that needs a model not created yet
+            cut = next(i for i, (_, f) in enumerate(fields) if not _targets(app_label, ms, f) <= done | {name})
+        options = {k: v for k, v in ms.options.items() if v or k not in ("indexes", "constraints")}
+        if cut < len(fields):
+            late_options = {k: options.pop(k) for k in LATE_OPTIONS if k in options}
+            deferred.extend(ops.AddField(name, fname, field) for fname, field in fields[cut:])
+            deferred.extend(ops.AddIndex(name, index) for index in late_options.get("indexes", []))
+            deferred.extend(ops.AddConstraint(name, c) for c in late_options.get("constraints", []))
+            deferred.extend(AddTrigger(name, t) for t in late_options.get("triggers", []))
+            if late_options.get("unique_together"):
+                deferred.append(ops.AlterUniqueTogether(name, late_options["unique_together"]))
+        creates.append(
+            ops.CreateModel(ms.name, fields=fields[:cut], options=options, bases=ms.bases, managers=ms.managers)
+        )
+        done.add(name)
+        pending.remove(name)
+    return first + creates + deferred + late
 
 
-def create_model_reduce(self: ops.CreateModel, operation: Any, app_label: str) -> Any:
-    if isinstance(operation, AddTrigger | RemoveTrigger) and self.name_lower == operation.model_name.lower():
-        triggers = list(self.options.get("triggers", []))
-        if isinstance(operation, AddTrigger):
-            triggers.append(operation.trigger)
-        else:
-            triggers = [t for t in triggers if t.name != operation.name]
-        return [replace(self, options={**self.options, "triggers": triggers})]
-    return _create_model_reduce(self, operation, app_label)
+def _in_app(base: Any, app_label: str) -> bool:
+    if isinstance(base, str):
+        return resolve_relation(base, app_label, "x")[0] == app_label
+    return getattr(getattr(base, "_meta", None), "app_label", None) == app_label and not base._meta.abstract
 
 
-def trigger_reduce(self: Any, operation: Any, app_label: str) -> Any:
-    if (
-        isinstance(self, AddTrigger)
-        and isinstance(operation, RemoveTrigger)
-        and self.model_name.lower() == operation.model_name.lower()
-        and self.trigger.name == operation.name
-    ):
-        return []
-    return not operation.references_model(self.model_name, app_label)
+class FinalStateOptimizer:
+    """Stands in for Django's optimizer inside `squashmigrations`: the operations come from the final state."""
 
+    app_label = ""
+    leaf = ""
 
-
-def index_references_model(self: Any, name: str, app_label: str) -> bool:
-    # An index, constraint or trigger operation touches its own model's table only (Django answers "maybe" for all).
-    return name.lower() == self.model_name_lower
-
-
-def index_references_field(self: Any, model_name: str, name: str, app_label: str) -> bool:
-    """Whether this index/constraint/trigger operation needs the field to exist (conservative where unsure)."""
-    if model_name.lower() != self.model_name_lower:
-        return False
-    if isinstance(self, RemoveTrigger):
-        return False
-    if isinstance(self, AddTrigger):
-        # A trigger's function body is only resolved when it runs; its WHEN condition is checked when it is created.
-        condition = getattr(self.trigger.sql, "condition", "") or ""
-        return f'"{name}' in condition or name in condition
-    index = getattr(self, "index", None)
-    if index is not None:
-        return bool(index.expressions or index.condition) or name in [f.lstrip("-") for f in index.fields]
-    return True
-
-
-def through_other_models(reduce: Any) -> Any:
-    def reduce_through(self: Any, operation: Any, app_label: str) -> Any:
-        result = reduce(self, operation, app_label)
-        if result is False and not operation.references_model(self.model_name, app_label):
-            return True
-        return result
-
-    return reduce_through
-
-
-_run_sql_reduce = ops.RunSQL.reduce
-
-
-def run_sql_reduce(self: ops.RunSQL, operation: Any, app_label: str) -> Any:
-    if not self.elidable and _sql_text(self).lstrip().startswith(MOVABLE_SQL):
-        return True
-    return _run_sql_reduce(self, operation, app_label)
+    def optimize(self, operations: list[Any], app_label: str) -> list[Any]:
+        return final_state_operations(self.app_label, self.leaf, operations)
 
 
 def main(apps: list[str]) -> None:
-    ops.CreateModel.reduce = create_model_reduce  # type: ignore[method-assign]
-    AddTrigger.reduce = trigger_reduce  # type: ignore[method-assign]
-    RemoveTrigger.reduce = trigger_reduce  # type: ignore[method-assign]
-    ops.RunSQL.reduce = run_sql_reduce  # type: ignore[method-assign]
-    ops.models.IndexOperation.references_model = index_references_model  # type: ignore[method-assign]
-    ops.models.IndexOperation.references_field = index_references_field  # type: ignore[attr-defined]
-    for index_op in (ops.AddIndex, ops.RemoveIndex, ops.RenameIndex, ops.AddConstraint, ops.RemoveConstraint):
-        index_op.reduce = through_other_models(index_op.reduce)  # type: ignore[method-assign]
+    squashmigrations.MigrationOptimizer = FinalStateOptimizer  # type: ignore[misc, assignment]
     loader = MigrationLoader(None, ignore_no_migrations=True)
     for app in apps:
         (leaf,) = loader.graph.leaf_nodes(app)
+        FinalStateOptimizer.app_label, FinalStateOptimizer.leaf = app, leaf[1]
         call_command("squashmigrations", app, leaf[1], interactive=False, verbosity=1)
 
 
