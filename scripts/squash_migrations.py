@@ -43,6 +43,8 @@ from django.db.migrations import operations as ops  # noqa: E402
 from django.db.migrations.loader import MigrationLoader  # noqa: E402
 from django.db.migrations.state import ModelState  # noqa: E402
 from django.db.migrations.utils import resolve_relation  # noqa: E402
+from django.db.models import CheckConstraint, F, Index, Q, UniqueConstraint  # noqa: E402
+from django.db.models.expressions import Expression  # noqa: E402
 from pgtrigger.migrations import AddTrigger  # noqa: E402
 
 APPS = [
@@ -61,8 +63,6 @@ APPS = [
     "renewals",
     "support",
 ]
-
-LATE_OPTIONS = ("indexes", "constraints", "triggers", "unique_together")
 
 
 def _targets(app_label: str, ms: ModelState, field: Any) -> set[str]:
@@ -117,19 +117,75 @@ def final_state_operations(app_label: str, leaf: str, original: list[Any]) -> li
             cut = next(i for i, (_, f) in enumerate(fields) if not _targets(app_label, ms, f) <= done | {name})
         options = {k: v for k, v in ms.options.items() if v or k not in ("indexes", "constraints")}
         if cut < len(fields):
-            late_options = {k: options.pop(k) for k in LATE_OPTIONS if k in options}
+            # what needs a later column waits for it; the rest (and every trigger whose WHEN clause names none of
+            # those columns: a trigger function's body is only resolved when it runs) is created with the table
+            later = {fname for fname, _ in fields[cut:]} | {f.db_column for _, f in fields[cut:] if f.db_column}
+            later |= {f"{fname}_id" for fname, _ in fields[cut:]}
+            if options.get("unique_together"):
+                raise SystemExit(f"{app_label}.{name}: unique_together on a model in a foreign-key cycle")
             deferred.extend(ops.AddField(name, fname, field) for fname, field in fields[cut:])
-            deferred.extend(ops.AddIndex(name, index) for index in late_options.get("indexes", []))
-            deferred.extend(ops.AddConstraint(name, c) for c in late_options.get("constraints", []))
-            deferred.extend(AddTrigger(name, t) for t in late_options.get("triggers", []))
-            if late_options.get("unique_together"):
-                deferred.append(ops.AlterUniqueTogether(name, late_options["unique_together"]))
+            for key, op_class in (("indexes", ops.AddIndex), ("constraints", ops.AddConstraint)):
+                keep = [item for item in options.get(key, []) if _refs(item) is not None and not _refs(item) & later]
+                deferred.extend(op_class(name, item) for item in options.get(key, []) if item not in keep)
+                options[key] = keep
+            keep_triggers = [
+                t
+                for t in options.get("triggers", [])
+                if not any(f'"{c}"' in t.sql.kwargs.get("condition", "") for c in later)
+            ]
+            deferred.extend(AddTrigger(name, t) for t in options.get("triggers", []) if t not in keep_triggers)
+            if "triggers" in options:
+                options["triggers"] = keep_triggers
+            options = {k: v for k, v in options.items() if v or k not in ("indexes", "constraints", "triggers")}
         creates.append(
             ops.CreateModel(ms.name, fields=fields[:cut], options=options, bases=ms.bases, managers=ms.managers)
         )
         done.add(name)
         pending.remove(name)
     return first + creates + deferred + late
+
+
+def _refs(item: Any) -> set[str] | None:
+    """The field names an index, constraint, Q, F or expression names; None when it cannot tell."""
+    if item is None:
+        return set()
+    if isinstance(item, str):
+        return {item.lstrip("-").split("__")[0]}
+    if isinstance(item, Q):
+        names: set[str] = set()
+        for child in item.children:
+            if isinstance(child, tuple):
+                lookup, value = child
+                names.add(lookup.split("__")[0])
+                value_refs = _refs(value) if isinstance(value, (F, Q, Expression)) else set()
+            else:
+                value_refs = _refs(child)
+            if value_refs is None:
+                return None
+            names |= value_refs
+        return names
+    if isinstance(item, F):
+        return {item.name.split("__")[0]}
+    if isinstance(item, (Index, UniqueConstraint, CheckConstraint)):
+        parts = [*getattr(item, "fields", ()), *getattr(item, "expressions", ()), getattr(item, "condition", None)]
+        names = set()
+        for part in parts:
+            part_refs = _refs(part)
+            if part_refs is None:
+                return None
+            names |= part_refs
+        return names
+    if isinstance(item, Expression):
+        names = set()
+        for source in item.get_source_expressions():
+            source_refs = _refs(source)
+            if source_refs is None:
+                return None
+            names |= source_refs
+        return names
+    if isinstance(item, (int, float, bool, tuple, list)):
+        return set()
+    return None
 
 
 def _in_app(base: Any, app_label: str) -> bool:
