@@ -173,6 +173,30 @@ def _access_token(connection: CalendarConnection) -> str:
     return grant.access_token
 
 
+class _Authorized:
+    """The connection's provider with the access token filled in (`api.list_events(calendar_id=…)`). When the
+    provider says the token is no longer good (401) although our clock says it is, it is refreshed once and the
+    call made again."""
+
+    def __init__(self, connection: CalendarConnection):
+        self.connection = connection
+        self.provider = provider_named(connection.provider)
+
+    def __getattr__(self, name: str):
+        method = getattr(self.provider, name)
+
+        def call(**kwargs):
+            try:
+                return method(access_token=_access_token(self.connection), **kwargs)
+            except CalendarProviderError as exc:
+                if exc.status != 401 or isinstance(exc, GrantRevoked):
+                    raise
+                self.connection.access_token_expires_at = None
+                return method(access_token=_access_token(self.connection), **kwargs)
+
+        return call
+
+
 def _record_error(connection_id: int, exc: CalendarProviderError) -> None:
     revoked = isinstance(exc, GrantRevoked)
     message = "Calendar access was revoked or expired: connect again." if revoked else exc.message
@@ -191,10 +215,10 @@ def connection_disconnect(*, agent: User) -> CalendarConnection:
     if connection is None or connection.status == CalendarConnectionStatus.DISCONNECTED:
         raise NotFound("No calendar is connected.", code="calendar_not_connected")
     provider = provider_named(connection.provider)
+    api = _Authorized(connection)
     try:
         if connection.channel_id:
-            provider.stop_channel(
-                access_token=_access_token(connection),
+            api.stop_channel(
                 channel_id=connection.channel_id,
                 resource_id=connection.channel_resource_id,
             )
@@ -371,7 +395,7 @@ def _apply(connection: CalendarConnection, event: dict, result: SyncResult, zone
 
 
 def _pull(connection: CalendarConnection, result: SyncResult) -> None:
-    provider = provider_named(connection.provider)
+    api = _Authorized(connection)
     zone = settings.TIME_ZONE
     sync_token = connection.sync_token
     result.full = not sync_token
@@ -380,8 +404,7 @@ def _pull(connection: CalendarConnection, result: SyncResult) -> None:
     restarted = False
     while True:
         try:
-            page = provider.list_events(
-                access_token=_access_token(connection),
+            page = api.list_events(
                 calendar_id=connection.calendar_id,
                 sync_token=sync_token,
                 page_token=page_token,
@@ -485,31 +508,27 @@ def appointment_push(*, appointment_id: int) -> str:
             if link is not None and link.synced_hash == digest:
                 CalendarEventLink.objects.filter(pk=link.pk).update(synced_at=timezone.now())
                 return "unchanged"
-            provider = provider_named(connection.provider)
-            token = _access_token(connection)
+            provider_named(connection.provider)
+            api = _Authorized(connection)
             if appointment.status == AppointmentStatus.CANCELLED:
                 if link is None:
                     return "unchanged"
                 if not link.deleted_remotely:
-                    provider.delete_event(
-                        access_token=token, calendar_id=connection.calendar_id, event_id=link.event_id
-                    )
+                    api.delete_event(calendar_id=connection.calendar_id, event_id=link.event_id)
                 link.deleted_remotely, link.synced_hash = True, digest
                 link.save()
                 return "deleted"
             body = event_body(appointment)
             outcome = "patched"
             if link is None:
-                event = provider.insert_event(access_token=token, calendar_id=connection.calendar_id, body=body)
+                event = api.insert_event(calendar_id=connection.calendar_id, body=body)
                 link = CalendarEventLink(connection=connection, appointment=appointment, event_id=event["id"])
                 outcome = "inserted"
             else:
                 try:
-                    event = provider.patch_event(
-                        access_token=token, calendar_id=connection.calendar_id, event_id=link.event_id, body=body
-                    )
+                    event = api.patch_event(calendar_id=connection.calendar_id, event_id=link.event_id, body=body)
                 except EventGone:
-                    event = provider.insert_event(access_token=token, calendar_id=connection.calendar_id, body=body)
+                    event = api.insert_event(calendar_id=connection.calendar_id, body=body)
                     link.event_id, outcome = event["id"], "inserted"
             link.etag, link.synced_hash = event.get("etag", ""), digest
             link.remote_updated, link.deleted_remotely = _updated(event), False
@@ -535,12 +554,10 @@ def connection_watch(*, connection_id: int) -> CalendarConnection | None:
         )
         if connection is None:
             return None
-        provider = provider_named(connection.provider)
-        token = _access_token(connection)
+        api = _Authorized(connection)
         old = (connection.channel_id, connection.channel_resource_id)
         secret = secrets.token_urlsafe(32)
-        channel = provider.watch(
-            access_token=token,
+        channel = api.watch(
             calendar_id=connection.calendar_id,
             channel_id=str(uuid.uuid4()),
             token=secret,
@@ -552,7 +569,7 @@ def connection_watch(*, connection_id: int) -> CalendarConnection | None:
         connection.save()
     if old[0]:
         try:
-            provider.stop_channel(access_token=token, channel_id=old[0], resource_id=old[1])
+            api.stop_channel(channel_id=old[0], resource_id=old[1])
         except CalendarProviderError as exc:  # it expires on its own; its notifications are refused meanwhile
             logger.warning("Calendar connection %s: stopping channel %s failed: %s", connection_id, old[0], exc)
     return connection
