@@ -461,3 +461,21 @@ def test_the_sandbox_provider_syncs_both_ways_offline(agent, django_capture_on_c
     connection = CalendarConnection.objects.get(agent=agent)
     page = sandbox.list_events(access_token=connection.access_token, calendar_id="primary")
     assert sorted(e["summary"] for e in page.items) == ["From my phone", "From the CRM"]
+
+
+# --- admin -----------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_connection_status_without_tokens(connected, make_user, client):
+    other_agent = make_user("agent")
+    CalendarConnection.objects.create(agent=other_agent, provider="google", status="error", last_error="Revoked")
+    admin = make_user("admin")
+
+    client.force_login(admin)
+    everyone = client.get(reverse("admin:crm_calendarconnection_changelist")).content.decode()
+    client.force_login(connected.agent)
+    own = client.get(reverse("admin:crm_calendarconnection_changelist")).content.decode()
+
+    assert ACCOUNT in everyone and "Revoked" in everyone
+    assert connected.refresh_token not in everyone and connected.access_token not in everyone
+    assert ACCOUNT in own and "Revoked" not in own

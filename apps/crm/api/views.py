@@ -664,6 +664,9 @@ class GoogleCalendarApi(BaseApi):
 
 
 class GoogleCalendarConnectApi(BaseApi):
+    """Start linking the caller's own Google Calendar: answers the consent URL to open (state signed and bound to
+    the caller, PKCE S256). Nothing is stored until Google answers at the callback."""
+
     permission_classes = CRM_WRITERS
 
     @extend_schema(
@@ -714,6 +717,9 @@ class GoogleCalendarCallbackApi(BaseApi):
 
 
 class GoogleCalendarSyncApi(BaseApi):
+    """Sync the caller's calendar now: pull what changed in Google (sync token; a full sync after a 410), then
+    send the appointments not yet there. What happened is answered, event by event counts and errors."""
+
     permission_classes = CRM_WRITERS
 
     @extend_schema(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 
 from ..models import CalendarConnection
-from . import provider_named
+from .sandbox import SandboxCalendar
 from .sync import connect_finish, connect_start
 
 
@@ -25,7 +25,7 @@ def seed(*, stdout) -> None:
         return
     consent = parse_qs(urlsplit(connect_start(agent=agent)).query)  # the sandbox consents at once
     connect_finish(state=consent["state"][0], code=consent["code"][0])
-    sandbox = provider_named("sandbox")
+    sandbox = SandboxCalendar(dict(settings.GOOGLE_CALENDAR))
     day = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
     for title, hour, place in (("Dentist (personal)", 9, "Rua Augusta 10"), ("Lunch with a broker", 13, "Baixa")):
         start = day.replace(hour=hour)

@@ -490,15 +490,21 @@ def appointment_push(*, appointment_id: int) -> str:
     finds the recorded hash and sends nothing."""
     connection_id = None
     try:
+        agent_id = Appointment.objects.filter(pk=appointment_id).values_list("agent_id", flat=True).first()
+        if agent_id is None:
+            return "gone"
         with transaction.atomic():
-            appointment = Appointment.objects.select_for_update().filter(pk=appointment_id).first()
-            if appointment is None:
-                return "gone"
-            connection = CalendarConnection.objects.filter(
-                agent_id=appointment.agent_id, status=CalendarConnectionStatus.CONNECTED
-            ).first()
+            # the connection first, then the appointment: the order a sync takes them in (no deadlock)
+            connection = (
+                CalendarConnection.objects.select_for_update()
+                .filter(agent_id=agent_id, status=CalendarConnectionStatus.CONNECTED)
+                .first()
+            )
             if connection is None:
                 return "not_connected"
+            appointment = Appointment.objects.select_for_update().filter(pk=appointment_id, agent_id=agent_id).first()
+            if appointment is None:
+                return "gone"  # or moved to another agent meanwhile: that agent's push handles it
             connection_id = connection.pk
             link = CalendarEventLink.objects.filter(appointment=appointment).first()
             if link is not None and link.connection_id != connection.pk:
@@ -610,7 +616,7 @@ def notification_receive(*, channel_id: str, token: str, resource_state: str, re
         and hmac.compare_digest(str(connection.channel_token).encode(), (token or "").encode())
         and (not connection.channel_resource_id or not resource_id or resource_id == connection.channel_resource_id)
     )
-    if not genuine:
+    if not genuine or connection is None:
         logger.warning("Refused a calendar push notification for channel %r", channel_id[:64])
         raise NotAllowed("The notification's channel or token is not one of ours: refused.", code="forged_notification")
     if resource_state == "sync":
