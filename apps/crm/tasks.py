@@ -63,13 +63,13 @@ def calendar_channels_renew() -> int:
 
 @shared_task(name="crm.calendar_sync_all")
 def calendar_sync_all() -> int:
-    """The safety net beside push notifications: every connected calendar, incrementally."""
-    from apps.crm.calsync.sync import connection_sync
+    """The safety net beside push notifications: every connected calendar, incrementally, one task each (spread
+    over the workers; a slow or failing calendar holds up no other)."""
     from apps.crm.models import CalendarConnection, CalendarConnectionStatus
 
     ids = list(
         CalendarConnection.objects.filter(status=CalendarConnectionStatus.CONNECTED).values_list("pk", flat=True)
     )
     for pk in ids:
-        connection_sync(connection_id=pk)
+        calendar_sync.delay(pk)
     return len(ids)
