@@ -671,7 +671,7 @@ class CalendarEventLink(models.Model):
     synced_hash = models.CharField(max_length=64, blank=True)
     remote_updated = models.DateTimeField(null=True, blank=True)
     deleted_remotely = models.BooleanField(default=False)
-    synced_at = models.DateTimeField(auto_now=True)
+    synced_at = models.DateTimeField(null=True, blank=True)  # when both sides last agreed (`synced_hash`)
 
     class Meta:
         constraints = [

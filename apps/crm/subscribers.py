@@ -5,13 +5,13 @@ from django.db import transaction
 
 def on_appointment_changed(event: dict) -> None:
     """An appointment was booked or changed: write it to its agent's connected calendar, in the worker (after
-    commit, ids only). Agents without a connected calendar cost one indexed lookup."""
-    from .models import CalendarConnection, CalendarConnectionStatus
+    commit, ids only). Agents without a connected calendar cost two indexed lookups."""
+    from .models import CalendarConnection, CalendarConnectionStatus, CalendarEventLink
 
     data = event["data"]
-    if not CalendarConnection.objects.filter(
-        agent_id=data["agent_id"], status=CalendarConnectionStatus.CONNECTED
-    ).exists():
+    connected = CalendarConnection.objects.filter(agent_id=data["agent_id"], status=CalendarConnectionStatus.CONNECTED)
+    # also when it is in someone's calendar already: reassigned, it must leave the previous agent's calendar
+    if not (connected.exists() or CalendarEventLink.objects.filter(appointment_id=data["appointment_id"]).exists()):
         return
     from .tasks import calendar_push
 

@@ -514,3 +514,63 @@ def test_the_periodic_sync_catches_up_without_a_push(connected, google):
 
     assert calendar_sync_all() == 1
     assert Appointment.objects.filter(agent=connected.agent, title="Missed push").exists()
+
+
+def test_a_reassigned_appointment_leaves_the_previous_agents_calendar(
+    connected, google, make_user, django_capture_on_commit_callbacks
+):
+    manager = make_user("admin")
+    mine = AppointmentFactory(agent=connected.agent, title="Handover visit")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(connected.agent).put(
+            reverse("v1:appointments-detail", args=[mine.pk]), {"location": "Braga"}, format="json"
+        )
+    event_id = CalendarEventLink.objects.get(appointment=mine).event_id
+    assert google.events[event_id]["status"] == "confirmed"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).put(
+            reverse("v1:appointments-detail", args=[mine.pk]), {"agent_id": manager.pk}, format="json"
+        )
+
+    assert response.status_code == 200, response.content
+    assert google.events[event_id]["status"] == "cancelled"
+    assert not CalendarEventLink.objects.filter(appointment=mine).exists()
+
+
+def test_all_day_and_zero_length_google_events_map_to_valid_appointments():
+    from apps.crm.calsync.sync import _fields_from_event
+
+    all_day = _fields_from_event(
+        {"summary": "Holiday", "start": {"date": "2026-12-24"}, "end": {"date": "2026-12-26"}}, "Europe/Lisbon"
+    )
+    instant = _fields_from_event(
+        {"start": {"dateTime": "2026-12-07T10:00:00+01:00"}, "end": {"dateTime": "2026-12-07T10:00:00+01:00"}},
+        "Europe/Lisbon",
+    )
+
+    assert all_day["start"].isoformat() == "2026-12-24T00:00:00+00:00"
+    assert all_day["end"] - all_day["start"] == timedelta(days=2)
+    assert instant["title"] == "(no title)"
+    assert instant["end"] - instant["start"] == timedelta(minutes=1)
+    assert _fields_from_event({"summary": "No times"}, "Europe/Lisbon") is None
+
+
+def test_when_both_sides_changed_the_later_change_wins(connected, google, django_capture_on_commit_callbacks):
+    when = (timezone.now() + timedelta(days=4)).replace(microsecond=0)
+    remote = google.put_event(_google_event("Budget talk", when))
+    _push(google, connected, django_capture_on_commit_callbacks)
+    appointment = Appointment.objects.get(title="Budget talk")
+    google.put_event({"id": remote["id"], "location": "Changed in Google first"})
+    # a later local change whose push failed (Google was down): it is still unsent when the sync comes
+    google.fail_next.append(httpx.Response(503, json={"error": {"code": 503, "message": "Backend Error"}}))
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(connected.agent).put(
+            reverse("v1:appointments-detail", args=[appointment.pk]), {"location": "Changed here later"}, format="json"
+        )
+
+    connection_sync(connection_id=connected.pk)
+
+    appointment.refresh_from_db()
+    assert appointment.location == "Changed here later"
+    assert google.events[remote["id"]]["location"] == "Changed here later"

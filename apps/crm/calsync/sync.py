@@ -353,6 +353,7 @@ def _apply(connection: CalendarConnection, event: dict, result: SyncResult, zone
             result.unchanged += 1
         link.appointment = appointment
         link.etag, link.deleted_remotely, link.synced_hash = event.get("etag", ""), True, synced_hash(appointment)
+        link.synced_at = timezone.now()
         link.save()
         return
     if link is not None and link.etag and event.get("etag") == link.etag:
@@ -370,6 +371,7 @@ def _apply(connection: CalendarConnection, event: dict, result: SyncResult, zone
             event_id=event_id,
             etag=event.get("etag", ""),
             synced_hash=synced_hash(appointment),
+            synced_at=timezone.now(),
             remote_updated=_updated(event),
         )
         result.created += 1
@@ -378,6 +380,7 @@ def _apply(connection: CalendarConnection, event: dict, result: SyncResult, zone
     changes = {name: value for name, value in fields.items() if getattr(appointment, name) != value}
     if appointment.status == AppointmentStatus.CANCELLED:
         changes["status"] = AppointmentStatus.SCHEDULED  # restored in the calendar app
+    agreed = not changes  # both sides already say the same
     remote_updated = _updated(event)
     local_unsent = link.synced_hash != synced_hash(appointment)
     if changes and local_unsent and remote_updated and appointment.updated_at > remote_updated:
@@ -389,8 +392,10 @@ def _apply(connection: CalendarConnection, event: dict, result: SyncResult, zone
         result.unchanged += 1
     link.appointment = appointment
     link.etag, link.remote_updated, link.deleted_remotely = event.get("etag", ""), remote_updated, False
-    if changes or not local_unsent:
-        link.synced_hash = synced_hash(appointment)
+    if (
+        changes or agreed or not local_unsent
+    ):  # otherwise ours is still to be sent (_push_pending finds it by synced_at)
+        link.synced_hash, link.synced_at = synced_hash(appointment), timezone.now()
     link.save()
 
 
@@ -439,6 +444,7 @@ def _push_pending(connection: CalendarConnection, result: SyncResult) -> None:
         .filter(
             Q(calendar_link__isnull=True, status=AppointmentStatus.SCHEDULED)
             | Q(calendar_link__synced_at__lt=F("updated_at"))
+            | Q(calendar_link__isnull=False, calendar_link__synced_at__isnull=True)
         )
         .values_list("pk", flat=True)
         .order_by("start")[:500]
@@ -484,6 +490,26 @@ def calendar_sync_for_agent(*, agent: User) -> SyncResult:
 # --- push ----------------------------------------------------------------------------------------------------------
 
 
+def _remove_from_previous_agent(*, appointment_id: int, agent_id: int) -> None:
+    """The appointment went to another agent: take its event out of the previous agent's calendar (best effort:
+    a failure is recorded on that connection, and the link is dropped either way)."""
+    stale = (
+        CalendarEventLink.objects.select_related("connection")
+        .filter(appointment_id=appointment_id)
+        .exclude(connection__agent_id=agent_id)
+        .first()
+    )
+    if stale is None:
+        return
+    previous = stale.connection
+    if previous.status == CalendarConnectionStatus.CONNECTED and not stale.deleted_remotely:
+        try:
+            _Authorized(previous).delete_event(calendar_id=previous.calendar_id, event_id=stale.event_id)
+        except CalendarProviderError as exc:
+            _record_error(previous.pk, exc)
+    stale.delete()
+
+
 def appointment_push(*, appointment_id: int) -> str:
     """Write one appointment to its agent's calendar: insert, patch or delete the event. Answers what happened
     (`not_connected`, `unchanged`, `inserted`, `patched`, `deleted`, `error`). Safe to run twice: the second run
@@ -493,6 +519,7 @@ def appointment_push(*, appointment_id: int) -> str:
         agent_id = Appointment.objects.filter(pk=appointment_id).values_list("agent_id", flat=True).first()
         if agent_id is None:
             return "gone"
+        _remove_from_previous_agent(appointment_id=appointment_id, agent_id=agent_id)
         with transaction.atomic():
             # the connection first, then the appointment: the order a sync takes them in (no deadlock)
             connection = (
@@ -521,7 +548,7 @@ def appointment_push(*, appointment_id: int) -> str:
                     return "unchanged"
                 if not link.deleted_remotely:
                     api.delete_event(calendar_id=connection.calendar_id, event_id=link.event_id)
-                link.deleted_remotely, link.synced_hash = True, digest
+                link.deleted_remotely, link.synced_hash, link.synced_at = True, digest, timezone.now()
                 link.save()
                 return "deleted"
             body = event_body(appointment)
@@ -536,7 +563,7 @@ def appointment_push(*, appointment_id: int) -> str:
                 except EventGone:
                     event = api.insert_event(calendar_id=connection.calendar_id, body=body)
                     link.event_id, outcome = event["id"], "inserted"
-            link.etag, link.synced_hash = event.get("etag", ""), digest
+            link.etag, link.synced_hash, link.synced_at = event.get("etag", ""), digest, timezone.now()
             link.remote_updated, link.deleted_remotely = _updated(event), False
             link.save()
             return outcome
