@@ -574,3 +574,65 @@ def test_when_both_sides_changed_the_later_change_wins(connected, google, django
     appointment.refresh_from_db()
     assert appointment.location == "Changed here later"
     assert google.events[remote["id"]]["location"] == "Changed here later"
+
+
+# --- the Google adapter's edges ------------------------------------------------------------------------------------
+
+
+def _adapter(settings):
+    from apps.crm.calsync.google import GoogleCalendar
+
+    return GoogleCalendar(dict(settings.GOOGLE_CALENDAR))
+
+
+def test_the_adapter_reads_googles_errors(google, settings):
+    from apps.crm.calsync.base import CalendarProviderError, SyncTokenInvalid
+
+    adapter = _adapter(settings)
+    google.fail_next.append(
+        httpx.Response(
+            403,
+            json={
+                "error": {
+                    "errors": [
+                        {"domain": "usageLimits", "reason": "rateLimitExceeded", "message": "Rate Limit Exceeded"}
+                    ],
+                    "code": 403,
+                    "message": "Rate Limit Exceeded",
+                }
+            },
+        )
+    )
+    with pytest.raises(CalendarProviderError) as limited:
+        adapter.list_events(access_token="ya29.x", calendar_id="primary")
+    with pytest.raises(SyncTokenInvalid):
+        adapter.list_events(access_token=_live_token(google), calendar_id="primary", sync_token="never-issued")
+    with pytest.raises(CalendarProviderError, match="HTTPS"):
+        adapter.watch(
+            access_token="ya29.x", calendar_id="primary", channel_id="c", token="t", address="http://x", ttl=60
+        )
+
+    assert limited.value.status == 403
+    assert limited.value.reason == "rateLimitExceeded"
+
+
+def _live_token(google) -> str:
+    token = "ya29.a0live"
+    google.access_tokens[token] = datetime.now(UTC) + timedelta(hours=1)
+    return token
+
+
+def test_deleting_an_event_already_gone_is_done_and_a_patch_of_it_says_so(google, settings):
+    from apps.crm.calsync.base import EventGone
+
+    adapter = _adapter(settings)
+    token = _live_token(google)
+    event = google.put_event(_google_event("Gone soon", timezone.now() + timedelta(days=1)))
+    google.delete_event(event["id"])
+
+    adapter.delete_event(access_token=token, calendar_id="primary", event_id=event["id"])  # 410 Gone: fine
+    with pytest.raises(EventGone):
+        adapter.patch_event(access_token=token, calendar_id="primary", event_id="missing", body={"summary": "x"})
+    request = google.requests_to("DELETE", event["id"])[0]
+    assert request.url.path == f"/calendar/v3/calendars/primary/events/{event['id']}"
+    assert request.headers["authorization"] == f"Bearer {token}"
