@@ -462,7 +462,7 @@ def connection_sync(*, connection_id: int, push: bool = True) -> SyncResult:
     try:
         with transaction.atomic():
             connection = (
-                CalendarConnection.objects.select_for_update()
+                CalendarConnection.objects.select_for_update(of=("self",))
                 .select_related("agent")
                 .filter(pk=connection_id, status=CalendarConnectionStatus.CONNECTED)
                 .first()
