@@ -55,3 +55,17 @@ def train_email_classifier() -> int:
     from .services.email_classifier import email_classifier_train
 
     return email_classifier_train().version
+
+
+@shared_task(name="messaging.whatsapp_templates_poll", ignore_result=True)
+def whatsapp_templates_poll() -> None:
+    """Beat: bring the WhatsApp templates' review status in line with the provider's (Meta's list)."""
+    import logging
+
+    from .providers import ProviderError
+    from .services.whatsapp import whatsapp_templates_poll as poll
+
+    try:
+        poll()
+    except ProviderError as exc:
+        logging.getLogger("insureops.messaging").warning("WhatsApp template poll failed: %s", exc.message)
