@@ -30,10 +30,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ENDPOINT = "https://push.example.net/wpush/v2/browser-1"
 
 # The push service's half of PushManager.subscribe(): real keys from WebCrypto, kept for the test to decrypt with.
-FAKE_PUSH_SERVICE = (
-    """
+FAKE_PUSH_SERVICE = """
 (() => {
-  const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)))
+    .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
   let current = null;
   window.__pushKeys = null;
   window.__subscribeOptions = null;
@@ -45,7 +45,7 @@ FAKE_PUSH_SERVICE = (
     const publicRaw = await crypto.subtle.exportKey("raw", pair.publicKey);
     const auth = crypto.getRandomValues(new Uint8Array(16));
     window.__pushKeys = { jwk: await crypto.subtle.exportKey("jwk", pair.privateKey), auth: b64(auth) };
-    const json = { endpoint: "%s", expirationTime: null, keys: { p256dh: b64(publicRaw), auth: b64(auth) } };
+    const json = { endpoint: "__ENDPOINT__", expirationTime: null, keys: { p256dh: b64(publicRaw), auth: b64(auth) } };
     current = {
       endpoint: json.endpoint,
       toJSON: () => json,
@@ -54,9 +54,7 @@ FAKE_PUSH_SERVICE = (
     return current;
   };
 })();
-"""
-    % ENDPOINT
-)
+""".replace("__ENDPOINT__", ENDPOINT)
 
 
 def _b64(data: bytes) -> str:
