@@ -14,6 +14,12 @@ def message_deliver(message_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def message_incoming_announce(message_id: int) -> None:
+    """Publish `message:incoming` for an inbound message the webhook stored (websockets, the service desk)."""
+    messages.message_incoming_announce(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
 def push_deliver(notification_id: int) -> None:
     """Web Push one notification to its user's subscribed browsers."""
     from .services.push import push_notification_send

@@ -63,7 +63,9 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 import_module(module_name).seed(stdout=self.stdout, options=options)
-        if any(options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets", "leads", "emails")):
+        if any(
+            options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets", "leads", "emails")
+        ):
             # Bulk-loaded tables: build the visibility map (index-only scans) and flush GIN pending lists, so the
             # first queries are as fast as they will be in steady state.
             from django.db import connection
