@@ -107,7 +107,7 @@ class ConversationQuerySerializer(serializers.Serializer):
 
 
 class MessageSendInputSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["sms", "whatsapp", "email"])
+    channel = serializers.ChoiceField(choices=Channel.choices)
     to = serializers.CharField(
         max_length=254, required=False, help_text="Phone number (E.164 or national), or an email address."
     )
