@@ -107,6 +107,7 @@ def seed(*, stdout, options=None) -> None:
     stdout.write(
         f"  inbox: {len(result.created)} emails in the shared inbox (sandbox mailbox, {len(TEMPLATES)} templates)"
     )
+    _compose_demo(customers[0] if customers else None)
     _volumes(options, stdout)
 
 
@@ -207,3 +208,23 @@ def volumes_generate(*, emails: int, stdout) -> None:
         cursor.execute(sql, params)  # positional: pgtrigger.ignore() puts its own placeholder in front
         cursor.execute("DROP TABLE gen_mail_customers")
     stdout.write(f"  inbox: {emails - have} synthetic emails generated ({emails} in the volume set)")
+
+
+def _compose_demo(customer: Customer | None) -> None:
+    """An agent writing to a customer from the unified inbox (`POST /messages/send` by email): threaded onto the
+    customer's latest email, through the consent gate (a refusal is simply not shown in the demo)."""
+    from .services.consent import MessageRefused
+    from .services.email import email_compose
+
+    if customer is None or customer.agent is None:
+        return
+    try:
+        email_compose(
+            to=customer.email,
+            body="We have passed your complaint to the team manager, who will call you today.",
+            customer=customer,
+            actor=customer.agent,
+            source="demo",
+        )
+    except MessageRefused:
+        pass

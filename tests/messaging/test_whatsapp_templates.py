@@ -2,6 +2,7 @@
 the Graph API's real request and answer at the HTTP boundary) and applies what changed; with the sandbox it asks
 nothing and templates are reviewed in the admin."""
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -168,3 +169,45 @@ def test_the_sandbox_asks_nothing(graph, settings):
     assert whatsapp_templates_poll() == {"provider": "sandbox", "checked": 0, "changed": 0}
     assert graph[0] == []
     assert WhatsAppTemplate.objects.get().status == "pending"
+
+
+def test_the_template_status_webhook_maps_every_meta_event():
+    from apps.messaging.providers.base import WebhookRequest
+    from apps.messaging.providers.meta import meta_signature
+
+    def change(event, reason=None):
+        value = {
+            "event": event,
+            "message_template_id": 594425479261596,
+            "message_template_name": "service_notice",
+            "message_template_language": "en_US",
+        }
+        if reason:
+            value["reason"] = reason
+        return {"field": "message_template_status_update", "value": value}
+
+    events = ["APPROVED", "REJECTED", "PAUSED", "REINSTATED", "FLAGGED", "DISABLED", "PENDING_DELETION", "IN_APPEAL"]
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": WABA, "time": 1733480000, "changes": [change(e, "INVALID_FORMAT") for e in events]}],
+        }
+    ).encode()
+    cloud = WhatsAppCloud({**CONFIG, "app_secret": "s3cret"})
+    request = WebhookRequest(
+        url="", method="POST", headers={"x-hub-signature-256": meta_signature("s3cret", body)}, body=body
+    )
+
+    cloud.verify(request)
+    statuses = [(e.status, e.reason) for e in cloud.parse(request)]
+
+    assert [s for s, _ in statuses] == [
+        "approved",
+        "rejected",
+        "rejected",
+        "approved",
+        "approved",
+        "rejected",
+        "rejected",
+        "pending",
+    ]
