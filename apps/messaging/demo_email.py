@@ -2,6 +2,7 @@
 to sync from) holding customer mail that went through the real pipeline — parsed, classified, threaded and linked
 (some from demo customers, some naming their policies and claims) — plus reply templates. Idempotent."""
 
+import contextlib
 import re
 
 from django.utils import timezone
@@ -218,7 +219,7 @@ def _compose_demo(customer: Customer | None) -> None:
 
     if customer is None or customer.agent is None:
         return
-    try:
+    with contextlib.suppress(MessageRefused):
         email_compose(
             to=customer.email,
             body="We have passed your complaint to the team manager, who will call you today.",
@@ -226,5 +227,3 @@ def _compose_demo(customer: Customer | None) -> None:
             actor=customer.agent,
             source="demo",
         )
-    except MessageRefused:
-        pass
