@@ -7,7 +7,6 @@ from email.utils import make_msgid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -351,20 +350,31 @@ def _outgoing_account(*, account: EmailAccount | None, correspondent: str, custo
         if account.status == EmailAccount.Status.PAUSED:
             raise ValidationError({"account_id": ["This mailbox is paused."]})
         return account
-    last = Email.objects.filter(correspondent=correspondent)
-    if customer is not None:
-        last = Email.objects.filter(Q(correspondent=correspondent) | Q(customer=customer))
-    found = (
-        last.exclude(account__status=EmailAccount.Status.PAUSED)
-        .order_by("-received_at", "-id")
-        .values_list("account_id", flat=True)
-        .first()
+    usable = list(
+        EmailAccount.objects.exclude(status=EmailAccount.Status.PAUSED)
+        .order_by("name", "id")
+        .values_list("pk", flat=True)
     )
-    chosen = EmailAccount.objects.filter(pk=found).first() if found else None
-    chosen = chosen or EmailAccount.objects.exclude(status=EmailAccount.Status.PAUSED).order_by("name", "id").first()
-    if chosen is None:
+    if not usable:
         raise ValidationError({"account_id": ["No mailbox is configured to send from."]})
-    return chosen
+    # the customer's latest email (index emails_customer), else the correspondent's (emails_subject_thread: its
+    # leading column is the mailbox, hence the list of mailboxes)
+    found = None
+    if customer is not None:
+        found = (
+            Email.objects.filter(customer=customer, account_id__in=usable)
+            .order_by("-received_at", "-id")
+            .values_list("account_id", flat=True)
+            .first()
+        )
+    if found is None:
+        found = (
+            Email.objects.filter(account_id__in=usable, correspondent=correspondent)
+            .order_by("-received_at", "-id")
+            .values_list("account_id", flat=True)
+            .first()
+        )
+    return EmailAccount.objects.get(pk=found or usable[0])
 
 
 def _thread_parent(*, account: EmailAccount, correspondent: str, subject: str) -> Email | None:
