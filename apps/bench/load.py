@@ -104,6 +104,20 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         *api_variants(),
         *crm(),
         *backoffice(),
+        *inbox(),
+    ]
+
+
+def inbox() -> list[tuple[str, str, str | None, str | None]]:
+    """Issue 16: the shared inbox at 100k emails (`seed_demo --scale 0.2` generates them), within 2x its floor."""
+    return [
+        ("emails list (100k, 50 rows)", "/api/v1/emails?limit=50", "/bench/floor/emails?limit=50", "manager"),
+        (
+            "emails list (status new, category claim, 50 rows)",
+            "/api/v1/emails?status=new&category=claim&limit=50",
+            "/bench/floor/emails?status=new&category=claim&limit=50",
+            "manager",
+        ),
     ]
 
 

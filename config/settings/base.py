@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # each account is synced when its own sync_interval (minutes) has passed; this only finds the due ones
     "messaging-email-sync-due": {"task": "messaging.email_sync_due", "schedule": 60},
     "messaging-train-email-classifier": {"task": "messaging.train_email_classifier", "schedule": 7 * 24 * 60 * 60},
+    # WhatsApp template reviews, should the provider's webhook be missed (a no-op with the sandbox)
+    "messaging-whatsapp-templates-poll": {"task": "messaging.whatsapp_templates_poll", "schedule": 15 * 60},
     # SLA warnings and breach escalations: every 30 s, so a breach is escalated within a minute of it
     "support-sla-sweep": {"task": "support.sla_sweep", "schedule": 30},
     # GET /agents: the agents' book figures from policies, renewals and commissions (a materialized view)
@@ -437,6 +439,8 @@ MESSAGING_PROVIDER_CONFIG = {
         "phone_number_id": env.str("WHATSAPP_PHONE_NUMBER_ID", default=""),
         "app_secret": env.str("WHATSAPP_APP_SECRET", default=""),
         "verify_token": env.str("WHATSAPP_VERIFY_TOKEN", default=""),
+        # the WhatsApp Business Account whose message templates are polled for their review status
+        "business_account_id": env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default=""),
         "api_version": env.str("WHATSAPP_API_VERSION", default="v21.0"),
         "base_url": env.str("WHATSAPP_BASE_URL", default="https://graph.facebook.com"),
     },

@@ -30,6 +30,9 @@ class Command(BaseCommand):
             "--leads", type=int, default=0, help="Generate CRM leads (with activities, tasks, deals) until there are N."
         )
         parser.add_argument(
+            "--emails", type=int, default=0, help="Generate received emails in the shared inbox until there are N."
+        )
+        parser.add_argument(
             "--scale",
             type=float,
             default=0,
@@ -53,6 +56,7 @@ class Command(BaseCommand):
                 cases=int(1_000_000 * scale),
                 tickets=int(100_000 * scale),
                 leads=int(200_000 * scale),
+                emails=int(500_000 * scale),  # 100k at make bench's --scale 0.2 (issue 16: GET /emails at 100k)
             )
         started = time.monotonic()
         for config in apps.get_app_configs():
@@ -63,7 +67,9 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 import_module(module_name).seed(stdout=self.stdout, options=options)
-        if any(options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets", "leads")):
+        if any(
+            options.get(name) for name in ("customers", "policies", "claims", "cases", "tickets", "leads", "emails")
+        ):
             # Bulk-loaded tables: build the visibility map (index-only scans) and flush GIN pending lists, so the
             # first queries are as fast as they will be in steady state.
             from django.db import connection
