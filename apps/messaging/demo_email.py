@@ -193,7 +193,7 @@ def volumes_generate(*, emails: int, stdout) -> None:
                 CASE WHEN c.id IS NULL THEN '[]'::jsonb
                      ELSE jsonb_build_array('sender = customer ' || c.customer_code) END,
                 src.at
-            FROM src LEFT JOIN gen_mail_customers c ON c.i = (src.g * 7919) %% greatest(%(known)s, 1)
+            FROM src LEFT JOIN gen_mail_customers c ON c.i = (src.g::bigint * 7919) %% greatest(%(known)s, 1)
             """,
             {
                 "start": have + 1,
