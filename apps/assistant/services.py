@@ -199,10 +199,11 @@ def action_propose(
     )
 
 
-def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedAction:
+def action_confirm(*, action_id: int, user: User, confirm: bool, via: str = "api") -> ProposedAction:
     """The person decides on an action the assistant proposed to them (someone else's is not found). Confirming
     runs the tool's service as them, re-checking their permission now; refusing just records it. Either way the
-    decision is on the tool-call record. A service refusal (validation, permission) marks the action failed and
+    decision is on the tool-call record, with where it was taken (`via`: "api" for the Confirm button, "chat" for a
+    "yes" turn). A service refusal (validation, permission) marks the action failed and
     is reported, nothing half-written (the service's transaction rolled back)."""
     from django.http import Http404
 
@@ -230,7 +231,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
                 channel=channel,
                 tool=action.tool,
                 arguments=action.arguments,
-                result={"error": "expired"},
+                result={"error": "expired", "via": via},
                 outcome=ToolOutcome.REFUSED,
                 conversation=action.conversation,
                 action=action,
@@ -244,7 +245,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
                 channel=channel,
                 tool=action.tool,
                 arguments=action.arguments,
-                result={},
+                result={"via": via},
                 outcome=ToolOutcome.REFUSED,
                 conversation=action.conversation,
                 action=action,
@@ -273,7 +274,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
             channel=channel,
             tool=action.tool,
             arguments=action.arguments,
-            result=action.result,
+            result={**action.result, "via": via},
             outcome=outcome,
             conversation=action.conversation,
             action=action,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import slots
 from .base import Reply, Request, ToolCall, Turn
+from .text import STOP_WORDS as STOP
 
 MODEL_NAME = "local-retrieval-1"
 
@@ -183,62 +184,6 @@ FNOL_QUESTIONS = {
 FNOL_ORDER = ["claimType", "policyNumber", "incidentDate", "incidentPlace", "hasPhotos", "estimatedAmount"]
 FNOL_MARK = "[claim step: "
 
-STOP = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "of",
-    "to",
-    "in",
-    "on",
-    "for",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "i",
-    "my",
-    "me",
-    "we",
-    "our",
-    "you",
-    "your",
-    "it",
-    "this",
-    "that",
-    "what",
-    "how",
-    "when",
-    "where",
-    "which",
-    "who",
-    "do",
-    "does",
-    "did",
-    "can",
-    "could",
-    "should",
-    "would",
-    "will",
-    "with",
-    "at",
-    "by",
-    "from",
-    "as",
-    "about",
-    "have",
-    "has",
-    "had",
-    "any",
-    "there",
-    "their",
-    "they",
-}
-
 
 @cache
 def intent_model():
@@ -286,6 +231,8 @@ class LocalProvider:
     name = "local"
 
     def complete(self, request: Request) -> Reply:
+        if request.channel == "mapping":
+            return self.map_headers(request)
         tools = {t.name for t in request.tools}
         last = request.turns[-1] if request.turns else Turn(role="user", text="")
         if last.role == "tool":
@@ -307,6 +254,20 @@ class LocalProvider:
                 reply.confidence = max(reply.confidence, round(confidence, 2))
                 return reply
         return self.answer(request, text)
+
+    @staticmethod
+    def map_headers(request: Request) -> Reply:
+        """The AI step of `/leads/bulk-map`: the same JSON a hosted model is asked for (apps.assistant.header_mapping)
+        from the request's `{"headers", "fields"}`, placed word by word (providers.headers)."""
+        from .headers import place
+
+        try:
+            asked = json.loads(request.turns[-1].text)
+            headers, fields = asked["headers"], asked["fields"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            return Reply(text="{}", confidence=0.0)
+        mappings = [place(str(header), fields) for header in headers]
+        return Reply(text=json.dumps({"mappings": mappings}), confidence=1.0)
 
     # --- tool calls -------------------------------------------------------------------------------------------
 
