@@ -43,7 +43,8 @@ def test_the_local_provider_places_what_the_matcher_could_not(make_user):
         "E-mail": "email",
     }
     rows = {m["header"]: m for m in data["mappings"]}
-    assert rows["Mob."]["reason"].startswith("AI: ") and "'mob' (short for 'mobile')" in rows["Mob."]["reason"]
+    assert rows["Mob."]["reason"].startswith("AI: ")
+    assert "'mob' (short for 'mobile')" in rows["Mob."]["reason"]
     assert 0 < rows["Mob."]["confidence"] <= 0.75
     assert 0 < rows["Annual premium (EUR)"]["confidence"] <= 0.75
     assert rows["Client e-mail addr"]["reason"] == "Would be email, but 'E-mail' fits it better."

@@ -2,7 +2,10 @@
 sees each proposal, confirms it, and the lead and the appointment exist — through the same endpoints as the API
 (`/copilot/chat`, `/ai/actions/confirm`), with the page's assets served locally under the admin's CSP."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -12,6 +15,8 @@ from apps.crm.models import Appointment, Lead
 from tests.factories.policies import ProductLineFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 def test_agent_creates_a_lead_and_schedules_an_appointment_in_the_admin_copilot(
@@ -28,7 +33,8 @@ def test_agent_creates_a_lead_and_schedules_an_appointment_in_the_admin_copilot(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
-    page.get_by_role("link", name="AI copilot").click()
+    expect(page.locator("a[href='/admin/assistant/conversation/copilot/']")).to_have_count(1)  # in the sidebar
+    page.goto(f"{live_server.url}/admin/assistant/conversation/copilot/")
     expect(page.locator("#copilot-form")).to_be_visible()
     answers = page.locator(".copilot-assistant")
 
@@ -38,13 +44,13 @@ def test_agent_creates_a_lead_and_schedules_an_appointment_in_the_admin_copilot(
         page.get_by_role("button", name="Send").click()
         # the first answer loads the intent model and the date parser in the server: give a loaded machine time
         expect(answers).to_have_count(count + 1, timeout=30_000)
-        return answers.last
+        return answers.nth(count)
 
     def confirm(proposal):
         count = answers.count()
         proposal.get_by_role("button", name="Confirm").click()
         expect(answers).to_have_count(count + 1, timeout=30_000)
-        return answers.last
+        return answers.nth(count)
 
     proposal = say("Create a client lead for Maria Santos, maria.santos@example.org, 912 345 678, interested in home")
     expect(proposal).to_contain_text("confirm")
@@ -72,5 +78,7 @@ def test_agent_creates_a_lead_and_schedules_an_appointment_in_the_admin_copilot(
         ("scheduleAppointment", "proposed"),
         ("scheduleAppointment", "confirmed"),
     ]
-    assert all(url.startswith(live_server.url) or url.startswith("data:") for url in requests)  # nothing remote
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "admin-copilot.png", full_page=True)
+    assert all(url.startswith((live_server.url, "data:")) for url in requests)  # nothing remote
     assert [e for e in page.console_errors if "WebSocket" not in e] == []  # no CSP refusal, no script error
