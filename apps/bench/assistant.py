@@ -55,6 +55,7 @@ QUESTIONS = [
 ]
 CACHED_QUESTION = "How can I improve renewal rates?"
 COPILOT_TURN = "search my leads for Silva"
+POST_PATHS = ("AI_QUERY", "AI_QUERY_CACHED", "COPILOT_TURN")
 
 
 def ensure_knowledge_base(*, stdout=None) -> int:

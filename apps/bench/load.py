@@ -7,6 +7,8 @@ import tempfile
 
 from django.core.management.base import CommandError
 
+from . import assistant
+
 WRK_REPORT = """
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
@@ -104,6 +106,7 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         *api_variants(),
         *crm(),
         *backoffice(),
+        *assistant.scenarios(),
     ]
 
 
@@ -260,6 +263,9 @@ def wrk(port: int, path: str, connections: int, duration: int, token: str | None
     elif path == "WEBHOOK":
         url_path = "/api/v1/webhooks/incoming-message"
         script = webhook_script() + WRK_REPORT
+    elif path in ("AI_QUERY", "AI_QUERY_CACHED", "COPILOT_TURN"):
+        url_path, lua = assistant.post_script(path)
+        script = lua + WRK_REPORT
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     command = [
