@@ -105,14 +105,15 @@ def post_script(path: str) -> tuple[str, str]:
         questions = "{" + ",".join(json.dumps(q) for q in QUESTIONS) + "}"
         return "/api/v1/ai/query", (
             f"local questions = {questions}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
             "local counter = 0\n"
             "function setup(thread) thread:set('tid', counter); counter = counter + 1 end\n"
             "function init(args) i = 0; run = tostring(math.random(1, 1000000000)) end\n"
             "function request()\n"
             "  i = i + 1\n"
             "  local q = questions[(i % #questions) + 1] .. ' (ref ' .. run .. '-' .. tid .. '-' .. i .. ')'\n"
-            "  return wrk.format('POST', nil, {['Content-Type'] = 'application/json'}, "
-            "'{\"query\": \"' .. q .. '\"}')\n"
+            # nil headers: wrk.headers, which hold the -H bearer token too
+            "  return wrk.format('POST', nil, nil, '{\"query\": \"' .. q .. '\"}')\n"
             "end\n"
         )
     if path == "AI_QUERY_CACHED":
@@ -124,6 +125,35 @@ def post_script(path: str) -> tuple[str, str]:
     return "/api/v1/copilot/chat", (
         f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers["Content-Type"] = "application/json"\n'
     )
+
+
+def warm_up(port: int, tokens: dict, workers: int) -> float:
+    """Each server process loads the intent model and the date parser on its first assistant request (seconds on a
+    loaded machine): send every scenario's request from many connections at once, unmeasured, so each worker has
+    loaded them before wrk measures. Returns the seconds it took."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = [
+        ("/api/v1/ai/query", {"query": "warm-up: how are renewals going?"}, tokens["manager"]),
+        ("/api/v1/copilot/chat", {"history": [{"role": "user", "parts": [{"text": COPILOT_TURN}]}]}, tokens["agent"]),
+    ]
+
+    def send(call) -> None:
+        path, body, token = call
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback only)
+            response.read()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=4 * workers) as pool:
+        list(pool.map(send, calls * 2 * workers))
+    return time.perf_counter() - started
 
 
 def copilot_overhead(turns: int = 30) -> dict:

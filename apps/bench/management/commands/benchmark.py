@@ -113,6 +113,7 @@ class Command(BaseCommand):
             chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process and not table_only else []
             if any(path in assistant.POST_PATHS for _, path, _, _ in chosen):
                 assistant.ensure_knowledge_base(stdout=self.stdout)
+                self.stdout.write(f"assistant warm-up: {assistant.warm_up(port, tokens, workers):.1f} s")
             for name, path, floor_path, auth in chosen:
                 for level in levels:
                     result = wrk(port, path, level, duration, tokens.get(auth), name)
