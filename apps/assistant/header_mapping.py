@@ -1,7 +1,7 @@
 """The AI step of the CRM's `/leads/bulk-map` (hook `crm.header_mapper`): the headers the deterministic matcher
 could not place, sent through the assistant's provider interface — the settings' provider (the local one by
-default, a hosted model when configured) — as one request asking for JSON. Only header names and the fields'
-descriptions are sent, never a data row.
+default, a hosted model when configured) — as one request asking for JSON. Only header names (identifiers in them
+masked for a hosted model) and the fields' descriptions are sent, never a data row.
 
 The answer is checked, not trusted: a field that is not offered, a header that was not asked, a confidence out of
 range, or a reply that is not the JSON asked for leave the header unmapped with the reason. A provider failure,
@@ -13,7 +13,7 @@ import logging
 
 from apps.accounts.models import User
 
-from . import services
+from . import guardrails, services
 from .models import Channel, ToolOutcome
 from .providers.base import ProviderError, Request, Turn
 
@@ -71,7 +71,7 @@ def _checked(headers: list[str], fields: dict[str, str], text: str) -> list[dict
 
 def map_headers(*, headers: list[str], fields: dict[str, str], user: User) -> list[dict]:
     """The hook `crm.header_mapper`: one answer per header, in order (see the module's docstring)."""
-    from .engine import provider_for
+    from .engine import hosted, provider_for
 
     row = services.ai_settings_get()
     arguments = {"headers": headers}
@@ -91,9 +91,12 @@ def map_headers(*, headers: list[str], fields: dict[str, str], user: User) -> li
         record({"error": str(exc)}, ToolOutcome.REJECTED)
         return _unmapped(headers, "The AI step's rate limit is reached; try again later.")
     provider = provider_for(row)
+    # A header can hold a person's identifier (a pasted sheet whose first row is data): masked for a hosted model.
+    masker = guardrails.Masker()
+    sent = [masker.mask(h) for h in headers] if hosted(provider) else list(headers)
     request = Request(
         system=SYSTEM,
-        turns=[Turn(role="user", text=json.dumps({"headers": headers, "fields": fields}, ensure_ascii=False))],
+        turns=[Turn(role="user", text=json.dumps({"headers": sent, "fields": fields}, ensure_ascii=False))],
         tools=[],
         channel="mapping",
         model=row.model,
@@ -103,7 +106,10 @@ def map_headers(*, headers: list[str], fields: dict[str, str], user: User) -> li
     )
     try:
         reply = provider.complete(request)
-        answers = _checked(headers, fields, reply.text or "")
+        answers = [
+            {**answer, "header": header, "reason": masker.restore(answer["reason"])}
+            for header, answer in zip(headers, _checked(sent, fields, reply.text or ""), strict=True)
+        ]
     except (ProviderError, ValueError, AttributeError) as exc:
         logger.warning("bulk-map AI step (%s) failed: %s", provider.name, exc)
         record({"error": f"{provider.name}: {exc}"[:500]}, ToolOutcome.FAILED)

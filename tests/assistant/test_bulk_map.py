@@ -95,7 +95,9 @@ def test_a_hosted_model_maps_through_its_wire_format_and_its_answer_is_checked(h
 
     hosted("openai_compatible", handler)
 
-    data = bulk_map(make_user(Role.MANAGER), ["Name", "Mob.", "Favourite colour", "Cidade", "Extra"])
+    data = bulk_map(
+        make_user(Role.MANAGER), ["Name", "Mob.", "Favourite colour", "Cidade", "Extra", "rita.moura@example.org"]
+    )
 
     rows = {m["header"]: m for m in data["mappings"]}
     assert (rows["Mob."]["field"], rows["Mob."]["confidence"]) == ("phone", 0.93)
@@ -104,11 +106,12 @@ def test_a_hosted_model_maps_through_its_wire_format_and_its_answer_is_checked(h
     assert rows["Favourite colour"]["field"] is None
     assert "'favourite_colour', which is not a lead field" in rows["Favourite colour"]["reason"]
     assert rows["Extra"]["field"] is None and "gave no answer" in rows["Extra"]["reason"]  # noqa: PT018
-    assert data["unmapped"] == ["Favourite colour", "Extra"]
+    assert data["unmapped"] == ["Favourite colour", "Extra", "rita.moura@example.org"]  # a data row's cell, unmasked
     (body,) = bodies
+    assert "rita.moura@example.org" not in json.dumps(body)  # masked before the hosted model saw it
     assert body["model"] == "m-1" and body["temperature"] == 0.0  # noqa: PT018
     asked = json.loads(body["messages"][-1]["content"])
-    assert asked["headers"] == ["Mob.", "Favourite colour", "Cidade", "Extra"]  # "Name" was placed already
+    assert asked["headers"] == ["Mob.", "Favourite colour", "Cidade", "Extra", "[EMAIL_1]"]  # "Name" was placed
     assert set(asked["fields"]) == set(FIELD_HINTS)
     assert "tools" not in body
 
