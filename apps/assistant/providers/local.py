@@ -664,7 +664,7 @@ class LocalProvider:
         if tool == "scheduleAppointment":
             a = result.get("appointment", {})
             clash = f" It overlaps {len(result['conflicts'])} other appointment(s)." if result.get("conflicts") else ""
-            return f"Booked “{a.get('title')}” for {a.get('start')}.{clash}"
+            return f"Booked “{a.get('title')}” for {_when(a.get('start'))}.{clash}"
         if tool == "fileClaim":
             c = result.get("claim", {})
             return f"Your claim {c.get('claim_number')} is filed. You can add photos on the claim page."
@@ -754,3 +754,16 @@ class LocalProvider:
 def next_weekday_morning() -> str:
     day = timezone.localdate() + timedelta(days=1)
     return f"{day.isoformat()}T09:00"
+
+
+def _when(value) -> str:
+    """An ISO timestamp from a tool's result as people read it, in the brokerage's time zone."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%a %d %b %Y at %H:%M}"
