@@ -240,6 +240,20 @@ def reject(exc: BadInput, *, user: User, channel: str, raw=None) -> None:
 def chat(
     *, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None = None
 ) -> Answer:
+    """One turn. A new conversation (unsaved, from `services.conversation_for`) is written once, with the turn in
+    it — or earlier, when a tool call, a refusal or a rescinded answer must point at it."""
+    answer = _chat(user=user, channel=channel, turns=turns, conversation=conversation, context=context)
+    answer.conversation_id = _stored(conversation).pk
+    return answer
+
+
+def _stored(conversation: Conversation) -> Conversation:
+    if conversation.pk is None:
+        conversation.save()
+    return conversation
+
+
+def _chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None) -> Answer:
     row = services.ai_settings_get()
     question = turns[-1].text
     feature = {Channel.COPILOT: "copilot", Channel.CUSTOMER: "customerChat"}.get(channel)
@@ -293,6 +307,7 @@ def chat(
     try:
         reply = provider.complete(request)
         if reply.tool_calls:
+            _stored(conversation)  # the calls' records and proposals point at it
             assistant_turn = Turn(role="assistant", text=reply.text, tool_calls=reply.tool_calls)
             results = []
             for call in reply.tool_calls[:5]:
@@ -325,6 +340,7 @@ def chat(
             text, confidence, suggestions, cited = reply.text, reply.confidence, reply.suggestions, reply.cited
     except ProviderError as exc:
         logger.warning("assistant provider %s failed: %s", provider.name, exc)
+        _stored(conversation)
         _record_rejection(
             user=user,
             channel=channel,
@@ -352,6 +368,7 @@ def chat(
     if verdict is not None:
         rule, reason = verdict
         replacement = guardrails.REPLACEMENTS[rule]
+        _stored(conversation)
         services.rescinded_response_record(
             user=user,
             channel=channel,
@@ -416,7 +433,7 @@ def _decide_in_chat(*, user: User, conversation: Conversation, question: str, co
     record with `via: chat`. Anything else (or nothing pending) is an ordinary turn."""
     text = question.strip()
     confirm = bool(AFFIRM.match(text))
-    if not confirm and not DECLINE.match(text):
+    if conversation.pk is None or (not confirm and not DECLINE.match(text)):
         return None
     last = next((m for m in reversed(conversation.messages or []) if m.get("role") == "assistant"), None)
     ids = (last or {}).get("actions") or []
@@ -590,4 +607,7 @@ def _remember(
     conversation.messages = messages
     if context:
         conversation.context = context
-    conversation.save(update_fields=["messages", "context", "updated_at"])
+    if conversation.pk is None:
+        conversation.save()  # a new conversation: one INSERT with its first turn
+    else:
+        conversation.save(update_fields=["messages", "context", "updated_at"])
