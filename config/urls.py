@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.billing.sandbox")),  # the sandbox payment provider's hosted page (404 when disabled)
     path("", include("apps.campaigns.urls")),  # campaign tracking: pixel, clicks, unsubscribe, ESP webhooks
+    path("", include("apps.messaging.urls")),  # the Web Push service worker at the site root
     path("", include("apps.portal.urls")),
 ]
 

@@ -157,6 +157,13 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:appointments-detail": {"GET": {A, M, AG, V}, "PUT": {A, M, AG}},
     "v1:calendar-feed": {"POST": {A, M, AG}, "DELETE": {A, M, AG}},
     "v1:calendar-ics": {"GET": PUBLIC},  # the signed token is the credential (calendar apps cannot sign in)
+    # Google Calendar sync: always the caller's own calendar (no path names anyone's); the OAuth callback's signed
+    # single-use state and the push notification's channel token are their credentials
+    "v1:calendar-google": {"GET": {A, M, AG}, "DELETE": {A, M, AG}},
+    "v1:calendar-google-connect": {"POST": {A, M, AG}},
+    "v1:calendar-google-sync": {"POST": {A, M, AG}},
+    "v1:calendar-google-callback": {"GET": PUBLIC},
+    "v1:calendar-google-notifications": {"POST": PUBLIC},
     "v1:agents-list": {"GET": {A, M, AG, V}},
     # email inbox (seed 003 Email Management)
     "v1:emails-list": {"GET": {A, M, AG}},

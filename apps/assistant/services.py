@@ -268,6 +268,8 @@ def action_confirm(*, action_id: int, user: User, confirm: bool, via: str = "api
         except tool_registry.ToolRefused as exc:
             outcome = ToolOutcome.DENIED if exc.outcome == "denied" else ToolOutcome.FAILED
             result, status = {"error": str(exc), "details": exc.details}, ActionStatus.FAILED
+            if exc.after_rollback is not None:
+                exc.after_rollback()
         except Conflict as exc:
             outcome, result, status = ToolOutcome.FAILED, {"error": str(exc)}, ActionStatus.FAILED
     with transaction.atomic():

@@ -30,6 +30,7 @@ from apps.catalog.models import ProductLine
 from apps.claims import selectors as claim_selectors
 from apps.claims import services as claim_services
 from apps.claims.models import ClaimChannel
+from apps.core.exceptions import Invalid
 from apps.crm import selectors as crm_selectors
 from apps.crm import services as crm_services
 from apps.crm.models import LeadKind, LeadStatus
@@ -46,11 +47,14 @@ from . import retrieval
 
 
 class ToolRefused(Exception):
-    """The call cannot run: `outcome` says why (denied: permission or scope; invalid: bad arguments)."""
+    """The call cannot run: `outcome` says why (denied: permission or scope; invalid: bad arguments).
+    `after_rollback`: what must still be written once the action's transaction has rolled back (a consent-gate
+    refusal's record)."""
 
     def __init__(self, message: str, *, outcome: str, details: dict | None = None) -> None:
         super().__init__(message)
         self.outcome, self.details = outcome, details or {}
+        self.after_rollback: Callable[[], None] | None = None
 
 
 @dataclass
@@ -363,6 +367,55 @@ def draft_email(user: User, args: dict) -> dict:
 # --- writes (proposed, then run on confirmation) --------------------------------------------------------------------
 
 
+def _message_customer(user: User, args: dict):
+    customer = customers_visible_to(user).filter(pk=args["contactId"]).first()
+    if customer is None:
+        raise _not_found("contact")
+    return customer
+
+
+def send_message_run(user: User, args: dict) -> dict:
+    """Send an SMS, WhatsApp message or email to one of the user's contacts, as the user, through messaging's
+    consent gate (source `assistant`). A refusal (DNC, opt-out, no consent, quiet hours, the WhatsApp window) fails
+    the action with its reason, and the refusal is recorded even though the action's transaction rolls back."""
+    from apps.messaging.services.consent import MessageRefused, refusal_record
+    from apps.messaging.services.email import email_compose
+    from apps.messaging.services.messages import message_send
+
+    customer = _message_customer(user, args)
+    channel = args["channel"]
+    try:
+        if channel == "email":
+            if not customer.email:
+                raise ToolRefused("The contact has no email address.", outcome="invalid", details={"channel": "email"})
+            email = email_compose(
+                to=customer.email,
+                subject=args.get("subject", ""),
+                body=args["body"],
+                customer=customer,
+                actor=user,
+                source="assistant",
+            )
+            return {"sent": {"channel": "email", "email_id": email.pk, "to": email.to_email, "status": "queued"}}
+        if not customer.phone:
+            raise ToolRefused("The contact has no phone number.", outcome="invalid", details={"channel": channel})
+        message = message_send(
+            channel=channel, to=customer.phone, body=args["body"], source="assistant", actor=user, customer=customer
+        )
+    except MessageRefused as exc:
+        refused = ToolRefused(exc.message, outcome="failed", details=exc.details)
+        refused.after_rollback = lambda e=exc: refusal_record(e.decision, source=e.source, now=e.at)
+        raise refused from None
+    except Invalid as exc:  # an address, a body too long for an SMS
+        raise ToolRefused(exc.message, outcome="invalid", details=exc.details) from None
+    return {"sent": {"channel": channel, "message_id": message.pk, "to": message.to_address, "status": "queued"}}
+
+
+def send_message_summary(user: User, args: dict) -> str:
+    customer = _message_customer(user, args)
+    return f"Send {customer.full_name} ({customer.customer_code}) by {args['channel']}: {args['body'][:120]}"
+
+
 def _product_line(value: str | None):
     if not value:
         return None
@@ -668,6 +721,22 @@ TOOLS: dict[str, Tool] = {
             ("purpose",),
             ("v1:messages-send", "POST"),
             draft_email,
+        ),
+        Tool(
+            "sendMessage",
+            "Send an SMS, WhatsApp message or email to one of the user's contacts, through the consent gate "
+            "(proposed; runs when the user confirms).",
+            {
+                "contactId": {"type": "integer"},
+                "channel": {"type": "string", "enum": ["sms", "whatsapp", "email"]},
+                "subject": {"type": "string", "maxLength": 200},
+                "body": {"type": "string", "maxLength": 4000},
+            },
+            ("contactId", "channel", "body"),
+            ("v1:messages-send", "POST"),
+            send_message_run,
+            write=True,
+            summarise=send_message_summary,
         ),
         Tool(
             "createClientLead",

@@ -121,3 +121,15 @@ def client_leads(request):
         qs = qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
         order = ("-rank", "-pk")
     return _respond("client_leads", qs.order_by(*order), request)
+
+
+def emails(request):
+    """Issue 16: the shared inbox at 100k emails (the API's queryset, its deferred columns and order)."""
+    from apps.messaging.api.views.emails import EmailListApi
+
+    qs = EmailListApi().visible_queryset(_manager())
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    if category := request.GET.get("category"):
+        qs = qs.filter(category=category)
+    return _respond("emails", qs.order_by("-received_at", "-id"), request)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("floor/cases", floor.cases),
     path("floor/tickets", floor.tickets),
     path("floor/client-leads", floor.client_leads),
+    path("floor/emails", floor.emails),
 ]

@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .admin_render import install
+
+        install()  # unfold's changelist rows, same HTML, rendered once per distinct value
         from .events import subscribe
 
         # Each app's hooks.py declares the extension points it offers (apps.core.hooks): all are imported here,

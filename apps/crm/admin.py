@@ -5,7 +5,7 @@ appointments, activities and the teams' assignment rules. Rows are those the API
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import JsonResponse
@@ -25,6 +25,7 @@ from .models import (
     Activity,
     AgentCandidate,
     Appointment,
+    CalendarConnection,
     CalendarFeed,
     Lead,
     LeadAssignmentRule,
@@ -380,3 +381,74 @@ class CalendarFeedAdmin(ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # issued by its agent (POST /calendar/feed)
+
+
+@admin.register(CalendarConnection)
+class CalendarConnectionAdmin(ModelAdmin):
+    """Who has linked a calendar and how it is going (last sync, push channel, the last error in words). Tokens
+    are never shown. Connecting is the agent's own step (POST /calendar/google/connect)."""
+
+    list_display = [
+        "agent",
+        "provider",
+        "status",
+        "account_email",
+        "last_synced_at",
+        "channel_expires_at",
+        "last_error",
+    ]
+    list_filter = ["status", "provider"]
+    list_select_related = ["agent"]
+    search_fields = ["agent__email", "agent__last_name", "account_email"]
+    fields = [
+        "agent",
+        "provider",
+        "status",
+        "account_email",
+        "calendar_id",
+        "scope",
+        "access_token_expires_at",
+        "last_synced_at",
+        "last_error",
+        "channel_id",
+        "channel_expires_at",
+        "connected_at",
+        "disconnected_at",
+    ]
+    readonly_fields = fields
+    actions = ["sync_now", "renew_channel"]
+
+    def get_queryset(self, request):
+        return selectors.calendar_connections_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # an agent connects their own calendar through Google's consent screen
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Sync now (both ways)")
+    def sync_now(self, request, queryset):
+        from .calsync.sync import connection_sync
+
+        for connection in queryset:
+            result = connection_sync(connection_id=connection.pk)
+            level = messages.WARNING if result.errors else messages.SUCCESS
+            self.message_user(
+                request,
+                f"{connection.agent}: {result.created} new, {result.updated} changed, {result.cancelled} cancelled, "
+                f"{result.pushed} sent" + (f"; {'; '.join(result.errors[:3])}" if result.errors else ""),
+                level,
+            )
+
+    @admin.action(description="Renew the push channel")
+    def renew_channel(self, request, queryset):
+        from .calsync.base import CalendarProviderError
+        from .calsync.sync import connection_watch
+
+        for connection in queryset:
+            try:
+                connection_watch(connection_id=connection.pk)
+                self.message_user(request, f"{connection.agent}: channel renewed.", messages.SUCCESS)
+            except CalendarProviderError as exc:
+                self.message_user(request, f"{connection.agent}: {exc.message}", messages.ERROR)

@@ -41,6 +41,9 @@ def seed(*, stdout, options=None) -> None:
     if wanted:
         volumes_generate(leads=wanted, stdout=stdout)
     services.agent_book_stats_refresh()  # /agents' book figures for the demo at once, not at the first beat
+    from .calsync import demo as calendar_demo
+
+    calendar_demo.seed(stdout=stdout)  # the demo agent's sandbox calendar, synced both ways
 
 
 def book_seed(*, stdout) -> None:

@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils import timezone
+from encrypted_fields.fields import EncryptedCharField
 
 from apps.core.models import TimeStampedModel
 from apps.core.validators import e164_validator
@@ -593,3 +594,107 @@ class LeadImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_count} leads)"
+
+
+# --- calendar sync (apps.crm.calsync) ------------------------------------------------------------------------------
+
+
+class CalendarConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    ERROR = "error", "Needs attention"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+@pghistory.track(
+    exclude=[
+        "refresh_token",
+        "access_token",
+        "access_token_expires_at",
+        "channel_token",
+        "sync_token",
+        "last_synced_at",
+        "updated_at",
+    ]
+)
+class CalendarConnection(TimeStampedModel):
+    """An agent's two-way link to their own external calendar (Google Calendar, or the local sandbox): the OAuth
+    grant (refresh token Fernet-encrypted at rest, the short-lived access token with its expiry), the incremental
+    sync position (`sync_token`) and the push-notification channel (`events.watch`) with its secret token.
+    One per agent; a disconnected row is kept (status, when) and reused by the next connection."""
+
+    permission_module = "crm"
+
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_connection")
+    provider = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=20, choices=CalendarConnectionStatus.choices, default=CalendarConnectionStatus.CONNECTED
+    )
+    calendar_id = models.CharField(max_length=255, default="primary")
+    account_email = models.CharField(max_length=255, blank=True)
+    scope = models.CharField(max_length=500, blank=True)
+    refresh_token = EncryptedCharField(max_length=1000, blank=True, null=True)
+    access_token = EncryptedCharField(max_length=4000, blank=True, null=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    sync_token = models.CharField(max_length=1000, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    channel_id = models.CharField(max_length=64, blank=True)
+    channel_token = EncryptedCharField(max_length=200, blank=True, null=True)
+    channel_resource_id = models.CharField(max_length=255, blank=True)
+    channel_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel_id"], name="crm_calconn_channel", condition=~Q(channel_id="")),
+            models.Index(
+                fields=["channel_expires_at"],
+                name="crm_calconn_channel_expiry",
+                condition=Q(status="connected"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} — {self.provider} ({self.get_status_display()})"
+
+
+class CalendarEventLink(models.Model):
+    """Which external event an appointment is, and the state both sides last agreed on: the event's `etag` as we
+    last wrote or read it and a hash of the fields we sync. A change whose etag or hash is the one recorded here is
+    our own write coming back (an echo) and is not applied again."""
+
+    connection = models.ForeignKey(CalendarConnection, on_delete=models.CASCADE, related_name="links")
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="calendar_link")
+    event_id = models.CharField(max_length=1024)
+    etag = models.CharField(max_length=100, blank=True)
+    synced_hash = models.CharField(max_length=64, blank=True)
+    remote_updated = models.DateTimeField(null=True, blank=True)
+    deleted_remotely = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(null=True, blank=True)  # when both sides last agreed (`synced_hash`)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "event_id"], name="crm_calendar_link_event_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} ↔ {self.event_id}"
+
+
+class SandboxCalendarEvent(models.Model):
+    """The local sandbox calendar provider's storage (the default in `make run` and tests): events in Google
+    Calendar's own resource shape (`resource`), with a per-calendar `revision` that plays the part of Google's
+    sync tokens (a list "since revision N" returns what changed after it, deletions included)."""
+
+    calendar_key = models.CharField(max_length=300)  # "<agent email>/<calendar id>"
+    event_id = models.CharField(max_length=64)
+    revision = models.PositiveBigIntegerField()
+    resource = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["calendar_key", "event_id"], name="crm_sandbox_event_unique")]
+        indexes = [models.Index(fields=["calendar_key", "revision"], name="crm_sandbox_event_revision")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar_key}/{self.event_id}"

@@ -36,6 +36,7 @@ from .models import (
     Activity,
     AgentCandidate,
     Appointment,
+    CalendarConnection,
     Lead,
     LeadImport,
     LeadKind,
@@ -372,3 +373,12 @@ def lead_for_messages(*, user: User, pk) -> dict | None:
         "phones": [lead.phone] if lead.phone else [],
         "emails": [lead.email.lower()] if lead.email else [],
     }
+
+
+# --- calendar sync -----------------------------------------------------------------------------------------------
+
+
+def calendar_connections_visible_to(user: User) -> QuerySet[CalendarConnection]:
+    """Calendar connections (status only; tokens never leave the model): one's own, a manager's team's, all for an
+    admin or a viewer (the admin's overview)."""
+    return _scope(CalendarConnection.objects.select_related("agent"), user, owner="agent")

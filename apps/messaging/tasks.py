@@ -14,6 +14,12 @@ def message_deliver(message_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def message_incoming_announce(message_id: int) -> None:
+    """Publish `message:incoming` for an inbound message the webhook stored (websockets, the service desk)."""
+    messages.message_incoming_announce(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
 def push_deliver(notification_id: int) -> None:
     """Web Push one notification to its user's subscribed browsers."""
     from .services.push import push_notification_send
@@ -55,3 +61,17 @@ def train_email_classifier() -> int:
     from .services.email_classifier import email_classifier_train
 
     return email_classifier_train().version
+
+
+@shared_task(name="messaging.whatsapp_templates_poll", ignore_result=True)
+def whatsapp_templates_poll() -> None:
+    """Beat: bring the WhatsApp templates' review status in line with the provider's (Meta's list)."""
+    import logging
+
+    from .providers import ProviderError
+    from .services.whatsapp import whatsapp_templates_poll as poll
+
+    try:
+        poll()
+    except ProviderError as exc:
+        logging.getLogger("insureops.messaging").warning("WhatsApp template poll failed: %s", exc.message)

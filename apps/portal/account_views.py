@@ -132,7 +132,11 @@ def profile(request):
             preferences_update(user=request.user, email={t: t in chosen for t in NotificationType.values})
             messages.success(request, "Your details and preferences are saved.")
             return redirect("portal:profile")
-    return render(request, "portal/profile.html", {"form": form, "nform": nform, "customer": customer})
+    return render(
+        request,
+        "portal/profile.html",
+        {"form": form, "nform": nform, "customer": customer, "push_types": NotificationType.choices},
+    )
 
 
 MFA_SETUP_SESSION_KEY = "portal_mfa_setup"

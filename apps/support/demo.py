@@ -260,6 +260,9 @@ def tickets_bulk_generate(*, count: int, stdout) -> int:
                 "before": before,
             },
         )
+        # fresh statistics first: the planner otherwise takes both just-filled tables for empty and joins them
+        # row by row (minutes at 100k tickets instead of a second)
+        cursor.execute(f"ANALYZE {ticket}, {activity}")
         cursor.execute(
             f"""UPDATE {ticket} t SET last_event_id = a.id FROM {activity} a
                 WHERE a.ticket_id = t.id AND t.id > %(before)s""",  # noqa: S608

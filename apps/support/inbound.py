@@ -40,8 +40,9 @@ from apps.core.workflow import role_required
 from apps.customers.models import Customer
 from apps.documents.models import Document
 from apps.documents.services import document_upload
-from apps.messaging.models import Email, EmailLink, Message
+from apps.messaging.models import Email, EmailLink, EmailStatus, Message
 from apps.messaging.services.consent import keyword_of
+from apps.messaging.services.email import emails_worked_elsewhere
 
 from . import services
 from .models import Ticket, TicketCategory, TicketChannel, TicketMessage, TicketPriority, TicketStatus
@@ -152,7 +153,18 @@ def _open_from_email(email: Email, customer: Customer, *, actor: User | None) ->
     documents = _carry_attachments(email, ticket)
     if documents:
         message.attachments.add(*documents)
+    _placed(email, ticket, actor=actor)
     return ticket
+
+
+def _placed(email: Email, ticket: Ticket, *, actor: User | None) -> None:
+    """The email is answered on its ticket now: the inbox shows it in progress (and read), not new."""
+    emails_worked_elsewhere(
+        email_ids=[email.pk],
+        status=EmailStatus.IN_PROGRESS,
+        details=f"placed on ticket {ticket.ticket_number}",
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -192,6 +204,7 @@ def ticket_from_email(*, email: Email, actor: User | None = None, customer: Cust
         documents = _carry_attachments(email, locked)
         if documents:
             message.attachments.add(*documents)
+        _placed(email, locked, actor=actor)
         return locked
     if customer is not None and email.customer_id not in (None, customer.pk):
         raise ValidationError({"customer_id": ["The email is from another customer."]})

@@ -32,9 +32,9 @@ from apps.core.workflow import Transition, Workflow, role_required
 from apps.customers.models import Customer
 from apps.documents.models import Document
 from apps.documents.services import document_upload
-from apps.messaging.models import Channel, Email, Message, Purpose
+from apps.messaging.models import Channel, Email, EmailStatus, Message, Purpose
 from apps.messaging.services.consent import outbound_check
-from apps.messaging.services.email import email_reply
+from apps.messaging.services.email import email_reply, emails_worked_elsewhere
 from apps.messaging.services.messages import message_send
 from apps.policies.models import Policy
 
@@ -182,6 +182,20 @@ def _publish(ticket: Ticket, change: str, *, internal: bool, extra: dict | None 
         "assignee_id": ticket.assignee_id,
     }
     publish("ticket:updated", payload | (extra or {}), audience=audience)
+
+
+def _emails_resolved(ticket: Ticket, *, actor: User | None) -> None:
+    """The inbox emails a resolved or closed ticket answered are resolved with it (see `inbound`)."""
+    email_ids = list(
+        TicketMessage.objects.filter(ticket=ticket, email__isnull=False).values_list("email_id", flat=True)
+    )
+    if email_ids:
+        emails_worked_elsewhere(
+            email_ids=email_ids,
+            status=EmailStatus.RESOLVED,
+            details=f"ticket {ticket.ticket_number} {ticket.status}",
+            actor=actor,
+        )
 
 
 def _publish_resolved(ticket: Ticket) -> None:
@@ -666,6 +680,8 @@ def ticket_update(
         changes.append("status")
         if status == S.RESOLVED:
             _publish_resolved(ticket)
+        if status in (S.RESOLVED, S.CLOSED):
+            _emails_resolved(ticket, actor=actor)
     if priority is not None and priority != ticket.priority:
         previous = ticket.get_priority_display()
         ticket.priority = priority

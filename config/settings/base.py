@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # each account is synced when its own sync_interval (minutes) has passed; this only finds the due ones
     "messaging-email-sync-due": {"task": "messaging.email_sync_due", "schedule": 60},
     "messaging-train-email-classifier": {"task": "messaging.train_email_classifier", "schedule": 7 * 24 * 60 * 60},
+    # WhatsApp template reviews, should the provider's webhook be missed (a no-op with the sandbox)
+    "messaging-whatsapp-templates-poll": {"task": "messaging.whatsapp_templates_poll", "schedule": 15 * 60},
     # SLA warnings and breach escalations: every 30 s, so a breach is escalated within a minute of it
     "support-sla-sweep": {"task": "support.sla_sweep", "schedule": 30},
     # GET /agents: the agents' book figures from policies, renewals and commissions (a materialized view)
@@ -437,12 +439,39 @@ MESSAGING_PROVIDER_CONFIG = {
         "phone_number_id": env.str("WHATSAPP_PHONE_NUMBER_ID", default=""),
         "app_secret": env.str("WHATSAPP_APP_SECRET", default=""),
         "verify_token": env.str("WHATSAPP_VERIFY_TOKEN", default=""),
+        # the WhatsApp Business Account whose message templates are polled for their review status
+        "business_account_id": env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default=""),
         "api_version": env.str("WHATSAPP_API_VERSION", default="v21.0"),
         "base_url": env.str("WHATSAPP_BASE_URL", default="https://graph.facebook.com"),
     },
 }
 # The public URL providers call for webhooks (Twilio signs the URL it called): set it behind a proxy.
 MESSAGING_WEBHOOK_BASE_URL = env.str("MESSAGING_WEBHOOK_BASE_URL", default="").rstrip("/")
+
+# Calendar sync (apps.crm.calsync): each agent may link their own calendar. CRM_CALENDAR_PROVIDER picks the
+# provider: "sandbox" (local, the default in `make run` and tests) or "google" (Google Calendar API v3, OAuth 2.0
+# authorization code + PKCE). Google needs an OAuth client (Web application) whose authorised redirect URI is
+# GOOGLE_CALENDAR_REDIRECT_URI; push notifications need a public HTTPS GOOGLE_CALENDAR_WEBHOOK_URL (without one,
+# the beat job's periodic sync keeps calendars current).
+CRM_CALENDAR_PROVIDER = env.str("CRM_CALENDAR_PROVIDER", default="sandbox")
+GOOGLE_CALENDAR = {
+    "client_id": env.str("GOOGLE_CALENDAR_CLIENT_ID", default=""),
+    "client_secret": env.str("GOOGLE_CALENDAR_CLIENT_SECRET", default=""),
+    "redirect_uri": env.str("GOOGLE_CALENDAR_REDIRECT_URI", default=f"{SITE_URL}/api/v1/calendar/google/callback"),
+    "webhook_url": env.str("GOOGLE_CALENDAR_WEBHOOK_URL", default=f"{SITE_URL}/api/v1/calendar/google/notifications"),
+    "auth_uri": "https://accounts.google.com/o/oauth2/v2/auth",
+    "token_uri": "https://oauth2.googleapis.com/token",
+    "revoke_uri": "https://oauth2.googleapis.com/revoke",
+    "api_base": env.str("GOOGLE_CALENDAR_API_BASE", default="https://www.googleapis.com/calendar/v3"),
+    "scopes": "openid email https://www.googleapis.com/auth/calendar.events",
+    "timeout": env.float("GOOGLE_CALENDAR_TIMEOUT", default=10.0),
+}
+CRM_CALENDAR_CHANNEL_TTL_SECONDS = env.int("CRM_CALENDAR_CHANNEL_TTL_SECONDS", default=7 * 24 * 3600)
+CRM_CALENDAR_CHANNEL_RENEW_BEFORE_SECONDS = env.int("CRM_CALENDAR_CHANNEL_RENEW_BEFORE_SECONDS", default=24 * 3600)
+CRM_CALENDAR_SYNC_DAYS_BACK = env.int("CRM_CALENDAR_SYNC_DAYS_BACK", default=30)  # a full sync's window
+CRM_CALENDAR_OAUTH_STATE_SECONDS = 600
+CELERY_BEAT_SCHEDULE["crm-calendar-channels-renew"] = {"task": "crm.calendar_channels_renew", "schedule": 3600}
+CELERY_BEAT_SCHEDULE["crm-calendar-sync-all"] = {"task": "crm.calendar_sync_all", "schedule": 15 * 60}
 
 # --- Business rules of each domain (billing, loyalty, renewals, claims): config/settings/domain.py ---
 from .domain import *  # noqa: E402

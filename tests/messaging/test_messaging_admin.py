@@ -72,3 +72,39 @@ def test_a_dnc_entry_added_in_the_admin_is_normalised(make_user):
     assert DncEntry.objects.get().address == "+351912000001"
     assert bad.status_code == 200
     assert DncEntry.objects.count() == 1
+
+
+def test_back_office_users_opt_in_to_push_from_their_own_subscriptions_page(make_user):
+    from tests.factories.messaging import PushSubscriptionFactory
+
+    manager = make_user(Role.MANAGER)
+    mine = PushSubscriptionFactory(user=manager)
+    theirs = PushSubscriptionFactory()
+
+    page = signed_in(manager).get("/admin/messaging/pushsubscription/")
+    everyone = signed_in(make_user(Role.ADMIN)).get("/admin/messaging/pushsubscription/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-push-panel data-api="/api/v1/notifications/push-subscriptions" data-sw="/push-sw.js"' in html
+    assert "js/webpush.js" in html
+    assert (mine.endpoint in html, theirs.endpoint in html) == (True, False)
+    assert theirs.endpoint in everyone.content.decode()
+
+
+def test_template_review_is_by_hand_only_with_the_sandbox(make_user, settings):
+    from tests.factories.messaging import WhatsAppTemplateFactory
+
+    client = signed_in(make_user(Role.ADMIN))
+    template = WhatsAppTemplateFactory(status="pending", approved_at=None)
+    url = "/admin/messaging/whatsapptemplate/"
+    settings.MESSAGING_PROVIDERS = {**settings.MESSAGING_PROVIDERS, "whatsapp": "meta"}
+
+    client.post(url, {"action": "approve", "_selected_action": [template.pk]})
+    template.refresh_from_db()
+    assert template.status == "pending"  # Meta reviews it: the poll or its webhook will say
+
+    settings.MESSAGING_PROVIDERS = {**settings.MESSAGING_PROVIDERS, "whatsapp": "sandbox"}
+    client.post(url, {"action": "approve", "_selected_action": [template.pk]})
+    template.refresh_from_db()
+    assert template.status == "approved"

@@ -356,3 +356,35 @@ def test_an_email_the_agent_may_not_see_is_a_404_and_opens_nothing(desk, make_us
 
     assert response.status_code == 404
     assert Ticket.objects.count() == 0
+
+
+def test_an_email_placed_on_a_ticket_leaves_the_inbox_new_list_and_resolves_with_the_ticket(
+    desk, django_capture_on_commit_callbacks
+):
+    from apps.messaging.models import Conversation
+
+    first_id, raw = _mail()
+    email = _receive(desk["inbox"], raw, django_capture_on_commit_callbacks)
+    email.refresh_from_db()
+    ticket = Ticket.objects.get()
+
+    # worked on the ticket now: in progress and read in the inbox, the conversation has nothing unread
+    assert (email.status, email.read_status) == ("in_progress", True)
+    assert Conversation.objects.get(customer=desk["customer"]).unread_count == 0
+    assert email.timeline_events.get().details == f"status new → in_progress; placed on ticket {ticket.ticket_number}"
+    new_in_inbox = client_for(desk["manager"]).get("/api/v1/emails?status=new").json()["data"]["emails"]
+    assert email.pk not in [row["id"] for row in new_in_inbox]
+
+    # a second email in the thread joins the ticket and moves too; resolving the ticket resolves both
+    _, again = _mail(subject="Re: My windscreen is cracked", body="Any news?", in_reply_to=first_id)
+    second = _receive(desk["inbox"], again, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_update(ticket=ticket, actor=desk["agent"], status="resolved")
+
+    assert sorted(Email.objects.filter(pk__in=[email.pk, second.pk]).values_list("status", flat=True)) == [
+        "resolved",
+        "resolved",
+    ]
+    # an email staff already resolved in the inbox is not reopened by the ticket
+    assert services.ticket_update(ticket=ticket, actor=desk["agent"], status="reopened").status == "reopened"
+    assert Email.objects.get(pk=email.pk).status == "resolved"

@@ -430,6 +430,41 @@ class CalendarFeedSerializer(serializers.Serializer):
     issued_at = serializers.DateTimeField()
 
 
+class CalendarConnectionSerializer(serializers.Serializer):
+    """The caller's calendar connection; never a token."""
+
+    connected = serializers.BooleanField()
+    provider = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(allow_blank=True, help_text="connected | error | disconnected | '' (never)")
+    account_email = serializers.CharField(allow_blank=True)
+    calendar_id = serializers.CharField(allow_blank=True)
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+    push_channel_expires_at = serializers.DateTimeField(allow_null=True)
+    connected_at = serializers.DateTimeField(allow_null=True)
+
+
+class CalendarConnectStartSerializer(serializers.Serializer):
+    authorization_url = serializers.CharField(help_text="Open this URL to grant access (Google's consent screen).")
+    expires_in = serializers.IntegerField(help_text="Seconds the request stays valid.")
+
+
+class CalendarSyncResultSerializer(serializers.Serializer):
+    full = serializers.BooleanField()
+    pages = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    pushed = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class CalendarNotificationSerializer(serializers.Serializer):
+    received = serializers.CharField(help_text="sync (channel confirmed) | queued (a sync was queued)")
+
+
 # --- agents --------------------------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,13 @@ urlpatterns = [
     api_path("appointments", views.AppointmentListCreateApi.as_view(), "appointments-list"),
     api_path("appointments/<int:pk>", views.AppointmentDetailApi.as_view(), "appointments-detail"),
     api_path("calendar/feed", views.CalendarFeedApi.as_view(), "calendar-feed"),
+    api_path("calendar/google", views.GoogleCalendarApi.as_view(), "calendar-google"),
+    api_path("calendar/google/connect", views.GoogleCalendarConnectApi.as_view(), "calendar-google-connect"),
+    api_path("calendar/google/callback", views.GoogleCalendarCallbackApi.as_view(), "calendar-google-callback"),
+    api_path("calendar/google/sync", views.GoogleCalendarSyncApi.as_view(), "calendar-google-sync"),
+    api_path(
+        "calendar/google/notifications", views.GoogleCalendarNotificationApi.as_view(), "calendar-google-notifications"
+    ),
     api_path("calendar/<str:token>.ics", views.CalendarIcsApi.as_view(), "calendar-ics"),
     api_path("agents", views.AgentListApi.as_view(), "agents-list"),
 ]

@@ -17,9 +17,12 @@ from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.crm import calendar, imports, mapping, merging, selectors, services
+from apps.crm.calsync import sync as calsync
 from apps.crm.models import (
     Appointment,
     AppointmentStatus,
+    CalendarConnection,
+    CalendarConnectionStatus,
     Lead,
     LeadKind,
     LeadSource,
@@ -39,6 +42,7 @@ from . import serializers as s
 CRM = [IsAuthenticated, module_permission("crm")]
 # a bulk import's rejected rows are for whoever may import (write), not for read-only roles
 CRM_IMPORTERS = [IsAuthenticated, module_permission("crm", read_access="write")]
+CRM_WRITERS = CRM_IMPORTERS  # roles that may write CRM records (agents, managers, admins)
 
 
 def _visible(queryset, pk, field: str):
@@ -607,6 +611,165 @@ class CalendarIcsApi(BaseApi):
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Cache-Control"] = "private, max-age=300"
         return response
+
+
+# --- Google Calendar sync (apps.crm.calsync) ----------------------------------------------------------------------
+
+
+def _connection_data(connection) -> dict:
+    if connection is None:
+        return {
+            "connected": False,
+            "provider": "",
+            "status": "",
+            "account_email": "",
+            "calendar_id": "",
+            "last_synced_at": None,
+            "last_error": "",
+            "push_channel_expires_at": None,
+            "connected_at": None,
+        }
+    return {
+        "connected": connection.status == CalendarConnectionStatus.CONNECTED,
+        "provider": connection.provider,
+        "status": connection.status,
+        "account_email": connection.account_email,
+        "calendar_id": connection.calendar_id,
+        "last_synced_at": connection.last_synced_at,
+        "last_error": connection.last_error,
+        "push_channel_expires_at": connection.channel_expires_at,
+        "connected_at": connection.connected_at,
+    }
+
+
+class GoogleCalendarApi(BaseApi):
+    """The caller's own calendar connection: its status, or disconnect (stop the channel, revoke, forget).
+    Always the caller's own: there is no way to name another person's calendar."""
+
+    permission_classes = CRM_WRITERS
+
+    @extend_schema(tags=["calendar"], responses={200: s.CalendarConnectionSerializer}, summary="My calendar connection")
+    def get(self, request):
+        connection = CalendarConnection.objects.filter(agent=request.user).first()
+        return self.ok(s.CalendarConnectionSerializer(_connection_data(connection)).data)
+
+    @extend_schema(
+        tags=["calendar"],
+        request=None,
+        responses={200: s.CalendarConnectionSerializer, 404: OpenApiResponse(description="Nothing is connected")},
+        summary="Disconnect my calendar (the grant is revoked at Google; appointments stay)",
+    )
+    def delete(self, request):
+        connection = calsync.connection_disconnect(agent=request.user)
+        return self.ok(s.CalendarConnectionSerializer(_connection_data(connection)).data)
+
+
+class GoogleCalendarConnectApi(BaseApi):
+    """Start linking the caller's own Google Calendar: answers the consent URL to open (state signed and bound to
+    the caller, PKCE S256). Nothing is stored until Google answers at the callback."""
+
+    permission_classes = CRM_WRITERS
+
+    @extend_schema(
+        tags=["calendar"],
+        request=None,
+        responses={
+            201: s.CalendarConnectStartSerializer,
+            422: OpenApiResponse(description="Google Calendar is not configured (client id/secret)"),
+        },
+        summary="Start connecting my Google Calendar (OAuth 2.0 authorization code with PKCE)",
+    )
+    def post(self, request):
+        url = self.call(calsync.connect_start, agent=request.user)
+        return self.created({"authorization_url": url, "expires_in": settings.CRM_CALENDAR_OAUTH_STATE_SECONDS})
+
+
+class GoogleCalendarCallbackApi(BaseApi):
+    """Where Google's consent screen sends the browser back. No login (a redirect carries no bearer token): the
+    signed, single-use state bound to the agent who started is the credential, and the code is useless without
+    the PKCE verifier we kept."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    mfa_exempt = True
+    throttle_scope = "anon"
+
+    @extend_schema(
+        tags=["calendar"],
+        auth=[],
+        parameters=[
+            OpenApiParameter("state", str, OpenApiParameter.QUERY, required=True),
+            OpenApiParameter("code", str, OpenApiParameter.QUERY),
+            OpenApiParameter("error", str, OpenApiParameter.QUERY, description="e.g. access_denied"),
+        ],
+        responses={
+            200: s.CalendarConnectionSerializer,
+            400: OpenApiResponse(description="Bad, expired or reused state; access denied; no code"),
+            422: OpenApiResponse(description="Google refused the code exchange"),
+        },
+        summary="OAuth 2.0 redirect target: exchange the code and connect the calendar",
+    )
+    def get(self, request):
+        params = request.query_params
+        connection = calsync.connect_finish(
+            state=params.get("state", ""), code=params.get("code", ""), error=params.get("error", "")
+        )
+        return self.ok(s.CalendarConnectionSerializer(_connection_data(connection)).data)
+
+
+class GoogleCalendarSyncApi(BaseApi):
+    """Sync the caller's calendar now: pull what changed in Google (sync token; a full sync after a 410), then
+    send the appointments not yet there. What happened is answered, event by event counts and errors."""
+
+    permission_classes = CRM_WRITERS
+
+    @extend_schema(
+        tags=["calendar"],
+        request=None,
+        responses={200: s.CalendarSyncResultSerializer, 404: OpenApiResponse(description="Nothing is connected")},
+        summary="Sync my calendar now (both ways)",
+    )
+    def post(self, request):
+        result = calsync.calendar_sync_for_agent(agent=request.user)
+        return self.ok(s.CalendarSyncResultSerializer(result.as_dict()).data)
+
+
+class GoogleCalendarNotificationApi(BaseApi):
+    """Google's push notifications (events.watch channels): headers only, no body. Verified against the
+    channel's secret token on every call; anything else is refused and changes nothing."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    mfa_exempt = True
+    throttle_classes = []
+
+    @extend_schema(
+        tags=["calendar"],
+        auth=[],
+        request=None,
+        parameters=[
+            OpenApiParameter("X-Goog-Channel-ID", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Goog-Channel-Token", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Goog-Resource-State", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Goog-Resource-ID", str, OpenApiParameter.HEADER),
+            OpenApiParameter("X-Goog-Message-Number", str, OpenApiParameter.HEADER),
+        ],
+        responses={
+            200: s.CalendarNotificationSerializer,
+            400: OpenApiResponse(description="Not a push notification (headers missing)"),
+            403: OpenApiResponse(description="Unknown channel or wrong channel token (forged): nothing changed"),
+        },
+        summary="Google Calendar push notification (watch channel)",
+    )
+    def post(self, request):
+        headers = request.headers
+        received = calsync.notification_receive(
+            channel_id=headers.get("X-Goog-Channel-ID", ""),
+            token=headers.get("X-Goog-Channel-Token", ""),
+            resource_state=headers.get("X-Goog-Resource-State", ""),
+            resource_id=headers.get("X-Goog-Resource-ID", ""),
+        )
+        return self.ok({"received": received})
 
 
 # --- agents -------------------------------------------------------------------------------------------------------

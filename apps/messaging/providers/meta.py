@@ -10,12 +10,19 @@ Webhooks: `GET` with hub.mode=subscribe, hub.verify_token and hub.challenge (ans
 matches); `POST` a JSON body signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`,
 carrying entry[].changes[] of field "messages" (value.messages[] inbound, value.statuses[] receipts) or
 "message_template_status_update".
+
+Template review: `GET {base}/{version}/{whatsapp-business-account-id}/message_templates?fields=name,language,status,
+category,rejected_reason&limit=100` answers {"data": [{"name", "language": "en_US", "status": "APPROVED",
+"category": "UTILITY", "rejected_reason": "NONE", "id"}], "paging": {"cursors": {"before", "after"}, "next": url}}
+(`next` only while more pages follow); `template_statuses()` reads every page, so a review missed by the webhook is
+still picked up by the beat job (`messaging.whatsapp_templates_poll`).
 """
 
 import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,7 +40,24 @@ from .base import (
     http_client,
 )
 
-TEMPLATE_EVENTS = {"APPROVED": "approved", "REJECTED": "rejected", "PENDING": "pending", "DISABLED": "rejected"}
+# Meta's template statuses (webhook events and the list's `status`) onto ours: only an approved template may be
+# sent, so every state Meta will not send from (paused for quality, disabled, deleted…) counts as rejected here.
+TEMPLATE_EVENTS = {
+    "APPROVED": "approved",
+    "REINSTATED": "approved",
+    "FLAGGED": "approved",  # a quality warning: still sendable until Meta pauses or disables it
+    "PENDING": "pending",
+    "IN_APPEAL": "pending",
+    "REJECTED": "rejected",
+    "DISABLED": "rejected",
+    "PAUSED": "rejected",
+    "PENDING_DELETION": "rejected",
+    "DELETED": "rejected",
+    "ARCHIVED": "rejected",
+    "LIMIT_EXCEEDED": "rejected",
+}
+TEMPLATE_FIELDS = "name,language,status,category,rejected_reason"
+MAX_TEMPLATE_PAGES = 50
 
 
 def meta_signature(app_secret: str, body: bytes) -> str:
@@ -103,6 +127,66 @@ class WhatsAppCloud:
             return SendResult(str(data["messages"][0]["id"]), "sent")
         except (KeyError, IndexError, TypeError):
             raise ProviderError("malformed answer from WhatsApp: no message id") from None
+
+    def _graph_get(self, client: httpx.Client, url: str, params: dict | None, token: str) -> dict:
+        timeout = float(self.config.get("timeout", 5.0))
+        try:
+            response = client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
+        except httpx.TimeoutException:
+            raise ProviderError(f"WhatsApp timed out after {timeout:g} s", retryable=True) from None
+        except httpx.TransportError as exc:
+            raise ProviderError(f"could not reach WhatsApp ({type(exc).__name__})", retryable=True) from None
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code >= 500:
+            raise ProviderError(f"WhatsApp answered {response.status_code}", retryable=True)
+        if response.status_code >= 400 or not isinstance(data, dict) or "error" in data:
+            error = (data.get("error") or {}) if isinstance(data, dict) else {}
+            raise ProviderError(
+                str(error.get("message") or f"WhatsApp answered {response.status_code}")[:255],
+                code=str(error.get("code") or response.status_code),
+            )
+        return data
+
+    def template_statuses(self) -> list[TemplateStatus]:
+        """Every message template of the WhatsApp Business Account with its review status (all pages)."""
+        token, account = self.config.get("access_token", ""), self.config.get("business_account_id", "")
+        if not token or not account:
+            raise ProviderError("The WhatsApp Cloud API is not configured (access_token, business_account_id).")
+        base = self.config.get("base_url", "https://graph.facebook.com").rstrip("/")
+        url: str | None = f"{base}/{self.config.get('api_version', 'v21.0')}/{account}/message_templates"
+        params: dict | None = {"fields": TEMPLATE_FIELDS, "limit": 100}
+        host = urlsplit(base).netloc
+        statuses: list[TemplateStatus] = []
+        with http_client(float(self.config.get("timeout", 5.0))) as client:
+            for _ in range(MAX_TEMPLATE_PAGES):
+                data = self._graph_get(client, url, params, token)
+                for item in data.get("data") or []:
+                    status = (
+                        TEMPLATE_EVENTS.get(str(item.get("status", "")).upper()) if isinstance(item, dict) else None
+                    )
+                    if status is None or not item.get("name"):
+                        continue
+                    reason = str(item.get("rejected_reason") or "")
+                    if status == "rejected" and str(item.get("status", "")).upper() != "REJECTED":
+                        reason = str(item["status"]).upper()  # paused, disabled…: say which
+                    statuses.append(
+                        TemplateStatus(
+                            str(item["name"]),
+                            str(item.get("language", "")),
+                            status,
+                            "" if reason == "NONE" else reason,
+                        )
+                    )
+                url = (data.get("paging") or {}).get("next") if isinstance(data.get("paging"), dict) else None
+                if not url:
+                    break
+                if urlsplit(url).netloc != host:  # the bearer token goes to the Graph API only
+                    raise ProviderError("WhatsApp's next page points to another host.")
+                params = None  # the next URL carries the query and the cursor
+        return statuses
 
     def handshake(self, query: dict[str, str]) -> str:
         """The subscription check: the challenge when the verify token matches."""

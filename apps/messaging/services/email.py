@@ -14,9 +14,12 @@ from apps.accounts.roles import PERMISSION_MATRIX, WRITE, Role
 from apps.core.events import publish, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.core.workflow import Transition, Workflow
+from apps.customers.models import Customer
 from apps.messaging.models import (
     Channel,
     Email,
+    EmailAccount,
+    EmailCategory,
     EmailEvent,
     EmailPriority,
     EmailStatus,
@@ -25,6 +28,7 @@ from apps.messaging.models import (
     TrainingExample,
 )
 
+from .addresses import customer_for_address
 from .consent import MessageRefused, outbound_check, refusal_kept
 from .email_parsing import is_single_address, normalise_subject
 from .email_templates import template_apply
@@ -336,4 +340,160 @@ def email_work(
         email = email_escalate(email=email, actor=actor, escalated_to=escalated_to, reason=escalation_reason)
     if reply_body.strip() or reply_template is not None:
         email_reply(email=email, actor=actor, to=reply_to or None, body=reply_body, template=reply_template)
+    return email
+
+
+def emails_worked_elsewhere(*, email_ids: list[int], status: str, details: str, actor: User | None = None) -> int:
+    """Emails whose work moved onto another record (the service desk places an email on a ticket; the ticket is
+    resolved): the inbox stops showing them as new. `in_progress` also marks them read for the team (the ticket is
+    where they are answered); `resolved` closes them. Only forward moves are made — an email staff already resolved
+    is not reopened by a ticket — each with a line on the email's timeline. Set-based; returns how many moved."""
+    if status not in (S.IN_PROGRESS, S.RESOLVED):
+        raise ValueError(f"Emails are worked elsewhere only into in_progress or resolved, not {status}.")
+    sources = [S.NEW] if status == S.IN_PROGRESS else [S.NEW, S.IN_PROGRESS]
+    moving = list(
+        Email.objects.filter(pk__in=email_ids, direction=Email.Direction.INBOUND, status__in=sources)
+        .select_for_update(of=("self",))
+        .only("pk", "status", "read_status", "automated", "direction", "customer_id", "correspondent")
+    )
+    if not moving:
+        return 0
+    unread = [e for e in moving if not e.read_status]
+    Email.objects.filter(pk__in=[e.pk for e in moving]).update(
+        status=status, read_status=True, updated_at=timezone.now()
+    )
+    for email in unread:
+        conversation_email_read(email)
+    EmailEvent.objects.bulk_create(
+        [
+            EmailEvent(
+                email_id=e.pk, action="Updated", actor=actor, details=f"status {e.status} → {status}; {details}"[:2000]
+            )
+            for e in moving
+        ]
+    )
+    return len(moving)
+
+
+def _outgoing_account(*, account: EmailAccount | None, correspondent: str, customer: Customer | None) -> EmailAccount:
+    """The mailbox a new email leaves from: the one asked for, else the one the correspondent (or the customer)
+    last wrote to or heard from, else the first active mailbox."""
+    if account is not None:
+        if account.status == EmailAccount.Status.PAUSED:
+            raise ValidationError({"account_id": ["This mailbox is paused."]})
+        return account
+    usable = list(
+        EmailAccount.objects.exclude(status=EmailAccount.Status.PAUSED)
+        .order_by("name", "id")
+        .values_list("pk", flat=True)
+    )
+    if not usable:
+        raise ValidationError({"account_id": ["No mailbox is configured to send from."]})
+    # the customer's latest email (index emails_customer), else the correspondent's (emails_subject_thread: its
+    # leading column is the mailbox, hence the list of mailboxes)
+    found = None
+    if customer is not None:
+        found = (
+            Email.objects.filter(customer=customer, account_id__in=usable)
+            .order_by("-received_at", "-id")
+            .values_list("account_id", flat=True)
+            .first()
+        )
+    if found is None:
+        found = (
+            Email.objects.filter(account_id__in=usable, correspondent=correspondent)
+            .order_by("-received_at", "-id")
+            .values_list("account_id", flat=True)
+            .first()
+        )
+    return EmailAccount.objects.get(pk=found or usable[0])
+
+
+def _thread_parent(*, account: EmailAccount, correspondent: str, subject: str) -> Email | None:
+    """The email a new message to `correspondent` continues: with no subject, their latest email in this mailbox;
+    with one, their latest email under the same subject (Re:/Fwd: aside). None: a new thread."""
+    qs = Email.objects.filter(account=account, correspondent=correspondent)
+    if subject:
+        normalised = normalise_subject(subject)
+        if not normalised:
+            return None
+        qs = qs.filter(subject_normalised=normalised)
+    return qs.order_by("-received_at", "-id").first()
+
+
+def email_compose(
+    *,
+    to: str,
+    actor: User,
+    body: str,
+    subject: str = "",
+    purpose: str = Purpose.SERVICE,
+    customer: Customer | None = None,
+    account: EmailAccount | None = None,
+    source: str = "agent",
+) -> Email:
+    """A new email to a contact from the unified inbox (`POST /messages/send` with channel email): through the
+    consent gate first (as a message the contact did not start: DNC, opt-out, consent, quiet hours — a refusal
+    is recorded and answered 422), then stored in the contact's conversation and sent once through the
+    mailbox's SMTP after commit. It threads onto the correspondent's conversation in that mailbox: with no
+    subject it answers their latest email (Re:, In-Reply-To, References), with a subject they already used it
+    joins that thread, otherwise it starts one."""
+    for field, value in (("to", to or ""), ("subject", subject or "")):
+        _no_line_breaks(field, value)
+    recipient = (to or "").strip()
+    if not is_single_address(recipient):
+        raise ValidationError({"to": ["One valid email address."]})
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({"body": ["Write the message."]})
+    correspondent = recipient.lower()
+    if customer is None:
+        customer = customer_for_address(Channel.EMAIL, correspondent)
+    decision = outbound_check(
+        channel=Channel.EMAIL, address=recipient, purpose=purpose, source=source, customer=customer
+    )
+    if not decision.allowed:
+        raise MessageRefused(decision, source=source)
+    with transaction.atomic():
+        account = _outgoing_account(account=account, correspondent=correspondent, customer=customer)
+        parent = _thread_parent(account=account, correspondent=correspondent, subject=subject.strip())
+        if parent is not None:
+            original = parent.subject or ""
+            subject = subject.strip() or (original if REPLY_PREFIX.match(original) else f"Re: {original}")
+            chain = [*parent.references.split(), parent.message_id][-MAX_REFERENCES:]
+        elif not subject.strip():
+            raise ValidationError({"subject": ["A new conversation needs a subject."]})
+        message_id = make_msgid(domain=account.domain)
+        email = Email(
+            account=account,
+            direction=Email.Direction.OUTBOUND,
+            message_id=message_id,
+            thread_id=(parent.thread_id or parent.message_id) if parent is not None else message_id,
+            in_reply_to=parent.message_id if parent is not None else "",
+            references=" ".join(chain) if parent is not None else "",
+            from_email=account.email,
+            from_name=account.name,
+            to_email=recipient,
+            correspondent=correspondent,
+            subject=subject.strip()[:2000],
+            subject_normalised=normalise_subject(subject),
+            body_text=text,
+            category=parent.category if parent is not None else EmailCategory.OTHER,
+            priority=parent.priority if parent is not None else EmailPriority.MEDIUM,
+            status=S.RESOLVED,
+            delivery_status=Email.Delivery.QUEUED,
+            read_status=True,
+            customer=customer,
+            link_reasons=[f"recipient = customer {customer.customer_code}"] if customer is not None else [],
+            sent_by=actor,
+            received_at=timezone.now(),
+        )
+        email.full_clean(exclude=["search_vector"])
+        email.save()
+        conversations_touch_emails([email])
+        _event(email, "Sent", actor=actor, details=f"To {recipient}: {email.subject}"[:2000])
+        if parent is not None and parent.direction == Email.Direction.INBOUND:
+            _event(parent, "Answered", actor=actor, details=f"New message to {recipient}: {email.subject}"[:2000])
+        email_id = email.pk
+        transaction.on_commit(lambda: _enqueue_send(email_id), robust=True)
     return email

@@ -281,17 +281,20 @@ def message_status_apply(*, provider: str, update: StatusUpdate) -> Message | No
     return message
 
 
-def message_receive(*, provider: str, inbound: Inbound) -> tuple[Message, bool]:
+def message_receive(*, provider: str, inbound: Inbound, check_duplicate: bool = True) -> tuple[Message, bool]:
     """Store an inbound message once (unique per provider and provider id), linked to the customer with that
     number (the unknown sender's own conversation otherwise), apply STOP/START, publish `message:incoming`.
-    Returns (message, created)."""
+    Returns (message, created). `check_duplicate=False` skips the look-up for an earlier copy and lets the unique
+    constraint refuse one (IntegrityError, the caller's transaction then rolls back): the webhook's fast path,
+    which retries a refused delivery with the look-up."""
     if inbound.channel not in SENDABLE:
         raise Invalid("Unknown channel.", code="malformed_event", details={"channel": [inbound.channel]})
     if not inbound.provider_message_id or len(inbound.provider_message_id) > 255:
         raise Invalid("A message id of 1 to 255 characters is required.", code="malformed_event")
-    existing = Message.objects.filter(provider=provider, provider_message_id=inbound.provider_message_id).first()
-    if existing is not None:
-        return existing, False
+    if check_duplicate:
+        existing = Message.objects.filter(provider=provider, provider_message_id=inbound.provider_message_id).first()
+        if existing is not None:
+            return existing, False
     sender = phone_normalise(inbound.from_address)
     try:
         recipient = phone_normalise(inbound.to_address) if inbound.to_address else ""
@@ -322,24 +325,48 @@ def message_receive(*, provider: str, inbound: Inbound) -> tuple[Message, bool]:
             status_updated_at=inbound.received_at,
         )
         inbound_keyword_apply(channel=inbound.channel, address=sender, text=body, customer=customer, now=now)
-        audience = [role_group("manager")]
-        if customer is not None and customer.agent_id:
-            audience.append(user_group(customer.agent_id))
-        elif customer is None:
-            audience.append(role_group("agent"))  # an unknown sender: the shared queue
-        publish(
-            "message:incoming",
-            {
-                "message_id": message.pk,
-                "conversation_id": conversation_id,
-                "channel": message.channel,
-                "from": sender,
-                "customer_id": customer.pk if customer is not None else None,
-                "preview": body[:160],
-            },
-            audience=audience,
-        )
+        # The announcement (websocket fan-out, the service desk's ticket) is not the provider's business: one task
+        # queued after commit does it, so the webhook answers without waiting for Redis and the subscribers.
+        message_id = message.pk
+        transaction.on_commit(lambda: _announce_later(message_id), robust=True)
     return message, True
+
+
+def _announce_later(message_id: int) -> None:
+    from ..tasks import message_incoming_announce
+
+    message_incoming_announce.delay(message_id)
+
+
+def message_incoming_announce(*, message_id: int) -> None:
+    """Publish `message:incoming` for a stored inbound message: to managers and the customer's agent, or for an
+    unknown sender to every agent too (the shared queue)."""
+    message = (
+        Message.objects.select_related("customer")
+        .only("id", "conversation_id", "channel", "from_address", "body", "customer__id", "customer__agent_id")
+        .filter(pk=message_id, direction=Message.Direction.INBOUND)
+        .first()
+    )
+    if message is None:
+        return
+    customer = message.customer
+    audience = [role_group("manager")]
+    if customer is not None and customer.agent_id:
+        audience.append(user_group(customer.agent_id))
+    elif customer is None:
+        audience.append(role_group("agent"))  # an unknown sender: the shared queue
+    publish(
+        "message:incoming",
+        {
+            "message_id": message.pk,
+            "conversation_id": message.conversation_id,
+            "channel": message.channel,
+            "from": message.from_address,
+            "customer_id": customer.pk if customer is not None else None,
+            "preview": message.body[:160],
+        },
+        audience=audience,
+    )
 
 
 def conversation_mark_read(*, conversation: Conversation) -> int:

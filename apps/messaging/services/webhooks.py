@@ -34,22 +34,24 @@ def webhook_receive(*, provider: str, request: WebhookRequest) -> dict:
     events = adapter.parse(request)
     for attempt in (1, 2):
         try:
-            return _apply(provider, events)
+            return _apply(provider, events, check_duplicates=attempt == 2)
         except IntegrityError:
-            # the same delivery, stored by a concurrent request between our check and our insert: everything
-            # rolled back; applied again, the message is found and answered as a duplicate
+            # A message we already have (a provider's retry, a replay, or the same delivery stored by a concurrent
+            # request): the first attempt inserts without looking (one statement fewer on the usual path) and the
+            # unique constraint refuses the copy; everything rolled back, the second attempt looks each message up
+            # and answers the copies as duplicates.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _apply(provider: str, events: list) -> dict:
+def _apply(provider: str, events: list, *, check_duplicates: bool) -> dict:
     counts = {"received": 0, "duplicates": 0, "statuses": 0, "templates": 0}
     message_ids: list[int] = []
     with transaction.atomic():
         for event in events:
             if isinstance(event, Inbound):
-                message, created = message_receive(provider=provider, inbound=event)
+                message, created = message_receive(provider=provider, inbound=event, check_duplicate=check_duplicates)
                 counts["received" if created else "duplicates"] += 1
                 message_ids.append(message.pk)
             elif isinstance(event, StatusUpdate):

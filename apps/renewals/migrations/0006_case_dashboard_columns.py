@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
                 "SET CONSTRAINTS ALL IMMEDIATE",
             ],
             reverse_sql=migrations.RunSQL.noop,
+            elidable=True,  # a backfill: nothing to fill on a fresh database, so a squash drops it
         ),
         migrations.AddIndex(
             model_name='renewalcase',

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.bench import assistant, probes
 from apps.bench.jobs import run_jobs
-from apps.bench.load import format_row, scenarios, wrk
+from apps.bench.load import format_row, scenarios, warm_up, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
 from apps.bench.table import table
 
@@ -115,6 +115,9 @@ class Command(BaseCommand):
                 assistant.ensure_knowledge_base(stdout=self.stdout)
                 self.stdout.write(f"assistant warm-up: {assistant.warm_up(port, tokens, workers):.1f} s")
             for name, path, floor_path, auth in chosen:
+                warm_up(port, path, tokens.get(auth), workers)
+                if floor_path:
+                    warm_up(port, floor_path, None, workers)
                 for level in levels:
                     result = wrk(port, path, level, duration, tokens.get(auth), name)
                     if floor_path:

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api.serializers import OutputModelSerializer
-from apps.messaging.models import Channel, Conversation, Message
+from apps.messaging.models import Channel, Conversation, Email, Message
 
 
 class ConversationContactSerializer(serializers.Serializer):
@@ -107,11 +107,26 @@ class ConversationQuerySerializer(serializers.Serializer):
 
 
 class MessageSendInputSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=["sms", "whatsapp"])
-    to = serializers.CharField(max_length=40, required=False, help_text="Phone number (E.164 or national).")
-    contact_id = serializers.IntegerField(required=False, min_value=1, help_text="Or the contact's id: their phone.")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    to = serializers.CharField(
+        max_length=254, required=False, help_text="Phone number (E.164 or national), or an email address."
+    )
+    contact_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Or the contact's id: their phone (SMS, WhatsApp) or email."
+    )
+    subject = serializers.CharField(
+        max_length=998,
+        required=False,
+        allow_blank=True,
+        help_text="Email only. Empty: answers the contact's latest email in its thread (Re:).",
+    )
+    account_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Email only: the mailbox to send from (default: the one the contact last wrote to).",
+    )
     body = serializers.CharField(max_length=10_000, required=False, allow_blank=True, trim_whitespace=False)
-    template_id = serializers.IntegerField(required=False, min_value=1)
+    template_id = serializers.IntegerField(required=False, min_value=1, help_text="WhatsApp only.")
     variables = serializers.ListField(
         child=serializers.CharField(max_length=1000), required=False, max_length=20, default=list
     )
@@ -122,7 +137,51 @@ class MessageSendInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({"to": ["Give either to or contact_id."]})
         if bool(attrs.get("body")) == bool(attrs.get("template_id")):
             raise serializers.ValidationError({"body": ["Give either body or template_id."]})
+        if attrs["channel"] == "email":
+            if attrs.get("template_id"):
+                raise serializers.ValidationError({"template_id": ["Templates are WhatsApp templates."]})
+        elif "subject" in attrs or "account_id" in attrs:
+            field = "subject" if "subject" in attrs else "account_id"
+            raise serializers.ValidationError({field: ["Only for email."]})
         return attrs
+
+
+class SentEmailSerializer(OutputModelSerializer):
+    """An email sent from the unified inbox, named as a channel message is (its `id` is its /emails/{id})."""
+
+    channel = serializers.SerializerMethodField()
+    contact_id = serializers.IntegerField(source="customer_id", allow_null=True, read_only=True)
+    from_address = serializers.CharField(source="from_email", read_only=True)
+    to_address = serializers.CharField(source="to_email", read_only=True)
+    body = serializers.CharField(source="body_text", read_only=True)
+    status = serializers.CharField(source="delivery_status", read_only=True, help_text="queued, sent or failed.")
+    account_id = serializers.IntegerField(read_only=True)
+    sent_by_id = serializers.IntegerField(allow_null=True, read_only=True)
+    created_at = serializers.DateTimeField(source="received_at", read_only=True)
+
+    class Meta:
+        model = Email
+        fields = [
+            "id",
+            "channel",
+            "contact_id",
+            "direction",
+            "account_id",
+            "from_address",
+            "to_address",
+            "subject",
+            "body",
+            "message_id",
+            "thread_id",
+            "in_reply_to",
+            "references",
+            "status",
+            "sent_by_id",
+            "created_at",
+        ]
+
+    def get_channel(self, obj) -> str:
+        return "email"
 
 
 class IncomingMessageAckSerializer(serializers.Serializer):

@@ -2,14 +2,14 @@
 `GET /messages/{id}` (one contact's history, or a lead's with `?type=lead`), `POST /messages/send`."""
 
 from django.db.models import Exists, OuterRef
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.permissions import IsAuthenticated
 
 from apps.accounts.api.permissions import MfaSatisfied, module_permission
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.core.exceptions import Invalid, NotFound
 from apps.customers.selectors import customer_get_for_user
-from apps.messaging.models import Conversation, Message, WhatsAppTemplate
+from apps.messaging.models import Channel, Conversation, EmailAccount, Message, WhatsAppTemplate
 from apps.messaging.selectors.messages import (
     conversation_has_email,
     conversations_visible_to,
@@ -18,14 +18,18 @@ from apps.messaging.selectors.messages import (
     party_for,
     party_history,
 )
-from apps.messaging.services.addresses import customer_for_address, phone_normalise
+from apps.messaging.services.addresses import customer_for_address, email_normalise, phone_normalise
+from apps.messaging.services.email import email_compose
 from apps.messaging.services.messages import conversation_mark_read, message_send
 
 from ..serializers import messages as s
 
 PERMISSIONS = [IsAuthenticated, MfaSatisfied, module_permission("messaging")]
 ERRORS = {
-    400: OpenApiResponse(description="Invalid input (address, body too long, control characters, template)"),
+    400: OpenApiResponse(
+        description="Invalid input (address, body too long, control characters or a line break in a subject, "
+        "template, mailbox)"
+    ),
     404: OpenApiResponse(description="No such contact, or not yours"),
     422: OpenApiResponse(description="Refused by the consent gate (error.details.reason)"),
 }
@@ -106,12 +110,25 @@ class MessageSendApi(BaseApi):
     @extend_schema(
         tags=["messages"],
         request=s.MessageSendInputSerializer,
-        responses={201: s.ChannelMessageSerializer, **ERRORS},
-        summary="Send an SMS or WhatsApp message (body, or an approved template with variables) through the "
-        "consent gate",
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="SentMessage",
+                serializers={
+                    "sms": s.ChannelMessageSerializer,
+                    "whatsapp": s.ChannelMessageSerializer,
+                    "email": s.SentEmailSerializer,
+                },
+                resource_type_field_name="channel",
+            ),
+            **ERRORS,
+        },
+        summary="Send an SMS, a WhatsApp message (body, or an approved template with variables) or an email (from "
+        "a shared mailbox, threaded onto the contact's conversation) through the consent gate",
     )
     def post(self, request):
         data = self.parse(s.MessageSendInputSerializer)
+        if data["channel"] == Channel.EMAIL:
+            return self._email(request, data)
         if data.get("contact_id"):
             customer = customer_get_for_user(user=request.user, pk=data["contact_id"])
             if not customer.phone:
@@ -141,3 +158,35 @@ class MessageSendApi(BaseApi):
         )
         message.refresh_from_db()
         return self.created(s.ChannelMessageSerializer(message).data)
+
+    def _email(self, request, data):
+        if data.get("contact_id"):
+            customer = customer_get_for_user(user=request.user, pk=data["contact_id"])
+            if not customer.email:
+                raise Invalid("The contact has no email address.", details={"contact_id": ["No email address."]})
+            to = customer.email
+        else:
+            try:
+                to = email_normalise(data["to"])
+            except Invalid as exc:
+                raise Invalid(exc.message, code=exc.code, details={"to": [exc.message]}) from None
+            customer = customer_for_address(Channel.EMAIL, to)
+            if not customer_reachable_by(user=request.user, customer=customer):
+                raise NotFound("No contact of yours has this address.")
+        account = None
+        if data.get("account_id"):
+            account = EmailAccount.objects.filter(pk=data["account_id"]).first()
+            if account is None:
+                raise Invalid("Unknown mailbox.", details={"account_id": ["No such mailbox."]})
+        email = self.call(
+            email_compose,
+            to=to,
+            subject=data.get("subject") or "",
+            body=data["body"],
+            purpose=data["purpose"],
+            customer=customer,
+            account=account,
+            actor=request.user,
+            source="agent",
+        )
+        return self.created(s.SentEmailSerializer(email).data)
