@@ -175,9 +175,9 @@ def rescinded_response_record(
     )
 
 
-def conversation_for(*, user: User, channel: str, pk: int | None) -> Conversation:
-    """The user's own conversation `pk` (another person's is not found), or a new one — not saved yet: the engine
-    writes it with its first turn (apps.assistant.engine.chat)."""
+def conversation_for(*, user: User, channel: str, pk: int | None, unsaved: bool = False) -> Conversation:
+    """The user's own conversation `pk` (another person's is not found), or a new one. `unsaved`: the new one is
+    not written yet — the engine writes it with its first turn (apps.assistant.engine.chat), one INSERT."""
     if pk is not None:
         found = Conversation.objects.filter(pk=pk, user=user, channel=channel).first()
         if found is None:
@@ -185,7 +185,9 @@ def conversation_for(*, user: User, channel: str, pk: int | None) -> Conversatio
 
             raise Http404("No such conversation.")
         return found
-    return Conversation(user=user, channel=channel)
+    if unsaved:
+        return Conversation(user=user, channel=channel)
+    return Conversation.objects.create(user=user, channel=channel)
 
 
 # --- proposed actions -----------------------------------------------------------------------------------------------

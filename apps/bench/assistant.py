@@ -188,7 +188,7 @@ def copilot_overhead(turns: int = 30) -> dict:
             model_seconds.clear()
             with transaction.atomic():
                 started = time.perf_counter()
-                conversation = services.conversation_for(user=agent, channel=Channel.COPILOT, pk=None)
+                conversation = services.conversation_for(user=agent, channel=Channel.COPILOT, pk=None, unsaved=True)
                 answer = engine.chat(
                     user=agent,
                     channel=Channel.COPILOT,

@@ -48,7 +48,7 @@ class _ChatApi(BaseApi):
         user = self.request.user
         try:
             with transaction.atomic():
-                conversation = services.conversation_for(user=user, channel=channel, pk=conversation_id)
+                conversation = services.conversation_for(user=user, channel=channel, pk=conversation_id, unsaved=True)
                 turns = turns_builder(conversation)
                 return engine.chat(user=user, channel=channel, turns=turns, conversation=conversation, context=context)
         except engine.BadInput as exc:
