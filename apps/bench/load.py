@@ -268,8 +268,9 @@ def webhook_script(count: int = 12_000) -> str:
 def warm_up(port: int, path: str, token: str | None, workers: int) -> None:
     """Every server process answers the scenario's path a few times before it is measured: a process's first admin
     page compiles templates and loads the model admin (~3 s), which a 1 s quick run would otherwise count as "no
-    request completed". Not for the login or webhook scenarios (they write)."""
-    if path in ("LOGIN", "WEBHOOK"):
+    request completed". Not for the login or webhook scenarios (they write), nor the assistant's POSTs (their own
+    warm-up: apps.bench.assistant.warm_up)."""
+    if path in ("LOGIN", "WEBHOOK", *assistant.POST_PATHS):
         return
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
