@@ -155,6 +155,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:crm_appointment_changelist"),
                         "permission": _can("crm"),
                     },
+                    {
+                        "title": "AI copilot",
+                        "icon": "smart_toy",
+                        "link": reverse_lazy("admin:assistant_copilot"),
+                        "permission": _can("crm"),
+                    },
                 ],
             },
             {

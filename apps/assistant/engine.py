@@ -25,7 +25,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 
 from . import guardrails, retrieval, services, tools
-from .models import AiSettings, Channel, Conversation, Provider, ToolOutcome
+from .models import ActionStatus, AiSettings, Channel, Conversation, ProposedAction, Provider, ToolOutcome
 from .providers.base import ProviderError, Request, Source, ToolCall, ToolSpec, Turn
 from .providers.hosted import GeminiProvider, OpenAICompatibleProvider
 from .providers.local import FNOL_MARK, LocalProvider
@@ -240,12 +240,29 @@ def reject(exc: BadInput, *, user: User, channel: str, raw=None) -> None:
 def chat(
     *, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None = None
 ) -> Answer:
+    """One turn. A new conversation (unsaved, from `services.conversation_for`) is written once, with the turn in
+    it — or earlier, when a tool call, a refusal or a rescinded answer must point at it."""
+    answer = _chat(user=user, channel=channel, turns=turns, conversation=conversation, context=context)
+    answer.conversation_id = _stored(conversation).pk
+    return answer
+
+
+def _stored(conversation: Conversation) -> Conversation:
+    if conversation.pk is None:
+        conversation.save()
+    return conversation
+
+
+def _chat(*, user: User, channel: str, turns: list[Turn], conversation: Conversation, context: dict | None) -> Answer:
     row = services.ai_settings_get()
     question = turns[-1].text
     feature = {Channel.COPILOT: "copilot", Channel.CUSTOMER: "customerChat"}.get(channel)
     if not row.enabled or (feature and not (row.features or {}).get(feature, True)):
         return Answer(text=services.fallback_text(row), confidence=0.0, fallback=True, conversation_id=conversation.pk)
     services.rate_limit_check(user=user, row=row)
+    decided = _decide_in_chat(user=user, conversation=conversation, question=question, context=context)
+    if decided is not None:
+        return decided
     turns = trim(turns, row.context_window_tokens)
     key = services.cache_key(
         user=user,
@@ -290,6 +307,7 @@ def chat(
     try:
         reply = provider.complete(request)
         if reply.tool_calls:
+            _stored(conversation)  # the calls' records and proposals point at it
             assistant_turn = Turn(role="assistant", text=reply.text, tool_calls=reply.tool_calls)
             results = []
             for call in reply.tool_calls[:5]:
@@ -322,6 +340,7 @@ def chat(
             text, confidence, suggestions, cited = reply.text, reply.confidence, reply.suggestions, reply.cited
     except ProviderError as exc:
         logger.warning("assistant provider %s failed: %s", provider.name, exc)
+        _stored(conversation)
         _record_rejection(
             user=user,
             channel=channel,
@@ -349,6 +368,7 @@ def chat(
     if verdict is not None:
         rule, reason = verdict
         replacement = guardrails.REPLACEMENTS[rule]
+        _stored(conversation)
         services.rescinded_response_record(
             user=user,
             channel=channel,
@@ -378,7 +398,63 @@ def chat(
             {k: v for k, v in answer.as_dict().items() if k not in ("cached", "conversation_id")},
             row.cache_seconds,
         )
-    _remember(conversation, question, text, context)
+    _remember(conversation, question, text, context, actions=[a["id"] for a in actions])
+    return answer
+
+
+# A short yes or no right after a proposal decides it, as the Confirm / Cancel buttons do.
+AFFIRM = re.compile(
+    r"^(yes|yes please|yes,? (do it|go ahead|confirm)|yep|yeah|y|ok|okay|sure|confirm|confirmed|go ahead|do it|"
+    r"please do|sim|correct)[\s.!]*$",
+    re.IGNORECASE,
+)
+DECLINE = re.compile(r"^(no|nope|n|cancel|don'?t|do not|stop|never ?mind|não)[\s.!]*$", re.IGNORECASE)
+DECISION_MESSAGES = {
+    ActionStatus.REFUSED: "Cancelled: nothing was changed.",
+    ActionStatus.FAILED: "It could not be done; nothing was changed.",
+    ActionStatus.EXPIRED: "This proposal has expired; ask again.",
+}
+
+
+def decision_message(action: ProposedAction) -> str:
+    """What the person is told once they decided on a proposed action (button or chat alike)."""
+    result = action.result or {}
+    if action.status == ActionStatus.CONFIRMED:
+        return LocalProvider().describe(action.tool, result, None)
+    message = DECISION_MESSAGES.get(action.status, "")
+    if action.status == ActionStatus.FAILED and result.get("error"):
+        message = f"{message} {result['error']}"
+    return message
+
+
+def _decide_in_chat(*, user: User, conversation: Conversation, question: str, context: dict | None) -> Answer | None:
+    """A "yes" (or "no") turn answering the assistant's last turn, which proposed actions still pending: decide
+    them as the Confirm (Cancel) button would — the same service, re-checked as the person now, on the tool-call
+    record with `via: chat`. Anything else (or nothing pending) is an ordinary turn."""
+    text = question.strip()
+    confirm = bool(AFFIRM.match(text))
+    if conversation.pk is None or (not confirm and not DECLINE.match(text)):
+        return None
+    last = next((m for m in reversed(conversation.messages or []) if m.get("role") == "assistant"), None)
+    ids = (last or {}).get("actions") or []
+    pending = list(
+        ProposedAction.objects.filter(
+            pk__in=ids, user=user, conversation=conversation, status=ActionStatus.PENDING
+        ).order_by("id")
+    )
+    if not pending:
+        return None
+    decided = [
+        services.action_confirm(action_id=action.pk, user=user, confirm=confirm, via="chat") for action in pending
+    ]
+    reply = "\n".join(decision_message(action) for action in decided)
+    answer = Answer(
+        text=reply,
+        confidence=1.0,
+        actions=[{"id": a.pk, "tool": a.tool, "summary": a.summary, "status": a.status} for a in decided],
+        conversation_id=conversation.pk,
+    )
+    _remember(conversation, question, reply, context)
     return answer
 
 
@@ -519,14 +595,19 @@ def _cited_sources(sources: list[Source], cited: list[str], text: str) -> list[d
     return [s.as_dict() for s in sources if s.ref in refs]
 
 
-def _remember(conversation: Conversation, question: str, text: str, context: dict | None) -> None:
+def _remember(
+    conversation: Conversation, question: str, text: str, context: dict | None, *, actions: list[int] | None = None
+) -> None:
     now = timezone.now().isoformat()
     messages = list(conversation.messages or [])[-(MAX_HISTORY_TURNS * 2) :]
-    messages += [
-        {"role": "user", "text": question, "at": now},
-        {"role": "assistant", "text": text, "sha": _sha(display(text)), "at": now},
-    ]
+    reply = {"role": "assistant", "text": text, "sha": _sha(display(text)), "at": now}
+    if actions:
+        reply["actions"] = actions  # what a "yes" in the next turn confirms
+    messages += [{"role": "user", "text": question, "at": now}, reply]
     conversation.messages = messages
     if context:
         conversation.context = context
-    conversation.save(update_fields=["messages", "context", "updated_at"])
+    if conversation.pk is None:
+        conversation.save()  # a new conversation: one INSERT with its first turn
+    else:
+        conversation.save(update_fields=["messages", "context", "updated_at"])

@@ -17,74 +17,13 @@ from apps.policies.selectors import policies_visible_to
 from apps.support.selectors import faqs_published, knowledge_visible_to
 
 from .providers.base import Source
+from .providers.text import STOP_WORDS as STOP
 
 
 def _scope() -> dict:
     from .services import ai_settings_get
 
     return ai_settings_get().knowledge_base or {}
-
-
-STOP = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "of",
-    "to",
-    "in",
-    "on",
-    "for",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "i",
-    "my",
-    "me",
-    "we",
-    "our",
-    "you",
-    "your",
-    "it",
-    "this",
-    "that",
-    "what",
-    "how",
-    "when",
-    "where",
-    "which",
-    "who",
-    "do",
-    "does",
-    "did",
-    "can",
-    "could",
-    "should",
-    "would",
-    "will",
-    "with",
-    "at",
-    "by",
-    "from",
-    "as",
-    "about",
-    "have",
-    "has",
-    "had",
-    "any",
-    "there",
-    "their",
-    "they",
-    "know",
-    "tell",
-    "please",
-    "want",
-    "need",
-}
 
 
 def any_words_query(text: str) -> SearchQuery | None:

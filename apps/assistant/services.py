@@ -4,6 +4,7 @@ every tool call, rescinded responses. The conversation loop itself is apps.assis
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -102,7 +103,10 @@ def ai_settings_update(*, actor: User, api_key: str | None = None, **changes) ->
 
 
 def rate_limit_check(*, user: User, row: AiSettings) -> None:
-    """The settings' per-minute and per-hour limits per person (atomic counters on the shared cache)."""
+    """The settings' per-minute and per-hour limits per person (atomic counters on the shared cache). Off only
+    under `manage.py benchmark` (settings.ASSISTANT_RATE_LIMITS), which would otherwise measure the limiter."""
+    if not settings.ASSISTANT_RATE_LIMITS:
+        return
     now = timezone.now().timestamp()
     for limit, seconds, label in ((row.rate_limit_per_minute, 60, "minute"), (row.rate_limit_per_hour, 3600, "hour")):
         window = int(now // seconds)
@@ -171,8 +175,9 @@ def rescinded_response_record(
     )
 
 
-def conversation_for(*, user: User, channel: str, pk: int | None) -> Conversation:
-    """The user's own conversation `pk` (another person's is not found), or a new one."""
+def conversation_for(*, user: User, channel: str, pk: int | None, unsaved: bool = False) -> Conversation:
+    """The user's own conversation `pk` (another person's is not found), or a new one. `unsaved`: the new one is
+    not written yet — the engine writes it with its first turn (apps.assistant.engine.chat), one INSERT."""
     if pk is not None:
         found = Conversation.objects.filter(pk=pk, user=user, channel=channel).first()
         if found is None:
@@ -180,6 +185,8 @@ def conversation_for(*, user: User, channel: str, pk: int | None) -> Conversatio
 
             raise Http404("No such conversation.")
         return found
+    if unsaved:
+        return Conversation(user=user, channel=channel)
     return Conversation.objects.create(user=user, channel=channel)
 
 
@@ -199,10 +206,11 @@ def action_propose(
     )
 
 
-def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedAction:
+def action_confirm(*, action_id: int, user: User, confirm: bool, via: str = "api") -> ProposedAction:
     """The person decides on an action the assistant proposed to them (someone else's is not found). Confirming
     runs the tool's service as them, re-checking their permission now; refusing just records it. Either way the
-    decision is on the tool-call record. A service refusal (validation, permission) marks the action failed and
+    decision is on the tool-call record, with where it was taken (`via`: "api" for the Confirm button, "chat" for a
+    "yes" turn). A service refusal (validation, permission) marks the action failed and
     is reported, nothing half-written (the service's transaction rolled back)."""
     from django.http import Http404
 
@@ -230,7 +238,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
                 channel=channel,
                 tool=action.tool,
                 arguments=action.arguments,
-                result={"error": "expired"},
+                result={"error": "expired", "via": via},
                 outcome=ToolOutcome.REFUSED,
                 conversation=action.conversation,
                 action=action,
@@ -244,7 +252,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
                 channel=channel,
                 tool=action.tool,
                 arguments=action.arguments,
-                result={},
+                result={"via": via},
                 outcome=ToolOutcome.REFUSED,
                 conversation=action.conversation,
                 action=action,
@@ -275,7 +283,7 @@ def action_confirm(*, action_id: int, user: User, confirm: bool) -> ProposedActi
             channel=channel,
             tool=action.tool,
             arguments=action.arguments,
-            result=action.result,
+            result={**action.result, "via": via},
             outcome=outcome,
             conversation=action.conversation,
             action=action,

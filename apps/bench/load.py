@@ -7,6 +7,8 @@ import tempfile
 
 from django.core.management.base import CommandError
 
+from . import assistant
+
 WRK_REPORT = """
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
@@ -104,6 +106,7 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         *api_variants(),
         *crm(),
         *backoffice(),
+        *assistant.scenarios(),
         *inbox(),
     ]
 
@@ -265,8 +268,9 @@ def webhook_script(count: int = 12_000) -> str:
 def warm_up(port: int, path: str, token: str | None, workers: int) -> None:
     """Every server process answers the scenario's path a few times before it is measured: a process's first admin
     page compiles templates and loads the model admin (~3 s), which a 1 s quick run would otherwise count as "no
-    request completed". Not for the login or webhook scenarios (they write)."""
-    if path in ("LOGIN", "WEBHOOK"):
+    request completed". Not for the login or webhook scenarios (they write), nor the assistant's POSTs (their own
+    warm-up: apps.bench.assistant.warm_up)."""
+    if path in ("LOGIN", "WEBHOOK", *assistant.POST_PATHS):
         return
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
@@ -301,6 +305,9 @@ def wrk(port: int, path: str, connections: int, duration: int, token: str | None
     elif path == "WEBHOOK":
         url_path = "/api/v1/webhooks/incoming-message"
         script = webhook_script() + WRK_REPORT
+    elif path in ("AI_QUERY", "AI_QUERY_CACHED", "COPILOT_TURN"):
+        url_path, lua = assistant.post_script(path)
+        script = lua + WRK_REPORT
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     command = [

@@ -1,8 +1,9 @@
 """`POST /leads/bulk-map` (seed 004 §3.2): each spreadsheet header mapped to a lead field with a confidence and
 the reason, deterministically — the field's own name, a known synonym, or a close spelling of one (rapidfuzz).
 A header that fits nothing is returned as unmapped, never dropped; two headers never feed one field (the better
-match wins, the other is unmapped with the reason). The AI pass for what this cannot place comes with the
-assistant app's provider interface (a later issue)."""
+match wins, the other is unmapped with the reason). Headers this cannot place then go to the AI step (hook
+`crm.header_mapper`, answered by the assistant app through its provider interface: the local provider by default,
+a hosted model when configured), each coming back with a confidence and a reason, or unmapped."""
 
 import re
 from dataclasses import asdict, dataclass
@@ -34,7 +35,25 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "assigned_agent_email": ("agent", "agentemail", "assignedto", "owner", "assignedagent"),
     "status": ("status", "leadstatus", "stage"),
 }
+# What each field holds, in words: the AI step's only knowledge of the lead (no data rows are sent).
+FIELD_HINTS: dict[str, str] = {
+    "full_name": "the person's full name (name, contact name, client name, prospect)",
+    "first_name": "given name, forename, first name, christian name",
+    "last_name": "surname, family name, last name",
+    "email": "email address, e-mail, electronic mail",
+    "phone": "phone number, telephone, mobile, cellphone, cell, whatsapp",
+    "city": "city, town, municipality, locality, location",
+    "source": "lead source, channel, origin, campaign, referral, referrer",
+    "notes": "notes, comments, remarks, description, observations, memo",
+    "product_interest": "product of interest, line of business, insurance type, coverage, cover, policy type",
+    "estimated_value": "estimated value, expected annual premium, budget, deal value, amount, quote",
+    "licensed": "whether a recruit holds an insurance licence (yes/no), licensed, certified",
+    "years_experience": "years of experience in sales, seniority, tenure",
+    "assigned_agent_email": "assigned agent's email, owner, account manager, salesperson, broker, representative",
+    "status": "lead status, stage, state, pipeline stage",
+}
 REQUIRED_ANY = (("first_name", "full_name"),)
+NO_MATCH = "Matches no lead field."
 FUZZY_MIN = 85
 _ALIASES = {alias: field for field, aliases in SYNONYMS.items() for alias in aliases}
 
@@ -65,12 +84,37 @@ def _match(header: str) -> Mapping:
         alias, score = best[0], best[1]
         field = _ALIASES[alias]
         return Mapping(header, field, round(0.8 * score / 100, 2), f"Spelt like '{alias}' ({score:.0f}% alike).")
-    return Mapping(header, None, 0.0, "Matches no lead field.")
+    return Mapping(header, None, 0.0, NO_MATCH)
 
 
-def map_lead_headers(headers: list[str]) -> dict:
-    """{"mappings": [...one per header, in order...], "unmapped": [...], "missing_required": [...]}."""
+def _ai_step(mappings: list[Mapping], user) -> None:
+    """The headers nothing matched, to the AI step (hook `crm.header_mapper`). Its answer can only place a header
+    on a real lead field; anything else, or a failed step, leaves the header unmapped with the reason."""
+    from .hooks import header_mapper
+
+    pending = [m for m in mappings if m.field is None and m.reason == NO_MATCH]
+    providers = header_mapper.providers()
+    if not pending or not providers:
+        return
+    answers = providers[0](headers=[m.header for m in pending], fields=dict(FIELD_HINTS), user=user)
+    for m, answer in zip(pending, answers, strict=False):
+        field = answer.get("field")
+        if answer.get("header") != m.header:
+            continue
+        if field in SYNONYMS:
+            m.field = field
+            m.confidence = round(min(max(float(answer.get("confidence") or 0.0), 0.0), 1.0), 2)
+            m.reason = str(answer.get("reason") or "Placed by the AI step.")[:300]
+        elif answer.get("reason"):
+            m.reason = f"{NO_MATCH} {str(answer['reason'])[:250]}"
+
+
+def map_lead_headers(headers: list[str], *, user=None) -> dict:
+    """{"mappings": [...one per header, in order...], "unmapped": [...], "missing_required": [...]}. With `user`,
+    the headers the matcher cannot place go through the AI step as that user."""
     mappings = [_match(h) for h in headers]
+    if user is not None:
+        _ai_step(mappings, user)
     best: dict[str, int] = {}
     for index, m in enumerate(mappings):
         if m.field is None:

@@ -539,6 +539,7 @@ LOGGING = {
 
 CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 BENCH_FLOOR = False  # config.settings.bench mounts /bench/floor/
+ASSISTANT_RATE_LIMITS = True  # the AI settings' per-person limits (config.settings.bench switches them off)
 
 # Web Push (apps.messaging.services.push): a VAPID key pair (base64url, e.g. `vapid --gen` of py-vapid) turns it on.
 WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")

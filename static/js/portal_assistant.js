@@ -86,7 +86,9 @@
       (data.sources || []).forEach(function (source) {
         if (source.url) link(item, source.url, source.title);
       });
-      (data.actions || []).forEach(function (action) { offer(item, action); });
+      (data.actions || []).forEach(function (action) {
+        if (action.status === "pending") offer(item, action);  // a "yes" turn returns the ones it decided
+      });
       hints.textContent = data.suggestions && data.suggestions.length ? "Try: " + data.suggestions.join(" · ") : "";
     });
   });

@@ -1,9 +1,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from apps.accounts.roles import Role
+from apps.assistant import engine, services
+from apps.assistant.models import AiSettings
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import CoverageFactory, PolicyFactory, ProductFactory, ProductLineFactory
 
@@ -44,3 +47,30 @@ def motor_customer(make_user):
         return user, customer, policy
 
     return make
+
+
+@pytest.fixture
+def hosted(monkeypatch, db):
+    """Switch the settings to a hosted provider whose HTTP goes to `handler` (the test's fake of the API)."""
+
+    def use(provider: str, handler):
+        AiSettings.objects.update_or_create(
+            pk=1,
+            defaults={
+                "provider": provider,
+                "model": "m-1",
+                "api_key_encrypted": "secret-key",
+                "base_url": "https://llm.example" if provider != "gemini" else "",
+            },
+        )
+        services.cache.delete(services.SETTINGS_CACHE_KEY)
+        real = engine.provider_for
+
+        def patched(row):
+            provider_obj = real(row)
+            provider_obj.client = httpx.Client(transport=httpx.MockTransport(handler))
+            return provider_obj
+
+        monkeypatch.setattr(engine, "provider_for", patched)
+
+    return use

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from apps.accounts.roles import Role
-from apps.assistant import engine, services
 from apps.assistant.models import AiSettings, ToolCallRecord
 from apps.assistant.providers.base import ProviderError, Request, ToolSpec, Turn
 from apps.assistant.providers.hosted import GeminiProvider, OpenAICompatibleProvider
@@ -204,33 +203,6 @@ def test_a_timeout_is_a_provider_error():
     with pytest.raises(ProviderError) as raised:
         provider.complete(Request(system="s", turns=[Turn(role="user", text="hi")], tools=[], model="m", timeout=1))
     assert raised.value.kind == "timeout"
-
-
-@pytest.fixture
-def hosted(monkeypatch, db):
-    """Switch the settings to a hosted provider whose HTTP goes to `handler` (the test's fake of the API)."""
-
-    def use(provider: str, handler):
-        AiSettings.objects.update_or_create(
-            pk=1,
-            defaults={
-                "provider": provider,
-                "model": "m-1",
-                "api_key_encrypted": "secret-key",
-                "base_url": "https://llm.example" if provider != "gemini" else "",
-            },
-        )
-        services.cache.delete(services.SETTINGS_CACHE_KEY)
-        real = engine.provider_for
-
-        def patched(row):
-            provider_obj = real(row)
-            provider_obj.client = httpx.Client(transport=httpx.MockTransport(handler))
-            return provider_obj
-
-        monkeypatch.setattr(engine, "provider_for", patched)
-
-    return use
 
 
 @pytest.mark.django_db

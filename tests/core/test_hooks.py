@@ -43,6 +43,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert sorted(hooks.registry.hooks) == [
         "admin.record_numbers",
         "contacts.related",
+        "crm.header_mapper",
         "customers.outbound_gate",
         "gdpr.erase",
         "gdpr.export",
@@ -58,6 +59,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("customers.outbound_gate") == ["messaging"]
     assert providers_of("messaging.lead") == ["crm"]
     assert providers_of("records.timeline") == ["messaging"]
+    assert providers_of("crm.header_mapper") == ["assistant"]
     everyone = [
         "documents",
         "policies",
@@ -70,6 +72,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "crm",
         "support",
         "campaigns",
+        "assistant",
     ]
     assert providers_of("gdpr.export") == everyone
     assert providers_of("gdpr.erase") == everyone

@@ -6,7 +6,7 @@ from apps.assistant.models import AiSettings, Channel, Provider, RescindedRespon
 class AiQueryInputSerializer(serializers.Serializer):
     """Seed 003 `POST /ai/query`."""
 
-    query = serializers.CharField(max_length=100_000, allow_blank=True, trim_whitespace=False)
+    query = serializers.CharField(max_length=1_000_000, allow_blank=True, trim_whitespace=False)
     context = serializers.DictField(required=False, default=dict)
 
 
@@ -65,7 +65,7 @@ class CopilotChatOutputSerializer(serializers.Serializer):
 
 
 class CustomerChatInputSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=100_000, allow_blank=True, trim_whitespace=False)
+    message = serializers.CharField(max_length=1_000_000, allow_blank=True, trim_whitespace=False)
     conversation_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     context = serializers.DictField(required=False, default=dict)
 

@@ -11,8 +11,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.assistant import engine, services
-from apps.assistant.models import ActionStatus, Channel, RescindedResponse
+from apps.assistant.models import Channel, RescindedResponse
 from apps.assistant.selectors import rescinded_responses_visible_to
+from apps.core.api.exceptions import ApiError
 from apps.core.api.throttles import AIRateThrottle, GeneralRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
 
@@ -33,6 +34,11 @@ def roles_permission(*roles: str):
 
 AI_THROTTLES = [GeneralRateThrottle, AIRateThrottle]
 UNAVAILABLE = {503: OpenApiResponse(description="The provider failed and the fallback answer is switched off")}
+BAD_INPUT = {
+    400: OpenApiResponse(description="Empty message, forged history turn or invalid body (recorded)"),
+    413: OpenApiResponse(description="The message is longer than the assistant accepts (recorded)"),
+    429: OpenApiResponse(description="The AI settings' rate limit"),
+}
 
 
 class _ChatApi(BaseApi):
@@ -42,18 +48,34 @@ class _ChatApi(BaseApi):
         user = self.request.user
         try:
             with transaction.atomic():
-                conversation = services.conversation_for(user=user, channel=channel, pk=conversation_id)
+                conversation = services.conversation_for(user=user, channel=channel, pk=conversation_id, unsaved=True)
                 turns = turns_builder(conversation)
                 return engine.chat(user=user, channel=channel, turns=turns, conversation=conversation, context=context)
         except engine.BadInput as exc:
             engine.reject(exc, user=user, channel=channel, raw=raw)
+            if exc.code == "too_long":
+                raise ApiError(
+                    str(exc), code="payload_too_large", status_code=413, details={exc.field: [str(exc)]}
+                ) from exc
             raise ValidationError({exc.field: [str(exc)]}) from exc
         except services.RateLimited as exc:
             raise Throttled(wait=exc.wait, detail=str(exc)) from exc
         except engine.ProviderError as exc:
-            from apps.core.api.exceptions import ApiError
-
             raise ApiError("The AI provider is unavailable.", code="service_unavailable", status_code=503) from exc
+
+    def parse_audited(self, serializer_class, *, channel: str):
+        """`parse`, with a refused body on the audit trail like every other bad request to the assistant."""
+        try:
+            return self.parse(serializer_class)
+        except ValidationError as exc:
+            raw = self.request.data
+            engine.reject(
+                engine.BadInput(str(exc.detail)[:300], field="body", code="invalid"),
+                user=self.request.user,
+                channel=channel,
+                raw=raw if isinstance(raw, str | list | dict) else str(raw),
+            )
+            raise
 
 
 def _context(value) -> dict:
@@ -74,11 +96,11 @@ class AiQueryApi(_ChatApi):
     @extend_schema(
         tags=["ai"],
         request=s.AiQueryInputSerializer,
-        responses={200: s.AiQueryOutputSerializer, **UNAVAILABLE},
+        responses={200: s.AiQueryOutputSerializer, **BAD_INPUT, **UNAVAILABLE},
         summary="Ask the AI assistant (answers with sources and suggestions)",
     )
     def post(self, request):
-        data = self.parse(s.AiQueryInputSerializer)
+        data = self.parse_audited(s.AiQueryInputSerializer, channel=Channel.QUERY)
         context = _context(data.get("context"))
 
         def turns(conversation):
@@ -111,11 +133,11 @@ class CopilotChatApi(_ChatApi):
     @extend_schema(
         tags=["ai"],
         request=s.CopilotChatInputSerializer,
-        responses={200: s.CopilotChatOutputSerializer, **UNAVAILABLE},
+        responses={200: s.CopilotChatOutputSerializer, **BAD_INPUT, **UNAVAILABLE},
         summary="Copilot chat turn (function calls run as you; writes wait for your confirmation)",
     )
     def post(self, request):
-        data = self.parse(s.CopilotChatInputSerializer)
+        data = self.parse_audited(s.CopilotChatInputSerializer, channel=Channel.COPILOT)
         context = _context(data.get("context"))
 
         def turns(conversation):
@@ -151,11 +173,11 @@ class CustomerChatApi(_ChatApi):
     @extend_schema(
         tags=["ai"],
         request=s.CustomerChatInputSerializer,
-        responses={200: s.CustomerChatOutputSerializer, **UNAVAILABLE},
+        responses={200: s.CustomerChatOutputSerializer, **BAD_INPUT, **UNAVAILABLE},
         summary="Customer chat turn",
     )
     def post(self, request):
-        data = self.parse(s.CustomerChatInputSerializer)
+        data = self.parse_audited(s.CustomerChatInputSerializer, channel=Channel.CUSTOMER)
 
         def turns(conversation):
             message = engine.check_message(data["message"])
@@ -181,14 +203,6 @@ class CustomerChatApi(_ChatApi):
         )
 
 
-MESSAGES = {
-    ActionStatus.CONFIRMED: "Done.",
-    ActionStatus.REFUSED: "Cancelled: nothing was changed.",
-    ActionStatus.FAILED: "It could not be done; nothing was changed.",
-    ActionStatus.EXPIRED: "This proposal has expired; ask again.",
-}
-
-
 class ActionDecisionApi(BaseApi):
     """Confirm or refuse an action the assistant proposed to you (someone else's is not found)."""
 
@@ -206,13 +220,7 @@ class ActionDecisionApi(BaseApi):
             action_id=data["action_id"], user=request.user, confirm=data["decision"] == "confirm"
         )
         result = action.result or {}
-        from apps.assistant.providers.local import LocalProvider
-
-        message = MESSAGES[action.status]
-        if action.status == ActionStatus.CONFIRMED:
-            message = LocalProvider().describe(action.tool, result, None)
-        elif action.status == ActionStatus.FAILED and result.get("error"):
-            message = f"{MESSAGES[action.status]} {result['error']}"
+        message = engine.decision_message(action)
         return self.ok(
             {
                 "id": action.pk,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import slots
 from .base import Reply, Request, ToolCall, Turn
+from .text import STOP_WORDS as STOP
 
 MODEL_NAME = "local-retrieval-1"
 
@@ -183,62 +184,6 @@ FNOL_QUESTIONS = {
 FNOL_ORDER = ["claimType", "policyNumber", "incidentDate", "incidentPlace", "hasPhotos", "estimatedAmount"]
 FNOL_MARK = "[claim step: "
 
-STOP = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "of",
-    "to",
-    "in",
-    "on",
-    "for",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "i",
-    "my",
-    "me",
-    "we",
-    "our",
-    "you",
-    "your",
-    "it",
-    "this",
-    "that",
-    "what",
-    "how",
-    "when",
-    "where",
-    "which",
-    "who",
-    "do",
-    "does",
-    "did",
-    "can",
-    "could",
-    "should",
-    "would",
-    "will",
-    "with",
-    "at",
-    "by",
-    "from",
-    "as",
-    "about",
-    "have",
-    "has",
-    "had",
-    "any",
-    "there",
-    "their",
-    "they",
-}
-
 
 @cache
 def intent_model():
@@ -286,6 +231,8 @@ class LocalProvider:
     name = "local"
 
     def complete(self, request: Request) -> Reply:
+        if request.channel == "mapping":
+            return self.map_headers(request)
         tools = {t.name for t in request.tools}
         last = request.turns[-1] if request.turns else Turn(role="user", text="")
         if last.role == "tool":
@@ -307,6 +254,20 @@ class LocalProvider:
                 reply.confidence = max(reply.confidence, round(confidence, 2))
                 return reply
         return self.answer(request, text)
+
+    @staticmethod
+    def map_headers(request: Request) -> Reply:
+        """The AI step of `/leads/bulk-map`: the same JSON a hosted model is asked for (apps.assistant.header_mapping)
+        from the request's `{"headers", "fields"}`, placed word by word (providers.headers)."""
+        from .headers import place
+
+        try:
+            asked = json.loads(request.turns[-1].text)
+            headers, fields = asked["headers"], asked["fields"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            return Reply(text="{}", confidence=0.0)
+        mappings = [place(str(header), fields) for header in headers]
+        return Reply(text=json.dumps({"mappings": mappings}), confidence=1.0)
 
     # --- tool calls -------------------------------------------------------------------------------------------
 
@@ -703,7 +664,7 @@ class LocalProvider:
         if tool == "scheduleAppointment":
             a = result.get("appointment", {})
             clash = f" It overlaps {len(result['conflicts'])} other appointment(s)." if result.get("conflicts") else ""
-            return f"Booked “{a.get('title')}” for {a.get('start')}.{clash}"
+            return f"Booked “{a.get('title')}” for {_when(a.get('start'))}.{clash}"
         if tool == "fileClaim":
             c = result.get("claim", {})
             return f"Your claim {c.get('claim_number')} is filed. You can add photos on the claim page."
@@ -793,3 +754,16 @@ class LocalProvider:
 def next_weekday_morning() -> str:
     day = timezone.localdate() + timedelta(days=1)
     return f"{day.isoformat()}T09:00"
+
+
+def _when(value) -> str:
+    """An ISO timestamp from a tool's result as people read it, in the brokerage's time zone."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%a %d %b %Y at %H:%M}"

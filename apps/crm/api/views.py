@@ -292,11 +292,12 @@ class LeadBulkMapApi(BaseApi):
         tags=["leads"],
         request=s.BulkMapInputSerializer,
         responses={200: s.BulkMapOutputSerializer},
-        summary="Map spreadsheet headers to lead fields, each with a confidence and the reason",
+        summary="Map spreadsheet headers to lead fields, each with a confidence and the reason (headers the "
+        "deterministic matcher cannot place go to the AI step)",
     )
     def post(self, request):
         data = self.parse(s.BulkMapInputSerializer)
-        return self.ok(mapping.map_lead_headers(data["headers"]))
+        return self.ok(mapping.map_lead_headers(data["headers"], user=request.user))
 
 
 class LeadBulkImportApi(BaseApi):

@@ -17,7 +17,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.bench import probes
+from apps.bench import assistant, probes
 from apps.bench.jobs import run_jobs
 from apps.bench.load import format_row, scenarios, warm_up, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
@@ -111,6 +111,9 @@ class Command(BaseCommand):
             if process and table:
                 report["table"] = self._table(port, tokens, only)
             chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process and not table_only else []
+            if any(path in assistant.POST_PATHS for _, path, _, _ in chosen):
+                assistant.ensure_knowledge_base(stdout=self.stdout)
+                self.stdout.write(f"assistant warm-up: {assistant.warm_up(port, tokens, workers):.1f} s")
             for name, path, floor_path, auth in chosen:
                 warm_up(port, path, tokens.get(auth), workers)
                 if floor_path:
@@ -127,6 +130,13 @@ class Command(BaseCommand):
         finally:
             if process:
                 stop(process)
+        if any(path == "COPILOT_TURN" for _, path, _, _ in chosen):
+            report["copilot_overhead"] = overhead = assistant.copilot_overhead()
+            self.stdout.write(
+                f"copilot turn in-process ({overhead['turns']} turns, {overhead['tool_calls']} tool calls): total "
+                f"p50 {overhead['total_p50_ms']} ms; beyond the model p50 {overhead['beyond_model_p50_ms']} ms, "
+                f"p95 {overhead['beyond_model_p95_ms']} ms"
+            )
         if jobs:
             report["jobs"] = run_jobs(limit=jobs_limit, only=only, stdout=self.stdout)
         if table_only:
