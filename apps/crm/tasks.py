@@ -22,3 +22,10 @@ def appointment_invitation(appointment_id: int, method: str) -> str:
     from apps.crm.invitations import appointment_invite_send
 
     return appointment_invite_send(appointment_id=appointment_id, method=method)
+
+
+@shared_task(name="crm.quote_pickup_email")
+def quote_pickup_email(quote_id: int) -> str:
+    from apps.crm.quotes import quote_pickup_email_send
+
+    return quote_pickup_email_send(quote_id=quote_id)

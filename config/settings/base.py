@@ -158,6 +158,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "loyalty-expire-nightly": {"task": "billing.loyalty_expire", "schedule": 24 * 60 * 60},
+    "catalog-quotes-purge": {"task": "catalog.quotes_purge", "schedule": 24 * 60 * 60},
     "billing-sweep": {"task": "billing.sweep", "schedule": 15 * 60},
     "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},

@@ -37,6 +37,11 @@ RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 *
 RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
 
 
+# --- Catalogue --------------------------------------------------------------------------------------------
+# A stored quote's price holds this many days; quotes nobody applied for are deleted this long after expiry.
+CATALOG_QUOTE_VALID_DAYS = env.int("CATALOG_QUOTE_VALID_DAYS", default=30)
+CATALOG_QUOTE_KEEP_DAYS = env.int("CATALOG_QUOTE_KEEP_DAYS", default=90)
+
 # --- CRM ------------------------------------------------------------------------------------------
 # An agent's open leads above which least-loaded and round-robin assignment pass them over.
 CRM_AGENT_OPEN_LEAD_CAP = env.int("CRM_AGENT_OPEN_LEAD_CAP", default=500)
