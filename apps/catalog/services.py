@@ -99,7 +99,7 @@ def quote_apply(
     A signed-in customer applies as themselves (an unowned quote becomes theirs); anyone else is a prospect and
     gives a first name and an email or phone. Refused: an expired quote, a product no longer sold, a quote
     already applied for (409 each, saying which)."""
-    quote = Quote.objects.select_for_update().select_related("product__line", "customer").get(pk=quote.pk)
+    quote = Quote.objects.select_for_update(of=("self",)).select_related("product__line", "customer").get(pk=quote.pk)
     if quote.status != QuoteStatus.QUOTED:
         when = timezone.localtime(quote.applied_at).strftime("%d %b %Y") if quote.applied_at else ""
         raise Conflict(

@@ -173,8 +173,15 @@ def quote_pickup_email_send(*, quote_id: int) -> str:
     email = quote.customer.email if quote.customer_id else quote.applicant_email
     if not email:
         return ""
+    # They asked us to contact them about this cover (the application): an answer to them, so no channel consent
+    # is needed — the DNC list and an opt-out still refuse it.
     decision = outbound_check(
-        channel="email", address=email, purpose=Purpose.SERVICE, source="crm.quote_picked_up", customer=quote.customer
+        channel="email",
+        address=email,
+        purpose=Purpose.SERVICE,
+        source="crm.quote_picked_up",
+        customer=quote.customer,
+        answering=True,
     )
     if not decision:
         return f"refused: {decision.reason}"
