@@ -74,16 +74,19 @@ def test_a_prospect_applies_and_becomes_a_lead_for_the_least_loaded_agent_of_the
     assert lead.assigned_agent == free
     assert lead.product_interest == home.line
     assert lead.estimated_value == Decimal("300.00")
-    assert "Call after 6pm" in lead.notes and "Base premium: 300.00 EUR" in lead.notes
+    assert "Call after 6pm" in lead.notes
+    assert "Base premium: 300.00 EUR" in lead.notes
     told = Notification.objects.get(user=free)
-    assert told.event == "quote:requested" and "Rita Lopes asks for Home Plus" in told.title
+    assert told.event == "quote:requested"
+    assert "Rita Lopes asks for Home Plus" in told.title
 
     # the agent picks it up by calling: the quote says so and the prospect gets an email
     with django_capture_on_commit_callbacks(execute=True):
         services.activity_create(actor=free, kind="call", subject="Called Rita", lead=lead)
 
     quote = Quote.objects.get(reference=data["id"])
-    assert quote.status == QuoteStatus.PICKED_UP and quote.picked_up_by == free
+    assert quote.status == QuoteStatus.PICKED_UP
+    assert quote.picked_up_by == free
     assert api_client.get(f"/api/v1/quotes/{data['id']}").json()["data"]["status"] == "picked_up"
     assert [m.to for m in mail.outbox] == [["rita@example.com"]]
     assert "is now handling your request for Home Plus" in mail.outbox[0].body
@@ -104,7 +107,8 @@ def test_a_customer_applies_and_gets_an_opportunity_with_their_own_agent_and_is_
     assert response.status_code == 200, response.content
     opportunity = Opportunity.objects.get(quote__reference=data["id"])
     assert (opportunity.customer, opportunity.agent, opportunity.value) == (customer, own_agent, Decimal("300.00"))
-    assert opportunity.product_line == home.line and opportunity.stage == OpportunityStage.NEW
+    assert opportunity.product_line == home.line
+    assert opportunity.stage == OpportunityStage.NEW
     assert Activity.objects.get(opportunity=opportunity).subject == "Cover requested from a quote"
     assert not Lead.objects.filter(quote__reference=data["id"]).exists()
     listed = client.get("/api/v1/quotes").json()["data"]["quotes"]
@@ -114,7 +118,8 @@ def test_a_customer_applies_and_gets_an_opportunity_with_their_own_agent_and_is_
 
     assert client.get(f"/api/v1/quotes/{data['id']}").json()["data"]["status"] == "picked_up"
     notice = Notification.objects.get(user=account)
-    assert notice.event == "quote:picked_up" and "is working on your request for Home Plus" in notice.title
+    assert notice.event == "quote:picked_up"
+    assert "is working on your request for Home Plus" in notice.title
     # a second move does not tell them again
     services.opportunity_update(opportunity=opportunity, actor=own_agent, stage=OpportunityStage.QUOTED)
     assert Notification.objects.filter(user=account).count() == 1
@@ -140,7 +145,8 @@ def test_an_expired_quote_cannot_be_applied_for(api_client, home):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "quote_expired"
     quote.refresh_from_db()
-    assert quote.status == QuoteStatus.QUOTED and not Lead.objects.exists()
+    assert quote.status == QuoteStatus.QUOTED
+    assert not Lead.objects.exists()
 
 
 def test_someone_elses_quote_is_not_found_for_another_customer_or_anonymous(make_user, api_client, home):
@@ -156,7 +162,9 @@ def test_someone_elses_quote_is_not_found_for_another_customer_or_anonymous(make
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
     quote.refresh_from_db()
-    assert quote.status == QuoteStatus.QUOTED and not Lead.objects.exists() and not Opportunity.objects.exists()
+    assert quote.status == QuoteStatus.QUOTED
+    assert not Lead.objects.exists()
+    assert not Opportunity.objects.exists()
 
 
 def test_a_prospect_must_say_who_they_are(api_client, home):
@@ -185,7 +193,8 @@ def test_a_refusal_in_the_pipeline_leaves_the_quote_as_it_was(home, monkeypatch)
         quote_apply(quote=quote, actor=None, first_name="Ze", email="z@x.pt")
 
     quote.refresh_from_db()
-    assert quote.status == QuoteStatus.QUOTED and quote.applied_at is None
+    assert quote.status == QuoteStatus.QUOTED
+    assert quote.applied_at is None
 
 
 def test_staff_cannot_list_quotes(make_user):
@@ -200,7 +209,8 @@ def test_without_any_rule_the_prospects_lead_waits_for_managers(api_client, home
     api_client.post(f"/api/v1/quotes/{quote.reference}/apply", {"first_name": "Ivo", "email": "i@x.pt"})
 
     lead = Lead.objects.get(quote=quote)
-    assert lead.assigned_agent is None and lead.status == LeadStatus.NEW
+    assert lead.assigned_agent is None
+    assert lead.status == LeadStatus.NEW
 
 
 def test_converting_a_quote_lead_carries_the_quote_to_the_opportunity(api_client, home, home_desk):

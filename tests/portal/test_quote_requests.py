@@ -32,7 +32,8 @@ def test_a_visitor_prices_applies_and_follows_the_request(home_product):
 
     response = client.post(link, {"first_name": "Vera", "email": "vera@example.pt", "message": "Flat in Porto"})
 
-    assert response.status_code == 302 and response["Location"] == link
+    assert response.status_code == 302
+    assert response["Location"] == link
     page = client.get(link).content.decode()
     assert 'data-quote-status="requested"' in page
     lead = Lead.objects.get()
@@ -49,9 +50,11 @@ def test_a_customer_applies_in_one_click_and_sees_it_in_my_quotes(home_product):
     client.post(link, {})
 
     opportunity = Opportunity.objects.get()
-    assert opportunity.customer == customer and opportunity.quote.customer == customer
+    assert opportunity.customer == customer
+    assert opportunity.quote.customer == customer
     listing = client.get("/quotes").content.decode()
-    assert "Requested" in listing and home_product.name in listing
+    assert "Requested" in listing
+    assert home_product.name in listing
 
 
 def test_another_customers_quote_page_is_not_found(home_product):
