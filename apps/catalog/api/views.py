@@ -81,8 +81,7 @@ class QuoteApi(BaseApi):
     """POST /quotes: price a product from its rating rules, line by line, and keep the quote (its `id` is what an
     application names). GET /quotes: a signed-in customer's own quotes, with where each application is."""
 
-    permission_classes = [AllowAny]
-    mfa_exempt = True
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
     throttle_classes = [GeneralRateThrottle, QuoteRateThrottle]
 
     def get_throttles(self):
@@ -120,8 +119,7 @@ QUOTE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, desc
 class QuoteDetailApi(BaseApi):
     """GET /quotes/{id}: the quote and where its application is. A customer's quote only for that customer."""
 
-    permission_classes = [AllowAny]
-    mfa_exempt = True
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
 
     @extend_schema(
         tags=["products"],
@@ -137,8 +135,7 @@ class QuoteApplyApi(BaseApi):
     """POST /quotes/{id}/apply: "I'd like this cover". The request goes to an agent's pipeline (a lead for a
     prospect, an opportunity for a customer); the quote answers `requested`, and `picked_up` once an agent acts."""
 
-    permission_classes = [AllowAny]
-    mfa_exempt = True
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
     throttle_classes = [GeneralRateThrottle, QuoteRateThrottle]
 
     @extend_schema(
