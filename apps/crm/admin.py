@@ -34,6 +34,18 @@ from .models import (
     Task,
 )
 
+
+def quote_text(quote) -> str:
+    """The stored quote a lead or deal came from, in one line for the agent."""
+    if quote is None:
+        return "—"
+    lines = ", ".join(f"{line['label']} {line['amount']}" for line in quote.lines)
+    return (
+        f"{quote.short_reference} · {quote.product.name}: {quote.annual_premium} {quote.currency}/year ({lines}); "
+        f"{quote.get_status_display().lower()}, valid until {quote.expires_at:%Y-%m-%d}"
+    )
+
+
 BOARD_CLOSED_DAYS = 30  # won and lost deals stay on the board this long
 BOARD_MAX_DEALS = 500
 
@@ -99,6 +111,7 @@ class LeadAdmin(ScaledSearchMixin, ModelAdmin):
         "last_activity_at",
         "converted_at",
         "converted_customer",
+        "quote_attached",
         "created_at",
     ]
     autocomplete_fields = []
@@ -118,6 +131,10 @@ class LeadAdmin(ScaledSearchMixin, ModelAdmin):
     @display(description="Score", ordering="score")
     def score_display(self, obj):
         return obj.score
+
+    @display(description="From quote")
+    def quote_attached(self, obj):
+        return quote_text(obj.quote)
 
     @display(description="Why this score")
     def score_explained(self, obj):
@@ -173,15 +190,23 @@ class OpportunityAdminForm(forms.ModelForm):
 class OpportunityAdmin(ModelAdmin):
     form = OpportunityAdminForm
     list_display = ["title", "customer", "stage", "value", "agent", "team", "expected_close"]
-    list_filter = ["stage", "team", "product_line"]
+    list_filter = ["stage", "team", "product_line", "suggested"]
     list_select_related = ["customer", "agent", "team"]
     search_fields = ["title", "customer__last_name"]
-    readonly_fields = ["customer", "lead", "closed_at"]
+    readonly_fields = ["customer", "lead", "closed_at", "quote_attached", "suggestion"]
     inlines = [OpportunityEventInline]
     list_per_page = 50
 
     def has_add_permission(self, request) -> bool:
         return False  # deals come from converted leads (or the API)
+
+    @display(description="From quote")
+    def quote_attached(self, obj):
+        return quote_text(obj.quote)
+
+    @display(description="Suggested because")
+    def suggestion(self, obj):
+        return "; ".join(obj.suggestion_reasons) if obj.suggested else "—"
 
     def get_urls(self):
         board = self.admin_site.admin_view(self.board_view)

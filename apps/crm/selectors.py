@@ -84,7 +84,7 @@ def _scope(qs: QuerySet, user: User, *, owner: str, team: str | None = None, poo
 
 def leads_visible_to(user: User, *, kind: str | None = None, merged: bool = False) -> QuerySet[Lead]:
     """`merged`: also the duplicates folded into another record (hidden from lists and screens otherwise)."""
-    qs = Lead.objects.select_related("assigned_agent", "team", "product_interest")
+    qs = Lead.objects.select_related("assigned_agent", "team", "product_interest", "quote__product")
     if not merged:
         qs = qs.filter(merged_at__isnull=True)
     if kind:
@@ -138,7 +138,7 @@ def lead_activities(lead: Lead) -> QuerySet[Activity]:
 
 
 def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
-    qs = Opportunity.objects.select_related("customer", "agent", "team", "product_line", "policy")
+    qs = Opportunity.objects.select_related("customer", "agent", "team", "product_line", "policy", "quote__product")
     return _scope(qs, user, owner="agent", team="team")
 
 
