@@ -349,9 +349,11 @@ def opportunity_create(
     expected_close=None,
     lead: Lead | None = None,
     quote=None,
+    suggestion_reasons: list[str] | None = None,
 ) -> Opportunity:
     """A deal for a contact, in stage New, owned by the given agent (else the contact's agent, else the actor).
-    `quote`: the stored quote it comes from (a customer's application, or a converted lead's)."""
+    `quote`: the stored quote it comes from (a customer's application, or a converted lead's).
+    `suggestion_reasons`: a cross-sell gap the recommendations proposed (apps.crm.recommendations), and why."""
     agent = agent or customer.agent or (actor if actor is not None and actor.role in STAFF_OWNERS else None)
     _check_owner(actor, agent, field="agent_id")
     opportunity = Opportunity(
@@ -364,6 +366,8 @@ def opportunity_create(
         expected_close=expected_close,
         lead=lead,
         quote=quote,
+        suggested=suggestion_reasons is not None,
+        suggestion_reasons=suggestion_reasons or [],
     )
     opportunity.full_clean()
     opportunity.save()

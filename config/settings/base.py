@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "crm-agent-book-stats": {"task": "crm.agent_book_stats_refresh", "schedule": 5 * 60},
     # task reminders at their remind_at, once each (a row lock and a notification dedupe key)
     "crm-task-reminders": {"task": "crm.task_reminders", "schedule": 60},
+    # cross-sell gaps of customers whose relationship moved this week, as suggested deals for their agents
+    "crm-cross-sell-suggest": {"task": "crm.cross_sell_suggest", "schedule": 24 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
