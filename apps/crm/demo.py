@@ -37,6 +37,7 @@ RECRUITS = [
 
 def seed(*, stdout, options=None) -> None:
     book_seed(stdout=stdout)
+    quotes_seed(stdout=stdout)
     wanted = int((options or {}).get("leads") or 0)
     if wanted:
         volumes_generate(leads=wanted, stdout=stdout)
@@ -277,3 +278,75 @@ def volumes_generate(*, leads: int, stdout) -> None:
         for table in ("crm_lead", "crm_activity", "crm_opportunity", "crm_task", "crm_appointment", "accounts_user"):
             cursor.execute(f"ANALYZE {table}")
     stdout.write(f"crm: {count} leads generated with their activities, tasks, deals and appointments")
+
+
+# --- quotes into the pipeline, and cross-sell suggestions ------------------------------------------------------------
+
+RULE_LINES = {"Motor & Home": ("auto", "home"), "Health & Life": ("health", "life", "travel")}
+QUOTE_INPUTS = {
+    "age": 41,
+    "sum_insured": Decimal("200000"),
+    "vehicle_value": Decimal("18000"),
+    "vehicle_year": 2019,
+    "claims_count": 0,
+    "deductible": Decimal("250"),
+}
+
+
+def _priced(line: str, actor):
+    """A stored quote on the first product of `line` the demo inputs can price (regions tried in turn)."""
+    from django.core.exceptions import ValidationError
+
+    from apps.catalog.models import Product, QuoteChannel
+    from apps.catalog.selectors import product_for_quote
+    from apps.catalog.services import quote_create
+
+    for code in Product.objects.filter(line__code=line, is_active=True).order_by("code").values_list("code", flat=True):
+        product = product_for_quote(code)
+        for region in [*(product.regions or []), "LIS", None]:
+            inputs = {**QUOTE_INPUTS, **({"region": region} if region else {})}
+            try:
+                return quote_create(product=product, actor=actor, channel=QuoteChannel.PORTAL, **inputs)
+            except ValidationError:
+                continue
+    return None
+
+
+def quotes_seed(*, stdout) -> None:
+    """The teams' rules name the lines they take; a prospect's and a customer's "I'd like this cover" from a stored
+    quote (a lead and a deal, the customer's picked up by their agent and told), and the cross-sell suggestions
+    the recommendations make for the demo book. Idempotent (the prospect's quote marks it done)."""
+    from apps.catalog.models import Quote
+    from apps.catalog.services import quote_apply
+    from apps.customers.models import Customer
+
+    from .recommendations import cross_sell_suggest
+
+    if Quote.objects.filter(applicant_email="tiago.lopes@example.net").exists():
+        stdout.write("crm: demo quote requests already present")
+        return
+    for rule in LeadAssignmentRule.objects.select_related("team"):
+        rule.product_lines.set(ProductLine.objects.filter(code__in=RULE_LINES.get(rule.team.name, ())))
+    prospect = _priced("home", None)
+    if prospect is not None:
+        quote_apply(
+            quote=prospect,
+            actor=None,
+            first_name="Tiago",
+            last_name="Lopes",
+            email="tiago.lopes@example.net",
+            phone="+351930099001",
+            message="We move into a flat in Porto next month.",
+        )
+    customer = Customer.objects.filter(user__email="customer@example.com").select_related("user", "agent").first()
+    if customer is not None and customer.user is not None:
+        own = _priced("travel", customer.user) or _priced("life", customer.user)
+        if own is not None:
+            quote_apply(quote=own, actor=customer.user, message="For our summer trip.")
+            deal = own.opportunity if hasattr(own, "opportunity") else None
+            if deal is not None and deal.agent is not None:
+                services.activity_create(
+                    actor=deal.agent, opportunity=deal, kind="call", subject="Called about the requested cover"
+                )
+    made = cross_sell_suggest(customers=Customer.objects.filter(agent__isnull=False), limit=200)
+    stdout.write(f"crm: quote requests in the pipeline and {made} cross-sell suggestions")
