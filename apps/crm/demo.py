@@ -329,7 +329,7 @@ def quotes_seed(*, stdout) -> None:
         rule.product_lines.set(ProductLine.objects.filter(code__in=RULE_LINES.get(rule.team.name, ())))
     prospect = _priced("home", None)
     if prospect is not None:
-        quote_apply(
+        prospect = quote_apply(
             quote=prospect,
             actor=None,
             first_name="Tiago",
@@ -338,15 +338,15 @@ def quotes_seed(*, stdout) -> None:
             phone="+351930099001",
             message="We move into a flat in Porto next month.",
         )
-    customer = Customer.objects.filter(user__email="customer@example.com").select_related("user", "agent").first()
-    if customer is not None and customer.user is not None:
+        lead = Lead.objects.filter(quote=prospect).select_related("assigned_agent").first()
+        if lead is not None and lead.assigned_agent is not None:  # picked up: the quote shows "With an agent"
+            services.activity_create(
+                actor=lead.assigned_agent, lead=lead, kind="call", subject="Called about the requested home cover"
+            )
+    customer = Customer.objects.filter(user__email="customer@example.com").select_related("user").first()
+    if customer is not None and customer.user is not None:  # left "Requested" in their portal
         own = _priced("travel", customer.user) or _priced("life", customer.user)
         if own is not None:
             quote_apply(quote=own, actor=customer.user, message="For our summer trip.")
-            deal = own.opportunity if hasattr(own, "opportunity") else None
-            if deal is not None and deal.agent is not None:
-                services.activity_create(
-                    actor=deal.agent, opportunity=deal, kind="call", subject="Called about the requested cover"
-                )
     made = cross_sell_suggest(customers=Customer.objects.filter(agent__isnull=False), limit=200)
     stdout.write(f"crm: quote requests in the pipeline and {made} cross-sell suggestions")
