@@ -240,11 +240,11 @@ def volumes_generate(*, leads: int, stdout) -> None:
         cursor.execute(
             """
             INSERT INTO crm_opportunity (created_at, updated_at, title, customer_id, lead_id, agent_id, team_id,
-                stage, value, currency, lost_reason, closed_at)
+                stage, value, currency, lost_reason, closed_at, suggested, suggestion_reasons)
             SELECT l.created_at, l.created_at, 'Cover for lead ' || l.id, c.id, l.id, l.assigned_agent_id, a.team_id,
                 stage, round((200 + random() * 2500)::numeric, 2), 'EUR',
                 CASE WHEN stage = 'Lost' THEN 'Price' ELSE '' END,
-                CASE WHEN stage IN ('Won', 'Lost') THEN l.created_at + interval '30 days' END
+                CASE WHEN stage IN ('Won', 'Lost') THEN l.created_at + interval '30 days' END, false, '[]'::jsonb
             FROM (SELECT *, (ARRAY['New','Needs Analysis','Quoted','Negotiation','Won','Lost'])[1 + i %% 6] AS stage
                   FROM gen_leads WHERE i %% 4 = 0) l
             JOIN gen_customers c ON c.i = (l.i * 7919) %% (SELECT greatest(count(*), 1) FROM gen_customers)
