@@ -260,7 +260,8 @@ class Opportunity(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["stage", "-created_at"], name="crm_opp_stage"),
-            models.Index(fields=["agent", "stage"], name="crm_opp_agent_stage"),
+            # GET /agents: each agent's open deals counted and their values summed from the index alone
+            models.Index(fields=["agent", "stage"], include=["value"], name="crm_opp_agent_stage_value"),
             models.Index(fields=["team", "stage"], name="crm_opp_team_stage"),
             models.Index(fields=["expected_close"], name="crm_opp_expected_close"),
         ]

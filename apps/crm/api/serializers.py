@@ -483,7 +483,7 @@ class AgentWithStatsSerializer(OutputModelSerializer):
 
     @extend_schema_field(AgentStatsSerializer)
     def get_stats(self, user) -> dict:
-        response = user.avg_first_response
+        response = user.avg_first_response_seconds
         return {
             "open_leads": user.open_leads,
             "conversion_rate": round(100 * user.converted_leads / user.total_leads, 1) if user.total_leads else 0.0,
@@ -493,7 +493,7 @@ class AgentWithStatsSerializer(OutputModelSerializer):
             "policies_in_force": user.policies_in_force,
             "renewals_due": user.renewals_due,
             "tasks_overdue": user.tasks_overdue,
-            "avg_first_response_minutes": round(response.total_seconds() / 60, 1) if response is not None else None,
+            "avg_first_response_minutes": round(response / 60, 1) if response is not None else None,
             "commission_this_period": f"{user.commission_this_period:.2f}",
         }
 
