@@ -103,6 +103,7 @@ class QuoteApi(BaseApi):
         tags=["products"],
         responses={200: inline_serializer("QuoteList", {"quotes": s.StoredQuoteSerializer(many=True)})},
         summary="My quotes and my requests for cover (customers)",
+        operation_id="quotes_list",
     )
     def get(self, request):
         if not request.user.is_authenticated:
