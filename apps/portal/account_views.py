@@ -243,6 +243,7 @@ def products(request):
     return render(request, "portal/products.html", {"products": qs, "q": term})
 
 
+@rate_limited("quotes")  # each priced quote is kept: the API's quote limit, per person or IP
 def product_quote(request, code):
     """Price a product; the quote is kept (a signed-in customer's is theirs) and can be applied for from its page."""
     product = product_for_quote(code)
@@ -266,6 +267,7 @@ def _apply_form(request, data) -> QuoteApplyForm:
 
 
 @never_cache
+@rate_limited("quotes")
 def quote_detail(request, reference):
     """A stored quote and where its application is; "I'd like this cover" while it can still be applied for. The
     link (its random reference) is the visitor's way back; a customer's quote is theirs alone (404 for others)."""
