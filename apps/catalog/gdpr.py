@@ -2,6 +2,8 @@
 quotes. Kept on erasure: product, premium and dates (the brokerage's record of what it offered); scrubbed: the
 applicant's contact details and message."""
 
+from django.db.models import Q
+
 from apps.core.erasure import history_of, scrub_text
 from apps.customers.models import Customer
 
@@ -30,6 +32,10 @@ def export_customer_data(customer: Customer, archive, *, for_customer: bool) -> 
 
 
 def erase_customer_data(customer: Customer) -> None:
-    quotes = Quote.objects.filter(customer=customer)
+    """Their own quotes, and those they applied for as a prospect before becoming a customer (by their email)."""
+    mine = Q(customer=customer)
+    if customer.email:
+        mine |= Q(customer__isnull=True, applicant_email__iexact=customer.email)
+    quotes = Quote.objects.filter(mine)
     scrub_text(quotes, *PERSONAL)
     scrub_text(history_of(Quote, quotes.values("pk")), *PERSONAL)

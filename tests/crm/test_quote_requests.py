@@ -224,3 +224,19 @@ def test_converting_a_quote_lead_carries_the_quote_to_the_opportunity(api_client
     assert conversion.opportunity.quote == quote
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.PICKED_UP
+
+
+def test_erasure_scrubs_the_applicants_details_of_their_quotes(home):
+    from apps.catalog.gdpr import erase_customer_data
+
+    customer = CustomerFactory(email="gone@example.pt")
+    as_prospect = QuoteFactory(product=home, applicant_first_name="Gil", applicant_email="gone@example.pt")
+    someone_else = QuoteFactory(product=home, applicant_first_name="Ana", applicant_email="ana@example.pt")
+
+    erase_customer_data(customer)
+
+    as_prospect.refresh_from_db()
+    someone_else.refresh_from_db()
+    assert (as_prospect.applicant_first_name, as_prospect.applicant_email) != ("Gil", "gone@example.pt")
+    assert as_prospect.annual_premium == Decimal("300.00")
+    assert someone_else.applicant_first_name == "Ana"
