@@ -136,3 +136,21 @@ def test_an_import_shows_its_outcome_and_its_failed_rows_download(agent_client):
     assert "No name" in csv.content.decode()
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert other.status_code == 404
+
+
+def test_the_board_marks_deals_requested_from_a_quote_and_suggested_cross_sells(
+    agent_client, django_assert_max_num_queries
+):
+    from tests.factories.policies import QuoteFactory
+
+    OpportunityFactory(agent=agent_client.agent, title="From the portal", quote=QuoteFactory())
+    OpportunityFactory(agent=agent_client.agent, title="Gap", suggested=True, suggestion_reasons=["No home cover."])
+    for _ in range(5):
+        OpportunityFactory(agent=agent_client.agent, quote=QuoteFactory())
+
+    with django_assert_max_num_queries(12):
+        page = agent_client.get(reverse("admin:crm_opportunity_board")).content.decode()
+
+    assert page.count("Requested from a quote") == 6
+    assert 'title="No home cover."' in page
+    assert "Suggested cross-sell" in page
