@@ -354,7 +354,8 @@ def opportunity_create(
     """A deal for a contact, in stage New, owned by the given agent (else the contact's agent, else the actor).
     `quote`: the stored quote it comes from (a customer's application, or a converted lead's).
     `suggestion_reasons`: a cross-sell gap the recommendations proposed (apps.crm.recommendations), and why."""
-    agent = agent or customer.agent or (actor if actor is not None and actor.role in STAFF_OWNERS else None)
+    own = customer.agent if customer.agent is not None and customer.agent.is_active else None  # one who left: not
+    agent = agent or own or (actor if actor is not None and actor.role in STAFF_OWNERS else None)
     _check_owner(actor, agent, field="agent_id")
     opportunity = Opportunity(
         title=title.strip(),

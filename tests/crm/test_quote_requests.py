@@ -240,3 +240,16 @@ def test_erasure_scrubs_the_applicants_details_of_their_quotes(home):
     assert (as_prospect.applicant_first_name, as_prospect.applicant_email) != ("Gil", "gone@example.pt")
     assert as_prospect.annual_premium == Decimal("300.00")
     assert someone_else.applicant_first_name == "Ana"
+
+
+def test_a_customer_whose_agent_left_goes_to_the_lines_team(make_user, home, home_desk):
+    _team, _busy, free = home_desk
+    account = make_user(Role.CUSTOMER)
+    CustomerFactory(user=account, agent=make_user(Role.AGENT, is_active=False))
+    client = client_for(account)
+    data = _price(client, home)
+
+    response = client.post(f"/api/v1/quotes/{data['id']}/apply", {}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert Opportunity.objects.get(quote__reference=data["id"]).agent == free
