@@ -154,3 +154,15 @@ def test_the_board_marks_deals_requested_from_a_quote_and_suggested_cross_sells(
     assert page.count("Requested from a quote") == 6
     assert 'title="No home cover."' in page
     assert "Suggested cross-sell" in page
+
+
+def test_board_cards_carry_plain_ids_that_the_drop_can_post_back(agent_client):
+    """USE_THOUSAND_SEPARATOR would print deal 1761 as "1,761"; the drop would then post an id that matches nothing."""
+    from apps.crm.models import Opportunity
+
+    deal = OpportunityFactory(agent=agent_client.agent)
+    Opportunity.objects.filter(pk=deal.pk).update(id=123456)
+
+    page = agent_client.get(reverse("admin:crm_opportunity_board")).content.decode()
+
+    assert 'data-deal="123456"' in page
