@@ -63,7 +63,10 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     # catalog (public) and policies
     "v1:products-list": {"GET": PUBLIC},
     "v1:products-detail": {"GET": PUBLIC},
-    "v1:quotes": {"POST": PUBLIC},
+    "v1:quotes": {"POST": PUBLIC, "GET": {C}},
+    # a stored quote: its random reference is the credential; a customer's quote is theirs alone (tests/catalog)
+    "v1:quotes-detail": {"GET": PUBLIC},
+    "v1:quotes-apply": {"POST": PUBLIC},
     "v1:policies-list": {"GET": {A, M, AG, C}, "POST": {A, M, AG}},
     "v1:policies-detail": {"GET": {A, M, AG, C}, "PATCH": {A, M, AG}},
     "v1:policies-transitions": {"POST": {A, M, AG}},
@@ -308,6 +311,8 @@ OBJECT_SCOPED: dict[str, frozenset] = {
 # Path parameters that name no one's record: a public product code, a payment provider, a signed feed token.
 NOT_OBJECT_ENDPOINTS = {
     "v1:products-detail",
+    "v1:quotes-detail",  # the reference is the credential; a customer's own quote is theirs alone (tests/catalog)
+    "v1:quotes-apply",
     "v1:billing-webhook",
     "v1:calendar-ics",
     # the help centre's and the knowledge hub's entries are no one's records (audience decides who reads them)

@@ -38,7 +38,7 @@ from tests.factories.customers import CustomerFactory, InteractionFactory
 from tests.factories.documents import DocumentFactory
 from tests.factories.messaging import DncEntryFactory, EmailFactory, PushSubscriptionFactory
 from tests.factories.notifications import NotificationFactory
-from tests.factories.policies import PolicyFactory, ProductFactory
+from tests.factories.policies import PolicyFactory, ProductFactory, QuoteFactory
 from tests.factories.renewals import RenewalCaseFactory, UploadBatchFactory
 from tests.factories.support import FaqFactory, KnowledgeResourceFactory, TicketFactory, TrainingModuleFactory
 from tests.factories.surveys import SurveyFactory
@@ -159,6 +159,7 @@ def path_objects(make_user) -> dict:
         # a campaign that went to the customer (sent: nothing about it may change, a delete is a 409)
         "campaign": CampaignRecipientFactory(customer=customer, campaign__status="completed").campaign,
         "survey": SurveyFactory(),
+        "quote": QuoteFactory(product=product),
     }
 
 
@@ -221,6 +222,8 @@ def _url(name: str, objects: dict) -> str:
             kwargs["pk"] = objects["campaign"].pk
         elif short.startswith("surveys"):
             kwargs["pk"] = objects["survey"].pk
+        elif short.startswith("quotes"):
+            kwargs["pk"] = objects["quote"].reference
         else:
             kwargs["pk"] = objects["account"].pk
     if "(?P<interaction_id>" in pattern:

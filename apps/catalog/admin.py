@@ -3,7 +3,7 @@
 from django.contrib import admin
 from unfold.admin import ModelAdmin, TabularInline
 
-from .models import Coverage, Product, ProductLine, RatingRule
+from .models import Coverage, Product, ProductLine, Quote, RatingRule
 
 
 class CoverageInline(TabularInline):
@@ -49,3 +49,26 @@ class ProductLineFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+@admin.register(Quote)
+class QuoteAdmin(ModelAdmin):
+    """Stored quotes and the applications made from them (read-only: prices are frozen as given; the request itself
+    is worked in the CRM, as the lead or deal it became)."""
+
+    list_display = ["short_reference", "product", "annual_premium", "status", "channel", "customer", "created_at"]
+    list_filter = ["status", "channel", "product__line"]
+    list_select_related = ["product", "customer"]
+    search_fields = ["=reference", "applicant_email", "applicant_last_name"]
+    readonly_fields = [f.name for f in Quote._meta.concrete_fields]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

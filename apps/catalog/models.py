@@ -1,8 +1,10 @@
 """The product catalogue: lines of business, products, their coverages and data-driven rating rules."""
 
+import uuid
 from decimal import Decimal
 
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -191,3 +193,81 @@ class RatingRule(TimeStampedModel):
         return (self.min_value is None or number >= self.min_value) and (
             self.max_value is None or number < self.max_value
         )
+
+
+class QuoteStatus(models.TextChoices):
+    """Where a stored quote is, as the customer sees it."""
+
+    QUOTED = "quoted", "Quoted"
+    REQUESTED = "requested", "Requested"
+    PICKED_UP = "picked_up", "With an agent"
+
+
+class QuoteChannel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    API = "api", "API"
+
+
+@pghistory.track()
+class Quote(TimeStampedModel):
+    """A price given for a product (`POST /quotes`, the portal's quote page), kept so the customer can turn it into
+    an application ("I'd like this cover", `quote_apply`): then it is in an agent's pipeline (the CRM holds the lead
+    or opportunity, through the `quotes.application` hook) until an agent picks it up.
+
+    The `reference` (a random UUID) is what the asker is given: for a quote with no customer it is the only
+    credential, so it is never sequential. Prices are frozen as computed (lines and total), valid until
+    `expires_at`."""
+
+    permission_module = "pricing"
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="quotes")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    inputs = models.JSONField(default=dict, blank=True)
+    coverages = models.JSONField(default=list, blank=True)
+    lines = models.JSONField(default=list, blank=True)
+    annual_premium = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    channel = models.CharField(max_length=10, choices=QuoteChannel.choices, default=QuoteChannel.API)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.QUOTED)
+    # the application: who asked for the cover (a prospect's own words; a customer's come from their record)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applicant_first_name = models.CharField(max_length=100, blank=True)
+    applicant_last_name = models.CharField(max_length=100, blank=True)
+    applicant_email = models.EmailField(max_length=255, blank=True)
+    applicant_phone = models.CharField(max_length=20, blank=True)
+    applicant_message = models.TextField(blank=True, max_length=2000)
+    # the first agent who acted on it
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    picked_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "-created_at"], name="quotes_customer", condition=Q(customer__isnull=False)
+            ),
+            # the clean-up of quotes nobody applied for
+            models.Index(fields=["expires_at"], name="quotes_unapplied_expiry", condition=Q(applied_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=QuoteStatus.QUOTED) | Q(applied_at__isnull=False), name="quotes_applied_at"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=QuoteStatus.PICKED_UP) | Q(picked_up_at__isnull=False), name="quotes_picked_up_at"
+            ),
+            models.CheckConstraint(condition=Q(annual_premium__gte=0), name="quotes_premium_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quote {str(self.reference)[:8]} · {self.product.code}"
+
+    @property
+    def short_reference(self) -> str:
+        return str(self.reference)[:8].upper()

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Coverage, Product, RatingRule
+from .models import Coverage, Product, Quote, RatingRule
 
 
 def products_for_sale() -> QuerySet[Product]:
@@ -33,3 +33,19 @@ def product_for_quote(code: str) -> Product:
 
 def product_get(code: str) -> Product:
     return get_object_or_404(products_for_sale(), code=code)
+
+
+def quote_get_for_user(user, reference) -> Quote:
+    """A stored quote by its reference. A customer's quote is theirs alone (404 for anyone else, staff included:
+    staff reach it through the CRM record it became); a quote nobody owns is open to whoever holds the reference."""
+    qs = Quote.objects.select_related("product__line", "picked_up_by")
+    if user is not None and user.is_authenticated and user.role == "customer":
+        qs = qs.filter(Q(customer__isnull=True) | Q(customer__user=user))
+    else:
+        qs = qs.filter(customer__isnull=True)
+    return get_object_or_404(qs, reference=reference)
+
+
+def quotes_of_customer(user) -> QuerySet[Quote]:
+    """The signed-in customer's own quotes, newest first."""
+    return Quote.objects.filter(customer__user=user).select_related("product__line", "picked_up_by")

@@ -8,10 +8,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
@@ -19,7 +21,7 @@ from apps.core import errors
 from apps.core.admin_scale import ScaledSearchMixin
 from apps.core.admin_utils import ReadOnlyTabularInline
 
-from . import selectors, services
+from . import imports, merging, selectors, services
 from .models import (
     OPEN_STAGES,
     Activity,
@@ -29,11 +31,25 @@ from .models import (
     CalendarFeed,
     Lead,
     LeadAssignmentRule,
+    LeadImport,
+    LeadMerge,
     Opportunity,
     OpportunityEvent,
     OpportunityStage,
     Task,
 )
+
+
+def quote_text(quote) -> str:
+    """The stored quote a lead or deal came from, in one line for the agent."""
+    if quote is None:
+        return "—"
+    lines = ", ".join(f"{line['label']} {line['amount']}" for line in quote.lines)
+    return (
+        f"{quote.short_reference} · {quote.product.name}: {quote.annual_premium} {quote.currency}/year ({lines}); "
+        f"{quote.get_status_display().lower()}, valid until {quote.expires_at:%Y-%m-%d}"
+    )
+
 
 BOARD_CLOSED_DAYS = 30  # won and lost deals stay on the board this long
 BOARD_MAX_DEALS = 500
@@ -100,10 +116,12 @@ class LeadAdmin(ScaledSearchMixin, ModelAdmin):
         "last_activity_at",
         "converted_at",
         "converted_customer",
+        "quote_attached",
         "created_at",
     ]
     autocomplete_fields = []
     inlines = [ActivityInline]
+    actions = ["merge_duplicates"]
     ordering = ["-score", "-created_at"]
     list_per_page = 50
     show_full_result_count = False
@@ -119,6 +137,24 @@ class LeadAdmin(ScaledSearchMixin, ModelAdmin):
     @display(description="Score", ordering="score")
     def score_display(self, obj):
         return obj.score
+
+    @display(description="From quote")
+    def quote_attached(self, obj):
+        return quote_text(obj.quote)
+
+    @admin.action(description="Merge two duplicates: the newer into the older")
+    def merge_duplicates(self, request, queryset):
+        """Two leads of one person: the newer is folded into the older (activities, tasks and appointments move;
+        the older gains what it lacked). Undo it from "Lead merges" within CRM_MERGE_UNDO_HOURS."""
+        pair = list(queryset.order_by("created_at", "id")[:3])
+        if len(pair) != 2:
+            self.message_user(request, "Select exactly two leads of the same person.", level="error")
+            return
+        older, newer = pair
+        with errors.as_message(request, about=newer) as outcome:
+            merging.lead_merge(lead=newer, into_lead=older, actor=request.user, reason="Merged in the back office")
+        if not outcome.failed:
+            self.message_user(request, f"{newer} merged into {older}; undo it from Lead merges if that was wrong.")
 
     @display(description="Why this score")
     def score_explained(self, obj):
@@ -174,15 +210,23 @@ class OpportunityAdminForm(forms.ModelForm):
 class OpportunityAdmin(ModelAdmin):
     form = OpportunityAdminForm
     list_display = ["title", "customer", "stage", "value", "agent", "team", "expected_close"]
-    list_filter = ["stage", "team", "product_line"]
+    list_filter = ["stage", "team", "product_line", "suggested"]
     list_select_related = ["customer", "agent", "team"]
     search_fields = ["title", "customer__last_name"]
-    readonly_fields = ["customer", "lead", "closed_at"]
+    readonly_fields = ["customer", "lead", "closed_at", "quote_attached", "suggestion"]
     inlines = [OpportunityEventInline]
     list_per_page = 50
 
     def has_add_permission(self, request) -> bool:
         return False  # deals come from converted leads (or the API)
+
+    @display(description="From quote")
+    def quote_attached(self, obj):
+        return quote_text(obj.quote)
+
+    @display(description="Suggested because")
+    def suggestion(self, obj):
+        return "; ".join(obj.suggestion_reasons) if obj.suggested else "—"
 
     def get_urls(self):
         board = self.admin_site.admin_view(self.board_view)
@@ -424,6 +468,107 @@ class CalendarConnectionAdmin(ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # an agent connects their own calendar through Google's consent screen
 
+
+# --- duplicate merges and bulk imports --------------------------------------------------------------------------
+
+
+@admin.register(LeadMerge)
+class LeadMergeAdmin(ModelAdmin):
+    """Every duplicate merge the user may see (by the folded lead's ownership), with whether it can still be undone;
+    "Undo" puts the selected merges back through the same service as POST /leads/merges/{id}/undo."""
+
+    list_display = ["lead", "merged_into", "actor", "reason", "created_at", "undo_state"]
+    list_filter = ["undone_at"]
+    list_select_related = ["lead", "into_lead", "into_customer", "actor"]
+    search_fields = ["lead__last_name", "into_lead__last_name", "into_customer__last_name"]
+    readonly_fields = [
+        "lead",
+        "merged_into",
+        "actor",
+        "reason",
+        "moved_rows",
+        "filled_fields",
+        "created_at",
+        "undo_until",
+        "undone_at",
+        "undone_by",
+    ]
+    fields = readonly_fields
+    actions = ["undo_selected"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return selectors.lead_merges_visible_to(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # merges are made from a lead (the leads list's action, or POST /leads/{id}/merge)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of a merge is kept; undo it instead
+
+    @display(description="Merged into")
+    def merged_into(self, obj):
+        return f"lead {obj.into_lead}" if obj.into_lead_id else f"contact {obj.into_customer}"
+
+    @display(description="Undo", label=True)
+    def undo_state(self, obj):
+        if obj.undone_at:
+            return f"undone {timezone.localtime(obj.undone_at):%d %b %H:%M}"
+        if obj.undo_until > timezone.now():
+            return f"can undo until {timezone.localtime(obj.undo_until):%d %b %H:%M}"
+        return "stands"
+
+    @display(description="Moved to the survivor")
+    def moved_rows(self, obj):
+        return ", ".join(f"{len(ids)} {name}" for name, ids in (obj.moved or {}).items()) or "nothing"
+
+    @display(description="Fields the survivor gained")
+    def filled_fields(self, obj):
+        return ", ".join(sorted(obj.filled or {})) or "none"
+
+    @admin.action(description="Undo the selected merges")
+    def undo_selected(self, request, queryset):
+        for merge in queryset:
+            with errors.as_message(request, about=merge):
+                _, kept = merging.lead_merge_undo(merge=merge, actor=request.user)
+                note = f" (kept as edited since: {', '.join(kept)})" if kept else ""
+                self.message_user(request, f"{merge}: undone{note}.")
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(ModelAdmin):
+    """Bulk lead imports (one's own; managers their teams'; admins all): how each went, and the rows it turned away
+    with the reason, downloadable as CSV or XLSX to fix and upload again (the same file as the API's)."""
+
+    list_display = ["file_name", "kind", "actor", "created_at", "total_rows", "created_count", "outcome"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]
+    search_fields = ["file_name"]
+    fields = [
+        "file_name",
+        "kind",
+        "actor",
+        "team",
+        "created_at",
+        "total_rows",
+        "created_count",
+        "already_imported",
+        "skipped_duplicates",
+        "failed",
+        "failed_rows",
+    ]
+    readonly_fields = fields
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return selectors.lead_imports_visible_to(request.user).defer("rejected")
+
+    def get_object(self, request, object_id, from_field=None):
+        return selectors.lead_imports_visible_to(request.user).filter(pk=object_id).first()
+
+    def has_add_permission(self, request) -> bool:
+        return False  # uploaded through POST /leads/bulk-import
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
@@ -452,3 +597,64 @@ class CalendarConnectionAdmin(ModelAdmin):
                 self.message_user(request, f"{connection.agent}: channel renewed.", messages.SUCCESS)
             except CalendarProviderError as exc:
                 self.message_user(request, f"{connection.agent}: {exc.message}", messages.ERROR)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.failed_rows_view)
+        return [
+            path("<int:pk>/failed-rows.<str:file_format>", download, name="crm_leadimport_failed_rows"),
+            *super().get_urls(),
+        ]
+
+    @display(description="Outcome", label=True)
+    def outcome(self, obj):
+        parts = [f"{obj.created_count} new"]
+        if obj.already_imported:
+            parts.append(f"{obj.already_imported} already in")
+        if obj.skipped_duplicates:
+            parts.append(f"{obj.skipped_duplicates} duplicates")
+        if obj.failed:
+            parts.append(f"{obj.failed} failed")
+        return ", ".join(parts)
+
+    @display(description="Rows turned away")
+    def failed_rows(self, obj):
+        turned_away = obj.failed + obj.skipped_duplicates
+        if not turned_away:
+            return "none"
+        links = [
+            format_html(
+                '<a class="underline" href="{}">{}</a>',
+                reverse("admin:crm_leadimport_failed_rows", args=[obj.pk, fmt]),
+                label,
+            )
+            for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"))
+        ]
+        shown = "".join(
+            format_html("<li>row {}: {}</li>", row.get("row"), row.get("reason", "")) for row in obj.rejected[:20]
+        )
+        more = f"<li>… and {len(obj.rejected) - 20} more in the file</li>" if len(obj.rejected) > 20 else ""
+        return format_html(
+            "{} rows — download {} or {}<ul class='list-disc ml-5'>{}{}</ul>",
+            turned_away,
+            links[0],
+            links[1],
+            mark_safe(shown),  # noqa: S308 (each item escaped by format_html above)
+            mark_safe(more),  # noqa: S308 (our own text)
+        )
+
+    def failed_rows_view(self, request, pk, file_format):
+        """The rejected rows file, for whoever may see the import (another's is a 404)."""
+        record = selectors.lead_imports_visible_to(request.user).filter(pk=pk).first()
+        if record is None or file_format not in ("csv", "xlsx"):
+            raise Http404("No such import.")
+        if file_format == "xlsx":
+            body = imports.failed_rows_xlsx(record)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, content_type = imports.failed_rows_csv(record), "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="lead-import-{record.pk}-failed-rows.{file_format}"'
+        return response

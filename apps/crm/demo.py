@@ -37,6 +37,7 @@ RECRUITS = [
 
 def seed(*, stdout, options=None) -> None:
     book_seed(stdout=stdout)
+    quotes_seed(stdout=stdout)
     wanted = int((options or {}).get("leads") or 0)
     if wanted:
         volumes_generate(leads=wanted, stdout=stdout)
@@ -242,11 +243,11 @@ def volumes_generate(*, leads: int, stdout) -> None:
         cursor.execute(
             """
             INSERT INTO crm_opportunity (created_at, updated_at, title, customer_id, lead_id, agent_id, team_id,
-                stage, value, currency, lost_reason, closed_at)
+                stage, value, currency, lost_reason, closed_at, suggested, suggestion_reasons)
             SELECT l.created_at, l.created_at, 'Cover for lead ' || l.id, c.id, l.id, l.assigned_agent_id, a.team_id,
                 stage, round((200 + random() * 2500)::numeric, 2), 'EUR',
                 CASE WHEN stage = 'Lost' THEN 'Price' ELSE '' END,
-                CASE WHEN stage IN ('Won', 'Lost') THEN l.created_at + interval '30 days' END
+                CASE WHEN stage IN ('Won', 'Lost') THEN l.created_at + interval '30 days' END, false, '[]'::jsonb
             FROM (SELECT *, (ARRAY['New','Needs Analysis','Quoted','Negotiation','Won','Lost'])[1 + i %% 6] AS stage
                   FROM gen_leads WHERE i %% 4 = 0) l
             JOIN gen_customers c ON c.i = (l.i * 7919) %% (SELECT greatest(count(*), 1) FROM gen_customers)
@@ -280,3 +281,75 @@ def volumes_generate(*, leads: int, stdout) -> None:
         for table in ("crm_lead", "crm_activity", "crm_opportunity", "crm_task", "crm_appointment", "accounts_user"):
             cursor.execute(f"ANALYZE {table}")
     stdout.write(f"crm: {count} leads generated with their activities, tasks, deals and appointments")
+
+
+# --- quotes into the pipeline, and cross-sell suggestions ------------------------------------------------------------
+
+RULE_LINES = {"Motor & Home": ("auto", "home"), "Health & Life": ("health", "life", "travel")}
+QUOTE_INPUTS = {
+    "age": 41,
+    "sum_insured": Decimal("200000"),
+    "vehicle_value": Decimal("18000"),
+    "vehicle_year": 2019,
+    "claims_count": 0,
+    "deductible": Decimal("250"),
+}
+
+
+def _priced(line: str, actor):
+    """A stored quote on the first product of `line` the demo inputs can price (regions tried in turn)."""
+    from django.core.exceptions import ValidationError
+
+    from apps.catalog.models import Product, QuoteChannel
+    from apps.catalog.selectors import product_for_quote
+    from apps.catalog.services import quote_create
+
+    for code in Product.objects.filter(line__code=line, is_active=True).order_by("code").values_list("code", flat=True):
+        product = product_for_quote(code)
+        for region in [*(product.regions or []), "LIS", None]:
+            inputs = {**QUOTE_INPUTS, **({"region": region} if region else {})}
+            try:
+                return quote_create(product=product, actor=actor, channel=QuoteChannel.PORTAL, **inputs)
+            except ValidationError:
+                continue
+    return None
+
+
+def quotes_seed(*, stdout) -> None:
+    """The teams' rules name the lines they take; a prospect's and a customer's "I'd like this cover" from a stored
+    quote (a lead and a deal, the customer's picked up by their agent and told), and the cross-sell suggestions
+    the recommendations make for the demo book. Idempotent (the prospect's quote marks it done)."""
+    from apps.catalog.models import Quote
+    from apps.catalog.services import quote_apply
+    from apps.customers.models import Customer
+
+    from .recommendations import cross_sell_suggest
+
+    if Quote.objects.filter(applicant_email="tiago.lopes@example.net").exists():
+        stdout.write("crm: demo quote requests already present")
+        return
+    for rule in LeadAssignmentRule.objects.select_related("team"):
+        rule.product_lines.set(ProductLine.objects.filter(code__in=RULE_LINES.get(rule.team.name, ())))
+    prospect = _priced("home", None)
+    if prospect is not None:
+        prospect = quote_apply(
+            quote=prospect,
+            actor=None,
+            first_name="Tiago",
+            last_name="Lopes",
+            email="tiago.lopes@example.net",
+            phone="+351930099001",
+            message="We move into a flat in Porto next month.",
+        )
+        lead = Lead.objects.filter(quote=prospect).select_related("assigned_agent").first()
+        if lead is not None and lead.assigned_agent is not None:  # picked up: the quote shows "With an agent"
+            services.activity_create(
+                actor=lead.assigned_agent, lead=lead, kind="call", subject="Called about the requested home cover"
+            )
+    customer = Customer.objects.filter(user__email="customer@example.com").select_related("user").first()
+    if customer is not None and customer.user is not None:  # left "Requested" in their portal
+        own = _priced("travel", customer.user) or _priced("life", customer.user)
+        if own is not None:
+            quote_apply(quote=own, actor=customer.user, message="For our summer trip.")
+    made = cross_sell_suggest(customers=Customer.objects.filter(agent__isnull=False), limit=200)
+    stdout.write(f"crm: quote requests in the pipeline and {made} cross-sell suggestions")

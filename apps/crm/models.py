@@ -91,6 +91,10 @@ class Lead(TimeStampedModel):
     converted_customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_leads"
     )
+    # the prospect's application from a stored quote ("I'd like this cover", apps.crm.quotes)
+    quote = models.OneToOneField(
+        "catalog.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="lead", editable=False
+    )
     # duplicate keys (apps.crm.duplicates.normalise_*)
     email_key = models.CharField(max_length=255, blank=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, editable=False)
@@ -228,6 +232,13 @@ class Opportunity(TimeStampedModel):
         "policies.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # the customer's application from a stored quote, or the quote a converted lead came with (apps.crm.quotes)
+    quote = models.OneToOneField(
+        "catalog.Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunity", editable=False
+    )
+    # proposed by the recommendations (a cross-sell gap, apps.crm.suggestions), not yet worked by anyone
+    suggested = models.BooleanField(default=False, editable=False)
+    suggestion_reasons = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -241,10 +252,17 @@ class Opportunity(TimeStampedModel):
                 condition=~Q(stage__in=[OpportunityStage.WON, OpportunityStage.LOST]) | Q(closed_at__isnull=False),
                 name="crm_opportunity_closed_at",
             ),
+            # a cross-sell gap is suggested once while the suggestion is open (a re-run adds nothing)
+            models.UniqueConstraint(
+                fields=["customer", "product_line"],
+                condition=Q(suggested=True, stage=OpportunityStage.NEW),
+                name="crm_opportunity_suggested_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["stage", "-created_at"], name="crm_opp_stage"),
-            models.Index(fields=["agent", "stage"], name="crm_opp_agent_stage"),
+            # GET /agents: each agent's open deals counted and their values summed from the index alone
+            models.Index(fields=["agent", "stage"], include=["value"], name="crm_opp_agent_stage_value"),
             models.Index(fields=["team", "stage"], name="crm_opp_team_stage"),
             models.Index(fields=["expected_close"], name="crm_opp_expected_close"),
         ]
@@ -505,6 +523,13 @@ class LeadAssignmentRule(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     is_active = models.BooleanField(default=True)
+    product_lines = models.ManyToManyField(
+        "catalog.ProductLine",
+        blank=True,
+        related_name="lead_assignment_rules",
+        help_text="Prospects' requests from quotes for these lines come to this team; a rule with none takes any line "
+        "no other rule names.",
+    )
 
     def __str__(self) -> str:
         return f"{self.team}: {self.get_strategy_display()}"

@@ -43,6 +43,7 @@ from .models import (
     Task,
     TaskStatus,
 )
+from .quotes import quote_picked_up
 from .workflows import CANDIDATE_WORKFLOW, LEAD_WORKFLOW, OPPORTUNITY_WORKFLOW
 
 STAFF_OWNERS = (Role.AGENT, Role.MANAGER, Role.ADMIN)
@@ -242,6 +243,7 @@ def lead_update(*, lead: Lead, actor: User, status: str | None = None, lost_reas
         if status == LeadStatus.CONTACTED and lead.first_contacted_at is None:
             lead.first_contacted_at = timezone.now()
         changed.append("status")
+        quote_picked_up(quote_id=lead.quote_id, actor=actor)
     elif lost_reason and lead.status == LeadStatus.LOST:
         lead.lost_reason = lost_reason.strip()
         changed.append("lost_reason")
@@ -307,8 +309,10 @@ def activity_create(
             update_fields=["last_activity_at", "first_contacted_at", "status", "score", "score_breakdown", "updated_at"]
         )
         _lead_published(locked, fields)
+        quote_picked_up(quote_id=locked.quote_id, actor=actor)
     if opportunity is not None:
         _opportunity_published(opportunity, from_stage=opportunity.stage, fields=["activities"])
+        quote_picked_up(quote_id=opportunity.quote_id, actor=actor)
     return activity
 
 
@@ -344,9 +348,14 @@ def opportunity_create(
     value: Decimal = Decimal("0"),
     expected_close=None,
     lead: Lead | None = None,
+    quote=None,
+    suggestion_reasons: list[str] | None = None,
 ) -> Opportunity:
-    """A deal for a contact, in stage New, owned by the given agent (else the contact's agent, else the actor)."""
-    agent = agent or customer.agent or (actor if actor is not None and actor.role in STAFF_OWNERS else None)
+    """A deal for a contact, in stage New, owned by the given agent (else the contact's agent, else the actor).
+    `quote`: the stored quote it comes from (a customer's application, or a converted lead's).
+    `suggestion_reasons`: a cross-sell gap the recommendations proposed (apps.crm.recommendations), and why."""
+    own = customer.agent if customer.agent is not None and customer.agent.is_active else None  # one who left: not
+    agent = agent or own or (actor if actor is not None and actor.role in STAFF_OWNERS else None)
     _check_owner(actor, agent, field="agent_id")
     opportunity = Opportunity(
         title=title.strip(),
@@ -357,6 +366,9 @@ def opportunity_create(
         value=value or Decimal("0"),
         expected_close=expected_close,
         lead=lead,
+        quote=quote,
+        suggested=suggestion_reasons is not None,
+        suggestion_reasons=suggestion_reasons or [],
     )
     opportunity.full_clean()
     opportunity.save()
@@ -401,6 +413,7 @@ def opportunity_update(
             opportunity=opportunity, from_stage=previous, to_stage=stage, actor=actor, reason=lost_reason.strip()
         )
         changed.append("stage")
+        quote_picked_up(quote_id=opportunity.quote_id, actor=actor)
     elif opportunity.stage not in OPEN_STAGES and set(changed) - {"policy"}:
         raise Conflict(f"A {opportunity.stage} opportunity is closed; reopen it before editing it.")
     opportunity.full_clean()
@@ -469,7 +482,9 @@ def client_lead_convert(
         value=value if value is not None else (lead.estimated_value or Decimal("0")),
         expected_close=expected_close,
         lead=lead,
+        quote=lead.quote if lead.quote_id and not Opportunity.objects.filter(quote_id=lead.quote_id).exists() else None,
     )
+    quote_picked_up(quote_id=lead.quote_id, actor=actor)
     lead.status = LeadStatus.CONVERTED
     lead.converted_at = timezone.now()
     lead.converted_customer = customer

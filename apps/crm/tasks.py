@@ -73,3 +73,17 @@ def calendar_sync_all() -> int:
     for pk in ids:
         calendar_sync.delay(pk)
     return len(ids)
+
+
+@shared_task(name="crm.quote_pickup_email")
+def quote_pickup_email(quote_id: int) -> str:
+    from apps.crm.quotes import quote_pickup_email_send
+
+    return quote_pickup_email_send(quote_id=quote_id)
+
+
+@shared_task(name="crm.cross_sell_suggest")
+def cross_sell_suggest() -> int:
+    from apps.crm.recommendations import cross_sell_suggest as suggest
+
+    return suggest()

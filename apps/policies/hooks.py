@@ -8,3 +8,12 @@ policy_arrears = Hook(
     doc="fn(queryset of Policy) -> the queryset annotated with `amount_overdue` (Decimal, 0 when none): what is "
     "past due and unpaid on each policy. Billing owns instalments and provides it.",
 )
+
+recommendation_signals = Hook(
+    "recommendations.relationship",
+    required=False,
+    doc="fn(*, customer, since) -> list[apps.policies.recommendations.Signal]: what this app knows of the "
+    "relationship with the customer since `since` (a datetime) that makes a product line or product more or less "
+    "worth recommending — each with points (negative lowers) and a reason the customer may read. The CRM gives open "
+    "and lost deals and its activities.",
+)

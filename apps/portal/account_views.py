@@ -28,8 +28,9 @@ from apps.billing.selectors import (
     instalments_visible_to,
     payments_visible_to,
 )
-from apps.catalog.selectors import product_for_quote, products_for_sale
-from apps.catalog.services import age_on, quote_compute
+from apps.catalog.models import QuoteChannel
+from apps.catalog.selectors import product_for_quote, products_for_sale, quote_get_for_user, quotes_of_customer
+from apps.catalog.services import age_on, quote_apply, quote_create
 from apps.core import errors
 from apps.core.exceptions import Conflict
 from apps.customers.selectors import customer_of_user
@@ -38,7 +39,7 @@ from apps.notifications.models import NotificationType
 from apps.notifications.services import preferences_for, preferences_update
 
 from .customer_views import customer_required
-from .forms import ForgotPasswordForm, NotificationPrefsForm, ProfileForm, QuoteForm, RegisterForm
+from .forms import ForgotPasswordForm, NotificationPrefsForm, ProfileForm, QuoteApplyForm, QuoteForm, RegisterForm
 from .throttling import rate_limited
 
 
@@ -246,19 +247,55 @@ def products(request):
     return render(request, "portal/products.html", {"products": qs, "q": term})
 
 
+@rate_limited("quotes")  # each priced quote is kept: the API's quote limit, per person or IP
 def product_quote(request, code):
+    """Price a product; the quote is kept (a signed-in customer's is theirs) and can be applied for from its page."""
     product = product_for_quote(code)
     age = None
     if request.user.is_authenticated and request.user.role == "customer":
         me = customer_of_user(request.user)
         age = age_on(me.date_of_birth, date.today()) if me.date_of_birth else None
     form = QuoteForm(request.POST if request.method == "POST" else None, product=product, initial={"age": age})
-    result = None
+    stored = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
         with errors.on_form(form):
-            result = quote_compute(product=product, **data)
-    return render(request, "portal/quote.html", {"product": product, "form": form, "result": result})
+            stored = quote_create(product=product, actor=request.user, channel=QuoteChannel.PORTAL, **data)
+    context = {"product": product, "form": form, "quote": stored, "apply_form": _apply_form(request, None)}
+    return render(request, "portal/quote.html", context)
+
+
+def _apply_form(request, data) -> QuoteApplyForm:
+    signed_in = request.user.is_authenticated and request.user.role == "customer"
+    return QuoteApplyForm(data, signed_in=signed_in)
+
+
+@never_cache
+@rate_limited("quotes")
+def quote_detail(request, reference):
+    """A stored quote and where its application is; "I'd like this cover" while it can still be applied for. The
+    link (its random reference) is the visitor's way back; a customer's quote is theirs alone (404 for others)."""
+    quote = quote_get_for_user(request.user, reference)
+    form = _apply_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with errors.on_form(form) as outcome:
+            quote = quote_apply(quote=quote, actor=request.user, channel=QuoteChannel.PORTAL, **form.cleaned_data)
+        if not outcome.failed:
+            messages.success(request, "Thank you: an agent will contact you about this cover.")
+            return redirect("portal:quote-detail", reference=quote.reference)
+    context = {
+        "quote": quote,
+        "product": quote.product,
+        "apply_form": form,
+        "expired": quote.expires_at <= timezone.now(),
+    }
+    return render(request, "portal/quote_detail.html", context)
+
+
+@customer_required
+def quote_list(request):
+    """My quotes and what became of my requests for cover."""
+    return render(request, "portal/quotes.html", {"quotes": quotes_of_customer(request.user)[:100]})
 
 
 @customer_required

@@ -173,3 +173,25 @@ class QuoteForm(forms.Form):
                 del self.fields[name]
         if line != "home":
             del self.fields["sum_insured"]
+
+
+class QuoteApplyForm(forms.Form):
+    """ "I'd like this cover": a signed-in customer sends it as is; a visitor says who they are and how to reach them
+    (the catalogue's `quote_apply` checks, so the API and the portal refuse the same things)."""
+
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=255, required=False)
+    phone = forms.CharField(max_length=20, required=False, help_text="International format, e.g. +351912345678")
+    message = forms.CharField(
+        label="Anything the agent should know?",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, signed_in: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_in:
+            for name in ("first_name", "last_name", "email", "phone"):
+                del self.fields[name]

@@ -158,6 +158,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "loyalty-expire-nightly": {"task": "billing.loyalty_expire", "schedule": 24 * 60 * 60},
+    "catalog-quotes-purge": {"task": "catalog.quotes_purge", "schedule": 24 * 60 * 60},
     "billing-sweep": {"task": "billing.sweep", "schedule": 15 * 60},
     "renewals-open-due": {"task": "renewals.open_due", "schedule": 6 * 60 * 60},
     "renewals-reminders": {"task": "renewals.reminders", "schedule": 60 * 60},
@@ -180,6 +181,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "crm-agent-book-stats": {"task": "crm.agent_book_stats_refresh", "schedule": 5 * 60},
     # task reminders at their remind_at, once each (a row lock and a notification dedupe key)
     "crm-task-reminders": {"task": "crm.task_reminders", "schedule": 60},
+    # cross-sell gaps of customers whose relationship moved this week, as suggested deals for their agents
+    "crm-cross-sell-suggest": {"task": "crm.cross_sell_suggest", "schedule": 24 * 60 * 60},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ RENEWAL_BATCH_MAX_BYTES = env.int("RENEWAL_BATCH_MAX_BYTES", default=10 * 1024 *
 RENEWAL_BATCH_MAX_ROWS = env.int("RENEWAL_BATCH_MAX_ROWS", default=200_000)
 
 
+# --- Catalogue --------------------------------------------------------------------------------------------
+# A stored quote's price holds this many days; quotes nobody applied for are deleted this long after expiry.
+CATALOG_QUOTE_VALID_DAYS = env.int("CATALOG_QUOTE_VALID_DAYS", default=30)
+CATALOG_QUOTE_KEEP_DAYS = env.int("CATALOG_QUOTE_KEEP_DAYS", default=90)
+
 # --- CRM ------------------------------------------------------------------------------------------
 # An agent's open leads above which least-loaded and round-robin assignment pass them over.
 CRM_AGENT_OPEN_LEAD_CAP = env.int("CRM_AGENT_OPEN_LEAD_CAP", default=500)
@@ -47,6 +52,13 @@ CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 CRM_IMPORT_MAX_ROWS = env.int("CRM_IMPORT_MAX_ROWS", default=50_000)
 # A duplicate merge can be undone for this many hours (then it stands; the audit trail still shows it).
 CRM_MERGE_UNDO_HOURS = env.int("CRM_MERGE_UNDO_HOURS", default=72)
+# Recommendations: a deal the customer declined keeps its line down for this many days.
+CRM_DECLINED_QUIET_DAYS = env.int("CRM_DECLINED_QUIET_DAYS", default=180)
+# Cross-sell suggestions to the owning agent (apps.crm.recommendations): the least recommendation score that
+# becomes a suggested opportunity, how many per customer, and how many customers one run looks at.
+CRM_SUGGESTION_MIN_SCORE = env.float("CRM_SUGGESTION_MIN_SCORE", default=2.0)
+CRM_SUGGESTIONS_PER_CUSTOMER = env.int("CRM_SUGGESTIONS_PER_CUSTOMER", default=2)
+CRM_SUGGESTIONS_PER_RUN = env.int("CRM_SUGGESTIONS_PER_RUN", default=5000)
 
 # --- Claims ---------------------------------------------------------------------------------------
 # Payment authority per role (in the claim's currency): a payment above the requester's limit waits for an

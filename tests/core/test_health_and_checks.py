@@ -93,6 +93,8 @@ def _placeholder_kwargs(name: str) -> dict:
 
     pattern = next(route for n, route, _ in api_endpoints() if n == name)
     kwargs = {"pk": 1001} if "(?P<pk>" in pattern else {}
+    if "(?P<pk>[0-9a-fA-F-]{36})" in pattern:  # a uuid (a stored quote's reference)
+        kwargs["pk"] = "00000000-0000-0000-0000-000000001001"
     if "(?P<interaction_id>" in pattern:
         kwargs["interaction_id"] = 1002
     if "(?P<document_id>" in pattern:
@@ -126,7 +128,8 @@ def test_openapi_schema_is_valid_and_lists_every_endpoint(tmp_path):
             continue
         path = reverse(name, kwargs=_placeholder_kwargs(name)).rstrip("/")
         path = (
-            path.replace("/1001", "/{id}")
+            path.replace("/00000000-0000-0000-0000-000000001001", "/{id}")
+            .replace("/1001", "/{id}")
             .replace("/1002", "/{interaction_id}")
             .replace("/1003", "/{document_id}")
             .replace("/1004", "/{policy_id}")

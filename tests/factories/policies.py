@@ -2,8 +2,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from apps.catalog.models import Coverage, Product, ProductLine, RatingRule
+from apps.catalog.models import Coverage, Product, ProductLine, Quote, RatingRule
 from apps.policies.models import Endorsement, Policy, PolicyTransition, Vehicle
 from apps.policies.services import policy_numbers_reserve
 from tests.factories.accounts import UserFactory
@@ -104,3 +105,16 @@ class VehicleFactory(factory.django.DjangoModelFactory):
     year = 2019
     value = Decimal("15000.00")
     added_on = factory.LazyFunction(date.today)
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    """A stored quote nobody applied for yet (prices as `quote_create` would keep them)."""
+
+    class Meta:
+        model = Quote
+
+    product = factory.SubFactory(ProductFactory)
+    inputs = factory.LazyFunction(lambda: {"age": "35"})
+    lines = factory.LazyFunction(lambda: [{"kind": "base", "label": "Base premium", "amount": "300.00"}])
+    annual_premium = Decimal("300.00")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))

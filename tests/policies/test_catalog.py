@@ -41,7 +41,7 @@ def test_quote_breakdown_adds_up_exactly(api_client, motor):
         "/api/v1/quotes", {"product": "motor", "age": 22, "region": "PT-11", "coverages": ["glass"]}, format="json"
     )
 
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     data = response.json()["data"]
     amounts = [Decimal(line["amount"]) for line in data["lines"]]
     # 400 × 1.5 = 600 (+200); × 1.1 = 660 (+60); + glass 35.50

@@ -6,6 +6,7 @@ from django.test import Client
 
 from apps.portal import urls as portal_urls
 from tests.factories.accounts import PASSWORD
+from tests.factories.policies import QuoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,7 @@ def _url(name, policy, claim, product, user=None):
         "claim-withdraw": f"/claims/{claim.pk}/withdraw",
         "pay-now": f"/payments/{policy.instalments.order_by('sequence').last().pk}/pay",
         "quote": f"/products/{product.code}/quote",
+        "quote-detail": f"/quotes/{QuoteFactory(product=product).reference}" if name == "quote-detail" else "",
     }.get(name)
     if path is None:
         (pattern,) = [p for p in portal_urls.urlpatterns if p.name == name]

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.catalog.models import Coverage, Product
+from apps.catalog.models import Coverage, Product, Quote
 from apps.core.api.serializers import OutputModelSerializer
 
 
@@ -66,3 +66,54 @@ class QuoteOutputSerializer(serializers.Serializer):
     annual_premium = serializers.CharField()
     lines = QuoteLineSerializer(many=True)
     inputs = serializers.DictField(child=serializers.CharField())
+
+
+class StoredQuoteSerializer(OutputModelSerializer):
+    """A stored quote as its asker sees it: the price line by line, until when it holds, and where the application
+    is (quoted → requested → with an agent)."""
+
+    id = serializers.UUIDField(source="reference", read_only=True)
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    line = serializers.CharField(source="product.line.code")
+    annual_premium = serializers.CharField()
+    lines = QuoteLineSerializer(many=True)
+    inputs = serializers.DictField(child=serializers.CharField())
+    agent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "line",
+            "currency",
+            "annual_premium",
+            "lines",
+            "inputs",
+            "coverages",
+            "status",
+            "created_at",
+            "expires_at",
+            "applied_at",
+            "picked_up_at",
+            "agent",
+        ]
+        read_only_fields = fields
+
+    def get_agent(self, quote) -> str | None:
+        """The first name of the agent who picked the request up (no more: the customer's contact is the agent)."""
+        agent = quote.picked_up_by
+        return (agent.first_name or agent.get_full_name()) if agent is not None else None
+
+
+class QuoteApplyInputSerializer(serializers.Serializer):
+    """A signed-in customer needs nothing (their record says who they are); a prospect gives a name and a way to
+    reach them."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True)

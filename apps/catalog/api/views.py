@@ -2,13 +2,16 @@
 
 import django_filters
 from django.db.models import Exists, OuterRef
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework.permissions import AllowAny
 
+from apps.accounts.roles import Role
 from apps.catalog import selectors, services
-from apps.catalog.models import Coverage, Product
+from apps.catalog.models import Coverage, Product, QuoteChannel
 from apps.core.api.throttles import AtomicRateThrottle, GeneralRateThrottle
 from apps.core.api.views import BaseApi, BaseListApi
+from apps.core.exceptions import NotAllowed, NotAuthenticated
 
 from . import serializers as s
 
@@ -75,21 +78,76 @@ class QuoteRateThrottle(AtomicRateThrottle):
 
 
 class QuoteApi(BaseApi):
-    """POST /quotes: price a product from its rating rules, line by line."""
+    """POST /quotes: price a product from its rating rules, line by line, and keep the quote (its `id` is what an
+    application names). GET /quotes: a signed-in customer's own quotes, with where each application is."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    mfa_exempt = True
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
     throttle_classes = [GeneralRateThrottle, QuoteRateThrottle]
+
+    def get_throttles(self):
+        return super().get_throttles() if self.request.method == "POST" else [GeneralRateThrottle()]
 
     @extend_schema(
         tags=["products"],
         request=s.QuoteInputSerializer,
-        responses={200: s.QuoteOutputSerializer},
-        summary="Get a quote",
+        responses={201: s.StoredQuoteSerializer},
+        summary="Get a quote (kept for CATALOG_QUOTE_VALID_DAYS; a signed-in customer's is theirs)",
     )
     def post(self, request):
         data = dict(self.parse(s.QuoteInputSerializer))
         product = selectors.product_for_quote(data.pop("product"))
-        result = self.call(services.quote_compute, product=product, **data)
-        return self.ok(result.as_dict())
+        stored = self.call(services.quote_create, product=product, actor=request.user, channel=QuoteChannel.API, **data)
+        return self.created(s.StoredQuoteSerializer(stored).data)
+
+    @extend_schema(
+        tags=["products"],
+        responses={200: inline_serializer("QuoteList", {"quotes": s.StoredQuoteSerializer(many=True)})},
+        summary="My quotes and my requests for cover (customers)",
+        operation_id="quotes_list",
+    )
+    def get(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if request.user.role != Role.CUSTOMER:
+            raise NotAllowed("Only customers have quotes of their own; staff see requests in the CRM.")
+        quotes = selectors.quotes_of_customer(request.user)[:100]
+        return self.ok({"quotes": s.StoredQuoteSerializer(quotes, many=True).data})
+
+
+QUOTE_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The quote's reference.")
+
+
+class QuoteDetailApi(BaseApi):
+    """GET /quotes/{id}: the quote and where its application is. A customer's quote only for that customer."""
+
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
+
+    @extend_schema(
+        tags=["products"],
+        parameters=[QUOTE_ID],
+        responses={200: s.StoredQuoteSerializer},
+        summary="A stored quote",
+    )
+    def get(self, request, pk):
+        return self.ok(s.StoredQuoteSerializer(selectors.quote_get_for_user(request.user, pk)).data)
+
+
+class QuoteApplyApi(BaseApi):
+    """POST /quotes/{id}/apply: "I'd like this cover". The request goes to an agent's pipeline (a lead for a
+    prospect, an opportunity for a customer); the quote answers `requested`, and `picked_up` once an agent acts."""
+
+    permission_classes = [AllowAny]  # a signed-in customer still passes MFA enforcement
+    throttle_classes = [GeneralRateThrottle, QuoteRateThrottle]
+
+    @extend_schema(
+        tags=["products"],
+        parameters=[QUOTE_ID],
+        request=s.QuoteApplyInputSerializer,
+        responses={200: s.StoredQuoteSerializer},
+        summary="Apply for the quoted cover",
+    )
+    def post(self, request, pk):
+        quote = selectors.quote_get_for_user(request.user, pk)
+        data = self.parse(s.QuoteApplyInputSerializer)
+        applied = self.call(services.quote_apply, quote=quote, actor=request.user, channel=QuoteChannel.API, **data)
+        return self.ok(s.StoredQuoteSerializer(applied).data)

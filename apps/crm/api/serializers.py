@@ -73,12 +73,27 @@ class DuplicateSerializer(serializers.Serializer):
 # --- leads -------------------------------------------------------------------------------------------------------
 
 
+class QuoteRefSerializer(serializers.Serializer):
+    """The stored quote a lead or deal came from ("I'd like this cover"): what was priced and until when."""
+
+    id = serializers.UUIDField(source="reference")
+    product = serializers.CharField(source="product.code")
+    annual_premium = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    lines = serializers.ListField(child=serializers.DictField())
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    applied_at = serializers.DateTimeField(allow_null=True)
+    picked_up_at = serializers.DateTimeField(allow_null=True)
+
+
 class LeadOutputSerializer(OutputModelSerializer):
     name = serializers.CharField(source="full_name")
     assigned_agent = CrmPersonSerializer(allow_null=True)
     team = TeamRefSerializer(allow_null=True)
     product_interest = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     score_breakdown = ScoreFactorSerializer(many=True)
+    quote = QuoteRefSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Lead
@@ -107,6 +122,7 @@ class LeadOutputSerializer(OutputModelSerializer):
             "last_activity_at",
             "converted_at",
             "converted_customer_id",
+            "quote",
             "created_at",
             "updated_at",
         ]
@@ -216,6 +232,7 @@ class OpportunityOutputSerializer(OutputModelSerializer):
     agent = CrmPersonSerializer(allow_null=True)
     team = TeamRefSerializer(allow_null=True)
     product_line = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    quote = QuoteRefSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Opportunity
@@ -234,6 +251,9 @@ class OpportunityOutputSerializer(OutputModelSerializer):
             "lost_reason",
             "policy_id",
             "closed_at",
+            "quote",
+            "suggested",
+            "suggestion_reasons",
             "created_at",
             "updated_at",
         ]
@@ -498,7 +518,7 @@ class AgentWithStatsSerializer(OutputModelSerializer):
 
     @extend_schema_field(AgentStatsSerializer)
     def get_stats(self, user) -> dict:
-        response = user.avg_first_response
+        response = user.avg_first_response_seconds
         return {
             "open_leads": user.open_leads,
             "conversion_rate": round(100 * user.converted_leads / user.total_leads, 1) if user.total_leads else 0.0,
@@ -508,7 +528,7 @@ class AgentWithStatsSerializer(OutputModelSerializer):
             "policies_in_force": user.policies_in_force,
             "renewals_due": user.renewals_due,
             "tasks_overdue": user.tasks_overdue,
-            "avg_first_response_minutes": round(response.total_seconds() / 60, 1) if response is not None else None,
+            "avg_first_response_minutes": round(response / 60, 1) if response is not None else None,
             "commission_this_period": f"{user.commission_this_period:.2f}",
         }
 

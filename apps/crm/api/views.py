@@ -371,6 +371,7 @@ class OpportunityFilterSet(django_filters.FilterSet):
     expected_close_from = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte")
     expected_close_to = django_filters.DateFilter(field_name="expected_close", lookup_expr="lte")
     customer = django_filters.NumberFilter(field_name="customer_id")
+    suggested = django_filters.BooleanFilter(help_text="Only the cross-sell gaps the recommendations proposed.")
 
     class Meta:
         model = Opportunity

@@ -335,6 +335,10 @@ class RecommendationApi(BaseApi):
                         "base_premium": str(r.product.base_premium),
                         "score": str(r.score),
                         "reasons": r.reasons,
+                        # what the relationship added (interactions, quotes, the CRM), each with its weight
+                        "signals": [
+                            {"source": sig.source, "points": str(sig.points), "reason": sig.reason} for sig in r.signals
+                        ],
                     }
                     for r in items
                 ],
