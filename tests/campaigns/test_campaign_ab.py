@@ -127,3 +127,53 @@ def test_a_renewal_outside_the_attribution_window_is_not_a_conversion(
     assert campaign_analytics(campaign)["converted"] == 0
     send.update(sent_at=timezone.now() - timedelta(days=3))
     assert campaign_analytics(campaign)["converted"] == 1  # within 7 days; two policies, one converted send
+
+
+def test_the_rollup_kept_by_triggers_gives_the_same_figures_as_reading_every_send(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
+    """Every writer of campaign_sends (batch insert, delivery, pixel/click updates, bounce, cancel, a bulk
+    UPDATE moving sends to another day) keeps the rollup exact: per variant, channel and day it equals the
+    one-pass scan over the sends, conversion included."""
+    from apps.campaigns.selectors.analytics import _from_rollup, _grouped, _key
+
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(12)
+    for customer in customers:
+        PolicyFactory(customer=customer, status="active")
+    campaign = campaign_create(
+        actor=manager,
+        name="Rollup",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "A"}},
+            {"code": "B", "weight": 50, "content": {"subject": "B"}},
+        ],
+        test_percent=100,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    sends = list(CampaignSend.objects.filter(campaign=campaign).order_by("pk"))
+    now = timezone.now()
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[:5]]).update(opened_at=now)
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[3:7]]).update(clicked_at=now, machine_opened_at=now)
+    CampaignSend.objects.filter(pk=sends[7].pk).update(status="bounced")
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[8:]]).update(sent_at=now - timedelta(days=2))
+    for send in sends[::3]:
+        PolicyTransitionFactory(policy=send.customer.policies.get(), from_status="active", to_status="renewed")
+
+    def figures(rows):
+        return {
+            _key(r): {k: v for k, v in r.items() if not k.startswith("g_")} for r in rows if r["sent"] or r["queued"]
+        }
+
+    scanned, rolled = figures(_grouped(campaign)), figures(_from_rollup(campaign))
+    assert rolled == scanned
+    assert len([k for k in rolled if k[2] == 0]) == 2  # two days
+    total = rolled[(1, 1, 1, None, None, None)]
+    assert (total["sent"], total["opened"], total["clicked"], total["bounced"]) == (12, 5, 4, 1)
+    assert total["converted"] == len(sends[::3])
+    assert campaign_analytics(campaign)["converted"] == len(sends[::3])

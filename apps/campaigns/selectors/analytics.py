@@ -7,16 +7,16 @@ customer renewed or bound a policy (a policy moved to active or renewed) between
 after it. The holdout's conversion over the same window from the start gives the lift.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q
-from django.utils import timezone
 
 from apps.policies.models import PolicyTransition
 
-from ..models import Campaign, CampaignRecipient, CampaignSend, CampaignVariant, RecipientGroup
+from ..models import Campaign, CampaignRecipient, CampaignSend, CampaignSendRollup, CampaignVariant, RecipientGroup
+from ..models.campaigns import ROLLUP_FIGURES as ROLLUP
 
 CONVERTING = ("active", "renewed")
 
@@ -115,11 +115,56 @@ def _grouped(campaign: Campaign, *, customers=None, group: str | None = None) ->
     FROM (SELECT s.*, (s.sent_at AT TIME ZONE %s)::date AS day, conv.id IS NOT NULL AS converted
           FROM s LEFT JOIN conv ON conv.id = s.id) x
     GROUP BY GROUPING SETS ((), (x.variant_id), (x.channel), (x.day))"""  # noqa: S608
-    params += [window, list(CONVERTING), window, timezone.get_current_timezone_name()]
+    params += [window, list(CONVERTING), window, "UTC"]
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         names = [col.name for col in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _key(row: dict) -> tuple:
+    return (row["g_variant"], row["g_channel"], row["g_day"], row["variant_id"], row["channel"], row["day"])
+
+
+def _from_rollup(campaign: Campaign) -> list[dict]:
+    """The same rows as `_grouped` for the whole campaign, from the rollup the triggers keep (a few rows per day)
+    and, for conversion, from the converting policy moves of the sends' span joined to the sends of those
+    customers only (by the customer index) — exact, without reading every send."""
+    sums = ", ".join(f"sum({name})" + ("" if name == "spent" else "::bigint") + f" AS {name}" for name in ROLLUP)
+    sets = "GROUPING SETS ((), (variant_id), (channel), (day))"
+    labels = "variant_id, channel, day, GROUPING(variant_id) AS g_variant, GROUPING(channel) AS g_channel, "
+    labels += "GROUPING(day) AS g_day"
+    window = timedelta(days=campaign.attribution_days)
+    transitions, policies = PolicyTransition._meta.db_table, PolicyTransition._meta.get_field("policy").related_model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {labels}, {sums} FROM {CampaignSendRollup._meta.db_table} WHERE campaign_id = %s GROUP BY {sets}",  # noqa: S608
+            [campaign.pk],
+        )
+        names = [col.name for col in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) | {"converted": 0} for row in cursor.fetchall()]
+        days = [r["day"] for r in rows if r["g_day"] == 0 and r["day"] is not None and r["sent"]]
+        if not days:
+            return rows
+        lo = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+        hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + window
+        cursor.execute(
+            f"""WITH moved AS (
+                SELECT p.customer_id, t.occurred_at FROM {transitions} t JOIN {policies._meta.db_table} p
+                ON p.id = t.policy_id WHERE t.to_status = ANY(%s) AND t.occurred_at >= %s AND t.occurred_at <= %s),
+            conv AS (
+                SELECT DISTINCT s.id, s.variant_id, s.channel, (s.sent_at AT TIME ZONE 'UTC')::date AS day
+                FROM moved m JOIN {CampaignSend._meta.db_table} s ON s.customer_id = m.customer_id
+                WHERE s.campaign_id = %s AND s.sent_at IS NOT NULL
+                  AND m.occurred_at >= s.sent_at AND m.occurred_at <= s.sent_at + %s)
+            SELECT {labels}, count(*) AS converted FROM conv GROUP BY {sets}""",  # noqa: S608
+            [list(CONVERTING), lo, hi, campaign.pk, window],
+        )
+        names = [col.name for col in cursor.description]
+        converted = {_key(r): r["converted"] for r in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())}
+    for row in rows:
+        row["converted"] = converted.get(_key(row), 0)
+    return rows
 
 
 def _variants(campaign: Campaign, rows: list[dict]) -> list[dict]:
@@ -137,9 +182,9 @@ def variant_figures(campaign: Campaign, *, customers=None, group: str | None = N
 
 def campaign_analytics(campaign: Campaign, *, customers=None) -> dict:
     """The analytics answer: seed keys first, then the breakdowns (variants, holdout and lift, budget, over time,
-    `customers`: restrict to these customer ids (an agent's). The sends are read once: totals, per variant, per
-    channel and per day are grouping sets of one query."""
-    rows = _grouped(campaign, customers=customers)
+    `customers`: restrict to these customer ids (an agent's). The whole campaign is read from the rollup the
+    triggers keep; an agent's part from one pass over their customers' sends. Days are UTC days."""
+    rows = _from_rollup(campaign) if customers is None else _grouped(campaign, customers=customers)
     total = next((r for r in rows if r["g_variant"] and r["g_channel"] and r["g_day"]), None)
     total = _with_rates({k: (total or {}).get(k) or 0 for k in FIGURES})
     data = {k: total[k] for k in ("sent", "delivered", "opened", "clicked", "converted")}
