@@ -18,7 +18,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import TextNode, VariableNode
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 VARIABLES = {
     "first_name": "The customer's first name.",
@@ -160,16 +160,31 @@ def send_token_read(token: str, *, salt: str) -> int:
     return int(value)
 
 
+_TOKEN = "TOKEN-PLACEHOLDER"  # noqa: S105
+_routes: dict[tuple, tuple[str, str]] = {}
+
+
+def _route(name: str, token: str) -> str:
+    """The route's URL with `token`: reversed once per URLconf and script prefix (a token is URL-safe: signing's
+    base64url and ':'), then only joined — a send of thousands does not resolve the URLconf per message."""
+    key = (name, get_urlconf(), get_script_prefix())
+    parts = _routes.get(key)
+    if parts is None:
+        before, _, after = reverse(name, kwargs={"token": _TOKEN}).partition(_TOKEN)
+        parts = _routes[key] = (before, after)
+    return f"{parts[0]}{token}{parts[1]}"
+
+
 def click_url(send_id: int, link_index: int) -> str:
-    return _site() + reverse("campaigns-click", kwargs={"token": click_token(send_id, link_index)})
+    return _site() + _route("campaigns-click", click_token(send_id, link_index))
 
 
 def open_url(send_id: int) -> str:
-    return _site() + reverse("campaigns-open", kwargs={"token": send_token(send_id, salt=OPEN_SALT)})
+    return _site() + _route("campaigns-open", send_token(send_id, salt=OPEN_SALT))
 
 
 def unsubscribe_url(send_id: int) -> str:
-    return _site() + reverse("campaigns-unsubscribe", kwargs={"token": send_token(send_id, salt=UNSUBSCRIBE_SALT)})
+    return _site() + _route("campaigns-unsubscribe", send_token(send_id, salt=UNSUBSCRIBE_SALT))
 
 
 def tracked_text(text: str, *, send_id: int, links: list[str]) -> str:
