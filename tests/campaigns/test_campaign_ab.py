@@ -177,3 +177,55 @@ def test_the_rollup_kept_by_triggers_gives_the_same_figures_as_reading_every_sen
     assert (total["sent"], total["opened"], total["clicked"], total["bounced"]) == (12, 5, 4, 1)
     assert total["converted"] == len(sends[::3])
     assert campaign_analytics(campaign)["converted"] == len(sends[::3])
+
+
+def test_a_manager_chooses_the_winner_by_hand_and_it_goes_to_the_rest_once(
+    manager, outbox, settings, make_user, django_capture_on_commit_callbacks
+):
+    from apps.accounts.roles import Role
+    from tests.conftest import client_for
+
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(20)
+    campaign = campaign_create(
+        actor=manager,
+        name="Hand-picked",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "A"}},
+            {"code": "B", "weight": 50, "content": {"subject": "B"}},
+        ],
+        test_percent=50,
+        test_window_hours=48,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    rest = CampaignRecipient.objects.filter(campaign=campaign, group="rest").count()
+    assert rest
+    assert len(outbox) == 20 - rest
+    url = f"/api/v1/campaigns/{campaign.pk}/winner"
+
+    agent = client_for(make_user(Role.AGENT))
+    assert agent.post(url, {"code": "B"}, format="json").status_code in (403, 404)
+    boss = client_for(manager)
+    bad = boss.post(url, {"code": "Z"}, format="json")
+    assert bad.status_code == 400
+    assert "One of: A, B" in str(bad.json())
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = boss.post(url, {"code": "B", "reason": "A's wording was withdrawn by legal"}, format="json")
+
+    assert ok.status_code == 200, ok.json()
+    campaign.refresh_from_db()
+    assert campaign.winner.code == "B"
+    assert "legal" in campaign.winner_reason
+    assert campaign.status == CampaignStatus.COMPLETED
+    assert len(outbox) == 20  # the rest got B, each once
+    assert set(
+        CampaignSend.objects.filter(campaign=campaign, recipient__group="rest").values_list("variant__code", flat=True)
+    ) == {"B"}
+    again = boss.post(url, {"code": "A"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] in ("winner_chosen", "not_sending")

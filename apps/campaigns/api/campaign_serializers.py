@@ -61,6 +61,11 @@ class AudiencePreviewInputSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=CampaignPurpose.choices, required=False, default="marketing")
 
 
+class WinnerInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10, help_text="The variant that wins (A, B…).")
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
 class AudienceSampleSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     customer_code = serializers.CharField()
