@@ -221,3 +221,41 @@ def test_gdpr_erasure_blanks_campaign_addresses_and_tracking_details(sent, make_
     event = TrackingEvent.objects.get(send=one, kind="open")
     assert (event.user_agent, event.ip) == ("", None)
     assert one.opened_at is not None  # the campaign's figures stay right
+
+
+def test_sms_delivery_receipts_count_campaign_sends_as_delivered(settings):
+    """Twilio's status callback (its real form fields, signed) for a campaign SMS: delivered → the send counts as
+    delivered once (a repeat changes nothing), undelivered → failed; an unknown id is not counted."""
+    from apps.campaigns.selectors.analytics import campaign_analytics
+    from tests.factories.campaign import CampaignSendFactory
+    from tests.messaging.test_webhooks import twilio_post
+
+    config = {key: dict(value) for key, value in settings.MESSAGING_PROVIDER_CONFIG.items()}
+    config["twilio"].update(account_sid="AC1", auth_token="twilio-token", from_number="+351210000001")
+    settings.MESSAGING_PROVIDER_CONFIG = config
+    one = CampaignSendFactory(channel="sms", address="+351912000001", provider="twilio", provider_message_id="SMc1")
+    two = CampaignSendFactory(
+        channel="sms",
+        address="+351912000002",
+        provider="twilio",
+        provider_message_id="SMc2",
+        recipient__campaign=one.campaign,
+        recipient__variant=one.variant,
+    )
+    client = Client()
+
+    answers = [
+        twilio_post(client, {"MessageSid": "SMc1", "MessageStatus": "delivered"}),
+        twilio_post(client, {"MessageSid": "SMc1", "MessageStatus": "delivered"}),
+        twilio_post(client, {"MessageSid": "SMc2", "MessageStatus": "undelivered", "ErrorCode": "30003"}),
+        twilio_post(client, {"MessageSid": "SMnobody", "MessageStatus": "delivered"}),
+    ]
+
+    assert [a.json()["data"]["statuses"] for a in answers] == [1, 1, 1, 0]
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert (one.status, two.status) == ("delivered", "failed")
+    assert one.delivered_at is not None
+    assert TrackingEvent.objects.filter(send=one, kind="delivered").count() == 1
+    figures = campaign_analytics(one.campaign)
+    assert (figures["sent"], figures["delivered"], figures["failed"]) == (2, 1, 1)

@@ -237,3 +237,31 @@ def anymail_tracking_received(sender, event, esp_name, **kwargs) -> None:
         url=str(event.click_url or ""),
         user_agent=str(event.user_agent or ""),
     )
+
+
+def receipt_apply(*, provider: str, update) -> bool:
+    """An SMS/WhatsApp delivery receipt (messaging's `messaging.status` hook) for a campaign send: delivered or
+    read → delivered (once: the first receipt sets `delivered_at` and writes the event), failed/undelivered → failed
+    unless already delivered. False when no send has that provider id (not ours)."""
+    if not update.provider_message_id:
+        return False
+    with transaction.atomic():
+        send = (
+            CampaignSend.objects.select_for_update()
+            .filter(provider=provider, provider_message_id=update.provider_message_id)
+            .exclude(channel="email")
+            .first()
+        )
+        if send is None:
+            return False
+        now = timezone.now()
+        if update.status in ("delivered", "read") and send.delivered_at is None and send.status == SendStatus.SENT:
+            send.status, send.delivered_at = SendStatus.DELIVERED, now
+            send.save(update_fields=["status", "delivered_at"])
+            _event(send, TrackingKind.DELIVERED, now, provider_event_id="")
+        elif update.status in ("failed", "undelivered") and send.status == SendStatus.SENT:
+            send.status, send.failed_at = SendStatus.FAILED, now
+            send.reason, send.detail = (update.error_code or "undelivered")[:40], (update.error_message or "")[:255]
+            send.save(update_fields=["status", "failed_at", "reason", "detail"])
+            _event(send, TrackingKind.FAILED, now)
+    return True
