@@ -536,26 +536,24 @@ def _ticket_rating_later(response_id: int) -> None:
 
 def ticket_rating_record(*, response_id: int) -> bool:
     """A resolved ticket's CSAT, answered through its survey, is also the ticket's own satisfaction rating (the
-    service desk's field, set through its service as the customer, once). False when it does not apply: no
-    portal account, the ticket reopened meanwhile, or already rated."""
-    from django.core.exceptions import PermissionDenied
-
+    service desk's field, set through its service, once) — whether or not the customer has a portal account: the
+    signed single-use link bound to them is the authority. False when it does not apply: the ticket reopened
+    meanwhile, or already rated."""
     from apps.support.models import Ticket
-    from apps.support.services import ticket_update
+    from apps.support.services import ticket_rating_by_survey
 
-    response = SurveyResponse.objects.select_related("customer__user").filter(pk=response_id).first()
+    response = SurveyResponse.objects.select_related("customer").filter(pk=response_id).first()
     if response is None or response.score_kind != "csat" or response.score is None or response.customer is None:
         return False
-    user = response.customer.user
     number = response.source.removeprefix(f"{SurveyTrigger.TICKET_RESOLVED}:")
     ticket = Ticket.objects.filter(ticket_number=number, customer=response.customer).first()
-    if user is None or ticket is None or ticket.satisfaction_rating is not None:
+    if ticket is None:
         return False
-    try:
-        ticket_update(ticket=ticket, actor=user, satisfaction_rating=response.score)
-    except (Conflict, ValidationError, PermissionDenied):
-        return False
-    return True
+    with transaction.atomic():
+        try:
+            return ticket_rating_by_survey(ticket=ticket, rating=int(response.score))
+        except ValidationError:
+            return False
 
 
 def follow_up_open(*, response_id: int) -> SurveyFollowUp | None:
