@@ -66,6 +66,8 @@ def _detail(request, pk) -> dict:
 def _input(data: dict) -> dict:
     data = dict(data)
     data.pop("variants", None)
+    if "survey_id" in data:
+        data["survey"] = data.pop("survey_id")
     return data
 
 

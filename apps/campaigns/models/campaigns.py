@@ -78,6 +78,15 @@ class Campaign(TimeStampedModel):
     test_ends_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     send_deadline = models.DateTimeField(null=True, blank=True, help_text="Deferred (quiet hours) sends give up then.")
+    survey = models.ForeignKey(
+        "campaigns.Survey",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="A published survey the campaign carries: each recipient gets their own signed link "
+        "({{ survey_link }} in the body).",
+    )
 
     class Meta:
         db_table = "campaigns"

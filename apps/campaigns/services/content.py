@@ -31,6 +31,7 @@ VARIABLES = {
     "policy_type": "That policy's line (auto, home…).",
     "renewal_date": "That policy's renewal date.",
     "premium": "That policy's premium.",
+    "survey_link": "The recipient's own signed link to the campaign's survey (a campaign carrying a survey).",
 }
 URL = re.compile(r"https?://[^\s<>\"')]+")
 _ENGINE = Engine(debug=False, autoescape=False, libraries={}, builtins=[])

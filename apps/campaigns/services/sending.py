@@ -338,6 +338,32 @@ def _outbound(send: dict, content: _Content, context: dict) -> OutboundMessage:
     )
 
 
+def _survey_links(campaign_id: int, survey_id: int, rows: list[dict], contexts: dict[int, dict]) -> dict[int, int]:
+    """A campaign carrying a survey: each recipient's own signed link into their `survey_link` variable, the
+    chunk's invitations made in one insert (`campaign_invitations`). {customer id: invitation id}."""
+    from .surveys import campaign_invitations
+
+    issued = campaign_invitations(
+        survey_id=survey_id,
+        campaign_id=campaign_id,
+        customer_ids=[r["customer_id"] for r in rows],
+        now=timezone.now(),
+    )
+    for r in rows:
+        contexts[r["id"]]["survey_link"] = issued[r["customer_id"]][1] if r["customer_id"] in issued else ""
+    return {customer: invitation for customer, (invitation, _url) in issued.items()}
+
+
+def _survey_links_sent(surveyed: dict[str, list[int]]) -> None:
+    """The invitations whose link went out, marked sent on the message's channel (one UPDATE per channel)."""
+    from ..models import SurveyInvitation
+
+    for channel, ids in surveyed.items():
+        SurveyInvitation.objects.filter(pk__in=ids, status=SurveyInvitation.Status.PENDING).update(
+            status=SurveyInvitation.Status.SENT, channel=channel, sent_at=timezone.now()
+        )
+
+
 LOCK_CLASS = 1919  # pg advisory lock namespace of campaign sends (int4 pair: this, send id mod 2^31)
 _SENDS, _EVENTS = CampaignSend._meta.db_table, TrackingEvent._meta.db_table
 # The one write per message, durable before the next provider call: the send marked (only while still queued)
@@ -388,6 +414,7 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
     template_ids = {v.content.get("whatsapp_template_id") for v in variants.values()} - {None, ""}
     templates = {t.pk: t for t in WhatsAppTemplate.objects.filter(pk__in=template_ids)}
     contents: dict[int, _Content] = {}
+    survey_id = Campaign.objects.filter(pk=campaign_id).values_list("survey_id", flat=True).first()
     mailer = None
     receipts = False
     sent = 0
@@ -408,9 +435,11 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                 rows = list(
                     CampaignSend.objects.filter(pk__in=locked, status=SendStatus.QUEUED)
                     .order_by("pk")
-                    .values("id", "campaign_id", "variant_id", "channel", "address")
+                    .values("id", "campaign_id", "variant_id", "channel", "address", "customer_id")
                 )
                 contexts = _contexts([r["id"] for r in rows])
+                surveyed: dict[str, list[int]] = {}  # channel → invitations whose link went out
+                links = _survey_links(campaign_id, survey_id, rows, contexts) if survey_id else {}
                 for send in rows:
                     content = contents.get(send["variant_id"])
                     if content is None:
@@ -481,8 +510,11 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                         ],
                     )
                     sent += 1
+                    if send["customer_id"] in links:
+                        surveyed.setdefault(send["channel"], []).append(links[send["customer_id"]])
             finally:
                 _unlock(cursor, locked)
+                _survey_links_sent(surveyed)
     return sent
 
 

@@ -221,6 +221,51 @@ def invitation_url(invitation: SurveyInvitation) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}/survey/{invitation.survey_id}/{invitation_token(invitation)}"
 
 
+def campaign_invitations(*, survey_id: int, campaign_id: int, customer_ids: list[int], now: datetime) -> dict:
+    """The campaign's survey links for a chunk of its recipients, set-based: one invitation per (campaign,
+    customer) — key `campaign:<id>:<customer>`, so a retried chunk finds the same ones — inserted together
+    (ON CONFLICT DO NOTHING) and read back in one query. {customer id: (invitation id, signed URL)}; empty when
+    the survey is no longer published or has expired (the message then goes without a link)."""
+    survey = Survey.objects.select_related("current_version").filter(pk=survey_id).first()
+    if (
+        survey is None
+        or survey.status != SurveyStatus.PUBLISHED
+        or survey.current_version is None
+        or (survey.expires_at is not None and survey.expires_at <= now)
+    ):
+        return {}
+    days = (survey.current_version.settings or {}).get("link_valid_days", DEFAULT_LINK_DAYS)
+    expires_at = now + timedelta(days=days)
+    if survey.expires_at is not None:
+        expires_at = min(expires_at, survey.expires_at)
+    source = f"campaign:{campaign_id}"
+    keys = {f"{source}:{pk}": pk for pk in customer_ids}
+    people = Customer.objects.filter(pk__in=customer_ids).values_list("pk", "agent_id", "agent__team_id")
+    SurveyInvitation.objects.bulk_create(
+        [
+            SurveyInvitation(
+                survey=survey,
+                version=survey.current_version,
+                customer_id=pk,
+                key=f"{source}:{pk}",
+                source=source,
+                channel=SurveyChannel.LINK,
+                nonce=secrets.token_urlsafe(32),
+                agent_id=agent_id,
+                team_id=team_id,
+                expires_at=expires_at,
+                created_at=now,
+            )
+            for pk, agent_id, team_id in people
+        ],
+        ignore_conflicts=True,
+    )
+    return {
+        invitation.customer_id: (invitation.pk, invitation_url(invitation))
+        for invitation in SurveyInvitation.objects.filter(key__in=list(keys))
+    }
+
+
 def invitation_create(
     *,
     survey: Survey,
