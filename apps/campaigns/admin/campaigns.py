@@ -40,6 +40,7 @@ BUILDER_FIELDS = [
     "test_percent",
     "test_window_hours",
     "holdout_percent",
+    "survey",
 ]
 
 
@@ -61,6 +62,10 @@ class CampaignBuilderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "survey" in self.fields:  # a campaign carries a published survey only (each recipient gets a link)
+            from ..models import Survey, SurveyStatus
+
+            self.fields["survey"].queryset = Survey.objects.filter(status=SurveyStatus.PUBLISHED).order_by("title")
         if self.instance.pk and not self.initial.get("variants_json"):
             variants = list(self.instance.variants.order_by("code"))
             if len(variants) > 1:
