@@ -9,6 +9,7 @@ after it. The holdout's conversion over the same window from the start gives the
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q
@@ -83,7 +84,8 @@ def _grouped(campaign: Campaign, *, customers=None, group: str | None = None) ->
     (GROUPING SETS; `g_variant`, `g_channel`, `g_day` say which a row is). Conversion is a hash join, not a
     probe per send: the converting policy moves of the whole span (first send .. last send + window) are read
     once, joined to the sends by customer and kept when they fall in that send's own window."""
-    where, params = ["campaign_id = %s"], [campaign.pk]
+    where: list[str] = ["campaign_id = %s"]
+    params: list[Any] = [campaign.pk]
     if customers is not None:  # a queryset of customer ids (an agent's scope) or the ids
         if hasattr(customers, "query"):
             sql, sub = customers.query.sql_with_params()
@@ -158,7 +160,7 @@ def _from_rollup(campaign: Campaign) -> list[dict]:
                 WHERE s.campaign_id = %s AND s.sent_at IS NOT NULL
                   AND m.occurred_at >= s.sent_at AND m.occurred_at <= s.sent_at + %s)
             SELECT {labels}, count(*) AS converted FROM conv GROUP BY {sets}""",  # noqa: S608
-            [list(CONVERTING), lo, hi, campaign.pk, window],
+            [list(CONVERTING), lo, hi, campaign.pk, window],  # type: ignore[list-item]  # psycopg: interval
         )
         names = [col.name for col in cursor.description]
         converted = {_key(r): r["converted"] for r in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())}

@@ -432,11 +432,12 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
                 break
             locked = _lock(cursor, ids[start : start + chunk_size])
             try:
-                rows = list(
-                    CampaignSend.objects.filter(pk__in=locked, status=SendStatus.QUEUED)
+                rows: list[dict[str, Any]] = [
+                    dict(r)
+                    for r in CampaignSend.objects.filter(pk__in=locked, status=SendStatus.QUEUED)
                     .order_by("pk")
                     .values("id", "campaign_id", "variant_id", "channel", "address", "customer_id")
-                )
+                ]
                 contexts = _contexts([r["id"] for r in rows])
                 surveyed: dict[str, list[int]] = {}  # channel → invitations whose link went out
                 links = _survey_links(campaign_id, survey_id, rows, contexts) if survey_id else {}

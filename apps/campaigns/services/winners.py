@@ -65,9 +65,8 @@ def campaign_winner_set(
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.winner_id is not None:
-            raise Conflict(
-                f"The winner is already {campaign.winner.code} ({campaign.winner_reason}).", code="winner_chosen"
-            )
+            chosen = CampaignVariant.objects.get(pk=campaign.winner_id)
+            raise Conflict(f"The winner is already {chosen.code} ({campaign.winner_reason}).", code="winner_chosen")
         if campaign.status not in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
             raise Conflict("Only a campaign that is sending or paused can have its winner chosen.", code="not_sending")
         variants = {v.code: v for v in CampaignVariant.objects.filter(campaign=campaign)}
