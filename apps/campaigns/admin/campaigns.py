@@ -112,6 +112,17 @@ class CampaignAdmin(ModelAdmin):
             fields += [f for f in BUILDER_FIELDS if f != "variants_json"]
         return fields
 
+    def has_change_permission(self, request, obj=None):
+        # A sending or sent campaign is read-only here (its recipients have it): no save buttons, no form to post.
+        if obj is not None and obj.status not in services.EDITABLE:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.started_at is not None:
+            return False  # only a campaign that never sent can be deleted (cancel it instead)
+        return super().has_delete_permission(request, obj)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and obj.status not in services.EDITABLE:
             kwargs["fields"] = []
