@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -87,7 +88,7 @@ def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now:
         raise NotFound("Unknown image.") from None
     # the time rule is applied in SQL (it needs sent_at): here only the agent and the address
     machine = is_machine_open(user_agent=user_agent, ip=ip, sent_at=None, now=now)
-    params = {
+    params: dict[str, Any] = {
         "id": send_id,
         "machine": machine,
         "now": now,
@@ -130,7 +131,7 @@ def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now
         raise Invalid("This link is not valid.", code="bad_signature") from None
     if index < 0:  # (a JSON index below 0 counts from the end in PostgreSQL)
         raise NotFound("This link is not valid.")
-    params = {"id": send_id, "index": index, "now": now, "ua": (user_agent or "")[:255], "ip": ip}
+    params: dict[str, Any] = {"id": send_id, "index": index, "now": now, "ua": (user_agent or "")[:255], "ip": ip}
     with connection.cursor() as cursor:
         cursor.execute(_CLICK, params)
         row = cursor.fetchone()
