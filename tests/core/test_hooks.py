@@ -51,6 +51,8 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "messaging.lead",
         "messaging.status",
         "policies.arrears",
+        "quotes.application",
+        "recommendations.relationship",
         "records.timeline",
     ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
@@ -62,8 +64,11 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("messaging.status") == ["campaigns"]
     assert providers_of("records.timeline") == ["messaging"]
     assert providers_of("crm.header_mapper") == ["assistant"]
+    assert providers_of("quotes.application") == ["crm"]
+    assert providers_of("recommendations.relationship") == ["crm"]
     everyone = [
         "documents",
+        "catalog",
         "policies",
         "billing",
         "claims",

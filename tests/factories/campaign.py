@@ -5,6 +5,7 @@ from apps.campaigns.models import (
     Campaign,
     CampaignRecipient,
     CampaignSend,
+    CampaignSendRollup,
     CampaignVariant,
     Suppression,
     TrackingEvent,
@@ -80,3 +81,17 @@ class SuppressionFactory(factory.django.DjangoModelFactory):
     channel = "email"
     address = factory.Sequence(lambda n: f"bounced{n}@example.net")
     reason = "bounce"
+
+
+class CampaignSendRollupFactory(factory.django.DjangoModelFactory):
+    """A day's figures of one variant (in the app only campaign_sends' triggers write these)."""
+
+    class Meta:
+        model = CampaignSendRollup
+
+    variant = factory.SubFactory(CampaignVariantFactory)
+    campaign = factory.SelfAttribute("variant.campaign")
+    channel = "email"
+    day = factory.LazyFunction(lambda: timezone.localdate())
+    sent = 10
+    delivered = 9

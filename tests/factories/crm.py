@@ -7,6 +7,8 @@ from apps.crm.models import (
     Activity,
     AgentCandidate,
     Appointment,
+    CalendarConnection,
+    CalendarEventLink,
     CalendarFeed,
     ClientLead,
     Lead,
@@ -17,6 +19,7 @@ from apps.crm.models import (
     Opportunity,
     OpportunityEvent,
     RecruitLead,
+    SandboxCalendarEvent,
     Task,
 )
 from tests.factories.accounts import TeamFactory, UserFactory
@@ -156,3 +159,36 @@ class LeadImportFactory(factory.django.DjangoModelFactory):
     failed = 1
     headers = factory.LazyFunction(lambda: ["Name", "Email"])
     rejected = factory.LazyFunction(lambda: [{"row": 3, "cells": ["", "x@example.com"], "reason": "No name"}])
+
+
+class CalendarConnectionFactory(factory.django.DjangoModelFactory):
+    """An agent's linked sandbox calendar (the connect flow writes real ones: apps.crm.calsync.sync)."""
+
+    class Meta:
+        model = CalendarConnection
+
+    agent = factory.SubFactory(UserFactory, role="agent")
+    provider = "sandbox"
+    status = "connected"
+    refresh_token = factory.Sequence(lambda n: f"refresh-{n}")
+    connected_at = factory.LazyFunction(timezone.now)
+
+
+class CalendarEventLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarEventLink
+
+    connection = factory.SubFactory(CalendarConnectionFactory)
+    appointment = factory.SubFactory(AppointmentFactory, agent=factory.SelfAttribute("..connection.agent"))
+    event_id = factory.Sequence(lambda n: f"evt{n:06d}")
+    etag = '"1"'
+
+
+class SandboxCalendarEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SandboxCalendarEvent
+
+    calendar_key = factory.Sequence(lambda n: f"agent{n}@example.com/primary")
+    event_id = factory.Sequence(lambda n: f"sbx{n:06d}")
+    revision = factory.Sequence(lambda n: n + 1)
+    resource = factory.LazyFunction(lambda: {"kind": "calendar#event", "status": "confirmed", "summary": "Call"})
