@@ -13,6 +13,7 @@ class CrmConfig(AppConfig):
         "messaging.lead",
         "quotes.application",
         "recommendations.relationship",
+        "recommendations.relationship_many",
     )
 
     def ready(self) -> None:
@@ -26,3 +27,4 @@ class CrmConfig(AppConfig):
         provide(self, "messaging.lead", selectors.lead_for_messages)
         provide(self, "quotes.application", quotes.quote_request_to_pipeline)
         provide(self, "recommendations.relationship", recommendations.relationship_signals)
+        provide(self, "recommendations.relationship_many", recommendations.relationship_signals_many)

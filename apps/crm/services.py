@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.catalog.models import ProductLine
-from apps.core.events import publish, role_group, user_group
+from apps.core.events import publish, publish_many, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.customers import services as customer_services
 from apps.customers.models import Customer
@@ -319,22 +319,53 @@ def activity_create(
 # --- opportunities -----------------------------------------------------------------------------------------------
 
 
-def _opportunity_published(opportunity: Opportunity, *, from_stage: str | None, fields: list[str]) -> None:
+def _opportunity_event(opportunity: Opportunity, *, from_stage: str | None, fields: list[str]) -> tuple:
     audience = [role_group(Role.MANAGER)]
     if opportunity.agent_id:
         audience.append(user_group(opportunity.agent_id))
-    publish(
-        "opportunity:updated",
-        {
-            "opportunity_id": opportunity.pk,
-            "stage": opportunity.stage,
-            "from": from_stage,
-            "agent_id": opportunity.agent_id,
-            "value": str(opportunity.value),
-            "fields": sorted(set(fields)),
-        },
-        audience=audience,
+    payload = {
+        "opportunity_id": opportunity.pk,
+        "stage": opportunity.stage,
+        "from": from_stage,
+        "agent_id": opportunity.agent_id,
+        "value": str(opportunity.value),
+        "fields": sorted(set(fields)),
+    }
+    return "opportunity:updated", payload, audience
+
+
+def _opportunity_published(opportunity: Opportunity, *, from_stage: str | None, fields: list[str]) -> None:
+    name, payload, audience = _opportunity_event(opportunity, from_stage=from_stage, fields=fields)
+    publish(name, payload, audience=audience)
+
+
+@transaction.atomic
+def opportunities_suggest(suggestions: list[Opportunity]) -> list[Opportunity]:
+    """`opportunity_create` for many cross-sell suggestions at once (apps.crm.recommendations): one INSERT that
+    skips what the `crm_opportunity_suggested_once` index already holds (an open suggestion for the customer and
+    line, made by a concurrent run), their timeline entries in one more, and their `opportunity:updated` events
+    delivered together on commit. Each must be `suggested`, in stage New, for an active agent (the caller checks).
+    Answers the ones stored."""
+    if not suggestions:
+        return []
+    moment = timezone.now()
+    for suggestion in suggestions:
+        suggestion.created_at = moment
+    Opportunity.objects.bulk_create(suggestions, ignore_conflicts=True)
+    # ignore_conflicts returns no keys: read this batch's rows back through the same index (they share the moment)
+    stored = list(
+        Opportunity.objects.filter(
+            customer_id__in={s.customer_id for s in suggestions},
+            suggested=True,
+            stage=OpportunityStage.NEW,
+            created_at=moment,
+        ).order_by("pk")
     )
+    OpportunityEvent.objects.bulk_create(
+        OpportunityEvent(opportunity=o, from_stage="", to_stage=o.stage, actor=None) for o in stored
+    )
+    publish_many(_opportunity_event(o, from_stage=None, fields=["created"]) for o in stored)
+    return stored
 
 
 @transaction.atomic

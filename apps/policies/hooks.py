@@ -17,3 +17,11 @@ recommendation_signals = Hook(
     "worth recommending — each with points (negative lowers) and a reason the customer may read. The CRM gives open "
     "and lost deals and its activities.",
 )
+
+recommendation_signals_many = Hook(
+    "recommendations.relationship_many",
+    required=False,
+    doc="fn(*, customers, since) -> {customer id: list[Signal]}: `recommendations.relationship` for many customers "
+    "at once (a query per source for all of them, not per customer), each customer's signals in the order the "
+    "one-customer provider gives them. Used by bulk recommendation runs (the CRM's daily cross-sell).",
+)

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.catalog.models import Product, ProductLine, Quote
@@ -26,7 +28,7 @@ from apps.catalog.rating import check_eligibility
 from apps.catalog.services import age_on
 from apps.customers.models import Customer, Interaction
 
-from .hooks import recommendation_signals
+from .hooks import recommendation_signals, recommendation_signals_many
 from .models import Policy, PolicyStatus
 
 HELD = (PolicyStatus.ACTIVE, PolicyStatus.QUOTED)
@@ -89,6 +91,30 @@ def _day(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%d %b %Y}"
 
 
+def _interaction_signals(interaction, patterns, names) -> list[Signal]:
+    return [
+        Signal(
+            INTERACTION_POINTS,
+            f"You talked to us about {names[code]} cover on {_day(interaction.occurred_at)} "
+            f"({interaction.get_type_display().lower()}).",
+            "interaction",
+            line=code,
+            at=interaction.occurred_at,
+        )
+        for code in mentioned_lines(interaction.summary, patterns)
+    ]
+
+
+def _quote_signal(quote) -> Signal:
+    return Signal(
+        QUOTE_POINTS,
+        f"You priced {quote.product.name} on {_day(quote.created_at)}.",
+        "quote",
+        product=quote.product.code,
+        at=quote.created_at,
+    )
+
+
 def relationship_signals(customer: Customer, *, lines, since: datetime) -> list[Signal]:
     """The relationship's signals: interactions and quotes here, the rest from the hook's providers."""
     patterns = line_patterns(lines)
@@ -100,29 +126,50 @@ def relationship_signals(customer: Customer, *, lines, since: datetime) -> list[
         .order_by("-occurred_at")[:200]
     )
     for interaction in interactions:
-        for code in mentioned_lines(interaction.summary, patterns):
-            signals.append(
-                Signal(
-                    INTERACTION_POINTS,
-                    f"You talked to us about {names[code]} cover on {_day(interaction.occurred_at)} "
-                    f"({interaction.get_type_display().lower()}).",
-                    "interaction",
-                    line=code,
-                    at=interaction.occurred_at,
-                )
-            )
+        signals.extend(_interaction_signals(interaction, patterns, names))
     for quote in Quote.objects.filter(customer=customer, created_at__gte=since).select_related("product")[:50]:
-        signals.append(
-            Signal(
-                QUOTE_POINTS,
-                f"You priced {quote.product.name} on {_day(quote.created_at)}.",
-                "quote",
-                product=quote.product.code,
-                at=quote.created_at,
-            )
-        )
+        signals.append(_quote_signal(quote))
     for provider in recommendation_signals.providers():
         signals.extend(provider(customer=customer, since=since))
+    return signals
+
+
+def latest_per_customer(queryset, *, per_customer: int, order_by, customer_field: str = "customer_id"):
+    """`queryset` cut to each customer's first `per_customer` rows in `order_by` (a window, not a query apiece),
+    ordered by customer then `order_by`: what `filter(customer=...).order_by(...)[:n]` gives for one."""
+    ranked = queryset.annotate(_rank=Window(RowNumber(), partition_by=[F(customer_field)], order_by=order_by)).filter(
+        _rank__lte=per_customer
+    )
+    return ranked.order_by(customer_field, *order_by)
+
+
+def relationship_signals_many(customers: list[Customer], *, lines, since: datetime) -> dict[int, list[Signal]]:
+    """`relationship_signals` for many customers at once: a query per source for all of them (the hook's
+    `recommendations.relationship_many` providers for the higher apps), each customer's signals in the same order
+    as the one-customer function gives them."""
+    patterns = line_patterns(lines)
+    names = {line.code: line.name.lower() for line in lines}
+    ids = [customer.pk for customer in customers]
+    signals: dict[int, list[Signal]] = {pk: [] for pk in ids}
+    interactions = latest_per_customer(
+        Interaction.objects.filter(customer_id__in=ids, occurred_at__gte=since).only(
+            "customer_id", "type", "summary", "occurred_at"
+        ),
+        per_customer=200,
+        order_by=[F("occurred_at").desc()],
+    )
+    for interaction in interactions:
+        signals[interaction.customer_id].extend(_interaction_signals(interaction, patterns, names))
+    quotes = latest_per_customer(
+        Quote.objects.filter(customer_id__in=ids, created_at__gte=since).select_related("product"),
+        per_customer=50,
+        order_by=[F("created_at").desc(), F("id").desc()],
+    )
+    for quote in quotes:
+        signals[quote.customer_id].append(_quote_signal(quote))
+    for provider in recommendation_signals_many.providers():
+        for pk, found in provider(customers=customers, since=since).items():
+            signals[pk].extend(found)
     return signals
 
 
@@ -140,37 +187,40 @@ def _latest_per_target(signals: list[Signal]) -> list[Signal]:
     return list(kept.values())
 
 
-def recommend(customer: Customer, *, limit: int = 5, today: date | None = None) -> list[Recommendation]:
-    today = today or date.today()
-    age = age_on(customer.date_of_birth, today) if customer.date_of_birth else None
-    region = (customer.address or {}).get("region")
-    held = Policy.objects.filter(customer=customer, status__in=HELD)
-    held_lines = set(held.values_list("policy_type", flat=True))
-    held_products = set(held.values_list("product_id", flat=True))
+@dataclass
+class Standing:
+    """What the scores need to know of one customer besides the relationship's signals."""
 
-    # Customers like this one: they hold at least one of the same lines.
-    peers = (
-        Customer.objects.filter(policies__status__in=HELD, policies__policy_type__in=held_lines)
-        .exclude(pk=customer.pk)
-        .distinct()
-        if held_lines
-        else Customer.objects.none()
+    age: int | None
+    region: str | None
+    held_lines: set[str]
+    held_products: set[int]
+    peer_count: int = 0
+    co_owned: dict[int, int] = field(default_factory=dict)
+
+
+def _standing(customer: Customer, today: date, held_lines: set[str], held_products: set[int]) -> Standing:
+    return Standing(
+        age=age_on(customer.date_of_birth, today) if customer.date_of_birth else None,
+        region=(customer.address or {}).get("region"),
+        held_lines=held_lines,
+        held_products=held_products,
     )
-    peer_count = peers.count()
-    co_owned = {}
-    if peer_count:
-        co_owned = dict(
-            Policy.objects.filter(customer__in=peers, status__in=HELD)
-            .values("product_id")
-            .annotate(n=Count("customer", distinct=True))
-            .values_list("product_id", "n")
-        )
 
-    since = timezone.now() - timedelta(days=RELATIONSHIP_DAYS)
-    signals = _latest_per_target(relationship_signals(customer, lines=list(ProductLine.objects.all()), since=since))
 
+def _scored(products: list[Product], standing: Standing, signals: list[Signal], limit: int) -> list[Recommendation]:
+    """The recommendations for one customer, best first: the scoring both `recommend` and `recommend_many` use."""
+    age, region, held_lines, peer_count, co_owned = (
+        standing.age,
+        standing.region,
+        standing.held_lines,
+        standing.peer_count,
+        standing.co_owned,
+    )
     results = []
-    for product in Product.objects.filter(is_active=True).select_related("line").exclude(pk__in=held_products):
+    for product in products:
+        if product.pk in standing.held_products:
+            continue
         # Rule out on what we know; an unknown age or region does not exclude (the quote will ask for it).
         if [p for p in check_eligibility(product, age=age, region=region) if "required" not in p]:
             continue
@@ -200,3 +250,116 @@ def recommend(customer: Customer, *, limit: int = 5, today: date | None = None) 
             results.append(rec)
     results.sort(key=lambda r: (-r.score, r.product.code))
     return results[:limit]
+
+
+def _active_products() -> list[Product]:
+    return list(Product.objects.filter(is_active=True).select_related("line").order_by("pk"))
+
+
+def recommend(customer: Customer, *, limit: int = 5, today: date | None = None) -> list[Recommendation]:
+    today = today or date.today()
+    held = Policy.objects.filter(customer=customer, status__in=HELD)
+    standing = _standing(
+        customer,
+        today,
+        set(held.values_list("policy_type", flat=True)),
+        set(held.values_list("product_id", flat=True)),
+    )
+    # Customers like this one: they hold at least one of the same lines.
+    peers = (
+        Customer.objects.filter(policies__status__in=HELD, policies__policy_type__in=standing.held_lines)
+        .exclude(pk=customer.pk)
+        .distinct()
+        if standing.held_lines
+        else Customer.objects.none()
+    )
+    standing.peer_count = peers.count()
+    if standing.peer_count:
+        standing.co_owned = dict(
+            Policy.objects.filter(customer__in=peers, status__in=HELD)
+            .values("product_id")
+            .annotate(n=Count("customer", distinct=True))
+            .values_list("product_id", "n")
+        )
+
+    since = timezone.now() - timedelta(days=RELATIONSHIP_DAYS)
+    signals = _latest_per_target(relationship_signals(customer, lines=list(ProductLine.objects.all()), since=since))
+    return _scored(_active_products(), standing, signals, limit)
+
+
+# Customers per set of lines held, and per set and product: who holds the same lines as whom, for every customer
+# in one pass over the held policies (the peers `recommend` counts one customer at a time).
+_HOLDINGS_SQL = """
+WITH holdings AS (
+    SELECT customer_id,
+           array_agg(DISTINCT policy_type ORDER BY policy_type) AS lines,
+           array_agg(DISTINCT product_id) AS products
+      FROM policies_policy
+     WHERE status = ANY(%s)
+     GROUP BY customer_id
+)
+SELECT lines, NULL::bigint, count(*) FROM holdings GROUP BY lines
+UNION ALL
+SELECT lines, product_id, count(*) FROM holdings, unnest(products) AS product_id GROUP BY lines, product_id
+"""
+
+
+class _Peers:
+    """`recommend`'s peers (customers holding at least one of the same lines, the customer aside) and what they
+    hold, for any set of lines, from the holdings of everyone counted once."""
+
+    def __init__(self) -> None:
+        self.customers: dict[frozenset, int] = {}
+        self.products: dict[frozenset, dict[int, int]] = {}
+        self._answers: dict[frozenset, tuple[int, dict[int, int]]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(_HOLDINGS_SQL, [list(HELD)])
+            for lines, product_id, n in cursor.fetchall():
+                key = frozenset(lines)
+                if product_id is None:
+                    self.customers[key] = n
+                else:
+                    self.products.setdefault(key, {})[product_id] = n
+
+    def of(self, held_lines: set[str]) -> tuple[int, dict[int, int]]:
+        """(peer count, {product id: peers holding it}) for a customer who holds `held_lines` (not empty): they
+        are among the holders counted, so one less; they hold none of the products recommended to them, so
+        those counts stand."""
+        key = frozenset(held_lines)
+        if key not in self._answers:
+            count, co_owned = 0, {}
+            for lines, n in self.customers.items():
+                if lines & key:
+                    count += n
+                    for product_id, m in self.products.get(lines, {}).items():
+                        co_owned[product_id] = co_owned.get(product_id, 0) + m
+            self._answers[key] = (count - 1, co_owned)
+        return self._answers[key]
+
+
+def recommend_many(
+    customers: list[Customer], *, limit: int = 5, today: date | None = None
+) -> dict[int, list[Recommendation]]:
+    """`recommend` for many customers at once (the CRM's daily cross-sell): the same scores and reasons, from a
+    handful of queries for all of them — the holdings, everyone's peers in one aggregate, each relationship
+    source in one windowed query — rather than a dozen per customer."""
+    today = today or date.today()
+    held_lines: dict[int, set[str]] = {customer.pk: set() for customer in customers}
+    held_products: dict[int, set[int]] = {customer.pk: set() for customer in customers}
+    rows = Policy.objects.filter(customer_id__in=list(held_lines), status__in=HELD).values_list(
+        "customer_id", "policy_type", "product_id"
+    )
+    for customer_id, policy_type, product_id in rows:
+        held_lines[customer_id].add(policy_type)
+        held_products[customer_id].add(product_id)
+    peers = _Peers() if any(held_lines.values()) else None
+    since = timezone.now() - timedelta(days=RELATIONSHIP_DAYS)
+    signals = relationship_signals_many(customers, lines=list(ProductLine.objects.all()), since=since)
+    products = _active_products()
+    answers = {}
+    for customer in customers:
+        standing = _standing(customer, today, held_lines[customer.pk], held_products[customer.pk])
+        if standing.held_lines and peers is not None:
+            standing.peer_count, standing.co_owned = peers.of(standing.held_lines)
+        answers[customer.pk] = _scored(products, standing, _latest_per_target(signals[customer.pk]), limit)
+    return answers

@@ -53,6 +53,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "policies.arrears",
         "quotes.application",
         "recommendations.relationship",
+        "recommendations.relationship_many",
         "records.timeline",
     ]
     assert providers_of("loyalty.policy_had_claims") == ["claims"]
@@ -66,6 +67,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("crm.header_mapper") == ["assistant"]
     assert providers_of("quotes.application") == ["crm"]
     assert providers_of("recommendations.relationship") == ["crm"]
+    assert providers_of("recommendations.relationship_many") == ["crm"]
     everyone = [
         "documents",
         "catalog",
