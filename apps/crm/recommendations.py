@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from apps.customers.models import Customer, Interaction
 from apps.policies.models import Policy
 from apps.policies.recommendations import (
     HELD,
+    Peers,
     Signal,
     latest_per_customer,
     line_patterns,
@@ -176,15 +178,17 @@ def cross_sell_suggest(*, customers=None, active_days: int = 7, limit: int | Non
         .order_by("pk")[:limit]
     )
     if customers is None:
-        cache.set(CURSOR_KEY, batch[-1].pk if len(batch) == limit else 0, timeout=None)
+        carry_on = batch[-1].pk if len(batch) == limit else 0
+        transaction.on_commit(lambda: cache.set(CURSOR_KEY, carry_on, timeout=None))
+    peers = Peers() if batch else None  # everyone's holdings, read once for the run
     made = 0
     for start in range(0, len(batch), CHUNK):
         chunk = [c for c in batch[start : start + CHUNK] if _owned(c.agent, STAFF_OWNERS)]
-        made += len(opportunities_suggest(_suggestions(chunk, minimum)))
+        made += len(opportunities_suggest(_suggestions(chunk, minimum, peers)))
     return made
 
 
-def _suggestions(customers: list[Customer], minimum: Decimal) -> list[Opportunity]:
+def _suggestions(customers: list[Customer], minimum: Decimal, peers: Peers | None) -> list[Opportunity]:
     """The suggested deals for `customers` (unsaved): their best recommendations down to `minimum`, skipping lines
     they hold or have a deal open for, one per line, at most CRM_SUGGESTIONS_PER_CUSTOMER each."""
     ids = [customer.pk for customer in customers]
@@ -197,7 +201,7 @@ def _suggestions(customers: list[Customer], minimum: Decimal) -> list[Opportunit
         "customer_id", "product_line__code"
     ):
         taken[customer_id].add(code)
-    recommendations = recommend_many(customers, limit=10)
+    recommendations = recommend_many(customers, limit=10, peers=peers)
     suggestions = []
     for customer in customers:
         chosen = 0

@@ -304,7 +304,7 @@ SELECT lines, product_id, count(*) FROM holdings, unnest(products) AS product_id
 """
 
 
-class _Peers:
+class Peers:
     """`recommend`'s peers (customers holding at least one of the same lines, the customer aside) and what they
     hold, for any set of lines, from the holdings of everyone counted once."""
 
@@ -338,7 +338,7 @@ class _Peers:
 
 
 def recommend_many(
-    customers: list[Customer], *, limit: int = 5, today: date | None = None
+    customers: list[Customer], *, limit: int = 5, today: date | None = None, peers: Peers | None = None
 ) -> dict[int, list[Recommendation]]:
     """`recommend` for many customers at once (the CRM's daily cross-sell): the same scores and reasons, from a
     handful of queries for all of them — the holdings, everyone's peers in one aggregate, each relationship
@@ -352,7 +352,8 @@ def recommend_many(
     for customer_id, policy_type, product_id in rows:
         held_lines[customer_id].add(policy_type)
         held_products[customer_id].add(product_id)
-    peers = _Peers() if any(held_lines.values()) else None
+    if peers is None and any(held_lines.values()):
+        peers = Peers()
     since = timezone.now() - timedelta(days=RELATIONSHIP_DAYS)
     signals = relationship_signals_many(customers, lines=list(ProductLine.objects.all()), since=since)
     products = _active_products()
