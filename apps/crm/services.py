@@ -359,7 +359,9 @@ def opportunities_suggest(suggestions: list[Opportunity]) -> list[Opportunity]:
             suggested=True,
             stage=OpportunityStage.NEW,
             created_at=moment,
-        ).order_by("pk")
+        )
+        .only("agent_id", "stage", "value")
+        .order_by("pk")
     )
     OpportunityEvent.objects.bulk_create(
         OpportunityEvent(opportunity=o, from_stage="", to_stage=o.stage, actor=None) for o in stored
