@@ -2,16 +2,20 @@
 (`apps.renewals.parsing.read_rows`: encodings, XLSX through python-calamine, zip-bomb limits), its headers placed by
 the deterministic matcher of `/leads/bulk-map` (apps.crm.mapping).
 
-Decisions: the import runs in the request (at most CRM_IMPORT_MAX_ROWS rows, one transaction, COPY-free
-`bulk_create` in chunks); every row gets an import key (the file's digest and its row number), so uploading the
-same file again adds nothing; a row whose email or phone is an existing lead's, or an earlier row's, is skipped as
-a duplicate and reported with the match (a contact match is imported and flagged: a customer may well be a
-cross-sell lead); bad rows are reported by row number with the reason, never dropped silently. Each lead is
-scored as on create, and assigned like one (the importing agent's own; else by the team's agents in turn,
-fewest open leads first). No `lead:updated` per row: a list screen reloads after the import's answer.
+Decisions: the import runs in the request (at most CRM_IMPORT_MAX_ROWS rows, one transaction) and is set-based:
+the file is parsed in memory, then a fixed number of queries whatever its length (rows imported before, matching
+open leads, matching contacts) and one COPY of the new leads (`apps.core.bulk.copy_insert`). Every row gets an
+import key (the file's digest and its row number), so uploading the same file again adds nothing; a row whose
+email or phone is an open lead's, or an earlier row's, is skipped as a duplicate and reported with the match; a
+row whose email (any case) or phone (the last nine digits, as `duplicates.normalise_phone`) is a contact's is
+imported and flagged (a customer may well be a cross-sell lead). Bad rows are reported by row number with the
+reason, never dropped silently. Each lead is scored as on create, and assigned like one (the importing agent's
+own; else by the team's agents in turn, fewest open leads first). No `lead:updated` per row: a list screen reloads
+after the import's answer.
 """
 
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -20,11 +24,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, Q, Value
+from django.db.models.functions import Lower, Right
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.catalog.models import ProductLine
+from apps.core.bulk import copy_insert
 from apps.core.exceptions import Invalid, PayloadTooLarge
 from apps.customers.models import Customer
 from apps.renewals.parsing import BatchError, read_rows
@@ -33,7 +39,6 @@ from . import duplicates, mapping, scoring
 from .models import OPEN_LEAD_STATUSES, Lead, LeadImport, LeadKind, LeadSource
 from .services import managed_team_ids
 
-CHUNK = 2000
 MAX_REPORTED = 500
 _TRUE = {"yes", "y", "true", "1", "sim", "x"}
 
@@ -45,6 +50,8 @@ class ImportReport:
     created: int = 0
     already_imported: int = 0
     skipped_duplicates: int = 0
+    # imported, but flagged as probably an existing contact (a customer may well be a cross-sell lead)
+    flagged_duplicates: int = 0
     failed: int = 0
     mapping: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
@@ -263,9 +270,56 @@ def leads_import(*, file, kind: str, actor: User, team: Team | None = None) -> d
     return report.as_dict()
 
 
+_COPY_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "city",
+    "source",
+    "notes",
+    "product_interest",
+    "estimated_value",
+    "licensed",
+    "years_experience",
+    "assigned_agent",
+    "team",
+    "created_by",
+    "score",
+    "score_breakdown",
+    "email_key",
+    "phone_key",
+    "import_key",
+)
+
+
+def _known_contacts(emails: set[str], phones: set[str]) -> dict[str, int]:
+    """Contacts (customers) with one of these emails (any case) or phones (the last nine digits, as
+    `duplicates.normalise_phone`), in one query: {"e:<email>" or "p:<phone key>": customer id}, lowest id first."""
+    if not emails and not phones:
+        return {}
+    digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+    rows = (
+        Customer.objects.annotate(email_ci=Lower("email"), phone9=Right(digits, 9))
+        .filter(Q(email_ci__in=emails) | Q(phone9__in=phones), erased_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "email_ci", "phone9")
+    )
+    known: dict[str, int] = {}
+    for pk, email_ci, phone9 in rows:
+        if email_ci in emails:
+            known.setdefault(f"e:{email_ci}", pk)
+        if phone9 in phones and len(phone9) == 9:
+            known.setdefault(f"p:{phone9}", pk)
+    return known
+
+
 def _insert(
     parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, actor: User, cells: dict[int, list[str]]
 ) -> None:
+    """Set-based: one query for rows imported before, one for matching open leads, one for matching contacts,
+    then one COPY of the new leads (`apps.core.bulk.copy_insert`, conflicts on the import key skipped)."""
     keys = [lead.import_key for _, lead in parsed]
     done = set(Lead.objects.filter(kind=kind, import_key__in=keys).values_list("import_key", flat=True))
     fresh = [(n, lead) for n, lead in parsed if lead.import_key not in done]
@@ -280,10 +334,7 @@ def _insert(
             known_leads.setdefault(f"e:{email_key}", pk)
         if phone_key:
             known_leads.setdefault(f"p:{phone_key}", pk)
-    contacts = {
-        email.lower(): pk
-        for pk, email in Customer.objects.filter(email__in=emails, erased_at__isnull=True).values_list("pk", "email")
-    }
+    contacts = _known_contacts(emails, phones)
     seen: dict[str, int] = {}
     to_create = []
     for number, lead in fresh:
@@ -306,21 +357,34 @@ def _insert(
             continue
         for key in probes:
             seen[key] = number
-        if lead.email_key in contacts and len(report.duplicates) < MAX_REPORTED:
-            report.duplicates.append(
-                {
-                    "row": number,
-                    "reason": "same email as a contact",
-                    "skipped": False,
-                    "contact_id": contacts[lead.email_key],
-                }
-            )
+        contact = next(((k, contacts[k]) for k in probes if k in contacts), None)
+        if contact is not None:
+            report.flagged_duplicates += 1
+            if len(report.duplicates) < MAX_REPORTED:
+                reason = "same email as a contact" if contact[0].startswith("e:") else "same phone as a contact"
+                report.duplicates.append({"row": number, "reason": reason, "skipped": False, "contact_id": contact[1]})
         lead.created_by = actor
         lead.score, lead.score_breakdown = scoring.lead_score(lead, {})
         to_create.append(lead)
-    for start in range(0, len(to_create), CHUNK):
-        created = Lead.objects.bulk_create(to_create[start : start + CHUNK], ignore_conflicts=True)
-        report.created += len(created)
+    inserted = copy_insert(
+        Lead,
+        _COPY_FIELDS,
+        (
+            tuple(
+                json.dumps(lead.score_breakdown)
+                if name == "score_breakdown"
+                else getattr(lead, f"{name}_id" if name in _FOREIGN_KEYS else name)
+                for name in _COPY_FIELDS
+            )
+            for lead in to_create
+        ),
+        ignore_conflicts=True,
+        returning=("pk",),
+    )
+    report.created = len(inserted)
+
+
+_FOREIGN_KEYS = {"product_interest", "assigned_agent", "team", "created_by"}
 
 
 def failed_rows(record: LeadImport) -> tuple[list[str], list[list[str]]]:

@@ -584,6 +584,9 @@ class BulkImportOutputSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     already_imported = serializers.IntegerField(help_text="Rows of this same file imported before.")
     skipped_duplicates = serializers.IntegerField()
+    flagged_duplicates = serializers.IntegerField(
+        help_text="Rows imported but flagged as probably an existing contact (same email or phone)."
+    )
     failed = serializers.IntegerField()
     mapping = BulkMapOutputSerializer()
     errors = ImportRowErrorSerializer(many=True)
