@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Func, Q, Value
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Right
 
 from apps.accounts.models import Team, User
@@ -294,24 +295,45 @@ _COPY_FIELDS = (
 )
 
 
-def _known_contacts(emails: set[str], phones: set[str]) -> dict[str, int]:
+_PERSON = ("first_name", "last_name", "email", "phone", "city")
+
+
+def _person(lead: Lead) -> dict:
+    return {name: getattr(lead, name) for name in _PERSON}
+
+
+def _pair(lead: Lead, other: dict) -> tuple[int, list[str]]:
+    """How alike the row and the record it matched are (rapidfuzz, as on create): the score and the reasons."""
+    return duplicates.score_pair(
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        phone=lead.phone,
+        city=lead.city,
+        other=other,
+    )
+
+
+def _known_contacts(emails: set[str], phones: set[str], people: dict) -> dict[str, int]:
     """Contacts (customers) with one of these emails (any case) or phones (the last nine digits, as
-    `duplicates.normalise_phone`), in one query: {"e:<email>" or "p:<phone key>": customer id}, lowest id first."""
+    `duplicates.normalise_phone`), in one query: {"e:<email>" or "p:<phone key>": customer id}, lowest id first;
+    each found contact's fields go into `people` under ("contact", id)."""
     if not emails and not phones:
         return {}
     digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
     rows = (
-        Customer.objects.annotate(email_ci=Lower("email"), phone9=Right(digits, 9))
+        Customer.objects.annotate(email_ci=Lower("email"), phone9=Right(digits, 9), city=KT("address__city"))
         .filter(Q(email_ci__in=emails) | Q(phone9__in=phones), erased_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "email_ci", "phone9")
+        .values("pk", "email_ci", "phone9", "first_name", "last_name", "email", "phone", "city")
     )
     known: dict[str, int] = {}
-    for pk, email_ci, phone9 in rows:
-        if email_ci in emails:
-            known.setdefault(f"e:{email_ci}", pk)
-        if phone9 in phones and len(phone9) == 9:
-            known.setdefault(f"p:{phone9}", pk)
+    for row in rows:
+        if row["email_ci"] in emails:
+            known.setdefault(f"e:{row['email_ci']}", row["pk"])
+        if row["phone9"] in phones and len(row["phone9"]) == 9:
+            known.setdefault(f"p:{row['phone9']}", row["pk"])
+        people[("contact", row["pk"])] = {**row, "city": row["city"] or ""}
     return known
 
 
@@ -327,14 +349,19 @@ def _insert(
     emails = {lead.email_key for _, lead in fresh if lead.email_key}
     phones = {lead.phone_key for _, lead in fresh if lead.phone_key}
     known_leads: dict[str, int] = {}
-    for pk, email_key, phone_key in Lead.objects.filter(
-        Q(email_key__in=emails) | Q(phone_key__in=phones), status__in=OPEN_LEAD_STATUSES
-    ).values_list("pk", "email_key", "phone_key"):
-        if email_key:
-            known_leads.setdefault(f"e:{email_key}", pk)
-        if phone_key:
-            known_leads.setdefault(f"p:{phone_key}", pk)
-    contacts = _known_contacts(emails, phones)
+    people: dict[tuple[str, int], dict] = {}  # ("lead" | "contact", id) → the fields a match is scored on
+    for row in (
+        Lead.objects.filter(Q(email_key__in=emails) | Q(phone_key__in=phones), status__in=OPEN_LEAD_STATUSES)
+        .order_by("pk")
+        .values("pk", "email_key", "phone_key", *_PERSON)
+    ):
+        if row["email_key"]:
+            known_leads.setdefault(f"e:{row['email_key']}", row["pk"])
+        if row["phone_key"]:
+            known_leads.setdefault(f"p:{row['phone_key']}", row["pk"])
+        people[("lead", row["pk"])] = row
+    contacts = _known_contacts(emails, phones, people)
+    rows_by_number = dict(fresh)
     seen: dict[str, int] = {}
     to_create = []
     for number, lead in fresh:
@@ -348,6 +375,8 @@ def _insert(
             reason = "same email" if key.startswith("e:") else "same phone"
             entry = {"row": number, "reason": reason, "skipped": True}
             entry |= {"lead_id": match[1]} if match else {"same_as_row": earlier[1]}  # type: ignore[index]
+            other = people[("lead", match[1])] if match else _person(rows_by_number[earlier[1]])  # type: ignore[index]
+            entry["score"], entry["reasons"] = _pair(lead, other)
             if len(report.duplicates) < MAX_REPORTED:
                 report.duplicates.append(entry)
             where = f"lead {match[1]}" if match else f"row {earlier[1]} of this file"  # type: ignore[index]
@@ -362,7 +391,17 @@ def _insert(
             report.flagged_duplicates += 1
             if len(report.duplicates) < MAX_REPORTED:
                 reason = "same email as a contact" if contact[0].startswith("e:") else "same phone as a contact"
-                report.duplicates.append({"row": number, "reason": reason, "skipped": False, "contact_id": contact[1]})
+                score, reasons = _pair(lead, people[("contact", contact[1])])
+                report.duplicates.append(
+                    {
+                        "row": number,
+                        "reason": reason,
+                        "skipped": False,
+                        "contact_id": contact[1],
+                        "score": score,
+                        "reasons": reasons,
+                    }
+                )
         lead.created_by = actor
         lead.score, lead.score_breakdown = scoring.lead_score(lead, {})
         to_create.append(lead)

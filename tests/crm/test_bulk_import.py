@@ -46,9 +46,23 @@ def test_an_agent_imports_leads_for_themself_with_a_full_report():
     assert (report["total_rows"], report["created"], report["skipped_duplicates"], report["failed"]) == (6, 3, 2, 1)
     assert report["errors"] == [{"row": 6, "error": "'not-an-email' is not an email address"}]
     assert report["duplicates"] == [
-        {"row": 4, "reason": "same email", "skipped": True, "same_as_row": 3},
-        {"row": 5, "reason": "same email", "skipped": True, "lead_id": existing.pk},
-        {"row": 7, "reason": "same email as a contact", "skipped": False, "contact_id": contact.pk},
+        {"row": 4, "reason": "same email", "skipped": True, "same_as_row": 3, "score": 45, "reasons": ["same email"]},
+        {
+            "row": 5,
+            "reason": "same email",
+            "skipped": True,
+            "lead_id": existing.pk,
+            "score": 45,
+            "reasons": ["same email"],
+        },
+        {
+            "row": 7,
+            "reason": "same email as a contact",
+            "skipped": False,
+            "contact_id": contact.pk,
+            "score": 45,
+            "reasons": ["same email"],
+        },
     ]
     assert report["mapping"]["unmapped"] == ["Favourite colour"]
     carla = Lead.objects.get(email="carla@example.com")
@@ -165,13 +179,13 @@ def test_a_clean_import_has_no_failed_rows_file_and_another_agents_is_a_404():
 
 def test_a_contact_is_found_by_a_differently_written_phone_or_email_and_the_row_is_imported_and_flagged():
     agent = UserFactory(role=Role.AGENT, team=TeamFactory())
-    by_phone = CustomerFactory(email="", phone="+351912345678")
-    by_email = CustomerFactory(email="Rita.Moura@Example.com")
+    by_phone = CustomerFactory(first_name="Joana", last_name="Lopes", email="", phone="+351912345678")
+    by_email = CustomerFactory(first_name="Rita", last_name="Moura", email="Rita.Moura@Example.com")
     CustomerFactory(email="", phone="+351900000000")  # another number: no match
     content = (
         "Name,Email,Phone\n"
-        "Joana Lopes,,00351 912 345 678\n"
-        "Rita Moura,RITA.MOURA@example.com,\n"
+        "Lopes Joana,,00351 912 345 678\n"
+        "Rita Mourra,RITA.MOURA@example.com,\n"
         "Tiago Paz,tiago.paz@example.com,+351 911 111 111\n"
     )
 
@@ -179,10 +193,24 @@ def test_a_contact_is_found_by_a_differently_written_phone_or_email_and_the_row_
 
     assert (report["created"], report["skipped_duplicates"], report["flagged_duplicates"]) == (3, 0, 2)
     assert report["duplicates"] == [
-        {"row": 2, "reason": "same phone as a contact", "skipped": False, "contact_id": by_phone.pk},
-        {"row": 3, "reason": "same email as a contact", "skipped": False, "contact_id": by_email.pk},
+        {
+            "row": 2,
+            "reason": "same phone as a contact",
+            "skipped": False,
+            "contact_id": by_phone.pk,
+            "score": 55,
+            "reasons": ["same phone", "same name"],
+        },
+        {
+            "row": 3,
+            "reason": "same email as a contact",
+            "skipped": False,
+            "contact_id": by_email.pk,
+            "score": 64,
+            "reasons": ["same email", "similar name (95%)"],
+        },
     ]
-    joana = Lead.objects.get(first_name="Joana")
+    joana = Lead.objects.get(last_name="Joana")
     assert (joana.phone, joana.phone_key, joana.created_by, joana.import_key[-2:]) == (
         "+351912345678",
         "912345678",

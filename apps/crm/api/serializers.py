@@ -576,6 +576,8 @@ class ImportDuplicateSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField(required=False)
     same_as_row = serializers.IntegerField(required=False)
     contact_id = serializers.IntegerField(required=False)
+    score = serializers.IntegerField(help_text="How alike the row and the match are, 0-100 (as on create).")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="e.g. same email, similar name (86%).")
 
 
 class BulkImportOutputSerializer(serializers.Serializer):
