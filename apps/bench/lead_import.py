@@ -97,6 +97,7 @@ def lead_rows(count: int, *, people: list[dict], seed: int | None = None, dup_sh
     tag = secrets.token_hex(3) if seed is None else f"{seed:06x}"[-6:]
     planted = {"existing": 0, "in_file": 0, "bad": 0}
     rows: list[list[str]] = []
+    good: list[int] = []  # rows that are neither bad nor repeats: what a repeat copies
     pool = list(people)
     for i in range(count):
         roll = rng.random()
@@ -123,8 +124,8 @@ def lead_rows(count: int, *, people: list[dict], seed: int | None = None, dup_sh
             )
             planted["existing"] += 1
             continue
-        if roll < dup_share + 0.01 and rows:
-            rows.append(list(rows[rng.randrange(len(rows))]))  # the same person twice in one file
+        if roll < dup_share + 0.01 and good:
+            rows.append(list(rows[rng.choice(good)]))  # the same person twice in one file
             planted["in_file"] += 1
             continue
         first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -146,6 +147,8 @@ def lead_rows(count: int, *, people: list[dict], seed: int | None = None, dup_sh
             else:
                 row[3] = "call me"
             planted["bad"] += 1
+        else:
+            good.append(len(rows))
         rows.append(row)
     return rows, planted
 

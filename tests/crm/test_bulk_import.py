@@ -232,3 +232,23 @@ def test_the_import_is_set_based_whatever_the_number_of_rows(django_assert_max_n
 
     assert (report["created"], report["skipped_duplicates"], report["flagged_duplicates"]) == (301, 1, 1)
     assert Lead.objects.filter(import_key__startswith=report["file_sha256"][:32]).count() == 301
+
+
+def test_the_benchmark_imports_known_people_respelled_and_rolls_everything_back():
+    from apps.bench import lead_import
+
+    UserFactory(role=Role.MANAGER, email="manager@example.com")
+    ClientLeadFactory.create_batch(6)
+    CustomerFactory.create_batch(6)
+    before = Lead.objects.count()
+
+    [result] = lead_import.run([300], seed=5)
+
+    assert Lead.objects.count() == before
+    planted = result["planted"]
+    assert planted["existing"] == 12  # every known person in the sample, as a row
+    assert result["created"] + result["duplicates_skipped"] + result["failed"] == 300
+    # every known lead or contact and every repeat is found (respelled names, the phone in another format)
+    assert result["duplicates_found"] == planted["existing"] + planted["in_file"]
+    assert result["failed"] == planted["bad"]
+    assert result["seconds"] > 0 and result["rows_per_s"] > 0
