@@ -14,7 +14,7 @@ endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv run test fuzz stop lint format migrations check-deploy bench
+.PHONY: help venv run test fuzz stop lint format migrations check-deploy bench bench-campaigns
 
 help:
 	@echo "make run     set up everything and serve http://$(HOST):$(PORT) (admin /admin/, API /api/v1/, docs /api/docs/)"
@@ -23,6 +23,7 @@ help:
 	@echo "make stop    stop the embedded PostgreSQL"
 	@echo "make lint    ruff check + format check, mypy (services and selectors), import-linter (app order, DRF only in api/)"
 	@echo "make bench   load-test a real server on loopback (BENCH_ARGS=--quick for a short run)"
+	@echo "make bench-campaigns  issue 19's campaign figures on 100k customers (audience, send rate, analytics, pixel)"
 
 var/tools/bin/uv:
 	@echo "uv not found: installing it with pip into var/tools"
@@ -97,3 +98,13 @@ bench: venv
 	$(PY) manage.py migrate --noinput -v0; \
 	$(PY) manage.py seed_demo $(BENCH_SEED); \
 	$(PY) manage.py benchmark $(BENCH_ARGS)
+
+# Issue 19's campaign figures on 100k customers: a 100k audience resolved, checked and queued; the sandbox send rate;
+# analytics over 1M tracking events (all rolled back afterwards); the open pixel and click redirect at c=64.
+BENCH_CAMPAIGNS_SEED ?= --scale 1
+bench-campaigns: venv
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@set -euo pipefail; source scripts/dbenv.sh; \
+	$(PY) manage.py migrate --noinput -v0; \
+	$(PY) manage.py seed_demo $(BENCH_CAMPAIGNS_SEED); \
+	$(PY) manage.py bench_campaigns $(BENCH_CAMPAIGNS_ARGS)

@@ -196,6 +196,7 @@ ENDPOINTS: dict[str, dict[str, object]] = {
     "v1:campaigns-pause": {"POST": {A, M}},
     "v1:campaigns-resume": {"POST": {A, M}},
     "v1:campaigns-cancel": {"POST": {A, M}},
+    "v1:campaigns-winner": {"POST": {A, M}},
     "v1:campaigns-analytics": {"GET": {A, M, AG}},
     "v1:campaigns-audience": {"GET": {A, M}},
     # surveys (seed 003 Survey & Feedback Service): managers and admins build; agents read their customers' results
@@ -305,6 +306,7 @@ OBJECT_SCOPED: dict[str, frozenset] = {
     "v1:campaigns-pause": frozenset(),
     "v1:campaigns-resume": frozenset(),
     "v1:campaigns-cancel": frozenset(),
+    "v1:campaigns-winner": frozenset(),
     "v1:campaigns-audience": frozenset(),
 }
 

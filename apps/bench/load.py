@@ -108,6 +108,7 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
         *backoffice(),
         *assistant.scenarios(),
         *inbox(),
+        *campaigns(),
     ]
 
 
@@ -121,6 +122,28 @@ def inbox() -> list[tuple[str, str, str | None, str | None]]:
             "/bench/floor/emails?status=new&category=claim&limit=50",
             "manager",
         ),
+    ]
+
+
+def campaigns() -> list[tuple[str, str, str | None, str | None]]:
+    """Issue 19: the open pixel and the click redirect of a sent demo campaign message (anonymous, as a mail
+    client calls them; target p95 ≤ 20 ms at c=64). Each hit is recorded (a tracking event), as in production."""
+    from apps.campaigns.models import CampaignSend
+    from apps.campaigns.services import content
+
+    send = (
+        CampaignSend.objects.filter(sent_at__isnull=False)
+        .exclude(variant__links=[])
+        .order_by("channel", "pk")  # an email first (sms, whatsapp otherwise: the routes are the same)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if send is None:
+        return []
+    site = len(content._site())
+    return [
+        ("campaign open pixel", content.open_url(send)[site:], None, None),
+        ("campaign click redirect", content.click_url(send, 0)[site:], None, None),
     ]
 
 

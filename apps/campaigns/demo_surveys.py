@@ -3,7 +3,7 @@ months of answers from the demo book through the real services (signed invitatio
 classified comments) — the detractors' answers open follow-up tickets for their agents. The demo customer has
 an open survey link (printed) to try the portal page."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -123,3 +123,34 @@ def seed(*, stdout, options=None) -> None:
     if demo is not None:
         issued = services.invitation_create(survey=csat, customer=demo, channel="link", source="demo:portal")
         stdout.write(f"  Survey link of the demo customer: {issued.url}")
+    _campaign_with_survey(manager, nps, stdout)
+
+
+def _campaign_with_survey(manager, survey, stdout) -> None:
+    """A campaign carrying the NPS survey to the customers who took SMS marketing in the campaigns demo: each gets
+    their own signed link in the message."""
+    from apps.messaging.models import ConsentRecord
+
+    from . import demo_campaigns
+    from .services.campaigns import campaign_create, campaign_send
+
+    ids = list(
+        ConsentRecord.objects.filter(channel="sms", purpose="marketing", granted=True, note__startswith="Demo")
+        .order_by("customer_id")
+        .values_list("customer_id", flat=True)[:6]
+    )
+    if not ids:
+        return
+    campaign = campaign_create(
+        actor=manager,
+        name="Two minutes for us? (demo)",
+        type="sms",
+        channels=["sms"],
+        target_audience={"customer_ids": ids, "consented_only": True},
+        content={"body": "Hi {{ first_name }}, would you recommend us? {{ survey_link }}"},
+        survey=survey,
+    )
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(11, 30)))
+    campaign_send(campaign=campaign, actor=manager, now=noon)
+    demo_campaigns._send_all(campaign, noon)
+    stdout.write(f"  campaign carrying the NPS survey: {campaign.name}")

@@ -29,5 +29,6 @@ urlpatterns = [
     path("c/o/<str:token>.gif", views.open_pixel, name="campaigns-open"),
     path("c/k/<str:token>", views.click, name="campaigns-click"),
     path("c/u/<str:token>", views.unsubscribe, name="campaigns-unsubscribe"),
+    path("c/p/<str:token>", views.preferences, name="campaigns-preferences"),
     path("anymail/", include((_webhooks, "anymail"))),
 ]

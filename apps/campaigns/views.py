@@ -61,5 +61,26 @@ def unsubscribe(request, token: str):
         tracking.unsubscribe_record(token=token, how="one-click" if one_click else "page")
         if one_click:
             return HttpResponse("Unsubscribed.", content_type="text/plain")
-        return render(request, "campaigns/unsubscribe.html", {"send": send, "done": True})
-    return render(request, "campaigns/unsubscribe.html", {"send": send, "done": False})
+        return render(request, "campaigns/unsubscribe.html", {"send": send, "done": True, "token": token})
+    return render(request, "campaigns/unsubscribe.html", {"send": send, "done": False, "token": token})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request, token: str):
+    """The preference page from a campaign message's signed link (the unsubscribe token: no sign-in). A form
+    with a CSRF token, since a person submits it."""
+    from .services.preferences import consent_matrix, consent_matrix_save, wanted_from_post
+
+    try:
+        send = tracking.unsubscribe_send(token)
+    except NotFound as exc:
+        return render(request, "campaigns/link_invalid.html", {"message": exc.message}, status=404)
+    rows = consent_matrix(send.customer)
+    saved = None
+    if request.method == "POST":
+        saved = consent_matrix_save(
+            customer=send.customer, wanted=wanted_from_post(request.POST, rows), how=f"campaign {send.campaign_id}"
+        )
+        rows = consent_matrix(send.customer)
+    return render(request, "campaigns/preferences.html", {"rows": rows, "saved": saved})

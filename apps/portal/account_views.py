@@ -310,3 +310,20 @@ def account_link(request):
     else:
         messages.success(request, f"Your customer record {customer.customer_code} is now linked to your account.")
     return redirect("portal:home")
+
+
+@customer_required
+@never_cache
+def consent_preferences(request):
+    """The signed-in customer's message preferences: channel × purpose, written to the consent ledger."""
+    from apps.campaigns.services.preferences import consent_matrix, consent_matrix_save, wanted_from_post
+
+    customer = customer_of_user(request.user)
+    rows = consent_matrix(customer)
+    saved = None
+    if request.method == "POST":
+        saved = consent_matrix_save(
+            customer=customer, wanted=wanted_from_post(request.POST, rows), how="portal", actor=request.user
+        )
+        rows = consent_matrix(customer)
+    return render(request, "campaigns/preferences.html", {"rows": rows, "saved": saved})

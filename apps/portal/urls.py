@@ -21,6 +21,7 @@ urlpatterns = [
     slash_optional_path("account/link", account_views.account_link, name="account-link"),
     slash_optional_path("forgot-password", account_views.forgot_password, name="forgot-password"),
     slash_optional_path("profile", account_views.profile, name="profile"),
+    slash_optional_path("profile/preferences", account_views.consent_preferences, name="preferences"),
     slash_optional_path("profile/export", account_views.profile_export, name="profile-export"),
     slash_optional_path("profile/mfa", account_views.mfa, name="mfa"),
     slash_optional_path("payments", account_views.payments, name="payments"),

@@ -727,6 +727,21 @@ def ticket_update(
     return ticket
 
 
+def ticket_rating_by_survey(*, ticket: Ticket, rating: int) -> bool:
+    """A resolved ticket's satisfaction rating given through its CSAT survey link (campaigns' lifecycle survey):
+    the signed, single-use link bound to this customer is the authority, so no portal account is needed. Once:
+    False when already rated or the ticket is no longer resolved/closed. ValidationError outside 1–5."""
+    if not 1 <= rating <= 5:
+        raise ValidationError({"satisfaction_rating": ["From 1 to 5."]})
+    ticket = _lock(ticket)
+    if ticket.status not in DONE_STATUSES or ticket.satisfaction_rating is not None:
+        return False
+    ticket.satisfaction_rating = rating
+    ticket.save(update_fields=["satisfaction_rating", "updated_at"])
+    _publish(ticket, "rating", internal=False)
+    return True
+
+
 def ticket_work(
     *,
     ticket: Ticket,

@@ -571,6 +571,7 @@ ANYMAIL = {
 CAMPAIGNS_FROM_EMAIL = env.str("CAMPAIGNS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
 CAMPAIGNS_MESSAGE_ID_DOMAIN = env.str("CAMPAIGNS_MESSAGE_ID_DOMAIN", default="insureops.local")
 CAMPAIGNS_BATCH_SIZE = env.int("CAMPAIGNS_BATCH_SIZE", default=500)
+CAMPAIGNS_DELIVER_CHUNK = env.int("CAMPAIGNS_DELIVER_CHUNK", default=500)  # sends locked and read together
 CAMPAIGNS_SEND_DEADLINE_HOURS = env.int("CAMPAIGNS_SEND_DEADLINE_HOURS", default=36)  # quiet-hours deferrals give up
 CAMPAIGNS_PREFETCH_SECONDS = env.int("CAMPAIGNS_PREFETCH_SECONDS", default=2)  # a pixel hit sooner is a machine
 # What one message costs on each channel (EUR), for the budget spent per channel.

@@ -127,3 +127,105 @@ def test_a_renewal_outside_the_attribution_window_is_not_a_conversion(
     assert campaign_analytics(campaign)["converted"] == 0
     send.update(sent_at=timezone.now() - timedelta(days=3))
     assert campaign_analytics(campaign)["converted"] == 1  # within 7 days; two policies, one converted send
+
+
+def test_the_rollup_kept_by_triggers_gives_the_same_figures_as_reading_every_send(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
+    """Every writer of campaign_sends (batch insert, delivery, pixel/click updates, bounce, cancel, a bulk
+    UPDATE moving sends to another day) keeps the rollup exact: per variant, channel and day it equals the
+    one-pass scan over the sends, conversion included."""
+    from apps.campaigns.selectors.analytics import _from_rollup, _grouped, _key
+
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(12)
+    for customer in customers:
+        PolicyFactory(customer=customer, status="active")
+    campaign = campaign_create(
+        actor=manager,
+        name="Rollup",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "A"}},
+            {"code": "B", "weight": 50, "content": {"subject": "B"}},
+        ],
+        test_percent=100,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    sends = list(CampaignSend.objects.filter(campaign=campaign).order_by("pk"))
+    now = timezone.now()
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[:5]]).update(opened_at=now)
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[3:7]]).update(clicked_at=now, machine_opened_at=now)
+    CampaignSend.objects.filter(pk=sends[7].pk).update(status="bounced")
+    CampaignSend.objects.filter(pk__in=[s.pk for s in sends[8:]]).update(sent_at=now - timedelta(days=2))
+    for send in sends[::3]:
+        PolicyTransitionFactory(policy=send.customer.policies.get(), from_status="active", to_status="renewed")
+
+    def figures(rows):
+        return {
+            _key(r): {k: v for k, v in r.items() if not k.startswith("g_")} for r in rows if r["sent"] or r["queued"]
+        }
+
+    scanned, rolled = figures(_grouped(campaign)), figures(_from_rollup(campaign))
+    assert rolled == scanned
+    assert len([k for k in rolled if k[2] == 0]) == 2  # two days
+    total = rolled[(1, 1, 1, None, None, None)]
+    assert (total["sent"], total["opened"], total["clicked"], total["bounced"]) == (12, 5, 4, 1)
+    assert total["converted"] == len(sends[::3])
+    assert campaign_analytics(campaign)["converted"] == len(sends[::3])
+
+
+def test_a_manager_chooses_the_winner_by_hand_and_it_goes_to_the_rest_once(
+    manager, outbox, settings, make_user, django_capture_on_commit_callbacks
+):
+    from apps.accounts.roles import Role
+    from tests.conftest import client_for
+
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(20)
+    campaign = campaign_create(
+        actor=manager,
+        name="Hand-picked",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "A"}},
+            {"code": "B", "weight": 50, "content": {"subject": "B"}},
+        ],
+        test_percent=50,
+        test_window_hours=48,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    rest = CampaignRecipient.objects.filter(campaign=campaign, group="rest").count()
+    assert rest
+    assert len(outbox) == 20 - rest
+    url = f"/api/v1/campaigns/{campaign.pk}/winner"
+
+    agent = client_for(make_user(Role.AGENT))
+    assert agent.post(url, {"code": "B"}, format="json").status_code in (403, 404)
+    boss = client_for(manager)
+    bad = boss.post(url, {"code": "Z"}, format="json")
+    assert bad.status_code == 400
+    assert "One of: A, B" in str(bad.json())
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = boss.post(url, {"code": "B", "reason": "A's wording was withdrawn by legal"}, format="json")
+
+    assert ok.status_code == 200, ok.json()
+    campaign.refresh_from_db()
+    assert campaign.winner.code == "B"
+    assert "legal" in campaign.winner_reason
+    assert campaign.status == CampaignStatus.COMPLETED
+    assert len(outbox) == 20  # the rest got B, each once
+    assert set(
+        CampaignSend.objects.filter(campaign=campaign, recipient__group="rest").values_list("variant__code", flat=True)
+    ) == {"B"}
+    again = boss.post(url, {"code": "A"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] in ("winner_chosen", "not_sending")

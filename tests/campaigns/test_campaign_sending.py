@@ -331,3 +331,50 @@ def test_whatsapp_goes_as_an_approved_template_outside_the_window(
     assert (message.to, message.template_name) == (first.phone, approved.name)
     assert message.variables[0] == first.first_name
     assert message.variables[1]  # the renewal date of their policy
+
+
+def test_a_campaign_carrying_a_survey_gives_each_recipient_their_own_single_use_link(
+    manager, outbox, settings, django_capture_on_commit_callbacks
+):
+    from apps.campaigns.models import SurveyInvitation
+    from apps.campaigns.services.surveys import invitation_open, response_submit
+    from tests.factories.surveys import SurveyFactory
+
+    survey = SurveyFactory()  # published
+    draft = SurveyFactory(published=False)
+    customers = consenting(3)
+    with pytest.raises(ValidationError) as exc:
+        _campaign(manager, customers, content={"subject": "Hi", "body": "Tell us: {{ survey_link }}"})
+    assert "needs a survey" in str(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        _campaign(manager, customers, survey=draft)
+    assert "A published survey" in str(exc.value)
+    campaign = _campaign(
+        manager, customers, survey=survey, content={"subject": "Two minutes?", "body": "Hi {{ first_name }}"}
+    )
+    assert campaign.content["body"].endswith("{{ survey_link }}")  # added as the last line
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager)
+    first, last = CampaignRecipient.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)[::2]
+    sending.campaign_send_batch(campaign_id=campaign.pk, first_id=first, last_id=last)  # a duplicate batch
+
+    invitations = {i.customer_id: i for i in SurveyInvitation.objects.filter(survey=survey)}
+    assert set(invitations) == {c.pk for c in customers}
+    assert {i.status for i in invitations.values()} == {"sent"}
+    assert {i.source for i in invitations.values()} == {f"campaign:{campaign.pk}"}
+    links = {}
+    for message in outbox:
+        (link,) = [w for w in message.body.split() if f"/survey/{survey.pk}/" in w]
+        links[message.to[0]] = link
+    assert len(set(links.values())) == 3  # each their own
+    mine = next(c for c in customers if c.email in links)
+    token = links[mine.email].rsplit("/", 1)[1]
+    invitation = invitation_open(survey_id=survey.pk, token=token)
+    assert invitation.customer_id == mine.pk
+    response_submit(invitation=invitation, answers={"score": 9})
+    with pytest.raises(Conflict):  # the link is single-use
+        response_submit(invitation=invitation, answers={"score": 10})
+    from apps.campaigns.models import SurveyResponse
+
+    assert SurveyResponse.objects.filter(survey=survey).count() == 1

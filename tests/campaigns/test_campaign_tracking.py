@@ -221,3 +221,94 @@ def test_gdpr_erasure_blanks_campaign_addresses_and_tracking_details(sent, make_
     event = TrackingEvent.objects.get(send=one, kind="open")
     assert (event.user_agent, event.ip) == ("", None)
     assert one.opened_at is not None  # the campaign's figures stay right
+
+
+def test_sms_delivery_receipts_count_campaign_sends_as_delivered(settings):
+    """Twilio's status callback (its real form fields, signed) for a campaign SMS: delivered → the send counts as
+    delivered once (a repeat changes nothing), undelivered → failed; an unknown id is not counted."""
+    from apps.campaigns.selectors.analytics import campaign_analytics
+    from tests.factories.campaign import CampaignSendFactory
+    from tests.messaging.test_webhooks import twilio_post
+
+    config = {key: dict(value) for key, value in settings.MESSAGING_PROVIDER_CONFIG.items()}
+    config["twilio"].update(account_sid="AC1", auth_token="twilio-token", from_number="+351210000001")
+    settings.MESSAGING_PROVIDER_CONFIG = config
+    one = CampaignSendFactory(channel="sms", address="+351912000001", provider="twilio", provider_message_id="SMc1")
+    two = CampaignSendFactory(
+        channel="sms",
+        address="+351912000002",
+        provider="twilio",
+        provider_message_id="SMc2",
+        recipient__campaign=one.campaign,
+        recipient__variant=one.variant,
+    )
+    client = Client()
+
+    answers = [
+        twilio_post(client, {"MessageSid": "SMc1", "MessageStatus": "delivered"}),
+        twilio_post(client, {"MessageSid": "SMc1", "MessageStatus": "delivered"}),
+        twilio_post(client, {"MessageSid": "SMc2", "MessageStatus": "undelivered", "ErrorCode": "30003"}),
+        twilio_post(client, {"MessageSid": "SMnobody", "MessageStatus": "delivered"}),
+    ]
+
+    assert [a.json()["data"]["statuses"] for a in answers] == [1, 1, 1, 0]
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert (one.status, two.status) == ("delivered", "failed")
+    assert one.delivered_at is not None
+    assert TrackingEvent.objects.filter(send=one, kind="delivered").count() == 1
+    figures = campaign_analytics(one.campaign)
+    assert (figures["sent"], figures["delivered"], figures["failed"]) == (2, 1, 1)
+
+
+def test_the_preference_page_sets_channel_by_purpose_consent_in_the_ledger(sent, make_user):
+    """From a message's signed link (no sign-in) and from the signed-in portal: the matrix shows the ledger's
+    current state; saving writes only the changed pairs, each one ledger entry; a forged link is refused."""
+    from apps.accounts.roles import Role
+    from apps.campaigns.services.preferences import consent_matrix
+    from apps.messaging.services.consent import outbound_check
+
+    campaign, (one, _two), _ = sent
+    customer = one.customer
+    url = c.unsubscribe_url(one.pk).replace("/c/u/", "/c/p/")
+    browser = Client(enforce_csrf_checks=False)
+    page = browser.get(_path(url))
+    assert page.status_code == 200
+    assert 'name="email:marketing" checked' in page.content.decode()
+    before = ConsentRecord.objects.count()
+
+    # marketing email off, marketing SMS on, service kept on every channel
+    answer = browser.post(
+        _path(url), {"email:service": "on", "sms:marketing": "on", "sms:service": "on", "whatsapp:service": "on"}
+    )
+
+    assert answer.status_code == 200
+    assert "2 changes recorded" in answer.content.decode()
+    assert ConsentRecord.objects.count() == before + 2
+    rows = {r["channel"]: r["choices"] for r in consent_matrix(customer)}
+    assert rows["email"] == {"marketing": False, "service": True}
+    assert rows["sms"] == {"marketing": True, "service": True}
+    assert not outbound_check(
+        channel="email", address=customer.email, purpose="marketing", customer=customer, source="test"
+    ).allowed
+    assert (
+        browser.post(
+            _path(url), {"email:service": "on", "sms:marketing": "on", "sms:service": "on", "whatsapp:service": "on"}
+        ).status_code
+        == 200
+    )
+    assert ConsentRecord.objects.count() == before + 2  # nothing changed, nothing written
+    assert browser.get("/c/p/forged:token").status_code == 404
+
+    account = make_user(Role.CUSTOMER)
+    customer.user = account
+    customer.save()
+    portal = Client()
+    portal.force_login(account)
+    assert portal.get("/profile/preferences").status_code == 200
+    assert portal.post("/profile/preferences", {"email:marketing": "on", "email:service": "on"}).status_code == 200
+    rows = {r["channel"]: r["choices"] for r in consent_matrix(customer)}
+    assert rows["email"]["marketing"] is True
+    assert rows["sms"] == {"marketing": False, "service": False}
+    assert rows["whatsapp"] == {"marketing": False, "service": False}  # unticked: withdrawn
+    assert ConsentRecord.objects.filter(customer=customer, recorded_by=account).count() == 4

@@ -253,3 +253,26 @@ def test_a_tickets_csat_answer_becomes_the_tickets_satisfaction_rating(agent, dj
 
     ticket.refresh_from_db()
     assert ticket.satisfaction_rating == 5
+
+
+def test_a_customer_without_a_portal_account_rates_their_ticket_through_the_link_once(
+    agent, django_capture_on_commit_callbacks
+):
+    from apps.campaigns.services.surveys import response_submit, ticket_rating_record
+
+    customer = CustomerFactory(agent=agent, user=None, communication_preferences={"channels": {"email": True}})
+    _published(SurveyTrigger.TICKET_RESOLVED, title="How did we do with your request?")
+    ticket = ticket_open(actor=agent, customer=customer, subject="Address", description="Change it", assignee=agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=agent, status="resolved")
+    invitation = SurveyInvitation.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = response_submit(invitation=invitation, answers={"csat": 2, "comment": "Slow."})
+
+    ticket.refresh_from_db()
+    assert customer.user_id is None
+    assert ticket.satisfaction_rating == 2
+    assert ticket_rating_record(response_id=response.pk) is False  # once: a retried task changes nothing
+    ticket.refresh_from_db()
+    assert ticket.satisfaction_rating == 2

@@ -49,6 +49,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "gdpr.export",
         "loyalty.policy_had_claims",
         "messaging.lead",
+        "messaging.status",
         "policies.arrears",
         "records.timeline",
     ]
@@ -58,6 +59,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("contacts.related") == ["policies", "crm"]
     assert providers_of("customers.outbound_gate") == ["messaging"]
     assert providers_of("messaging.lead") == ["crm"]
+    assert providers_of("messaging.status") == ["campaigns"]
     assert providers_of("records.timeline") == ["messaging"]
     assert providers_of("crm.header_mapper") == ["assistant"]
     everyone = [

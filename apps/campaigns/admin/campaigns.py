@@ -40,6 +40,7 @@ BUILDER_FIELDS = [
     "test_percent",
     "test_window_hours",
     "holdout_percent",
+    "survey",
 ]
 
 
@@ -61,6 +62,10 @@ class CampaignBuilderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "survey" in self.fields:  # a campaign carries a published survey only (each recipient gets a link)
+            from ..models import Survey, SurveyStatus
+
+            self.fields["survey"].queryset = Survey.objects.filter(status=SurveyStatus.PUBLISHED).order_by("title")
         if self.instance.pk and not self.initial.get("variants_json"):
             variants = list(self.instance.variants.order_by("code"))
             if len(variants) > 1:
@@ -106,6 +111,17 @@ class CampaignAdmin(ModelAdmin):
         if obj is not None and obj.status not in services.EDITABLE:
             fields += [f for f in BUILDER_FIELDS if f != "variants_json"]
         return fields
+
+    def has_change_permission(self, request, obj=None):
+        # A sending or sent campaign is read-only here (its recipients have it): no save buttons, no form to post.
+        if obj is not None and obj.status not in services.EDITABLE:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.started_at is not None:
+            return False  # only a campaign that never sent can be deleted (cancel it instead)
+        return super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and obj.status not in services.EDITABLE:

@@ -43,6 +43,12 @@ class CampaignInputSerializer(serializers.Serializer):
     test_percent = serializers.IntegerField(min_value=1, max_value=100, required=False)
     test_window_hours = serializers.IntegerField(min_value=1, max_value=720, required=False)
     holdout_percent = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    survey_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A published survey the campaign carries: each recipient gets their own signed link "
+        "({{ survey_link }} in the body, added as the last line when absent).",
+    )
     variants = CampaignVariantInputSerializer(many=True, required=False)
 
     def validate_content(self, value):
@@ -59,6 +65,11 @@ class AudiencePreviewInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=CampaignChannel.choices), required=False, default=list
     )
     purpose = serializers.ChoiceField(choices=CampaignPurpose.choices, required=False, default="marketing")
+
+
+class WinnerInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10, help_text="The variant that wins (A, B…).")
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class AudienceSampleSerializer(serializers.Serializer):
@@ -84,6 +95,7 @@ class CampaignSerializer(OutputModelSerializer):
     winner = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=CampaignStatus.choices)
     metrics = serializers.SerializerMethodField()
+    survey_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -107,6 +119,7 @@ class CampaignSerializer(OutputModelSerializer):
             "test_percent",
             "test_window_hours",
             "holdout_percent",
+            "survey_id",
             "variants",
             "winner",
             "winner_reason",

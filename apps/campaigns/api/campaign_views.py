@@ -16,6 +16,7 @@ from ..selectors.analytics import campaign_analytics
 from ..selectors.campaigns import FULL_VIEW, campaign_get_for_user, campaigns_visible_to, customer_scope
 from ..services import campaigns as services
 from ..services.audience import audience_preview, audience_validate
+from ..services.winners import campaign_winner_set
 from . import campaign_serializers as s
 
 ERRORS = {400: OpenApiResponse(description="validation_error"), 404: OpenApiResponse(description="not_found")}
@@ -65,6 +66,8 @@ def _detail(request, pk) -> dict:
 def _input(data: dict) -> dict:
     data = dict(data)
     data.pop("variants", None)
+    if "survey_id" in data:
+        data["survey"] = data.pop("survey_id")
     return data
 
 
@@ -201,6 +204,27 @@ def _move_api(move: str, summary: str):
 CampaignPauseApi = _move_api("pause", "Pause sending (queued messages wait)")
 CampaignResumeApi = _move_api("resume", "Resume a paused campaign")
 CampaignCancelApi = _move_api("cancel", "Cancel: nothing more is sent")
+
+
+class CampaignWinnerApi(BaseApi):
+    permission_classes = CAMPAIGNS
+
+    @extend_schema(
+        tags=["campaigns"],
+        request=s.WinnerInputSerializer,
+        responses={
+            200: s.CampaignSerializer,
+            400: ERRORS[400],
+            404: ERRORS[404],
+            409: OpenApiResponse(description="winner_chosen (already picked), not_sending"),
+        },
+        summary="Choose the A/B test's winner by hand (managers): it goes to the rest of the audience now",
+    )
+    def post(self, request, pk):
+        campaign = campaign_get_for_user(user=request.user, pk=pk)
+        data = self.parse(s.WinnerInputSerializer)
+        self.call(campaign_winner_set, campaign=campaign, actor=request.user, code=data["code"], reason=data["reason"])
+        return self.ok(_detail(request, pk))
 
 
 class CampaignAnalyticsApi(BaseApi):

@@ -10,6 +10,7 @@ urlpatterns: list = [
     api_path("campaigns/<int:pk>/pause", campaign_views.CampaignPauseApi.as_view(), "campaigns-pause"),
     api_path("campaigns/<int:pk>/resume", campaign_views.CampaignResumeApi.as_view(), "campaigns-resume"),
     api_path("campaigns/<int:pk>/cancel", campaign_views.CampaignCancelApi.as_view(), "campaigns-cancel"),
+    api_path("campaigns/<int:pk>/winner", campaign_views.CampaignWinnerApi.as_view(), "campaigns-winner"),
     api_path("campaigns/<int:pk>/analytics", campaign_views.CampaignAnalyticsApi.as_view(), "campaigns-analytics"),
     api_path("campaigns/<int:pk>/audience", campaign_views.CampaignAudienceApi.as_view(), "campaigns-audience"),
     api_path("surveys", survey_views.SurveyListCreateApi.as_view(), "surveys-list"),

@@ -78,6 +78,15 @@ class Campaign(TimeStampedModel):
     test_ends_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     send_deadline = models.DateTimeField(null=True, blank=True, help_text="Deferred (quiet hours) sends give up then.")
+    survey = models.ForeignKey(
+        "campaigns.Survey",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="A published survey the campaign carries: each recipient gets their own signed link "
+        "({{ survey_link }} in the body).",
+    )
 
     class Meta:
         db_table = "campaigns"
@@ -161,6 +170,59 @@ class SendStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The rollup's figures, each as "per send row" SQL: a send counts +1 in the state it is in (the trigger adds the
+# new rows and takes away the old ones, so an update moves a send between states exactly).
+ROLLUP_FIGURES = {
+    "sent": "(sent_at IS NOT NULL)::int",
+    "delivered": "(delivered_at IS NOT NULL)::int",
+    "opened": "(opened_at IS NOT NULL)::int",
+    "machine_opened": "(machine_opened_at IS NOT NULL AND opened_at IS NULL)::int",
+    "clicked": "(clicked_at IS NOT NULL)::int",
+    "bounced": "(status = 'bounced')::int",
+    "failed": "(status = 'failed')::int",
+    "refused": "(status = 'refused')::int",
+    "suppressed": "(status = 'suppressed')::int",
+    "queued": "(status = 'queued')::int",
+    "cancelled": "(status = 'cancelled')::int",
+    "spent": "CASE WHEN sent_at IS NOT NULL THEN cost ELSE 0 END",
+}
+_KEY = "campaign_id, variant_id, channel, (sent_at AT TIME ZONE 'UTC')::date AS day"
+
+
+def rollup_insert_sql(*tables: tuple[str, int]) -> str:
+    """The rows' figures (rows of a table with sign +1 added, with -1 taken away) summed per key and added to the
+    rollup, in key order (two writers lock rollup rows in the same order). The statement triggers' body, and the
+    backfill over `campaign_sends` itself."""
+    figures = ", ".join(ROLLUP_FIGURES)
+    parts = " UNION ALL ".join(
+        f"SELECT {_KEY}, "  # noqa: S608
+        + ", ".join(f"{sign} * ({sql}) AS {name}" for name, sql in ROLLUP_FIGURES.items())
+        + f" FROM {table}"
+        for table, sign in tables
+    )
+    sums = ", ".join(f"sum({name})" for name in ROLLUP_FIGURES)
+    updates = ", ".join(f"{name} = r.{name} + EXCLUDED.{name}" for name in ROLLUP_FIGURES)
+    return f"""
+        INSERT INTO campaign_send_rollups AS r (campaign_id, variant_id, channel, day, {figures})
+        SELECT campaign_id, variant_id, channel, day, {sums} FROM ({parts}) d
+        GROUP BY campaign_id, variant_id, channel, day ORDER BY campaign_id, variant_id, channel, day
+        ON CONFLICT (campaign_id, variant_id, channel, day) DO UPDATE SET {updates};"""  # noqa: S608
+
+
+def _rollup_trigger(name: str, operation, tables: tuple[tuple[str, int], ...]) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=pgtrigger.Referencing(
+            old="old_rows" if any(t == "old_rows" for t, _ in tables) else None,
+            new="new_rows" if any(t == "new_rows" for t, _ in tables) else None,
+        ),
+        func=rollup_insert_sql(*tables) + "\n        RETURN NULL;",
+    )
+
+
 @pghistory.track(exclude=["address"])
 class CampaignSend(models.Model):
     """One message of a campaign to one recipient in one variant — unique, so a retried or restarted worker can
@@ -206,9 +268,52 @@ class CampaignSend(models.Model):
             ),
             models.Index(fields=["customer", "sent_at"], name="campaign_send_customer"),
         ]
+        triggers = [
+            _rollup_trigger("rollup_insert", pgtrigger.Insert, (("new_rows", 1),)),
+            _rollup_trigger("rollup_update", pgtrigger.Update, (("new_rows", 1), ("old_rows", -1))),
+            _rollup_trigger("rollup_delete", pgtrigger.Delete, (("old_rows", -1),)),
+        ]
 
     def __str__(self) -> str:
         return f"send {self.pk} ({self.status})"
+
+
+class CampaignSendRollup(models.Model):
+    """The sends' figures per (campaign, variant, channel, UTC day of sending; no day while unsent), kept exact
+    by statement triggers on `campaign_sends` (every writer: batches, deliveries, pixel, clicks, webhooks,
+    cancels), so the analytics read a few rows instead of every send. Conversion is not here: it depends on
+    later policy moves and is computed from those."""
+
+    permission_module = "campaigns"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    variant = models.ForeignKey(CampaignVariant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    channel = models.CharField(max_length=20, blank=True)
+    day = models.DateField(null=True, blank=True)
+    sent = models.BigIntegerField(default=0)
+    delivered = models.BigIntegerField(default=0)
+    opened = models.BigIntegerField(default=0)
+    machine_opened = models.BigIntegerField(default=0)
+    clicked = models.BigIntegerField(default=0)
+    bounced = models.BigIntegerField(default=0)
+    failed = models.BigIntegerField(default=0)
+    refused = models.BigIntegerField(default=0)
+    suppressed = models.BigIntegerField(default=0)
+    queued = models.BigIntegerField(default=0)
+    cancelled = models.BigIntegerField(default=0)
+    spent = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+
+    class Meta:
+        db_table = "campaign_send_rollups"
+        ordering = ["campaign", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "variant", "channel", "day"], name="campaign_rollup_key", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.variant_id}/{self.channel}/{self.day}"
 
 
 class TrackingKind(models.TextChoices):

@@ -57,7 +57,35 @@ FIELDS = (
     "test_percent",
     "test_window_hours",
     "holdout_percent",
+    "survey",
 )
+SURVEY_LINE = "\n\nTell us what you think: {{ survey_link }}"
+
+
+def _survey_check(survey, content: dict, variants: list[dict]):
+    """A carried survey (a Survey or its id) is published and not expired; a body naming {{ survey_link }} needs
+    one. Returns the Survey (or None)."""
+    from ..models import Survey, SurveyStatus
+
+    bodies = [content.get("body", "")] + [v["content"].get("body", "") for v in variants]
+    uses = any("survey_link" in (b or "") for b in bodies)
+    if survey is None:
+        if uses:
+            raise ValidationError({"content.body": ["{{ survey_link }} needs a survey (survey_id)."]})
+        return None
+    survey = Survey.objects.filter(pk=getattr(survey, "pk", survey)).first()
+    if survey is None or survey.status != SurveyStatus.PUBLISHED or survey.current_version_id is None:
+        raise ValidationError({"survey_id": ["A published survey."]})
+    if survey.expires_at is not None and survey.expires_at <= timezone.now():
+        raise ValidationError({"survey_id": ["This survey has expired."]})
+    return survey
+
+
+def _with_survey_line(content: dict) -> dict:
+    """A body without the survey link gets it as its last line."""
+    if content.get("body") and "survey_link" not in content["body"] and not content.get("whatsapp_template_id"):
+        return {**content, "body": content["body"] + SURVEY_LINE}
+    return content
 
 
 def _channels_clean(kind: str, channels) -> list[str]:
@@ -197,6 +225,11 @@ def campaign_create(*, actor: User, variants: list | None = None, now: datetime 
     audience = audience_validate(data.get("target_audience"))
     content = _content_resolve(data.get("content") or {}, channels, "content")
     clean_variants = _variants_clean(variants, content=content, channels=channels)
+    data["survey"] = _survey_check(data.get("survey"), content, clean_variants)
+    if data["survey"] is not None:
+        content = _with_survey_line(content)
+        for variant in clean_variants:
+            variant["content"] = _with_survey_line(variant["content"])
     campaign = Campaign(
         **{k: v for k, v in data.items() if v is not None and k not in ("target_audience", "content", "channels")},
         target_audience=audience,
@@ -235,9 +268,12 @@ def campaign_update(
         _schedule_check(merged["schedule_type"], merged["scheduled_at"], now)
     merged["target_audience"] = audience_validate(merged.get("target_audience"))
     merged["content"] = _content_resolve(merged.get("content") or {}, channels, "content")
+    merged["survey"] = _survey_check(merged.get("survey"), merged["content"], [])
+    if merged["survey"] is not None:
+        merged["content"] = _with_survey_line(merged["content"])
     merged["channels"] = channels
     for key, value in merged.items():
-        if value is not None or key in ("scheduled_at", "budget"):
+        if value is not None or key in ("scheduled_at", "budget", "survey"):
             setattr(campaign, key, value)
     campaign.full_clean(exclude=["created_by", "winner"])
     campaign.save()

@@ -18,7 +18,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import TextNode, VariableNode
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 VARIABLES = {
     "first_name": "The customer's first name.",
@@ -31,6 +31,7 @@ VARIABLES = {
     "policy_type": "That policy's line (auto, home…).",
     "renewal_date": "That policy's renewal date.",
     "premium": "That policy's premium.",
+    "survey_link": "The recipient's own signed link to the campaign's survey (a campaign carrying a survey).",
 }
 URL = re.compile(r"https?://[^\s<>\"')]+")
 _ENGINE = Engine(debug=False, autoescape=False, libraries={}, builtins=[])
@@ -100,6 +101,29 @@ def render(text: str, context: dict[str, str]) -> str:
     return _ENGINE.from_string(text or "").render(Context({k: str(v) for k, v in context.items()}, autoescape=False))
 
 
+class Compiled:
+    """A content text parsed once (by the same engine `content_validate` checks with) into its literal pieces and
+    variable names; `render` then only joins strings, so a send of thousands renders each variant once and
+    substitutes per recipient. Anything but text and plain variables is refused here too (a text saved before
+    the checks existed), and values are inserted as plain strings, never evaluated."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, text: str):
+        problems = _check(text or "", "content")
+        if problems:
+            raise ValidationError(problems)
+        self.parts: list[tuple[bool, str]] = []  # (is a variable, literal text or variable name)
+        for node in _ENGINE.from_string(text or "").nodelist:
+            if isinstance(node, TextNode):
+                self.parts.append((False, node.s))
+            else:
+                self.parts.append((True, node.filter_expression.var.var))  # type: ignore[attr-defined]
+
+    def render(self, context: dict[str, str]) -> str:
+        return "".join(str(context.get(value, "")) if variable else value for variable, value in self.parts)
+
+
 def links_of(text: str) -> list[str]:
     """The distinct URLs of a body, in order of appearance."""
     seen: list[str] = []
@@ -137,16 +161,31 @@ def send_token_read(token: str, *, salt: str) -> int:
     return int(value)
 
 
+_TOKEN = "TOKEN-PLACEHOLDER"  # noqa: S105
+_routes: dict[tuple, tuple[str, str]] = {}
+
+
+def _route(name: str, token: str) -> str:
+    """The route's URL with `token`: reversed once per URLconf and script prefix (a token is URL-safe: signing's
+    base64url and ':'), then only joined — a send of thousands does not resolve the URLconf per message."""
+    key = (name, get_urlconf(), get_script_prefix())
+    parts = _routes.get(key)
+    if parts is None:
+        before, _, after = reverse(name, kwargs={"token": _TOKEN}).partition(_TOKEN)
+        parts = _routes[key] = (before, after)
+    return f"{parts[0]}{token}{parts[1]}"
+
+
 def click_url(send_id: int, link_index: int) -> str:
-    return _site() + reverse("campaigns-click", kwargs={"token": click_token(send_id, link_index)})
+    return _site() + _route("campaigns-click", click_token(send_id, link_index))
 
 
 def open_url(send_id: int) -> str:
-    return _site() + reverse("campaigns-open", kwargs={"token": send_token(send_id, salt=OPEN_SALT)})
+    return _site() + _route("campaigns-open", send_token(send_id, salt=OPEN_SALT))
 
 
 def unsubscribe_url(send_id: int) -> str:
-    return _site() + reverse("campaigns-unsubscribe", kwargs={"token": send_token(send_id, salt=UNSUBSCRIBE_SALT)})
+    return _site() + _route("campaigns-unsubscribe", send_token(send_id, salt=UNSUBSCRIBE_SALT))
 
 
 def tracked_text(text: str, *, send_id: int, links: list[str]) -> str:

@@ -17,6 +17,7 @@ Quiet hours are not a refusal for a campaign: such recipients get no row yet and
 audience waits for the winner (`campaign_pick_winner`, after the test window).
 """
 
+import contextlib
 import logging
 import uuid
 from datetime import datetime
@@ -46,7 +47,6 @@ from ..models import (
     SendStatus,
     Suppression,
     TrackingEvent,
-    TrackingKind,
 )
 from . import content as c
 
@@ -283,34 +283,127 @@ def email_receipts_expected(backend) -> bool:
     return module.startswith("anymail.") and not module.startswith("anymail.backends.test")
 
 
-def _email(send: CampaignSend, variant: CampaignVariant, context: dict) -> EmailMultiAlternatives:
-    body = c.render(variant.content.get("body", ""), context)
-    subject = c.render(variant.content.get("subject", ""), context)
-    unsubscribe = c.unsubscribe_url(send.pk)
-    text = c.tracked_text(body, send_id=send.pk, links=variant.links) + f"\n\n--\nUnsubscribe: {unsubscribe}\n"
+class _Content:
+    """A variant's words compiled once per delivery pass (`content.Compiled`): per recipient only a substitution."""
+
+    def __init__(self, variant: CampaignVariant, template: WhatsAppTemplate | None):
+        self.variant = variant
+        self.links = variant.links
+        self.subject = c.Compiled(variant.content.get("subject", ""))
+        self.body = c.Compiled(variant.content.get("body", ""))
+        self.template = template
+        self.template_variables = list(variant.content.get("template_variables", []))
+
+
+def _email(send: dict, content: _Content, context: dict) -> EmailMultiAlternatives:
+    send_id, campaign_id = send["id"], send["campaign_id"]
+    body = content.body.render(context)
+    subject = content.subject.render(context)
+    unsubscribe = c.unsubscribe_url(send_id)
+    text = c.tracked_text(body, send_id=send_id, links=content.links) + f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     domain = settings.CAMPAIGNS_MESSAGE_ID_DOMAIN
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.CAMPAIGNS_FROM_EMAIL,
-        to=[send.address],
+        to=[send["address"]],
         headers={
-            "Message-ID": f"<campaign-{send.campaign_id}-send-{send.pk}.{uuid.uuid4().hex[:12]}@{domain}>",
+            "Message-ID": f"<campaign-{campaign_id}-send-{send_id}.{uuid.uuid4().hex[:12]}@{domain}>",
             # RFC 2369 + RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to the URL.
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-Campaign-Id": str(send.campaign_id),
+            "X-Campaign-Id": str(campaign_id),
         },
     )
-    message.attach_alternative(c.tracked_html(body, send_id=send.pk, links=variant.links), "text/html")
-    message.tags = [f"campaign-{send.campaign_id}"]  # type: ignore[attr-defined]  # anymail: ESP tags
-    message.metadata = {"campaign_send": str(send.pk)}  # type: ignore[attr-defined]
+    message.attach_alternative(c.tracked_html(body, send_id=send_id, links=content.links), "text/html")
+    message.tags = [f"campaign-{campaign_id}"]  # type: ignore[attr-defined]  # anymail: ESP tags
+    message.metadata = {"campaign_send": str(send_id)}  # type: ignore[attr-defined]
     return message
 
 
+def _outbound(send: dict, content: _Content, context: dict) -> OutboundMessage:
+    if send["channel"] == "whatsapp" and content.template is not None:
+        return OutboundMessage(
+            channel=send["channel"],
+            to=send["address"],
+            template_name=content.template.name,
+            template_language=content.template.language,
+            variables=tuple(str(context.get(name, "")) for name in content.template_variables),
+        )
+    body = content.body.render(context)
+    return OutboundMessage(
+        channel=send["channel"],
+        to=send["address"],
+        body=c.tracked_text(body, send_id=send["id"], links=content.links),
+    )
+
+
+def _survey_links(campaign_id: int, survey_id: int, rows: list[dict], contexts: dict[int, dict]) -> dict[int, int]:
+    """A campaign carrying a survey: each recipient's own signed link into their `survey_link` variable, the
+    chunk's invitations made in one insert (`campaign_invitations`). {customer id: invitation id}."""
+    from .surveys import campaign_invitations
+
+    issued = campaign_invitations(
+        survey_id=survey_id,
+        campaign_id=campaign_id,
+        customer_ids=[r["customer_id"] for r in rows],
+        now=timezone.now(),
+    )
+    for r in rows:
+        contexts[r["id"]]["survey_link"] = issued[r["customer_id"]][1] if r["customer_id"] in issued else ""
+    return {customer: invitation for customer, (invitation, _url) in issued.items()}
+
+
+def _survey_links_sent(surveyed: dict[str, list[int]]) -> None:
+    """The invitations whose link went out, marked sent on the message's channel (one UPDATE per channel)."""
+    from ..models import SurveyInvitation
+
+    for channel, ids in surveyed.items():
+        SurveyInvitation.objects.filter(pk__in=ids, status=SurveyInvitation.Status.PENDING).update(
+            status=SurveyInvitation.Status.SENT, channel=channel, sent_at=timezone.now()
+        )
+
+
+LOCK_CLASS = 1919  # pg advisory lock namespace of campaign sends (int4 pair: this, send id mod 2^31)
+_SENDS, _EVENTS = CampaignSend._meta.db_table, TrackingEvent._meta.db_table
+# The one write per message, durable before the next provider call: the send marked (only while still queued)
+# and, for a delivery the provider reported at once, its tracking event — a single statement, a single round trip.
+_MARK = f"""WITH u AS (
+    UPDATE {_SENDS} SET status = %s, sent_at = %s, delivered_at = %s, failed_at = %s, provider = %s,
+        provider_message_id = %s, reason = %s, detail = %s, cost = CASE WHEN %s THEN 0 ELSE cost END
+    WHERE id = %s AND status = 'queued'
+    RETURNING id, campaign_id, variant_id, delivered_at)
+INSERT INTO {_EVENTS} (campaign_id, send_id, variant_id_copy, kind, occurred_at, url, user_agent, provider_event_id)
+SELECT campaign_id, id, variant_id, 'delivered', delivered_at, '', '', '' FROM u WHERE delivered_at IS NOT NULL"""  # noqa: S608
+
+
+def _lock(cursor, ids: list[int]) -> list[int]:
+    """Session advisory locks on the sends (one statement), so a second worker on the same range skips them; they
+    go with the connection if the worker dies. Returns the ids locked."""
+    cursor.execute(
+        "SELECT id FROM unnest(%s::bigint[]) AS t(id) WHERE pg_try_advisory_lock(%s, (id %% 2147483647)::int)",
+        [ids, LOCK_CLASS],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _unlock(cursor, ids: list[int]) -> None:
+    if ids:
+        cursor.execute(
+            "SELECT count(pg_advisory_unlock(%s, (id %% 2147483647)::int)) FROM unnest(%s::bigint[]) AS t(id)",
+            [LOCK_CLASS, ids],
+        )
+
+
 def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: int | None = None) -> int:
-    """Hand the queued messages (of the recipient range) to their providers, each once: locked, sent, marked, in
-    its own transaction. Stops when the campaign is paused or cancelled. Returns how many were sent."""
+    """Hand the queued messages (of the recipient range) to their providers, each exactly once.
+
+    Set-based around the provider calls: the queued sends are read, locked (advisory, per send) and re-read as
+    still queued in three statements per chunk of CAMPAIGNS_DELIVER_CHUNK; their personalisation in two; each
+    variant's content is compiled once. Per message there is the provider call and one statement (`_MARK`) that
+    records it before the next call — the only write that cannot be batched if a worker killed at any point must
+    leave every message either recorded as sent or still queued (a batched update after N calls would resend up
+    to N-1 messages after a kill). Stops when the campaign is paused or cancelled. Returns how many were sent."""
     qs = CampaignSend.objects.filter(campaign_id=campaign_id, status=SendStatus.QUEUED)
     if first_id is not None:
         qs = qs.filter(recipient_id__gte=first_id, recipient_id__lte=last_id)
@@ -318,107 +411,111 @@ def deliver_queued(*, campaign_id: int, first_id: int | None = None, last_id: in
     if not ids:
         return 0
     variants = {v.pk: v for v in CampaignVariant.objects.filter(campaign_id=campaign_id)}
-    templates = {v.pk: _whatsapp_template(v) for v in variants.values() if v.content.get("whatsapp_template_id")}
-    contexts = _contexts(ids)
+    template_ids = {v.content.get("whatsapp_template_id") for v in variants.values()} - {None, ""}
+    templates = {t.pk: t for t in WhatsAppTemplate.objects.filter(pk__in=template_ids)}
+    contents: dict[int, _Content] = {}
+    survey_id = Campaign.objects.filter(pk=campaign_id).values_list("survey_id", flat=True).first()
     mailer = None
     receipts = False
     sent = 0
     providers: dict[str, Any] = {}
-    try:
-        for n, pk in enumerate(ids):
-            if n % 50 == 0 and not Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).exists():
+    chunk_size = settings.CAMPAIGNS_DELIVER_CHUNK
+    with connection.cursor() as cursor, contextlib.ExitStack() as closing:
+        if not connection.in_atomic_block:
+            # Each mark is its own transaction; its commit need not wait for the WAL flush: it is visible to every
+            # other session at once and survives a killed worker (only a crash of PostgreSQL itself could lose
+            # the last ~0.6 s of marks). Reset when the pass ends.
+            cursor.execute("SET synchronous_commit TO off")
+            closing.callback(cursor.execute, "RESET synchronous_commit")
+        for start in range(0, len(ids), chunk_size):
+            if not Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).exists():
                 break
-            with transaction.atomic():
-                send = (
-                    CampaignSend.objects.select_for_update(skip_locked=True)
-                    .filter(pk=pk, status=SendStatus.QUEUED)
-                    .first()
-                )
-                if send is None:
-                    continue
-                variant = variants[send.variant_id]
-                now = timezone.now()
-                delivered = False
-                try:
-                    if send.channel == "email":
-                        if mailer is None:
-                            mailer = _mailer()
-                            mailer.open()
-                            receipts = email_receipts_expected(mailer)
-                        message = _email(send, variant, contexts[pk])
-                        mailer.send_messages([message])
-                        status = getattr(message, "anymail_status", None)
-                        send.provider = "email"
-                        send.provider_message_id = (
-                            (status.message_id if status is not None and status.message_id else "")
-                            or message.extra_headers["Message-ID"]
-                        )[:255]
-                        delivered = not receipts
-                    else:
-                        adapter = providers.get(send.channel) or provider_for(send.channel)
-                        providers[send.channel] = adapter
-                        template = templates.get(send.variant_id) if send.channel == "whatsapp" else None
-                        context = contexts[pk]
-                        if template is not None:
-                            variables = tuple(
-                                context.get(name, "") for name in variant.content.get("template_variables", [])
-                            )
-                            outbound = OutboundMessage(
-                                channel=send.channel,
-                                to=send.address,
-                                template_name=template.name,
-                                template_language=template.language,
-                                variables=variables,
-                            )
+            locked = _lock(cursor, ids[start : start + chunk_size])
+            try:
+                rows: list[dict[str, Any]] = [
+                    dict(r)
+                    for r in CampaignSend.objects.filter(pk__in=locked, status=SendStatus.QUEUED)
+                    .order_by("pk")
+                    .values("id", "campaign_id", "variant_id", "channel", "address", "customer_id")
+                ]
+                contexts = _contexts([r["id"] for r in rows])
+                surveyed: dict[str, list[int]] = {}  # channel → invitations whose link went out
+                links = _survey_links(campaign_id, survey_id, rows, contexts) if survey_id else {}
+                for send in rows:
+                    content = contents.get(send["variant_id"])
+                    if content is None:
+                        variant = variants[send["variant_id"]]
+                        content = contents[send["variant_id"]] = _Content(
+                            variant, templates.get(variant.content.get("whatsapp_template_id"))
+                        )
+                    now = timezone.now()
+                    delivered = failed = False
+                    try:
+                        if send["channel"] == "email":
+                            if mailer is None:
+                                mailer = _mailer()
+                                mailer.open()
+                                closing.callback(mailer.close)
+                                receipts = email_receipts_expected(mailer)
+                            message = _email(send, content, contexts[send["id"]])
+                            mailer.send_messages([message])
+                            status = getattr(message, "anymail_status", None)
+                            provider = "email"
+                            provider_id = (
+                                (status.message_id if status is not None and status.message_id else "")
+                                or message.extra_headers["Message-ID"]
+                            )[:255]
+                            delivered = not receipts
                         else:
-                            body = c.render(variant.content.get("body", ""), context)
-                            outbound = OutboundMessage(
-                                channel=send.channel,
-                                to=send.address,
-                                body=c.tracked_text(body, send_id=send.pk, links=variant.links),
-                            )
-                        result = adapter.send(outbound)
-                        send.provider = adapter.name
-                        send.provider_message_id = result.provider_message_id
-                        if getattr(adapter, "simulates_receipts", False):
-                            receipt, _ = adapter.receipt_for(send.address)
-                            delivered = receipt == "delivered"
-                            if receipt == "failed":
-                                send.failed_at = now
-                except ProviderError as exc:
-                    send.status, send.reason, send.detail, send.failed_at = (
-                        SendStatus.FAILED,
-                        (exc.code or "provider_error")[:40],
-                        exc.message[:255],
-                        now,
+                            adapter = providers.get(send["channel"]) or provider_for(send["channel"])
+                            providers[send["channel"]] = adapter
+                            result = adapter.send(_outbound(send, content, contexts[send["id"]]))
+                            provider, provider_id = adapter.name, result.provider_message_id[:255]
+                            if getattr(adapter, "simulates_receipts", False):
+                                receipt, _ = adapter.receipt_for(send["address"])
+                                delivered, failed = receipt == "delivered", receipt == "failed"
+                    except ProviderError as exc:
+                        cursor.execute(
+                            _MARK,
+                            [
+                                SendStatus.FAILED,
+                                None,
+                                None,
+                                now,
+                                "",
+                                "",
+                                (exc.code or "provider_error")[:40],
+                                exc.message[:255],
+                                True,
+                                send["id"],
+                            ],
+                        )
+                        continue
+                    except OSError as exc:  # SMTP down: leave it queued for the next pass
+                        logger.warning("Campaign %s send %s: %s", campaign_id, send["id"], exc)
+                        return sent
+                    final = SendStatus.DELIVERED if delivered else (SendStatus.FAILED if failed else SendStatus.SENT)
+                    cursor.execute(
+                        _MARK,
+                        [
+                            final,
+                            now,
+                            now if delivered else None,
+                            now if failed else None,
+                            provider,
+                            provider_id,
+                            "",
+                            "",
+                            False,
+                            send["id"],
+                        ],
                     )
-                    send.cost = Decimal("0")
-                    send.save(update_fields=["status", "reason", "detail", "failed_at", "cost"])
-                    continue
-                except OSError as exc:  # SMTP down: leave it queued for the next pass
-                    logger.warning("Campaign %s send %s: %s", campaign_id, pk, exc)
-                    break
-                send.status = (
-                    SendStatus.DELIVERED if delivered else (SendStatus.FAILED if send.failed_at else SendStatus.SENT)
-                )
-                send.sent_at = now
-                if delivered:
-                    send.delivered_at = now
-                send.save(
-                    update_fields=["status", "sent_at", "delivered_at", "failed_at", "provider", "provider_message_id"]
-                )
-                if delivered:
-                    TrackingEvent.objects.create(
-                        campaign_id=campaign_id,
-                        send=send,
-                        variant_id_copy=send.variant_id,
-                        kind=TrackingKind.DELIVERED,
-                        occurred_at=now,
-                    )
-                sent += 1
-    finally:
-        if mailer is not None:
-            mailer.close()
+                    sent += 1
+                    if send["customer_id"] in links:
+                        surveyed.setdefault(send["channel"], []).append(links[send["customer_id"]])
+            finally:
+                _unlock(cursor, locked)
+                _survey_links_sent(surveyed)
     return sent
 
 

@@ -221,6 +221,51 @@ def invitation_url(invitation: SurveyInvitation) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}/survey/{invitation.survey_id}/{invitation_token(invitation)}"
 
 
+def campaign_invitations(*, survey_id: int, campaign_id: int, customer_ids: list[int], now: datetime) -> dict:
+    """The campaign's survey links for a chunk of its recipients, set-based: one invitation per (campaign,
+    customer) — key `campaign:<id>:<customer>`, so a retried chunk finds the same ones — inserted together
+    (ON CONFLICT DO NOTHING) and read back in one query. {customer id: (invitation id, signed URL)}; empty when
+    the survey is no longer published or has expired (the message then goes without a link)."""
+    survey = Survey.objects.select_related("current_version").filter(pk=survey_id).first()
+    if (
+        survey is None
+        or survey.status != SurveyStatus.PUBLISHED
+        or survey.current_version is None
+        or (survey.expires_at is not None and survey.expires_at <= now)
+    ):
+        return {}
+    days = (survey.current_version.settings or {}).get("link_valid_days", DEFAULT_LINK_DAYS)
+    expires_at = now + timedelta(days=days)
+    if survey.expires_at is not None:
+        expires_at = min(expires_at, survey.expires_at)
+    source = f"campaign:{campaign_id}"
+    keys = {f"{source}:{pk}": pk for pk in customer_ids}
+    people = Customer.objects.filter(pk__in=customer_ids).values_list("pk", "agent_id", "agent__team_id")
+    SurveyInvitation.objects.bulk_create(
+        [
+            SurveyInvitation(
+                survey=survey,
+                version=survey.current_version,
+                customer_id=pk,
+                key=f"{source}:{pk}",
+                source=source,
+                channel=SurveyChannel.LINK,
+                nonce=secrets.token_urlsafe(32),
+                agent_id=agent_id,
+                team_id=team_id,
+                expires_at=expires_at,
+                created_at=now,
+            )
+            for pk, agent_id, team_id in people
+        ],
+        ignore_conflicts=True,
+    )
+    return {
+        invitation.customer_id: (invitation.pk, invitation_url(invitation))
+        for invitation in SurveyInvitation.objects.filter(key__in=list(keys))
+    }
+
+
 def invitation_create(
     *,
     survey: Survey,
@@ -536,26 +581,24 @@ def _ticket_rating_later(response_id: int) -> None:
 
 def ticket_rating_record(*, response_id: int) -> bool:
     """A resolved ticket's CSAT, answered through its survey, is also the ticket's own satisfaction rating (the
-    service desk's field, set through its service as the customer, once). False when it does not apply: no
-    portal account, the ticket reopened meanwhile, or already rated."""
-    from django.core.exceptions import PermissionDenied
-
+    service desk's field, set through its service, once) — whether or not the customer has a portal account: the
+    signed single-use link bound to them is the authority. False when it does not apply: the ticket reopened
+    meanwhile, or already rated."""
     from apps.support.models import Ticket
-    from apps.support.services import ticket_update
+    from apps.support.services import ticket_rating_by_survey
 
-    response = SurveyResponse.objects.select_related("customer__user").filter(pk=response_id).first()
+    response = SurveyResponse.objects.select_related("customer").filter(pk=response_id).first()
     if response is None or response.score_kind != "csat" or response.score is None or response.customer is None:
         return False
-    user = response.customer.user
     number = response.source.removeprefix(f"{SurveyTrigger.TICKET_RESOLVED}:")
     ticket = Ticket.objects.filter(ticket_number=number, customer=response.customer).first()
-    if user is None or ticket is None or ticket.satisfaction_rating is not None:
+    if ticket is None:
         return False
-    try:
-        ticket_update(ticket=ticket, actor=user, satisfaction_rating=response.score)
-    except (Conflict, ValidationError, PermissionDenied):
-        return False
-    return True
+    with transaction.atomic():
+        try:
+            return ticket_rating_by_survey(ticket=ticket, rating=int(response.score))
+        except ValidationError:
+            return False
 
 
 def follow_up_open(*, response_id: int) -> SurveyFollowUp | None:

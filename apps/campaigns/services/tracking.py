@@ -14,16 +14,17 @@ import ipaddress
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import Invalid, NotFound
 from apps.messaging.models import ConsentRecord
 from apps.messaging.services.consent import consent_record
 
-from ..models import CampaignSend, SendStatus, Suppression, TrackingEvent, TrackingKind
+from ..models import CampaignSend, CampaignVariant, SendStatus, Suppression, TrackingEvent, TrackingKind
 from . import content as c
 
 logger = logging.getLogger("insureops.campaigns")
@@ -56,6 +57,28 @@ def _first(send_id: int, field: str, now: datetime) -> None:
     CampaignSend.objects.filter(pk=send_id, **{f"{field}__isnull": True}).update(**{field: now})
 
 
+_SENDS, _EVENTS = CampaignSend._meta.db_table, TrackingEvent._meta.db_table
+# A pixel hit in one statement (one round trip, atomic): the send read, the hit logged as an open or a machine
+# open (a machine by its agent or address, decided in Python, or by arriving within the prefetch seconds of the
+# sending), and the send's first open or first machine open set when it is the first.
+_OPEN = f"""WITH s AS (
+    SELECT id, campaign_id, variant_id,
+           (%(machine)s OR (sent_at IS NOT NULL AND %(now)s - sent_at < %(prefetch)s)) AS machine
+    FROM {_SENDS} WHERE id = %(id)s),
+e AS (
+    INSERT INTO {_EVENTS} (campaign_id, send_id, variant_id_copy, kind, occurred_at, url, user_agent, ip,
+                           provider_event_id)
+    SELECT campaign_id, id, variant_id, CASE WHEN machine THEN 'machine_open' ELSE 'open' END, %(now)s, '', %(ua)s,
+           %(ip)s, ''
+    FROM s RETURNING kind),
+u AS (
+    UPDATE {_SENDS} c SET opened_at = CASE WHEN s.machine THEN c.opened_at ELSE %(now)s END,
+                         machine_opened_at = CASE WHEN s.machine THEN %(now)s ELSE c.machine_opened_at END
+    FROM s WHERE c.id = s.id
+      AND ((s.machine AND c.machine_opened_at IS NULL) OR (NOT s.machine AND c.opened_at IS NULL)))
+SELECT kind FROM e"""  # noqa: S608
+
+
 def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now: datetime | None = None) -> str:
     """A pixel hit: 'open' or 'machine_open'. NotFound for a token that is not ours (nothing counted)."""
     now = now or timezone.now()
@@ -63,15 +86,39 @@ def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now:
         send_id = c.send_token_read(token, salt=c.OPEN_SALT)
     except Exception:  # signing.BadSignature and anything malformed
         raise NotFound("Unknown image.") from None
-    send = CampaignSend.objects.filter(pk=send_id).only("pk", "campaign_id", "variant_id", "sent_at").first()
-    if send is None:
+    # the time rule is applied in SQL (it needs sent_at): here only the agent and the address
+    machine = is_machine_open(user_agent=user_agent, ip=ip, sent_at=None, now=now)
+    params: dict[str, Any] = {
+        "id": send_id,
+        "machine": machine,
+        "now": now,
+        "prefetch": timedelta(seconds=settings.CAMPAIGNS_PREFETCH_SECONDS),
+        "ua": (user_agent or "")[:255],
+        "ip": ip,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN, params)
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound("Unknown image.")
-    machine = is_machine_open(user_agent=user_agent, ip=ip, sent_at=send.sent_at, now=now)
-    kind = TrackingKind.MACHINE_OPEN if machine else TrackingKind.OPEN
-    with transaction.atomic():
-        _event(send, kind, now, user_agent=(user_agent or "")[:255], ip=ip)
-        _first(send.pk, "machine_opened_at" if machine else "opened_at", now)
-    return kind
+    return row[0]
+
+
+# A click in one statement: the send and the variant's link it names (NULL when there is no such link: nothing
+# is written then), the click logged, the send's first click (and first open: a click is an open the pixel may have
+# missed, images off) set when it is the first.
+_CLICK = f"""WITH s AS (
+    SELECT c.id, c.campaign_id, c.variant_id, v.links -> %(index)s #>> '{{}}' AS url
+    FROM {_SENDS} c JOIN {CampaignVariant._meta.db_table} v ON v.id = c.variant_id WHERE c.id = %(id)s),
+e AS (
+    INSERT INTO {_EVENTS} (campaign_id, send_id, variant_id_copy, kind, occurred_at, url, user_agent, ip,
+                           provider_event_id)
+    SELECT campaign_id, id, variant_id, 'click', %(now)s, left(url, 2000), %(ua)s, %(ip)s, ''
+    FROM s WHERE url IS NOT NULL RETURNING id),
+u AS (
+    UPDATE {_SENDS} c SET clicked_at = coalesce(c.clicked_at, %(now)s), opened_at = coalesce(c.opened_at, %(now)s)
+    FROM s WHERE c.id = s.id AND s.url IS NOT NULL AND (c.clicked_at IS NULL OR c.opened_at IS NULL))
+SELECT url FROM s"""  # noqa: S608
 
 
 def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now: datetime | None = None) -> str:
@@ -82,15 +129,15 @@ def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now
         send_id, index = c.click_token_read(token)
     except Exception:
         raise Invalid("This link is not valid.", code="bad_signature") from None
-    send = CampaignSend.objects.filter(pk=send_id).select_related("variant").first()
-    if send is None or not 0 <= index < len(send.variant.links):
+    if index < 0:  # (a JSON index below 0 counts from the end in PostgreSQL)
         raise NotFound("This link is not valid.")
-    url = send.variant.links[index]
-    with transaction.atomic():
-        _event(send, TrackingKind.CLICK, now, url=url[:2000], user_agent=(user_agent or "")[:255], ip=ip)
-        _first(send.pk, "clicked_at", now)
-        _first(send.pk, "opened_at", now)  # a click is an open the pixel may have missed (images off)
-    return url
+    params: dict[str, Any] = {"id": send_id, "index": index, "now": now, "ua": (user_agent or "")[:255], "ip": ip}
+    with connection.cursor() as cursor:
+        cursor.execute(_CLICK, params)
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        raise NotFound("This link is not valid.")
+    return row[0]
 
 
 def unsubscribe_send(token: str) -> CampaignSend:
@@ -237,3 +284,31 @@ def anymail_tracking_received(sender, event, esp_name, **kwargs) -> None:
         url=str(event.click_url or ""),
         user_agent=str(event.user_agent or ""),
     )
+
+
+def receipt_apply(*, provider: str, update) -> bool:
+    """An SMS/WhatsApp delivery receipt (messaging's `messaging.status` hook) for a campaign send: delivered or
+    read → delivered (once: the first receipt sets `delivered_at` and writes the event), failed/undelivered → failed
+    unless already delivered. False when no send has that provider id (not ours)."""
+    if not update.provider_message_id:
+        return False
+    with transaction.atomic():
+        send = (
+            CampaignSend.objects.select_for_update()
+            .filter(provider=provider, provider_message_id=update.provider_message_id)
+            .exclude(channel="email")
+            .first()
+        )
+        if send is None:
+            return False
+        now = timezone.now()
+        if update.status in ("delivered", "read") and send.delivered_at is None and send.status == SendStatus.SENT:
+            send.status, send.delivered_at = SendStatus.DELIVERED, now
+            send.save(update_fields=["status", "delivered_at"])
+            _event(send, TrackingKind.DELIVERED, now, provider_event_id="")
+        elif update.status in ("failed", "undelivered") and send.status == SendStatus.SENT:
+            send.status, send.failed_at = SendStatus.FAILED, now
+            send.reason, send.detail = (update.error_code or "undelivered")[:40], (update.error_message or "")[:255]
+            send.save(update_fields=["status", "failed_at", "reason", "detail"])
+            _event(send, TrackingKind.FAILED, now)
+    return True

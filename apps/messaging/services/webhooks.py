@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from apps.core.exceptions import Invalid
 
+from ..hooks import status_elsewhere
 from ..providers import provider_named
 from ..providers.base import Inbound, StatusUpdate, TemplateStatus, WebhookRequest
 from ..providers.sandbox import inbound_payload, sandbox_signature
@@ -55,7 +56,10 @@ def _apply(provider: str, events: list, *, check_duplicates: bool) -> dict:
                 counts["received" if created else "duplicates"] += 1
                 message_ids.append(message.pk)
             elif isinstance(event, StatusUpdate):
-                counts["statuses"] += message_status_apply(provider=provider, update=event) is not None
+                applied = message_status_apply(provider=provider, update=event) is not None
+                if not applied:  # a message sent by a higher app (a campaign's): its receipt is theirs
+                    applied = any(fn(provider=provider, update=event) for fn in status_elsewhere.providers())
+                counts["statuses"] += applied
             elif isinstance(event, TemplateStatus):
                 counts["templates"] += whatsapp_template_status_sync(
                     name=event.name, language=event.language, status=event.status, reason=event.reason
