@@ -88,6 +88,23 @@ def _score(
     return min(score, 100), reasons
 
 
+def score_pair(
+    *, first_name: str, last_name: str, email: str, phone: str, city: str, other: dict
+) -> tuple[int, list[str]]:
+    """The score and reasons of one person against one known record (`other`: first_name, last_name, email,
+    phone, city), as `find_duplicates` scores its candidates: for the bulk import, whose candidates come in bulk."""
+    return _score(
+        name=normalise_name(f"{first_name} {last_name}"),
+        email=normalise_email(email),
+        phone=normalise_phone(phone),
+        city=city,
+        other_name=f"{other.get('first_name', '')} {other.get('last_name', '')}",
+        other_email=other.get("email", ""),
+        other_phone=other.get("phone", ""),
+        other_city=other.get("city", ""),
+    )
+
+
 def find_duplicates(
     *,
     first_name: str,

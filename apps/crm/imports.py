@@ -2,29 +2,37 @@
 (`apps.renewals.parsing.read_rows`: encodings, XLSX through python-calamine, zip-bomb limits), its headers placed by
 the deterministic matcher of `/leads/bulk-map` (apps.crm.mapping).
 
-Decisions: the import runs in the request (at most CRM_IMPORT_MAX_ROWS rows, one transaction, COPY-free
-`bulk_create` in chunks); every row gets an import key (the file's digest and its row number), so uploading the
-same file again adds nothing; a row whose email or phone is an existing lead's, or an earlier row's, is skipped as
-a duplicate and reported with the match (a contact match is imported and flagged: a customer may well be a
-cross-sell lead); bad rows are reported by row number with the reason, never dropped silently. Each lead is
-scored as on create, and assigned like one (the importing agent's own; else by the team's agents in turn,
-fewest open leads first). No `lead:updated` per row: a list screen reloads after the import's answer.
+Decisions: the import runs in the request (at most CRM_IMPORT_MAX_ROWS rows, one transaction) and is set-based:
+the file is parsed in memory, then a fixed number of queries whatever its length (rows imported before, matching
+open leads, matching contacts) and one COPY of the new leads (`apps.core.bulk.copy_insert`). Every row gets an
+import key (the file's digest and its row number), so uploading the same file again adds nothing; a row whose
+email or phone is an open lead's, or an earlier row's, is skipped as a duplicate and reported with the match; a
+row whose email (any case) or phone (the last nine digits, as `duplicates.normalise_phone`) is a contact's is
+imported and flagged (a customer may well be a cross-sell lead). Bad rows are reported by row number with the
+reason, never dropped silently. Each lead is scored as on create, and assigned like one (the importing agent's
+own; else by the team's agents in turn, fewest open leads first). No `lead:updated` per row: a list screen reloads
+after the import's answer.
 """
 
 import hashlib
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import models, transaction
+from django.db.models import Count, F, Func, Q, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower, Right
 
 from apps.accounts.models import Team, User
 from apps.accounts.roles import Role
 from apps.catalog.models import ProductLine
+from apps.core.bulk import copy_insert
 from apps.core.exceptions import Invalid, PayloadTooLarge
 from apps.customers.models import Customer
 from apps.renewals.parsing import BatchError, read_rows
@@ -33,7 +41,6 @@ from . import duplicates, mapping, scoring
 from .models import OPEN_LEAD_STATUSES, Lead, LeadImport, LeadKind, LeadSource
 from .services import managed_team_ids
 
-CHUNK = 2000
 MAX_REPORTED = 500
 _TRUE = {"yes", "y", "true", "1", "sim", "x"}
 
@@ -45,6 +52,8 @@ class ImportReport:
     created: int = 0
     already_imported: int = 0
     skipped_duplicates: int = 0
+    # imported, but flagged as probably an existing contact (a customer may well be a cross-sell lead)
+    flagged_duplicates: int = 0
     failed: int = 0
     mapping: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
@@ -263,27 +272,111 @@ def leads_import(*, file, kind: str, actor: User, team: Team | None = None) -> d
     return report.as_dict()
 
 
+_COPY_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "city",
+    "source",
+    "notes",
+    "product_interest",
+    "estimated_value",
+    "licensed",
+    "years_experience",
+    "assigned_agent",
+    "team",
+    "created_by",
+    "score",
+    "score_breakdown",
+    "email_key",
+    "phone_key",
+    "import_key",
+)
+
+
+class _InArray(Func):
+    """`<expression> = ANY(%s)` with the values as one array parameter: a file's thousands of keys travel as one
+    value rather than as thousands of placeholders for Django and psycopg to build and parse (`__in`)."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
+
+    def __init__(self, expression, values):
+        super().__init__(expression, Value(sorted(values), output_field=ArrayField(models.TextField())))
+
+
+_PERSON = ("first_name", "last_name", "email", "phone", "city")
+
+
+def _person(lead: Lead) -> dict:
+    return {name: getattr(lead, name) for name in _PERSON}
+
+
+def _pair(lead: Lead, other: dict) -> tuple[int, list[str]]:
+    """How alike the row and the record it matched are (rapidfuzz, as on create): the score and the reasons."""
+    return duplicates.score_pair(
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        phone=lead.phone,
+        city=lead.city,
+        other=other,
+    )
+
+
+def _known_contacts(emails: set[str], phones: set[str], people: dict) -> dict[str, int]:
+    """Contacts (customers) with one of these emails (any case) or phones (the last nine digits, as
+    `duplicates.normalise_phone`), in one query: {"e:<email>" or "p:<phone key>": customer id}, lowest id first;
+    each found contact's fields go into `people` under ("contact", id)."""
+    if not emails and not phones:
+        return {}
+    digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+    rows = (
+        Customer.objects.annotate(email_ci=Lower("email"), phone9=Right(digits, 9), city=KT("address__city"))
+        .filter(Q(_InArray(F("email_ci"), emails)) | Q(_InArray(F("phone9"), phones)), erased_at__isnull=True)
+        .order_by("pk")
+        .values("pk", "email_ci", "phone9", "first_name", "last_name", "email", "phone", "city")
+    )
+    known: dict[str, int] = {}
+    for row in rows:
+        if row["email_ci"] in emails:
+            known.setdefault(f"e:{row['email_ci']}", row["pk"])
+        if row["phone9"] in phones and len(row["phone9"]) == 9:
+            known.setdefault(f"p:{row['phone9']}", row["pk"])
+        people[("contact", row["pk"])] = {**row, "city": row["city"] or ""}
+    return known
+
+
 def _insert(
     parsed: list[tuple[int, Lead]], report: ImportReport, *, kind: str, actor: User, cells: dict[int, list[str]]
 ) -> None:
+    """Set-based: one query for rows imported before, one for matching open leads, one for matching contacts,
+    then one COPY of the new leads (`apps.core.bulk.copy_insert`, conflicts on the import key skipped)."""
     keys = [lead.import_key for _, lead in parsed]
-    done = set(Lead.objects.filter(kind=kind, import_key__in=keys).values_list("import_key", flat=True))
+    done = set(Lead.objects.filter(_InArray(F("import_key"), keys), kind=kind).values_list("import_key", flat=True))
     fresh = [(n, lead) for n, lead in parsed if lead.import_key not in done]
     report.already_imported = len(parsed) - len(fresh)
     emails = {lead.email_key for _, lead in fresh if lead.email_key}
     phones = {lead.phone_key for _, lead in fresh if lead.phone_key}
     known_leads: dict[str, int] = {}
-    for pk, email_key, phone_key in Lead.objects.filter(
-        Q(email_key__in=emails) | Q(phone_key__in=phones), status__in=OPEN_LEAD_STATUSES
-    ).values_list("pk", "email_key", "phone_key"):
-        if email_key:
-            known_leads.setdefault(f"e:{email_key}", pk)
-        if phone_key:
-            known_leads.setdefault(f"p:{phone_key}", pk)
-    contacts = {
-        email.lower(): pk
-        for pk, email in Customer.objects.filter(email__in=emails, erased_at__isnull=True).values_list("pk", "email")
-    }
+    people: dict[tuple[str, int], dict] = {}  # ("lead" | "contact", id) → the fields a match is scored on
+    for row in (
+        Lead.objects.filter(
+            Q(_InArray(F("email_key"), emails)) | Q(_InArray(F("phone_key"), phones)), status__in=OPEN_LEAD_STATUSES
+        )
+        .order_by("pk")
+        .values("pk", "email_key", "phone_key", *_PERSON)
+    ):
+        if row["email_key"]:
+            known_leads.setdefault(f"e:{row['email_key']}", row["pk"])
+        if row["phone_key"]:
+            known_leads.setdefault(f"p:{row['phone_key']}", row["pk"])
+        people[("lead", row["pk"])] = row
+    contacts = _known_contacts(emails, phones, people)
+    rows_by_number = dict(fresh)
     seen: dict[str, int] = {}
     to_create = []
     for number, lead in fresh:
@@ -297,6 +390,8 @@ def _insert(
             reason = "same email" if key.startswith("e:") else "same phone"
             entry = {"row": number, "reason": reason, "skipped": True}
             entry |= {"lead_id": match[1]} if match else {"same_as_row": earlier[1]}  # type: ignore[index]
+            other = people[("lead", match[1])] if match else _person(rows_by_number[earlier[1]])  # type: ignore[index]
+            entry["score"], entry["reasons"] = _pair(lead, other)
             if len(report.duplicates) < MAX_REPORTED:
                 report.duplicates.append(entry)
             where = f"lead {match[1]}" if match else f"row {earlier[1]} of this file"  # type: ignore[index]
@@ -306,21 +401,44 @@ def _insert(
             continue
         for key in probes:
             seen[key] = number
-        if lead.email_key in contacts and len(report.duplicates) < MAX_REPORTED:
-            report.duplicates.append(
-                {
-                    "row": number,
-                    "reason": "same email as a contact",
-                    "skipped": False,
-                    "contact_id": contacts[lead.email_key],
-                }
-            )
+        contact = next(((k, contacts[k]) for k in probes if k in contacts), None)
+        if contact is not None:
+            report.flagged_duplicates += 1
+            if len(report.duplicates) < MAX_REPORTED:
+                reason = "same email as a contact" if contact[0].startswith("e:") else "same phone as a contact"
+                score, reasons = _pair(lead, people[("contact", contact[1])])
+                report.duplicates.append(
+                    {
+                        "row": number,
+                        "reason": reason,
+                        "skipped": False,
+                        "contact_id": contact[1],
+                        "score": score,
+                        "reasons": reasons,
+                    }
+                )
         lead.created_by = actor
         lead.score, lead.score_breakdown = scoring.lead_score(lead, {})
         to_create.append(lead)
-    for start in range(0, len(to_create), CHUNK):
-        created = Lead.objects.bulk_create(to_create[start : start + CHUNK], ignore_conflicts=True)
-        report.created += len(created)
+    inserted = copy_insert(
+        Lead,
+        _COPY_FIELDS,
+        (
+            tuple(
+                json.dumps(lead.score_breakdown)
+                if name == "score_breakdown"
+                else getattr(lead, f"{name}_id" if name in _FOREIGN_KEYS else name)
+                for name in _COPY_FIELDS
+            )
+            for lead in to_create
+        ),
+        ignore_conflicts=True,
+        returning=("pk",),
+    )
+    report.created = len(inserted)
+
+
+_FOREIGN_KEYS = {"product_interest", "assigned_agent", "team", "created_by"}
 
 
 def failed_rows(record: LeadImport) -> tuple[list[str], list[list[str]]]:

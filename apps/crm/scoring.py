@@ -5,7 +5,7 @@ is their sum (0-100). `lead_score()` is pure (it reads the lead and counts of it
 recomputed whenever the lead or its activities change (apps.crm.services).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -37,6 +37,10 @@ class Factor:
     points: int
     max: int
     reason: str
+
+    def as_dict(self) -> dict:
+        # what dataclasses.asdict gives, without its recursive deep copy (a bulk import scores thousands of leads)
+        return {"factor": self.factor, "points": self.points, "max": self.max, "reason": self.reason}
 
 
 def _source(lead: Lead) -> Factor:
@@ -100,4 +104,4 @@ def lead_score(lead: Lead, activity_counts: dict[str, int], *, now: datetime | N
     now = now or timezone.now()
     factors = [_source(lead), _engagement(activity_counts), _completeness(lead), _recency(lead, now), _fit(lead)]
     total = min(100, sum(f.points for f in factors))
-    return total, [asdict(f) for f in factors]
+    return total, [f.as_dict() for f in factors]

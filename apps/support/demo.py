@@ -264,7 +264,9 @@ def tickets_bulk_generate(*, count: int, stdout) -> int:
         # row by row (minutes at 100k tickets instead of a second)
         cursor.execute(f"ANALYZE {ticket}, {activity}")
         cursor.execute(
-            f"""UPDATE {ticket} t SET last_event_id = a.id FROM {activity} a
+            f"""UPDATE {ticket} t SET last_event_id = a.id,
+                    sla_check_at = CASE WHEN a.sla_paused THEN NULL ELSE a.sla_due_at - interval '1 day' END
+                FROM {activity} a
                 WHERE a.ticket_id = t.id AND t.id > %(before)s""",  # noqa: S608
             {"before": before},
         )

@@ -113,7 +113,7 @@ class SlaPolicy(TimeStampedModel):
         return self.name
 
 
-@pghistory.track()
+@pghistory.track(exclude=["sla_check_at"])  # the sweep's bookkeeping, not a change of the request
 class Ticket(TimeStampedModel):
     """A customer's support request (seed 004 ServiceTicket): opened by the customer (portal, API) or by staff on
     their behalf, worked by an assignee from a team's queue."""
@@ -152,6 +152,10 @@ class Ticket(TimeStampedModel):
     )
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the SLA sweep must look at the ticket next: the earliest warning or breach not alerted yet (set with each
+    # event and by each check; null when nothing can come due — done, paused, every alert sent). The sweep reads
+    # only tickets past this time, so one already escalated costs it nothing until something happens again.
+    sla_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -169,6 +173,7 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["customer", "-created_at"], name="tickets_customer_created"),
             models.Index(fields=["priority_rank", "-created_at"], name="tickets_priority"),
             models.Index(fields=["category", "status"], name="tickets_category_status"),
+            models.Index(fields=["sla_check_at"], name="tickets_sla_check", condition=Q(sla_check_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

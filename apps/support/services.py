@@ -14,6 +14,7 @@ reply to a ticket pending them resumes it.
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -148,9 +149,28 @@ def _append_event(
     event.sla_remaining_seconds = state.remaining_seconds
     event.sla_breached = state.breached
     event.save()
-    Ticket.objects.filter(pk=ticket.pk).update(last_event=event)
-    ticket.last_event = event
+    alerted = {e.key for e in history if e.key} | ({key} if key else set())
+    check_at = sla_check_at_for(state, alerted, status=ticket.status)
+    Ticket.objects.filter(pk=ticket.pk).update(last_event=event, sla_check_at=check_at)
+    ticket.last_event, ticket.sla_check_at = event, check_at
     return event
+
+
+def sla_check_at_for(state: sla.SlaState, alerted: set[str], *, status: str) -> dt.datetime | None:
+    """When the sweep must look next: the earliest moment a running target owes an alert not sent yet — its
+    warning (the warning window before the deadline), or its breach once warned — or None."""
+    if status in DONE_STATUSES:
+        return None
+    warn = dt.timedelta(minutes=settings.SUPPORT_SLA_WARN_MINUTES)
+    moments = []
+    for target in state.targets:
+        if target.paused or target.due_at is None:
+            continue
+        if f"sla_breached:{target.name}:{target.cycle}" in alerted:
+            continue
+        warned = f"sla_warning:{target.name}:{target.cycle}" in alerted
+        moments.append(target.due_at if warned or target.breached else target.due_at - warn)
+    return min(moments, default=None)
 
 
 def _staff_audience(ticket: Ticket) -> list[int]:
@@ -839,8 +859,9 @@ def ticket_sla_check(*, ticket_id: int, now: dt.datetime | None = None) -> list[
         )
         if ticket is None or ticket.status in DONE_STATUSES:
             return []
-        state = sla.sla_state(TicketActivity.objects.filter(ticket=ticket).order_by("occurred_at", "id"), at=now)
-        existing = set(TicketActivity.objects.filter(ticket=ticket).exclude(key="").values_list("key", flat=True))
+        history = list(TicketActivity.objects.filter(ticket=ticket).order_by("occurred_at", "id"))
+        state = sla.sla_state(history, at=now)
+        existing = {e.key for e in history if e.key}
         for target in state.targets:
             if target.paused:
                 continue
@@ -861,22 +882,35 @@ def ticket_sla_check(*, ticket_id: int, now: dt.datetime | None = None) -> list[
             except IntegrityError:
                 continue  # a concurrent run wrote it
             created.append(event)
+            existing.add(key)
             manager_id = ticket.team.manager_id if ticket.team is not None else None
             _publish(ticket, kind, internal=True, extra={"escalated_to": manager_id} if kind == K.SLA_BREACHED else {})
+        # looked at now: the next look is when the next alert can be owed (never again for what was just sent)
+        check_at = sla_check_at_for(state, existing, status=ticket.status)
+        if check_at != ticket.sla_check_at:
+            Ticket.objects.filter(pk=ticket.pk).update(sla_check_at=check_at)
     return created
 
 
 def tickets_sla_sweep(*, now: dt.datetime | None = None) -> int:
-    """The beat job: tickets whose running deadline is within the warning window (or past), from their latest
-    event's snapshot in SQL; each is then checked from its full history."""
+    """The beat job: the tickets whose `sla_check_at` has come (an alert may be owed: a warning window opened or a
+    deadline passed), most overdue first, each checked from its full history; each check moves the ticket's next
+    look forward, so a ticket already warned or escalated is not read again until it can owe something new. At
+    most SUPPORT_SLA_SWEEP_BATCH tickets and SUPPORT_SLA_SWEEP_SECONDS per run (the rest, next run, 30 s later)."""
     now = now or timezone.now()
-    horizon = now + dt.timedelta(minutes=settings.SUPPORT_SLA_WARN_MINUTES)
     ids = list(
-        Ticket.objects.exclude(status__in=DONE_STATUSES)
-        .filter(last_event__sla_due_at__lte=horizon, last_event__sla_paused=False)
-        .values_list("pk", flat=True)[:5000]
+        Ticket.objects.filter(sla_check_at__lte=now)
+        .exclude(status__in=DONE_STATUSES)
+        .order_by("sla_check_at")
+        .values_list("pk", flat=True)[: settings.SUPPORT_SLA_SWEEP_BATCH]
     )
-    return sum(len(ticket_sla_check(ticket_id=pk, now=now)) for pk in ids)
+    budget = time.monotonic() + settings.SUPPORT_SLA_SWEEP_SECONDS
+    written = 0
+    for pk in ids:
+        written += len(ticket_sla_check(ticket_id=pk, now=now))
+        if time.monotonic() > budget:
+            break  # the rest (still due, so still first in line) next run, 30 s later: runs never pile up
+    return written
 
 
 # --- help centre ---------------------------------------------------------------------------------------------

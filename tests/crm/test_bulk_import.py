@@ -46,9 +46,23 @@ def test_an_agent_imports_leads_for_themself_with_a_full_report():
     assert (report["total_rows"], report["created"], report["skipped_duplicates"], report["failed"]) == (6, 3, 2, 1)
     assert report["errors"] == [{"row": 6, "error": "'not-an-email' is not an email address"}]
     assert report["duplicates"] == [
-        {"row": 4, "reason": "same email", "skipped": True, "same_as_row": 3},
-        {"row": 5, "reason": "same email", "skipped": True, "lead_id": existing.pk},
-        {"row": 7, "reason": "same email as a contact", "skipped": False, "contact_id": contact.pk},
+        {"row": 4, "reason": "same email", "skipped": True, "same_as_row": 3, "score": 45, "reasons": ["same email"]},
+        {
+            "row": 5,
+            "reason": "same email",
+            "skipped": True,
+            "lead_id": existing.pk,
+            "score": 45,
+            "reasons": ["same email"],
+        },
+        {
+            "row": 7,
+            "reason": "same email as a contact",
+            "skipped": False,
+            "contact_id": contact.pk,
+            "score": 45,
+            "reasons": ["same email"],
+        },
     ]
     assert report["mapping"]["unmapped"] == ["Favourite colour"]
     carla = Lead.objects.get(email="carla@example.com")
@@ -161,3 +175,81 @@ def test_a_clean_import_has_no_failed_rows_file_and_another_agents_is_a_404():
     url = reverse("v1:leads-import-failed-rows", kwargs={"pk": report["import_id"]})
     assert client_for(UserFactory(role=Role.AGENT, team=agent.team)).get(url).status_code == 404
     assert client_for(agent).get(url).status_code == 200
+
+
+def test_a_contact_is_found_by_a_differently_written_phone_or_email_and_the_row_is_imported_and_flagged():
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    by_phone = CustomerFactory(first_name="Joana", last_name="Lopes", email="", phone="+351912345678")
+    by_email = CustomerFactory(first_name="Rita", last_name="Moura", email="Rita.Moura@Example.com")
+    CustomerFactory(email="", phone="+351900000000")  # another number: no match
+    content = (
+        "Name,Email,Phone\n"
+        "Lopes Joana,,00351 912 345 678\n"
+        "Rita Mourra,RITA.MOURA@example.com,\n"
+        "Tiago Paz,tiago.paz@example.com,+351 911 111 111\n"
+    )
+
+    report = _upload(client_for(agent), content).json()["data"]
+
+    assert (report["created"], report["skipped_duplicates"], report["flagged_duplicates"]) == (3, 0, 2)
+    assert report["duplicates"] == [
+        {
+            "row": 2,
+            "reason": "same phone as a contact",
+            "skipped": False,
+            "contact_id": by_phone.pk,
+            "score": 55,
+            "reasons": ["same phone", "same name"],
+        },
+        {
+            "row": 3,
+            "reason": "same email as a contact",
+            "skipped": False,
+            "contact_id": by_email.pk,
+            "score": 64,
+            "reasons": ["same email", "similar name (95%)"],
+        },
+    ]
+    joana = Lead.objects.get(last_name="Joana")
+    assert (joana.phone, joana.phone_key, joana.created_by, joana.import_key[-2:]) == (
+        "+351912345678",
+        "912345678",
+        agent,
+        ":2",
+    )
+    assert joana.search_vector is not None  # the generated column is filled on COPY too
+
+
+def test_the_import_is_set_based_whatever_the_number_of_rows(django_assert_max_num_queries):
+    agent = UserFactory(role=Role.AGENT, team=TeamFactory())
+    ClientLeadFactory(email="known@example.com", phone="+351999999991")
+    CustomerFactory(email="contact@example.com", phone="+351999999992")
+    lines = [f"Person {i},person{i}@example.com,+35191{i:07d}" for i in range(300)]
+    content = "Name,Email,Phone\n" + "\n".join([*lines, "Known One,known@example.com,", "C One,contact@example.com,"])
+
+    with django_assert_max_num_queries(40):
+        report = _upload(client_for(agent), content + "\n").json()["data"]
+
+    assert (report["created"], report["skipped_duplicates"], report["flagged_duplicates"]) == (301, 1, 1)
+    assert Lead.objects.filter(import_key__startswith=report["file_sha256"][:32]).count() == 301
+
+
+def test_the_benchmark_imports_known_people_respelled_and_rolls_everything_back():
+    from apps.bench import lead_import
+
+    UserFactory(role=Role.MANAGER, email="manager@example.com")
+    ClientLeadFactory.create_batch(6)
+    CustomerFactory.create_batch(6)
+    before = Lead.objects.count()
+
+    [result] = lead_import.run([300], seed=5)
+
+    assert Lead.objects.count() == before
+    planted = result["planted"]
+    assert planted["existing"] == 12  # every known person in the sample, as a row
+    assert result["created"] + result["duplicates_skipped"] + result["failed"] == 300
+    # every known lead or contact and every repeat is found (respelled names, the phone in another format)
+    assert result["duplicates_found"] == planted["existing"] + planted["in_file"]
+    assert result["failed"] == planted["bad"]
+    assert result["seconds"] > 0
+    assert result["rows_per_s"] > 0

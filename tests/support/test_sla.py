@@ -191,6 +191,29 @@ def test_breach_is_escalated_to_the_team_manager_exactly_once(desk, clock, djang
     assert not Notification.objects.filter(user=desk.account, title__startswith="SLA").exists()
 
 
+def test_the_sweep_reads_a_ticket_only_when_it_can_owe_an_alert(desk, clock, django_assert_max_num_queries):
+    ticket = services.ticket_open(actor=desk.account, customer=desk.customer, subject="Help", description="x")
+    opened = clock.now
+    ticket.refresh_from_db()
+    # first response due in 60 minutes, warned 30 before: the ticket is not looked at before then
+    assert ticket.sla_check_at == opened + dt.timedelta(minutes=30)
+    assert services.tickets_sla_sweep(now=opened + dt.timedelta(minutes=29)) == 0
+
+    assert services.tickets_sla_sweep(now=opened + dt.timedelta(minutes=40)) == 1  # warned
+    ticket.refresh_from_db()
+    assert ticket.sla_check_at == opened + dt.timedelta(minutes=60)  # next: the breach itself
+    assert services.tickets_sla_sweep(now=opened + dt.timedelta(minutes=61)) == 1  # escalated
+    ticket.refresh_from_db()
+    # next: the resolution target's warning (600 minutes, warned 30 before); until then no sweep reads it
+    assert ticket.sla_check_at == opened + dt.timedelta(minutes=570)
+    with django_assert_max_num_queries(1):
+        assert services.tickets_sla_sweep(now=opened + dt.timedelta(minutes=300)) == 0
+
+    services.ticket_update(ticket=ticket, actor=desk.agent, status="resolved")
+    ticket.refresh_from_db()
+    assert ticket.sla_check_at is None
+
+
 def test_the_same_alert_cannot_be_written_twice(desk):
     ticket = services.ticket_open(actor=desk.account, customer=desk.customer, subject="Help", description="x")
     first = ticket.activities.first()

@@ -576,6 +576,8 @@ class ImportDuplicateSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField(required=False)
     same_as_row = serializers.IntegerField(required=False)
     contact_id = serializers.IntegerField(required=False)
+    score = serializers.IntegerField(help_text="How alike the row and the match are, 0-100 (as on create).")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="e.g. same email, similar name (86%).")
 
 
 class BulkImportOutputSerializer(serializers.Serializer):
@@ -584,6 +586,9 @@ class BulkImportOutputSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     already_imported = serializers.IntegerField(help_text="Rows of this same file imported before.")
     skipped_duplicates = serializers.IntegerField()
+    flagged_duplicates = serializers.IntegerField(
+        help_text="Rows imported but flagged as probably an existing contact (same email or phone)."
+    )
     failed = serializers.IntegerField()
     mapping = BulkMapOutputSerializer()
     errors = ImportRowErrorSerializer(many=True)

@@ -1,7 +1,8 @@
 """`manage.py benchmark`: real server processes under load from a second process (wrk), on loopback.
 
 The parts: `apps.bench.servers` (the processes), `apps.bench.load` (scenarios and wrk), `apps.bench.probes`
-(ingest through a real worker, the websocket path); this command runs them and writes the report.
+(ingest through a real worker, the websocket path), `apps.bench.lead_import` (issue 17's bulk lead import, rolled
+back); this command runs them and writes the report.
 
 For each scenario and concurrency: requests/s, p50/p95/p99 and errors; API lists are paired with their
 framework floor (same queries, bare view, orjson) and the ratio is reported. Then the websocket path:
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.bench import assistant, probes
+from apps.bench import lead_import as bench_lead_import
 from apps.bench.jobs import run_jobs
 from apps.bench.load import format_row, scenarios, warm_up, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
@@ -61,6 +63,12 @@ class Command(BaseCommand):
             help="Run every beat job once at the data's scale (rolled back afterwards), timed, with rows/s.",
         )
         parser.add_argument("--jobs-limit", type=int, default=300, help="Seconds before a job run is interrupted.")
+        parser.add_argument(
+            "--lead-import",
+            default="10000",
+            help="Issue 17: CSVs of this many leads (~10%% known people respelled) through the real bulk import as "
+            "the manager, rolled back ('' to skip).",
+        )
 
     def handle(
         self,
@@ -79,12 +87,14 @@ class Command(BaseCommand):
         table_only: bool = False,
         jobs: bool = False,
         jobs_limit: int = 300,
+        lead_import: str = "10000",
         **options,
     ):
         if shutil.which("wrk") is None and not skip_http:
             raise CommandError("wrk is not installed (apt-get install wrk; `make bench` does it).")
         if quick:
             duration, concurrency, ws_clients, ws_events, ingest, jobs = 1, "8", 20, 10, "2000", True
+            lead_import = "2000"
         table = table or table_only
         levels = [int(c) for c in concurrency.split(",")]
         workers = workers or 2 * (os.cpu_count() or 1)
@@ -99,6 +109,7 @@ class Command(BaseCommand):
             "ingest": [],
             "table": [],
             "jobs": [],
+            "lead_import": [],
             "load_average": os.getloadavg(),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
@@ -139,6 +150,9 @@ class Command(BaseCommand):
             )
         if jobs:
             report["jobs"] = run_jobs(limit=jobs_limit, only=only, stdout=self.stdout)
+        lead_sizes = [int(n) for n in lead_import.split(",") if n.strip()] if not table_only else []
+        if lead_sizes:
+            report["lead_import"] = bench_lead_import.run(lead_sizes, stdout=self.stdout)
         if table_only:
             ingest = ""
         elif settings.REDIS_URL:
