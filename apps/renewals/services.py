@@ -478,7 +478,7 @@ def _reminders_send(cases: list[RenewalCase], days: int, now) -> int:
         returning=("case",),
     )
     done = sorted(pk for (pk,) in inserted)
-    notices = []
+    notices: list[tuple[str, dict, list[str]]] = []
     for pk in done:
         case, channel = reachable[pk]
         customer, policy = case.policy.customer, case.policy
