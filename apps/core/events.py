@@ -290,10 +290,35 @@ def deliver(event: dict, groups: list[str]) -> None:
     deliver_many([(event, groups)])
 
 
+def _run_subscribers_many(events: list[dict]) -> None:
+    """`_run_subscribers` for a bulk write's events: a handler that offers `handler.many(events)` is called once with
+    all the events it subscribed to (one celery message per chunk, one cache bump), the others once per event."""
+    if len(events) == 1:
+        _run_subscribers(events[0])
+        return
+    by_handler: dict[Callable[[dict], None], list[dict]] = {}
+    for event in events:
+        for handler in (*_subscribers.get(event["event"], ()), *_subscribers.get("*", ())):
+            by_handler.setdefault(handler, []).append(event)
+    for handler, handled in by_handler.items():
+        many = getattr(handler, "many", None)
+        if many is not None:
+            try:
+                many(handled)
+            except Exception:
+                logger.exception("Event subscriber %r failed for %d events", handler, len(handled))
+            continue
+        for event in handled:
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("Event subscriber %r failed for %s", handler, event["event"])
+
+
 def deliver_many(batch: list[tuple[dict, list[str]]]) -> None:
-    """`deliver` for many events: each one's subscribers, then every group message in one event-loop pass."""
-    for event, _ in batch:
-        _run_subscribers(event)
+    """`deliver` for many events: their subscribers (batched, `_run_subscribers_many`), then every group message
+    in one event-loop pass."""
+    _run_subscribers_many([event for event, _ in batch])
     if not any(groups for _, groups in batch):  # subscribers only: no event loop to start
         return
     layer = get_channel_layer()

@@ -41,6 +41,18 @@ def bump_generation(event: dict | None = None) -> None:
             cache.add(GENERATION_KEY, 1, timeout=None)
 
 
+def _bump_generation_many(events: list[dict]) -> None:
+    """A bulk write's events (apps.core.events.publish_many): one bump for all of them."""
+    for event in events:
+        spec = EVENTS.get(event["event"])
+        if spec is None or spec.figures:
+            bump_generation(event)
+            return
+
+
+bump_generation.many = _bump_generation_many  # type: ignore[attr-defined]
+
+
 def dashboard_figure(func=None, *, shared_by: tuple[str, ...] = ()):
     """Cache `func(*, user, **arguments)`; see the module docstring.
 

@@ -13,7 +13,7 @@ WhatsApp window; when no channel may be used, the refusals are recorded there wi
 
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -102,11 +102,76 @@ def customer_contact_channel(customer: Customer, *, now: datetime | None = None,
 SOURCE = "customer contact"
 
 
-def customer_message_send(*, customer: Customer, message: Message, now: datetime | None = None) -> str | None:
+def customer_contact_channels(
+    customers: Sequence[Customer], *, now: datetime | None = None, record: bool = True
+) -> dict[int, str | None]:
+    """`customer_contact_channel` for many customers at once (a scheduled job's batch): {customer id: channel or
+    None}, the same answer for each. When every gate offers `gate.many(recipients=[(customer, address)], channel,
+    source, now, record)` (messaging's does: one query per channel), it is asked once per channel and round of
+    the customers' channel orders instead of once per customer and channel; the refusals are recorded in bulk."""
+    gates = outbound_gate.providers()
+    unique = list({customer.pk: customer for customer in customers}.values())
+    if not gates or not all(hasattr(gate, "many") for gate in gates):
+        return {customer.pk: customer_contact_channel(customer, now=now, record=record) for customer in unique}
+    now = now or timezone.now()
+    candidates: dict[int, list[tuple[str, str]]] = {}
+    for customer in unique:
+        prefs = customer.communication_preferences or {}
+        order = [c for c in prefs.get("preferred_channels") or [] if c in _senders] or list(DEFAULT_ORDER)
+        addressed = [(c, _senders[c][0](customer)) for c in order if c in _senders]
+        candidates[customer.pk] = [(c, address) for c, address in addressed if address]
+    chosen: dict[int, str] = {}
+    refused: dict[int, list[tuple[str, str, str]]] = {}  # customer -> (channel, address, reason) in order
+    pending = [customer for customer in unique if candidates[customer.pk]]
+    step = 0
+    while pending:
+        by_channel: dict[str, list[tuple[Customer, str]]] = {}
+        for customer in pending:
+            channel, address = candidates[customer.pk][step]
+            by_channel.setdefault(channel, []).append((customer, address))
+        answers: dict[int, list[tuple[bool, str]]] = {}
+        for gate in gates:
+            for channel, batch in by_channel.items():
+                given = gate.many(recipients=batch, channel=channel, source=SOURCE, now=now, record=False)
+                for (customer, _), answer in zip(batch, given, strict=True):
+                    answers.setdefault(customer.pk, []).append(answer)
+        left = []
+        for customer in pending:
+            channel, address = candidates[customer.pk][step]
+            given = answers[customer.pk]
+            if all(allowed for allowed, _ in given):
+                chosen[customer.pk] = channel
+                continue
+            refused.setdefault(customer.pk, []).append(
+                (channel, address, next(reason for allowed, reason in given if not allowed))
+            )
+            if step + 1 < len(candidates[customer.pk]):
+                left.append(customer)
+        pending, step = left, step + 1
+    if record:
+        # as one by one: per unreached customer, one refusal on the channel that came closest
+        closest: dict[str, list[tuple[Customer, str]]] = {}
+        by_pk = {customer.pk: customer for customer in unique}
+        for pk, tried in refused.items():
+            if pk in chosen:
+                continue
+            channel, address, _ = next((r for r in tried if r[2] != "no_consent"), tried[0])
+            closest.setdefault(channel, []).append((by_pk[pk], address))
+        for gate in gates:
+            for channel, batch in closest.items():
+                gate.many(recipients=batch, channel=channel, source=SOURCE, now=now, record=True)
+    return {customer.pk: chosen.get(customer.pk) for customer in unique}
+
+
+def customer_message_send(
+    *, customer: Customer, message: Message, now: datetime | None = None, channel: str | None = None
+) -> str | None:
     """Queue `message` (after commit) on the customer's channel. Returns the channel, or None when the customer
     cannot be reached now (no consent, no address, quiet hours, or refused by the consent gate — the caller may
-    try again later)."""
-    channel = customer_contact_channel(customer, now=now)
+    try again later). `channel`: the answer `customer_contact_channels` just gave for this customer at `now` (a
+    batch asked the gate once for all), not asked again."""
+    if channel is None:
+        channel = customer_contact_channel(customer, now=now)
     if channel is None or (not outbound_gate.providers() and customer_in_quiet_hours(customer, now=now)):
         return None
     address, send = _senders[channel][0](customer), _senders[channel][1]

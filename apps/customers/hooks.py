@@ -22,7 +22,9 @@ outbound_gate = Hook(
     doc="fn(*, customer, channel, address, source, now=None, record=False) -> (allowed: bool, reason: str): the "
     "consent gate (messaging) for a service message to `customer` on `channel` at `address` — DNC, opt-outs, "
     "consent, quiet hours, the WhatsApp window; `record` keeps the refusal. Without a provider, the customer's "
-    "own channel choice and quiet hours decide.",
+    "own channel choice and quiet hours decide. A provider may offer `fn.many(*, recipients=[(customer, address)], "
+    "channel, source, now=None, record=False) -> [(allowed, reason)]`, the same answers for a batch "
+    "(`contact.customer_contact_channels`).",
 )
 contact_related = Hook(
     "contacts.related",

@@ -14,8 +14,9 @@ class MessagingConfig(AppConfig):
 
         from . import gdpr, senders
         from .selectors import email as email_selectors
-        from .services import consent
+        from .services import consent, consent_bulk
 
+        consent.customer_channel_gate.many = consent_bulk.customer_channel_gate_many  # type: ignore[attr-defined]
         provide(self, "customers.outbound_gate", consent.customer_channel_gate)
         provide(self, "gdpr.export", gdpr.export_customer_data)
         provide(self, "gdpr.erase", gdpr.erase_customer_data)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,7 +22,12 @@ from apps.core.events import publish, publish_many, role_group, user_group
 from apps.core.exceptions import Conflict
 from apps.core.sequences import sequence_next_values
 from apps.core.workflow import Transition, Workflow
-from apps.customers.contact import Message, customer_contact_channel, customer_in_quiet_hours, customer_message_send
+from apps.customers.contact import (
+    Message,
+    customer_contact_channels,
+    customer_in_quiet_hours,
+    customer_message_send,
+)
 from apps.policies.models import Policy, PolicyStatus
 from apps.policies.services import policy_transition
 
@@ -431,37 +436,69 @@ def _open_due_chunk(rows: list[tuple], robin: RoundRobin, names: dict[int, str])
 
 def renewal_reminders_send(*, today: date | None = None) -> int:
     """Remind customers 60/30/14/7 days before expiry, once each, on the channel they chose and consented to,
-    outside their quiet hours (skipped ones are tried on the next run). Returns how many were sent."""
+    outside their quiet hours (skipped ones are tried on the next run). Returns how many were sent.
+
+    Set-based: per reminder day, one query for the open cases not yet reminded (with policy and customer), the
+    consent gate asked for the whole batch (`customer_contact_channels`: one query per channel), the timeline lines
+    written by COPY (the (case, key) constraint keeps each reminder once, even against a concurrent run), and the
+    customers' notifications published together."""
     today = today or timezone.localdate()
+    now = timezone.now()
     sent = 0
     for days in REMINDER_DAYS:
-        cases = RenewalCase.objects.filter(
-            status__in=OPEN_STATUSES, policy__end_date=today + timedelta(days=days)
-        ).select_related("policy", "policy__customer")
-        for case in cases:
-            customer = case.policy.customer
-            channel = customer_contact_channel(customer)
-            if channel is None or customer_in_quiet_hours(customer):
-                continue
-            with transaction.atomic():
-                if not _event(case, f"Reminder {days} days", details=f"By {channel}", key=f"reminder:{days}"):
-                    continue
-                context = {"customer": customer, "policy": case.policy, "days": days, "case": case}
-                customer_message_send(
-                    customer=customer,
-                    message=Message(
-                        subject=f"Your policy {case.policy.policy_number} renews in {days} days",
-                        body=render_to_string("emails/renewal_reminder.txt", context),
-                    ),
-                )
-                if customer.user_id:
-                    publish(
-                        "case:reminder_sent",
-                        {"case_id": case.pk, "policy_number": case.policy.policy_number, "days": days},
-                        audience=[],  # the customer hears of it once, as the notification
-                    )
-            sent += 1
+        key = f"reminder:{days}"
+        cases = list(
+            RenewalCase.objects.filter(status__in=OPEN_STATUSES, policy__end_date=today + timedelta(days=days))
+            .exclude(Exists(CaseEvent.objects.filter(case=OuterRef("pk"), key=key)))
+            .select_related("policy", "policy__customer", "policy__product")
+            .order_by("pk")
+        )
+        if cases:
+            sent += _reminders_send(cases, days, now)
     return sent
+
+
+@transaction.atomic
+def _reminders_send(cases: list[RenewalCase], days: int, now) -> int:
+    key = f"reminder:{days}"
+    channels = customer_contact_channels([case.policy.customer for case in cases], now=now)
+    reachable = {
+        case.pk: (case, channel)
+        for case in cases
+        if (channel := channels.get(case.policy.customer_id)) is not None
+        and not customer_in_quiet_hours(case.policy.customer, now=now)
+    }
+    if not reachable:
+        return 0
+    inserted = copy_insert(
+        CaseEvent,
+        ["case", "action", "details", "key"],
+        [(pk, f"Reminder {days} days", f"By {channel}", key) for pk, (_, channel) in reachable.items()],
+        ignore_conflicts=True,
+        returning=("case",),
+    )
+    done = sorted(pk for (pk,) in inserted)
+    notices: list[tuple[str, dict, list[str]]] = []
+    for pk in done:
+        case, channel = reachable[pk]
+        customer, policy = case.policy.customer, case.policy
+        context = {"customer": customer, "policy": policy, "days": days, "case": case}
+        customer_message_send(
+            customer=customer,
+            message=Message(
+                subject=f"Your policy {policy.policy_number} renews in {days} days",
+                body=render_to_string("emails/renewal_reminder.txt", context),
+            ),
+            now=now,
+            channel=channel,
+        )
+        if customer.user_id:
+            # the customer hears of it once, as the notification
+            notices.append(
+                ("case:reminder_sent", {"case_id": pk, "policy_number": policy.policy_number, "days": days}, [])
+            )
+    publish_many(notices)
+    return len(done)
 
 
 def renewal_lapse_overdue(*, today: date | None = None, actor: User | None = None) -> int:

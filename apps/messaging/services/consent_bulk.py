@@ -21,7 +21,7 @@ from django.utils import timezone
 from apps.core.exceptions import Invalid
 from apps.customers.models import Customer
 
-from ..models import Channel, ConsentRecord, DncEntry, Message, OutboundRefusal, WhatsAppTemplate
+from ..models import Channel, ConsentRecord, DncEntry, Message, OutboundRefusal, Purpose, WhatsAppTemplate
 from .addresses import address_normalise
 from .consent import Decision, Facts, Reason, _decide, _precheck
 
@@ -176,3 +176,41 @@ def refusals_record_many(decisions: Sequence[Decision], *, source: str, now: dat
                 "n": [counted[k][0] for k in keys],
             },
         )
+
+
+def customer_channel_gate_many(
+    *,
+    recipients: Sequence[tuple[Customer, str]],
+    channel: str,
+    source: str,
+    now: datetime | None = None,
+    record: bool = False,
+) -> list[tuple[bool, str]]:
+    """`consent.customer_channel_gate` for a batch (its `.many`, for `customers.contact.customer_contact_channels`):
+    (allowed, reason) per (customer, address), in order; on WhatsApp a refusal for the shut 24-hour window is asked
+    again as the reminder template, as one by one."""
+    from .whatsapp import reminder_template
+
+    now = now or timezone.now()
+    pairs = [(customer.pk, address) for customer, address in recipients]
+    decisions = outbound_check_many(
+        channel=channel, purpose=Purpose.SERVICE, source=source, recipients=pairs, now=now, record=False
+    )
+    template = reminder_template() if channel == Channel.WHATSAPP else None
+    if template is not None:
+        again = [i for i, decision in enumerate(decisions) if decision.reason == Reason.WHATSAPP_WINDOW]
+        if again:
+            retried = outbound_check_many(
+                channel=channel,
+                purpose=Purpose.SERVICE,
+                source=source,
+                recipients=[pairs[i] for i in again],
+                template=template,
+                now=now,
+                record=False,
+            )
+            for i, decision in zip(again, retried, strict=True):
+                decisions[i] = decision
+    if record:
+        refusals_record_many([d for d in decisions if not d.allowed], source=source, now=now)
+    return [(decision.allowed, decision.reason) for decision in decisions]
