@@ -267,6 +267,7 @@ API_PAGE_SIZE_MAX = 100
 # total_records of a list of at least MIN_ROWS rows is cached this long (apps/core/api/pagination.py); 0 = always count
 API_COUNT_CACHE_SECONDS = env.int("API_COUNT_CACHE_SECONDS", default=30)
 API_COUNT_CACHE_MIN_ROWS = env.int("API_COUNT_CACHE_MIN_ROWS", default=5000)
+API_COUNT_CACHE_MIN_MS = env.int("API_COUNT_CACHE_MIN_MS", default=20)  # or a count this slow (see pagination.py)
 # dashboard figures are shared for this long unless a domain event comes first (apps/core/figures.py); 0 = off
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=15)
 API_FAST_SERIALIZER_CHECK = False  # tests: compare every fast representation with DRF's (apps/core/api/serializers.py)

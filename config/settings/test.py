@@ -34,3 +34,6 @@ if REDIS_URL:
     CACHES["default"]["LOCATION"] = _redis_db_url
     CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
     CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [_redis_db_url], "prefix": f"test-{_worker}"}
+API_COUNT_CACHE_MIN_MS = (
+    1000  # counts in tests are tiny: kept only by size (tests/core/test_pagination.py sets its own)
+)

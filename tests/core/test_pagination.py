@@ -49,6 +49,7 @@ def test_bad_list_params_are_400_with_field(admin_client, params, field):
 
 def test_large_totals_are_cached_briefly_small_ones_never(admin_client, make_user, settings):
     settings.API_COUNT_CACHE_MIN_ROWS = 20
+    settings.API_COUNT_CACHE_MIN_MS = 60_000  # no count here is "slow"
     first = admin_client.get("/api/v1/users", {"limit": 10}).json()["data"]["pagination"]
     assert first["total_records"] == 25
     make_user(Role.AGENT, email="late@example.org")
@@ -63,6 +64,16 @@ def test_large_totals_are_cached_briefly_small_ones_never(admin_client, make_use
     assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 1
     make_user(Role.AGENT, email="later@example.org")
     assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 2
+
+
+def test_a_slow_small_count_is_cached_too(admin_client, make_user, settings):
+    settings.API_COUNT_CACHE_MIN_ROWS = 1_000_000
+    settings.API_COUNT_CACHE_MIN_MS = 0  # every count took at least 0 ms: kept, however few its rows
+    filtered = {"search": "late", "limit": 10}
+    make_user(Role.AGENT, email="late@example.org")
+    assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 1
+    make_user(Role.AGENT, email="later@example.org")
+    assert admin_client.get("/api/v1/users", filtered).json()["data"]["pagination"]["total_records"] == 1
 
 
 def test_count_cache_off_counts_every_time(admin_client, make_user, settings):

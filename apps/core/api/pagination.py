@@ -2,14 +2,17 @@
 
 `total_records` is an exact COUNT(*). Counting is linear in the rows counted (about 9 ms per 100k rows here,
 index-only), so on a large result it costs more than the page itself. A count of at least
-`API_COUNT_CACHE_MIN_ROWS` rows is therefore kept in the cache for `API_COUNT_CACHE_SECONDS`, keyed by the
-query's SQL and parameters (which include the caller's visibility scope): lists under that size are always
-counted exactly, and a large total may lag writes by at most those seconds. A page past a cached total is
+`API_COUNT_CACHE_MIN_ROWS` rows, or one that took at least `API_COUNT_CACHE_MIN_MS` to count (a few thousand
+rows found through a full-text match and an agent's scope can cost more than a hundred thousand read from an
+index), is therefore kept in the cache for `API_COUNT_CACHE_SECONDS`, keyed by the query's SQL and parameters
+(which include the caller's visibility scope): small, cheap counts are always exact, and a kept total may lag
+writes by at most those seconds. A page past a cached total is
 recounted before it is refused.
 """
 
 import hashlib
 import math
+import time
 from collections import OrderedDict
 
 from django.conf import settings
@@ -55,8 +58,10 @@ def counted(queryset, *, fresh: bool = False, parts=None) -> tuple[int, bool]:
         total = cache.get(key)
         if total is not None:
             return total, True
+    started = time.perf_counter()
     total = count()
-    if total >= settings.API_COUNT_CACHE_MIN_ROWS:
+    took_ms = (time.perf_counter() - started) * 1000
+    if total >= settings.API_COUNT_CACHE_MIN_ROWS or took_ms >= settings.API_COUNT_CACHE_MIN_MS:
         cache.set(key, total, seconds)
     return total, False
 
