@@ -115,7 +115,7 @@ SUPPORT_HOLIDAY_COUNTRY = env.str("SUPPORT_HOLIDAY_COUNTRY", default="IE")
 SUPPORT_SLA_WARN_MINUTES = env.int("SUPPORT_SLA_WARN_MINUTES", default=30)
 # One sweep (every 30 s) checks at most this many due tickets, and stops after this many seconds: a backlog is
 # worked off over several runs instead of runs piling up.
-SUPPORT_SLA_SWEEP_BATCH = env.int("SUPPORT_SLA_SWEEP_BATCH", default=2000)
+SUPPORT_SLA_SWEEP_BATCH = env.int("SUPPORT_SLA_SWEEP_BATCH", default=500)
 SUPPORT_SLA_SWEEP_SECONDS = env.int("SUPPORT_SLA_SWEEP_SECONDS", default=20)
 # The team whose queue takes tickets of customers without an agent in a team (created by seed_demo / the admin).
 SUPPORT_DEFAULT_TEAM = env.str("SUPPORT_DEFAULT_TEAM", default="Customer service")
