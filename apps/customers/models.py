@@ -83,6 +83,8 @@ class Customer(SoftDeleteModel, TimeStampedModel):
             models.Index(fields=["agent", "last_name"], name="customers_agent_name"),
             models.Index(Lower(KT("address__city")), name="customers_city_ci"),
             models.Index(Lower("email"), name="customers_email_ci"),
+            # inbound SMS/WhatsApp find their sender by number (messaging.services.addresses.customer_for_address)
+            models.Index(fields=["phone"], name="customers_phone", condition=~Q(phone="")),
             models.Index(fields=["created_at"], name="customers_created", condition=Q(deleted_at__isnull=True)),
             # The default list order (live rows by name), so a page is an index range scan, not a sort.
             models.Index(

@@ -5,6 +5,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower
 
 from apps.core.exceptions import Invalid
 from apps.customers.models import Customer
@@ -62,5 +63,8 @@ def customer_for_address(channel: str, address: str) -> Customer | None:
     """The live customer with this (normalised) phone number or email; the most recently updated one when several
     share it (a household's landline), None when nobody has it."""
     qs = Customer.objects.filter(erased_at__isnull=True)
-    qs = qs.filter(phone=address) if channel in PHONE_CHANNELS else qs.filter(email__iexact=address)
+    if channel in PHONE_CHANNELS:
+        qs = qs.filter(phone=address).exclude(phone="")  # the partial index customers_phone
+    else:  # lower(email): the index customers_email_ci (iexact would compare UPPER(), which no index serves)
+        qs = qs.alias(email_ci=Lower("email")).filter(email_ci=(address or "").lower())
     return qs.order_by("-updated_at", "-id").first()
