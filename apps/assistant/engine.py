@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -205,9 +205,8 @@ def figures(user: User) -> dict:
     today = timezone.localdate()
     period = Period(today - timedelta(days=29), today)
     stats = dict(dashboard_stats(user=user, period=period))
-    stats["lapsed"] = (
-        cases_visible_to(user).filter(status=CaseStatus.LAPSED, created_at__date__gte=period.start).count()
-    )
+    since = timezone.make_aware(datetime.combine(period.start, time.min))  # a range on created_at: its index
+    stats["lapsed"] = cases_visible_to(user).filter(status=CaseStatus.LAPSED, created_at__gte=since).count()
     stats["days"] = 30
     return {"renewals": stats}
 
