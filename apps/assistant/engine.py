@@ -488,18 +488,23 @@ def _run_tool(
     offered_names = {t.name for t in offered}
     arguments = masker.restore(call.arguments)
     tool = tools.TOOLS.get(call.name)
-    if tool is None or call.name not in offered_names:
-        result = {"error": f"The tool {call.name!r} is not available to you."}
+
+    def record(result: dict, outcome: str, *, name: str, args: dict, action=None) -> dict:
         services.tool_call_record(
             user=user,
             channel=channel,
-            tool=call.name,
-            arguments=arguments,
+            tool=name,
+            arguments=args,
             result=result,
-            outcome=ToolOutcome.DENIED,
+            outcome=outcome,
             conversation=conversation,
+            action=action,
         )
         return result
+
+    if tool is None or call.name not in offered_names:
+        result = {"error": f"The tool {call.name!r} is not available to you."}
+        return record(result, ToolOutcome.DENIED, name=call.name, args=arguments)
     try:
         args = tools.check_arguments(tool, arguments)
         if tool.write:
@@ -509,40 +514,12 @@ def _run_tool(
                     user=user, conversation=conversation, tool=tool.name, arguments=args, summary=summary
                 )
                 result = {"status": "proposed", "action_id": action.pk, "summary": action.summary}
-                services.tool_call_record(
-                    user=user,
-                    channel=channel,
-                    tool=tool.name,
-                    arguments=args,
-                    result=result,
-                    outcome=ToolOutcome.PROPOSED,
-                    conversation=conversation,
-                    action=action,
-                )
-            return result
+                return record(result, ToolOutcome.PROPOSED, name=tool.name, args=args, action=action)
         result = services._json_safe(tools.execute_read(tool, user, args))
-        services.tool_call_record(
-            user=user,
-            channel=channel,
-            tool=tool.name,
-            arguments=args,
-            result=result,
-            outcome=ToolOutcome.EXECUTED,
-            conversation=conversation,
-        )
-        return result
+        return record(result, ToolOutcome.EXECUTED, name=tool.name, args=args)
     except tools.ToolRefused as exc:
         result = {"error": str(exc), "details": exc.details}
-        services.tool_call_record(
-            user=user,
-            channel=channel,
-            tool=tool.name,
-            arguments=arguments,
-            result=result,
-            outcome=exc.outcome,
-            conversation=conversation,
-        )
-        return result
+        return record(result, exc.outcome, name=tool.name, args=arguments)
     except Exception as exc:  # a service's own refusal (Django ValidationError/PermissionDenied/Conflict)
         from django.core.exceptions import PermissionDenied, ValidationError
         from django.http import Http404
@@ -554,16 +531,7 @@ def _run_tool(
         outcome = ToolOutcome.FAILED if isinstance(exc, (ValidationError, DomainError)) else ToolOutcome.DENIED
         details = exc.message_dict if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") else {}
         result = {"error": "; ".join(getattr(exc, "messages", [str(exc)])) or "Refused.", "details": details}
-        services.tool_call_record(
-            user=user,
-            channel=channel,
-            tool=tool.name,
-            arguments=arguments,
-            result=result,
-            outcome=outcome,
-            conversation=conversation,
-        )
-        return result
+        return record(result, outcome, name=tool.name, args=arguments)
 
 
 def _own_identifiers(user: User, facts: dict, function_calls: list[dict]) -> dict:
