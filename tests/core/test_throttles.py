@@ -98,6 +98,6 @@ def test_twenty_parallel_requests_at_the_boundary_admit_exactly_the_limit(live_s
 def test_throttle_counters_live_in_redis_when_configured():
     from django.core.cache import cache
 
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "apps.core.cache.RedisCache"  # Django's, one client a pool
     cache.set("probe", 1)
     assert cache.incr("probe") == 2

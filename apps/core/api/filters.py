@@ -62,6 +62,19 @@ def _accepting_all(filter_):
     return accepting
 
 
+def _names_a_filter(filterset_class, params) -> bool:
+    """Whether the query string may set one of the filterset's filters: a parameter named as a filter, or as one
+    of a range filter's parts (`<name>_min`, `<name>_after`, ...). A filterset with a required filter always
+    runs, so its absence is refused."""
+    filters = filterset_class.base_filters
+    if any(f.extra.get("required") for f in filters.values()):
+        return True
+    for key in params:
+        if key in filters or any(key.startswith(f"{name}_") for name in filters):
+            return True
+    return False
+
+
 class FilterBackend(DjangoFilterBackend):
     """django-filter with the values PostgreSQL cannot take refused as a 400 naming the filter, not a 500:
 
@@ -95,6 +108,9 @@ class FilterBackend(DjangoFilterBackend):
         return filterset_class
 
     def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not _names_a_filter(filterset_class, request.query_params):
+            return queryset  # nothing to filter: no form built, nothing validated (most list calls)
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

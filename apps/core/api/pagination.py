@@ -85,6 +85,11 @@ class PageLimitPagination(BasePagination):
         return value
 
     def paginate_queryset(self, queryset, request, view=None):
+        page = self.page_queryset(queryset, request, view)
+        return [] if page is None else list(page)
+
+    def page_queryset(self, queryset, request, view=None):
+        """The page as a sliced queryset, not yet read (None when the list is empty), after counting."""
         self.list_key = getattr(view, "list_key", "results")
         self.per_page = min(
             self._int_param(request, self.limit_query_param, settings.API_PAGE_SIZE_DEFAULT), settings.API_PAGE_SIZE_MAX
@@ -101,9 +106,9 @@ class PageLimitPagination(BasePagination):
         if page_number > self.total_pages and self.total_records:
             raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
         if not self.total_records:
-            return []
+            return None
         offset = (page_number - 1) * self.per_page
-        return list(queryset[offset : offset + self.per_page])
+        return queryset[offset : offset + self.per_page]
 
     def get_pagination_block(self) -> dict:
         return {

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from .fields import BIGINT_MAX
 from .filters import FilterBackend, SearchBackend, SortBackend
 from .parsers import CheckedRequest, refuse_nul_in_querydict
+from .values import page_rows
 
 _INT_GROUP = re.compile(r"\(\?P<(\w+)>\[0-9\]\+\)")
 
@@ -131,6 +132,15 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         if parts and self.paginator is not None:
             self.paginator.count_parts = [self.filter_queryset(part) for part in parts]
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        data = self.get_serializer(page, many=True).data
+        page = self.paginator.page_queryset(queryset, request, view=self)
+        data = [] if page is None else self.page_data(page)
         return self.get_paginated_response(data)
+
+    def page_data(self, page) -> list:
+        """The page's output: read as rows when the serializer allows it (`values.page_rows`), else through
+        model instances."""
+        serializer = self.get_serializer_class()(context=self.get_serializer_context())
+        rows = page_rows(serializer, page)
+        if rows is not None:
+            return rows
+        return self.get_serializer(list(page), many=True).data

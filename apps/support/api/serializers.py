@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.api.serializers import OutputModelSerializer
+from apps.core.api.values import from_columns
 from apps.documents.models import Document
 from apps.support.models import (
     REPLY_CHANNELS,
@@ -32,6 +33,10 @@ class TicketPersonSerializer(OutputModelSerializer):
     """Who works the ticket: id and name (the customer sees this too, so no email)."""
 
     name = serializers.CharField(source="get_full_name")
+
+    @from_columns("first_name", "last_name")
+    def row_name(self, first_name, last_name) -> str:
+        return f"{first_name} {last_name}".strip()  # User.get_full_name
 
     class Meta:
         model = User
@@ -72,7 +77,13 @@ class TicketListSerializer(OutputModelSerializer):
 
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
     def get_customer(self, obj) -> dict:
-        return {"id": obj.customer_id, "name": f"{obj.customer.first_name} {obj.customer.last_name}".strip()}
+        return self.row_customer(obj.customer_id, obj.customer.first_name, obj.customer.last_name)
+
+    # the list's page is read as rows (apps/core/api/values.py): each method field's row form, which its
+    # get_ method shares
+    @from_columns("customer_id", "customer__first_name", "customer__last_name")
+    def row_customer(self, customer_id, first_name, last_name) -> dict:
+        return {"id": customer_id, "name": f"{first_name} {last_name}".strip()}
 
     @extend_schema_field(
         {
@@ -82,9 +93,13 @@ class TicketListSerializer(OutputModelSerializer):
         }
     )
     def get_team(self, obj) -> dict | None:
+        return self.row_team(obj.team_id, obj.team.name if obj.team_id else None)
+
+    @from_columns("team_id", "team__name")
+    def row_team(self, team_id, name) -> dict | None:
         if not self._for_staff():
             return None
-        return {"id": obj.team_id, "name": obj.team.name} if obj.team_id else None
+        return {"id": team_id, "name": name} if team_id else None
 
     def _for_staff(self) -> bool:
         request = self.context.get("request")
@@ -103,13 +118,17 @@ class TicketListSerializer(OutputModelSerializer):
         }
     )
     def get_sla(self, obj) -> dict | None:
+        state, due = getattr(obj, "sla_state", "none"), getattr(obj, "sla_due_at", None)
+        return self.row_sla(state, due, getattr(obj, "sla_target", ""))
+
+    @from_columns("sla_state", "sla_due_at", "sla_target")
+    def row_sla(self, state, due, target) -> dict | None:
         if not self._for_staff():
             return None
-        due = getattr(obj, "sla_due_at", None)
         return {
-            "state": getattr(obj, "sla_state", "none"),
+            "state": state,
             "due_at": serializers.DateTimeField().to_representation(due) if due else None,
-            "target": getattr(obj, "sla_target", "") or "",
+            "target": target or "",
         }
 
 

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.api.serializers import FastRepresentationMixin, OutputModelSerializer
+from apps.core.api.values import from_columns
 from apps.documents.models import Document
 from apps.messaging.models import Email, EmailCategory, EmailEvent, EmailLink, EmailPriority, EmailStatus, EmailTemplate
 
@@ -33,6 +34,23 @@ class EmailListSerializer(OutputModelSerializer):
     sentiment = SentimentSerializer()
     ai_intent = IntentSerializer()
     assigned_to = serializers.IntegerField(source="assigned_to_id", allow_null=True)
+
+    # the list's page is read as rows (apps/core/api/values.py): these two are the row forms of `sentiment`
+    # (the model's property) and `ai_intent` (a JSON document whose keys may be missing)
+    @from_columns("sentiment_score", "sentiment_label")
+    def row_sentiment(self, score, label) -> dict:
+        return {"score": None if score is None else float(score), "label": str(label)}
+
+    @from_columns("ai_intent")
+    def row_ai_intent(self, intent) -> dict | None:
+        if intent is None:
+            return None
+        out: dict = {}
+        if "category" in intent:
+            out["category"] = None if intent["category"] is None else str(intent["category"])
+        if "confidence" in intent:
+            out["confidence"] = None if intent["confidence"] is None else float(intent["confidence"])
+        return out
 
     class Meta:
         model = Email
