@@ -189,6 +189,31 @@ def test_expired_access_token_is_401(api_client, make_user):
     assert response.json()["error"]["code"] == "token_not_valid"
 
 
+def test_a_token_already_verified_by_this_process_is_still_refused_once_expired_or_its_user_deactivated(
+    api_client, make_user
+):
+    """JwtAuthentication keeps verified tokens by their bytes: expiry and the user are still checked each time."""
+    from apps.accounts.api import authentication
+
+    user = make_user(Role.AGENT)
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=timedelta(seconds=2))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.get("/api/v1/auth/me").status_code == 200
+    assert str(token).encode() in authentication._VERIFIED
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert api_client.get("/api/v1/auth/me").status_code == 401
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    assert api_client.get("/api/v1/auth/me").status_code == 200
+
+    time.sleep(2.1)
+    response = api_client.get("/api/v1/auth/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+    assert str(token).encode() not in authentication._VERIFIED
+
+
 @pytest.mark.parametrize("header", ["Bearer garbage", "Bearer ", "Token abc", "Bearer a.b.c"])
 def test_garbage_authorization_header_is_401(api_client, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import aware_utcnow
 
 # The `sid` claim names one sign-in: every refresh token rotated from it and every access token issued with them
 # carry it, so signing out with an access token alone can end the refresh tokens of that sign-in.
@@ -27,9 +28,34 @@ def access_token_revoke(token) -> None:
         cache.set(_revoked_key(token["jti"]), 1, timeout=remaining + 1)
 
 
+# Access tokens whose signature and claims this process has verified, by their exact bytes: a request with the
+# same token then costs an expiry check, not a decode (PyJWT checks the ~1 kB token character by character in
+# Python, then the HMAC, then the claims: ~0.3 ms a request). Only a byte-identical token hits, so a forged or
+# altered one is always decoded; the user, its state and the token's revocation are still read every request.
+_VERIFIED: dict[bytes, AccessToken] = {}
+_VERIFIED_MAX = 4096
+
+
 class JwtAuthentication(JWTAuthentication):
     """Rejects tokens of deactivated users, tokens issued before the last password or MFA factor change, and
     access tokens revoked by a sign-out."""
+
+    def get_validated_token(self, raw_token):
+        key = bytes(raw_token)
+        token = _VERIFIED.get(key)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())
+            except TokenError:
+                _VERIFIED.pop(key, None)
+            else:
+                return token
+        token = super().get_validated_token(raw_token)
+        if isinstance(token, AccessToken):
+            if len(_VERIFIED) >= _VERIFIED_MAX:
+                _VERIFIED.clear()
+            _VERIFIED[key] = token
+        return token
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
