@@ -214,6 +214,21 @@ def test_a_token_already_verified_by_this_process_is_still_refused_once_expired_
     assert str(token).encode() not in authentication._VERIFIED
 
 
+def test_the_user_read_for_a_token_is_the_orms_user(make_user):
+    """JwtAuthentication reads the user with SQL compiled once: every column, converted as the ORM does."""
+    from apps.accounts.api.authentication import _user_by_pk
+
+    user = make_user(Role.MANAGER)
+    read, orm = _user_by_pk(str(user.pk)), User.objects.get(pk=user.pk)
+    assert {f.attname: getattr(read, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(orm, f.attname) for f in User._meta.concrete_fields
+    }
+    assert read.permissions == orm.permissions
+    assert not read._state.adding
+    assert _user_by_pk(str(user.pk + 10_000)) is None
+    assert _user_by_pk("not-a-number") is None
+
+
 @pytest.mark.parametrize("header", ["Bearer garbage", "Bearer ", "Token abc", "Bearer a.b.c"])
 def test_garbage_authorization_header_is_401(api_client, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)
