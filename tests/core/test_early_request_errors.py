@@ -133,3 +133,29 @@ def test_a_well_formed_request_still_reaches_the_view_over_asgi():
     assert status == 400
     error = _envelope(status, headers, body, code="validation_error")
     assert error["error"]["details"] == {"refresh_token": ["This field is required."]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_handler_keeps_a_resolved_path_and_hands_out_copies(auth_client):
+    """apps/core/handlers.py keeps each resolved path's match; a 404 path is not kept, and each request gets its
+    own kwargs (a view or middleware changing them cannot leak into the next request)."""
+    from django.test import RequestFactory
+    from django.urls import Resolver404
+
+    from apps.core import handlers
+
+    handlers._RESOLVED.clear()
+    factory = RequestFactory()
+    first = wsgi_application.resolve_request(factory.get("/api/v1/customers/12"))
+    first.kwargs["pk"] = "99"
+    second = wsgi_application.resolve_request(factory.get("/api/v1/customers/12"))
+    assert second.func is first.func
+    assert second.kwargs == {"pk": "12"}
+    assert second.route == first.route
+    assert len(handlers._RESOLVED) == 1
+    other = wsgi_application.resolve_request(factory.get("/api/v1/customers/13"))
+    assert other.kwargs == {"pk": "13"}
+    assert len(handlers._RESOLVED) == 2
+    with pytest.raises(Resolver404):
+        wsgi_application.resolve_request(factory.get("/no/such/page/at/all"))
+    assert len(handlers._RESOLVED) == 2
