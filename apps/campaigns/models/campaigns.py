@@ -357,6 +357,25 @@ class TrackingEvent(models.Model):
         return f"{self.kind} of send {self.send_id}"
 
 
+class TrackingFlush(models.Model):
+    """A batch of buffered pixel hits and clicks that has been written (`services.tracking_buffer`): its key is
+    inserted in the same transaction as the batch's events, so a batch retried after its flusher died — or applied
+    by two flushers — is written once. Keys older than CAMPAIGNS_TRACKING_FLUSH_KEEP_DAYS are pruned."""
+
+    permission_module = "campaigns"
+
+    batch = models.CharField(max_length=32, primary_key=True, help_text="The batch's key in the Redis buffer.")
+    hits = models.PositiveIntegerField()
+    flushed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "campaign_tracking_flushes"
+        ordering = ["-flushed_at"]
+
+    def __str__(self) -> str:
+        return f"flush {self.batch} ({self.hits} hits)"
+
+
 @pghistory.track()
 class Suppression(TimeStampedModel):
     """An address campaigns never go to again on a channel: a hard bounce or a spam complaint reported by the

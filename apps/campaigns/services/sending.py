@@ -300,7 +300,9 @@ def _email(send: dict, content: _Content, context: dict) -> EmailMultiAlternativ
     body = content.body.render(context)
     subject = content.subject.render(context)
     unsubscribe = c.unsubscribe_url(send_id)
-    text = c.tracked_text(body, send_id=send_id, links=content.links) + f"\n\n--\nUnsubscribe: {unsubscribe}\n"
+    variant_id = content.variant.pk
+    text = c.tracked_text(body, send_id=send_id, links=content.links, variant_id=variant_id)
+    text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     domain = settings.CAMPAIGNS_MESSAGE_ID_DOMAIN
     message = EmailMultiAlternatives(
         subject=subject,
@@ -315,7 +317,8 @@ def _email(send: dict, content: _Content, context: dict) -> EmailMultiAlternativ
             "X-Campaign-Id": str(campaign_id),
         },
     )
-    message.attach_alternative(c.tracked_html(body, send_id=send_id, links=content.links), "text/html")
+    html = c.tracked_html(body, send_id=send_id, links=content.links, variant_id=variant_id)
+    message.attach_alternative(html, "text/html")
     message.tags = [f"campaign-{campaign_id}"]  # type: ignore[attr-defined]  # anymail: ESP tags
     message.metadata = {"campaign_send": str(send_id)}  # type: ignore[attr-defined]
     return message
@@ -334,7 +337,7 @@ def _outbound(send: dict, content: _Content, context: dict) -> OutboundMessage:
     return OutboundMessage(
         channel=send["channel"],
         to=send["address"],
-        body=c.tracked_text(body, send_id=send["id"], links=content.links),
+        body=c.tracked_text(body, send_id=send["id"], links=content.links, variant_id=content.variant.pk),
     )
 
 
