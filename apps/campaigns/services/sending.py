@@ -201,31 +201,44 @@ def _check_and_queue(campaign_id: int, first_id: int, last_id: int, now: datetim
 
                 refusals.append(Decision(False, channel, address, purpose, reason, detail, r["customer_id"]))
         refusals_record_many(refusals, source=source, now=now)
-        cost = settings.CAMPAIGNS_CHANNEL_COST
-        sends = []
+        cost = {channel: Decimal(value) for channel, value in settings.CAMPAIGNS_CHANNEL_COST.items()}
+        columns: dict[str, list] = {k: [] for k in ("recipients", "variants", "customers", "channels", "addresses")}
+        columns |= {k: [] for k in ("statuses", "reasons", "details", "costs")}
         for r in rows:
             if r["id"] not in outcome:
                 counts["deferred"] += 1
                 continue
             status, channel, address, reason, detail = outcome[r["id"]]
             counts["queued" if status == SendStatus.QUEUED else status] += 1
-            sends.append(
-                CampaignSend(
-                    campaign=campaign,
-                    recipient_id=r["id"],
-                    variant_id=r["variant_id"],
-                    customer_id=r["customer_id"],
-                    channel=channel,
-                    address=address,
-                    status=status,
-                    reason=reason[:40],
-                    detail=detail[:255],
-                    cost=Decimal(cost.get(channel, "0")) if status == SendStatus.QUEUED else Decimal("0"),
-                    created_at=now,
-                )
-            )
-        CampaignSend.objects.bulk_create(sends, ignore_conflicts=True, batch_size=1000)
+            for column, value in (
+                ("recipients", r["id"]),
+                ("variants", r["variant_id"]),
+                ("customers", r["customer_id"]),
+                ("channels", channel),
+                ("addresses", address),
+                ("statuses", str(status)),
+                ("reasons", reason[:40]),
+                ("details", detail[:255]),
+                ("costs", cost.get(channel, Decimal("0")) if status == SendStatus.QUEUED else Decimal("0")),
+            ):
+                columns[column].append(value)
+        if columns["recipients"]:
+            with connection.cursor() as cursor:
+                cursor.execute(_QUEUE, {**columns, "campaign": campaign.pk, "now": now})
     return counts
+
+
+# The batch's sends in one statement from arrays (a bulk_create of 500 model instances spent more time building and
+# quoting them in Python than PostgreSQL spent inserting): a recipient already given its send (a retried batch) is
+# skipped by the unique constraint, as before.
+_QUEUE = f"""INSERT INTO {CampaignSend._meta.db_table}
+    (campaign_id, recipient_id, variant_id, customer_id, channel, address, status, reason, detail, provider,
+     provider_message_id, cost, created_at)
+SELECT %(campaign)s, recipient, variant, customer, channel, address, status, reason, detail, '', '', cost, %(now)s
+FROM unnest(%(recipients)s::bigint[], %(variants)s::bigint[], %(customers)s::bigint[], %(channels)s::text[],
+            %(addresses)s::text[], %(statuses)s::text[], %(reasons)s::text[], %(details)s::text[], %(costs)s::numeric[])
+     AS t(recipient, variant, customer, channel, address, status, reason, detail, cost)
+ON CONFLICT DO NOTHING"""  # noqa: S608
 
 
 def _contexts(send_ids: list[int]) -> dict[int, dict]:
