@@ -205,7 +205,7 @@ class Command(BaseCommand):
         finally:
             stop(process)
         flushed = campaign_tracking_flush()  # the buffered hits written, as the beat task does every few seconds
-        if flushed:
+        if flushed and not flushed.get("error"):
             self.stdout.write(
                 f"   tracking flush: {flushed['hits']} buffered hits written in {flushed['seconds']} s "
                 f"({flushed['hits_per_s']} hits/s)"

@@ -143,7 +143,9 @@ class Command(BaseCommand):
                 stop(process)
         if any(name.startswith("campaign ") for name, _, _, _ in chosen):
             report["campaign_tracking_flush"] = flushed = campaign_tracking_flush()
-            if flushed:
+            if flushed.get("error"):
+                self.stdout.write(f"campaign tracking flush: {flushed['waiting']} hits kept ({flushed['error']})")
+            elif flushed:
                 self.stdout.write(
                     f"campaign tracking flush: {flushed['hits']} buffered hits written in {flushed['seconds']} s "
                     f"({flushed['hits_per_s']} hits/s, {flushed['batches']} batches, {flushed['events']} events)"
