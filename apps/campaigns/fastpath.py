@@ -14,6 +14,9 @@ variant whose links this process has not seen yet (the view's first click of it 
 it lacks (the 404 page), a method other than GET, a host Django would refuse, plain HTTP where Django would redirect
 to HTTPS, Redis down — and every request when there is no buffer (CAMPAIGNS_TRACKING_BUFFER_URL unset).
 
+One difference with the view: a genuine pixel token of a send that does not exist (only possible with a database
+restored behind the signing key) gets the GIF, and its hit is left out by the flush, where the view answers 404.
+
 The response headers are the ones the views' middleware would add to these responses (security headers, never
 cached); a hit's time is when it arrived, so the analytics see the same times as from the view, only later (at
 most the flush period).
