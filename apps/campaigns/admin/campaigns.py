@@ -102,7 +102,7 @@ class WinnerForm(forms.Form):
 
     def __init__(self, *args, variants: list[CampaignVariant], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [(v.code, f"{v.code} — {v.name}" if v.name else v.code) for v in variants]
+        self.fields["code"].choices = [  # type: ignore[attr-defined](v.code, f"{v.code} — {v.name}" if v.name else v.code) for v in variants]
 
 
 @admin.register(Campaign)
