@@ -102,7 +102,8 @@ class WinnerForm(forms.Form):
 
     def __init__(self, *args, variants: list[CampaignVariant], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [  # type: ignore[attr-defined](v.code, f"{v.code} — {v.name}" if v.name else v.code) for v in variants]
+        choices = [(v.code, f"{v.code} — {v.name}" if v.name else v.code) for v in variants]
+        self.fields["code"].choices = choices  # type: ignore[attr-defined]
 
 
 @admin.register(Campaign)
