@@ -3,7 +3,7 @@ variant, and a message is handed to its provider only while its row is queued, u
 
 from celery import shared_task
 
-from .services import sending
+from .services import sending, tracking_buffer
 from .survey_tasks import (  # noqa: F401
     survey_follow_up_open,
     survey_invitations_retry,
@@ -35,3 +35,16 @@ def campaign_send_batch(campaign_id: int, first_id: int, last_id: int) -> dict:
 def campaigns_tick() -> dict:
     """Beat, every minute: due scheduled campaigns start, A/B winners are picked, active campaigns get a pass."""
     return sending.campaigns_tick()
+
+
+@shared_task(name="campaigns.tracking_flush", ignore_result=True)
+def campaigns_tracking_flush() -> dict:
+    """Beat, every CAMPAIGNS_TRACKING_FLUSH_SECONDS (with Redis): buffered pixel hits and clicks into the database,
+    batch by batch (exactly once: see services.tracking_buffer)."""
+    return tracking_buffer.tracking_flush()
+
+
+@shared_task(name="campaigns.tracking_flushes_prune", ignore_result=True)
+def campaigns_tracking_flushes_prune() -> int:
+    """Beat, daily: forget the keys of batches written long ago."""
+    return tracking_buffer.flushes_prune()

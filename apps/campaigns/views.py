@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.exceptions import Invalid, NotFound
+from apps.core.net import client_ip
 
 from .services import tracking
 
@@ -22,7 +23,7 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return tracking.ip_clean(client_ip(request))
 
 
 @never_cache

@@ -13,9 +13,17 @@ One refusal happens before even Django: daphne serves HTTP through twisted.web, 
 body that is not valid multipart with a bare, empty 400 — the app never sees the request. `daphne_form_parsing_off`
 turns that off with twisted's own switch (`parsePOSTFormSubmission`), so Django parses the body (once, not twice)
 and a bad one is a 400 in the envelope like any other.
+
+Early routes (hook `http.early_routes`): a few hot public URLs that need nothing of Django's request cycle — no
+session, user, CSRF, template or database (campaigns' open pixel and click redirect) — are offered first to the app
+that provides them, before the request object is built; it answers, or returns None and Django serves the request
+as usual. Other paths cost one `startswith` per route.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from http.client import responses
+from typing import NamedTuple
 
 import django
 import orjson
@@ -78,7 +86,53 @@ class CachedResolveMixin:
         return resolved
 
 
+EarlyResponse = tuple[int, list[tuple[str, str]], bytes]
+
+
+class EarlyRoute(NamedTuple):
+    """A provider of `http.early_routes`: the path prefixes it looks at (relative to the script name), and its
+    answer to a request there — or None to let Django answer."""
+
+    prefixes: tuple[str, ...]
+    wsgi: Callable[[dict], EarlyResponse | None]
+    asgi: Callable[[dict], Awaitable[EarlyResponse | None]]
+
+
+def early_routes() -> list[EarlyRoute]:
+    from .hooks import early_routes as hook
+
+    routes: list = hook.providers()
+    return [route for route in routes if isinstance(route, EarlyRoute)]
+
+
 class EnvelopeASGIHandler(CachedResolveMixin, ASGIHandler):
+    def __init__(self):
+        super().__init__()
+        self.early = [(route.prefixes, route.asgi) for route in early_routes()]
+
+    async def __call__(self, scope, receive, send):
+        if self.early and scope.get("type") == "http":
+            path = scope.get("path", "")
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            for prefixes, answer in self.early:
+                if path.startswith(prefixes):
+                    early = await answer(scope)
+                    if early is not None:
+                        status, headers, body = early
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": status,
+                                "headers": [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers],
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": body})
+                        return
+                    break
+        await super().__call__(scope, receive, send)
+
     def create_request(self, scope, body_file):
         try:
             return self.request_class(scope, body_file), None
@@ -87,7 +141,21 @@ class EnvelopeASGIHandler(CachedResolveMixin, ASGIHandler):
 
 
 class EnvelopeWSGIHandler(CachedResolveMixin, WSGIHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.early = [(route.prefixes, route.wsgi) for route in early_routes()]
+
     def __call__(self, environ, start_response):
+        if self.early:
+            path = environ.get("PATH_INFO", "")
+            for prefixes, answer in self.early:
+                if path.startswith(prefixes):
+                    early = answer(environ)
+                    if early is not None:
+                        status, headers, body = early
+                        start_response(f"{status} {responses[status]}", headers)
+                        return [body]
+                    break
         try:
             self.request_class(environ)  # a few microseconds: nothing is read; the real one is built below
         except (UnicodeDecodeError, BadRequest, RequestDataTooBig) as exc:

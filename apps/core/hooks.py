@@ -100,3 +100,12 @@ def problems(app_configs) -> list[tuple[str, str, str]]:
                 )
             )
     return found
+
+
+# Core's own extension point: requests answered before Django's middleware and URL resolving (apps/core/handlers.py).
+early_routes = Hook(
+    "http.early_routes",
+    required=False,
+    doc="an apps.core.handlers.EarlyRoute: path prefixes, wsgi(environ) and async asgi(scope), each returning "
+    "(status, headers, body) to answer or None to let Django answer",
+)

@@ -7,7 +7,11 @@ def client_ip(request) -> str | None:
     """REMOTE_ADDR, or with NUM_PROXIES trusted proxies the address they saw (X-Forwarded-For, from the right)."""
     if request is None:
         return None
-    meta = request.META
+    return client_ip_of(request.META)
+
+
+def client_ip_of(meta) -> str | None:
+    """`client_ip` from a WSGI environ (or any mapping with REMOTE_ADDR and HTTP_X_FORWARDED_FOR)."""
     if settings.NUM_PROXIES:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:

@@ -578,3 +578,22 @@ CAMPAIGNS_PREFETCH_SECONDS = env.int("CAMPAIGNS_PREFETCH_SECONDS", default=2)  #
 # What one message costs on each channel (EUR), for the budget spent per channel.
 CAMPAIGNS_CHANNEL_COST = {"email": "0.0010", "sms": "0.0450", "whatsapp": "0.0300"}
 CELERY_BEAT_SCHEDULE["campaigns-tick"] = {"task": "campaigns.tick", "schedule": 60}
+# The open pixel and click redirects are answered before Django (apps.campaigns.fastpath) and their hits appended to
+# a Redis list, written to the database in batches by `campaigns.tracking_flush` every CAMPAIGNS_TRACKING_FLUSH_SECONDS
+# (the analytics lag the hits by that much). Without Redis every hit is written by the view as it comes.
+CAMPAIGNS_TRACKING_BUFFER_URL = env.str("CAMPAIGNS_TRACKING_BUFFER_URL", default=REDIS_URL)
+CAMPAIGNS_TRACKING_BUFFER_KEY = f"{env.str('CACHE_KEY_PREFIX', default='insureops')}:{{campaigns:tracking}}:hits"
+CAMPAIGNS_TRACKING_FLUSH_SECONDS = env.int("CAMPAIGNS_TRACKING_FLUSH_SECONDS", default=5)
+CAMPAIGNS_TRACKING_FLUSH_BATCH = env.int("CAMPAIGNS_TRACKING_FLUSH_BATCH", default=5000)  # hits a transaction
+CAMPAIGNS_TRACKING_STALE_SECONDS = 120  # a batch claimed this long ago by a flusher that died is taken over
+CAMPAIGNS_TRACKING_FLUSH_KEEP_DAYS = 30  # applied batch keys kept (a retried batch is recognised for this long)
+if CAMPAIGNS_TRACKING_BUFFER_URL:
+    CELERY_BEAT_SCHEDULE["campaigns-tracking-flush"] = {
+        "task": "campaigns.tracking_flush",
+        "schedule": CAMPAIGNS_TRACKING_FLUSH_SECONDS,
+        "options": {"expires": CAMPAIGNS_TRACKING_FLUSH_SECONDS * 2},
+    }
+    CELERY_BEAT_SCHEDULE["campaigns-tracking-flushes-prune"] = {
+        "task": "campaigns.tracking_flushes_prune",
+        "schedule": 24 * 60 * 60,
+    }

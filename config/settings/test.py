@@ -34,6 +34,9 @@ if REDIS_URL:
     CACHES["default"]["LOCATION"] = _redis_db_url
     CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
     CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [_redis_db_url], "prefix": f"test-{_worker}"}
+    # The tracking buffer stays on REDIS_URL's own database, which no test empties (the cache's is emptied around
+    # every test, by whichever run shares it); tests/campaigns give each test a key of its own.
+    CAMPAIGNS_TRACKING_BUFFER_KEY = f"test-{_worker}:{{campaigns:tracking}}:hits"
 API_COUNT_CACHE_MIN_MS = (
     1000  # counts in tests are tiny: kept only by size (tests/core/test_pagination.py sets its own)
 )

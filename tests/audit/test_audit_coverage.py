@@ -43,6 +43,8 @@ SYNC_STATE = {
     "crm.CalendarEventLink": "which calendar event an appointment is, with the etag and hash of the last agreed "
     "version (rebuilt by a full resync; every change it causes is an appointment change, which is tracked)",
     "crm.SandboxCalendarEvent": "the local sandbox provider's stand-in for Google's own event storage",
+    "campaigns.TrackingFlush": "which batches of the Redis tracking buffer have been written, so a batch retried "
+    "after its flusher died is not written twice (the events it wrote are append-only, the sends it changed tracked)",
 }
 # Tables Django creates for many-to-many fields, with the reason they need no tracking of their own.
 LINK_TABLES = {

@@ -85,3 +85,98 @@ def test_the_builder_creates_through_the_service_and_refuses_an_unknown_variable
 def test_agents_have_no_campaign_screens(client):
     client.force_login(UserFactory(role=Role.AGENT))
     assert client.get(reverse("admin:campaigns_campaign_changelist")).status_code == 403
+
+
+def test_a_manager_chooses_the_ab_winner_on_the_campaigns_page(
+    manager_client, settings, outbox, django_capture_on_commit_callbacks
+):
+    """The change page's "Choose the A/B winner…" goes through the API's service: the variant wins and goes to the
+    rest once; the service's refusals (a winner already chosen, a campaign no longer sending) come back as
+    messages."""
+    from apps.campaigns.models import CampaignRecipient, CampaignSend
+    from apps.campaigns.services.campaigns import campaign_create, campaign_send
+
+    settings.MESSAGING_DEFAULT_QUIET_HOURS = {}
+    customers = consenting(20)
+    campaign = campaign_create(
+        actor=manager_client.user,
+        name="Hand-picked",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [c.pk for c in customers]},
+        content={"subject": "Renew", "body": "Hi {{ first_name }}"},
+        variants=[
+            {"code": "A", "weight": 50, "content": {"subject": "A"}},
+            {"code": "B", "weight": 50, "content": {"subject": "B"}},
+        ],
+        test_percent=50,
+        test_window_hours=48,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=campaign, actor=manager_client.user)
+    rest = CampaignRecipient.objects.filter(campaign=campaign, group="rest").count()
+    assert rest
+    assert len(outbox) == 20 - rest
+    change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    url = reverse("admin:campaigns_campaign_choose_winner", args=[campaign.pk])
+    assert url == f"{change.removesuffix('change/')}winner/"
+
+    assert url in manager_client.get(change).content.decode()  # the button on the (read-only) change page
+    page = manager_client.get(url).content.decode()
+    assert 'id="winner-figures"' in page
+    assert 'value="B"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = manager_client.post(url, {"code": "B", "reason": "A's wording was withdrawn by legal"}, follow=True)
+
+    assert chosen.redirect_chain[-1][0] == change
+    assert "variant B wins and goes to the rest of the audience" in chosen.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.winner.code, campaign.status) == ("B", CampaignStatus.COMPLETED)
+    assert "legal" in campaign.winner_reason
+    assert len(outbox) == 20  # the rest got B, each once
+    assert set(
+        CampaignSend.objects.filter(campaign=campaign, recipient__group="rest").values_list("variant__code", flat=True)
+    ) == {"B"}
+
+    again = manager_client.post(url, {"code": "A"}, follow=True).content.decode()
+
+    assert "The winner is already B" in again
+    campaign.refresh_from_db()
+    assert campaign.winner.code == "B"
+    assert len(outbox) == 20
+
+    single = campaign_create(
+        actor=manager_client.user,
+        name="Done",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": [customers[0].pk]},
+        content={"subject": "Renew", "body": "Hi"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_send(campaign=single, actor=manager_client.user)
+    refused = manager_client.post(
+        reverse("admin:campaigns_campaign_choose_winner", args=[single.pk]), {"code": "A"}, follow=True
+    )
+    assert "Only a campaign that is sending or paused can have its winner chosen" in refused.content.decode()
+    single.refresh_from_db()
+    assert single.winner is None
+
+
+def test_agents_cannot_choose_a_winner(client, manager):
+    from apps.campaigns.services.campaigns import campaign_create
+
+    campaign = campaign_create(
+        actor=manager,
+        name="Draft",
+        type="email",
+        channels=["email"],
+        target_audience={"customer_ids": []},
+        content={"subject": "Renew", "body": "Hi"},
+    )
+    client.force_login(UserFactory(role=Role.AGENT))
+    url = reverse("admin:campaigns_campaign_choose_winner", args=[campaign.pk])
+    assert client.post(url, {"code": "A"}).status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.winner is None

@@ -47,6 +47,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
         "customers.outbound_gate",
         "gdpr.erase",
         "gdpr.export",
+        "http.early_routes",
         "loyalty.policy_had_claims",
         "messaging.lead",
         "messaging.status",
@@ -63,6 +64,7 @@ def test_every_declared_hook_has_its_providers_in_app_order():
     assert providers_of("customers.outbound_gate") == ["messaging"]
     assert providers_of("messaging.lead") == ["crm"]
     assert providers_of("messaging.status") == ["campaigns"]
+    assert providers_of("http.early_routes") == ["campaigns"]
     assert providers_of("records.timeline") == ["messaging"]
     assert providers_of("crm.header_mapper") == ["assistant"]
     assert providers_of("quotes.application") == ["crm"]

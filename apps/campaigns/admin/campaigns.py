@@ -1,27 +1,32 @@
 """The campaign builder and its live screens: the form is the builder (audience, content, variants, schedule,
 budget), validated by the same services as the API; the change page shows the audience preview, live send
-progress (polled) and the analytics with simple server-rendered bars; actions send, pause, resume and cancel."""
+progress (polled) and the analytics with simple server-rendered bars; actions send, pause, resume and cancel; on the
+change page, "Choose the A/B winner…" (the API's POST /campaigns/{id}/winner: the same service, its refusals shown
+as messages)."""
 
 import json
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.decorators import action
 
 from apps.core import errors
 from apps.core.admin_utils import ReadOnlyTabularInline
 
-from ..models import Campaign, CampaignChannel, CampaignStatus, CampaignVariant, Suppression
-from ..selectors.analytics import campaign_analytics
+from ..models import Campaign, CampaignChannel, CampaignStatus, CampaignVariant, RecipientGroup, Suppression
+from ..selectors.analytics import campaign_analytics, variant_figures
 from ..services import campaigns as services
 from ..services.audience import audience_validate
 from ..services.content import VARIABLES, content_validate
 from ..services.sending import campaign_progress
+from ..services.winners import METRIC_KEY, campaign_winner_set
 
 BUILDER_FIELDS = [
     "name",
@@ -84,6 +89,23 @@ class CampaignBuilderForm(forms.ModelForm):
             return audience_validate(self.cleaned_data.get("target_audience"))
 
 
+class WinnerForm(forms.Form):
+    """The manager's override of an A/B test: which variant goes to the rest of the audience, and why."""
+
+    code = forms.ChoiceField(label="Winning variant", widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Why",
+        required=False,
+        max_length=200,
+        help_text="Kept with the winner (e.g. a legal change to one wording).",
+    )
+
+    def __init__(self, *args, variants: list[CampaignVariant], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(v.code, f"{v.code} — {v.name}" if v.name else v.code) for v in variants]
+        self.fields["code"].choices = choices  # type: ignore[attr-defined]
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignBuilderForm
@@ -93,6 +115,7 @@ class CampaignAdmin(ModelAdmin):
     list_select_related = ["winner", "created_by"]
     list_per_page = 50
     actions = ["send", "pause", "resume", "cancel"]
+    actions_detail = ["choose_winner"]
     readonly_fields = ["status", "audience_preview", "live_progress", "analytics_panel", "winner_reason"]
 
     def get_fieldsets(self, request, obj=None):
@@ -198,6 +221,47 @@ class CampaignAdmin(ModelAdmin):
 
     class Media:
         js = ["js/admin_campaign_progress.js"]
+
+    def has_winner_permission(self, request, object_id=None):
+        # whoever may change campaigns (managers, admins) — also once it is sending, when the change form is read-only
+        return super().has_change_permission(request)
+
+    @action(description="Choose the A/B winner…", url_path="winner", permissions=["winner"])
+    def choose_winner(self, request, object_id):
+        """A page with the test's figures so far and the variants; posting it calls `campaign_winner_set` (as the
+        API's POST /campaigns/{id}/winner) and goes back to the campaign, with the outcome or the refusal."""
+        campaign = Campaign.objects.filter(pk=object_id).first()
+        if campaign is None:
+            return HttpResponse(status=404)
+        back = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        variants = list(campaign.variants.order_by("code"))
+        form = WinnerForm(request.POST or None, variants=variants)
+        if request.method == "POST" and form.is_valid():
+            with errors.as_message(request, about=campaign) as outcome:
+                winner = campaign_winner_set(
+                    campaign=campaign,
+                    actor=request.user,
+                    code=form.cleaned_data["code"],
+                    reason=form.cleaned_data["reason"],
+                )
+            if outcome.error is None:
+                self.message_user(
+                    request, f"{campaign}: variant {winner.code} wins and goes to the rest of the audience."
+                )
+            return HttpResponseRedirect(back)
+        figures = variant_figures(campaign, group=RecipientGroup.TEST) if len(variants) > 1 else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Choose the A/B winner: {campaign}",
+            "opts": self.model._meta,
+            "campaign": campaign,
+            "form": form,
+            "figures": figures,
+            "metric": METRIC_KEY[campaign.goal_metric],
+            "back": back,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/campaigns/winner.html", context)
 
     def _move(self, request, queryset, service, verb):
         for campaign in queryset:

@@ -14,6 +14,7 @@ from .campaigns import (
     SendStatus,
     Suppression,
     TrackingEvent,
+    TrackingFlush,
     TrackingKind,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "SendStatus",
     "Suppression",
     "TrackingEvent",
+    "TrackingFlush",
     "TrackingKind",
 ]
 from .surveys import (  # noqa: F401

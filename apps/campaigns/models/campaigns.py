@@ -143,7 +143,8 @@ class CampaignRecipient(models.Model):
 
     permission_module = "campaigns"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="recipients")
+    # (campaign_recipient_batch below indexes the campaign first)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="recipients", db_index=False)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
     group = models.CharField(max_length=10, choices=RecipientGroup.choices)
     variant = models.ForeignKey(CampaignVariant, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -153,6 +154,9 @@ class CampaignRecipient(models.Model):
         db_table = "campaign_recipients"
         ordering = ["campaign", "id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "customer"], name="campaign_recipient_unique")]
+        # A batch reads its id range of one campaign's list: both in the index condition, so a list frozen moments
+        # ago (no statistics yet) is not read whole for each batch of 500 (43 ms → 1 ms a batch at 100k).
+        indexes = [models.Index(fields=["campaign", "id"], name="campaign_recipient_batch")]
         triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
@@ -355,6 +359,25 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of send {self.send_id}"
+
+
+class TrackingFlush(models.Model):
+    """A batch of buffered pixel hits and clicks that has been written (`services.tracking_buffer`): its key is
+    inserted in the same transaction as the batch's events, so a batch retried after its flusher died — or applied
+    by two flushers — is written once. Keys older than CAMPAIGNS_TRACKING_FLUSH_KEEP_DAYS are pruned."""
+
+    permission_module = "campaigns"
+
+    batch = models.CharField(max_length=32, primary_key=True, help_text="The batch's key in the Redis buffer.")
+    hits = models.PositiveIntegerField()
+    flushed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "campaign_tracking_flushes"
+        ordering = ["-flushed_at"]
+
+    def __str__(self) -> str:
+        return f"flush {self.batch} ({self.hits} hits)"
 
 
 @pghistory.track()

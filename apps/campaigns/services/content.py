@@ -5,9 +5,11 @@ Personalisation: `{{ first_name }}` and the other `VARIABLES` only — no tags, 
 Content is parsed when the campaign is saved and anything else is refused there (`content_validate`), so a send
 never carries a literal `{{ typo }}` nor runs template code; values are plain strings in the context.
 
-Tokens are `django.core.signing` (HMAC-SHA256 with SECRET_KEY, a salt per use): a click token names the send and
-the index of one of the variant's own links, so a redirect can only lead where the campaign links (no open
-redirect), and a forged or altered token is refused.
+Tokens are `django.core.signing` (HMAC-SHA256 with SECRET_KEY, a salt per use): a click token names the send, the
+index of one of the variant's own links and the variant, so a redirect can only lead where the campaign links (no
+open redirect), and a forged or altered token is refused. The variant lets the tracking fast path
+(`apps.campaigns.fastpath`) find the URL among the variant's links without reading the send; tokens made before
+it carried one (two items) are still honoured, by the view.
 """
 
 import re
@@ -138,16 +140,18 @@ def _site() -> str:
     return settings.SITE_URL.rstrip("/")
 
 
-def click_token(send_id: int, link_index: int) -> str:
-    return signing.dumps([send_id, link_index], salt=CLICK_SALT, compress=False)
+def click_token(send_id: int, link_index: int, variant_id: int | None = None) -> str:
+    value = [send_id, link_index] if variant_id is None else [send_id, link_index, variant_id]
+    return signing.dumps(value, salt=CLICK_SALT, compress=False)
 
 
-def click_token_read(token: str) -> tuple[int, int]:
-    """(send id, link index) of a genuine token; signing.BadSignature for anything else."""
+def click_token_read(token: str) -> tuple[int, int, int | None]:
+    """(send id, link index, variant id or None for an older token) of a genuine token; signing.BadSignature for
+    anything else."""
     value = signing.loads(token, salt=CLICK_SALT)
-    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+    if not (isinstance(value, list) and len(value) in (2, 3) and all(type(v) is int for v in value)):
         raise signing.BadSignature("Malformed click token.")
-    return value[0], value[1]
+    return value[0], value[1], (value[2] if len(value) == 3 else None)
 
 
 def send_token(send_id: int, *, salt: str) -> str:
@@ -176,8 +180,8 @@ def _route(name: str, token: str) -> str:
     return f"{parts[0]}{token}{parts[1]}"
 
 
-def click_url(send_id: int, link_index: int) -> str:
-    return _site() + _route("campaigns-click", click_token(send_id, link_index))
+def click_url(send_id: int, link_index: int, variant_id: int | None = None) -> str:
+    return _site() + _route("campaigns-click", click_token(send_id, link_index, variant_id))
 
 
 def open_url(send_id: int) -> str:
@@ -188,19 +192,19 @@ def unsubscribe_url(send_id: int) -> str:
     return _site() + _route("campaigns-unsubscribe", send_token(send_id, salt=UNSUBSCRIBE_SALT))
 
 
-def tracked_text(text: str, *, send_id: int, links: list[str]) -> str:
+def tracked_text(text: str, *, send_id: int, links: list[str], variant_id: int | None = None) -> str:
     """The body with each of the variant's links replaced by its signed click redirect."""
 
     def swap(match: re.Match) -> str:
         url = match.group(0)
         trail = url[len(url.rstrip(".,;:!?")) :]
         url = url[: len(url) - len(trail)] if trail else url
-        return (click_url(send_id, links.index(url)) if url in links else url) + trail
+        return (click_url(send_id, links.index(url), variant_id) if url in links else url) + trail
 
     return URL.sub(swap, text)
 
 
-def tracked_html(text: str, *, send_id: int, links: list[str]) -> str:
+def tracked_html(text: str, *, send_id: int, links: list[str], variant_id: int | None = None) -> str:
     """A simple HTML version of the text body: escaped, paragraphs, tracked links, the open pixel and the
     unsubscribe link."""
     parts = []
@@ -208,7 +212,7 @@ def tracked_html(text: str, *, send_id: int, links: list[str]) -> str:
     for match in URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
         parts.append(escape(text[position : match.start()]))
-        target = click_url(send_id, links.index(url)) if url in links else url
+        target = click_url(send_id, links.index(url), variant_id) if url in links else url
         parts.append(f'<a href="{escape(target)}">{escape(url)}</a>')
         position = match.start() + len(url)
     parts.append(escape(text[position:]))

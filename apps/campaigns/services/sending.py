@@ -201,31 +201,44 @@ def _check_and_queue(campaign_id: int, first_id: int, last_id: int, now: datetim
 
                 refusals.append(Decision(False, channel, address, purpose, reason, detail, r["customer_id"]))
         refusals_record_many(refusals, source=source, now=now)
-        cost = settings.CAMPAIGNS_CHANNEL_COST
-        sends = []
+        cost = {channel: Decimal(value) for channel, value in settings.CAMPAIGNS_CHANNEL_COST.items()}
+        columns: dict[str, list] = {k: [] for k in ("recipients", "variants", "customers", "channels", "addresses")}
+        columns |= {k: [] for k in ("statuses", "reasons", "details", "costs")}
         for r in rows:
             if r["id"] not in outcome:
                 counts["deferred"] += 1
                 continue
             status, channel, address, reason, detail = outcome[r["id"]]
             counts["queued" if status == SendStatus.QUEUED else status] += 1
-            sends.append(
-                CampaignSend(
-                    campaign=campaign,
-                    recipient_id=r["id"],
-                    variant_id=r["variant_id"],
-                    customer_id=r["customer_id"],
-                    channel=channel,
-                    address=address,
-                    status=status,
-                    reason=reason[:40],
-                    detail=detail[:255],
-                    cost=Decimal(cost.get(channel, "0")) if status == SendStatus.QUEUED else Decimal("0"),
-                    created_at=now,
-                )
-            )
-        CampaignSend.objects.bulk_create(sends, ignore_conflicts=True, batch_size=1000)
+            for column, value in (
+                ("recipients", r["id"]),
+                ("variants", r["variant_id"]),
+                ("customers", r["customer_id"]),
+                ("channels", channel),
+                ("addresses", address),
+                ("statuses", str(status)),
+                ("reasons", reason[:40]),
+                ("details", detail[:255]),
+                ("costs", cost.get(channel, Decimal("0")) if status == SendStatus.QUEUED else Decimal("0")),
+            ):
+                columns[column].append(value)
+        if columns["recipients"]:
+            with connection.cursor() as cursor:
+                cursor.execute(_QUEUE, {**columns, "campaign": campaign.pk, "now": now})
     return counts
+
+
+# The batch's sends in one statement from arrays (a bulk_create of 500 model instances spent more time building and
+# quoting them in Python than PostgreSQL spent inserting): a recipient already given its send (a retried batch) is
+# skipped by the unique constraint, as before.
+_QUEUE = f"""INSERT INTO {CampaignSend._meta.db_table}
+    (campaign_id, recipient_id, variant_id, customer_id, channel, address, status, reason, detail, provider,
+     provider_message_id, cost, created_at)
+SELECT %(campaign)s, recipient, variant, customer, channel, address, status, reason, detail, '', '', cost, %(now)s
+FROM unnest(%(recipients)s::bigint[], %(variants)s::bigint[], %(customers)s::bigint[], %(channels)s::text[],
+            %(addresses)s::text[], %(statuses)s::text[], %(reasons)s::text[], %(details)s::text[], %(costs)s::numeric[])
+     AS t(recipient, variant, customer, channel, address, status, reason, detail, cost)
+ON CONFLICT DO NOTHING"""  # noqa: S608
 
 
 def _contexts(send_ids: list[int]) -> dict[int, dict]:
@@ -300,7 +313,9 @@ def _email(send: dict, content: _Content, context: dict) -> EmailMultiAlternativ
     body = content.body.render(context)
     subject = content.subject.render(context)
     unsubscribe = c.unsubscribe_url(send_id)
-    text = c.tracked_text(body, send_id=send_id, links=content.links) + f"\n\n--\nUnsubscribe: {unsubscribe}\n"
+    variant_id = content.variant.pk
+    text = c.tracked_text(body, send_id=send_id, links=content.links, variant_id=variant_id)
+    text += f"\n\n--\nUnsubscribe: {unsubscribe}\n"
     domain = settings.CAMPAIGNS_MESSAGE_ID_DOMAIN
     message = EmailMultiAlternatives(
         subject=subject,
@@ -315,7 +330,8 @@ def _email(send: dict, content: _Content, context: dict) -> EmailMultiAlternativ
             "X-Campaign-Id": str(campaign_id),
         },
     )
-    message.attach_alternative(c.tracked_html(body, send_id=send_id, links=content.links), "text/html")
+    html = c.tracked_html(body, send_id=send_id, links=content.links, variant_id=variant_id)
+    message.attach_alternative(html, "text/html")
     message.tags = [f"campaign-{campaign_id}"]  # type: ignore[attr-defined]  # anymail: ESP tags
     message.metadata = {"campaign_send": str(send_id)}  # type: ignore[attr-defined]
     return message
@@ -334,7 +350,7 @@ def _outbound(send: dict, content: _Content, context: dict) -> OutboundMessage:
     return OutboundMessage(
         channel=send["channel"],
         to=send["address"],
-        body=c.tracked_text(body, send_id=send["id"], links=content.links),
+        body=c.tracked_text(body, send_id=send["id"], links=content.links, variant_id=content.variant.pk),
     )
 
 

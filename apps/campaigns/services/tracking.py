@@ -11,6 +11,7 @@ Bounces and spam complaints suppress the address (`Suppression`); an unsubscribe
 """
 
 import ipaddress
+import json
 import logging
 import re
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from apps.messaging.services.consent import consent_record
 
 from ..models import CampaignSend, CampaignVariant, SendStatus, Suppression, TrackingEvent, TrackingKind
 from . import content as c
+from . import tracking_buffer
 
 logger = logging.getLogger("insureops.campaigns")
 APPLE_PROXY = ipaddress.ip_network("17.0.0.0/8")
@@ -35,15 +37,30 @@ MACHINE_AGENTS = re.compile(
 )
 
 
-def is_machine_open(*, user_agent: str, ip: str | None, sent_at: datetime | None, now: datetime) -> bool:
+def ip_clean(ip: str | None) -> str | None:
+    """The client's address as PostgreSQL's inet takes it, or None when it is not an address."""
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
+
+
+def is_machine_agent(*, user_agent: str, ip: str | None) -> bool:
+    """A machine by what it says it is or where it fetches from (the prefetch rule needs the send: below)."""
     agent = (user_agent or "").strip()
     if agent == "Mozilla/5.0" or MACHINE_AGENTS.search(agent):
         return True
+    if not ip:
+        return False
     try:
-        if ip and ipaddress.ip_address(ip) in APPLE_PROXY:
-            return True
+        return ipaddress.ip_address(ip) in APPLE_PROXY
     except ValueError:
-        pass
+        return False
+
+
+def is_machine_open(*, user_agent: str, ip: str | None, sent_at: datetime | None, now: datetime) -> bool:
+    if is_machine_agent(user_agent=user_agent, ip=ip):
+        return True
     return sent_at is not None and now - sent_at < timedelta(seconds=settings.CAMPAIGNS_PREFETCH_SECONDS)
 
 
@@ -87,7 +104,7 @@ def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now:
     except Exception:  # signing.BadSignature and anything malformed
         raise NotFound("Unknown image.") from None
     # the time rule is applied in SQL (it needs sent_at): here only the agent and the address
-    machine = is_machine_open(user_agent=user_agent, ip=ip, sent_at=None, now=now)
+    machine = is_machine_agent(user_agent=user_agent, ip=ip)
     params: dict[str, Any] = {
         "id": send_id,
         "machine": machine,
@@ -108,7 +125,7 @@ def open_record(*, token: str, user_agent: str = "", ip: str | None = None, now:
 # is written then), the click logged, the send's first click (and first open: a click is an open the pixel may have
 # missed, images off) set when it is the first.
 _CLICK = f"""WITH s AS (
-    SELECT c.id, c.campaign_id, c.variant_id, v.links -> %(index)s #>> '{{}}' AS url
+    SELECT c.id, c.campaign_id, c.variant_id, v.links -> %(index)s #>> '{{}}' AS url, v.links
     FROM {_SENDS} c JOIN {CampaignVariant._meta.db_table} v ON v.id = c.variant_id WHERE c.id = %(id)s),
 e AS (
     INSERT INTO {_EVENTS} (campaign_id, send_id, variant_id_copy, kind, occurred_at, url, user_agent, ip,
@@ -118,7 +135,7 @@ e AS (
 u AS (
     UPDATE {_SENDS} c SET clicked_at = coalesce(c.clicked_at, %(now)s), opened_at = coalesce(c.opened_at, %(now)s)
     FROM s WHERE c.id = s.id AND s.url IS NOT NULL AND (c.clicked_at IS NULL OR c.opened_at IS NULL))
-SELECT url FROM s"""  # noqa: S608
+SELECT url, variant_id, links FROM s"""  # noqa: S608
 
 
 def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now: datetime | None = None) -> str:
@@ -126,7 +143,7 @@ def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now
     forged or altered token, NotFound for a send or link that does not exist; nothing is counted then."""
     now = now or timezone.now()
     try:
-        send_id, index = c.click_token_read(token)
+        send_id, index, variant_id = c.click_token_read(token)
     except Exception:
         raise Invalid("This link is not valid.", code="bad_signature") from None
     if index < 0:  # (a JSON index below 0 counts from the end in PostgreSQL)
@@ -137,6 +154,9 @@ def click_record(*, token: str, user_agent: str = "", ip: str | None = None, now
         row = cursor.fetchone()
     if row is None or row[0] is None:
         raise NotFound("This link is not valid.")
+    if variant_id == row[1] and tracking_buffer.buffering():
+        # the fast path answers this variant's next clicks in this process without the database
+        tracking_buffer.links_remember(row[1], json.loads(row[2]) if isinstance(row[2], str) else row[2])
     return row[0]
 
 

@@ -161,7 +161,7 @@ class Command(BaseCommand):
         )
 
     def _http(self, manager, duration: int, concurrency: int) -> None:
-        from apps.bench.load import format_row, wrk
+        from apps.bench.load import campaign_tracking_flush, format_row, wrk
         from apps.bench.servers import free_port, start_http, stop, wait_http
 
         with transaction.atomic():
@@ -198,9 +198,15 @@ class Command(BaseCommand):
         try:
             wait_http(port)
             pixel = c.open_url(send.pk).split("/c/o/", 1)[1]
-            click = c.click_url(send.pk, 0).split("/c/k/", 1)[1]
+            click = c.click_url(send.pk, 0, send.variant_id).split("/c/k/", 1)[1]
             for name, path in (("open pixel", f"/c/o/{pixel}"), ("click redirect", f"/c/k/{click}")):
                 result = wrk(port, path, concurrency, duration, None, name)
                 self.stdout.write("4. " + format_row(result) + "  [target p95 ≤ 20 ms at c=64]")
         finally:
             stop(process)
+        flushed = campaign_tracking_flush()  # the buffered hits written, as the beat task does every few seconds
+        if flushed and not flushed.get("error"):
+            self.stdout.write(
+                f"   tracking flush: {flushed['hits']} buffered hits written in {flushed['seconds']} s "
+                f"({flushed['hits_per_s']} hits/s)"
+            )

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.bench import assistant, probes
 from apps.bench import lead_import as bench_lead_import
 from apps.bench.jobs import run_jobs
-from apps.bench.load import format_row, scenarios, warm_up, wrk
+from apps.bench.load import campaign_tracking_flush, format_row, scenarios, warm_up, wrk
 from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
 from apps.bench.table import table
 
@@ -141,6 +141,15 @@ class Command(BaseCommand):
         finally:
             if process:
                 stop(process)
+        if any(name.startswith("campaign ") for name, _, _, _ in chosen):
+            report["campaign_tracking_flush"] = flushed = campaign_tracking_flush()
+            if flushed.get("error"):
+                self.stdout.write(f"campaign tracking flush: {flushed['waiting']} hits kept ({flushed['error']})")
+            elif flushed:
+                self.stdout.write(
+                    f"campaign tracking flush: {flushed['hits']} buffered hits written in {flushed['seconds']} s "
+                    f"({flushed['hits_per_s']} hits/s, {flushed['batches']} batches, {flushed['events']} events)"
+                )
         if any(path == "COPILOT_TURN" for _, path, _, _ in chosen):
             report["copilot_overhead"] = overhead = assistant.copilot_overhead()
             self.stdout.write(
