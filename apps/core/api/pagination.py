@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, Window
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -66,6 +67,34 @@ def counted(queryset, *, fresh: bool = False, parts=None) -> tuple[int, bool]:
     return total, False
 
 
+def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
+    """(the rows of `queryset[offset:offset + limit]`, the number of rows of `queryset`) for a list ordered by the
+    relevance of a full-text match on its own rows (`SearchBackend`): ranking reads every match anyway, so
+    `COUNT(*) OVER ()` counts them in the same pass, where a separate count would read them all again. The page's
+    keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order. A total
+    of at least `API_COUNT_CACHE_MIN_ROWS` is kept as `counted` keeps it, and a kept one spares the window. The
+    number is None when the page is past the last (no row to carry it)."""
+    seconds = settings.API_COUNT_CACHE_SECONDS
+    try:
+        key = _count_key(queryset)
+    except EmptyResultSet:
+        return [], 0
+    total = cache.get(key) if seconds else None
+    if total is not None:
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    else:
+        keys = list(
+            queryset.annotate(search_matches=Window(Count("*"))).values_list("pk", "search_matches")[
+                offset : offset + limit
+            ]
+        )
+        ids = [pk for pk, _ in keys]
+        total = keys[0][1] if keys else None
+        if seconds and total is not None and total >= settings.API_COUNT_CACHE_MIN_ROWS:
+            cache.set(key, total, seconds)
+    return (list(queryset.filter(pk__in=ids)) if ids else []), total
+
+
 class PageLimitPagination(BasePagination):
     """Page-number pagination whose list key is the view's `list_key` (e.g. `cases`, `customers`)."""
 
@@ -93,17 +122,30 @@ class PageLimitPagination(BasePagination):
         if not queryset.ordered:
             queryset = queryset.order_by("-pk")  # a stable order, or pages could overlap
         parts = getattr(self, "count_parts", None)
+        offset = (page_number - 1) * self.per_page
+        if getattr(request, "_search_ranked", False):  # by relevance (filters.SearchBackend): rows and total at once
+            rows, total = ranked_page(queryset, offset, self.per_page)
+            if total is None or (offset and not rows) or offset + len(rows) > total:  # past the end, or kept behind
+                total, _ = counted(queryset, fresh=True, parts=parts)
+            self._set_total(total, page_number)
+            return rows
         self.total_records, cached = counted(queryset, parts=parts)
         if cached and page_number > math.ceil(self.total_records / self.per_page):
             self.total_records, _ = counted(queryset, fresh=True, parts=parts)
-        self.total_pages = max(1, math.ceil(self.total_records / self.per_page))
-        self.current_page = page_number
-        if page_number > self.total_pages and self.total_records:
-            raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
+        self._set_total(self.total_records, page_number)
         if not self.total_records:
             return []
-        offset = (page_number - 1) * self.per_page
-        return list(queryset[offset : offset + self.per_page])
+        page_rows = getattr(view, "page_rows", None)  # BaseListApi.page_rows
+        rows = page_rows(queryset, offset, self.per_page, self.total_records) if page_rows else None
+        return rows if rows is not None else list(queryset[offset : offset + self.per_page])
+
+    def _set_total(self, total: int, page_number: int) -> None:
+        """The pagination block's figures; a page past the last (of a non-empty list) is a 404."""
+        self.total_records = total
+        self.total_pages = max(1, math.ceil(total / self.per_page))
+        self.current_page = page_number
+        if page_number > self.total_pages and total:
+            raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
 
     def get_pagination_block(self) -> dict:
         return {

@@ -10,6 +10,7 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..search import ranked_rows, record_search
 from .fields import BIGINT_MAX
 from .filters import FilterBackend, SearchBackend, SortBackend
 from .parsers import CheckedRequest, refuse_nul_in_querydict
@@ -126,6 +127,11 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         `pagination.counted`); the list's filters and search are applied to each part too."""
         return None
 
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
+        """Optionally, the rows of the page `queryset[offset:offset + limit]` read another way than that slice
+        (`total` rows in all, counted first); None: the slice."""
+        return None
+
     def list_response(self, request):
         parts = self.visible_parts(request.user)
         if parts and self.paginator is not None:
@@ -134,3 +140,30 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
+
+
+class RecordSearchListApi(BaseListApi):
+    """A list of records (cases, claims) whose `?search=` is a record number (`search_numbers`: {"REN-":
+    "case_number", ...}, exactly or by prefix on its index) or words of the customer's name (`search_name_vector`: the
+    path to the customer's full-text vector), most relevant customer first unless `sort_by` says otherwise
+    (`apps.core.search.record_search`). A page of names is walked customer by customer (`ranked_rows`)."""
+
+    search_numbers: dict[str, str] = {}
+    search_name_vector = ""
+    ranked_term = ""  # the words of a name this request lists by relevance
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        term = (self.request.query_params.get("search") or "").strip()[:100]
+        if term:
+            queryset, order = record_search(queryset, term, numbers=self.search_numbers, vector=self.search_name_vector)
+            if order and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by(*order)
+                self.ranked_term = term
+        return queryset
+
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
+        if not self.ranked_term:
+            return None
+        vector = self.search_name_vector
+        return ranked_rows(queryset, self.ranked_term, vector=vector, offset=offset, limit=limit, total=total)
