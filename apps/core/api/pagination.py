@@ -136,8 +136,8 @@ class PageLimitPagination(BasePagination):
         if not self.total_records:
             return []
         page_rows = getattr(view, "page_rows", None)  # BaseListApi.page_rows
-        rows = page_rows(queryset, offset, self.per_page, self.total_records) if page_rows else None
-        return rows if rows is not None else list(queryset[offset : offset + self.per_page])
+        walked = page_rows(queryset, offset, self.per_page, self.total_records) if page_rows else None
+        return walked if walked is not None else list(queryset[offset : offset + self.per_page])
 
     def _set_total(self, total: int, page_number: int) -> None:
         """The pagination block's figures; a page past the last (of a non-empty list) is a 404."""
