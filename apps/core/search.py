@@ -73,17 +73,22 @@ def ranked_order(vector: str) -> tuple[str, ...]:
 WALK_SHARE = 10
 
 
-def ranked_rows(found: QuerySet, term: str, *, vector: str, offset: int, limit: int, total: int) -> list | None:
+def ranked_rows(
+    found: QuerySet, term: str, *, vector: str, offset: int, limit: int, total: int, parts: list[QuerySet] | None = None
+) -> list | None:
     """The rows `found[offset:offset + limit]` of a name search (`record_search`'s result for words of a name, in
     `ranked_order`, over the customer's `vector` seen through a relation), or None when the plain slice is the better
-    plan (few results).
+    plan (few results). `parts`: disjoint querysets whose rows together are `found`'s (`BaseListApi.visible_parts`,
+    searched and filtered like it), each answerable from one index.
 
     The matching customers are ranked on their own (the GIN index, then each match's rank: every one of them has to
-    be ranked, but only them), then walked in that order, each one's rows read by the foreign-key indexes, newest
-    first, until the page is full: a LATERAL join PostgreSQL runs as a nested loop that stops at the LIMIT. Left to
-    itself, the planner finds that plan only through a parallel sort, and otherwise joins every match to sort them
-    (40,000 cases for "smith" at scale 1). The page's rows are then read whole by primary key, in the same order.
-    `total` (the number of results, counted before the page) tells whether walking pays."""
+    be ranked, but only them), then walked in that order, each one's rows read by the foreign-key indexes (part by
+    part: an agent's own cases, then the unassigned ones of their policies, each an index condition where an OR
+    across the policy join would read every case of the customer), newest first, until the page is full: a LATERAL
+    join PostgreSQL runs as a nested loop that stops at the LIMIT. Left to itself, the planner finds that plan only
+    through a parallel sort, and otherwise joins every match to sort them (40,000 cases for "smith" at scale 1). The
+    page's rows are then read whole by primary key, in the same order. `total` (the number of results, counted before
+    the page) tells whether walking pays."""
     query = prefix_tsquery(term)
     if query is None or (offset + limit) * WALK_SHARE > total:
         return None
@@ -96,17 +101,21 @@ def ranked_rows(found: QuerySet, term: str, *, vector: str, offset: int, limit: 
         .order_by("-search_rank", "-pk")
         .values_list("pk", "search_rank")
     )
-    # The rows of one customer: `found` (scope, filters, search) narrowed to the customer walked, newest first.
-    own = found.filter(**{f"{customer}_id": RawSQL('"ranked"."id"', ())}).order_by("-pk").values_list("pk")
-    ranked_sql, ranked_params = ranked.query.sql_with_params()
-    own_sql, own_params = own.query.sql_with_params()
+    ranked_sql, params = ranked.query.sql_with_params()
+    # The rows of one customer: each source (scope, filters, search) narrowed to the customer walked.
+    own = []
+    for source in parts or [found]:
+        one = source.filter(**{f"{customer}_id": RawSQL('"ranked"."id"', ())}).order_by().values_list("pk")
+        sql, one_params = one.query.sql_with_params()
+        own.append(f"({sql})")
+        params += one_params
     # ORM-compiled SQL, every value a parameter
     sql = (
         f'SELECT "page"."id" FROM ({ranked_sql}) AS "ranked" ("id", "search_rank") '  # noqa: S608
-        f'CROSS JOIN LATERAL ({own_sql}) AS "page" ("id") '
+        f'CROSS JOIN LATERAL ({" UNION ALL ".join(own)} ORDER BY 1 DESC) AS "page" ("id") '
         'ORDER BY "ranked"."search_rank" DESC, "ranked"."id" DESC, "page"."id" DESC LIMIT %s OFFSET %s'
     )
     with connections[found.db].cursor() as cursor:
-        cursor.execute(sql, (*ranked_params, *own_params, limit, offset))
+        cursor.execute(sql, (*params, limit, offset))
         ids = [pk for (pk,) in cursor.fetchall()]
     return list(found.filter(pk__in=ids)) if ids else []

@@ -165,5 +165,12 @@ class RecordSearchListApi(BaseListApi):
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
         if not self.ranked_term:
             return None
-        vector = self.search_name_vector
-        return ranked_rows(queryset, self.ranked_term, vector=vector, offset=offset, limit=limit, total=total)
+        return ranked_rows(
+            queryset,
+            self.ranked_term,
+            vector=self.search_name_vector,
+            offset=offset,
+            limit=limit,
+            total=total,
+            parts=getattr(self.paginator, "count_parts", None),  # an agent's scope, part by part
+        )
