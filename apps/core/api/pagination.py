@@ -8,6 +8,9 @@ index), is therefore kept in the cache for `API_COUNT_CACHE_SECONDS`, keyed by t
 (which include the caller's visibility scope): small, cheap counts are always exact, and a kept total may lag
 writes by at most those seconds. A page past a cached total is
 recounted before it is refused.
+
+A list ordered by the relevance of a full-text match on its own rows (`SearchBackend`, no `sort_by`) is not
+counted apart: ranking reads every match anyway, and the query that ranks them counts them too (`ranked_page`).
 """
 
 import hashlib
