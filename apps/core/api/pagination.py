@@ -75,8 +75,9 @@ def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
     relevance of a full-text match on its own rows (`SearchBackend`): ranking reads every match anyway, so
     `COUNT(*) OVER ()` counts them in the same pass, where a separate count would read them all again. The page's
     keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order. A total
-    of at least `API_COUNT_CACHE_MIN_ROWS` is kept as `counted` keeps it, and a kept one spares the window. The
-    number is None when the page is past the last (no row to carry it)."""
+    is kept as `counted` keeps one (at least `API_COUNT_CACHE_MIN_ROWS`, or found in at least
+    `API_COUNT_CACHE_MIN_MS`), and a kept one spares the window. The number is None when the page is past the last
+    (no row to carry it)."""
     seconds = settings.API_COUNT_CACHE_SECONDS
     try:
         key = _count_key(queryset)
@@ -86,14 +87,20 @@ def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
     if total is not None:
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
     else:
+        started = time.perf_counter()
         keys = list(
             queryset.annotate(search_matches=Window(Count("*"))).values_list("pk", "search_matches")[
                 offset : offset + limit
             ]
         )
+        took_ms = (time.perf_counter() - started) * 1000
         ids = [pk for pk, _ in keys]
         total = keys[0][1] if keys else None
-        if seconds and total is not None and total >= settings.API_COUNT_CACHE_MIN_ROWS:
+        if (
+            seconds
+            and total is not None
+            and (total >= settings.API_COUNT_CACHE_MIN_ROWS or took_ms >= settings.API_COUNT_CACHE_MIN_MS)
+        ):
             cache.set(key, total, seconds)
     return (list(queryset.filter(pk__in=ids)) if ids else []), total
 
