@@ -3,7 +3,9 @@
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
 _NUMBER = re.compile(r"^[A-Z]{3}-[A-Z0-9-]*$")
@@ -63,3 +65,57 @@ def ranked_order(vector: str) -> tuple[str, ...]:
         return ("-search_rank", "-pk")
     customer = vector.removesuffix("__search_vector")
     return ("-search_rank", f"-{customer}_id", "-pk")
+
+
+# A page is walked customer by customer (`ranked_rows`) when it lies within the first 1/WALK_SHARE of the results:
+# each walked customer costs a few index probes, so fewer results than that (a rare name, an agent's small book) are
+# cheaper found all at once through the join and sorted.
+WALK_SHARE = 10
+
+
+def ranked_rows(
+    found: QuerySet, term: str, *, vector: str, offset: int, limit: int, total: int, parts: list[QuerySet] | None = None
+) -> list | None:
+    """The rows `found[offset:offset + limit]` of a name search (`record_search`'s result for words of a name, in
+    `ranked_order`, over the customer's `vector` seen through a relation), or None when the plain slice is the better
+    plan (few results). `parts`: disjoint querysets whose rows together are `found`'s (`BaseListApi.visible_parts`,
+    searched and filtered like it), each answerable from one index.
+
+    The matching customers are ranked on their own (the GIN index, then each match's rank: every one of them has to
+    be ranked, but only them), then walked in that order, each one's rows read by the foreign-key indexes (part by
+    part: an agent's own cases, then the unassigned ones of their policies, each an index condition where an OR
+    across the policy join would read every case of the customer), newest first, until the page is full: a LATERAL
+    join PostgreSQL runs as a nested loop that stops at the LIMIT. Left to itself, the planner finds that plan only
+    through a parallel sort, and otherwise joins every match to sort them (40,000 cases for "smith" at scale 1). The
+    page's rows are then read whole by primary key, in the same order. `total` (the number of results, counted before
+    the page) tells whether walking pays."""
+    query = prefix_tsquery(term)
+    if query is None or (offset + limit) * WALK_SHARE > total:
+        return None
+    from apps.customers.models import Customer
+
+    customer = vector.removesuffix("__search_vector")
+    ranked = (
+        Customer.all_objects.filter(search_vector=query)
+        .annotate(search_rank=SearchRank(F("search_vector"), query))
+        .order_by("-search_rank", "-pk")
+        .values_list("pk", "search_rank")
+    )
+    ranked_sql, params = ranked.query.sql_with_params()
+    # The rows of one customer: each source (scope, filters, search) narrowed to the customer walked.
+    own = []
+    for source in parts or [found]:
+        one = source.filter(**{f"{customer}_id": RawSQL('"ranked"."id"', ())}).order_by().values_list("pk")
+        sql, one_params = one.query.sql_with_params()
+        own.append(f"({sql})")
+        params += one_params
+    # ORM-compiled SQL, every value a parameter
+    sql = (
+        f'SELECT "page"."id" FROM ({ranked_sql}) AS "ranked" ("id", "search_rank") '  # noqa: S608
+        f'CROSS JOIN LATERAL ({" UNION ALL ".join(own)} ORDER BY 1 DESC) AS "page" ("id") '
+        'ORDER BY "ranked"."search_rank" DESC, "ranked"."id" DESC, "page"."id" DESC LIMIT %s OFFSET %s'
+    )
+    with connections[found.db].cursor() as cursor:
+        cursor.execute(sql, (*params, limit, offset))
+        ids = [pk for (pk,) in cursor.fetchall()]
+    return list(found.filter(pk__in=ids)) if ids else []

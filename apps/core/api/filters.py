@@ -155,7 +155,8 @@ class SearchBackend(BaseFilterBackend):
             if query is None:
                 return queryset.none()
             # Without an explicit sort, search results come by relevance: the GIN index finds the matches and
-            # only those are sorted. (Ordering by name would walk the name index across the whole table.)
+            # only those are sorted. (Ordering by name would walk the name index across the whole table.) The
+            # paginator then counts them in the same pass (`pagination.ranked_page`); SortBackend clears the flag.
             request._search_ranked = True
             return (
                 queryset.filter(**{vector_field: query})
@@ -201,6 +202,7 @@ class SortBackend(BaseFilterBackend):
             return queryset.order_by(*default) if default else queryset
         if sort_by not in sort_fields:
             raise ValidationError({"sort_by": [f"Must be one of: {', '.join(sorted(sort_fields))}."]})
+        request._search_ranked = False  # searched, but listed in the order asked for
         prefix = "-" if sort_order == "desc" else ""
         return queryset.order_by(f"{prefix}{sort_fields[sort_by]}", f"{prefix}pk")
 

@@ -8,6 +8,9 @@ index), is therefore kept in the cache for `API_COUNT_CACHE_SECONDS`, keyed by t
 (which include the caller's visibility scope): small, cheap counts are always exact, and a kept total may lag
 writes by at most those seconds. A page past a cached total is
 recounted before it is refused.
+
+A list ordered by the relevance of a full-text match on its own rows (`SearchBackend`, no `sort_by`) is not
+counted apart: ranking reads every match anyway, and the query that ranks them counts them too (`ranked_page`).
 """
 
 import hashlib
@@ -19,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, Window
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -66,6 +70,41 @@ def counted(queryset, *, fresh: bool = False, parts=None) -> tuple[int, bool]:
     return total, False
 
 
+def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
+    """(the rows of `queryset[offset:offset + limit]`, the number of rows of `queryset`) for a list ordered by the
+    relevance of a full-text match on its own rows (`SearchBackend`): ranking reads every match anyway, so
+    `COUNT(*) OVER ()` counts them in the same pass, where a separate count would read them all again. The page's
+    keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order. A total
+    is kept as `counted` keeps one (at least `API_COUNT_CACHE_MIN_ROWS`, or found in at least
+    `API_COUNT_CACHE_MIN_MS`), and a kept one spares the window. The number is None when the page is past the last
+    (no row to carry it)."""
+    seconds = settings.API_COUNT_CACHE_SECONDS
+    try:
+        key = _count_key(queryset)
+    except EmptyResultSet:
+        return [], 0
+    total = cache.get(key) if seconds else None
+    if total is not None:
+        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    else:
+        started = time.perf_counter()
+        keys = list(
+            queryset.annotate(search_matches=Window(Count("*"))).values_list("pk", "search_matches")[
+                offset : offset + limit
+            ]
+        )
+        took_ms = (time.perf_counter() - started) * 1000
+        ids = [pk for pk, _ in keys]
+        total = keys[0][1] if keys else None
+        if (
+            seconds
+            and total is not None
+            and (total >= settings.API_COUNT_CACHE_MIN_ROWS or took_ms >= settings.API_COUNT_CACHE_MIN_MS)
+        ):
+            cache.set(key, total, seconds)
+    return (list(queryset.filter(pk__in=ids)) if ids else []), total
+
+
 class PageLimitPagination(BasePagination):
     """Page-number pagination whose list key is the view's `list_key` (e.g. `cases`, `customers`)."""
 
@@ -89,7 +128,8 @@ class PageLimitPagination(BasePagination):
         return [] if page is None else list(page)
 
     def page_queryset(self, queryset, request, view=None):
-        """The page as a sliced queryset, not yet read (None when the list is empty), after counting."""
+        """After counting: the page as a sliced queryset not yet read, or as the rows already read (a page ranked
+        or walked by a search: model instances), or None when the list is empty."""
         self.list_key = getattr(view, "list_key", "results")
         self.per_page = min(
             self._int_param(request, self.limit_query_param, settings.API_PAGE_SIZE_DEFAULT), settings.API_PAGE_SIZE_MAX
@@ -98,17 +138,30 @@ class PageLimitPagination(BasePagination):
         if not queryset.ordered:
             queryset = queryset.order_by("-pk")  # a stable order, or pages could overlap
         parts = getattr(self, "count_parts", None)
+        offset = (page_number - 1) * self.per_page
+        if getattr(request, "_search_ranked", False):  # by relevance (filters.SearchBackend): rows and total at once
+            rows, total = ranked_page(queryset, offset, self.per_page)
+            if total is None or (offset and not rows) or offset + len(rows) > total:  # past the end, or kept behind
+                total, _ = counted(queryset, fresh=True, parts=parts)
+            self._set_total(total, page_number)
+            return rows
         self.total_records, cached = counted(queryset, parts=parts)
         if cached and page_number > math.ceil(self.total_records / self.per_page):
             self.total_records, _ = counted(queryset, fresh=True, parts=parts)
-        self.total_pages = max(1, math.ceil(self.total_records / self.per_page))
-        self.current_page = page_number
-        if page_number > self.total_pages and self.total_records:
-            raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
+        self._set_total(self.total_records, page_number)
         if not self.total_records:
             return None
-        offset = (page_number - 1) * self.per_page
-        return queryset[offset : offset + self.per_page]
+        page_rows = getattr(view, "page_rows", None)  # BaseListApi.page_rows
+        walked = page_rows(queryset, offset, self.per_page, self.total_records) if page_rows else None
+        return walked if walked is not None else queryset[offset : offset + self.per_page]
+
+    def _set_total(self, total: int, page_number: int) -> None:
+        """The pagination block's figures; a page past the last (of a non-empty list) is a 404."""
+        self.total_records = total
+        self.total_pages = max(1, math.ceil(total / self.per_page))
+        self.current_page = page_number
+        if page_number > self.total_pages and total:
+            raise NotFound(f"Page {page_number} does not exist; there are {self.total_pages} pages.")
 
     def get_pagination_block(self) -> dict:
         return {

@@ -10,10 +10,11 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..search import ranked_rows, record_search
+from . import values
 from .fields import BIGINT_MAX
 from .filters import FilterBackend, SearchBackend, SortBackend
 from .parsers import CheckedRequest, refuse_nul_in_querydict
-from .values import page_rows
 
 _INT_GROUP = re.compile(r"\(\?P<(\w+)>\[0-9\]\+\)")
 
@@ -127,6 +128,11 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         `pagination.counted`); the list's filters and search are applied to each part too."""
         return None
 
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
+        """Optionally, the rows of the page `queryset[offset:offset + limit]` read another way than that slice
+        (`total` rows in all, counted first); None: the slice."""
+        return None
+
     def list_response(self, request):
         parts = self.visible_parts(request.user)
         if parts and self.paginator is not None:
@@ -138,9 +144,45 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
 
     def page_data(self, page) -> list:
         """The page's output: read as rows when the serializer allows it (`values.page_rows`), else through
-        model instances."""
+        model instances (and always for a page a search already read: `page` is then a list)."""
+        if isinstance(page, list):
+            return self.get_serializer(page, many=True).data
         serializer = self.get_serializer_class()(context=self.get_serializer_context())
-        rows = page_rows(serializer, page)
+        rows = values.page_rows(serializer, page)
         if rows is not None:
             return rows
         return self.get_serializer(list(page), many=True).data
+
+
+class RecordSearchListApi(BaseListApi):
+    """A list of records (cases, claims) whose `?search=` is a record number (`search_numbers`: {"REN-":
+    "case_number", ...}, exactly or by prefix on its index) or words of the customer's name (`search_name_vector`: the
+    path to the customer's full-text vector), most relevant customer first unless `sort_by` says otherwise
+    (`apps.core.search.record_search`). A page of names is walked customer by customer (`ranked_rows`)."""
+
+    search_numbers: dict[str, str] = {}
+    search_name_vector = ""
+    ranked_term = ""  # the words of a name this request lists by relevance
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        term = (self.request.query_params.get("search") or "").strip()[:100]
+        if term:
+            queryset, order = record_search(queryset, term, numbers=self.search_numbers, vector=self.search_name_vector)
+            if order and not self.request.query_params.get("sort_by"):
+                queryset = queryset.order_by(*order)
+                self.ranked_term = term
+        return queryset
+
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
+        if not self.ranked_term:
+            return None
+        return ranked_rows(
+            queryset,
+            self.ranked_term,
+            vector=self.search_name_vector,
+            offset=offset,
+            limit=limit,
+            total=total,
+            parts=getattr(self.paginator, "count_parts", None),  # an agent's scope, part by part
+        )

@@ -13,9 +13,8 @@ from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.core.api.exceptions import PayloadTooLarge
 from apps.core.api.throttles import GeneralRateThrottle, UploadRateThrottle
-from apps.core.api.views import BaseApi, BaseListApi
+from apps.core.api.views import BaseApi, BaseListApi, RecordSearchListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
-from apps.core.search import record_search
 from apps.customers.timeline import linked_entries
 from apps.renewals import dashboards, ingest, selectors, services
 from apps.renewals.models import CaseStatus, Priority, RenewalCase, UploadBatch
@@ -38,11 +37,7 @@ class CaseFilterSet(django_filters.FilterSet):
         fields = ["status", "priority", "assigned_to", "payment_status", "policy_type"]
 
 
-# what a case search can be typed as: the case's, its policy's or its customer's number (prefix on the index)
-CASE_NUMBERS = {"REN-": "case_number", "POL-": "policy__policy_number", "CUS-": "policy__customer__customer_code"}
-
-
-class CaseListApi(BaseListApi):
+class CaseListApi(RecordSearchListApi):
     permission_classes = STAFF
     serializer_class = s.CaseListSerializer
     filterset_class = CaseFilterSet
@@ -50,6 +45,10 @@ class CaseListApi(BaseListApi):
     list_key = "cases"
     sort_fields = {"created_at": "created_at", "renewal_date": "renewal_period", "priority": "priority_rank"}
     default_sort = ("-created_at", "-id")
+    # a case search: the case's, its policy's or its customer's number (prefix on the index), or the policyholder's
+    # name (full-text, best first)
+    search_numbers = {"REN-": "case_number", "POL-": "policy__policy_number", "CUS-": "policy__customer__customer_code"}
+    search_name_vector = "policy__customer__search_vector"
 
     def visible_queryset(self, user):
         return list_columns(
@@ -65,25 +64,6 @@ class CaseListApi(BaseListApi):
     def visible_parts(self, user):
         """An agent's cases count as their own plus the unassigned ones of their policies (two index scans)."""
         return selectors.cases_visible_parts(user) if user.role == Role.AGENT else None
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        term = (self.request.query_params.get("search") or "").strip()[:100]
-        if term:
-            # a number on its own index; otherwise the policyholder's name by full-text search, best first
-            queryset, order = record_search(
-                queryset,
-                term,
-                numbers={
-                    "REN-": "case_number",
-                    "POL-": "policy__policy_number",
-                    "CUS-": "policy__customer__customer_code",
-                },
-                vector="policy__customer__search_vector",
-            )
-            if order and not self.request.query_params.get("sort_by"):
-                queryset = queryset.order_by(*order)
-        return queryset
 
     @extend_schema(
         tags=["cases"], summary="Renewal cases (search: case, policy or customer number, or the policyholder's name)"

@@ -20,9 +20,8 @@ from apps.claims.models import (
     ClaimPriority,
     ClaimStatus,
 )
-from apps.core.api.views import BaseApi, BaseListApi
+from apps.core.api.views import BaseApi, BaseListApi, RecordSearchListApi
 from apps.core.columns import PERSON_SUMMARY, list_columns
-from apps.core.search import record_search
 from apps.customers.api.serializers import LinkedEntrySerializer
 from apps.customers.timeline import linked_entries
 from apps.documents import selectors as document_selectors
@@ -53,7 +52,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         fields = ["status", "priority", "claim_type", "handler", "assessor", "customer_id", "policy_id"]
 
 
-class ClaimListCreateApi(BaseListApi):
+class ClaimListCreateApi(RecordSearchListApi):
     permission_classes = PERMISSIONS
     customer_methods = ("GET", "POST")
     write_roles = services.ACTION_ROLES["file"]
@@ -67,6 +66,9 @@ class ClaimListCreateApi(BaseListApi):
         "status": "status",
     }
     default_sort = ("-created_at", "-id")
+    # a claim search: the claim's, its policy's or its customer's number, or the customer's name (best first)
+    search_numbers = {"CLM-": "claim_number", "POL-": "policy__policy_number", "CUS-": "customer__customer_code"}
+    search_name_vector = "customer__search_vector"
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or self.request.user.role != Role.CUSTOMER:
@@ -83,21 +85,6 @@ class ClaimListCreateApi(BaseListApi):
                 "assessor": PERSON_SUMMARY,
             },
         )
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        term = (self.request.query_params.get("search") or "").strip()[:100]
-        if term:
-            # a number on its own index; otherwise the customer's name by full-text search, best first
-            queryset, order = record_search(
-                queryset,
-                term,
-                numbers={"CLM-": "claim_number", "POL-": "policy__policy_number", "CUS-": "customer__customer_code"},
-                vector="customer__search_vector",
-            )
-            if order and not self.request.query_params.get("sort_by"):
-                queryset = queryset.order_by(*order)
-        return queryset
 
     @extend_schema(
         tags=["claims"],
