@@ -92,11 +92,13 @@ def ranked_rows(
     query = prefix_tsquery(term)
     if query is None or (offset + limit) * WALK_SHARE > total:
         return None
-    from apps.customers.models import Customer
-
     customer = vector.removesuffix("__search_vector")
+    # the customer model, reached through the path (core sits below customers: no import of it)
+    model = found.model
+    for step in customer.split("__"):
+        model = model._meta.get_field(step).related_model
     ranked = (
-        Customer.all_objects.filter(search_vector=query)
+        model._base_manager.filter(search_vector=query)
         .annotate(search_rank=SearchRank(F("search_vector"), query))
         .order_by("-search_rank", "-pk")
         .values_list("pk", "search_rank")

@@ -9,6 +9,7 @@ from apps.campaigns.models import (
     CampaignVariant,
     Suppression,
     TrackingEvent,
+    TrackingFlush,
 )
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import CustomerFactory
@@ -95,3 +96,14 @@ class CampaignSendRollupFactory(factory.django.DjangoModelFactory):
     day = factory.LazyFunction(lambda: timezone.localdate())
     sent = 10
     delivered = 9
+
+
+class TrackingFlushFactory(factory.django.DjangoModelFactory):
+    """A written batch of buffered hits (in the app only the flush task writes these, with the batch's events)."""
+
+    class Meta:
+        model = TrackingFlush
+
+    batch = factory.Sequence(lambda n: f"batch-{n:08d}")
+    hits = 500
+    flushed_at = factory.LazyFunction(timezone.now)
