@@ -3,6 +3,7 @@
 #
 #   web      gunicorn, WSGI (API, admin, portal)       0.0.0.0:$PORT (8000)
 #   ws       daphne, ASGI (the /ws/ websockets)        0.0.0.0:$WS_PORT (8001)
+#   track    uvicorn workers, ASGI (campaigns' /c/ open pixel and click redirects)  0.0.0.0:$TRACK_PORT (8002)
 #   worker   celery worker
 #   beat     celery beat (run exactly one)
 #   migrate  manage.py migrate --noinput, then exit
@@ -94,6 +95,24 @@ case "$role" in
       --application-close-timeout "${DAPHNE_CLOSE_TIMEOUT:-10}" \
       "$@" \
       config.asgi:application
+    ;;
+  track)
+    # Campaign tracking (/c/): one event loop per worker; a hit is checked without the database and pushed to
+    # Redis in groups (apps/campaigns/fastpath.py). Anything it does not answer itself (a forged token, Redis
+    # down) falls through to Django in the same process.
+    wait_for_db
+    exec gunicorn config.asgi:application \
+      --bind "${BIND_HOST}:${TRACK_PORT:-8002}" \
+      --workers "${TRACK_CONCURRENCY:-$(nproc 2>/dev/null || echo 1)}" \
+      --worker-class uvicorn_worker.UvicornWorker \
+      --timeout "${GUNICORN_TIMEOUT:-60}" \
+      --graceful-timeout "${GUNICORN_GRACEFUL_TIMEOUT:-30}" \
+      --keep-alive "${GUNICORN_KEEPALIVE:-5}" \
+      --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+      --worker-tmp-dir "${GUNICORN_WORKER_TMP_DIR:-/dev/shm}" \
+      --access-logfile - \
+      --error-logfile - \
+      "$@"
     ;;
   worker)
     exec celery -A config worker \

@@ -70,6 +70,16 @@ def start_http(server: str, port: int, workers: int, env: dict) -> subprocess.Po
     )
 
 
+TRACKING_PREFIX = "/c/"
+
+
+def start_tracking(port: int, env: dict) -> subprocess.Popen:
+    """The tracking tier as deployed (docker/entrypoint.sh `track`, nginx's `location /c/`): the open pixel and
+    click redirects served by ASGI workers (uvicorn: one event loop each, hits pushed to Redis in groups), one per
+    core."""
+    return start_http("uvicorn", port, os.cpu_count() or 1, env)
+
+
 def start_daphne(port: int, env: dict) -> subprocess.Popen:
     """One daphne process (HTTP and websockets), for the websocket probe."""
     return start_http("daphne", port, 1, env)

@@ -4,6 +4,7 @@ whatever happens to a flusher (dies after claiming, dies after committing, is sl
 runs beside others) — with the same figures as the direct path: first open/click, machine opens (by agent and
 address, and by the prefetch rule against sent_at), the rollups behind the analytics."""
 
+import asyncio
 import io
 import threading
 import time
@@ -256,6 +257,100 @@ def test_the_asgi_application_answers_on_the_fast_path_too(sends):
     assert buffer.pending() == 1
     kind, send_id, machine, _link, _at, ip, agent = orjson.loads(buffer.client().lindex(buffer._key(), 0))
     assert (kind, send_id, machine, ip, agent) == ("o", one.pk, False, "81.84.1.1", IPHONE)
+
+
+def test_concurrent_asgi_hits_are_pushed_in_groups_each_answered_once_it_is_in_the_buffer(sends, settings):
+    """The tracking tier's event loop: 60 requests at once share a few RPUSHes (one connection, group commit), and
+    every hit is in the buffer when its request is answered; the flush writes each once."""
+    one, two = sends
+    handler = EnvelopeASGIHandler()
+    rpushes: list[int] = []
+    original = buffer._command
+
+    def counting(*parts: bytes) -> bytes:
+        if parts[0] == b"RPUSH":
+            rpushes.append(len(parts) - 2)
+        return original(*parts)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def hit(send_id: int, answers: list) -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": _path(c.open_url(send_id)),
+            "root_path": "",
+            "scheme": "http",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
+            "client": ("81.84.1.1", 50000),
+            "server": ("testserver", 80),
+        }
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                # answered only once the hit is in Redis (the pushes so far hold at least this one)
+                answers.append((message["status"], sum(rpushes)))
+
+        await handler(scope, receive, send)
+
+    async def burst(answers: list) -> None:
+        await asyncio.gather(*(hit((one, two)[i % 2].pk, answers) for i in range(60)))
+
+    answers: list = []
+    buffer._command = counting
+    try:
+        async_to_sync(burst)(answers)
+    finally:
+        buffer._command = original
+    assert [status for status, _ in answers] == [200] * 60
+    assert all(pushed >= i + 1 for i, (_, pushed) in enumerate(answers))
+    assert sum(rpushes) == 60
+    assert len(rpushes) < 60  # grouped: fewer round trips than hits
+    assert buffer.pending() == 60
+    buffer.tracking_flush()
+    assert _events(send_id=one.pk).count() == 30
+    assert _events(send_id=two.pk).count() == 30
+
+
+def test_asgi_hits_with_redis_down_are_written_by_the_view(sends, settings):
+    one, _ = sends
+    settings.CAMPAIGNS_TRACKING_BUFFER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    handler = EnvelopeASGIHandler()
+    sent: list[dict] = []
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)  # the client stays connected (Django stops listening once it has answered)
+        return None
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": _path(c.open_url(one.pk)),
+        "root_path": "",
+        "scheme": "http",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
+        "client": ("81.84.1.1", 50000),
+        "server": ("testserver", 80),
+    }
+    request_started.disconnect(close_old_connections)  # (they would close the test's connection: see `wsgi`)
+    request_finished.disconnect(close_old_connections)
+    try:
+        async_to_sync(handler)(scope, receive, send)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert sent[0]["status"] == 200
+    assert CampaignSend.objects.get(pk=one.pk).opened_at is not None  # the view wrote it at once
+    assert _events(send_id=one.pk).count() == 1
 
 
 def _hits(sends: list[CampaignSend], n: int, wsgi) -> None:

@@ -170,7 +170,7 @@ class Command(BaseCommand):
 
     def _http(self, manager, duration: int, concurrency: int) -> None:
         from apps.bench.load import campaign_tracking_flush, format_row, wrk
-        from apps.bench.servers import free_port, start_http, stop, wait_http
+        from apps.bench.servers import free_port, start_tracking, stop, wait_http
 
         with transaction.atomic():
             campaign = Campaign.objects.filter(name="bench: tracking").first()
@@ -202,7 +202,7 @@ class Command(BaseCommand):
             )
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench", "PYTHONUNBUFFERED": "1"}
         port = free_port()
-        process = start_http("gunicorn", port, 2 * (os.cpu_count() or 1), env)  # as `make bench`: WSGI gthread
+        process = start_tracking(port, env)  # as deployed, and as `make bench` measures it: the ASGI tracking tier
         try:
             wait_http(port)
             pixel = c.open_url(send.pk).split("/c/o/", 1)[1]

@@ -22,7 +22,7 @@ from apps.bench import assistant, probes
 from apps.bench import lead_import as bench_lead_import
 from apps.bench.jobs import run_jobs
 from apps.bench.load import campaign_tracking_flush, format_row, scenarios, warm_up, wrk
-from apps.bench.servers import ROOT, free_port, start_http, stop, wait_http
+from apps.bench.servers import ROOT, TRACKING_PREFIX, free_port, start_http, start_tracking, stop, wait_http
 from apps.bench.table import table
 
 
@@ -116,6 +116,7 @@ class Command(BaseCommand):
         self.stdout.write(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         port = free_port()
         process = start_http(server, port, workers, env) if not skip_http else None
+        tracking = None  # (port, process) of the tracking tier, started for the campaign scenarios
         try:
             if process:
                 wait_http(port)
@@ -126,13 +127,21 @@ class Command(BaseCommand):
                 assistant.ensure_knowledge_base(stdout=self.stdout)
                 self.stdout.write(f"assistant warm-up: {assistant.warm_up(port, tokens, workers):.1f} s")
             for name, path, floor_path, auth in chosen:
-                warm_up(port, path, tokens.get(auth), workers)
+                at = port
+                if path.startswith(TRACKING_PREFIX) and server == "gunicorn":
+                    # deployed behind nginx's `location /c/` on the tracking tier, not on the WSGI web tier
+                    if tracking is None:
+                        tracking_port = free_port()
+                        tracking = (tracking_port, start_tracking(tracking_port, env))
+                        wait_http(tracking_port)
+                    at = tracking[0]
+                warm_up(at, path, tokens.get(auth), workers)
                 if floor_path:
-                    warm_up(port, floor_path, None, workers)
+                    warm_up(at, floor_path, None, workers)
                 for level in levels:
-                    result = wrk(port, path, level, duration, tokens.get(auth), name)
+                    result = wrk(at, path, level, duration, tokens.get(auth), name)
                     if floor_path:
-                        floor = wrk(port, floor_path, level, duration, None, f"{name} (floor)")
+                        floor = wrk(at, floor_path, level, duration, None, f"{name} (floor)")
                         result["floor_rps"] = floor["rps"]
                         result["floor_p50"] = floor["p50"]
                         result["ratio"] = round(floor["rps"] / result["rps"], 2) if result["rps"] else None
@@ -141,6 +150,8 @@ class Command(BaseCommand):
         finally:
             if process:
                 stop(process)
+            if tracking is not None:
+                stop(tracking[1])
         if any(name.startswith("campaign ") for name, _, _, _ in chosen):
             report["campaign_tracking_flush"] = flushed = campaign_tracking_flush()
             if flushed.get("error"):
