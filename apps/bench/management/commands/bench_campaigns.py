@@ -1,12 +1,13 @@
 """Campaign figures of issue #19, on the loaded data set (`seed_demo --scale …` first for 100k customers):
 
 1. a 100k-recipient audience resolved, frozen, consent-checked (set-based) and queued — target ≤ 60 s;
-2. sending to the sandbox SMS provider — target ≥ 500 messages/s;
-3. campaign analytics over 1M tracking events — target ≤ 200 ms;
+2. campaign analytics over 1M tracking events — target ≤ 200 ms;
+3. sending to the sandbox SMS provider — target ≥ 500 messages/s;
 4. the open pixel and the click redirect under wrk at c=64 — target p95 ≤ 20 ms.
 
-Parts 1–3 run in one transaction that is rolled back (the data set is left as it was); part 4 needs rows the
-server can see, so it keeps one small committed "bench: tracking" campaign (reused on the next run)."""
+Parts 1 and 2 run in one transaction that is rolled back (the data set is left as it was); part 3 sends as a
+worker does, each message committed, and part 4 needs rows the server can see, so they keep small committed
+campaigns ("bench: sms", "bench: tracking"), reused on the next run."""
 
 import os
 import statistics
@@ -39,11 +40,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--audience", type=int, default=100_000)
-        # The send runs inside the bench's rolled-back transaction, where every message's mark updates the same
-        # campaign rollup (and history context) row: PostgreSQL follows that row's version chain, one version
-        # longer per message, so the rate falls with the count (757/s at 1.3k, 71/s at 18k). A real worker commits
-        # each mark on its own and never builds the chain; 2,000 messages measure the sending, not the chain.
-        parser.add_argument("--send", type=int, default=2_000, help="Messages sent to the sandbox provider.")
+        parser.add_argument("--send", type=int, default=5_000, help="Messages sent to the sandbox provider.")
         parser.add_argument("--events", type=int, default=1_000_000)
         parser.add_argument("--duration", type=int, default=5, help="Seconds of each wrk run.")
         parser.add_argument("--concurrency", type=int, default=64)
@@ -57,10 +54,11 @@ class Command(BaseCommand):
         noon = timezone.make_aware(datetime.combine(timezone.localdate(), clock(12, 0)))
         try:
             with transaction.atomic():
-                self._audience_and_send(manager, audience, send, events, noon)
+                self._audience_and_analytics(manager, audience, events, noon)
                 raise _Rollback
         except _Rollback:
             pass
+        self._sms(manager, send, noon)
         if not skip_http:
             self._http(manager, duration, concurrency)
 
@@ -77,7 +75,7 @@ class Command(BaseCommand):
             )
             return cursor.rowcount
 
-    def _audience_and_send(self, manager, audience: int, send: int, events: int, noon) -> None:
+    def _audience_and_analytics(self, manager, audience: int, events: int, noon) -> None:
         granted = self._grant("email", audience)
         self.stdout.write(f"audience: {granted} customers granted marketing email (of {audience} wanted)")
         campaign = campaign_create(
@@ -101,37 +99,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"1. resolve+freeze {frozen:.1f} s; + consent check and queue of {recipients} recipients in "
             f"{len(ranges)} batches: {took:.1f} s total ({recipients / took:.0f}/s) {totals}  [target ≤ 60 s at 100k]"
-        )
-
-        self._grant("sms", send)
-        sms = campaign_create(
-            actor=manager,
-            name="bench: sms",
-            type="sms",
-            channels=["sms"],
-            target_audience={
-                "consented_only": True,
-                "customer_ids": list(
-                    ConsentRecord.objects.filter(channel="sms", note="bench").values_list("customer_id", flat=True)[
-                        :send
-                    ]
-                ),
-            },
-            content={"body": "Hi {{ first_name }}, renew: https://insureops.example/r"},
-        )
-        campaign_send(campaign=sms, actor=manager, now=noon)
-        for first, last in sending.batch_ranges(sms):
-            sending._check_and_queue(sms.pk, first, last, noon)
-        queued = CampaignSend.objects.filter(campaign=sms, status="queued").count()
-        sandbox.OUTBOX.clear()
-        c.click_url(0, 0)  # a worker resolves the URLconf once, at its first task: not part of the rate
-        started = time.perf_counter()
-        sent = sending.deliver_queued(campaign_id=sms.pk)
-        took = time.perf_counter() - started
-        sandbox.OUTBOX.clear()
-        self.stdout.write(
-            f"2. sandbox SMS: {sent} of {queued} queued sent in {took:.1f} s = {sent / took:.0f} messages/s  "
-            "[target ≥ 500/s]"
         )
 
         # The synthetic deliveries are fixture data, not history: pghistory's statement trigger joins the whole
@@ -164,12 +131,67 @@ class Command(BaseCommand):
             timings.append((time.perf_counter() - started) * 1000)
         median = statistics.median(timings[1:])
         self.stdout.write(
-            f"3. analytics over {inserted} tracking events, {data['sent']} sends: median {median:.0f} ms "
+            f"2. analytics over {inserted} tracking events, {data['sent']} sends: median {median:.0f} ms "
             f"(first {timings[0]:.0f} ms)  [target ≤ 200 ms]"
         )
 
+    def _sms(self, manager, send: int, noon) -> None:
+        """The send rate as a worker sends: committed, each message's mark its own transaction. (Inside one
+        rolled-back transaction every mark would update the same rollup row again, and PostgreSQL would follow that
+        row's version chain, one version longer per message: the rate would measure the chain.) The campaign
+        "bench: sms" and its recipients' marketing SMS consent are kept and reused: each run puts its sends back in
+        the queue first (fixture data: the history trigger is bypassed, the rollup trigger still runs)."""
+        with transaction.atomic():
+            sms = Campaign.objects.filter(name="bench: sms").first()
+            if sms is None or CampaignSend.objects.filter(campaign=sms).count() < send:
+                if sms is not None:
+                    Campaign.objects.filter(pk=sms.pk).update(name=f"bench: sms (old {sms.pk})")
+                self._grant("sms", send)
+                sms = campaign_create(
+                    actor=manager,
+                    name="bench: sms",
+                    type="sms",
+                    channels=["sms"],
+                    target_audience={
+                        "consented_only": True,
+                        "customer_ids": list(
+                            ConsentRecord.objects.filter(channel="sms", note="bench").values_list(
+                                "customer_id", flat=True
+                            )[:send]
+                        ),
+                    },
+                    content={"body": "Hi {{ first_name }}, renew: https://insureops.example/r"},
+                )
+                campaign_send(campaign=sms, actor=manager, now=noon)
+                for first, last in sending.batch_ranges(sms):
+                    sending._check_and_queue(sms.pk, first, last, noon)
+            else:
+                with pgtrigger.ignore("campaigns.CampaignSend:update_update"):
+                    CampaignSend.objects.filter(campaign=sms).update(
+                        status="queued",
+                        sent_at=None,
+                        delivered_at=None,
+                        failed_at=None,
+                        provider="",
+                        provider_message_id="",
+                        reason="",
+                        detail="",
+                    )
+                Campaign.objects.filter(pk=sms.pk).update(status="active")
+        queued = CampaignSend.objects.filter(campaign=sms, status="queued").count()
+        sandbox.OUTBOX.clear()
+        c.click_url(0, 0)  # a worker resolves the URLconf once, at its first task: not part of the rate
+        started = time.perf_counter()
+        sent = sending.deliver_queued(campaign_id=sms.pk)
+        took = time.perf_counter() - started
+        sandbox.OUTBOX.clear()
+        self.stdout.write(
+            f"3. sandbox SMS: {sent} of {queued} queued sent in {took:.1f} s = {sent / took:.0f} messages/s, "
+            "each mark committed as a worker does  [target ≥ 500/s]"
+        )
+
     def _http(self, manager, duration: int, concurrency: int) -> None:
-        from apps.bench.load import campaign_tracking_flush, format_row, wrk
+        from apps.bench.load import campaign_tracking_flush, format_row, warm_up, wrk
         from apps.bench.servers import free_port, start_tracking, stop, wait_http
 
         with transaction.atomic():
@@ -208,6 +230,9 @@ class Command(BaseCommand):
             pixel = c.open_url(send.pk).split("/c/o/", 1)[1]
             click = c.click_url(send.pk, 0, send.variant_id).split("/c/k/", 1)[1]
             for name, path in (("open pixel", f"/c/o/{pixel}"), ("click redirect", f"/c/k/{click}")):
+                # as `make bench`: each server process answers first (a process's first click of a variant goes
+                # through the view, which gives the process that variant's links)
+                warm_up(port, path, None, os.cpu_count() or 1)
                 result = wrk(port, path, concurrency, duration, None, name)
                 self.stdout.write("4. " + format_row(result) + "  [target p95 ≤ 20 ms at c=64]")
         finally:
