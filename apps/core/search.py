@@ -73,13 +73,32 @@ def ranked_order(vector: str) -> tuple[str, ...]:
 WALK_SHARE = 10
 
 
+def rows_by_pk(source: QuerySet, ids: list) -> list:
+    """The rows of `source` with these keys, in the order of `ids` (a page whose order a ranking already decided)."""
+    if not ids:
+        return []
+    found = {row.pk: row for row in source.filter(pk__in=ids).order_by()}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def ranked_rows(
-    found: QuerySet, term: str, *, vector: str, offset: int, limit: int, total: int, parts: list[QuerySet] | None = None
+    found: QuerySet,
+    term: str,
+    *,
+    vector: str,
+    offset: int,
+    limit: int,
+    total: int,
+    parts: list[QuerySet] | None = None,
+    rows_from: QuerySet | None = None,
 ) -> list | None:
     """The rows `found[offset:offset + limit]` of a name search (`record_search`'s result for words of a name, in
     `ranked_order`, over the customer's `vector` seen through a relation), or None when the plain slice is the better
-    plan (few results). `parts`: disjoint querysets whose rows together are `found`'s (`BaseListApi.visible_parts`,
-    searched and filtered like it), each answerable from one index.
+    plan (few results). `rows_from`: the same list before the search (scope and filters), and `parts`: disjoint
+    querysets whose rows together are its rows (`BaseListApi.visible_parts`, filtered like it), each answerable from
+    one index. A row matches the search exactly when its customer does, and only matching customers are walked, so
+    neither needs the search condition (which would join the customer again for each one walked) — nor the rank
+    and order, once the walk has put the page's keys in order.
 
     The matching customers are ranked on their own (the GIN index, then each match's rank: every one of them has to
     be ranked, but only them), then walked in that order, each one's rows read by the foreign-key indexes (part by
@@ -106,7 +125,7 @@ def ranked_rows(
     ranked_sql, params = ranked.query.sql_with_params()
     # The rows of one customer: each source (scope, filters, search) narrowed to the customer walked.
     own = []
-    for source in parts or [found]:
+    for source in parts or [rows_from if rows_from is not None else found]:
         one = source.filter(**{f"{customer}_id": RawSQL('"ranked"."id"', ())}).order_by().values_list("pk")
         sql, one_params = one.query.sql_with_params()
         own.append(f"({sql})")
@@ -120,4 +139,4 @@ def ranked_rows(
     with connections[found.db].cursor() as cursor:
         cursor.execute(sql, (*params, limit, offset))
         ids = [pk for (pk,) in cursor.fetchall()]
-    return list(found.filter(pk__in=ids)) if ids else []
+    return rows_by_pk(rows_from if rows_from is not None else found, ids)

@@ -27,6 +27,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from ..search import rows_by_pk
 from .fields import BIGINT_MAX
 
 
@@ -70,11 +71,12 @@ def counted(queryset, *, fresh: bool = False, parts=None) -> tuple[int, bool]:
     return total, False
 
 
-def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
+def ranked_page(queryset, offset: int, limit: int, *, rows_from=None) -> tuple[list, int | None]:
     """(the rows of `queryset[offset:offset + limit]`, the number of rows of `queryset`) for a list ordered by the
     relevance of a full-text match on its own rows (`SearchBackend`): ranking reads every match anyway, so
     `COUNT(*) OVER ()` counts them in the same pass, where a separate count would read them all again. The page's
-    keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order. A total
+    keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order — from
+    `rows_from`, the list before the search, when given (the keys are already scoped, filtered and matched). A total
     is kept as `counted` keeps one (at least `API_COUNT_CACHE_MIN_ROWS`, or found in at least
     `API_COUNT_CACHE_MIN_MS`), and a kept one spares the window. The number is None when the page is past the last
     (no row to carry it)."""
@@ -102,7 +104,7 @@ def ranked_page(queryset, offset: int, limit: int) -> tuple[list, int | None]:
             and (total >= settings.API_COUNT_CACHE_MIN_ROWS or took_ms >= settings.API_COUNT_CACHE_MIN_MS)
         ):
             cache.set(key, total, seconds)
-    return (list(queryset.filter(pk__in=ids)) if ids else []), total
+    return rows_by_pk(rows_from if rows_from is not None else queryset, ids), total
 
 
 class PageLimitPagination(BasePagination):
@@ -140,7 +142,9 @@ class PageLimitPagination(BasePagination):
         parts = getattr(self, "count_parts", None)
         offset = (page_number - 1) * self.per_page
         if getattr(request, "_search_ranked", False):  # by relevance (filters.SearchBackend): rows and total at once
-            rows, total = ranked_page(queryset, offset, self.per_page)
+            rows, total = ranked_page(
+                queryset, offset, self.per_page, rows_from=getattr(request, "_search_rows_from", None)
+            )
             if total is None or (offset and not rows) or offset + len(rows) > total:  # past the end, or kept behind
                 total, _ = counted(queryset, fresh=True, parts=parts)
             self._set_total(total, page_number)

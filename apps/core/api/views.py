@@ -177,6 +177,10 @@ class RecordSearchListApi(BaseListApi):
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
         if not self.ranked_term:
             return None
+        # the list and its parts (an agent's scope, part by part) filtered, but not searched: the walk finds the
+        # matching customers itself
+        unsearched = super().filter_queryset
+        parts = self.visible_parts(self.request.user)
         return ranked_rows(
             queryset,
             self.ranked_term,
@@ -184,5 +188,6 @@ class RecordSearchListApi(BaseListApi):
             offset=offset,
             limit=limit,
             total=total,
-            parts=getattr(self.paginator, "count_parts", None),  # an agent's scope, part by part
+            parts=[unsearched(part) for part in parts] if parts else None,
+            rows_from=unsearched(self.get_queryset()),
         )
