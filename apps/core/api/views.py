@@ -168,19 +168,19 @@ class RecordSearchListApi(BaseListApi):
         queryset = super().filter_queryset(queryset)
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
+            unsearched = queryset
             queryset, order = record_search(queryset, term, numbers=self.search_numbers, vector=self.search_name_vector)
             if order and not self.request.query_params.get("sort_by"):
                 queryset = queryset.order_by(*order)
+                queryset.unsearched = unsearched  # (read by page_rows: the walk finds the matching customers itself)
                 self.ranked_term = term
         return queryset
 
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
         if not self.ranked_term:
             return None
-        # the list and its parts (an agent's scope, part by part) filtered, but not searched: the walk finds the
-        # matching customers itself
-        unsearched = super().filter_queryset
-        parts = self.visible_parts(self.request.user)
+        # the list and its parts (an agent's scope, part by part) filtered, but not searched
+        parts = getattr(self.paginator, "count_parts", None)
         return ranked_rows(
             queryset,
             self.ranked_term,
@@ -188,6 +188,6 @@ class RecordSearchListApi(BaseListApi):
             offset=offset,
             limit=limit,
             total=total,
-            parts=[unsearched(part) for part in parts] if parts else None,
-            rows_from=unsearched(self.get_queryset()),
+            parts=[part.unsearched for part in parts] if parts else None,
+            rows_from=queryset.unsearched,
         )
