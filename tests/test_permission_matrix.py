@@ -11,7 +11,7 @@ from functools import cache
 import pghistory.core
 import pghistory.models
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import Team, User
@@ -25,7 +25,7 @@ from apps.notifications.models import Notification
 from apps.policies.models import Policy
 from apps.renewals.models import RenewalCase
 from tests.conftest import client_for
-from tests.factories.accounts import TeamFactory
+from tests.factories.accounts import TeamFactory, UserFactory
 from tests.factories.campaign import CampaignRecipientFactory
 from tests.factories.claims import AssessmentFactory, ClaimFactory, ClaimPaymentFactory, EstimateFactory
 from tests.factories.crm import (
@@ -101,8 +101,32 @@ def test_matrix_names_only_existing_endpoints():
     assert stale == []
 
 
+@pytest.fixture(scope="module")
+def _module_path_objects(django_db_setup, django_db_blocker):
+    """The path objects, built once per module (and xdist worker) in a transaction that is rolled back when the
+    module is done, as Django's TestCase.setUpTestData does: each test runs in a savepoint inside it, so what a test
+    writes (hand_over, a wrongly admitted request) is still undone before the next one."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            objects = _build_path_objects(lambda role, **kwargs: UserFactory(role=role, **kwargs))
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield objects
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def path_objects(make_user) -> dict:
+def path_objects(_module_path_objects, db) -> dict:
+    return dict(_module_path_objects)
+
+
+def _build_path_objects(make_user) -> dict:
     """Real objects for path parameters, none of them the caller's: the customer, its policy and case belong to
     another agent, the customer record to another customer's login, the claim to another assessor, the
     notification to someone else. A wrongly admitted write would show in the database."""
