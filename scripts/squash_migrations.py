@@ -21,6 +21,14 @@ no index to drop). So the operations are written from the app's state at its lea
 replaced leaf, or partway through the replaced migrations, keeps working; the replaced files stay until every
 deployment has applied them.
 
+Squashing again (Django 6.0+ squashes a squashed migration): the new `0001_squashed_<new leaf>` replaces the previous
+squash and the migrations after it, and Django resolves that nesting down to the original files. So the previous
+squash file stays too, like every file it replaces: a database migrated through it, or through the originals it
+replaced, or part-way through the later ones, keeps migrating. Mark a data-only RunSQL/RunPython `elidable=True`
+before squashing (any other RunPython stops the script), then check that a fresh migrate dumps
+(`pg_dump --schema-only`) the same schema as the previous chain and that a database on the previous chain has
+"No migrations to apply".
+
     .venv/bin/python scripts/squash_migrations.py [app ...]
 """
 
@@ -218,7 +226,10 @@ class OrderingWriter(MigrationWriter):
     extra: ClassVar[dict[str, list[tuple[str, str]]]] = {}
 
     def __init__(self, migration: Any, include_header: bool = True) -> None:
-        migration.dependencies = [*migration.dependencies, *self.extra.get(migration.app_label, [])]
+        # dict.fromkeys: a squash of a squash already has them (and would list them twice)
+        migration.dependencies = list(
+            dict.fromkeys([*migration.dependencies, *self.extra.get(migration.app_label, [])])
+        )
         super().__init__(migration, include_header)
 
 
