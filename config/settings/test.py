@@ -1,6 +1,7 @@
 """pytest settings: fast hashing, locmem email, per-xdist-worker Redis database and prefixes."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *
 
@@ -26,11 +27,15 @@ API_FAST_SERIALIZER_CHECK = True
 DASHBOARD_CACHE_SECONDS = 0  # tests compute figures right after changing data; tests/core/test_figures.py turns it on
 
 # Each pytest-xdist worker gets its own Redis database so that clearing the cache between
-# tests never touches another worker's throttle counters or channel groups.
+# tests never touches another worker's throttle counters or channel groups: the ones after REDIS_URL's own
+# (redis://…/0: workers on 1, 2, …; a second suite run beside it on redis://…/8 uses 9, 10, …).
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_index = int(_worker[2:]) if _worker[2:].isdigit() else 0
 if REDIS_URL:
-    _redis_db_url = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + _worker_index % 15}"
+    _url = urlsplit(REDIS_URL)
+    _own_db = _url.path.strip("/")
+    _first = int(_own_db) if _own_db.isdigit() else 0
+    _redis_db_url = urlunsplit(_url._replace(path=f"/{(_first + 1 + _worker_index) % 16}"))
     CACHES["default"]["LOCATION"] = _redis_db_url
     CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
     CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [_redis_db_url], "prefix": f"test-{_worker}"}
