@@ -121,7 +121,7 @@ class Command(BaseCommand):
             if process:
                 wait_http(port)
             if process and table:
-                report["table"] = self._table(port, tokens, only)
+                report["table"] = self._table(port, tokens, only, workers)
             chosen = [s for s in scenarios() if only.lower() in s[0].lower()] if process and not table_only else []
             if any(path in assistant.POST_PATHS for _, path, _, _ in chosen):
                 assistant.ensure_knowledge_base(stdout=self.stdout)
@@ -199,10 +199,10 @@ class Command(BaseCommand):
         if errors:
             raise CommandError(f"{errors} failed requests under load")
 
-    def _table(self, port: int, tokens: dict, only: str) -> list[dict]:
+    def _table(self, port: int, tokens: dict, only: str, workers: int) -> list[dict]:
         self.stdout.write(f"issue 15's table (median of 3 after a warm-up, c=1); load average {os.getloadavg()}")
         started = time.perf_counter()
-        rows = table(port, tokens, only=only, stdout=self.stdout)
+        rows = table(port, tokens, only=only, stdout=self.stdout, workers=workers)
         self.stdout.write(f"table measured in {time.perf_counter() - started:.0f} s")
         return rows
 
