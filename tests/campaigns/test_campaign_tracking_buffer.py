@@ -90,6 +90,21 @@ def wsgi():
     return call
 
 
+def _scope(path: str) -> dict:
+    """An ASGI HTTP scope for a mail client's GET of `path`."""
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "",
+        "scheme": "http",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
+        "client": ("81.84.1.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
 def _path(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
@@ -238,17 +253,7 @@ def test_the_asgi_application_answers_on_the_fast_path_too(sends):
     async def send(message):
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": _path(c.open_url(one.pk)),
-        "root_path": "",
-        "scheme": "http",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
-        "client": ("81.84.1.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = _scope(_path(c.open_url(one.pk)))
     async_to_sync(handler)(scope, receive, send)
 
     assert sent[0]["status"] == 200
@@ -276,17 +281,7 @@ def test_concurrent_asgi_hits_are_pushed_in_groups_each_answered_once_it_is_in_t
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def hit(send_id: int, answers: list) -> None:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": _path(c.open_url(send_id)),
-            "root_path": "",
-            "scheme": "http",
-            "query_string": b"",
-            "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
-            "client": ("81.84.1.1", 50000),
-            "server": ("testserver", 80),
-        }
+        scope = _scope(_path(c.open_url(send_id)))
 
         async def send(message):
             if message["type"] == "http.response.start":
@@ -330,17 +325,7 @@ def test_asgi_hits_with_redis_down_are_written_by_the_view(sends, settings):
     async def send(message):
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": _path(c.open_url(one.pk)),
-        "root_path": "",
-        "scheme": "http",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), (b"user-agent", IPHONE.encode())],
-        "client": ("81.84.1.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = _scope(_path(c.open_url(one.pk)))
     request_started.disconnect(close_old_connections)  # (they would close the test's connection: see `wsgi`)
     request_finished.disconnect(close_old_connections)
     try:
