@@ -129,6 +129,34 @@ def test_audit_api_lists_changes_and_security_events_for_admins(auth_client, mak
     assert [e["kind"] for e in events["events"]] == ["download"]
 
 
+def test_the_change_list_pages_read_in_two_steps_equal_the_aggregate_views_own_slices(auth_client):
+    """`audit/changes` reads a page's keys first and then those events from their own tables
+    (`selectors.change_events_page`): every page, in either order, is what slicing pghistory's aggregate view gives."""
+    from apps.audit.selectors import change_events_page
+
+    client, _admin = auth_client(Role.ADMIN)
+    for n in range(4):
+        branch = Branch.objects.create(code=f"b{n}", name=f"Branch {n}")
+        branch.name = f"Branch {n}!"
+        branch.save()
+        Team.objects.create(name=f"Team {n}", branch=branch)
+    events = pghistory.models.Events.objects.all()
+    for order in (("-pgh_created_at", "-pk"), ("pgh_created_at", "pgh_model", "pgh_id")):
+        ordered = events.order_by(*order)
+        whole = [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in ordered]
+        assert len(whole) >= 12
+        for offset in (0, 5, 10):
+            page = change_events_page(ordered, offset=offset, limit=5)
+            assert [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in page] == whole[offset : offset + 5]
+
+    first = client.get("/api/v1/audit/changes", {"limit": 5}).json()["data"]
+    second = client.get("/api/v1/audit/changes", {"limit": 5, "page": 2}).json()["data"]
+    listed = [(c["model"], c["id"]) for c in first["changes"] + second["changes"]]
+    newest = [(e.pgh_model, str(e.pgh_id)) for e in events.order_by("-pgh_created_at", "-pk")[:10]]
+    assert listed == newest
+    assert first["pagination"]["total_records"] == events.count()
+
+
 # Money, assessment, upload and notification records (seed 003: "every data modification and configuration
 # change"): each is trigger-tracked, so a change by any path — service, admin, bulk or SQL — is in the history.
 TRACKED = [

@@ -60,12 +60,15 @@ class ChangeEventListApi(BaseListApi):
     filterset_class = ChangeEventFilterSet
     list_key = "changes"
     sort_fields = {"created_at": "pgh_created_at"}
-    default_sort = ("-pgh_created_at",)
+    default_sort = ("-pgh_created_at", "-pk")  # (the key: events of one transaction share their time)
 
     model = pghistory.models.Events
 
     def visible_queryset(self, user):
         return selectors.change_events_visible_to(user)
+
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list:
+        return selectors.change_events_page(queryset, offset=offset, limit=limit)
 
     @extend_schema(tags=["audit"])
     def get(self, request):
