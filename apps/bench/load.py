@@ -69,6 +69,8 @@ def scenarios() -> list[tuple[str, str, str | None, str | None]]:
             "manager",
         ),
         ("claim detail", f"/api/v1/claims/{claim_id}", None, "manager"),
+        # the audit trail over every event table (pghistory's aggregate view), as an admin reads it
+        ("audit change list (20 rows)", "/api/v1/audit/changes?limit=20", None, "admin"),
         ("FAQ search (public)", "/api/v1/faqs?search=claim", None, None),
         (
             "tickets list (active, SLA state, 50 rows)",
