@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from apps.core.api.root import ApiRootView
+from apps.core.api.schema_view import SchemaView
 from apps.core.views import api_not_found, favicon, health
 
 api_v1 = [
@@ -40,7 +41,7 @@ urlpatterns = [
     # The root without its slash too (as every API path): APPEND_SLASH would redirect it, losing a write's body.
     path("api/v1", ApiRootView.as_view(), name="api-root-bare"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),  # generated once per process
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.billing.sandbox")),  # the sandbox payment provider's hosted page (404 when disabled)
     path("", include("apps.campaigns.urls")),  # campaign tracking: pixel, clicks, unsubscribe, ESP webhooks

@@ -73,3 +73,25 @@ def test_downloads_list_the_content_types_they_send(schema):
 
     assert {"image/png", "image/jpeg", "application/pdf", "text/csv"} <= set(content)
     assert "application/octet-stream" not in content
+
+
+def test_the_schema_is_generated_once_per_process_and_again_after_a_settings_change(client, settings, monkeypatch):
+    from apps.core.api import schema_view
+
+    schema_view._SCHEMAS.clear()
+    built = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    first = client.get("/api/schema/?format=json")
+    second = client.get("/api/schema/?format=json")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(built) == 1
+    settings.API_PAGE_SIZE_MAX = settings.API_PAGE_SIZE_MAX + 1  # any change of settings: generated anew
+    assert client.get("/api/schema/?format=json").status_code == 200
+    assert len(built) == 2
