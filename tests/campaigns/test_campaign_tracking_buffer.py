@@ -309,6 +309,46 @@ def test_concurrent_asgi_hits_are_pushed_in_groups_each_answered_once_it_is_in_t
     assert _events(send_id=two.pk).count() == 30
 
 
+def _kill_buffer_connections() -> int:
+    """Close the fast path's connections from the server's side, as Redis's idle `timeout` or a restart does."""
+    redis = buffer.client()
+    ids = [c["id"] for c in redis.client_list() if c.get("name") == buffer.CLIENT_NAME.decode()]
+    for client_id in ids:
+        redis.client_kill_filter(_id=client_id)
+    return len(ids)
+
+
+def test_a_hit_on_a_connection_redis_closed_while_idle_is_pushed_again_on_a_new_one(sends, wsgi):
+    """Redis closed the idle connection without reading the hit: it is sent again, once, on a new connection —
+    in the buffer exactly once, not lost, and not written by the view."""
+    one, two = sends
+    assert wsgi(_path(c.open_url(one.pk)))[0] == 200
+    assert _kill_buffer_connections() >= 1
+    assert wsgi(_path(c.open_url(two.pk)))[0] == 200
+    assert buffer.pending() == 2
+    assert not _events().exists()  # nothing fell through to the view
+
+    handler = EnvelopeASGIHandler()
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    async def two_hits() -> None:
+        await handler(_scope(_path(c.open_url(one.pk))), receive, send)
+        assert _kill_buffer_connections() >= 1  # (the event loop's connection among them)
+        await handler(_scope(_path(c.open_url(two.pk))), receive, send)
+
+    async_to_sync(two_hits)()
+    assert buffer.pending() == 4
+    assert not _events().exists()
+    buffer.tracking_flush()
+    assert _events(send_id=one.pk).count() == 2
+    assert _events(send_id=two.pk).count() == 2
+
+
 def test_asgi_hits_with_redis_down_are_written_by_the_view(sends, settings):
     one, _ = sends
     settings.CAMPAIGNS_TRACKING_BUFFER_URL = "redis://127.0.0.1:1/0"  # nothing listens there

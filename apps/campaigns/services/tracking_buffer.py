@@ -144,12 +144,26 @@ def _command(*parts: bytes) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
 
 
+CLIENT_NAME = b"insureops-tracking-buffer"  # (CLIENT LIST shows the fast path's connections by this name)
+
+
+class _Closed(ConnectionError):
+    """Redis closed the connection before any byte of the reply."""
+
+
+def _closed_before_reply(exc: BaseException) -> bool:
+    """The server had closed (or reset) the connection without answering: it did not read the command — Redis
+    answers every command it runs before it closes, and a socket closed with unread input is reset. A connection
+    left idle is closed so (Redis's `timeout`, CLIENT KILL, a restart); the command is sent again on a new one."""
+    return isinstance(exc, (_Closed, ConnectionResetError, BrokenPipeError))
+
+
 def _reply(sock: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\r\n"):
         chunk = sock.recv(256)
         if not chunk:
-            raise ConnectionError("Redis closed the connection")
+            raise (_Closed if not data else ConnectionError)("Redis closed the connection")
         data += chunk
     if data[:1] in (b"-", b"!"):
         raise ConnectionError(data.decode("utf-8", "replace").strip())
@@ -173,6 +187,8 @@ def _connect(url: str) -> socket.socket:
         if options.get("db"):
             sock.sendall(_command(b"SELECT", str(options["db"]).encode()))
             _reply(sock)
+        sock.sendall(_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
+        _reply(sock)
     except BaseException:
         sock.close()
         raise
@@ -189,23 +205,30 @@ def hit_push(payload: bytes) -> None:
             raise PushFailed(sent=not isinstance(exc, redis.ConnectionError)) from exc
         return
     pipe = _pipe
-    if pipe.sock is None or pipe.pid != os.getpid() or pipe.url != url:
-        if pipe.sock is not None:
+    reused = pipe.sock is not None and pipe.pid == os.getpid() and pipe.url == url
+    command = _command(b"RPUSH", _key().encode(), payload)
+    while True:
+        if pipe.sock is None or pipe.pid != os.getpid() or pipe.url != url:
+            if pipe.sock is not None:
+                pipe.sock.close()
+                pipe.sock = None
+            try:
+                pipe.sock, pipe.pid, pipe.url = _connect(url), os.getpid(), url
+            except (OSError, ValueError) as exc:
+                raise PushFailed(sent=False) from exc
+        sent = False
+        try:
+            pipe.sock.sendall(command)
+            sent = True
+            _reply(pipe.sock)
+            return
+        except OSError as exc:  # (ConnectionError and timeouts are OSErrors)
             pipe.sock.close()
             pipe.sock = None
-        try:
-            pipe.sock, pipe.pid, pipe.url = _connect(url), os.getpid(), url
-        except (OSError, ValueError) as exc:
-            raise PushFailed(sent=False) from exc
-    sent = False
-    try:
-        pipe.sock.sendall(_command(b"RPUSH", _key().encode(), payload))
-        sent = True
-        _reply(pipe.sock)
-    except OSError as exc:  # (ConnectionError and timeouts are OSErrors)
-        pipe.sock.close()
-        pipe.sock = None
-        raise PushFailed(sent=sent) from exc
+            if reused and _closed_before_reply(exc):
+                reused = False  # once, on a new connection
+                continue
+            raise PushFailed(sent=sent) from exc
 
 
 class _LoopPipe:
@@ -221,13 +244,14 @@ class _LoopPipe:
         self.draining = False
         self.reader: Any = None
         self.writer: Any = None
+        self.drainer: asyncio.Task | None = None
 
     async def push(self, payload: bytes) -> None:
         done = asyncio.get_running_loop().create_future()
         self.waiting.append((payload, done))
         if not self.draining:
             self.draining = True
-            asyncio.get_running_loop().create_task(self._drain())
+            self.drainer = asyncio.get_running_loop().create_task(self._drain())  # (kept: the loop holds tasks weakly)
         await done
 
     async def _connect(self) -> None:
@@ -247,6 +271,7 @@ class _LoopPipe:
             hello.append(_command(b"AUTH", *(str(x).encode() for x in [*credentials, options["password"]])))
         if options.get("db"):
             hello.append(_command(b"SELECT", str(options["db"]).encode()))
+        hello.append(_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
         for command in hello:
             self.writer.write(command)
             await self._reply()
@@ -254,7 +279,7 @@ class _LoopPipe:
     async def _reply(self) -> bytes:
         line = await asyncio.wait_for(self.reader.readline(), 1)
         if not line.endswith(b"\r\n"):
-            raise ConnectionError("Redis closed the connection")
+            raise (_Closed if not line else ConnectionError)("Redis closed the connection")
         if line[:1] in (b"-", b"!"):
             raise ConnectionError(line.decode("utf-8", "replace").strip())
         return line
@@ -268,13 +293,25 @@ class _LoopPipe:
         try:
             while self.waiting:
                 group, self.waiting = self.waiting, []
+                command = _command(b"RPUSH", _key().encode(), *(payload for payload, _ in group))
+                reused = self.writer is not None
                 sent = False
                 try:
-                    if self.writer is None:
+                    try:
+                        if self.writer is None:
+                            await self._connect()
+                        self.writer.write(command)
+                        sent = True
+                        await self._reply()
+                    except Exception as exc:
+                        if not (reused and _closed_before_reply(exc)):
+                            raise
+                        self._close()  # closed while idle (see _closed_before_reply): once more, on a new one
+                        sent = False
                         await self._connect()
-                    self.writer.write(_command(b"RPUSH", _key().encode(), *(payload for payload, _ in group)))
-                    sent = True
-                    await self._reply()
+                        self.writer.write(command)
+                        sent = True
+                        await self._reply()
                 except Exception as exc:  # a refused or lost connection, a timeout: no request left waiting
                     self._close()
                     for _, done in group:
