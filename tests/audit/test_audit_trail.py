@@ -130,24 +130,45 @@ def test_audit_api_lists_changes_and_security_events_for_admins(auth_client, mak
 
 
 def test_the_change_list_pages_read_in_two_steps_equal_the_aggregate_views_own_slices(auth_client):
-    """`audit/changes` reads a page's keys first and then those events from their own tables
-    (`selectors.change_events_page`): every page, in either order, is what slicing pghistory's aggregate view gives."""
-    from apps.audit.selectors import change_events_page
+    """`audit/changes` reads a page's keys from the event tables themselves and then those events from their own
+    tables (`selectors.change_event_keys`, `change_events_page`): every page, in either order and with each filter,
+    is what slicing pghistory's aggregate view gives."""
+    from apps.audit.selectors import change_event_keys, change_events_page
 
     client, _admin = auth_client(Role.ADMIN)
+    branches = []
     for n in range(4):
         branch = Branch.objects.create(code=f"b{n}", name=f"Branch {n}")
         branch.name = f"Branch {n}!"
         branch.save()
         Team.objects.create(name=f"Team {n}", branch=branch)
+        branches.append(branch)
     events = pghistory.models.Events.objects.all()
-    for order in (("-pgh_created_at", "-pk"), ("pgh_created_at", "pgh_model", "pgh_id")):
-        ordered = events.order_by(*order)
-        whole = [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in ordered]
-        assert len(whole) >= 12
-        for offset in (0, 5, 10):
-            page = change_events_page(ordered, offset=offset, limit=5)
-            assert [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in page] == whole[offset : offset + 5]
+    filters = [
+        {},
+        {"model": "accounts.BranchEvent"},
+        {"label": "update"},
+        {"object_id": str(branches[1].pk)},
+        {"model": "accounts.TeamEvent", "label": "insert"},
+    ]
+    fields = {"model": "pgh_model", "object_id": "pgh_obj_id", "label": "pgh_label"}
+    for chosen in filters:
+        lookups = {fields[name]: value for name, value in chosen.items()}
+        for ascending in (False, True):
+            order = ("pgh_created_at", "pk") if ascending else ("-pgh_created_at", "-pk")
+            whole = [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in events.filter(**lookups).order_by(*order)]
+            assert whole
+            for offset in (0, 3, 9):
+                keys = change_event_keys(
+                    model=chosen.get("model"),
+                    object_id=chosen.get("object_id"),
+                    label=chosen.get("label"),
+                    ascending=ascending,
+                    offset=offset,
+                    limit=3,
+                )
+                page = change_events_page(events.filter(**lookups), keys)
+                assert [(e.pgh_model, e.pgh_id, e.pgh_data, e.pgh_diff) for e in page] == whole[offset : offset + 3]
 
     first = client.get("/api/v1/audit/changes", {"limit": 5}).json()["data"]
     second = client.get("/api/v1/audit/changes", {"limit": 5, "page": 2}).json()["data"]
@@ -155,6 +176,10 @@ def test_the_change_list_pages_read_in_two_steps_equal_the_aggregate_views_own_s
     newest = [(e.pgh_model, str(e.pgh_id)) for e in events.order_by("-pgh_created_at", "-pk")[:10]]
     assert listed == newest
     assert first["pagination"]["total_records"] == events.count()
+    oldest = client.get("/api/v1/audit/changes", {"limit": 4, "sort_by": "created_at", "sort_order": "asc"}).json()
+    assert [(c["model"], c["id"]) for c in oldest["data"]["changes"]] == [
+        (e.pgh_model, str(e.pgh_id)) for e in events.order_by("pgh_created_at", "pk")[:4]
+    ]
 
 
 # Money, assessment, upload and notification records (seed 003: "every data modification and configuration

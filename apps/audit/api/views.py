@@ -68,7 +68,18 @@ class ChangeEventListApi(BaseListApi):
         return selectors.change_events_visible_to(user)
 
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list:
-        return selectors.change_events_page(queryset, offset=offset, limit=limit)
+        """The page in two steps (see `selectors.change_event_keys`), with the filters and order the backends
+        accepted."""
+        params = self.request.query_params
+        keys = selectors.change_event_keys(
+            model=params.get("model") or None,
+            object_id=params.get("object_id") or None,
+            label=params.get("label") or None,
+            ascending=params.get("sort_by") == "created_at" and (params.get("sort_order") or "asc").lower() == "asc",
+            offset=offset,
+            limit=limit,
+        )
+        return selectors.change_events_page(queryset, keys)
 
     @extend_schema(tags=["audit"])
     def get(self, request):
