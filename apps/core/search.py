@@ -123,7 +123,7 @@ def ranked_rows(
         .values_list("pk", "search_rank")
     )
     ranked_sql, params = ranked.query.sql_with_params()
-    # The rows of one customer: each source (scope, filters, search) narrowed to the customer walked.
+    # The rows of one customer: each source (scope and filters; the walk does the search) narrowed to the customer.
     own = []
     for source in parts or [rows_from if rows_from is not None else found]:
         one = source.filter(**{f"{customer}_id": RawSQL('"ranked"."id"', ())}).order_by().values_list("pk")

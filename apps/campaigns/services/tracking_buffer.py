@@ -170,6 +170,19 @@ def _reply(sock: socket.socket) -> bytes:
     return data
 
 
+def _hello(options: dict) -> list[bytes]:
+    """The commands a new connection sends first (each answered before the next): credentials, the database, its
+    name."""
+    commands = []
+    if options.get("password"):
+        credentials = [options["username"]] if options.get("username") else []
+        commands.append(_command(b"AUTH", *(str(x).encode() for x in [*credentials, options["password"]])))
+    if options.get("db"):
+        commands.append(_command(b"SELECT", str(options["db"]).encode()))
+    commands.append(_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
+    return commands
+
+
 def _connect(url: str) -> socket.socket:
     options = redis.connection.parse_url(url)
     if "path" in options:
@@ -180,15 +193,9 @@ def _connect(url: str) -> socket.socket:
         sock = socket.create_connection((options.get("host") or "localhost", options.get("port") or 6379), timeout=1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        if options.get("password"):
-            credentials = [options["username"]] if options.get("username") else []
-            sock.sendall(_command(b"AUTH", *(str(x).encode() for x in [*credentials, options["password"]])))
+        for command in _hello(options):
+            sock.sendall(command)
             _reply(sock)
-        if options.get("db"):
-            sock.sendall(_command(b"SELECT", str(options["db"]).encode()))
-            _reply(sock)
-        sock.sendall(_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
-        _reply(sock)
     except BaseException:
         sock.close()
         raise
@@ -265,14 +272,7 @@ class _LoopPipe:
             sock = self.writer.get_extra_info("socket")
             if sock is not None:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        hello = []
-        if options.get("password"):
-            credentials = [options["username"]] if options.get("username") else []
-            hello.append(_command(b"AUTH", *(str(x).encode() for x in [*credentials, options["password"]])))
-        if options.get("db"):
-            hello.append(_command(b"SELECT", str(options["db"]).encode()))
-        hello.append(_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
-        for command in hello:
+        for command in _hello(options):
             self.writer.write(command)
             await self._reply()
 
@@ -297,21 +297,19 @@ class _LoopPipe:
                 reused = self.writer is not None
                 sent = False
                 try:
-                    try:
-                        if self.writer is None:
-                            await self._connect()
-                        self.writer.write(command)
-                        sent = True
-                        await self._reply()
-                    except Exception as exc:
-                        if not (reused and _closed_before_reply(exc)):
-                            raise
-                        self._close()  # closed while idle (see _closed_before_reply): once more, on a new one
-                        sent = False
-                        await self._connect()
-                        self.writer.write(command)
-                        sent = True
-                        await self._reply()
+                    while True:
+                        try:
+                            if self.writer is None:
+                                await self._connect()
+                            self.writer.write(command)
+                            sent = True
+                            await self._reply()
+                            break
+                        except Exception as exc:
+                            if not (reused and _closed_before_reply(exc)):
+                                raise
+                            self._close()  # closed while idle (see _closed_before_reply): once more, on a new one
+                            reused = sent = False
                 except Exception as exc:  # a refused or lost connection, a timeout: no request left waiting
                     self._close()
                     for _, done in group:

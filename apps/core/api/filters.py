@@ -158,12 +158,13 @@ class SearchBackend(BaseFilterBackend):
             # only those are sorted. (Ordering by name would walk the name index across the whole table.) The
             # paginator then counts them in the same pass (`pagination.ranked_page`); SortBackend clears the flag.
             request._search_ranked = True
-            request._search_rows_from = queryset  # the list before the search: where the ranked page's rows are read
-            return (
+            ranked = (
                 queryset.filter(**{vector_field: query})
                 .annotate(search_rank=SearchRank(F(vector_field), query))
                 .order_by("-search_rank", "-pk")
             )
+            ranked.unsearched = queryset  # the list before the search: where the ranked page's rows are read
+            return ranked
         fields = getattr(view, "search_fields", ())
         if not fields:
             return queryset

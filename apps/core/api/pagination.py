@@ -142,9 +142,7 @@ class PageLimitPagination(BasePagination):
         parts = getattr(self, "count_parts", None)
         offset = (page_number - 1) * self.per_page
         if getattr(request, "_search_ranked", False):  # by relevance (filters.SearchBackend): rows and total at once
-            rows, total = ranked_page(
-                queryset, offset, self.per_page, rows_from=getattr(request, "_search_rows_from", None)
-            )
+            rows, total = ranked_page(queryset, offset, self.per_page, rows_from=getattr(queryset, "unsearched", None))
             if total is None or (offset and not rows) or offset + len(rows) > total:  # past the end, or kept behind
                 total, _ = counted(queryset, fresh=True, parts=parts)
             self._set_total(total, page_number)

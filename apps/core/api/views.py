@@ -172,7 +172,7 @@ class RecordSearchListApi(BaseListApi):
             queryset, order = record_search(queryset, term, numbers=self.search_numbers, vector=self.search_name_vector)
             if order and not self.request.query_params.get("sort_by"):
                 queryset = queryset.order_by(*order)
-                queryset.unsearched = unsearched  # (read by page_rows: the walk finds the matching customers itself)
+                queryset.unsearched = unsearched  # (as SearchBackend leaves it: page_rows walks from it)
                 self.ranked_term = term
         return queryset
 
