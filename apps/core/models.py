@@ -60,3 +60,26 @@ class SoftDeleteModel(models.Model):
         self.deleted_at = None
         self.deleted_by = None
         self.save(update_fields=["deleted_at", "deleted_by", "updated_at"] if hasattr(self, "updated_at") else None)
+
+
+class RealField(models.FloatField):
+    """A 4-byte float (`real`): the type of PostgreSQL's `ts_rank`, so sums of stored shares round as it does."""
+
+    def db_type(self, connection) -> str:
+        return "real"
+
+
+class SearchTerm(models.Model):
+    """A term index over a model's full-text `search_vector` (`apps.core.search.term_index`): one row per lexeme of
+    each record's vector with that lexeme's share of the record's rank. For a one-word prefix query, PostgreSQL's
+    `ts_rank(vector, 'word:*')` is the sum, over the vector's lexemes starting with the word, of each one's
+    contribution (`calc_rank_or` in tsrank.c), which depends on that lexeme's positions alone: the index answers the
+    query and its ranking from a btree range over `lexeme`, with no record read. The concrete model adds the record
+    (a `ForeignKey` with `related_name="search_terms"`, part of the primary key with `lexeme`), the columns its
+    lists are scoped by, and the statement triggers on the record's table that keep it (see `Customer`)."""
+
+    lexeme = models.TextField()
+    share = RealField()
+
+    class Meta:
+        abstract = True

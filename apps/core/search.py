@@ -3,24 +3,72 @@
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
 _NUMBER = re.compile(r"^[A-Z]{3}-[A-Z0-9-]*$")
+# A word the `simple` configuration keeps whole, as itself (no parser splits ASCII letters and digits)
+_INDEXED_WORD = re.compile(r"[a-z0-9]+")
+
+
+def search_tokens(term: str) -> list[str]:
+    """The words of `term` a search looks for, each as a prefix: phone-like terms ("+351 912 345") are one run of
+    digits; otherwise its runs of word characters, lowercased. At most 8."""
+    phone_like = _PHONE_LIKE.match(term)
+    tokens = ["".join(re.findall(r"\d", term))] if phone_like else re.findall(r"\w+", term.lower())
+    return [t for t in tokens if t][:8]
 
 
 def prefix_tsquery(term: str) -> SearchQuery | None:
-    """Every word of `term` as a prefix, AND-ed: "jo smi" finds "John Smith". Phone-like terms
-    ("+351 912 345") become one run of digits. Tokens are word characters only, so the raw
-    tsquery cannot carry operators from user input."""
-    phone_like = _PHONE_LIKE.match(term)
-    tokens = ["".join(re.findall(r"\d", term))] if phone_like else re.findall(r"\w+", term.lower())
-    tokens = [t for t in tokens if t][:8]
+    """Every word of `term` as a prefix, AND-ed: "jo smi" finds "John Smith". Tokens are word characters only,
+    so the raw tsquery cannot carry operators from user input."""
+    tokens = search_tokens(term)
     if not tokens:
         return None
     return SearchQuery(" & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple")
+
+
+def indexed_word(term: str) -> str | None:
+    """The one word of `term` when its search can be answered by a term index (`ranked_by_terms`): a single
+    token that `to_tsquery('simple', …)` keeps as one lexeme equal to itself. Several words are ranked by
+    PostgreSQL's AND formula, which weighs their distances in the record: those stay on the GIN index."""
+    tokens = search_tokens(term)
+    return tokens[0] if len(tokens) == 1 and _INDEXED_WORD.fullmatch(tokens[0]) else None
+
+
+def term_index(model: type[Model]) -> type[Model] | None:
+    """The term index of `model`'s `search_vector` (a concrete `apps.core.models.SearchTerm` related to it as
+    `search_terms`), or None."""
+    try:
+        return model._meta.get_field("search_terms").related_model
+    except FieldDoesNotExist:
+        return None
+
+
+def ranked_by_terms(terms: QuerySet, word: str) -> QuerySet:
+    """(record key, rank) of the records whose vector has a lexeme starting with `word`, most relevant first, then
+    newest — as `search_vector @@ 'word:*'` ranked by `ts_rank` lists them, read from `terms` (a term index
+    queryset, scoped as the list is) alone: a range of its prefix index, each record's rank the sum of its
+    matching lexemes' shares."""
+    key = _record_key(terms.model)
+    return (
+        terms.filter(lexeme__startswith=word)
+        .values(key)
+        .annotate(search_rank=Sum("share"))
+        .order_by("-search_rank", f"-{key}")
+        .values_list(key, "search_rank")
+    )
+
+
+def _record_key(term_model: type[Model]) -> str:
+    """The column of a term index naming its record (the foreign key whose reverse name is `search_terms`)."""
+    for field in term_model._meta.fields:
+        if getattr(field.remote_field, "related_name", None) == "search_terms":
+            return field.attname
+    raise LookupError(f"{term_model.__name__} has no key to its record")
 
 
 def number_filter(term: str, numbers: dict[str, str]) -> Q | None:
@@ -100,8 +148,9 @@ def ranked_rows(
     neither needs the search condition (which would join the customer again for each one walked) — nor the rank
     and order, once the walk has put the page's keys in order.
 
-    The matching customers are ranked on their own (the GIN index, then each match's rank: every one of them has to
-    be ranked, but only them), then walked in that order, each one's rows read by the foreign-key indexes (part by
+    The matching customers are ranked on their own (one word: from the customers' term index alone, see
+    `ranked_by_terms`; several: the GIN index, then each match's rank — every one of them has to be ranked, but
+    only them), then walked in that order, each one's rows read by the foreign-key indexes (part by
     part: an agent's own cases, then the unassigned ones of their policies, each an index condition where an OR
     across the policy join would read every case of the customer), newest first, until the page is full: a LATERAL
     join PostgreSQL runs as a nested loop that stops at the LIMIT. Left to itself, the planner finds that plan only
@@ -116,12 +165,16 @@ def ranked_rows(
     model = found.model
     for step in customer.split("__"):
         model = model._meta.get_field(step).related_model
-    ranked = (
-        model._base_manager.filter(search_vector=query)
-        .annotate(search_rank=SearchRank(F("search_vector"), query))
-        .order_by("-search_rank", "-pk")
-        .values_list("pk", "search_rank")
-    )
+    word, terms = indexed_word(term), term_index(model)
+    if word and terms is not None:  # every customer: the walk reads the rows through the list's own scope
+        ranked = ranked_by_terms(terms._base_manager.all(), word)
+    else:
+        ranked = (
+            model._base_manager.filter(search_vector=query)
+            .annotate(search_rank=SearchRank(F("search_vector"), query))
+            .order_by("-search_rank", "-pk")
+            .values_list("pk", "search_rank")
+        )
     ranked_sql, params = ranked.query.sql_with_params()
     # The rows of one customer: each source (scope and filters; the walk does the search) narrowed to the customer.
     own = []

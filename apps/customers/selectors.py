@@ -7,7 +7,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import book_agents
 
-from .models import Customer, Interaction
+from .models import Customer, CustomerSearchTerm, Interaction
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:
@@ -20,6 +20,17 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     if user.role == Role.CUSTOMER:
         return qs.filter(user=user)
     return qs.none()
+
+
+def search_terms_visible_to(user: User) -> QuerySet[CustomerSearchTerm] | None:
+    """The search terms of exactly the customers `customers_visible_to(user)` lists, scoped by the copies of the
+    agent and liveness each term carries; None where that scope is not on them (a customer's own record)."""
+    terms = CustomerSearchTerm.objects.filter(live=True)
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return terms
+    if user.role == Role.AGENT:
+        return terms.filter(agent_id__in=book_agents(user))
+    return None
 
 
 def customer_get_for_user(*, user: User, pk) -> Customer:

@@ -14,7 +14,7 @@ from django_filters.utils import get_model_field, translate_validation
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from ..search import prefix_tsquery
+from ..search import indexed_word, prefix_tsquery, ranked_by_terms
 from .fields import BIGINT_MAX
 
 MAX_UTC_OFFSET = datetime.timedelta(hours=14)
@@ -114,6 +114,7 @@ class FilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        request._list_filtered = True  # (a search's term index holds only the list's scope: SearchBackend)
         if not filterset.is_valid() and self.raise_exception:
             raise translate_validation(filterset.errors)
         errors = {}
@@ -164,6 +165,14 @@ class SearchBackend(BaseFilterBackend):
                 .order_by("-search_rank", "-pk")
             )
             ranked.unsearched = queryset  # the list before the search: where the ranked page's rows are read
+            # One word over an unfiltered list with a term index: the page's keys, their rank and the count come
+            # from the index alone (`search.ranked_by_terms`), scoped as the list is by the view.
+            word = indexed_word(term)
+            terms_visible = getattr(view, "visible_search_terms", None)
+            if word and terms_visible and not getattr(request, "_list_filtered", False):
+                terms = terms_visible(request.user)
+                if terms is not None:
+                    ranked.ranked_keys = ranked_by_terms(terms, word)
             return ranked
         fields = getattr(view, "search_fields", ())
         if not fields:

@@ -71,12 +71,13 @@ def counted(queryset, *, fresh: bool = False, parts=None) -> tuple[int, bool]:
     return total, False
 
 
-def ranked_page(queryset, offset: int, limit: int, *, rows_from=None) -> tuple[list, int | None]:
+def ranked_page(queryset, offset: int, limit: int, *, rows_from=None, keys=None) -> tuple[list, int | None]:
     """(the rows of `queryset[offset:offset + limit]`, the number of rows of `queryset`) for a list ordered by the
     relevance of a full-text match on its own rows (`SearchBackend`): ranking reads every match anyway, so
     `COUNT(*) OVER ()` counts them in the same pass, where a separate count would read them all again. The page's
     keys come first (the id, ranked: a narrow sort), then its rows whole by primary key, in the same order — from
-    `rows_from`, the list before the search, when given (the keys are already scoped, filtered and matched). A total
+    `rows_from`, the list before the search, when given (the keys are already scoped, filtered and matched). `keys`:
+    the same ranking as (key, rank) rows read another way (`search.ranked_by_terms`), when there is one. A total
     is kept as `counted` keeps one (at least `API_COUNT_CACHE_MIN_ROWS`, or found in at least
     `API_COUNT_CACHE_MIN_MS`), and a kept one spares the window. The number is None when the page is past the last
     (no row to carry it)."""
@@ -87,17 +88,18 @@ def ranked_page(queryset, offset: int, limit: int, *, rows_from=None) -> tuple[l
         return [], 0
     total = cache.get(key) if seconds else None
     if total is not None:
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+        ids = [pk for pk, *_ in (keys if keys is not None else queryset.values_list("pk"))[offset : offset + limit]]
     else:
         started = time.perf_counter()
-        keys = list(
-            queryset.annotate(search_matches=Window(Count("*"))).values_list("pk", "search_matches")[
+        source, column = (keys, keys.query.values_select[0]) if keys is not None else (queryset, "pk")
+        page = list(
+            source.annotate(search_matches=Window(Count("*"))).values_list(column, "search_matches")[
                 offset : offset + limit
             ]
         )
         took_ms = (time.perf_counter() - started) * 1000
-        ids = [pk for pk, _ in keys]
-        total = keys[0][1] if keys else None
+        ids = [pk for pk, _ in page]
+        total = page[0][1] if page else None
         if (
             seconds
             and total is not None
@@ -142,7 +144,13 @@ class PageLimitPagination(BasePagination):
         parts = getattr(self, "count_parts", None)
         offset = (page_number - 1) * self.per_page
         if getattr(request, "_search_ranked", False):  # by relevance (filters.SearchBackend): rows and total at once
-            rows, total = ranked_page(queryset, offset, self.per_page, rows_from=getattr(queryset, "unsearched", None))
+            rows, total = ranked_page(
+                queryset,
+                offset,
+                self.per_page,
+                rows_from=getattr(queryset, "unsearched", None),
+                keys=getattr(queryset, "ranked_keys", None),
+            )
             if total is None or (offset and not rows) or offset + len(rows) > total:  # past the end, or kept behind
                 total, _ = counted(queryset, fresh=True, parts=parts)
             self._set_total(total, page_number)

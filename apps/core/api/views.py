@@ -128,6 +128,11 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
         `pagination.counted`); the list's filters and search are applied to each part too."""
         return None
 
+    def visible_search_terms(self, user):
+        """Optionally, for a one-word `?search=` of the list unfiltered: the rows of the model's term index
+        (`apps.core.models.SearchTerm`) of exactly the records `visible_queryset(user)` lists, or None."""
+        return None
+
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
         """Optionally, the rows of the page `queryset[offset:offset + limit]` read another way than that slice
         (`total` rows in all, counted first); None: the slice."""

@@ -91,6 +91,10 @@ class CustomerListCreateApi(BaseListApi):
             selectors.customers_visible_to(user), skip=("search_vector",), related={"agent": PERSON_SUMMARY}
         )
 
+    def visible_search_terms(self, user):
+        # a one-word search of the unfiltered list, ranked from the customers' term index (SearchBackend)
+        return selectors.search_terms_visible_to(user)
+
     @extend_schema(tags=["customers"], summary="List customers (paginated, filterable, sortable)")
     def get(self, request):
         return self.list_response(request)
