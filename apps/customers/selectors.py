@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import book_agents
+from apps.core.search import indexed_word, prefix_tsquery
 
 from .models import Customer, CustomerSearchTerm, Interaction
 
@@ -31,6 +32,19 @@ def search_terms_visible_to(user: User) -> QuerySet[CustomerSearchTerm] | None:
     if user.role == Role.AGENT:
         return terms.filter(agent_id__in=book_agents(user))
     return None
+
+
+def customers_matching(term: str) -> QuerySet | None:
+    """The ids of the live customers whose code, names, e-mail or phone match the words of `term` (each as a
+    prefix, `prefix_tsquery`), as a subquery for `customer_id__in`: one word from the term index alone, several
+    through the GIN index. None when `term` has no word."""
+    word = indexed_word(term)
+    if word:
+        return CustomerSearchTerm.objects.filter(live=True, lexeme__startswith=word).values("customer_id")
+    query = prefix_tsquery(term)
+    if query is None:
+        return None
+    return Customer.objects.filter(search_vector=query).values("pk")
 
 
 def customer_get_for_user(*, user: User, pk) -> Customer:

@@ -18,6 +18,7 @@ from apps.core import search
 from apps.customers import selectors, services
 from apps.customers.api.views import CustomerListCreateApi
 from apps.customers.models import Customer, CustomerSearchTerm
+from apps.policies.selectors import policies_visible_to
 from tests.conftest import client_for
 from tests.factories.customers import CustomerFactory
 from tests.factories.policies import PolicyFactory
@@ -221,3 +222,22 @@ def test_a_case_search_walks_the_customers_ranked_from_the_index(make_user, monk
 
     assert [row["id"] for row in data["cases"]] == expected
     assert walked and TERMS in walked[0]
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.AGENT])
+def test_a_policy_search_by_name_lists_the_policies_of_the_matching_customers(people, make_user, role):
+    user = people["agent"] if role == Role.AGENT else make_user(role)
+    client = client_for(user)
+    for customer in [*people["made"], people["gone"]]:
+        PolicyFactory(customer=customer, agent=customer.agent)
+    for word in ("smith", "Smith O", "s"):
+        matching = {pk for pk, _ in _gin_ranked(Customer.objects.all(), word)}  # live customers only
+        visible = policies_visible_to(user).filter(customer_id__in=matching)
+        expected = list(visible.order_by("-start_date", "-id").values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as queries:
+            data = client.get("/api/v1/policies", {"search": word, "limit": 50}).json()["data"]
+        assert [p["id"] for p in data["policies"]] == expected, word
+        assert data["pagination"]["total_records"] == len(expected)
+        sql = " ".join(q["sql"] for q in queries.captured_queries)
+        assert (TERMS in sql) == (" " not in word)
+    assert client.get("/api/v1/policies", {"search": "--"}).json()["data"]["policies"] == []

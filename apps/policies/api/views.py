@@ -9,7 +9,8 @@ from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
 from apps.customers.api.serializers import LinkedEntrySerializer
-from apps.customers.selectors import customer_get_for_user
+from apps.core.search import rows_by_pk
+from apps.customers.selectors import customer_get_for_user, customers_matching
 from apps.customers.timeline import linked_entries
 from apps.documents.api.serializers import DocumentOutputSerializer
 from apps.documents.selectors import documents_visible_to
@@ -91,23 +92,30 @@ class PolicyListCreateApi(BaseListApi):
             "insured_address",
         )
 
+    name_searched = None  # the list before a name search, when this request is one (`page_rows`)
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         term = (self.request.query_params.get("search") or "").strip()
         if term:
-            from apps.core.api.filters import prefix_tsquery
-            from apps.customers.models import Customer
-
             if term.upper().startswith("POL-"):  # a policy number: exact, unique index
                 return queryset.filter(policy_number=term.upper())
-            query = prefix_tsquery(term)
-            if query is None:
+            # Customers matching by name first (their term or GIN index), then their policies (customer index).
+            # Not OR-ed with the number: an OR forces a walk of the whole table.
+            matching = customers_matching(term)
+            if matching is None:
                 return queryset.none()
-            # Customers matching by name first (GIN index), then their policies (customer index). Not OR-ed
-            # with the number: an OR forces a walk of the whole table.
-            matching = Customer.objects.filter(search_vector=query).values("pk")
+            self.name_searched = queryset
             queryset = queryset.filter(customer_id__in=matching)
         return queryset
+
+    def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
+        """A name search's page: its keys first (the policies and the matching customers: a query PostgreSQL
+        plans in a fraction of the time it takes for the list's seven-table join with the search in it, ~5 ms at
+        scale 1), then those rows whole by primary key from the list before the search."""
+        if self.name_searched is None:
+            return None
+        return rows_by_pk(self.name_searched, list(queryset.values_list("pk", flat=True)[offset : offset + limit]))
 
     @extend_schema(tags=["policies"], summary="List policies (search by number or customer name)")
     def get(self, request):
