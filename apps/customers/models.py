@@ -49,7 +49,7 @@ def _terms_trigger(name: str, operation, func: str) -> pgtrigger.Trigger:
     )
 
 
-_CHANGED_ROWS = f"(SELECT n.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id WHERE {_TERMS_CHANGED})"
+_CHANGED_ROWS = f"(SELECT n.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id WHERE {_TERMS_CHANGED})"  # noqa: S608
 SEARCH_TERM_TRIGGERS = [
     _terms_trigger("search_terms_insert", pgtrigger.Insert, search_terms_insert_sql("new_rows")),
     _terms_trigger(

@@ -87,7 +87,8 @@ def test_the_index_holds_each_lexeme_of_every_customer_with_its_share_scope_and_
     assert CustomerSearchTerm.objects.filter(lexeme__contains="'").exists()
     assert _difference() == []
     terms = CustomerSearchTerm.objects.filter(customer=people["gone"])
-    assert terms.exists() and not terms.filter(live=True).exists()
+    assert terms.exists()
+    assert not terms.filter(live=True).exists()
 
 
 def test_every_write_keeps_the_index_equal_to_the_vectors(people, make_user):
@@ -164,12 +165,14 @@ def test_the_api_lists_and_counts_the_same_pages_from_the_index_as_from_gin(peop
             m.setattr(CustomerListCreateApi, "visible_search_terms", lambda self, user: None)
             gin, gin_sql = pages(word)
         assert indexed == gin, word
-        assert TERMS in indexed_sql and TERMS not in gin_sql
+        assert TERMS in indexed_sql
+        assert TERMS not in gin_sql
     smiths = pages("smith")[0]
     listed = {pk for ids, _ in smiths for pk in ids}
     assert people["gone"].pk not in listed
     if role == Role.AGENT:  # their book only: not the unassigned Smith
-        assert people["made"][0].pk in listed and people["made"][7].pk not in listed
+        assert people["made"][0].pk in listed
+        assert people["made"][7].pk not in listed
 
 
 def test_the_index_is_used_only_where_it_is_exact(people, make_user):
@@ -221,7 +224,8 @@ def test_a_case_search_walks_the_customers_ranked_from_the_index(make_user, monk
     walked = [q["sql"] for q in queries.captured_queries if "CROSS JOIN LATERAL" in q["sql"]]
 
     assert [row["id"] for row in data["cases"]] == expected
-    assert walked and TERMS in walked[0]
+    assert walked
+    assert TERMS in walked[0]
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.AGENT])

@@ -131,7 +131,7 @@ class BaseListApi(BaseApi, ListModelMixin, GenericAPIView):
     def visible_search_terms(self, user):
         """Optionally, for a one-word `?search=` of the list unfiltered: the rows of the model's term index
         (`apps.core.models.SearchTerm`) of exactly the records `visible_queryset(user)` lists, or None."""
-        return None
+        return None  # noqa: RET501 (subclasses return a queryset)
 
     def page_rows(self, queryset, offset: int, limit: int, total: int) -> list | None:
         """Optionally, the rows of the page `queryset[offset:offset + limit]` read another way than that slice

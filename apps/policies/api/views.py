@@ -8,8 +8,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from apps.accounts.api.permissions import module_permission
 from apps.accounts.roles import Role
 from apps.core.api.views import BaseApi, BaseListApi
-from apps.customers.api.serializers import LinkedEntrySerializer
 from apps.core.search import rows_by_pk
+from apps.customers.api.serializers import LinkedEntrySerializer
 from apps.customers.selectors import customer_get_for_user, customers_matching
 from apps.customers.timeline import linked_entries
 from apps.documents.api.serializers import DocumentOutputSerializer
