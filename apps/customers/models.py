@@ -181,6 +181,7 @@ class CustomerSearchTerm(SearchTerm):
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
+        blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,

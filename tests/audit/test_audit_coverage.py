@@ -36,6 +36,8 @@ APPEND_ONLY = {
 DERIVED = {
     "campaigns.CampaignSendRollup": "a campaign's send figures per variant, channel and day, kept by the statement "
     "triggers of campaign_sends (which pghistory tracks)",
+    "customers.CustomerSearchTerm": "each customer's search terms (the lexemes of their search vector), kept by the "
+    "statement triggers of customers_customer (which pghistory tracks)",
 }
 # label → why no tracking: state that belongs to an outside system or mirrors it, rebuilt from it at any time; the
 # brokerage's own records it touches (appointments, the calendar connection) are tracked.

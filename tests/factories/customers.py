@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from apps.customers.models import Customer, Interaction
+from apps.customers.models import Customer, CustomerSearchTerm, Interaction
 from apps.customers.services import customer_codes_reserve, national_id_hash
 from tests.factories.accounts import UserFactory
 
@@ -29,3 +29,17 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     summary = "Discussed renewal options."
     occurred_at = factory.LazyFunction(timezone.now)
     author = factory.SubFactory(UserFactory)
+
+
+class CustomerSearchTermFactory(factory.django.DjangoModelFactory):
+    """A search term of a customer (in the app only the triggers on customers_customer write these: a customer's
+    own lexemes are there already, so this one is a word their vector does not have)."""
+
+    class Meta:
+        model = CustomerSearchTerm
+
+    customer = factory.SubFactory(CustomerFactory)
+    lexeme = factory.Sequence(lambda n: f"zz-extra-{n}")
+    share = 0.06079271
+    agent = factory.SelfAttribute("customer.agent")
+    live = True

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('lexeme', models.TextField()),
                 ('share', apps.core.models.RealField()),
                 ('pk', models.CompositePrimaryKey('customer_id', 'lexeme', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('agent', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('agent', models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('live', models.BooleanField()),
             ],
             options={
