@@ -1,5 +1,6 @@
 """Base models shared by every bounded context."""
 
+import pgtrigger
 from django.db import models
 from django.utils import timezone
 
@@ -83,3 +84,21 @@ class SearchTerm(models.Model):
 
     class Meta:
         abstract = True
+
+
+def statement_trigger(name: str, operation, func: str) -> pgtrigger.Trigger:
+    """An AFTER … FOR EACH STATEMENT trigger (for `Meta.triggers`) whose body `func` reads the statement's rows as
+    transition tables — `new_rows` (insert, update) and `old_rows` (update, delete) — once per statement, however
+    many rows it wrote: how derived tables (`CampaignSendRollup`, `SearchTerm` indexes) are kept by every writer,
+    bulk and set-based ones included."""
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=operation,
+        referencing=pgtrigger.Referencing(
+            old=None if operation is pgtrigger.Insert else "old_rows",
+            new=None if operation is pgtrigger.Delete else "new_rows",
+        ),
+        func=func + "\n        RETURN NULL;",
+    )

@@ -11,7 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from encrypted_fields.fields import EncryptedCharField
 
-from apps.core.models import SearchTerm, SoftDeleteModel, TimeStampedModel
+from apps.core.models import SearchTerm, SoftDeleteModel, TimeStampedModel, statement_trigger
 from apps.core.validators import e164_validator
 
 CUSTOMER_CODE_SEQUENCE = "customers_customer_code_seq"
@@ -35,24 +35,10 @@ def search_terms_insert_sql(customers: str) -> str:
         FROM {customers} AS c CROSS JOIN LATERAL unnest(c.search_vector) AS t;"""  # noqa: S608
 
 
-def _terms_trigger(name: str, operation, func: str) -> pgtrigger.Trigger:
-    return pgtrigger.Trigger(
-        name=name,
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=operation,
-        referencing=pgtrigger.Referencing(
-            old=None if operation is pgtrigger.Insert else "old_rows",
-            new=None if operation is pgtrigger.Delete else "new_rows",
-        ),
-        func=func + "\n        RETURN NULL;",
-    )
-
-
 _CHANGED_ROWS = f"(SELECT n.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id WHERE {_TERMS_CHANGED})"  # noqa: S608
 SEARCH_TERM_TRIGGERS = [
-    _terms_trigger("search_terms_insert", pgtrigger.Insert, search_terms_insert_sql("new_rows")),
-    _terms_trigger(
+    statement_trigger("search_terms_insert", pgtrigger.Insert, search_terms_insert_sql("new_rows")),
+    statement_trigger(
         "search_terms_update",
         pgtrigger.Update,
         f"""
@@ -60,7 +46,7 @@ SEARCH_TERM_TRIGGERS = [
         WHERE s.customer_id = o.id AND ({_TERMS_CHANGED});"""  # noqa: S608
         + search_terms_insert_sql(_CHANGED_ROWS),
     ),
-    _terms_trigger(
+    statement_trigger(
         "search_terms_delete",
         pgtrigger.Delete,
         "\n        DELETE FROM customers_search_terms AS s USING old_rows AS o WHERE s.customer_id = o.id;",

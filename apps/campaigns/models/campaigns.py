@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import TimeStampedModel, statement_trigger
 
 
 class CampaignChannel(models.TextChoices):
@@ -214,17 +214,7 @@ def rollup_insert_sql(*tables: tuple[str, int]) -> str:
 
 
 def _rollup_trigger(name: str, operation, tables: tuple[tuple[str, int], ...]) -> pgtrigger.Trigger:
-    return pgtrigger.Trigger(
-        name=name,
-        level=pgtrigger.Statement,
-        when=pgtrigger.After,
-        operation=operation,
-        referencing=pgtrigger.Referencing(
-            old="old_rows" if any(t == "old_rows" for t, _ in tables) else None,
-            new="new_rows" if any(t == "new_rows" for t, _ in tables) else None,
-        ),
-        func=rollup_insert_sql(*tables) + "\n        RETURN NULL;",
-    )
+    return statement_trigger(name, operation, rollup_insert_sql(*tables))
 
 
 @pghistory.track(exclude=["address"])
