@@ -88,15 +88,17 @@ class SearchTerm(models.Model):
 
 def statement_trigger(name: str, operation, func: str) -> pgtrigger.Trigger:
     """An AFTER … FOR EACH STATEMENT trigger (for `Meta.triggers`) whose body `func` reads the statement's rows as
-    transition tables — `new_rows` (insert, update) and `old_rows` (update, delete) — once per statement, however
-    many rows it wrote: how derived tables (`CampaignSendRollup`, `SearchTerm` indexes) are kept by every writer,
-    bulk and set-based ones included."""
+    transition tables — `new_rows` (insert, update) and `old_rows` (update, delete; a truncate has none) — once
+    per statement, however many rows it wrote: how derived tables (`CampaignSendRollup`, `SearchTerm` indexes)
+    are kept by every writer, bulk and set-based ones included."""
     return pgtrigger.Trigger(
         name=name,
         level=pgtrigger.Statement,
         when=pgtrigger.After,
         operation=operation,
-        referencing=pgtrigger.Referencing(
+        referencing=None
+        if operation is pgtrigger.Truncate  # (no rows to see)
+        else pgtrigger.Referencing(
             old=None if operation is pgtrigger.Insert else "old_rows",
             new=None if operation is pgtrigger.Delete else "new_rows",
         ),

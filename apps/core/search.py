@@ -5,8 +5,9 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, Model, Q, QuerySet, Sum
+from django.db.models import F, FloatField, Model, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+.-]{6,}$")
 _NUMBER = re.compile(r"^[A-Z]{3}-[A-Z0-9-]*$")
@@ -50,17 +51,26 @@ def term_index(model: type[Model]) -> type[Model] | None:
 
 def ranked_by_terms(terms: QuerySet, word: str) -> QuerySet:
     """(record key, rank) of the records whose vector has a lexeme starting with `word`, most relevant first, then
-    newest — as `search_vector @@ 'word:*'` ranked by `ts_rank` lists them, read from `terms` (a term index
-    queryset, scoped as the list is) alone: a range of its prefix index, each record's rank the sum of its
-    matching lexemes' shares."""
+    newest, read from `terms` (a term index queryset, scoped as the list is) alone: a range of its prefix index.
+
+    The rank is `term_rank`: what `ts_rank(vector, 'word:*')` adds up (each matching lexeme's contribution, which
+    depends on that lexeme's positions alone: `calc_rank_or` in tsrank.c), summed exactly in double precision
+    where `ts_rank` rounds to float4 after each lexeme. The two orders can differ only among records whose ranks
+    agree to float4 precision; this one does not depend on the order the rows are summed in (a plan's choice),
+    so every page of a list, and every way of reading one (`ranked_rows`, `record_search`), agrees."""
     key = _record_key(terms.model)
     return (
         terms.filter(lexeme__startswith=word)
         .values(key)
-        .annotate(search_rank=Sum("share"))
+        .annotate(search_rank=term_rank())
         .order_by("-search_rank", f"-{key}")
         .values_list(key, "search_rank")
     )
+
+
+def term_rank() -> Sum:
+    """A record's rank for one word: the exact sum of its matching lexemes' shares (`ranked_by_terms`)."""
+    return Sum(Cast("share", FloatField()))
 
 
 def _record_key(term_model: type[Model]) -> str:
@@ -89,7 +99,8 @@ def record_search(
 ) -> tuple[QuerySet, tuple[str, ...]]:
     """(rows matching `term`, the order to list them in when the user chose none): a record number (see
     `number_filter`; no order of its own), or else words of a name through the customer's full-text `vector`
-    (GIN), ranked as the customers list ranks them.
+    (GIN), ranked as the customers list ranks them (one word: `term_rank`, from the customers' term index, as
+    `ranked_rows` ranks the customers it walks; several: `ts_rank`).
 
     Ranked results come most relevant customer first, then each customer's rows newest first (`ranked_order`):
     many customers share a rank (everyone named Smith), and ordering the tie by the row's own id would make
@@ -101,8 +112,32 @@ def record_search(
     query = prefix_tsquery(term)
     if query is None:
         return queryset.none(), ()
-    found = queryset.filter(**{vector: query}).annotate(search_rank=SearchRank(F(vector), query))
+    if "__" in vector:  # the customer of each row
+        customer = vector.removesuffix("__search_vector")
+        model, outer = _related_model(queryset.model, customer), f"{customer}_id"
+    else:  # the rows themselves
+        model, outer = queryset.model, "pk"
+    word, terms = indexed_word(term), term_index(model)
+    if word and terms is not None:  # ranked as the walk ranks it (`ranked_rows`: pages of one list agree)
+        key = _record_key(terms)
+        rank = Subquery(
+            terms._base_manager.filter(**{key: OuterRef(outer)}, lexeme__startswith=word)
+            .values(key)
+            .annotate(search_rank=term_rank())
+            .values("search_rank")
+        )
+    else:
+        rank = SearchRank(F(vector), query)
+    found = queryset.filter(**{vector: query}).annotate(search_rank=rank)
     return found, ranked_order(vector)
+
+
+def _related_model(model: type[Model], path: str) -> type[Model]:
+    """The model at the end of a relation path ("policy__customer") from `model` (core sits below the apps whose
+    models it reaches: no import of them)."""
+    for step in path.split("__"):
+        model = model._meta.get_field(step).related_model
+    return model
 
 
 def ranked_order(vector: str) -> tuple[str, ...]:
@@ -161,10 +196,7 @@ def ranked_rows(
     if query is None or (offset + limit) * WALK_SHARE > total:
         return None
     customer = vector.removesuffix("__search_vector")
-    # the customer model, reached through the path (core sits below customers: no import of it)
-    model = found.model
-    for step in customer.split("__"):
-        model = model._meta.get_field(step).related_model
+    model = _related_model(found.model, customer)
     word, terms = indexed_word(term), term_index(model)
     if word and terms is not None:  # every customer: the walk reads the rows through the list's own scope
         ranked = ranked_by_terms(terms._base_manager.all(), word)

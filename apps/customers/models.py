@@ -16,10 +16,11 @@ from apps.core.validators import e164_validator
 
 CUSTOMER_CODE_SEQUENCE = "customers_customer_code_seq"
 
-# An update that changes a customer's lexemes, or the copy of the list's scope its search terms carry.
-_TERMS_CHANGED = (
-    "o.search_vector IS DISTINCT FROM n.search_vector OR o.agent_id IS DISTINCT FROM n.agent_id"
-    " OR (o.deleted_at IS NULL) <> (n.deleted_at IS NULL)"
+# An old and a new row of an update whose search terms stay as they are: the same customer, lexemes, agent and
+# liveness (an update of anything else: `updated_at`, consents, KYC).
+_TERMS_KEPT = (
+    "o.id = n.id AND o.search_vector IS NOT DISTINCT FROM n.search_vector"
+    " AND o.agent_id IS NOT DISTINCT FROM n.agent_id AND (o.deleted_at IS NULL) = (n.deleted_at IS NULL)"
 )
 # A lexeme as tsquery input: quoted, its quotes and backslashes doubled.
 _LEXEME_QUERY = "('''' || replace(replace(t.lexeme, '\\', '\\\\'), '''', '''''') || '''')::tsquery"
@@ -35,22 +36,27 @@ def search_terms_insert_sql(customers: str) -> str:
         FROM {customers} AS c CROSS JOIN LATERAL unnest(c.search_vector) AS t;"""  # noqa: S608
 
 
-_CHANGED_ROWS = f"(SELECT n.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id WHERE {_TERMS_CHANGED})"  # noqa: S608
 SEARCH_TERM_TRIGGERS = [
     statement_trigger("search_terms_insert", pgtrigger.Insert, search_terms_insert_sql("new_rows")),
+    # The terms of each old row without a kept new one go, and each new row without a kept old one is written (a
+    # change of the id itself, which nothing makes, included).
     statement_trigger(
         "search_terms_update",
         pgtrigger.Update,
         f"""
-        DELETE FROM customers_search_terms AS s USING old_rows AS o JOIN new_rows AS n ON n.id = o.id
-        WHERE s.customer_id = o.id AND ({_TERMS_CHANGED});"""  # noqa: S608
-        + search_terms_insert_sql(_CHANGED_ROWS),
+        DELETE FROM customers_search_terms AS s USING old_rows AS o
+        WHERE s.customer_id = o.id AND NOT EXISTS (SELECT FROM new_rows AS n WHERE {_TERMS_KEPT});"""  # noqa: S608
+        + search_terms_insert_sql(
+            f"(SELECT * FROM new_rows AS n WHERE NOT EXISTS (SELECT FROM old_rows AS o WHERE {_TERMS_KEPT}))"  # noqa: S608
+        ),
     ),
     statement_trigger(
         "search_terms_delete",
         pgtrigger.Delete,
         "\n        DELETE FROM customers_search_terms AS s USING old_rows AS o WHERE s.customer_id = o.id;",
     ),
+    # A TRUNCATE deletes no row one by one, and no foreign key cascades from the customers to their terms.
+    statement_trigger("search_terms_truncate", pgtrigger.Truncate, "\n        DELETE FROM customers_search_terms;"),
 ]
 
 
