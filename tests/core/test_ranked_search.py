@@ -99,17 +99,20 @@ def test_a_walked_case_search_keeps_the_filters_and_an_asked_order(book, monkeyp
     assert not any(WALKED in q for q in sql)  # an order asked for is not the rank: sorted by the join
 
 
-def test_the_walk_is_taken_only_for_a_page_within_the_first_tenth_of_the_results(book, make_user):
+def test_the_walk_is_taken_only_for_results_of_at_least_ten_pages(book, make_user):
     client = client_for(make_user(Role.MANAGER))  # 25 Smith cases
 
     with CaptureQueriesContext(connection) as first:
         client.get("/api/v1/cases", {"search": "smith", "limit": 2})  # rows 1-2 of 25 (2 × 10 <= 25): walked
+    with CaptureQueriesContext(connection) as deep:
+        client.get("/api/v1/cases", {"search": "smith", "limit": 2, "page": 12})  # rows 23-24: walked too
     with CaptureQueriesContext(connection) as whole:
         client.get("/api/v1/cases", {"search": "smith", "limit": 3})  # 3 × 10 > 25: sorted whole
     with CaptureQueriesContext(connection) as number:
         client.get("/api/v1/cases", {"search": book["cases"][0][0].case_number, "limit": 1})
 
     assert any(WALKED in q["sql"] for q in first.captured_queries)
+    assert any(WALKED in q["sql"] for q in deep.captured_queries)
     assert not any(WALKED in q["sql"] for q in whole.captured_queries)
     assert not any(WALKED in q["sql"] for q in number.captured_queries)
 

@@ -174,7 +174,9 @@ class RecordSearchListApi(BaseListApi):
         term = (self.request.query_params.get("search") or "").strip()[:100]
         if term:
             unsearched = queryset
-            queryset, order = record_search(queryset, term, numbers=self.search_numbers, vector=self.search_name_vector)
+            queryset, order = record_search(
+                queryset, term, numbers=self.search_numbers, vector=self.search_name_vector, walked=True
+            )
             if order and not self.request.query_params.get("sort_by"):
                 queryset = queryset.order_by(*order)
                 queryset.unsearched = unsearched  # (as SearchBackend leaves it: page_rows walks from it)
