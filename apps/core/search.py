@@ -120,13 +120,8 @@ def record_search(
         model, outer = queryset.model, "pk"
     word, terms = indexed_word(term), term_index(model) if walked else None
     if word and terms is not None:
-        key = _record_key(terms)
-        rank = Subquery(
-            terms._base_manager.filter(**{key: OuterRef(outer)}, lexeme__startswith=word)
-            .values(key)
-            .annotate(search_rank=term_rank())
-            .values("search_rank")
-        )
+        own_terms = terms._base_manager.filter(**{_record_key(terms): OuterRef(outer)})
+        rank = Subquery(ranked_by_terms(own_terms, word).values("search_rank"))
     else:
         rank = SearchRank(F(vector), query)
     found = queryset.filter(**{vector: query}).annotate(search_rank=rank)
